@@ -1,0 +1,36 @@
+// @ts-check
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+import n from "eslint-plugin-n";
+
+export default tseslint.config(
+  { ignores: ["dist/", "node_modules/", "coverage/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: {
+        projectService: { allowDefaultProject: ["eslint.config.js", "bin/*"] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    plugins: { n },
+    settings: { n: { version: ">=20.0.0" } },
+    rules: {
+      "@typescript-eslint/consistent-type-imports": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      "n/no-unsupported-features/node-builtins": "error",
+      "n/no-unsupported-features/es-syntax": "error",
+    },
+  },
+  {
+    // The core never prints: only the renderers in src/report/ may touch the console.
+    files: ["src/**/*.ts"],
+    ignores: ["src/report/**"],
+    rules: { "no-console": "error" },
+  },
+  {
+    files: ["eslint.config.js", "bin/*"],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);

@@ -1,0 +1,65 @@
+// What the core tells the outside world: events while it works, results when it is done.
+import type { ErrorReport } from "./errors.js";
+
+/** Our normalised outcome per Region; `keyState` keeps KMS's raw state beside it. */
+export type RegionStatus = "created" | "exists" | "planned" | "failed" | "timeout" | "interrupted";
+
+interface ResultBase {
+  readonly region: string;
+  /** KMS KeyState as last seen (Enabled, PendingImport, Creating, PendingDeletion, …). */
+  readonly keyState?: string;
+  readonly replicaArn?: string;
+  /** From the start of the run to the moment this Region settled. */
+  readonly elapsedMs: number;
+  /** Something the user must do or know (import key material, re-run to pick up a slow replica). */
+  readonly note?: string;
+}
+
+export type RegionResult =
+  | (ResultBase & { readonly status: "created" | "exists" | "planned" })
+  | (ResultBase & { readonly status: "failed"; readonly error: ErrorReport })
+  | (ResultBase & { readonly status: "timeout" | "interrupted" });
+
+export interface PrimaryKey {
+  readonly keyId: string;
+  readonly arn: string;
+  readonly region: string;
+  readonly partition: string;
+  readonly keySpec?: string;
+  readonly keyUsage?: string;
+  readonly origin?: string;
+  readonly description?: string;
+  /** Regions that already hold a replica, with the replica's ARN. */
+  readonly replicas: readonly { readonly region: string; readonly arn: string }[];
+}
+
+/** What a Region is doing now, for live progress. */
+export type RegionPhase = "queued" | "requesting" | "checking" | "creating";
+
+export type ReplicaEvent =
+  | { readonly type: "plan"; readonly primary: PrimaryKey; readonly regions: readonly string[] }
+  | {
+      readonly type: "phase";
+      readonly region: string;
+      readonly phase: RegionPhase;
+      readonly keyState?: string;
+    }
+  | { readonly type: "settled"; readonly result: RegionResult }
+  | { readonly type: "warning"; readonly message: string }
+  | {
+      readonly type: "call";
+      readonly operation: string;
+      readonly region: string;
+      readonly attempt: number;
+      readonly durationMs: number;
+      /** undefined when the call succeeded. */
+      readonly errorName?: string;
+      readonly willRetry: boolean;
+    };
+
+export type Emit = (event: ReplicaEvent) => void;
+
+/** A usable replica: Enabled, or PendingImport (created; waits for the same key material). */
+export function isUsable(result: RegionResult): boolean {
+  return result.status === "created" || result.status === "exists" || result.status === "planned";
+}

@@ -1,0 +1,172 @@
+// The one place that talks to AWS: a KMS client per Region, shared credentials, and our retry layer.
+//
+// Retry decision. The SDK's standard strategy would retry LimitExceededException (a resource quota
+// in KMS, not throttling), and stacking it under p-retry multiplies attempts (3 × N) and hides them
+// from --debug. So each client makes exactly one attempt (maxAttempts: 1) and p-retry is the only
+// retry layer: it retries what errors.ts classifies as retryable (throttling, 5xx, network resets
+// and timeouts), with capped exponential backoff and jitter, a bounded number of times, and every
+// attempt is reported as a `call` event.
+import {
+  DescribeKeyCommand,
+  KMSClient,
+  ReplicateKeyCommand,
+  type KeyMetadata,
+  type ReplicateKeyCommandInput,
+  type ReplicateKeyCommandOutput,
+} from "@aws-sdk/client-kms";
+import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
+import pRetry from "p-retry";
+import { DEFAULT_RETRY, type RetryPolicy } from "./backoff.js";
+import { EXIT, ReplicateError, classify, errorFacts, isAbort, isRetryable } from "./errors.js";
+import type { Emit } from "./events.js";
+
+export interface KmsPort {
+  describeKey(region: string, keyId: string, signal?: AbortSignal): Promise<KeyMetadata>;
+  /** Sent to the primary's Region; `input.ReplicaRegion` names the target. */
+  replicateKey(
+    primaryRegion: string,
+    input: ReplicateKeyCommandInput,
+    signal?: AbortSignal,
+  ): Promise<ReplicateKeyCommandOutput>;
+}
+
+export interface KmsSettings {
+  readonly profile?: string;
+  /** --endpoint-url; without it the SDK honours AWS_ENDPOINT_URL_KMS / AWS_ENDPOINT_URL itself. */
+  readonly endpointUrl?: string;
+  readonly retry?: RetryPolicy;
+  readonly emit?: Emit;
+  /** For unit tests: a ready client per Region (e.g. with aws-sdk-client-mock). */
+  readonly clientFor?: (region: string) => KMSClient;
+}
+
+/** How many attempts a failed call took (set on the error our port throws). */
+const attemptsByError = new WeakMap<object, number>();
+export function attemptsOf(error: unknown): number {
+  return typeof error === "object" && error !== null ? (attemptsByError.get(error) ?? 1) : 1;
+}
+
+export function createKms(settings: KmsSettings): KmsPort {
+  const clients = new Map<string, KMSClient>();
+  // Credentials as the AWS CLI resolves them: an explicit profile wins over AWS_ACCESS_KEY_ID & co.
+  // (fromNodeProviderChain skips the environment provider when a profile is given), otherwise
+  // env → SSO / shared config and credentials files (assume-role, credential_process) → web
+  // identity → container → instance metadata. One provider, memoised, shared by every Region.
+  let credentials: ReturnType<typeof fromNodeProviderChain> | undefined;
+  const clientFor =
+    settings.clientFor ??
+    ((region: string): KMSClient => {
+      let client = clients.get(region);
+      if (client === undefined) {
+        credentials ??= fromNodeProviderChain(
+          settings.profile !== undefined ? { profile: settings.profile } : {},
+        );
+        client = new KMSClient({
+          region,
+          credentials,
+          profile: settings.profile,
+          endpoint: settings.endpointUrl,
+          maxAttempts: 1,
+          requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
+        });
+        clients.set(region, client);
+      }
+      return client;
+    });
+  const policy = settings.retry ?? DEFAULT_RETRY;
+  const emit: Emit = settings.emit ?? (() => undefined);
+
+  async function call<T>(
+    operation: string,
+    region: string,
+    signal: AbortSignal | undefined,
+    send: (client: KMSClient) => Promise<T>,
+  ): Promise<T> {
+    let attempt = 0;
+    try {
+      return await pRetry(
+        async () => {
+          attempt += 1;
+          const started = performance.now();
+          try {
+            const value = await send(clientFor(region));
+            emit({
+              type: "call",
+              operation,
+              region,
+              attempt,
+              durationMs: performance.now() - started,
+              willRetry: false,
+            });
+            return value;
+          } catch (error) {
+            const willRetry = !isAbort(error) && isRetryable(error) && attempt <= policy.retries;
+            emit({
+              type: "call",
+              operation,
+              region,
+              attempt,
+              durationMs: performance.now() - started,
+              errorName:
+                classify(error) === "NetworkError"
+                  ? (errorFacts(error).code ?? "NetworkError")
+                  : errorFacts(error).name,
+              willRetry,
+            });
+            throw error;
+          }
+        },
+        {
+          ...policy,
+          signal,
+          shouldRetry: ({ error }) => !isAbort(error) && isRetryable(error),
+        },
+      );
+    } catch (error) {
+      if (typeof error === "object" && error !== null) attemptsByError.set(error, attempt);
+      throw error;
+    }
+  }
+
+  return {
+    async describeKey(region, keyId, signal) {
+      const output = await call("DescribeKey", region, signal, (client) =>
+        client.send(new DescribeKeyCommand({ KeyId: keyId }), { abortSignal: signal }),
+      );
+      if (output.KeyMetadata === undefined) {
+        // KMS always returns KeyMetadata; treat its absence like a key that is not visible yet.
+        throw new ReplicateError(`DescribeKey returned no KeyMetadata for ${keyId} in ${region}.`, {
+          fault: "aws",
+          exitCode: EXIT.failed,
+          code: "NotFoundException",
+        });
+      }
+      return output.KeyMetadata;
+    },
+    replicateKey(primaryRegion, input, signal) {
+      return call("ReplicateKey", primaryRegion, signal, (client) =>
+        client.send(new ReplicateKeyCommand(input), { abortSignal: signal }),
+      );
+    },
+  };
+}
+
+/**
+ * The Region for a key given without an ARN and without --region: AWS_REGION, AWS_DEFAULT_REGION
+ * (the AWS CLI's name, which the JavaScript SDK does not read), then the profile's `region`.
+ */
+export async function regionFromEnvironment(
+  profile: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<string | undefined> {
+  const fromEnv = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
+  const probe = new KMSClient({ profile });
+  try {
+    return await probe.config.region();
+  } catch {
+    return undefined; // the SDK throws "Region is missing" when nothing names one
+  } finally {
+    probe.destroy();
+  }
+}

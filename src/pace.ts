@@ -1,0 +1,82 @@
+// Client-side pacing for ReplicateKey. KMS allows 5 ReplicateKey requests per second per account in
+// the primary's Region, and each also counts against CreateKey (5/s) in the replica's Region. We stay
+// under that by construction instead of provoking ThrottlingException and retrying.
+
+export interface Pacer {
+  /** Resolves when a call may start; every attempt (retries too) takes a slot. */
+  acquire(signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * At most `perSecond` starts in any window of 1 s (+ `marginMs`, so that a request that travels a
+ * little faster than the one before it still lands in the right window at the server).
+ */
+export function createPacer(
+  perSecond: number,
+  options: { readonly marginMs?: number; readonly now?: () => number } = {},
+): Pacer {
+  const windowMs = 1000 + (options.marginMs ?? 25);
+  const now = options.now ?? (() => performance.now());
+  const starts: number[] = [];
+  let queue: Promise<void> = Promise.resolve();
+
+  const takeSlot = async (signal?: AbortSignal): Promise<void> => {
+    for (;;) {
+      signal?.throwIfAborted();
+      const t = now();
+      while (starts.length > 0 && t - (starts[0] ?? t) >= windowMs) starts.shift();
+      if (starts.length < perSecond) {
+        starts.push(t);
+        return;
+      }
+      await sleep(windowMs - (t - (starts[0] ?? t)), signal);
+    }
+  };
+
+  return {
+    acquire(signal) {
+      // Chain the callers so that slots are handed out in arrival order.
+      const turn = queue.then(() => takeSlot(signal));
+      queue = turn.catch(() => undefined);
+      return turn;
+    },
+  };
+}
+
+/** At most `limit` tasks at once. */
+export function createLimiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    active += 1;
+    try {
+      return await task();
+    } finally {
+      active -= 1;
+      waiting.shift()?.();
+    }
+  };
+}
+
+/** setTimeout as a promise that rejects with the signal's reason when aborted. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason as Error);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    };
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      },
+      Math.max(0, ms),
+    );
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

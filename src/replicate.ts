@@ -1,0 +1,174 @@
+// The fan-out: ReplicateKey for every new Region (paced, in parallel), then follow every replica.
+// A failed Region is a result, not an exception: the others carry on.
+import type { ReplicateKeyCommandInput } from "@aws-sdk/client-kms";
+import { classify, describeError, isAbort } from "./errors.js";
+import type { PrimaryKey, RegionResult } from "./events.js";
+import { attemptsOf } from "./kms.js";
+import type { Policy, Tag } from "./options.js";
+import { createLimiter, createPacer } from "./pace.js";
+import type { Plan } from "./plan.js";
+import { followReplica, settleState, type WaitSettings } from "./wait.js";
+
+export interface ReplicaProperties {
+  readonly description?: string;
+  readonly policy?: Policy;
+  readonly bypassPolicyLockoutSafetyCheck: boolean;
+  readonly tags: readonly Tag[];
+}
+
+export interface RunSettings extends WaitSettings {
+  readonly properties: ReplicaProperties;
+  readonly wait: boolean;
+  readonly dryRun: boolean;
+  readonly concurrency: number;
+  /** ReplicateKey requests per second. */
+  readonly rate: number;
+}
+
+/** The replica's ARN: the primary's, with the replica's Region (they share the key ID). */
+export function replicaArn(primary: PrimaryKey, region: string): string {
+  return primary.arn.replace(/^(arn:[^:]+:kms:)[^:]*(:.*)$/, `$1${region}$2`);
+}
+
+/** Runs every Region of the plan; results come back in the order the user gave the Regions. */
+export async function replicateAll(
+  plan: Plan,
+  order: readonly string[],
+  settings: RunSettings,
+): Promise<RegionResult[]> {
+  const { emit } = settings;
+  const pacer = createPacer(settings.rate);
+  const limit = createLimiter(settings.concurrency);
+  const elapsed = (): number => Math.round(performance.now() - settings.startedAt);
+
+  const settle = (result: RegionResult): RegionResult => {
+    emit({ type: "settled", result });
+    return result;
+  };
+
+  const existing = plan.existing.map(({ region, arn }) =>
+    checkExisting(region, arn, "exists", settings).then(settle),
+  );
+
+  const created = plan.create.map(async (region): Promise<RegionResult> => {
+    const arn = replicaArn(plan.primary, region);
+    if (settings.dryRun) {
+      return settle({ region, status: "planned", replicaArn: arn, elapsedMs: elapsed() });
+    }
+    emit({ type: "phase", region, phase: "queued" });
+    let sent = false;
+    try {
+      const output = await limit(async () => {
+        await pacer.acquire(settings.signal);
+        sent = true;
+        emit({ type: "phase", region, phase: "requesting" });
+        return settings.kms.replicateKey(
+          plan.primary.region,
+          replicateInput(plan.primary, region, settings.properties),
+          settings.signal,
+        );
+      });
+      const metadata = output.ReplicaKeyMetadata;
+      const state = metadata?.KeyState ?? "Creating";
+      const follow = {
+        region,
+        arn: metadata?.Arn ?? arn,
+        status: "created" as const,
+        knownState: state,
+        since: performance.now(),
+      };
+      emit({ type: "phase", region, phase: "creating", keyState: state });
+      return settle(await finish(follow, settings));
+    } catch (error) {
+      if (isAbort(error) || settings.signal.aborted) {
+        return settle({
+          region,
+          status: "interrupted",
+          replicaArn: sent ? arn : undefined,
+          elapsedMs: elapsed(),
+          note: sent
+            ? "ReplicateKey was sent before the interruption; the replica may exist. Re-run to pick it up."
+            : "Interrupted before ReplicateKey was sent; nothing was created here.",
+        });
+      }
+      if (classify(error) === "AlreadyExistsException") {
+        // A replica appeared between our DescribeKey and ReplicateKey (another run, or our own
+        // earlier attempt whose answer was lost): follow it instead of failing.
+        return settle(
+          await checkExisting(region, arn, attemptsOf(error) > 1 ? "created" : "exists", settings),
+        );
+      }
+      return settle({
+        region,
+        status: "failed",
+        elapsedMs: elapsed(),
+        error: describeError(error, {
+          operation: "ReplicateKey",
+          region,
+          primaryRegion: plan.primary.region,
+          keyId: plan.primary.keyId,
+        }),
+      });
+    }
+  });
+
+  const results = await Promise.all([...created, ...existing]);
+  const byRegion = new Map(results.map((r) => [r.region, r]));
+  return order.flatMap((region) => {
+    const result = byRegion.get(region);
+    return result === undefined ? [] : [result];
+  });
+}
+
+/** A Region that already holds a replica: describe it, then wait for it if it is still Creating. */
+export async function checkExisting(
+  region: string,
+  arn: string,
+  status: "created" | "exists",
+  settings: RunSettings,
+): Promise<RegionResult> {
+  settings.emit({ type: "phase", region, phase: "checking" });
+  return finish({ region, arn, status, since: performance.now() }, settings);
+}
+
+/** Wait, or with --no-wait / --dry-run take one look and report what is there. */
+async function finish(
+  follow: Parameters<typeof followReplica>[0],
+  settings: RunSettings,
+): Promise<RegionResult> {
+  if (settings.wait && !settings.dryRun) return followReplica(follow, settings);
+  if (follow.knownState !== undefined) {
+    return follow.knownState === "Creating"
+      ? {
+          region: follow.region,
+          status: follow.status,
+          replicaArn: follow.arn,
+          keyState: follow.knownState,
+          elapsedMs: Math.round(performance.now() - settings.startedAt),
+          note: "Requested; not waited for (--no-wait). 'kms-replicate wait' waits until it is usable.",
+        }
+      : settleState(follow, follow.knownState, Math.round(performance.now() - settings.startedAt));
+  }
+  // One look (a deadline of now): followReplica describes once and reports the state it finds.
+  const once = await followReplica(follow, { ...settings, deadline: performance.now() });
+  return once.status === "timeout" ? { ...once, status: follow.status, note: undefined } : once;
+}
+
+export function replicateInput(
+  primary: PrimaryKey,
+  region: string,
+  properties: ReplicaProperties,
+): ReplicateKeyCommandInput {
+  return {
+    KeyId: primary.arn,
+    ReplicaRegion: region,
+    Description: properties.description,
+    Policy: properties.policy?.text,
+    BypassPolicyLockoutSafetyCheck:
+      properties.policy !== undefined ? properties.bypassPolicyLockoutSafetyCheck : undefined,
+    Tags:
+      properties.tags.length > 0
+        ? properties.tags.map((t) => ({ TagKey: t.TagKey, TagValue: t.TagValue }))
+        : undefined,
+  };
+}

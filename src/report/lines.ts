@@ -1,0 +1,102 @@
+// Plain text for people, pure: one line per settled Region, a summary, debug lines.
+import type { ChalkInstance } from "chalk";
+import type { ReplicaEvent, PrimaryKey, RegionPhase, RegionResult, RegionStatus } from "../events.js";
+
+type CallEvent = Extract<ReplicaEvent, { type: "call" }>;
+
+const SYMBOL: Record<RegionStatus, string> = {
+  created: "✔",
+  exists: "✔",
+  planned: "○",
+  failed: "✖",
+  timeout: "⏱",
+  interrupted: "■",
+};
+
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+function paint(c: ChalkInstance, status: RegionStatus, text: string): string {
+  switch (status) {
+    case "created":
+    case "exists":
+      return c.green(text);
+    case "planned":
+      return c.cyan(text);
+    case "failed":
+      return c.red(text);
+    case "timeout":
+    case "interrupted":
+      return c.yellow(text);
+  }
+}
+
+/** `✔ eu-west-1       created      Enabled        4.2s` plus indented detail lines. */
+export function regionLine(result: RegionResult, c: ChalkInstance, width = 14): string {
+  const head = `${SYMBOL[result.status]} ${result.region.padEnd(width)} ${result.status.padEnd(11)}`;
+  const state = (result.keyState ?? "-").padEnd(15);
+  const lines = [`${paint(c, result.status, head)} ${state} ${c.dim(seconds(result.elapsedMs))}`];
+  if (result.status === "failed") {
+    lines.push(`    ${c.red(`${result.error.name}: ${result.error.message}`)}`);
+    if (result.error.hint !== undefined) lines.push(`    ${c.dim("→")} ${result.error.hint}`);
+  }
+  if (result.note !== undefined) lines.push(`    ${c.dim("→")} ${result.note}`);
+  return lines.join("\n");
+}
+
+export function planLine(
+  primary: PrimaryKey,
+  regions: readonly string[],
+  dryRun: boolean,
+  c: ChalkInstance,
+): string {
+  const facts = [primary.keySpec, primary.keyUsage, primary.origin].filter((f) => f !== undefined).join(", ");
+  const verb = dryRun ? "Dry run: would replicate" : "Replicating";
+  return `${verb} ${c.bold(primary.keyId)} from ${c.bold(primary.region)} (${facts}) into ${regions.length} Region${regions.length === 1 ? "" : "s"}: ${regions.join(", ")}`;
+}
+
+export function summaryLine(
+  results: readonly RegionResult[],
+  elapsedMs: number,
+  dryRun: boolean,
+  c: ChalkInstance,
+): string {
+  const counts = new Map<RegionStatus, number>();
+  for (const r of results) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+  const order: RegionStatus[] = ["created", "exists", "planned", "failed", "timeout", "interrupted"];
+  const parts = order.flatMap((s) => {
+    const n = counts.get(s);
+    return n === undefined ? [] : [paint(c, s, `${n} ${s}`)];
+  });
+  const tail = dryRun ? " Dry run: nothing was changed." : "";
+  return `${parts.join(", ")} in ${seconds(elapsedMs)}.${tail}`;
+}
+
+const PHASE_TEXT: Record<RegionPhase, string> = {
+  queued: "queued",
+  requesting: "ReplicateKey…",
+  checking: "checking…",
+  creating: "Creating",
+};
+
+/** The spinner's text: one line per Region still in progress. */
+export function progressText(
+  inProgress: ReadonlyMap<string, { phase: RegionPhase; keyState?: string; since: number }>,
+  now: number,
+  c: ChalkInstance,
+  width = 14,
+): string {
+  const lines = [...inProgress].map(([region, p]) => {
+    const what = p.phase === "creating" ? (p.keyState ?? "Creating") : PHASE_TEXT[p.phase];
+    return `${region.padEnd(width)} ${what.padEnd(15)} ${c.dim(seconds(now - p.since))}`;
+  });
+  return `Waiting for ${inProgress.size} Region${inProgress.size === 1 ? "" : "s"}\n  ${lines.join("\n  ")}`;
+}
+
+/** `KMS.ReplicateKey(eu-west-1) attempt 2 [412ms] -> ThrottlingException, retrying` */
+export function debugLine(call: CallEvent): string {
+  const outcome =
+    call.errorName === undefined ? "OK" : `${call.errorName}${call.willRetry ? ", retrying" : ""}`;
+  return `[debug] KMS.${call.operation}(${call.region}) attempt ${call.attempt} [${Math.round(call.durationMs)}ms] -> ${outcome}`;
+}

@@ -1,0 +1,102 @@
+// The person's view on stderr: one ora spinner whose text has a line per Region in progress (on a
+// terminal), a line per Region as it settles (always), a summary. The same events feed both.
+import type { ChalkInstance } from "chalk";
+import type { Ora } from "ora";
+import type { ReportedError } from "../main.js";
+import type { RegionPhase, RegionResult, ReplicaEvent } from "../events.js";
+import type { OutputMode } from "../terminal.js";
+import { debugLine, planLine, progressText, regionLine, summaryLine } from "./lines.js";
+
+export interface HumanReporter {
+  event(event: ReplicaEvent): void;
+  /** A run-ending error: always shown, also with --quiet. */
+  error(error: ReportedError): void;
+  finish(results: readonly RegionResult[], elapsedMs: number, dryRun: boolean): void;
+}
+
+export interface HumanReporterOptions {
+  readonly mode: OutputMode;
+  readonly stream: NodeJS.WritableStream;
+  readonly chalk: ChalkInstance;
+  readonly dryRun: boolean;
+  readonly now?: () => number;
+}
+
+export async function createHumanReporter(options: HumanReporterOptions): Promise<HumanReporter> {
+  const { mode, stream, chalk: c, dryRun } = options;
+  const now = options.now ?? (() => performance.now());
+  const inProgress = new Map<string, { phase: RegionPhase; keyState?: string; since: number }>();
+  let width = 14;
+  // ora only on a terminal, loaded only then: a non-interactive run never pays for it.
+  const spinner: Ora | undefined = mode.spinner
+    ? (await import("ora")).default({ stream, discardStdin: true, isEnabled: true })
+    : undefined;
+  let ticker: NodeJS.Timeout | undefined;
+
+  const write = (text: string): void => {
+    // While spinning, ora hooks writes to the terminal and redraws itself below them.
+    stream.write(`${text}\n`);
+  };
+  const refresh = (): void => {
+    if (spinner === undefined) return;
+    if (inProgress.size === 0) {
+      if (spinner.isSpinning) spinner.stop();
+      return;
+    }
+    spinner.text = progressText(inProgress, now(), c, width);
+    if (!spinner.isSpinning) {
+      spinner.start();
+      ticker ??= setInterval(refresh, 250);
+      ticker.unref();
+    }
+  };
+  const stopSpinner = (): void => {
+    if (ticker !== undefined) clearInterval(ticker);
+    ticker = undefined;
+    inProgress.clear();
+    spinner?.stop();
+  };
+
+  return {
+    event(event) {
+      switch (event.type) {
+        case "plan":
+          width = Math.max(14, ...event.regions.map((r) => r.length));
+          if (!mode.quiet) write(planLine(event.primary, event.regions, dryRun, c));
+          return;
+        case "phase": {
+          const previous = inProgress.get(event.region);
+          inProgress.set(event.region, {
+            phase: event.phase,
+            keyState: event.keyState,
+            since: previous?.since ?? now(),
+          });
+          refresh();
+          return;
+        }
+        case "settled": {
+          inProgress.delete(event.result.region);
+          const bad = event.result.status === "failed" || event.result.status === "timeout";
+          if (!mode.quiet || bad) write(regionLine(event.result, c, width));
+          refresh();
+          return;
+        }
+        case "warning":
+          if (!mode.quiet) write(c.yellow(`⚠ ${event.message}`));
+          return;
+        case "call":
+          if (mode.debug) write(c.dim(debugLine(event)));
+          return;
+      }
+    },
+    error(error) {
+      stopSpinner();
+      write(c.red(`✖ ${error.message}`));
+      if (error.hint !== undefined) write(`  ${c.dim("→")} ${error.hint}`);
+    },
+    finish(results, elapsedMs, isDryRun) {
+      stopSpinner();
+      if (!mode.quiet && results.length > 0) write(summaryLine(results, elapsedMs, isDryRun, c));
+    },
+  };
+}

@@ -1,5 +1,6 @@
 // What the core tells the outside world: events while it works, results when it is done.
 import type { ErrorReport } from "./errors.js";
+import type { Tag } from "./options.js";
 
 /** Our normalised outcome per Region; `keyState` keeps KMS's raw state beside it. */
 export type RegionStatus = "created" | "exists" | "planned" | "failed" | "timeout" | "interrupted";
@@ -13,6 +14,17 @@ interface ResultBase {
   readonly elapsedMs: number;
   /** Something the user must do or know (import key material, re-run to pick up a slow replica). */
   readonly note?: string;
+  /** What the new replica was given (or, in a dry run, would be given). */
+  readonly applied?: Applied;
+}
+
+export interface Applied {
+  readonly tags: readonly Tag[];
+  readonly description: string | null;
+  /** `default` (KMS's default key policy), `inline`, `primary` (copied), or the file it came from. */
+  readonly policySource: string;
+  /** Aliases created in the replica's Region (would be, in a dry run). */
+  readonly aliases: readonly string[];
 }
 
 export type RegionResult =

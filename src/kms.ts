@@ -7,10 +7,16 @@
 // and timeouts), with capped exponential backoff and jitter, a bounded number of times, and every
 // attempt is reported as a `call` event.
 import {
+  CreateAliasCommand,
   DescribeKeyCommand,
+  GetKeyPolicyCommand,
   KMSClient,
+  ListAliasesCommand,
+  ListResourceTagsCommand,
   ReplicateKeyCommand,
+  type AliasListEntry,
   type KeyMetadata,
+  type Tag,
   type ReplicateKeyCommandInput,
   type ReplicateKeyCommandOutput,
 } from "@aws-sdk/client-kms";
@@ -28,6 +34,13 @@ export interface KmsPort {
     input: ReplicateKeyCommandInput,
     signal?: AbortSignal,
   ): Promise<ReplicateKeyCommandOutput>;
+  /** Every tag of the key (all pages). */
+  listResourceTags(region: string, keyId: string, signal?: AbortSignal): Promise<Tag[]>;
+  /** The key's `default` policy document. */
+  getKeyPolicy(region: string, keyId: string, signal?: AbortSignal): Promise<string>;
+  /** Every alias that points at the key in that Region (all pages). */
+  listAliases(region: string, keyId: string, signal?: AbortSignal): Promise<AliasListEntry[]>;
+  createAlias(region: string, aliasName: string, targetKeyId: string, signal?: AbortSignal): Promise<void>;
 }
 
 export interface KmsSettings {
@@ -146,6 +159,45 @@ export function createKms(settings: KmsSettings): KmsPort {
     replicateKey(primaryRegion, input, signal) {
       return call("ReplicateKey", primaryRegion, signal, (client) =>
         client.send(new ReplicateKeyCommand(input), { abortSignal: signal }),
+      );
+    },
+    async listResourceTags(region, keyId, signal) {
+      const tags: Tag[] = [];
+      let marker: string | undefined;
+      do {
+        const page = await call("ListResourceTags", region, signal, (client) =>
+          client.send(new ListResourceTagsCommand({ KeyId: keyId, Marker: marker }), { abortSignal: signal }),
+        );
+        tags.push(...(page.Tags ?? []));
+        marker = page.Truncated === true ? page.NextMarker : undefined;
+      } while (marker !== undefined);
+      return tags;
+    },
+    async getKeyPolicy(region, keyId, signal) {
+      const output = await call("GetKeyPolicy", region, signal, (client) =>
+        client.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: "default" }), {
+          abortSignal: signal,
+        }),
+      );
+      return output.Policy ?? "";
+    },
+    async listAliases(region, keyId, signal) {
+      const aliases: AliasListEntry[] = [];
+      let marker: string | undefined;
+      do {
+        const page = await call("ListAliases", region, signal, (client) =>
+          client.send(new ListAliasesCommand({ KeyId: keyId, Marker: marker }), { abortSignal: signal }),
+        );
+        aliases.push(...(page.Aliases ?? []));
+        marker = page.Truncated === true ? page.NextMarker : undefined;
+      } while (marker !== undefined);
+      return aliases;
+    },
+    async createAlias(region, aliasName, targetKeyId, signal) {
+      await call("CreateAlias", region, signal, (client) =>
+        client.send(new CreateAliasCommand({ AliasName: aliasName, TargetKeyId: targetKeyId }), {
+          abortSignal: signal,
+        }),
       );
     },
   };

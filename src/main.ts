@@ -1,12 +1,38 @@
-// run(options, io) → exit code: plan → replicate → report. The only place that knows all three.
+// run(flags, io) → exit code, for each command: plan → work → report. The only place that knows all three.
 import { chalkStderr } from "chalk";
-import { EXIT, describeError, isReplicateError, type ErrorReport, type ExitCode } from "./errors.js";
-import type { PrimaryKey, RegionResult, ReplicaEvent } from "./events.js";
-import { toReplicateOptions, type RawReplicateFlags } from "./options.js";
-import { checkTargets, describePrimary, resolvePrimaryRegion, splitTargets } from "./plan.js";
-import { renderJson, runJson, type RunJson } from "./report/json.js";
-import { createHumanReporter } from "./report/live.js";
-import { detectFromProcess } from "./terminal.js";
+import { mergeProperties, policyMentionsPrimary, readPrimaryProperties } from "./copy.js";
+import { driftOf, isUsableKey } from "./drift.js";
+import {
+  EXIT,
+  describeError,
+  isReplicateError,
+  usageError,
+  type ErrorReport,
+  type ExitCode,
+} from "./errors.js";
+import type { Emit, PrimaryKey, RegionResult, ReplicaEvent } from "./events.js";
+import type { KmsPort } from "./kms.js";
+import {
+  toCommonOptions,
+  toReplicateOptions,
+  toWaitOptions,
+  type CommonOptions,
+  type RawCommonFlags,
+  type RawReplicateFlags,
+  type RawWaitFlags,
+} from "./options.js";
+import {
+  checkTargets,
+  describePrimary,
+  invalidRegionsError,
+  resolvePrimaryRegion,
+  splitTargets,
+} from "./plan.js";
+import { checkRegions } from "./regions.js";
+import { renderJson, runJson } from "./report/json.js";
+import { createHumanReporter, type HumanReporter } from "./report/live.js";
+import { statusJson, statusSummary, statusTable, type FamilyRow } from "./report/status.js";
+import { detectFromProcess, type OutputMode } from "./terminal.js";
 
 export interface Io {
   readonly stdout: { write(text: string): boolean };
@@ -33,9 +59,14 @@ export function exitCodeFor(results: readonly RegionResult[]): ExitCode {
   return EXIT.ok;
 }
 
-/** The main command, from commander's flags to the exit code. Writes JSON to io.stdout with --output json. */
-export async function runReplicate(flags: RawReplicateFlags, io: Io): Promise<ExitCode> {
-  const dryRun = flags.dryRun ?? false;
+interface Session {
+  readonly mode: OutputMode;
+  readonly reporter: HumanReporter;
+  readonly emit: Emit;
+  readonly warnings: string[];
+}
+
+async function openSession(flags: RawCommonFlags, io: Io, dryRun: boolean): Promise<Session> {
   const mode = detectFromProcess({
     json: flags.output === "json",
     quiet: flags.quiet ?? false,
@@ -48,18 +79,66 @@ export async function runReplicate(flags: RawReplicateFlags, io: Io): Promise<Ex
     if (event.type === "warning") warnings.push(event.message);
     reporter.event(event);
   };
+  return { mode, reporter, emit, warnings };
+}
 
+async function connect(
+  options: CommonOptions,
+  io: Io,
+  emit: Emit,
+): Promise<{ kms: KmsPort; region: string }> {
+  const region = await resolvePrimaryRegion(options.key, {
+    flag: options.region,
+    fromEnvironment: async () => (await import("./kms.js")).regionFromEnvironment(options.profile, io.env),
+  });
+  const { createKms } = await import("./kms.js");
+  return { kms: createKms({ profile: options.profile, endpointUrl: options.endpointUrl, emit }), region };
+}
+
+/** The shared shape of `replicate` and `wait`: Region results, one JSON document, a summary. */
+async function runRegions(
+  command: "replicate" | "wait",
+  flags: RawCommonFlags & { dryRun?: boolean },
+  io: Io,
+  work: (session: Session, setPrimary: (p: PrimaryKey) => void) => Promise<RegionResult[]>,
+): Promise<ExitCode> {
+  const dryRun = flags.dryRun ?? false;
+  const session = await openSession(flags, io, dryRun);
   let primary: PrimaryKey | undefined;
   let results: RegionResult[] = [];
   let failure: ReportedError | undefined;
   let exitCode: ExitCode;
   try {
-    const options = await toReplicateOptions(flags, io.cwd);
-    const primaryRegion = await resolvePrimaryRegion(options.key, {
-      flag: options.region,
-      fromEnvironment: async () => (await import("./kms.js")).regionFromEnvironment(options.profile, io.env),
+    results = await work(session, (p) => (primary = p));
+    exitCode = exitCodeFor(results);
+  } catch (error) {
+    ({ failure, exitCode } = runEndingError(error, io.signal, flags.key ?? ""));
+    session.reporter.error(failure);
+  }
+  const elapsedMs = performance.now() - io.startedAt;
+  if (session.mode.json) {
+    const doc = runJson({
+      command,
+      exitCode,
+      dryRun,
+      primary,
+      results,
+      error: failure ?? null,
+      warnings: session.warnings,
+      elapsedMs,
     });
-    const targets = checkTargets(options.regions, primaryRegion, options.strictRegions);
+    io.stdout.write(renderJson(doc));
+  }
+  session.reporter.finish(results, elapsedMs, dryRun);
+  return exitCode;
+}
+
+/** The main command: replicate the primary into every named Region and wait for the replicas. */
+export function runReplicate(flags: RawReplicateFlags, io: Io): Promise<ExitCode> {
+  return runRegions("replicate", flags, io, async ({ emit }, setPrimary) => {
+    const options = await toReplicateOptions(flags, io.cwd);
+    const { kms, region } = await connect(options, io, emit);
+    const targets = checkTargets(options.regions, region, options.strictRegions);
     for (const message of targets.warnings) emit({ type: "warning", message });
     if (options.bypassPolicyLockoutSafetyCheck) {
       emit({
@@ -69,46 +148,110 @@ export async function runReplicate(flags: RawReplicateFlags, io: Io): Promise<Ex
       });
     }
 
-    const { createKms } = await import("./kms.js");
-    const kms = createKms({ profile: options.profile, endpointUrl: options.endpointUrl, emit });
-    primary = await describePrimary(kms, options.key, primaryRegion, io.signal);
+    const primary = await describePrimary(kms, options.key, region, io.signal);
+    setPrimary(primary);
+    const copied = await readPrimaryProperties(kms, primary, options.copy, io.signal);
+    const properties = mergeProperties(options, copied);
+    if (
+      options.policy === undefined &&
+      copied.policy !== undefined &&
+      policyMentionsPrimary(copied.policy, primary)
+    ) {
+      emit({
+        type: "warning",
+        message: `The primary's key policy names its Region (${primary.region}) or ARN; it is copied to the replicas unchanged. Review it for each replica's Region.`,
+      });
+    }
     const plan = splitTargets(primary, targets.regions, targets.warnings);
     emit({ type: "plan", primary, regions: targets.regions });
 
     const { replicateAll } = await import("./replicate.js");
-    results = await replicateAll(plan, targets.regions, {
+    return replicateAll(plan, targets.regions, {
       kms,
       emit,
       signal: io.signal,
       startedAt: io.startedAt,
       deadline: performance.now() + options.timeoutMs,
-      properties: options,
+      properties: { ...properties, bypassPolicyLockoutSafetyCheck: options.bypassPolicyLockoutSafetyCheck },
       wait: options.wait,
       dryRun: options.dryRun,
       concurrency: options.concurrency,
       rate: options.rate,
     });
-    exitCode = exitCodeFor(results);
-  } catch (error) {
-    ({ failure, exitCode } = runEndingError(error, io.signal, flags.key));
-    reporter.error(failure);
-  }
+  });
+}
 
-  const elapsedMs = performance.now() - io.startedAt;
-  if (mode.json) {
-    const doc: RunJson = runJson({
-      command: "replicate",
-      exitCode,
-      dryRun,
-      primary,
-      results,
-      error: failure ?? null,
-      warnings,
-      elapsedMs,
-    });
-    io.stdout.write(renderJson(doc));
+/** `wait`: follow existing replicas (all, or the named Regions) until they leave Creating. */
+export function runWait(flags: RawWaitFlags, io: Io): Promise<ExitCode> {
+  return runRegions("wait", flags, io, async ({ emit }, setPrimary) => {
+    const options = toWaitOptions(flags);
+    const { kms, region } = await connect(options, io, emit);
+    let regions: readonly string[] = [];
+    if (options.regions.length > 0) {
+      const check = checkRegions(options.regions, region, { strict: false });
+      if (check.problems.length > 0) throw invalidRegionsError(check.problems);
+      regions = check.regions;
+    }
+    const primary = await describePrimary(kms, options.key, region, io.signal);
+    setPrimary(primary);
+    const replicaIn = new Map(primary.replicas.map((r) => [r.region, r.arn]));
+    const missing = regions.filter((r) => !replicaIn.has(r));
+    if (missing.length > 0) {
+      throw usageError(
+        `${primary.keyId} has no replica in ${missing.join(", ")}.`,
+        `Its replicas are in: ${[...replicaIn.keys()].join(", ") || "no Region yet"}. Create them with kms-replicate --regions.`,
+      );
+    }
+    const targets = regions.length > 0 ? regions : [...replicaIn.keys()];
+    emit({ type: "plan", primary, regions: targets });
+    const { checkExisting } = await import("./replicate.js");
+    const settings = {
+      kms,
+      emit,
+      signal: io.signal,
+      startedAt: io.startedAt,
+      deadline: performance.now() + options.timeoutMs,
+      wait: true,
+      dryRun: false,
+    };
+    return Promise.all(
+      targets.map(async (target) => {
+        const result = await checkExisting(target, replicaIn.get(target) ?? "", "exists", settings);
+        emit({ type: "settled", result });
+        return result;
+      }),
+    );
+  });
+}
+
+/** `status`: the primary and every replica, with drift. Exit 0 / 1 (a key unusable) / 4 (drift only) / 2. */
+export async function runStatus(flags: RawCommonFlags, io: Io): Promise<ExitCode> {
+  const session = await openSession(flags, io, false);
+  const c = chalkStderr;
+  let rows: FamilyRow[] = [];
+  let failure: ReportedError | undefined;
+  let exitCode: ExitCode;
+  try {
+    const options = toCommonOptions(flags);
+    const { kms, region } = await connect(options, io, session.emit);
+    const { readFamily } = await import("./status.js");
+    const family = await readFamily(kms, options.key, region, io.signal);
+    rows = [
+      { view: family.primary, drift: [] },
+      ...family.replicas.map((view) => ({ view, drift: driftOf(family.primary, view) })),
+    ];
+    const unusable = rows.filter((r) => !isUsableKey(r.view)).length;
+    const drifting = rows.some((r) => r.drift.length > 0);
+    exitCode = unusable > 0 ? EXIT.failed : drifting ? EXIT.drift : EXIT.ok;
+    if (!session.mode.quiet) {
+      io.stderr.write(`${statusTable(rows, c)}\n${statusSummary(rows, unusable, c)}\n`);
+    }
+  } catch (error) {
+    ({ failure, exitCode } = runEndingError(error, io.signal, flags.key ?? ""));
+    session.reporter.error(failure);
   }
-  reporter.finish(results, elapsedMs, dryRun);
+  if (session.mode.json)
+    io.stdout.write(renderJson(statusJson(rows, isUsableKey, exitCode, failure ?? null)));
   return exitCode;
 }
 

@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { InvalidArgumentError } from "commander";
 import { usageError } from "./errors.js";
+import type { CopyFlags } from "./copy.js";
 import { parseKeyRef, type KeyRef } from "./keys.js";
 
 export type OutputFormat = "text" | "json";
@@ -43,6 +44,7 @@ export interface ReplicateOptions extends CommonOptions {
   readonly concurrency: number;
   /** ReplicateKey requests per second at most. */
   readonly rate: number;
+  readonly copy: CopyFlags;
 }
 
 export const DEFAULT_TIMEOUT_MS = 20 * 60_000;
@@ -153,10 +155,9 @@ export function checkPolicyText(text: string, source: string): void {
   }
 }
 
-/** Raw commander values for the main command (strings as typed, or what our parsers made of them). */
-export interface RawReplicateFlags {
-  key: string;
-  regions?: string[];
+/** Raw commander values every command has (strings as typed, or what our parsers made of them). */
+export interface RawCommonFlags {
+  key?: string;
   region?: string;
   profile?: string;
   endpointUrl?: string;
@@ -164,6 +165,22 @@ export interface RawReplicateFlags {
   quiet?: boolean;
   debug?: boolean;
   color: boolean;
+}
+
+/** `wait`: the replicas to wait for (all, or these Regions), and for how long. */
+export interface RawWaitFlags extends RawCommonFlags {
+  regions?: string[];
+  timeout?: number;
+}
+
+export interface WaitOptions extends CommonOptions {
+  /** Empty: every replica of the key. */
+  readonly regions: readonly string[];
+  readonly timeoutMs: number;
+}
+
+/** The main command. */
+export interface RawReplicateFlags extends RawWaitFlags {
   strictRegions?: boolean;
   description?: string;
   policy?: string;
@@ -174,9 +191,19 @@ export interface RawReplicateFlags {
   dryRun?: boolean;
   concurrency?: number;
   rate?: number;
+  copyTags?: boolean;
+  copyDescription?: boolean;
+  copyPolicy?: boolean;
+  copyAliases?: boolean;
+  copyAll?: boolean;
 }
 
-export function toCommonOptions(flags: RawReplicateFlags): CommonOptions {
+export function toCommonOptions(flags: RawCommonFlags): CommonOptions {
+  if (flags.key === undefined) {
+    throw usageError(
+      "--key is required: the multi-Region primary key (key ID, key ARN, alias/NAME or alias ARN).",
+    );
+  }
   return {
     key: parseKeyRef(flags.key),
     region: emptyToUndefined(flags.region),
@@ -199,8 +226,11 @@ export async function toReplicateOptions(flags: RawReplicateFlags, cwd: string):
       `--description is ${flags.description.length} characters; at most ${DESCRIPTION_MAX_LENGTH}.`,
     );
   }
-  if (flags.bypassPolicyLockoutSafetyCheck === true && flags.policy === undefined) {
-    throw usageError("--bypass-policy-lockout-safety-check only applies together with --policy.");
+  const copyPolicy = flags.copyAll === true || flags.copyPolicy === true;
+  if (flags.bypassPolicyLockoutSafetyCheck === true && flags.policy === undefined && !copyPolicy) {
+    throw usageError(
+      "--bypass-policy-lockout-safety-check only applies together with --policy or --copy-policy.",
+    );
   }
   return {
     ...toCommonOptions(flags),
@@ -215,6 +245,20 @@ export async function toReplicateOptions(flags: RawReplicateFlags, cwd: string):
     dryRun: flags.dryRun ?? false,
     concurrency: flags.concurrency ?? 5,
     rate: flags.rate ?? 5,
+    copy: {
+      tags: flags.copyAll === true || flags.copyTags === true,
+      description: flags.copyAll === true || flags.copyDescription === true,
+      policy: flags.copyAll === true || flags.copyPolicy === true,
+      aliases: flags.copyAll === true || flags.copyAliases === true,
+    },
+  };
+}
+
+export function toWaitOptions(flags: RawWaitFlags): WaitOptions {
+  return {
+    ...toCommonOptions(flags),
+    regions: splitRegionArgs(flags.regions ?? []),
+    timeoutMs: flags.timeout ?? DEFAULT_TIMEOUT_MS,
   };
 }
 

@@ -1,25 +1,34 @@
 // The fan-out: ReplicateKey for every new Region (paced, in parallel), then follow every replica.
 // A failed Region is a result, not an exception: the others carry on.
 import type { ReplicateKeyCommandInput } from "@aws-sdk/client-kms";
-import { classify, describeError, isAbort } from "./errors.js";
-import type { PrimaryKey, RegionResult } from "./events.js";
+import { classify, describeError, isAbort, type ErrorReport } from "./errors.js";
+import type { Applied, PrimaryKey, RegionResult } from "./events.js";
 import { attemptsOf } from "./kms.js";
 import type { Policy, Tag } from "./options.js";
-import { createLimiter, createPacer } from "./pace.js";
+import { createLimiter, createPacer, sleep } from "./pace.js";
 import type { Plan } from "./plan.js";
-import { followReplica, settleState, type WaitSettings } from "./wait.js";
+import { NOT_FOUND_GRACE_MS, followReplica, settleState, type WaitSettings } from "./wait.js";
 
 export interface ReplicaProperties {
   readonly description?: string;
   readonly policy?: Policy;
   readonly bypassPolicyLockoutSafetyCheck: boolean;
   readonly tags: readonly Tag[];
+  /** Alias names to create in each new replica's Region. */
+  readonly aliases: readonly string[];
 }
 
-export interface RunSettings extends WaitSettings {
+export function appliedOf(properties: ReplicaProperties): Applied {
+  return {
+    tags: properties.tags,
+    description: properties.description ?? null,
+    policySource: properties.policy?.source ?? "default",
+    aliases: properties.aliases,
+  };
+}
+
+export interface RunSettings extends FinishSettings {
   readonly properties: ReplicaProperties;
-  readonly wait: boolean;
-  readonly dryRun: boolean;
   readonly concurrency: number;
   /** ReplicateKey requests per second. */
   readonly rate: number;
@@ -52,8 +61,9 @@ export async function replicateAll(
 
   const created = plan.create.map(async (region): Promise<RegionResult> => {
     const arn = replicaArn(plan.primary, region);
+    const applied = appliedOf(settings.properties);
     if (settings.dryRun) {
-      return settle({ region, status: "planned", replicaArn: arn, elapsedMs: elapsed() });
+      return settle({ region, status: "planned", replicaArn: arn, elapsedMs: elapsed(), applied });
     }
     emit({ type: "phase", region, phase: "queued" });
     let sent = false;
@@ -78,7 +88,10 @@ export async function replicateAll(
         since: performance.now(),
       };
       emit({ type: "phase", region, phase: "creating", keyState: state });
-      return settle(await finish(follow, settings));
+      const aliasError = await createAliases(region, follow.arn, plan.primary.keyId, settings);
+      const result = { ...(await finish(follow, settings)), applied };
+      if (aliasError === undefined || result.status === "interrupted") return settle(result);
+      return settle({ ...result, status: "failed", error: aliasError });
     } catch (error) {
       if (isAbort(error) || settings.signal.aborted) {
         return settle({
@@ -125,16 +138,21 @@ export async function checkExisting(
   region: string,
   arn: string,
   status: "created" | "exists",
-  settings: RunSettings,
+  settings: FinishSettings,
 ): Promise<RegionResult> {
   settings.emit({ type: "phase", region, phase: "checking" });
   return finish({ region, arn, status, since: performance.now() }, settings);
 }
 
 /** Wait, or with --no-wait / --dry-run take one look and report what is there. */
+export interface FinishSettings extends WaitSettings {
+  readonly wait: boolean;
+  readonly dryRun: boolean;
+}
+
 async function finish(
   follow: Parameters<typeof followReplica>[0],
-  settings: RunSettings,
+  settings: FinishSettings,
 ): Promise<RegionResult> {
   if (settings.wait && !settings.dryRun) return followReplica(follow, settings);
   if (follow.knownState !== undefined) {
@@ -152,6 +170,49 @@ async function finish(
   // One look (a deadline of now): followReplica describes once and reports the state it finds.
   const once = await followReplica(follow, { ...settings, deadline: performance.now() });
   return once.status === "timeout" ? { ...once, status: follow.status, note: undefined } : once;
+}
+
+/**
+ * Creates the copied aliases in a new replica's Region (allowed while it is Creating). A name taken
+ * there by another key is this Region's failure; an alias already on this key is fine (a re-run).
+ */
+async function createAliases(
+  region: string,
+  replicaArn: string,
+  keyId: string,
+  settings: RunSettings,
+): Promise<ErrorReport | undefined> {
+  const { kms, signal } = settings;
+  const since = performance.now();
+  for (const alias of settings.properties.aliases) {
+    for (;;) {
+      try {
+        await kms.createAlias(region, alias, replicaArn, signal);
+        break;
+      } catch (error) {
+        const name = classify(error);
+        if (name === "AlreadyExistsException") {
+          const owner = await kms.describeKey(region, alias, signal).catch(() => undefined);
+          if (owner?.KeyId === keyId) break;
+          return {
+            name: "AliasTaken",
+            message: `The replica was created, but ${alias} already exists in ${region} and points to ${owner?.KeyId ?? "another key"}.`,
+            hint: `Choose which key ${alias} should name in ${region} (aws kms update-alias), or delete that alias and re-run with --copy-aliases.`,
+          };
+        }
+        // The new replica may not be visible in its Region for a moment (eventual consistency).
+        if (
+          name === "NotFoundException" &&
+          performance.now() - since < (settings.notFoundGraceMs ?? NOT_FOUND_GRACE_MS)
+        ) {
+          await sleep(250, signal);
+          continue;
+        }
+        return describeError(error, { operation: "CreateAlias", region, keyId });
+      }
+    }
+  }
+  return undefined;
 }
 
 export function replicateInput(

@@ -1,0 +1,117 @@
+// One view of a key family, pure: each key as seen in its own Region, and how replicas differ
+// from their primary in what KMS does not keep in sync (description, tags, aliases, policy).
+import type { ErrorReport } from "./errors.js";
+
+export interface KeyView {
+  readonly region: string;
+  readonly role: "PRIMARY" | "REPLICA";
+  readonly arn: string;
+  readonly keyState: string | null;
+  readonly enabled: boolean | null;
+  readonly description: string | null;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly aliases: readonly string[];
+  readonly policy: string | null;
+  /** Set when the key could not be read in its Region. */
+  readonly error: ErrorReport | null;
+}
+
+export type DriftField = "description" | "tags" | "aliases" | "policy";
+
+export interface Drift {
+  readonly field: DriftField;
+  /** Human-readable: what differs. */
+  readonly detail: string;
+  readonly primary: unknown;
+  readonly replica: unknown;
+}
+
+export function isUsableKey(view: KeyView): boolean {
+  return view.error === null && view.keyState === "Enabled";
+}
+
+export function driftOf(primary: KeyView, replica: KeyView): Drift[] {
+  if (primary.error !== null || replica.error !== null) return [];
+  const drifts: Drift[] = [];
+  if ((primary.description ?? "") !== (replica.description ?? "")) {
+    drifts.push({
+      field: "description",
+      detail: `description "${replica.description ?? ""}" ≠ primary's "${primary.description ?? ""}"`,
+      primary: primary.description,
+      replica: replica.description,
+    });
+  }
+  const tagDiff = diffTags(primary.tags, replica.tags);
+  if (tagDiff.length > 0) {
+    drifts.push({
+      field: "tags",
+      detail: `tags: ${tagDiff.join("; ")}`,
+      primary: primary.tags,
+      replica: replica.tags,
+    });
+  }
+  const missing = primary.aliases.filter((a) => !replica.aliases.includes(a));
+  const extra = replica.aliases.filter((a) => !primary.aliases.includes(a));
+  if (missing.length > 0 || extra.length > 0) {
+    const parts = [
+      ...(missing.length > 0 ? [`missing ${missing.join(", ")}`] : []),
+      ...(extra.length > 0 ? [`extra ${extra.join(", ")}`] : []),
+    ];
+    drifts.push({
+      field: "aliases",
+      detail: `aliases: ${parts.join("; ")}`,
+      primary: primary.aliases,
+      replica: replica.aliases,
+    });
+  }
+  if (primary.policy !== null && replica.policy !== null && !samePolicy(primary.policy, replica.policy)) {
+    drifts.push({
+      field: "policy",
+      detail: "key policy differs from the primary's",
+      primary: primary.policy,
+      replica: replica.policy,
+    });
+  }
+  return drifts;
+}
+
+function diffTags(
+  primary: Readonly<Record<string, string>>,
+  replica: Readonly<Record<string, string>>,
+): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(primary)) {
+    const theirs = replica[key];
+    if (theirs === undefined) out.push(`missing ${key}=${value}`);
+    else if (theirs !== value) out.push(`${key}=${theirs} ≠ primary's ${key}=${value}`);
+  }
+  for (const [key, value] of Object.entries(replica)) {
+    if (primary[key] === undefined) out.push(`extra ${key}=${value}`);
+  }
+  return out;
+}
+
+/** Policies compare as JSON documents: white space and key order do not count. */
+export function samePolicy(a: string, b: string): boolean {
+  return canonical(a) === canonical(b);
+}
+
+function canonical(text: string): string {
+  try {
+    return JSON.stringify(sortKeys(JSON.parse(text) as unknown));
+  } catch {
+    return text.trim();
+  }
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, v]) => [k, sortKeys(v)]),
+    );
+  }
+  return value;
+}

@@ -82,17 +82,18 @@ async function openSession(flags: RawCommonFlags, io: Io, dryRun: boolean): Prom
   return { mode, reporter, emit, warnings };
 }
 
-async function connect(
-  options: CommonOptions,
-  io: Io,
-  emit: Emit,
-): Promise<{ kms: KmsPort; region: string }> {
-  const region = await resolvePrimaryRegion(options.key, {
+/** The primary's Region; loads the SDK only when the environment or a profile must name it. */
+function primaryRegionOf(options: CommonOptions, io: Io): Promise<string> {
+  return resolvePrimaryRegion(options.key, {
     flag: options.region,
     fromEnvironment: async () => (await import("./kms.js")).regionFromEnvironment(options.profile, io.env),
   });
+}
+
+/** The AWS SDK, loaded only once every local check has passed. */
+async function connect(options: CommonOptions, emit: Emit): Promise<KmsPort> {
   const { createKms } = await import("./kms.js");
-  return { kms: createKms({ profile: options.profile, endpointUrl: options.endpointUrl, emit }), region };
+  return createKms({ profile: options.profile, endpointUrl: options.endpointUrl, emit });
 }
 
 /** The shared shape of `replicate` and `wait`: Region results, one JSON document, a summary. */
@@ -137,7 +138,7 @@ async function runRegions(
 export function runReplicate(flags: RawReplicateFlags, io: Io): Promise<ExitCode> {
   return runRegions("replicate", flags, io, async ({ emit }, setPrimary) => {
     const options = await toReplicateOptions(flags, io.cwd);
-    const { kms, region } = await connect(options, io, emit);
+    const region = await primaryRegionOf(options, io);
     const targets = checkTargets(options.regions, region, options.strictRegions);
     for (const message of targets.warnings) emit({ type: "warning", message });
     if (options.bypassPolicyLockoutSafetyCheck) {
@@ -148,6 +149,7 @@ export function runReplicate(flags: RawReplicateFlags, io: Io): Promise<ExitCode
       });
     }
 
+    const kms = await connect(options, emit);
     const primary = await describePrimary(kms, options.key, region, io.signal);
     setPrimary(primary);
     const copied = await readPrimaryProperties(kms, primary, options.copy, io.signal);
@@ -185,13 +187,14 @@ export function runReplicate(flags: RawReplicateFlags, io: Io): Promise<ExitCode
 export function runWait(flags: RawWaitFlags, io: Io): Promise<ExitCode> {
   return runRegions("wait", flags, io, async ({ emit }, setPrimary) => {
     const options = toWaitOptions(flags);
-    const { kms, region } = await connect(options, io, emit);
+    const region = await primaryRegionOf(options, io);
     let regions: readonly string[] = [];
     if (options.regions.length > 0) {
       const check = checkRegions(options.regions, region, { strict: false });
       if (check.problems.length > 0) throw invalidRegionsError(check.problems);
       regions = check.regions;
     }
+    const kms = await connect(options, emit);
     const primary = await describePrimary(kms, options.key, region, io.signal);
     setPrimary(primary);
     const replicaIn = new Map(primary.replicas.map((r) => [r.region, r.arn]));
@@ -233,7 +236,8 @@ export async function runStatus(flags: RawCommonFlags, io: Io): Promise<ExitCode
   let exitCode: ExitCode;
   try {
     const options = toCommonOptions(flags);
-    const { kms, region } = await connect(options, io, session.emit);
+    const region = await primaryRegionOf(options, io);
+    const kms = await connect(options, session.emit);
     const { readFamily } = await import("./status.js");
     const family = await readFamily(kms, options.key, region, io.signal);
     rows = [

@@ -1,6 +1,6 @@
 // Target Region rules, pure: the ReplicaRegion pattern and length, the partition (from the AWS
 // SDK's own metadata, not a hand-kept list), not the primary's Region, no duplicates.
-import { partition } from "@aws-sdk/core/client";
+import { partition } from "./sdk-partition.js";
 
 export const REGION_PATTERN = /^([a-z]+-){2,3}\d+$/;
 export const REGION_MAX_LENGTH = 32;

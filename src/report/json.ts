@@ -1,6 +1,6 @@
 // The machine's view: one versioned JSON document on stdout, also after failure, timeout or Ctrl-C.
 import type { ErrorReport } from "../errors.js";
-import type { PrimaryKey, RegionResult, RegionStatus } from "../events.js";
+import type { Applied, PrimaryKey, RegionResult, RegionStatus } from "../events.js";
 
 export const JSON_VERSION = 1;
 
@@ -12,6 +12,7 @@ export interface RegionJson {
   readonly elapsedMs: number;
   readonly error: ErrorReport | null;
   readonly note: string | null;
+  readonly applied: Applied | null;
 }
 
 export interface RunJson {
@@ -47,6 +48,7 @@ export function regionJson(result: RegionResult): RegionJson {
     elapsedMs: result.elapsedMs,
     error: result.status === "failed" ? result.error : null,
     note: result.note ?? null,
+    applied: result.applied ?? null,
   };
 }
 

@@ -1,5 +1,6 @@
 // Replicas that match their primary: read the primary's tags, description, policy and aliases,
 // and merge them under what the user gave explicitly (explicit flags win; tags merge by key).
+import { awsError } from "./errors.js";
 import type { KmsPort } from "./kms.js";
 import type { PrimaryKey } from "./events.js";
 import type { Policy, Tag } from "./options.js";
@@ -28,10 +29,15 @@ export async function readPrimaryProperties(
   signal?: AbortSignal,
 ): Promise<PrimaryProperties> {
   const { region, arn } = primary;
+  // A failure here ends the run before anything is created; the error names the call and permission.
+  const read = <T>(operation: string, call: () => Promise<T>): Promise<T> =>
+    call().catch((error: unknown) => {
+      throw signal?.aborted === true ? error : awsError(error, { operation, region, keyId: arn });
+    });
   const [tags, policy, aliases] = await Promise.all([
-    copy.tags ? kms.listResourceTags(region, arn, signal) : undefined,
-    copy.policy ? kms.getKeyPolicy(region, arn, signal) : undefined,
-    copy.aliases ? kms.listAliases(region, primary.keyId, signal) : undefined,
+    copy.tags ? read("ListResourceTags", () => kms.listResourceTags(region, arn, signal)) : undefined,
+    copy.policy ? read("GetKeyPolicy", () => kms.getKeyPolicy(region, arn, signal)) : undefined,
+    copy.aliases ? read("ListAliases", () => kms.listAliases(region, primary.keyId, signal)) : undefined,
   ]);
   return {
     tags: tags?.map((t) => ({ TagKey: t.TagKey ?? "", TagValue: t.TagValue ?? "" })),

@@ -279,7 +279,8 @@ export function classify(error: unknown): AwsErrorName | undefined {
     return "CredentialsProviderError";
   // The SDK names unmodelled 5xx errors after their HTTP status or gives them a generic name.
   if (facts.httpStatus !== undefined && facts.httpStatus >= 500) return "KMSInternalException";
-  const cause = (error as { cause?: unknown }).cause;
+  const cause =
+    typeof error === "object" && error !== null ? (error as { cause?: unknown }).cause : undefined;
   return cause !== undefined && cause !== error ? classify(cause) : undefined;
 }
 

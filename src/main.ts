@@ -4,6 +4,7 @@ import { mergeProperties, policyMentionsPrimary, readPrimaryProperties } from ".
 import { driftOf, isUsableKey } from "./drift.js";
 import {
   EXIT,
+  classify,
   describeError,
   isReplicateError,
   usageError,
@@ -285,7 +286,11 @@ export function runEndingError(
       exitCode: error.exitCode,
     };
   }
-  const report = describeError(error, { operation: "run", region: "-", keyId });
+  const report = describeError(error, { operation: "a KMS call", region: "its Region", keyId });
+  if (classify(error) !== undefined) {
+    // A known AWS failure that reached the top unwrapped: still the AWS advice, not "a bug".
+    return { failure: report, exitCode: EXIT.failed };
+  }
   return {
     failure: {
       name: report.name,

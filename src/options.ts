@@ -62,9 +62,9 @@ export function parseDuration(value: string): number {
   if (match === null || amount === undefined) {
     throw new InvalidArgumentError(`'${value}' is not a duration; use for example 90s, 2m or 1h.`);
   }
-  const ms = Number(amount) * (UNITS[match[2] ?? "s"] ?? 1000);
-  if (ms <= 0) throw new InvalidArgumentError("the duration must be more than zero.");
-  return Math.round(ms);
+  const ms = Math.round(Number(amount) * (UNITS[match[2] ?? "s"] ?? 1000));
+  if (ms <= 0) throw new InvalidArgumentError("the duration must be at least 1 ms.");
+  return ms;
 }
 
 export function parsePositiveInt(value: string): number {
@@ -85,6 +85,7 @@ export function collectTag(value: string, previous: Tag[] = []): Tag[] {
   const at = value.indexOf("=");
   if (at <= 0) throw new InvalidArgumentError(`'${value}' is not Key=Value (use Key= for an empty value).`);
   const tag = { TagKey: value.slice(0, at).trim(), TagValue: value.slice(at + 1) };
+  if (tag.TagKey === "") throw new InvalidArgumentError(`'${value}' has an empty tag key.`);
   if (previous.some((t) => t.TagKey === tag.TagKey)) {
     throw new InvalidArgumentError(`tag key '${tag.TagKey}' is given twice; each key may appear once.`);
   }

@@ -1,0 +1,223 @@
+import {
+  DescribeKeyCommand,
+  KMSClient,
+  ListResourceTagsCommand,
+  ReplicateKeyCommand,
+  type KeyMetadata,
+} from "@aws-sdk/client-kms";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, beforeEach, describe, it, expect, vi } from "vitest";
+import type { RetryPolicy } from "../../src/backoff.js";
+import type { ReplicaEvent } from "../../src/events.js";
+import { attemptsOf, createKms } from "../../src/kms.js";
+
+const PRIMARY_ARN = "arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab";
+const METADATA: KeyMetadata = {
+  KeyId: "mrk-1234abcd12ab34cd56ef1234567890ab",
+  Arn: PRIMARY_ARN,
+  KeyState: "Enabled",
+};
+
+/** 2 retries, 1 ms apart: 3 attempts at most, and fast. */
+const TINY: RetryPolicy = { retries: 2, minTimeout: 1, factor: 1, maxTimeout: 1, randomize: false };
+
+const kmsMock = mockClient(KMSClient);
+const client = new KMSClient({
+  region: "us-east-1",
+  credentials: { accessKeyId: "AKID", secretAccessKey: "s" },
+});
+
+function awsFailure(name: string, status = 400): Error {
+  return Object.assign(new Error(`${name} from the fake`), { name, $metadata: { httpStatusCode: status } });
+}
+
+function setup(): {
+  kms: ReturnType<typeof createKms>;
+  events: ReplicaEvent[];
+  clientFor: (region: string) => KMSClient;
+} {
+  const events: ReplicaEvent[] = [];
+  const clientFor = vi.fn((_region: string) => client);
+  const kms = createKms({ clientFor, retry: TINY, emit: (event) => events.push(event) });
+  return { kms, events, clientFor };
+}
+
+/** The call events, without their durations. */
+function calls(events: readonly ReplicaEvent[]): unknown[] {
+  return events.flatMap((e) =>
+    e.type === "call"
+      ? [
+          {
+            operation: e.operation,
+            region: e.region,
+            attempt: e.attempt,
+            errorName: e.errorName,
+            willRetry: e.willRetry,
+          },
+        ]
+      : [],
+  );
+}
+
+beforeEach(() => {
+  kmsMock.reset();
+});
+afterAll(() => {
+  kmsMock.restore();
+});
+
+describe("createKms retries", () => {
+  it("retries a ThrottlingException, then succeeds", async () => {
+    // GIVEN
+    kmsMock
+      .on(DescribeKeyCommand)
+      .rejectsOnce(awsFailure("ThrottlingException"))
+      .resolves({ KeyMetadata: METADATA });
+    const { kms, events } = setup();
+    // WHEN
+    const metadata = await kms.describeKey("eu-west-1", PRIMARY_ARN);
+    // THEN
+    expect(metadata).toEqual(METADATA);
+    expect(kmsMock.commandCalls(DescribeKeyCommand)).toHaveLength(2);
+    expect(calls(events)).toEqual([
+      {
+        operation: "DescribeKey",
+        region: "eu-west-1",
+        attempt: 1,
+        errorName: "ThrottlingException",
+        willRetry: true,
+      },
+      { operation: "DescribeKey", region: "eu-west-1", attempt: 2, errorName: undefined, willRetry: false },
+    ]);
+  });
+
+  it("retries a network reset and names it by its code", async () => {
+    // GIVEN
+    kmsMock
+      .on(DescribeKeyCommand)
+      .rejectsOnce(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }))
+      .resolves({ KeyMetadata: METADATA });
+    const { kms, events } = setup();
+    // WHEN
+    await kms.describeKey("eu-west-1", PRIMARY_ARN);
+    // THEN
+    expect(kmsMock.commandCalls(DescribeKeyCommand)).toHaveLength(2);
+    expect(calls(events)[0]).toMatchObject({ errorName: "ECONNRESET", willRetry: true });
+  });
+
+  it("gives up after the configured retries, and says how many attempts it took", async () => {
+    // GIVEN
+    kmsMock.on(ReplicateKeyCommand).rejects(awsFailure("ThrottlingException"));
+    const { kms, events } = setup();
+    // WHEN
+    const error = await kms
+      .replicateKey("us-east-1", { KeyId: PRIMARY_ARN, ReplicaRegion: "eu-west-1" })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    // THEN
+    expect(error).toMatchObject({ name: "ThrottlingException" });
+    expect(kmsMock.commandCalls(ReplicateKeyCommand)).toHaveLength(3);
+    expect(attemptsOf(error)).toBe(3);
+    expect(calls(events).map((c) => (c as { willRetry: boolean }).willRetry)).toEqual([true, true, false]);
+  });
+
+  it.each(["LimitExceededException", "AccessDeniedException", "AlreadyExistsException"])(
+    "does not retry %s: exactly one call",
+    async (name) => {
+      // GIVEN
+      kmsMock.on(ReplicateKeyCommand).rejects(awsFailure(name));
+      const { kms, events } = setup();
+      // WHEN
+      const error = await kms
+        .replicateKey("us-east-1", { KeyId: PRIMARY_ARN, ReplicaRegion: "eu-west-1" })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      // THEN
+      expect(error).toMatchObject({ name });
+      expect(kmsMock.commandCalls(ReplicateKeyCommand)).toHaveLength(1);
+      expect(attemptsOf(error)).toBe(1);
+      expect(calls(events)).toEqual([
+        { operation: "ReplicateKey", region: "us-east-1", attempt: 1, errorName: name, willRetry: false },
+      ]);
+    },
+  );
+
+  it("makes no call when the signal is already aborted", async () => {
+    // GIVEN
+    kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: METADATA });
+    const { kms } = setup();
+    // WHEN
+    const outcome = kms.describeKey("eu-west-1", PRIMARY_ARN, AbortSignal.abort());
+    // THEN
+    await expect(outcome).rejects.toMatchObject({ name: "AbortError" });
+    expect(kmsMock.commandCalls(DescribeKeyCommand)).toHaveLength(0);
+  });
+});
+
+describe("createKms calls", () => {
+  it("sends ReplicateKey to the primary's Region with the input unchanged", async () => {
+    // GIVEN
+    kmsMock
+      .on(ReplicateKeyCommand)
+      .resolves({ ReplicaKeyMetadata: { KeyId: METADATA.KeyId, KeyState: "Creating" } });
+    const { kms, clientFor } = setup();
+    const input = { KeyId: PRIMARY_ARN, ReplicaRegion: "ap-southeast-2", Description: "DR copy" };
+    // WHEN
+    const output = await kms.replicateKey("us-east-1", input);
+    // THEN
+    expect(output.ReplicaKeyMetadata?.KeyState).toBe("Creating");
+    expect(clientFor).toHaveBeenCalledWith("us-east-1");
+    expect(kmsMock.commandCalls(ReplicateKeyCommand)[0]?.args[0].input).toEqual(input);
+  });
+
+  it("treats a DescribeKey answer without KeyMetadata as NotFoundException", async () => {
+    // GIVEN
+    kmsMock.on(DescribeKeyCommand).resolves({});
+    const { kms } = setup();
+    // WHEN / THEN
+    await expect(kms.describeKey("eu-west-1", PRIMARY_ARN)).rejects.toMatchObject({
+      name: "NotFoundException",
+    });
+  });
+
+  it("reads every page of tags", async () => {
+    // GIVEN
+    kmsMock
+      .on(ListResourceTagsCommand)
+      .resolvesOnce({ Tags: [{ TagKey: "a", TagValue: "1" }], Truncated: true, NextMarker: "m1" })
+      .resolvesOnce({ Tags: [{ TagKey: "b", TagValue: "2" }], Truncated: false });
+    const { kms } = setup();
+    // WHEN
+    const tags = await kms.listResourceTags("us-east-1", PRIMARY_ARN);
+    // THEN
+    expect(tags).toEqual([
+      { TagKey: "a", TagValue: "1" },
+      { TagKey: "b", TagValue: "2" },
+    ]);
+    expect(kmsMock.commandCalls(ListResourceTagsCommand)[1]?.args[0].input).toEqual({
+      KeyId: PRIMARY_ARN,
+      Marker: "m1",
+    });
+  });
+});
+
+describe("createKms without clientFor", () => {
+  it("builds an SDK client per Region that makes exactly one attempt (our retry layer is the only one)", async () => {
+    // GIVEN every KMSClient's send is stubbed, so nothing reaches the network
+    kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: METADATA });
+    const kms = createKms({ retry: TINY });
+    // WHEN
+    await kms.describeKey("eu-west-1", PRIMARY_ARN);
+    await kms.describeKey("eu-west-1", PRIMARY_ARN);
+    // THEN
+    const first = kmsMock.call(0).thisValue as KMSClient;
+    const second = kmsMock.call(1).thisValue as KMSClient;
+    expect(first).toBe(second);
+    expect(await first.config.maxAttempts()).toBe(1);
+    expect(await first.config.region()).toBe("eu-west-1");
+  });
+});

@@ -1,0 +1,295 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { InvalidArgumentError } from "commander";
+import { afterAll, beforeAll, describe, it, expect } from "vitest";
+import { isReplicateError, type ReplicateError } from "../../src/errors.js";
+import {
+  checkPolicyText,
+  collectTag,
+  DEFAULT_TIMEOUT_MS,
+  loadPolicy,
+  parseDuration,
+  POLICY_MAX_LENGTH,
+  splitRegionArgs,
+  toReplicateOptions,
+  type RawReplicateFlags,
+} from "../../src/options.js";
+
+const KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab";
+
+/** Runs `fn` and returns the usage error (exit 2) it throws. */
+async function usageErrorOf(fn: () => unknown): Promise<ReplicateError> {
+  try {
+    await fn();
+  } catch (error) {
+    if (isReplicateError(error) && error.exitCode === 2) return error;
+    throw error;
+  }
+  throw new Error("expected a usage error");
+}
+
+/** A JSON policy of exactly `length` characters. */
+function policyOfLength(length: number): string {
+  const shell = '{"Version":"2012-10-17","Pad":""}';
+  const text = shell.replace('""', `"${"x".repeat(length - shell.length)}"`);
+  expect(text).toHaveLength(length);
+  return text;
+}
+
+describe("parseDuration", () => {
+  it.each([
+    { input: "90s", ms: 90_000 },
+    { input: "2m", ms: 120_000 },
+    { input: "1h", ms: 3_600_000 },
+    { input: "1500ms", ms: 1500 },
+    { input: "45", ms: 45_000 },
+    { input: "1.5m", ms: 90_000 },
+    { input: " 20m ", ms: 1_200_000 },
+  ])("reads $input as $ms ms", ({ input, ms }) => {
+    // GIVEN / WHEN / THEN
+    expect(parseDuration(input)).toBe(ms);
+  });
+
+  it.each(["", "abc", "-5s", "5d", "1 m", "m", "1e3", "0", "0s", "0ms"])("refuses '%s'", (input) => {
+    // GIVEN / WHEN / THEN
+    expect(() => parseDuration(input)).toThrow(InvalidArgumentError);
+  });
+
+  it("refuses a duration that rounds to 0 ms (it promises 'more than zero')", () => {
+    // GIVEN a positive amount below half a millisecond
+    // WHEN / THEN
+    expect(() => parseDuration("0.4ms")).toThrow(InvalidArgumentError);
+  });
+});
+
+describe("collectTag", () => {
+  it("reads Key=Value and Key= (an empty value), and splits at the first '='", () => {
+    // GIVEN / WHEN
+    const tags = collectTag("team=payments", collectTag("empty=", collectTag("expr=a=b")));
+    // THEN
+    expect(tags).toEqual([
+      { TagKey: "expr", TagValue: "a=b" },
+      { TagKey: "empty", TagValue: "" },
+      { TagKey: "team", TagValue: "payments" },
+    ]);
+  });
+
+  it.each([
+    { input: "team", previous: [], message: /is not Key=Value/ },
+    { input: "=payments", previous: [], message: /is not Key=Value/ },
+    { input: "team=other", previous: [{ TagKey: "team", TagValue: "x" }], message: /given twice/ },
+    { input: `${"k".repeat(129)}=v`, previous: [], message: /at most 128/ },
+    { input: `k=${"v".repeat(257)}`, previous: [], message: /values at most 256/ },
+  ])("refuses '$input'", ({ input, previous, message }) => {
+    // GIVEN / WHEN / THEN
+    expect(() => collectTag(input, previous)).toThrow(InvalidArgumentError);
+    expect(() => collectTag(input, previous)).toThrow(message);
+  });
+
+  it("refuses a key that is only spaces (a tag key has at least 1 character)", () => {
+    // GIVEN / WHEN / THEN
+    expect(() => collectTag(" =payments")).toThrow(InvalidArgumentError);
+  });
+
+  it("accepts a 128-character key and a 256-character value", () => {
+    // GIVEN
+    const key = "k".repeat(128);
+    const value = "v".repeat(256);
+    // WHEN / THEN
+    expect(collectTag(`${key}=${value}`)).toEqual([{ TagKey: key, TagValue: value }]);
+  });
+});
+
+describe("splitRegionArgs", () => {
+  it.each([
+    { input: ["eu-west-1,ap-southeast-2"], regions: ["eu-west-1", "ap-southeast-2"] },
+    { input: ["eu-west-1", "ap-southeast-2"], regions: ["eu-west-1", "ap-southeast-2"] },
+    {
+      input: [" eu-west-1 , ap-southeast-2,", "us-east-2"],
+      regions: ["eu-west-1", "ap-southeast-2", "us-east-2"],
+    },
+    { input: [",,", ""], regions: [] },
+    { input: ["eu-west-1,eu-west-1"], regions: ["eu-west-1", "eu-west-1"] },
+  ])("splits $input into $regions", ({ input, regions }) => {
+    // GIVEN / WHEN / THEN
+    expect(splitRegionArgs(input)).toEqual(regions);
+  });
+});
+
+describe("loadPolicy and checkPolicyText", () => {
+  let dir = "";
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "kms-replicate-options-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("reads file:// relative to the working directory and names the file as the source", async () => {
+    // GIVEN a policy file in a temporary working directory
+    const text = '{"Version":"2012-10-17","Statement":[]}';
+    await writeFile(join(dir, "policy.json"), text);
+    // WHEN
+    const policy = await loadPolicy("file://policy.json", dir);
+    // THEN
+    expect(policy).toEqual({ text, source: "policy.json" });
+  });
+
+  it("keeps inline JSON as it is", async () => {
+    // GIVEN / WHEN
+    const policy = await loadPolicy('{"Version":"2012-10-17"}', dir);
+    // THEN
+    expect(policy).toEqual({ text: '{"Version":"2012-10-17"}', source: "inline" });
+  });
+
+  it("says which file it cannot read, and why", async () => {
+    // GIVEN / WHEN
+    const error = await usageErrorOf(() => loadPolicy("file://missing.json", dir));
+    // THEN
+    expect(error.message).toContain("missing.json");
+    expect(error.message).toContain("ENOENT");
+  });
+
+  it("accepts 32768 characters and refuses 32769", async () => {
+    // GIVEN
+    const max = policyOfLength(POLICY_MAX_LENGTH);
+    const over = policyOfLength(POLICY_MAX_LENGTH + 1);
+    // WHEN / THEN
+    expect(() => checkPolicyText(max, "inline")).not.toThrow();
+    const error = await usageErrorOf(() => checkPolicyText(over, "inline"));
+    expect(error.message).toContain("32769 characters");
+  });
+
+  it("refuses an empty policy", async () => {
+    // GIVEN / WHEN
+    const error = await usageErrorOf(() => checkPolicyText("", "inline"));
+    // THEN
+    expect(error.message).toContain("is 0 characters");
+  });
+
+  it("names a character outside U+0020–U+00FF, such as a typographic quote", async () => {
+    // GIVEN a policy pasted from a word processor, in a file
+    await writeFile(join(dir, "quotes.json"), '{"Sid": \u201cAllowAll\u201d}');
+    // WHEN
+    const error = await usageErrorOf(() => loadPolicy("file://quotes.json", dir));
+    // THEN
+    expect(error.message).toContain("U+201C");
+    expect(error.message).toContain("quotes.json");
+    expect(error.hint).toMatch(/typographic quotes/);
+  });
+
+  it("accepts tab, LF, CR and Latin-1 characters", () => {
+    // GIVEN
+    const text = '{\t"Description": "caf\u00e9 \u00ff"\r\n}';
+    // WHEN / THEN
+    expect(() => checkPolicyText(text, "inline")).not.toThrow();
+  });
+
+  it("refuses invalid JSON and says so", async () => {
+    // GIVEN / WHEN
+    const error = await usageErrorOf(() => checkPolicyText('{"Version": ', "inline"));
+    // THEN
+    expect(error.message).toMatch(/^--policy is not valid JSON: /);
+  });
+});
+
+describe("toReplicateOptions", () => {
+  const base: RawReplicateFlags = {
+    key: KEY_ARN,
+    regions: ["eu-west-1,ap-southeast-2"],
+    output: "text",
+    color: true,
+    wait: true,
+  };
+
+  it("fills the defaults", async () => {
+    // GIVEN / WHEN
+    const options = await toReplicateOptions(base, "/");
+    // THEN
+    expect(options).toMatchObject({
+      key: { kind: "key-arn", region: "us-east-1" },
+      regions: ["eu-west-1", "ap-southeast-2"],
+      strictRegions: false,
+      tags: [],
+      bypassPolicyLockoutSafetyCheck: false,
+      timeoutMs: DEFAULT_TIMEOUT_MS,
+      wait: true,
+      dryRun: false,
+      concurrency: 5,
+      rate: 5,
+      quiet: false,
+      debug: false,
+      copy: { tags: false, description: false, policy: false, aliases: false },
+    });
+    expect(options.policy).toBeUndefined();
+    expect(options.description).toBeUndefined();
+  });
+
+  it("--copy-all turns on every copy", async () => {
+    // GIVEN / WHEN
+    const options = await toReplicateOptions({ ...base, copyAll: true }, "/");
+    // THEN
+    expect(options.copy).toEqual({ tags: true, description: true, policy: true, aliases: true });
+  });
+
+  it.each([
+    { name: "no --key", flags: { key: undefined }, message: /--key is required/ },
+    { name: "no Region", flags: { regions: [" , "] }, message: /--regions names no Region/ },
+    { name: "no --regions", flags: { regions: undefined }, message: /--regions names no Region/ },
+    {
+      name: "a description over 8192 characters",
+      flags: { description: "d".repeat(8193) },
+      message: /8193 characters; at most 8192/,
+    },
+    {
+      name: "--bypass-policy-lockout-safety-check alone",
+      flags: { bypassPolicyLockoutSafetyCheck: true },
+      message: /only applies together with --policy or --copy-policy/,
+    },
+    {
+      name: "a non-http endpoint",
+      flags: { endpointUrl: "ftp://localhost" },
+      message: /not an http\(s\) URL/,
+    },
+    {
+      name: "an unparsable endpoint",
+      flags: { endpointUrl: "localhost:4566" },
+      message: /not an http\(s\) URL/,
+    },
+  ])("refuses $name", async ({ flags, message }) => {
+    // GIVEN / WHEN
+    const error = await usageErrorOf(() => toReplicateOptions({ ...base, ...flags }, "/"));
+    // THEN
+    expect(error.message).toMatch(message);
+  });
+
+  it.each([
+    { name: "--policy", flags: { policy: '{"Version":"2012-10-17"}' } },
+    { name: "--copy-policy", flags: { copyPolicy: true } },
+    { name: "--copy-all", flags: { copyAll: true } },
+  ])("accepts --bypass-policy-lockout-safety-check with $name", async ({ flags }) => {
+    // GIVEN / WHEN
+    const options = await toReplicateOptions(
+      { ...base, ...flags, bypassPolicyLockoutSafetyCheck: true },
+      "/",
+    );
+    // THEN
+    expect(options.bypassPolicyLockoutSafetyCheck).toBe(true);
+  });
+
+  it("accepts a description of exactly 8192 characters", async () => {
+    // GIVEN / WHEN
+    const options = await toReplicateOptions({ ...base, description: "d".repeat(8192) }, "/");
+    // THEN
+    expect(options.description).toHaveLength(8192);
+  });
+
+  it("treats an empty --region and --profile as not given", async () => {
+    // GIVEN / WHEN
+    const options = await toReplicateOptions({ ...base, region: " ", profile: "" }, "/");
+    // THEN
+    expect(options.region).toBeUndefined();
+    expect(options.profile).toBeUndefined();
+  });
+});

@@ -1,0 +1,113 @@
+import { afterEach, beforeEach, describe, it, expect, vi } from "vitest";
+import { createLimiter, createPacer, sleep } from "../../src/pace.js";
+
+describe("createPacer", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("never lets more than N starts into any 1 s window, and lets the first N through at once", async () => {
+    // GIVEN 5 per second and 17 callers arriving together
+    const pacer = createPacer(5, { now: () => Date.now() });
+    const t0 = Date.now();
+    const starts: number[] = [];
+    const all = Array.from({ length: 17 }, () => pacer.acquire().then(() => starts.push(Date.now() - t0)));
+    // WHEN
+    await vi.advanceTimersByTimeAsync(10_000);
+    await Promise.all(all);
+    // THEN every start happened, the first 5 at once, and any 6 starts span at least 1 s
+    expect(starts).toHaveLength(17);
+    expect(starts.slice(0, 5)).toEqual([0, 0, 0, 0, 0]);
+    for (let i = 0; i + 5 < starts.length; i += 1) {
+      expect((starts[i + 5] ?? 0) - (starts[i] ?? 0)).toBeGreaterThanOrEqual(1_000);
+    }
+    // …and the pacer does not hold callers back much longer than it must (4 windows of 1025 ms)
+    expect(starts[16]).toBeLessThanOrEqual(3 * 1_025 + 50);
+  });
+
+  it("hands out slots in arrival order", async () => {
+    // GIVEN
+    const pacer = createPacer(2, { now: () => Date.now() });
+    const order: number[] = [];
+    const all = [0, 1, 2, 3, 4].map((n) => pacer.acquire().then(() => order.push(n)));
+    // WHEN
+    await vi.advanceTimersByTimeAsync(5_000);
+    await Promise.all(all);
+    // THEN
+    expect(order).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it("rejects a caller whose signal aborts while it waits, and keeps serving the others", async () => {
+    // GIVEN 1 per second, one slot taken
+    const pacer = createPacer(1, { now: () => Date.now() });
+    await pacer.acquire();
+    const controller = new AbortController();
+    const waiting = pacer.acquire(controller.signal);
+    const outcome = waiting.then(
+      () => "resolved",
+      (error: unknown) => (error as Error).name,
+    );
+    const next = pacer.acquire();
+    // WHEN the waiting caller is interrupted
+    controller.abort();
+    await vi.advanceTimersByTimeAsync(5_000);
+    // THEN it rejects with the abort, and the next caller still gets a slot
+    expect(await outcome).toBe("AbortError");
+    await expect(next).resolves.toBeUndefined();
+  });
+
+  it("rejects at once when the signal is already aborted", async () => {
+    // GIVEN
+    const pacer = createPacer(5, { now: () => Date.now() });
+    // WHEN / THEN
+    await expect(pacer.acquire(AbortSignal.abort())).rejects.toMatchObject({ name: "AbortError" });
+    await expect(pacer.acquire()).resolves.toBeUndefined();
+  });
+});
+
+describe("createLimiter", () => {
+  it("runs at most `limit` tasks at once, but does run that many", async () => {
+    // GIVEN
+    const limit = createLimiter(3);
+    let active = 0;
+    let most = 0;
+    const task = async (n: number): Promise<number> => {
+      active += 1;
+      most = Math.max(most, active);
+      await sleep(5);
+      active -= 1;
+      return n;
+    };
+    // WHEN
+    const results = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => limit(() => task(n))));
+    // THEN
+    expect(results).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(most).toBe(3);
+    expect(active).toBe(0);
+  });
+
+  it("frees the slot of a task that fails", async () => {
+    // GIVEN one slot, and a first task that rejects
+    const limit = createLimiter(1);
+    const failing = limit(() => Promise.reject(new Error("boom")));
+    const next = limit(() => Promise.resolve("ran"));
+    // WHEN / THEN
+    await expect(failing).rejects.toThrow("boom");
+    await expect(next).resolves.toBe("ran");
+  });
+});
+
+describe("sleep", () => {
+  it("rejects with the signal's reason when aborted", async () => {
+    // GIVEN
+    const controller = new AbortController();
+    const sleeping = sleep(60_000, controller.signal);
+    // WHEN
+    controller.abort();
+    // THEN
+    await expect(sleeping).rejects.toMatchObject({ name: "AbortError" });
+  });
+});

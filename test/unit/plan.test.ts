@@ -1,0 +1,296 @@
+import type { KeyMetadata } from "@aws-sdk/client-kms";
+import { describe, it, expect, vi } from "vitest";
+import { isReplicateError, type ReplicateError } from "../../src/errors.js";
+import type { PrimaryKey } from "../../src/events.js";
+import type { KmsPort } from "../../src/kms.js";
+import { parseKeyRef } from "../../src/keys.js";
+import { checkTargets, describePrimary, resolvePrimaryRegion, splitTargets } from "../../src/plan.js";
+
+const KEY_ID = "mrk-1234abcd12ab34cd56ef1234567890ab";
+const PRIMARY_ARN = `arn:aws:kms:us-east-1:111122223333:key/${KEY_ID}`;
+const REPLICA_ARN = `arn:aws:kms:eu-west-1:111122223333:key/${KEY_ID}`;
+
+function awsFailure(name: string, status = 400): Error {
+  return Object.assign(new Error(`${name} from the fake`), { name, $metadata: { httpStatusCode: status } });
+}
+
+function fakeKms(describeKey: KmsPort["describeKey"]): KmsPort {
+  const unexpected = (): Promise<never> => Promise.reject(new Error("unexpected call"));
+  return {
+    describeKey,
+    replicateKey: unexpected,
+    listResourceTags: unexpected,
+    getKeyPolicy: unexpected,
+    listAliases: unexpected,
+    createAlias: unexpected,
+  };
+}
+
+function primaryMetadata(overrides: Partial<KeyMetadata> = {}): KeyMetadata {
+  return {
+    KeyId: KEY_ID,
+    Arn: PRIMARY_ARN,
+    KeyState: "Enabled",
+    KeySpec: "SYMMETRIC_DEFAULT",
+    KeyUsage: "ENCRYPT_DECRYPT",
+    Origin: "AWS_KMS",
+    Description: "payments",
+    MultiRegion: true,
+    MultiRegionConfiguration: {
+      MultiRegionKeyType: "PRIMARY",
+      PrimaryKey: { Arn: PRIMARY_ARN, Region: "us-east-1" },
+      ReplicaKeys: [{ Arn: REPLICA_ARN, Region: "eu-west-1" }],
+    },
+    ...overrides,
+  };
+}
+
+async function replicateErrorOf(promise: Promise<unknown>): Promise<ReplicateError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (isReplicateError(error)) return error;
+  throw new Error(`expected a ReplicateError, got ${String(error)}`);
+}
+
+describe("resolvePrimaryRegion", () => {
+  it.each([
+    { name: "the ARN's Region", key: PRIMARY_ARN, flag: undefined, env: "eu-west-1", region: "us-east-1" },
+    {
+      name: "the ARN, with a matching --region",
+      key: PRIMARY_ARN,
+      flag: "us-east-1",
+      env: undefined,
+      region: "us-east-1",
+    },
+    {
+      name: "--region for a key ID",
+      key: KEY_ID,
+      flag: "ap-southeast-2",
+      env: "eu-west-1",
+      region: "ap-southeast-2",
+    },
+    {
+      name: "--region for an alias",
+      key: "alias/payments",
+      flag: "ap-southeast-2",
+      env: undefined,
+      region: "ap-southeast-2",
+    },
+    {
+      name: "the environment last",
+      key: KEY_ID,
+      flag: undefined,
+      env: "eu-central-1",
+      region: "eu-central-1",
+    },
+  ])("takes $name", async ({ key, flag, env, region }) => {
+    // GIVEN
+    const fromEnvironment = vi.fn(() => Promise.resolve(env));
+    // WHEN
+    const resolved = await resolvePrimaryRegion(parseKeyRef(key), { flag, fromEnvironment });
+    // THEN
+    expect(resolved).toBe(region);
+  });
+
+  it("does not look at the environment when the ARN or --region names the Region", async () => {
+    // GIVEN
+    const fromEnvironment = vi.fn(() => Promise.resolve("eu-west-1"));
+    // WHEN
+    await resolvePrimaryRegion(parseKeyRef(PRIMARY_ARN), { fromEnvironment });
+    await resolvePrimaryRegion(parseKeyRef(KEY_ID), { flag: "us-east-1", fromEnvironment });
+    // THEN
+    expect(fromEnvironment).not.toHaveBeenCalled();
+  });
+
+  it("refuses --region that contradicts the ARN (exit 2)", async () => {
+    // GIVEN / WHEN
+    const error = await replicateErrorOf(
+      resolvePrimaryRegion(parseKeyRef(PRIMARY_ARN), {
+        flag: "eu-west-1",
+        fromEnvironment: () => Promise.resolve(undefined),
+      }),
+    );
+    // THEN
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toContain("--region eu-west-1 contradicts the key ARN, which is in us-east-1");
+  });
+
+  it("is a usage error (exit 2) when nothing names a Region", async () => {
+    // GIVEN / WHEN
+    const error = await replicateErrorOf(
+      resolvePrimaryRegion(parseKeyRef(KEY_ID), { fromEnvironment: () => Promise.resolve(undefined) }),
+    );
+    // THEN
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toContain(`No Region for ${KEY_ID}`);
+  });
+
+  it("refuses a primary Region that is not a Region ID (exit 2)", async () => {
+    // GIVEN / WHEN
+    const error = await replicateErrorOf(
+      resolvePrimaryRegion(parseKeyRef(KEY_ID), {
+        flag: "US-EAST-1",
+        fromEnvironment: () => Promise.resolve(undefined),
+      }),
+    );
+    // THEN
+    expect(error.exitCode).toBe(2);
+  });
+});
+
+describe("checkTargets", () => {
+  it("throws every invalid Region at once (exit 2), each with its reason", () => {
+    // GIVEN
+    const regions = ["EU-WEST-1", "eu-west-1", "cn-north-1", "us-east-1"];
+    // WHEN
+    let error: unknown;
+    try {
+      checkTargets(regions, "us-east-1", false);
+    } catch (e) {
+      error = e;
+    }
+    // THEN
+    if (!isReplicateError(error)) throw new Error("expected a ReplicateError");
+    expect(error.exitCode).toBe(2);
+    expect(error.code).toBe("InvalidRegion");
+    expect(error.message).toMatch(/^3 target Regions are not valid; nothing was created:/);
+    expect(error.options.invalidRegions?.map((p) => p.region)).toEqual([
+      "EU-WEST-1",
+      "cn-north-1",
+      "us-east-1",
+    ]);
+  });
+
+  it("returns the valid Regions and warnings", () => {
+    // GIVEN / WHEN
+    const targets = checkTargets(["eu-west-1", "us-north-50", "eu-west-1"], "us-east-1", false);
+    // THEN
+    expect(targets.regions).toEqual(["eu-west-1", "us-north-50"]);
+    expect(targets.warnings).toHaveLength(2);
+  });
+});
+
+describe("describePrimary", () => {
+  it("returns the primary with its replicas and partition", async () => {
+    // GIVEN
+    const describeKey = vi.fn<KmsPort["describeKey"]>(() => Promise.resolve(primaryMetadata()));
+    // WHEN
+    const primary = await describePrimary(fakeKms(describeKey), parseKeyRef("alias/payments"), "us-east-1");
+    // THEN
+    expect(describeKey).toHaveBeenCalledWith("us-east-1", "alias/payments", undefined);
+    expect(primary).toEqual({
+      keyId: KEY_ID,
+      arn: PRIMARY_ARN,
+      region: "us-east-1",
+      partition: "aws",
+      keySpec: "SYMMETRIC_DEFAULT",
+      keyUsage: "ENCRYPT_DECRYPT",
+      origin: "AWS_KMS",
+      description: "payments",
+      replicas: [{ region: "eu-west-1", arn: REPLICA_ARN }],
+    });
+  });
+
+  it("accepts a primary waiting for imported key material (PendingImport)", async () => {
+    // GIVEN
+    const kms = fakeKms(() =>
+      Promise.resolve(primaryMetadata({ KeyState: "PendingImport", Origin: "EXTERNAL" })),
+    );
+    // WHEN
+    const primary = await describePrimary(kms, parseKeyRef(KEY_ID), "us-east-1");
+    // THEN
+    expect(primary.origin).toBe("EXTERNAL");
+  });
+
+  it.each([
+    {
+      what: "a single-Region key",
+      metadata: primaryMetadata({ MultiRegion: false, MultiRegionConfiguration: undefined }),
+      message: /is a single-Region key/,
+      hint: /--multi-region/,
+    },
+    {
+      what: "a replica",
+      metadata: primaryMetadata({
+        Arn: REPLICA_ARN,
+        MultiRegionConfiguration: {
+          MultiRegionKeyType: "REPLICA",
+          PrimaryKey: { Arn: PRIMARY_ARN, Region: "us-east-1" },
+        },
+      }),
+      message: /is a replica, not the primary key/,
+      hint: new RegExp(`--key ${PRIMARY_ARN}`),
+    },
+    {
+      what: "a disabled primary",
+      metadata: primaryMetadata({ KeyState: "Disabled", Enabled: false }),
+      message: /is Disabled; it must be Enabled/,
+      hint: /enable-key/,
+    },
+    {
+      what: "a primary pending deletion",
+      metadata: primaryMetadata({ KeyState: "PendingDeletion", Enabled: false }),
+      message: /is PendingDeletion; it must be Enabled/,
+      hint: /cancel-key-deletion/,
+    },
+  ])("refuses $what with exit 2", async ({ metadata, message, hint }) => {
+    // GIVEN
+    const kms = fakeKms(() => Promise.resolve(metadata));
+    // WHEN
+    const error = await replicateErrorOf(describePrimary(kms, parseKeyRef(KEY_ID), "us-east-1"));
+    // THEN
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toMatch(message);
+    expect(error.hint).toMatch(hint);
+  });
+
+  it("a key that does not exist is the user's input: exit 2", async () => {
+    // GIVEN
+    const kms = fakeKms(() => Promise.reject(awsFailure("NotFoundException")));
+    // WHEN
+    const error = await replicateErrorOf(describePrimary(kms, parseKeyRef(KEY_ID), "us-east-1"));
+    // THEN
+    expect(error.exitCode).toBe(2);
+    expect(error.code).toBe("NotFoundException");
+    expect(error.hint).toContain("us-east-1");
+  });
+
+  it("a denied DescribeKey is AWS saying no: exit 1, with the permission to grant", async () => {
+    // GIVEN
+    const kms = fakeKms(() => Promise.reject(awsFailure("AccessDeniedException")));
+    // WHEN
+    const error = await replicateErrorOf(describePrimary(kms, parseKeyRef(KEY_ID), "us-east-1"));
+    // THEN
+    expect(error.exitCode).toBe(1);
+    expect(error.fault).toBe("aws");
+    expect(error.code).toBe("AccessDeniedException");
+    expect(error.hint).toContain("kms:DescribeKey");
+  });
+});
+
+describe("splitTargets", () => {
+  it("splits the targets into new Regions and Regions that already hold a replica, keeping the order", () => {
+    // GIVEN
+    const primary: PrimaryKey = {
+      keyId: KEY_ID,
+      arn: PRIMARY_ARN,
+      region: "us-east-1",
+      partition: "aws",
+      replicas: [
+        { region: "eu-west-1", arn: REPLICA_ARN },
+        { region: "us-west-2", arn: "arn:aws:kms:us-west-2:111122223333:key/" + KEY_ID },
+      ],
+    };
+    // WHEN
+    const plan = splitTargets(primary, ["ap-southeast-2", "eu-west-1", "eu-central-1"], ["a warning"]);
+    // THEN
+    expect(plan).toEqual({
+      primary,
+      create: ["ap-southeast-2", "eu-central-1"],
+      existing: [{ region: "eu-west-1", arn: REPLICA_ARN }],
+      warnings: ["a warning"],
+    });
+  });
+});

@@ -1,0 +1,264 @@
+import { Chalk } from "chalk";
+import { describe, it, expect } from "vitest";
+import type { PrimaryKey, RegionResult, ReplicaEvent } from "../../../src/events.js";
+import {
+  debugLine,
+  planLine,
+  progressText,
+  regionLine,
+  seconds,
+  summaryLine,
+} from "../../../src/report/lines.js";
+
+const plain = new Chalk({ level: 0 });
+const coloured = new Chalk({ level: 1 });
+
+type CallEvent = Extract<ReplicaEvent, { type: "call" }>;
+
+const PRIMARY: PrimaryKey = {
+  keyId: "mrk-1234abcd12ab34cd56ef1234567890ab",
+  arn: "arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab",
+  region: "us-east-1",
+  partition: "aws",
+  keySpec: "SYMMETRIC_DEFAULT",
+  keyUsage: "ENCRYPT_DECRYPT",
+  origin: "AWS_KMS",
+  replicas: [],
+};
+
+describe("regionLine", () => {
+  it("lines up symbol, Region, status, state and seconds", () => {
+    // GIVEN
+    const result: RegionResult = {
+      region: "eu-west-1",
+      status: "created",
+      keyState: "Enabled",
+      elapsedMs: 4_200,
+    };
+    // WHEN / THEN
+    expect(regionLine(result, plain)).toBe("✔ eu-west-1      created     Enabled         4.2s");
+  });
+
+  it.each<{ result: RegionResult; parts: string[] }>([
+    {
+      result: { region: "eu-west-1", status: "exists", keyState: "Enabled", elapsedMs: 300 },
+      parts: ["✔", "exists", "Enabled", "0.3s"],
+    },
+    {
+      result: { region: "eu-west-1", status: "planned", elapsedMs: 0 },
+      parts: ["○", "planned", " - ", "0.0s"],
+    },
+    {
+      result: {
+        region: "eu-west-1",
+        status: "timeout",
+        keyState: "Creating",
+        elapsedMs: 1_200_000,
+        note: "It may still finish.",
+      },
+      parts: ["⏱", "timeout", "Creating", "1200.0s", "\n    → It may still finish."],
+    },
+    {
+      result: {
+        region: "eu-west-1",
+        status: "interrupted",
+        elapsedMs: 1_500,
+        note: "Nothing was created here.",
+      },
+      parts: ["■", "interrupted", "1.5s", "\n    → Nothing was created here."],
+    },
+    {
+      result: {
+        region: "eu-west-1",
+        status: "created",
+        keyState: "PendingImport",
+        elapsedMs: 2_000,
+        note: "Import the key material.",
+      },
+      parts: ["✔", "created", "PendingImport", "2.0s", "\n    → Import the key material."],
+    },
+  ])("shows $result.status with its state, seconds and note", ({ result, parts }) => {
+    // GIVEN / WHEN
+    const line = regionLine(result, plain);
+    // THEN
+    expect(line.startsWith(`${parts[0]} eu-west-1 `)).toBe(true);
+    for (const part of parts) expect(line).toContain(part);
+  });
+
+  it("shows a failure's error name, message and hint on their own lines", () => {
+    // GIVEN
+    const result: RegionResult = {
+      region: "ap-southeast-2",
+      status: "failed",
+      elapsedMs: 800,
+      error: { name: "AccessDeniedException", message: "not allowed", hint: "Grant kms:ReplicateKey." },
+    };
+    // WHEN
+    const lines = regionLine(result, plain).split("\n");
+    // THEN
+    expect(lines).toEqual([
+      "✖ ap-southeast-2 failed      -               0.8s",
+      "    AccessDeniedException: not allowed",
+      "    → Grant kms:ReplicateKey.",
+    ]);
+  });
+
+  it("widens the Region column for long Region names", () => {
+    // GIVEN
+    const result: RegionResult = {
+      region: "ap-southeast-2",
+      status: "created",
+      keyState: "Enabled",
+      elapsedMs: 0,
+    };
+    // WHEN / THEN
+    expect(regionLine(result, plain, 20)).toContain("ap-southeast-2       created");
+  });
+
+  it("has no escape codes with colours off, and has them with colours on", () => {
+    // GIVEN
+    const result: RegionResult = {
+      region: "eu-west-1",
+      status: "failed",
+      elapsedMs: 0,
+      error: { name: "X", message: "y" },
+    };
+    // WHEN / THEN
+    expect(regionLine(result, plain)).not.toContain("\u001b[");
+    expect(regionLine(result, coloured)).toContain("\u001b[31m");
+  });
+});
+
+describe("summaryLine", () => {
+  it("counts each status in a fixed order, skipping those with none", () => {
+    // GIVEN
+    const results: RegionResult[] = [
+      { region: "a-b-1", status: "failed", elapsedMs: 0, error: { name: "X", message: "y" } },
+      { region: "a-b-2", status: "created", elapsedMs: 0 },
+      { region: "a-b-3", status: "exists", elapsedMs: 0 },
+      { region: "a-b-4", status: "created", elapsedMs: 0 },
+      { region: "a-b-5", status: "timeout", elapsedMs: 0 },
+    ];
+    // WHEN / THEN
+    expect(summaryLine(results, 12_345, false, plain)).toBe(
+      "2 created, 1 exists, 1 failed, 1 timeout in 12.3s.",
+    );
+  });
+
+  it("says a dry run changed nothing", () => {
+    // GIVEN
+    const results: RegionResult[] = [{ region: "a-b-1", status: "planned", elapsedMs: 0 }];
+    // WHEN / THEN
+    expect(summaryLine(results, 100, true, plain)).toBe("1 planned in 0.1s. Dry run: nothing was changed.");
+  });
+});
+
+describe("planLine", () => {
+  it.each([
+    { dryRun: false, start: "Replicating " },
+    { dryRun: true, start: "Dry run: would replicate " },
+  ])("names the key, its Region, its facts and the targets (dry run: $dryRun)", ({ dryRun, start }) => {
+    // GIVEN / WHEN
+    const line = planLine(PRIMARY, ["eu-west-1", "ap-southeast-2"], dryRun, plain);
+    // THEN
+    expect(line).toBe(
+      `${start}${PRIMARY.keyId} from us-east-1 (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT, AWS_KMS) into 2 Regions: eu-west-1, ap-southeast-2`,
+    );
+  });
+});
+
+describe("progressText", () => {
+  it("has one line per Region in progress, with its phase and time", () => {
+    // GIVEN
+    const inProgress = new Map([
+      ["eu-west-1", { phase: "creating" as const, keyState: "Creating", since: 0 }],
+      ["ap-southeast-2", { phase: "requesting" as const, since: 1_000 }],
+    ]);
+    // WHEN
+    const text = progressText(inProgress, 3_000, plain);
+    // THEN
+    expect(text.split("\n")).toEqual([
+      "Waiting for 2 Regions",
+      "  eu-west-1      Creating        3.0s",
+      "  ap-southeast-2 ReplicateKey…   2.0s",
+    ]);
+  });
+});
+
+describe("debugLine", () => {
+  it.each<{ call: CallEvent; line: string }>([
+    {
+      call: {
+        type: "call",
+        operation: "ReplicateKey",
+        region: "eu-west-1",
+        attempt: 2,
+        durationMs: 411.6,
+        errorName: "ThrottlingException",
+        willRetry: true,
+      },
+      line: "[debug] KMS.ReplicateKey(eu-west-1) attempt 2 [412ms] -> ThrottlingException, retrying",
+    },
+    {
+      call: {
+        type: "call",
+        operation: "DescribeKey",
+        region: "ap-southeast-2",
+        attempt: 1,
+        durationMs: 35,
+        willRetry: false,
+      },
+      line: "[debug] KMS.DescribeKey(ap-southeast-2) attempt 1 [35ms] -> OK",
+    },
+    {
+      call: {
+        type: "call",
+        operation: "ReplicateKey",
+        region: "eu-west-1",
+        attempt: 1,
+        durationMs: 90,
+        errorName: "AccessDeniedException",
+        willRetry: false,
+      },
+      line: "[debug] KMS.ReplicateKey(eu-west-1) attempt 1 [90ms] -> AccessDeniedException",
+    },
+  ])("$line", ({ call, line }) => {
+    // GIVEN / WHEN / THEN
+    expect(debugLine(call)).toBe(line);
+  });
+
+  it("shows only the call's own fields, never credentials that travel with it", () => {
+    // GIVEN an event object that happens to carry credentials
+    const withSecrets = {
+      type: "call" as const,
+      operation: "ReplicateKey",
+      region: "eu-west-1",
+      attempt: 1,
+      durationMs: 10,
+      willRetry: false,
+      credentials: {
+        accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+        secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        sessionToken: "FQoGZXIvYXdzEXAMPLE",
+      },
+    };
+    const call: CallEvent = withSecrets;
+    // WHEN
+    const line = debugLine(call);
+    // THEN
+    expect(line).toBe("[debug] KMS.ReplicateKey(eu-west-1) attempt 1 [10ms] -> OK");
+    expect(line).not.toMatch(/AKIA|wJalr|FQoG|secret|token|credential/i);
+  });
+});
+
+describe("seconds", () => {
+  it.each([
+    { ms: 0, text: "0.0s" },
+    { ms: 49, text: "0.0s" },
+    { ms: 50, text: "0.1s" },
+    { ms: 61_000, text: "61.0s" },
+  ])("$ms ms → $text", ({ ms, text }) => {
+    // GIVEN / WHEN / THEN
+    expect(seconds(ms)).toBe(text);
+  });
+});

@@ -1,0 +1,271 @@
+import type { KeyMetadata, KeyState } from "@aws-sdk/client-kms";
+import { describe, it, expect, vi } from "vitest";
+import type { PollSchedule } from "../../src/backoff.js";
+import type { ReplicaEvent } from "../../src/events.js";
+import type { KmsPort } from "../../src/kms.js";
+import { followReplica, IMPORT_NOTE, settleState, type Follow, type WaitSettings } from "../../src/wait.js";
+
+const KEY_ID = "mrk-1234abcd12ab34cd56ef1234567890ab";
+const REPLICA_ARN = `arn:aws:kms:eu-west-1:111122223333:key/${KEY_ID}`;
+
+/** 1 ms between polls: fast, and still a real sleep. */
+const TINY: PollSchedule = { initialMs: 1, factor: 1, minCapMs: 1, capFraction: 0, maxCapMs: 1, jitter: 0 };
+
+function awsFailure(name: string, status = 400): Error {
+  return Object.assign(new Error(`${name} from the fake`), { name, $metadata: { httpStatusCode: status } });
+}
+
+/** DescribeKey answers, in turn: a KeyState, or an error to throw. The last one repeats. */
+function scripted(...answers: (KeyState | Error)[]): ReturnType<typeof vi.fn<KmsPort["describeKey"]>> {
+  let n = 0;
+  return vi.fn<KmsPort["describeKey"]>(() => {
+    const answer = answers[Math.min(n, answers.length - 1)];
+    n += 1;
+    if (answer instanceof Error) return Promise.reject(answer);
+    const metadata: KeyMetadata = { KeyId: KEY_ID, Arn: REPLICA_ARN, KeyState: answer };
+    return Promise.resolve(metadata);
+  });
+}
+
+function fakeKms(describeKey: KmsPort["describeKey"]): KmsPort {
+  const unexpected = (): Promise<never> => Promise.reject(new Error("unexpected call"));
+  return {
+    describeKey,
+    replicateKey: unexpected,
+    listResourceTags: unexpected,
+    getKeyPolicy: unexpected,
+    listAliases: unexpected,
+    createAlias: unexpected,
+  };
+}
+
+function settings(
+  describeKey: KmsPort["describeKey"],
+  overrides: Partial<WaitSettings> = {},
+): { settings: WaitSettings; events: ReplicaEvent[] } {
+  const events: ReplicaEvent[] = [];
+  const now = performance.now();
+  return {
+    events,
+    settings: {
+      kms: fakeKms(describeKey),
+      emit: (event) => events.push(event),
+      signal: new AbortController().signal,
+      startedAt: now,
+      deadline: now + 5_000,
+      schedule: TINY,
+      random: () => 0,
+      ...overrides,
+    },
+  };
+}
+
+function follow(overrides: Partial<Follow> = {}): Follow {
+  return {
+    region: "eu-west-1",
+    arn: REPLICA_ARN,
+    status: "created",
+    knownState: "Creating",
+    since: performance.now(),
+    ...overrides,
+  };
+}
+
+describe("followReplica", () => {
+  it("follows Creating → Enabled and reports the Region created", async () => {
+    // GIVEN ReplicateKey answered Creating; DescribeKey says Creating once more, then Enabled
+    const describeKey = scripted("Creating", "Enabled");
+    const { settings: s, events } = settings(describeKey);
+    // WHEN
+    const result = await followReplica(follow(), s);
+    // THEN
+    expect(result).toMatchObject({
+      region: "eu-west-1",
+      status: "created",
+      keyState: "Enabled",
+      replicaArn: REPLICA_ARN,
+    });
+    expect(result.note).toBeUndefined();
+    expect(describeKey).toHaveBeenCalledTimes(2);
+    expect(describeKey).toHaveBeenCalledWith("eu-west-1", REPLICA_ARN, s.signal);
+    expect(events).toEqual([
+      { type: "phase", region: "eu-west-1", phase: "creating", keyState: "Creating" },
+      { type: "phase", region: "eu-west-1", phase: "creating", keyState: "Enabled" },
+    ]);
+  });
+
+  it("reports an existing replica as exists, describing it at once when its state is unknown", async () => {
+    // GIVEN
+    const describeKey = scripted("Enabled");
+    const { settings: s } = settings(describeKey);
+    // WHEN
+    const result = await followReplica(follow({ status: "exists", knownState: undefined }), s);
+    // THEN
+    expect(result).toMatchObject({ status: "exists", keyState: "Enabled" });
+    expect(describeKey).toHaveBeenCalledTimes(1);
+  });
+
+  it("does not poll at all when the known state is already final", async () => {
+    // GIVEN
+    const describeKey = scripted("Creating");
+    const { settings: s } = settings(describeKey);
+    // WHEN
+    const result = await followReplica(follow({ knownState: "Enabled" }), s);
+    // THEN
+    expect(result.status).toBe("created");
+    expect(describeKey).not.toHaveBeenCalled();
+  });
+
+  it("follows Creating → PendingImport, with a note about importing the key material", async () => {
+    // GIVEN
+    const { settings: s } = settings(scripted("Creating", "PendingImport"));
+    // WHEN
+    const result = await followReplica(follow(), s);
+    // THEN
+    expect(result).toMatchObject({ status: "created", keyState: "PendingImport" });
+    expect(result.note).toBe(IMPORT_NOTE);
+    expect(result.note).toContain("import-key-material");
+  });
+
+  it("tolerates NotFoundException within the grace period, then sees Enabled", async () => {
+    // GIVEN a replica not visible in its Region yet
+    const describeKey = scripted(awsFailure("NotFoundException"), awsFailure("NotFoundException"), "Enabled");
+    const { settings: s } = settings(describeKey);
+    // WHEN
+    const result = await followReplica(follow(), s);
+    // THEN
+    expect(result).toMatchObject({ status: "created", keyState: "Enabled" });
+    expect(describeKey).toHaveBeenCalledTimes(3);
+  });
+
+  it("fails on NotFoundException beyond the grace period", async () => {
+    // GIVEN a replica requested 61 s ago that still cannot be found
+    const describeKey = scripted(awsFailure("NotFoundException"), "Enabled");
+    const { settings: s } = settings(describeKey);
+    // WHEN
+    const result = await followReplica(follow({ since: performance.now() - 61_000 }), s);
+    // THEN
+    expect(result.status).toBe("failed");
+    expect(result.status === "failed" && result.error.name).toBe("NotFoundException");
+    expect(describeKey).toHaveBeenCalledTimes(1);
+  });
+
+  it("honours a shorter notFoundGraceMs", async () => {
+    // GIVEN
+    const describeKey = scripted(awsFailure("NotFoundException"), "Enabled");
+    const { settings: s } = settings(describeKey, { notFoundGraceMs: 0 });
+    // WHEN
+    const result = await followReplica(follow(), s);
+    // THEN
+    expect(result.status).toBe("failed");
+  });
+
+  it("keeps polling through KMSInvalidStateException", async () => {
+    // GIVEN
+    const describeKey = scripted(
+      awsFailure("KMSInvalidStateException"),
+      awsFailure("KMSInvalidStateException"),
+      "Enabled",
+    );
+    const { settings: s } = settings(describeKey);
+    // WHEN
+    const result = await followReplica(follow({ since: performance.now() - 600_000 }), s);
+    // THEN
+    expect(result).toMatchObject({ status: "created", keyState: "Enabled" });
+    expect(describeKey).toHaveBeenCalledTimes(3);
+  });
+
+  it("fails only that Region on AccessDeniedException, keeping the last known state", async () => {
+    // GIVEN
+    const describeKey = scripted("Creating", awsFailure("AccessDeniedException"));
+    const { settings: s } = settings(describeKey);
+    // WHEN
+    const result = await followReplica(follow(), s);
+    // THEN
+    if (result.status !== "failed") throw new Error(`expected failed, got ${result.status}`);
+    expect(result.keyState).toBe("Creating");
+    expect(result.error.name).toBe("AccessDeniedException");
+    expect(result.error.hint).toContain("kms:DescribeKey in eu-west-1");
+    expect(describeKey).toHaveBeenCalledTimes(2);
+  });
+
+  it("times out on a replica that never leaves Creating, saying it may still finish and a re-run picks it up", async () => {
+    // GIVEN a 40 ms deadline
+    const describeKey = scripted("Creating");
+    const { settings: s } = settings(describeKey, { deadline: performance.now() + 40 });
+    // WHEN
+    const result = await followReplica(follow(), s);
+    // THEN
+    expect(result).toMatchObject({ status: "timeout", keyState: "Creating", replicaArn: REPLICA_ARN });
+    expect(result.note).toMatch(/may still finish/);
+    expect(result.note).toMatch(/re-run/);
+    expect(describeKey.mock.calls.length).toBeGreaterThan(1);
+  });
+
+  it("stops at once when interrupted while sleeping, with the last known state", async () => {
+    // GIVEN a long poll delay, and Ctrl-C 20 ms in
+    const controller = new AbortController();
+    const describeKey = scripted("Creating");
+    const slow: PollSchedule = { ...TINY, initialMs: 60_000, minCapMs: 60_000, maxCapMs: 60_000 };
+    const { settings: s } = settings(describeKey, { signal: controller.signal, schedule: slow });
+    setTimeout(() => controller.abort(), 20);
+    const started = performance.now();
+    // WHEN
+    const result = await followReplica(follow(), s);
+    // THEN
+    expect(result).toMatchObject({ status: "interrupted", keyState: "Creating" });
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(describeKey).not.toHaveBeenCalled();
+  });
+
+  it("reports interrupted when DescribeKey is aborted, with the last known state", async () => {
+    // GIVEN
+    const controller = new AbortController();
+    let n = 0;
+    const describeKey = vi.fn<KmsPort["describeKey"]>(() => {
+      n += 1;
+      if (n === 1) return Promise.resolve({ KeyId: KEY_ID, KeyState: "Creating" });
+      controller.abort();
+      return Promise.reject(controller.signal.reason as Error);
+    });
+    const { settings: s } = settings(describeKey, { signal: controller.signal });
+    // WHEN
+    const result = await followReplica(follow({ knownState: undefined }), s);
+    // THEN
+    expect(result).toMatchObject({ status: "interrupted", keyState: "Creating" });
+  });
+});
+
+describe("settleState", () => {
+  const who = { region: "eu-west-1", arn: REPLICA_ARN, status: "exists" } as const;
+
+  it.each([
+    { state: "Enabled", status: "exists" },
+    { state: "PendingImport", status: "exists" },
+  ])("$state is usable: $status", ({ state, status }) => {
+    // GIVEN / WHEN
+    const result = settleState(who, state, 1234);
+    // THEN
+    expect(result).toMatchObject({ status, keyState: state, elapsedMs: 1234, replicaArn: REPLICA_ARN });
+  });
+
+  it.each([
+    {
+      state: "PendingDeletion",
+      name: "ReplicaPendingDeletion",
+      hint: /cancel-key-deletion --region eu-west-1/,
+    },
+    { state: "PendingReplicaDeletion", name: "ReplicaPendingDeletion", hint: /primary's deletion/ },
+    { state: "Disabled", name: "ReplicaDisabled", hint: /enable-key --region eu-west-1/ },
+    { state: "Unavailable", name: "UnexpectedKeyState", hint: /status/ },
+  ])("$state fails the Region as $name", ({ state, name, hint }) => {
+    // GIVEN / WHEN
+    const result = settleState(who, state, 0);
+    // THEN
+    if (result.status !== "failed") throw new Error(`expected failed, got ${result.status}`);
+    expect(result.keyState).toBe(state);
+    expect(result.error.name).toBe(name);
+    expect(result.error.message).toBe(`The replica in eu-west-1 is ${state}.`);
+    expect(result.error.hint).toMatch(hint);
+  });
+});

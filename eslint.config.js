@@ -2,6 +2,8 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import n from "eslint-plugin-n";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
 
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "coverage/"] },
@@ -10,8 +12,10 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ["eslint.config.js", "bin/*"] },
-        tsconfigRootDir: import.meta.dirname,
+        projectService: {
+          allowDefaultProject: ["eslint.config.js", "bin/*", "scripts/*.mjs", "bench/*.mjs"],
+        },
+        tsconfigRootDir: dirname(fileURLToPath(import.meta.url)),
       },
     },
     plugins: { n },
@@ -30,7 +34,8 @@ export default tseslint.config(
     rules: { "no-console": "error" },
   },
   {
-    files: ["eslint.config.js", "bin/*"],
+    files: ["eslint.config.js", "bin/*", "**/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: { process: "readonly", URL: "readonly", console: "readonly" } },
   },
 );

@@ -36,7 +36,7 @@ await build({
   ...common,
   entryPoints: {
     cli: "src/cli.ts",
-    "kms-local": "test/support/kms-local/main.ts",
+    "kms-local": "test/support/local-kms/main.ts",
     demo: "scripts/demo.ts",
     bench: "bench/bench.ts",
   },

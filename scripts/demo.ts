@@ -1,0 +1,73 @@
+// `npm run demo`: the tool's main job against the bundled local KMS endpoint, no AWS account needed.
+// Starts the endpoint, creates a multi-Region primary key in us-east-1, replicates it into three
+// Regions with the real progress display, shows `status`, and stops the endpoint.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startKmsLocal } from "../test/support/local-kms/server.js";
+
+const bin = fileURLToPath(new URL("../bin/kms-replicate", import.meta.url));
+const home = mkdtempSync(join(tmpdir(), "kms-replicate-demo-"));
+// No AWS configuration of the machine may leak in: fake credentials, empty config files.
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  AWS_ACCESS_KEY_ID: "AKIDLOCALDEMO",
+  AWS_SECRET_ACCESS_KEY: "local-demo-secret",
+  AWS_CONFIG_FILE: join(home, "config"),
+  AWS_SHARED_CREDENTIALS_FILE: join(home, "credentials"),
+  AWS_EC2_METADATA_DISABLED: "true",
+};
+for (const name of [
+  "AWS_PROFILE",
+  "AWS_REGION",
+  "AWS_DEFAULT_REGION",
+  "AWS_SESSION_TOKEN",
+  "AWS_ENDPOINT_URL",
+  "AWS_ENDPOINT_URL_KMS",
+]) {
+  delete env[name];
+}
+
+function run(args: string[]): Promise<number> {
+  process.stdout.write(`\n$ kms-replicate ${args.join(" ")}\n`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { env, stdio: "inherit" });
+    child.once("error", reject);
+    child.once("exit", (code) => resolve(code ?? 1));
+  });
+}
+
+const server = await startKmsLocal({
+  creatingDelayMs: 3000,
+  creatingDelayByRegion: { "eu-west-1": 2500, "ap-southeast-2": 4000, "sa-east-1": 5500 },
+});
+let exitCode = 0;
+try {
+  process.stdout.write(`Local KMS endpoint: ${server.url} (every Region, account ${server.account})\n`);
+  const primary = server.createKey("us-east-1", {
+    MultiRegion: true,
+    Description: "payments data key",
+    Tags: [{ TagKey: "team", TagValue: "payments" }],
+  });
+  server.invoke("us-east-1", "CreateAlias", { AliasName: "alias/payments", TargetKeyId: primary.KeyId });
+  process.stdout.write(`Created multi-Region primary key ${String(primary.Arn)} (alias/payments)\n`);
+
+  const common = ["--endpoint-url", server.url];
+  exitCode = await run([
+    "--key",
+    String(primary.Arn),
+    "--regions",
+    "eu-west-1,ap-southeast-2,sa-east-1",
+    "--copy-all",
+    ...common,
+  ]);
+  const statusCode = await run(["status", "--key", "alias/payments", "--region", "us-east-1", ...common]);
+  process.stdout.write(`\nkms-replicate exited ${exitCode}; status exited ${statusCode}.\n`);
+  exitCode ||= statusCode;
+} finally {
+  await server.stop();
+  rmSync(home, { recursive: true, force: true });
+}
+process.exitCode = exitCode;

@@ -1,0 +1,35 @@
+// KMS errors as the endpoint answers them: `{"__type": "...", "message": "..."}` with an HTTP status.
+
+export class KmsFault extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = type;
+  }
+}
+
+export const fault = {
+  notFound: (what: string) => new KmsFault("NotFoundException", `${what} is not found.`),
+  invalidArn: (arn: string) => new KmsFault("InvalidArnException", `${arn} is not a valid ARN.`),
+  validation: (message: string) => new KmsFault("ValidationException", message),
+  unsupported: (message: string) => new KmsFault("UnsupportedOperationException", message),
+  invalidState: (message: string) => new KmsFault("KMSInvalidStateException", message),
+  disabled: (arn: string) => new KmsFault("DisabledException", `${arn} is disabled.`),
+  alreadyExists: (message: string) => new KmsFault("AlreadyExistsException", message),
+  malformedPolicy: (message: string) => new KmsFault("MalformedPolicyDocumentException", message),
+  tag: (message: string) => new KmsFault("TagException", message),
+  throttling: () => new KmsFault("ThrottlingException", "Rate exceeded"),
+  internal: () => new KmsFault("KMSInternalException", "An internal error occurred.", 500),
+  unrecognizedClient: () =>
+    new KmsFault("UnrecognizedClientException", "The security token included in the request is invalid."),
+  accessDenied: (account: string, operation: string, resource: string) =>
+    new KmsFault(
+      "AccessDeniedException",
+      `User: arn:aws:iam::${account}:user/test is not authorized to perform: kms:${operation} on resource: ${resource} because no identity-based policy allows the kms:${operation} action`,
+    ),
+  unknownOperation: (operation: string) =>
+    new KmsFault("UnknownOperationException", `Unknown operation ${operation}`),
+};

@@ -1,0 +1,325 @@
+// A local KMS endpoint for multi-Region keys, on 127.0.0.1, speaking the JSON 1.1 protocol the AWS
+// SDKs use. One URL serves every Region: each request's Region comes from its SigV4 credential
+// scope. Faults can be switched on per Region and operation; every call is counted and recorded.
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { KmsFault, fault } from "./errors.js";
+import { OPERATIONS, metadataOf } from "./operations.js";
+import { Store, stateOf, type KeyState } from "./store.js";
+
+/** A fault rule; `region` / `operation` unset match any. Counted rules switch off once used up. */
+export interface FaultRule {
+  readonly region?: string;
+  readonly operation?: string;
+  /** Added before the answer, in ms. */
+  readonly latencyMs?: number;
+  /** ThrottlingException for the next `count` matching calls, or for a `rate` (0–1) of them. */
+  readonly throttle?: { readonly count?: number; readonly rate?: number };
+  /** KMSInternalException (HTTP 500) for the next `count` matching calls. */
+  readonly internalError?: { readonly count: number };
+  /** Drop the connection without an answer for the next `count` matching calls. */
+  readonly dropConnection?: { readonly count: number };
+  /** AccessDeniedException for every matching call. */
+  readonly accessDenied?: boolean;
+}
+
+export interface KmsLocalConfig {
+  /** How long a new replica stays Creating, in ms (default 0). */
+  readonly creatingDelayMs: number;
+  /** Per Region; `null` = its replicas never leave Creating. */
+  readonly creatingDelayByRegion: Readonly<Record<string, number | null>>;
+  /** NotFoundException for the first N DescribeKey calls of a new replica in that Region. */
+  readonly hiddenDescribesByRegion: Readonly<Record<string, number>>;
+  /** Regions not enabled for the account: every call there is UnrecognizedClientException. */
+  readonly disabledRegions: readonly string[];
+  /** Regions where HMAC keys are not offered. */
+  readonly hmacUnsupportedRegions: readonly string[];
+  readonly faults: readonly FaultRule[];
+  /** Seed of the pseudo-random numbers behind `throttle.rate`. */
+  readonly seed: number;
+}
+
+export interface KmsLocalOptions extends Partial<KmsLocalConfig> {
+  readonly port?: number;
+  readonly account?: string;
+}
+
+export interface CallRecord {
+  readonly region: string;
+  readonly operation: string;
+  /** Epoch ms when the request arrived. */
+  readonly at: number;
+  /** HTTP status answered (0: connection dropped). */
+  status: number;
+  /** The error type answered, if any. */
+  errorType?: string;
+  /** For DescribeKey / ReplicateKey: the KeyState in the answer. */
+  keyState?: string;
+}
+
+export interface KeyView {
+  readonly keyId: string;
+  readonly arn: string;
+  readonly region: string;
+  readonly role?: "PRIMARY" | "REPLICA";
+  readonly state: KeyState;
+  readonly description: string;
+  readonly tags: Record<string, string>;
+  readonly policy: string;
+  readonly aliases: string[];
+  readonly createdAt: number;
+  /** Epoch ms when it left (or will leave) Creating; undefined for keys never Creating. */
+  readonly settledAt?: number;
+}
+
+export interface KmsLocal {
+  readonly url: string;
+  readonly port: number;
+  readonly account: string;
+  /** Merge settings; `faults` replaces the fault list. */
+  configure(config: Partial<KmsLocalConfig>): void;
+  /** Forget keys, calls and settings. */
+  reset(): void;
+  calls(filter?: { region?: string; operation?: string }): CallRecord[];
+  callCount(region?: string, operation?: string): number;
+  keys(region: string): KeyView[];
+  /** CreateKey in `region`, as a test's setup step. */
+  createKey(region: string, input?: Record<string, unknown>): Record<string, unknown>;
+  /** Call any operation in-process, as a test's setup step (not counted). */
+  invoke(region: string, operation: string, input: Record<string, unknown>): unknown;
+  stop(): Promise<void>;
+}
+
+const DEFAULTS: KmsLocalConfig = {
+  creatingDelayMs: 0,
+  creatingDelayByRegion: {},
+  hiddenDescribesByRegion: {},
+  disabledRegions: [],
+  hmacUnsupportedRegions: [],
+  faults: [],
+  seed: 1,
+};
+
+const CONTROL = "/_kms-local/";
+
+/** mulberry32: small, seeded, good enough to spread throttles evenly and repeatably. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The Region of a SigV4-signed request: `Credential=AKID/20261122/eu-west-1/kms/aws4_request`. */
+export function regionOfRequest(authorization: string | undefined): string | undefined {
+  return /Credential=[^/]+\/\d{8}\/([^/]+)\/kms\/aws4_request/.exec(authorization ?? "")?.[1];
+}
+
+export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsLocal> {
+  const account = options.account ?? "111122223333";
+  const store = new Store(account);
+  let config: KmsLocalConfig = { ...DEFAULTS, ...options };
+  // Counters of counted fault rules, by rule index; reset with each configure().
+  let used = new Map<number, { throttle: number; internal: number; drop: number }>();
+  let random = seededRandom(config.seed);
+  const log: CallRecord[] = [];
+
+  const context = (region: string) => ({
+    region,
+    store,
+    creatingDelay: (r: string) => {
+      const delay = config.creatingDelayByRegion[r];
+      return delay === null ? Number.POSITIVE_INFINITY : (delay ?? config.creatingDelayMs);
+    },
+    hiddenDescribes: (r: string) => config.hiddenDescribesByRegion[r] ?? 0,
+    hmacUnsupported: (r: string) => config.hmacUnsupportedRegions.includes(r),
+  });
+
+  const invoke = (region: string, operation: string, input: Record<string, unknown>): unknown => {
+    const handler = OPERATIONS[operation];
+    if (handler === undefined) throw fault.unknownOperation(operation);
+    return handler(context(region), input);
+  };
+
+  type Decision = { latencyMs: number; drop: boolean; error?: KmsFault };
+  const decide = (region: string, operation: string): Decision => {
+    const decision: Decision = { latencyMs: 0, drop: false };
+    if (config.disabledRegions.includes(region)) decision.error = fault.unrecognizedClient();
+    config.faults.forEach((rule, index) => {
+      if (rule.region !== undefined && rule.region !== region) return;
+      if (rule.operation !== undefined && rule.operation !== operation) return;
+      decision.latencyMs += rule.latencyMs ?? 0;
+      if (decision.error !== undefined || decision.drop) return;
+      const count = used.get(index) ?? { throttle: 0, internal: 0, drop: 0 };
+      used.set(index, count);
+      if (rule.accessDenied === true) {
+        decision.error = fault.accessDenied(account, operation, `arn:aws:kms:${region}:${account}:key/*`);
+      } else if (rule.dropConnection !== undefined && count.drop < rule.dropConnection.count) {
+        count.drop += 1;
+        decision.drop = true;
+      } else if (rule.internalError !== undefined && count.internal < rule.internalError.count) {
+        count.internal += 1;
+        decision.error = fault.internal();
+      } else if (rule.throttle !== undefined) {
+        const byCount = rule.throttle.count !== undefined && count.throttle < rule.throttle.count;
+        const byRate = rule.throttle.rate !== undefined && random() < rule.throttle.rate;
+        if (byCount || byRate) {
+          count.throttle += 1;
+          decision.error = fault.throttling();
+        }
+      }
+    });
+    return decision;
+  };
+
+  const send = (res: ServerResponse, status: number, body: unknown, errorType?: string): void => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+      "content-type": "application/x-amz-json-1.1",
+      "content-length": Buffer.byteLength(text),
+      "x-amzn-requestid": `local-${log.length}`,
+      ...(errorType !== undefined ? { "x-amzn-errortype": errorType } : {}),
+    });
+    res.end(text);
+  };
+
+  const sendFault = (res: ServerResponse, error: KmsFault): void =>
+    send(res, error.status, { __type: error.type, message: error.message }, error.type);
+
+  const control = (path: string, url: URL, body: string, res: ServerResponse): void => {
+    if (path === "calls") return send(res, 200, log);
+    if (path === "keys") return send(res, 200, views(url.searchParams.get("region") ?? "us-east-1"));
+    if (path === "config") {
+      configure(JSON.parse(body || "{}") as Partial<KmsLocalConfig>);
+      return send(res, 200, config);
+    }
+    if (path === "reset") {
+      reset();
+      return send(res, 200, {});
+    }
+    send(res, 404, { message: `unknown control path ${path}` });
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString("utf8");
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    if (url.pathname.startsWith(CONTROL)) return control(url.pathname.slice(CONTROL.length), url, text, res);
+
+    const region = regionOfRequest(req.headers.authorization);
+    const target = req.headers["x-amz-target"];
+    const operation = typeof target === "string" ? target.replace(/^TrentService\./, "") : "";
+    const call: CallRecord = { region: region ?? "-", operation, at: Date.now(), status: 0 };
+    log.push(call);
+    if (region === undefined) {
+      call.status = 400;
+      call.errorType = "UnrecognizedClientException";
+      return sendFault(
+        res,
+        new KmsFault("UnrecognizedClientException", "Missing or unsigned Authorization header."),
+      );
+    }
+    const decision = decide(region, operation);
+    if (decision.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.latencyMs));
+    if (decision.drop) {
+      req.socket.destroy();
+      return;
+    }
+    try {
+      if (decision.error !== undefined) throw decision.error;
+      const input = text === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
+      const output = invoke(region, operation, input) as Record<string, unknown>;
+      const metadata = (output.KeyMetadata ?? output.ReplicaKeyMetadata) as { KeyState?: string } | undefined;
+      call.status = 200;
+      call.keyState = metadata?.KeyState;
+      send(res, 200, output);
+    } catch (error) {
+      const kmsFault =
+        error instanceof KmsFault ? error : new KmsFault("KMSInternalException", String(error), 500);
+      call.status = kmsFault.status;
+      call.errorType = kmsFault.type;
+      sendFault(res, kmsFault);
+    }
+  };
+
+  const views = (region: string): KeyView[] => {
+    const regionStore = store.region(region);
+    return [...regionStore.keys.values()].map((key) => ({
+      keyId: key.keyId,
+      arn: key.arn,
+      region: key.region,
+      role: key.role,
+      state: stateOf(key),
+      description: key.description,
+      tags: Object.fromEntries(key.tags),
+      policy: key.policy,
+      aliases: [...regionStore.aliases.values()]
+        .filter((a) => a.targetKeyId === key.keyId)
+        .map((a) => a.name),
+      createdAt: key.createdAt,
+      settledAt: key.creatingUntil,
+    }));
+  };
+
+  const configure = (partial: Partial<KmsLocalConfig>): void => {
+    config = { ...config, ...partial };
+    if (partial.faults !== undefined) used = new Map();
+    if (partial.seed !== undefined) random = seededRandom(partial.seed);
+  };
+
+  const reset = (): void => {
+    store.clear();
+    log.length = 0;
+    config = { ...DEFAULTS };
+    used = new Map();
+    random = seededRandom(config.seed);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) sendFault(res, new KmsFault("KMSInternalException", String(error), 500));
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    account,
+    configure,
+    reset,
+    calls: (filter = {}) =>
+      log.filter(
+        (c) =>
+          (filter.region === undefined || c.region === filter.region) &&
+          (filter.operation === undefined || c.operation === filter.operation),
+      ),
+    callCount: (region, operation) =>
+      log.filter(
+        (c) =>
+          (region === undefined || c.region === region) &&
+          (operation === undefined || c.operation === operation),
+      ).length,
+    keys: views,
+    createKey: (region, input = {}) =>
+      (invoke(region, "CreateKey", input) as { KeyMetadata: Record<string, unknown> }).KeyMetadata,
+    invoke,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export { metadataOf };

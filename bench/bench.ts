@@ -318,7 +318,7 @@ try {
   log("fan-out: 3 runs of 10 Regions …");
   const fanouts: FanoutFigures[] = [];
   for (let i = 0; i < 3; i += 1) fanouts.push(await fanout(server));
-  const fan = [...fanouts].sort((a, b) => a.wallOverIdeal - b.wallOverIdeal)[1] as FanoutFigures;
+  const fan = [...fanouts].sort((a, b) => a.wallOverIdeal - b.wallOverIdeal)[1];
   log("sequential: 10 Regions one after another …");
   const sequentialMs = await sequential(server);
   log("start-up: 15 rounds …");
@@ -332,7 +332,7 @@ try {
   }));
   const faultRuns: FanoutFigures[] = [];
   for (let i = 0; i < 3; i += 1) faultRuns.push(await fanout(server, throttled));
-  const faulty = [...faultRuns].sort((a, b) => a.wallOverIdeal - b.wallOverIdeal)[1] as FanoutFigures;
+  const faulty = [...faultRuns].sort((a, b) => a.wallOverIdeal - b.wallOverIdeal)[1];
 
   const results = {
     date: new Date().toISOString(),

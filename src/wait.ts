@@ -39,6 +39,9 @@ export const IMPORT_NOTE =
   "Created without key material: import the same key material as the primary's into this replica " +
   "(aws kms get-parameters-for-import + import-key-material in its Region) before using it.";
 
+export const INTERRUPTED_NOTE =
+  "The replica exists in AWS and finishes on its own; re-run kms-replicate (or 'kms-replicate wait') to see it usable.";
+
 /** Polls until the replica settles, the deadline passes, or the user interrupts. Never throws. */
 export async function followReplica(follow: Follow, settings: WaitSettings): Promise<RegionResult> {
   const { kms, emit, signal, startedAt, deadline } = settings;
@@ -49,12 +52,19 @@ export async function followReplica(follow: Follow, settings: WaitSettings): Pro
   let state = follow.knownState;
   let polls = 0;
   const waitStarted = performance.now();
+  const interrupted = (): RegionResult => ({
+    ...base,
+    status: "interrupted",
+    keyState: state,
+    elapsedMs: elapsed(),
+    note: INTERRUPTED_NOTE,
+  });
 
   for (;;) {
     if (state !== undefined && !TRANSIENT.has(state)) {
       return settleState(follow, state, elapsed());
     }
-    if (signal.aborted) return { ...base, status: "interrupted", keyState: state, elapsedMs: elapsed() };
+    if (signal.aborted) return interrupted();
     const now = performance.now();
     if (polls > 0 || state !== undefined) {
       if (now >= deadline) {
@@ -70,7 +80,7 @@ export async function followReplica(follow: Follow, settings: WaitSettings): Pro
       try {
         await sleep(delay, signal);
       } catch {
-        return { ...base, status: "interrupted", keyState: state, elapsedMs: elapsed() };
+        return interrupted();
       }
     }
     polls += 1;
@@ -80,7 +90,7 @@ export async function followReplica(follow: Follow, settings: WaitSettings): Pro
       emit({ type: "phase", region: follow.region, phase: "creating", keyState: state });
     } catch (error) {
       if (isAbort(error) || signal.aborted) {
-        return { ...base, status: "interrupted", keyState: state, elapsedMs: elapsed() };
+        return interrupted();
       }
       const name = classify(error);
       const young = performance.now() - follow.since < grace;

@@ -28,8 +28,10 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
   const inProgress = new Map<string, { phase: RegionPhase; keyState?: string; since: number }>();
   let width = 14;
   // ora only on a terminal, loaded only then: a non-interactive run never pays for it.
+  // discardStdin stays off: ora 9 puts stdin in raw mode but never lets it flow, so Ctrl-C (0x03)
+  // was swallowed and never became SIGINT. In cooked mode the terminal sends SIGINT itself.
   const spinner: Ora | undefined = mode.spinner
-    ? (await import("ora")).default({ stream, discardStdin: true, isEnabled: true })
+    ? (await import("ora")).default({ stream, discardStdin: false, isEnabled: true })
     : undefined;
   let ticker: NodeJS.Timeout | undefined;
 

@@ -1,6 +1,13 @@
 // Plain text for people, pure: one line per settled Region, a summary, debug lines.
 import type { ChalkInstance } from "chalk";
-import type { ReplicaEvent, PrimaryKey, RegionPhase, RegionResult, RegionStatus } from "../events.js";
+import type {
+  Applied,
+  ReplicaEvent,
+  PrimaryKey,
+  RegionPhase,
+  RegionResult,
+  RegionStatus,
+} from "../events.js";
 
 type CallEvent = Extract<ReplicaEvent, { type: "call" }>;
 
@@ -42,7 +49,21 @@ export function regionLine(result: RegionResult, c: ChalkInstance, width = 14): 
     if (result.error.hint !== undefined) lines.push(`    ${c.dim("→")} ${result.error.hint}`);
   }
   if (result.note !== undefined) lines.push(`    ${c.dim("→")} ${result.note}`);
+  if (result.status === "planned" && result.applied !== undefined) {
+    lines.push(`    ${c.dim("would get:")} ${appliedText(result.applied)}`);
+  }
   return lines.join("\n");
+}
+
+/** `tags team=payments; description "DR copy"; policy from primary; aliases alias/payments` */
+export function appliedText(applied: Applied): string {
+  const tags = applied.tags.map((t) => `${t.TagKey}=${t.TagValue}`).join(", ");
+  return [
+    `tags ${tags === "" ? "none" : tags}`,
+    `description ${applied.description === null ? "none" : JSON.stringify(applied.description)}`,
+    `policy ${applied.policySource === "default" ? "KMS default" : applied.policySource === "inline" ? "from --policy" : `from ${applied.policySource}`}`,
+    `aliases ${applied.aliases.length === 0 ? "none" : applied.aliases.join(", ")}`,
+  ].join("; ");
 }
 
 export function planLine(

@@ -10,6 +10,7 @@ import { DEFAULT_POLL, DEFAULT_RETRY } from "../src/backoff.js";
 import { createKms } from "../src/kms.js";
 import { splitTargets, toPrimary } from "../src/plan.js";
 import { replicateAll } from "../src/replicate.js";
+import { isolatedAwsEnv } from "../test/support/aws-env.js";
 import {
   startKmsLocal,
   type CallRecord,
@@ -64,26 +65,11 @@ const SIX_SECOND_REGION = TEN[CREATING.indexOf(6000)] ?? "ap-southeast-2";
 
 const home = mkdtempSync(join(tmpdir(), "kms-replicate-bench-"));
 const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: "AKIDBENCH",
-  AWS_SECRET_ACCESS_KEY: "bench-secret",
-  AWS_CONFIG_FILE: join(home, "config"),
-  AWS_SHARED_CREDENTIALS_FILE: join(home, "credentials"),
-  AWS_EC2_METADATA_DISABLED: "true",
+  ...isolatedAwsEnv(home),
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   NO_COLOR: "1",
 };
-for (const name of [
-  "AWS_PROFILE",
-  "AWS_REGION",
-  "AWS_DEFAULT_REGION",
-  "AWS_SESSION_TOKEN",
-  "AWS_ENDPOINT_URL",
-  "AWS_ENDPOINT_URL_KMS",
-  "CI",
-]) {
-  delete env[name];
-}
+delete env.CI;
 // The in-process sequential run resolves credentials from this process's environment.
 Object.assign(process.env, {
   AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID,

@@ -6,29 +6,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { isolatedAwsEnv } from "../test/support/aws-env.js";
 import { startKmsLocal } from "../test/support/local-kms/server.js";
 
 const bin = fileURLToPath(new URL("../bin/kms-replicate", import.meta.url));
 const home = mkdtempSync(join(tmpdir(), "kms-replicate-demo-"));
 // No AWS configuration of the machine may leak in: fake credentials, empty config files.
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: "AKIDLOCALDEMO",
-  AWS_SECRET_ACCESS_KEY: "local-demo-secret",
-  AWS_CONFIG_FILE: join(home, "config"),
-  AWS_SHARED_CREDENTIALS_FILE: join(home, "credentials"),
-  AWS_EC2_METADATA_DISABLED: "true",
-};
-for (const name of [
-  "AWS_PROFILE",
-  "AWS_REGION",
-  "AWS_DEFAULT_REGION",
-  "AWS_SESSION_TOKEN",
-  "AWS_ENDPOINT_URL",
-  "AWS_ENDPOINT_URL_KMS",
-]) {
-  delete env[name];
-}
+const env = isolatedAwsEnv(home);
 
 function run(args: string[]): Promise<number> {
   process.stdout.write(`\n$ kms-replicate ${args.join(" ")}\n`);

@@ -164,17 +164,13 @@ export function createKms(settings: KmsSettings): KmsPort {
         client.send(new ReplicateKeyCommand(input), { abortSignal: signal }),
       );
     },
-    async listResourceTags(region, keyId, signal) {
-      const tags: Tag[] = [];
-      let marker: string | undefined;
-      do {
+    listResourceTags(region, keyId, signal) {
+      return allPages(async (marker) => {
         const page = await call("ListResourceTags", region, signal, (client) =>
           client.send(new ListResourceTagsCommand({ KeyId: keyId, Marker: marker }), { abortSignal: signal }),
         );
-        tags.push(...(page.Tags ?? []));
-        marker = page.Truncated === true ? page.NextMarker : undefined;
-      } while (marker !== undefined);
-      return tags;
+        return { items: page.Tags ?? [], next: page.Truncated === true ? page.NextMarker : undefined };
+      });
     },
     async getKeyPolicy(region, keyId, signal) {
       const output = await call("GetKeyPolicy", region, signal, (client) =>
@@ -184,17 +180,13 @@ export function createKms(settings: KmsSettings): KmsPort {
       );
       return output.Policy ?? "";
     },
-    async listAliases(region, keyId, signal) {
-      const aliases: AliasListEntry[] = [];
-      let marker: string | undefined;
-      do {
+    listAliases(region, keyId, signal) {
+      return allPages(async (marker) => {
         const page = await call("ListAliases", region, signal, (client) =>
           client.send(new ListAliasesCommand({ KeyId: keyId, Marker: marker }), { abortSignal: signal }),
         );
-        aliases.push(...(page.Aliases ?? []));
-        marker = page.Truncated === true ? page.NextMarker : undefined;
-      } while (marker !== undefined);
-      return aliases;
+        return { items: page.Aliases ?? [], next: page.Truncated === true ? page.NextMarker : undefined };
+      });
     },
     async createAlias(region, aliasName, targetKeyId, signal) {
       await call("CreateAlias", region, signal, (client) =>
@@ -204,6 +196,20 @@ export function createKms(settings: KmsSettings): KmsPort {
       );
     },
   };
+}
+
+/** Follows KMS's Marker / NextMarker paging to the end. */
+async function allPages<T>(
+  fetchPage: (marker: string | undefined) => Promise<{ items: T[]; next: string | undefined }>,
+): Promise<T[]> {
+  const items: T[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await fetchPage(marker);
+    items.push(...page.items);
+    marker = page.next;
+  } while (marker !== undefined);
+  return items;
 }
 
 /**

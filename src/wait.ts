@@ -1,6 +1,6 @@
 // Follow one replica in its own Region with DescribeKey until it leaves a transient state.
 import { DEFAULT_POLL, pollDelay, type PollSchedule } from "./backoff.js";
-import { classify, describeError, isAbort, type ErrorReport } from "./errors.js";
+import { classify, describeError, isAbort, isRetryable, type ErrorReport } from "./errors.js";
 import type { Emit, RegionResult } from "./events.js";
 import type { KmsPort } from "./kms.js";
 import { sleep } from "./pace.js";
@@ -96,6 +96,9 @@ export async function followReplica(follow: Follow, settings: WaitSettings): Pro
       const young = performance.now() - follow.since < grace;
       // Eventual consistency: a replica just created may not be visible yet, or not describable.
       if ((name === "NotFoundException" && young) || name === "KMSInvalidStateException") continue;
+      // Throttling or a 5xx that outlasted the call's own retries says nothing about the replica:
+      // keep polling at the slower pace of the schedule until the deadline.
+      if (isRetryable(error)) continue;
       return {
         ...base,
         status: "failed",

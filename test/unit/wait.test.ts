@@ -269,3 +269,32 @@ describe("settleState", () => {
     expect(result.error.hint).toMatch(hint);
   });
 });
+
+describe("followReplica under throttling", () => {
+  it("keeps polling when DescribeKey stays throttled beyond its own retries, then reports Enabled", async () => {
+    // GIVEN two polls whose retries were exhausted by throttling and a 503, then Enabled
+    const describeKey = scripted(
+      awsFailure("ThrottlingException"),
+      awsFailure("ServiceUnavailable", 503),
+      "Enabled",
+    );
+    const { settings: s } = settings(describeKey);
+    // WHEN
+    const result = await followReplica(follow(), s);
+    // THEN the Region is not failed: the replica was fine all along
+    expect(result.status).toBe("created");
+    expect(result.keyState).toBe("Enabled");
+    expect(describeKey).toHaveBeenCalledTimes(3);
+  });
+
+  it("does not keep polling on a non-retryable error", async () => {
+    // GIVEN AccessDenied in the replica's Region
+    const describeKey = scripted(awsFailure("AccessDeniedException"), "Enabled");
+    const { settings: s } = settings(describeKey);
+    // WHEN
+    const result = await followReplica(follow(), s);
+    // THEN that Region fails at once
+    expect(result.status).toBe("failed");
+    expect(describeKey).toHaveBeenCalledTimes(1);
+  });
+});

@@ -1,0 +1,82 @@
+// Runs the built bin as a child process against a local KMS endpoint, as a user would.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { isolatedAwsEnv } from "../support/aws-env.js";
+
+export const BIN = fileURLToPath(new URL("../../bin/kms-replicate", import.meta.url));
+const home = mkdtempSync(join(tmpdir(), "kms-replicate-e2e-"));
+
+export interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** stdout parsed, when it is JSON. */
+  readonly json: RunDocument | undefined;
+}
+
+/** The parts of the JSON document the tests read. */
+export interface RunDocument {
+  version: number;
+  command: string;
+  ok: boolean;
+  exitCode: number;
+  dryRun: boolean;
+  primary: { keyId: string; arn: string; region: string; origin: string | null } | null;
+  regions: {
+    region: string;
+    status: string;
+    keyState: string | null;
+    replicaArn: string | null;
+    error: { name: string; message: string; hint?: string } | null;
+    note: string | null;
+    applied: {
+      tags: { TagKey: string; TagValue: string }[];
+      description: string | null;
+      policySource: string;
+      aliases: string[];
+    } | null;
+  }[];
+  summary: Record<string, number>;
+  error: { name: string; message: string; invalidRegions?: { region: string; reason: string }[] } | null;
+  warnings: string[];
+  keys?: {
+    region: string;
+    role: string;
+    keyState: string;
+    usable: boolean;
+    drift: { field: string; detail: string }[];
+  }[];
+  drift?: boolean;
+}
+
+export interface RunOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  /** Called once the child has started, e.g. to send it a signal later. */
+  readonly onSpawn?: (child: ChildProcess) => void;
+}
+
+export function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliRun> {
+  const env: NodeJS.ProcessEnv = { ...isolatedAwsEnv(home), FORCE_COLOR: "0", NO_COLOR: "1", ...options.env };
+  delete env.CI;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once("error", reject);
+    child.once("close", (code) => {
+      let json: RunDocument | undefined;
+      try {
+        json = stdout.trim() === "" ? undefined : (JSON.parse(stdout) as RunDocument);
+      } catch {
+        json = undefined;
+      }
+      resolve({ code, stdout, stderr, json });
+    });
+    options.onSpawn?.(child);
+  });
+}

@@ -204,7 +204,7 @@ export const ADVICE = {
   UnsupportedOperationException: {
     retryable: false,
     hint: (ctx) =>
-      `${ctx.region} does not support this (for example HMAC keys are not offered in every Region). Choose another Region.`,
+      `${ctx.region} does not support this: HMAC keys are not offered in every Region, and an opt-in Region must be enabled for the account first (Account > AWS Regions). Choose another Region or enable it.`,
   },
   ValidationException: {
     retryable: false,

@@ -95,8 +95,21 @@ describe("one Region's failure is that Region's only", () => {
     const run = await replicate(arn, "eu-west-1,ap-south-2");
     expect(run.code).toBe(1);
     const failed = run.json?.regions.find((r) => r.region === "ap-south-2");
-    expect(failed?.error?.name).toBe("UnrecognizedClientException");
-    expect(failed?.error?.hint).toMatch(/not enabled for this account/);
+    expect(failed?.error?.name).toBe("UnsupportedOperationException");
+    expect(failed?.error?.hint).toMatch(/must be enabled for the account/);
+    expect(kms.keys("ap-south-2")).toEqual([]);
+    expect(run.json?.regions.find((r) => r.region === "eu-west-1")?.status).toBe("created");
+  });
+
+  it("a replica Region whose endpoint rejects the credentials fails alone with a hint", async () => {
+    const arn = primaryArn();
+    // ReplicateKey (sent to us-east-1) succeeds; every call to eu-central-1 is refused.
+    kms.configure({ faults: [{ region: "eu-central-1", accessDenied: true }] });
+    const run = await replicate(arn, "eu-west-1,eu-central-1");
+    expect(run.code).toBe(1);
+    const failed = run.json?.regions.find((r) => r.region === "eu-central-1");
+    expect(failed).toMatchObject({ status: "failed", error: { name: "AccessDeniedException" } });
+    expect(failed?.error?.hint).toMatch(/kms:DescribeKey in eu-central-1/);
     expect(run.json?.regions.find((r) => r.region === "eu-west-1")?.status).toBe("created");
   });
 

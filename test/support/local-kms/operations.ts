@@ -12,6 +12,8 @@ export interface OperationContext {
   readonly hiddenDescribes: (region: string) => number;
   /** Regions where HMAC keys are not offered. */
   readonly hmacUnsupported: (region: string) => boolean;
+  /** Opt-in Regions not enabled for the account: nothing can be created there. */
+  readonly regionDisabled: (region: string) => boolean;
 }
 
 type Body = Record<string, unknown>;
@@ -191,6 +193,10 @@ const replicateKey: Handler = (ctx, body) => {
       `1 validation error detected: Value '${target}' at 'replicaRegion' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([a-z]+-){2,3}\\d+$`,
     );
   }
+  // KeyId is a key ID or key ARN: ReplicateKey does not resolve aliases.
+  if (keyId.startsWith("alias/") || /^arn:[^:]+:kms:[^:]*:[^:]*:alias\//.test(keyId)) {
+    throw fault.notFound(`Key '${keyId}'`);
+  }
   const primary = ctx.store.find(ctx.region, keyId);
   if (!primary.multiRegion || primary.role !== "PRIMARY") {
     throw fault.unsupported(`${primary.arn} is not a multi-Region primary key.`);
@@ -205,6 +211,9 @@ const replicateKey: Handler = (ctx, body) => {
     throw fault.validation(`The replica Region ${target} is the primary key's Region.`);
   if (partitionName(target) !== partitionName(primary.region)) {
     throw fault.validation(`${target} is not in the same partition as ${primary.region}.`);
+  }
+  if (ctx.regionDisabled(target)) {
+    throw fault.unsupported(`The Region ${target} is not enabled for this account.`);
   }
   if (ctx.store.region(target).keys.has(primary.keyId)) {
     throw fault.alreadyExists(`A replica of ${primary.arn} already exists in ${target}.`);

@@ -137,6 +137,7 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
     },
     hiddenDescribes: (r: string) => config.hiddenDescribesByRegion[r] ?? 0,
     hmacUnsupported: (r: string) => config.hmacUnsupportedRegions.includes(r),
+    regionDisabled: (r: string) => config.disabledRegions.includes(r),
   });
 
   const invoke = (region: string, operation: string, input: Record<string, unknown>): unknown => {

@@ -1,0 +1,321 @@
+import type { AliasListEntry, Tag as KmsTag } from "@aws-sdk/client-kms";
+import { describe, it, expect } from "vitest";
+import {
+  COPY_NOTHING,
+  mergeProperties,
+  policyMentionsPrimary,
+  readPrimaryProperties,
+  type CopyFlags,
+  type ExplicitProperties,
+  type PrimaryProperties,
+  type ResolvedProperties,
+} from "../../src/copy.js";
+import { EXIT, isReplicateError } from "../../src/errors.js";
+import type { PrimaryKey } from "../../src/events.js";
+import type { KmsPort } from "../../src/kms.js";
+
+const KEY_ID = "mrk-1234abcd12ab34cd56ef1234567890ab";
+const PRIMARY_ARN = `arn:aws:kms:us-east-1:111122223333:key/${KEY_ID}`;
+const POLICY = '{"Version":"2012-10-17","Statement":[]}';
+
+const PRIMARY: PrimaryKey = {
+  keyId: KEY_ID,
+  arn: PRIMARY_ARN,
+  region: "us-east-1",
+  partition: "aws",
+  description: "Payments key",
+  replicas: [],
+};
+
+const COPY_ALL: CopyFlags = { tags: true, description: true, policy: true, aliases: true };
+
+function awsFailure(name: string, status = 400): Error {
+  return Object.assign(new Error(`${name} from the fake`), { name, $metadata: { httpStatusCode: status } });
+}
+
+interface Call {
+  readonly operation: string;
+  readonly region: string;
+  readonly keyId: string;
+}
+
+/** A KmsPort that records every read of the primary's properties, and fails `failing` if given. */
+function recordingKms(
+  answers: {
+    readonly tags?: KmsTag[];
+    readonly policy?: string;
+    readonly aliases?: AliasListEntry[];
+    readonly failing?: { readonly operation: string; readonly error: Error };
+  } = {},
+): { kms: KmsPort; calls: Call[] } {
+  const calls: Call[] = [];
+  const answer = <T>(operation: string, region: string, keyId: string, value: T): Promise<T> => {
+    calls.push({ operation, region, keyId });
+    return answers.failing?.operation === operation
+      ? Promise.reject(answers.failing.error)
+      : Promise.resolve(value);
+  };
+  const unexpected = (): Promise<never> => Promise.reject(new Error("unexpected call"));
+  const kms: KmsPort = {
+    describeKey: unexpected,
+    replicateKey: unexpected,
+    createAlias: unexpected,
+    listResourceTags: (region, keyId) =>
+      answer("ListResourceTags", region, keyId, answers.tags ?? [{ TagKey: "team", TagValue: "payments" }]),
+    getKeyPolicy: (region, keyId) => answer("GetKeyPolicy", region, keyId, answers.policy ?? POLICY),
+    listAliases: (region, keyId) =>
+      answer("ListAliases", region, keyId, answers.aliases ?? [{ AliasName: "alias/payments" }]),
+  };
+  return { kms, calls };
+}
+
+/** What a rejected promise rejected with. */
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error("expected a rejection");
+    },
+    (error: unknown) => error,
+  );
+}
+
+describe("readPrimaryProperties", () => {
+  it.each<{ copy: CopyFlags; operations: string[]; properties: PrimaryProperties }>([
+    {
+      copy: COPY_NOTHING,
+      operations: [],
+      properties: {},
+    },
+    {
+      copy: { ...COPY_NOTHING, tags: true },
+      operations: ["ListResourceTags"],
+      properties: { tags: [{ TagKey: "team", TagValue: "payments" }] },
+    },
+    {
+      copy: { ...COPY_NOTHING, description: true },
+      operations: [],
+      properties: { description: "Payments key" },
+    },
+    {
+      copy: { ...COPY_NOTHING, policy: true },
+      operations: ["GetKeyPolicy"],
+      properties: { policy: POLICY },
+    },
+    {
+      copy: { ...COPY_NOTHING, aliases: true },
+      operations: ["ListAliases"],
+      properties: { aliases: ["alias/payments"] },
+    },
+    {
+      copy: COPY_ALL,
+      operations: ["GetKeyPolicy", "ListAliases", "ListResourceTags"],
+      properties: {
+        tags: [{ TagKey: "team", TagValue: "payments" }],
+        description: "Payments key",
+        policy: POLICY,
+        aliases: ["alias/payments"],
+      },
+    },
+  ])("reads only $operations for $copy", async ({ copy, operations, properties }) => {
+    // GIVEN
+    const { kms, calls } = recordingKms();
+    // WHEN
+    const read = await readPrimaryProperties(kms, PRIMARY, copy);
+    // THEN
+    expect(calls.map((c) => c.operation).sort()).toEqual(operations);
+    expect(read).toEqual(properties);
+  });
+
+  it("reads every part in the primary's Region, tags and policy by ARN, aliases by key ID", async () => {
+    // GIVEN
+    const { kms, calls } = recordingKms();
+    // WHEN
+    await readPrimaryProperties(kms, PRIMARY, COPY_ALL);
+    // THEN
+    expect([...calls].sort((a, b) => a.operation.localeCompare(b.operation))).toEqual([
+      { operation: "GetKeyPolicy", region: "us-east-1", keyId: PRIMARY_ARN },
+      { operation: "ListAliases", region: "us-east-1", keyId: KEY_ID },
+      { operation: "ListResourceTags", region: "us-east-1", keyId: PRIMARY_ARN },
+    ]);
+  });
+
+  it.each<{ description: string | undefined; copied: string }>([
+    { description: "Payments key", copied: "Payments key" },
+    { description: "", copied: "" },
+    { description: undefined, copied: "" },
+  ])("copies the description $description from the PrimaryKey without a call", async ({ description, copied }) => {
+    // GIVEN
+    const { kms, calls } = recordingKms();
+    // WHEN
+    const read = await readPrimaryProperties(kms, { ...PRIMARY, description }, { ...COPY_NOTHING, description: true });
+    // THEN
+    expect(read.description).toBe(copied);
+    expect(calls).toEqual([]);
+  });
+
+  it("fills missing tag parts with empty strings and drops aliases without a name", async () => {
+    // GIVEN
+    const { kms } = recordingKms({
+      tags: [{ TagKey: "team" }, { TagValue: "orphan" }],
+      aliases: [{ AliasName: "alias/a" }, { AliasArn: "arn:aws:kms:us-east-1:111122223333:alias/x" }, { AliasName: "alias/b" }],
+    });
+    // WHEN
+    const read = await readPrimaryProperties(kms, PRIMARY, { ...COPY_NOTHING, tags: true, aliases: true });
+    // THEN
+    expect(read.tags).toEqual([
+      { TagKey: "team", TagValue: "" },
+      { TagKey: "", TagValue: "orphan" },
+    ]);
+    expect(read.aliases).toEqual(["alias/a", "alias/b"]);
+  });
+
+  it.each(["ListResourceTags", "GetKeyPolicy", "ListAliases"])(
+    "turns AccessDenied from %s into a ReplicateError naming the call and the permission",
+    async (operation) => {
+      // GIVEN
+      const { kms } = recordingKms({ failing: { operation, error: awsFailure("AccessDeniedException") } });
+      // WHEN
+      const error = await rejectionOf(readPrimaryProperties(kms, PRIMARY, COPY_ALL));
+      // THEN
+      if (!isReplicateError(error)) throw new Error("expected a ReplicateError");
+      expect(error.message).toContain(operation);
+      expect(error.message).toContain("us-east-1");
+      expect(error.code).toBe("AccessDeniedException");
+      expect(error.hint).toContain(`kms:${operation} in us-east-1`);
+      expect(error.exitCode).toBe(EXIT.failed);
+      expect(error.fault).toBe("aws");
+    },
+  );
+
+  it("passes the error through unchanged when the signal was aborted", async () => {
+    // GIVEN
+    const abort = Object.assign(new Error("aborted"), { name: "AbortError" });
+    const { kms } = recordingKms({ failing: { operation: "GetKeyPolicy", error: abort } });
+    const controller = new AbortController();
+    controller.abort();
+    // WHEN
+    const error = await rejectionOf(readPrimaryProperties(kms, PRIMARY, COPY_ALL, controller.signal));
+    // THEN
+    expect(error).toBe(abort);
+  });
+});
+
+describe("mergeProperties", () => {
+  const NO_EXPLICIT: ExplicitProperties = { tags: [] };
+
+  it.each<{ title: string; explicit: ExplicitProperties; copied: PrimaryProperties; merged: ResolvedProperties }>([
+    {
+      title: "nothing given, nothing copied",
+      explicit: NO_EXPLICIT,
+      copied: {},
+      merged: { description: undefined, policy: undefined, tags: [], aliases: [] },
+    },
+    {
+      title: "explicit description wins over the copied one",
+      explicit: { ...NO_EXPLICIT, description: "DR copy" },
+      copied: { description: "Payments key" },
+      merged: { description: "DR copy", policy: undefined, tags: [], aliases: [] },
+    },
+    {
+      title: "copied description when none is given",
+      explicit: NO_EXPLICIT,
+      copied: { description: "Payments key" },
+      merged: { description: "Payments key", policy: undefined, tags: [], aliases: [] },
+    },
+    {
+      title: "an empty copied description becomes undefined",
+      explicit: NO_EXPLICIT,
+      copied: { description: "" },
+      merged: { description: undefined, policy: undefined, tags: [], aliases: [] },
+    },
+    {
+      title: "explicit policy wins over the copied one",
+      explicit: { ...NO_EXPLICIT, policy: { text: "{}", source: "policy.json" } },
+      copied: { policy: POLICY },
+      merged: { description: undefined, policy: { text: "{}", source: "policy.json" }, tags: [], aliases: [] },
+    },
+    {
+      title: 'a copied policy gets source "primary"',
+      explicit: NO_EXPLICIT,
+      copied: { policy: POLICY },
+      merged: { description: undefined, policy: { text: POLICY, source: "primary" }, tags: [], aliases: [] },
+    },
+    {
+      title: "tags merge by key, explicit winning",
+      explicit: {
+        tags: [
+          { TagKey: "env", TagValue: "dr" },
+          { TagKey: "owner", TagValue: "ops" },
+        ],
+      },
+      copied: {
+        tags: [
+          { TagKey: "team", TagValue: "payments" },
+          { TagKey: "env", TagValue: "prod" },
+        ],
+      },
+      merged: {
+        description: undefined,
+        policy: undefined,
+        tags: [
+          { TagKey: "team", TagValue: "payments" },
+          { TagKey: "env", TagValue: "dr" },
+          { TagKey: "owner", TagValue: "ops" },
+        ],
+        aliases: [],
+      },
+    },
+    {
+      title: "aliases come from the copy",
+      explicit: NO_EXPLICIT,
+      copied: { aliases: ["alias/payments", "alias/billing"] },
+      merged: { description: undefined, policy: undefined, tags: [], aliases: ["alias/payments", "alias/billing"] },
+    },
+  ])("$title", ({ explicit, copied, merged }) => {
+    // GIVEN explicit and copied
+    // WHEN
+    const resolved = mergeProperties(explicit, copied);
+    // THEN
+    expect(resolved).toEqual(merged);
+  });
+});
+
+describe("policyMentionsPrimary", () => {
+  it.each<{ title: string; policy: string; mentions: boolean }>([
+    {
+      title: "the primary's ARN",
+      policy: `{"Statement":[{"Resource":"${PRIMARY_ARN}"}]}`,
+      mentions: true,
+    },
+    {
+      title: 'the Region as a JSON string ("us-east-1")',
+      policy: '{"Condition":{"StringEquals":{"aws:RequestedRegion":"us-east-1"}}}',
+      mentions: true,
+    },
+    {
+      title: "the Region inside another ARN (:us-east-1:)",
+      policy: '{"Condition":{"ArnEquals":{"aws:SourceArn":"arn:aws:sns:us-east-1:111122223333:alerts"}}}',
+      mentions: true,
+    },
+    {
+      title: "another Region only",
+      policy: '{"Resource":"arn:aws:kms:eu-west-1:111122223333:key/x","Region":"eu-west-1"}',
+      mentions: false,
+    },
+    {
+      title: "a longer Region name that starts like the primary's",
+      policy: '{"Resource":"arn:aws:kms:us-east-10:111122223333:key/x","Region":"us-east-10"}',
+      mentions: false,
+    },
+    {
+      title: "the Region as bare text",
+      policy: '{"Sid":"us-east-1 admins"}',
+      mentions: false,
+    },
+    { title: "no Region at all", policy: POLICY, mentions: false },
+  ])("$title → $mentions", ({ policy, mentions }) => {
+    // GIVEN policy
+    // WHEN / THEN
+    expect(policyMentionsPrimary(policy, PRIMARY)).toBe(mentions);
+  });
+});

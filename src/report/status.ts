@@ -22,7 +22,7 @@ export function statusTable(rows: readonly FamilyRow[], c: ChalkInstance): strin
         .join(",") || "-";
     const state = view.keyState ?? "?";
     const painted = view.keyState === "Enabled" ? c.green(cell(state, 16)) : c.yellow(cell(state, 16));
-    const line = `${cell(view.region, 16)} ${cell(view.role, 8)} ${painted} ${cell(String(view.enabled ?? "?"), 8)} ${cell(view.description ?? "", 24) || "-"} ${cell(tags, 28)} ${view.aliases.join(",") || "-"}`;
+    const line = `${cell(view.region, 16)} ${cell(view.role, 8)} ${painted} ${cell(String(view.enabled ?? "?"), 8)} ${cell(view.description || "-", 24)} ${cell(tags, 28)} ${view.aliases.join(",") || "-"}`;
     const notes = [
       ...(view.error !== null
         ? [

@@ -1,24 +1,13 @@
 // The main job over real HTTP: the built bin against the local KMS endpoint.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startKmsLocal, type KmsLocal } from "../support/local-kms/server.js";
-import { runCli } from "./run-cli.js";
+import { describe, expect, it } from "vitest";
+import { runCli, useLocalKms } from "./run-cli.js";
 
-let kms: KmsLocal;
-beforeAll(async () => {
-  kms = await startKmsLocal();
-});
-afterAll(async () => {
-  await kms.stop();
-});
-beforeEach(() => {
-  kms.reset();
-  kms.configure({ creatingDelayMs: 150 });
-});
+const kms = useLocalKms({ creatingDelayMs: 150 });
 
 const TARGETS = ["eu-west-1", "ap-southeast-2", "sa-east-1"];
 
 function primaryArn(input: Record<string, unknown> = {}): string {
-  return String(kms.createKey("us-east-1", { MultiRegion: true, ...input }).Arn);
+  return String(kms().createKey("us-east-1", { MultiRegion: true, ...input }).Arn);
 }
 
 describe("kms-replicate (happy path)", () => {
@@ -32,7 +21,7 @@ describe("kms-replicate (happy path)", () => {
       "--regions",
       TARGETS.join(","),
       "--endpoint-url",
-      kms.url,
+      kms().url,
       "--output",
       "json",
     ]);
@@ -47,21 +36,25 @@ describe("kms-replicate (happy path)", () => {
     expect(doc?.regions[0]?.replicaArn).toBe(arn.replace("us-east-1", "eu-west-1"));
     // AND the endpoint holds an Enabled replica in each Region
     for (const region of TARGETS) {
-      expect(kms.keys(region).map((k) => [k.role, k.state])).toEqual([["REPLICA", "Enabled"]]);
+      expect(
+        kms()
+          .keys(region)
+          .map((k) => [k.role, k.state]),
+      ).toEqual([["REPLICA", "Enabled"]]);
     }
     // AND ReplicateKey went to the primary's Region, DescribeKey to each replica's own Region
-    expect(kms.calls({ operation: "ReplicateKey" }).map((c) => c.region)).toEqual([
-      "us-east-1",
-      "us-east-1",
-      "us-east-1",
-    ]);
-    for (const region of TARGETS) expect(kms.callCount(region, "DescribeKey")).toBeGreaterThan(0);
-    expect(kms.callCount("us-east-1", "DescribeKey")).toBe(1);
+    expect(
+      kms()
+        .calls({ operation: "ReplicateKey" })
+        .map((c) => c.region),
+    ).toEqual(["us-east-1", "us-east-1", "us-east-1"]);
+    for (const region of TARGETS) expect(kms().callCount(region, "DescribeKey")).toBeGreaterThan(0);
+    expect(kms().callCount("us-east-1", "DescribeKey")).toBe(1);
   });
 
   it("prints a line per Region and a summary on stderr in text mode, nothing on stdout, no ANSI codes", async () => {
     const arn = primaryArn();
-    const run = await runCli(["--key", arn, "--regions", TARGETS.join(","), "--endpoint-url", kms.url]);
+    const run = await runCli(["--key", arn, "--regions", TARGETS.join(","), "--endpoint-url", kms().url]);
     expect(run.code).toBe(0);
     expect(run.stdout).toBe("");
     for (const region of TARGETS) expect(run.stderr).toMatch(new RegExp(`✔ ${region}\\s+created\\s+Enabled`));
@@ -77,31 +70,31 @@ describe("kms-replicate (happy path)", () => {
       "--regions",
       TARGETS.join(","),
       "--endpoint-url",
-      kms.url,
+      kms().url,
       "-o",
       "json",
     ]);
     expect(first.code).toBe(0);
-    const before = kms.callCount(undefined, "ReplicateKey");
+    const before = kms().callCount(undefined, "ReplicateKey");
     const again = await runCli([
       "--key",
       arn,
       "--regions",
       TARGETS.join(","),
       "--endpoint-url",
-      kms.url,
+      kms().url,
       "-o",
       "json",
     ]);
     expect(again.code).toBe(0);
     expect(again.json?.regions.map((r) => r.status)).toEqual(["exists", "exists", "exists"]);
-    expect(kms.callCount(undefined, "ReplicateKey")).toBe(before);
+    expect(kms().callCount(undefined, "ReplicateKey")).toBe(before);
   });
 
   it("--dry-run creates nothing and shows the plan, existing replicas included", async () => {
     const arn = primaryArn({ Tags: [{ TagKey: "team", TagValue: "payments" }] });
-    await runCli(["--key", arn, "--regions", "eu-west-1", "--endpoint-url", kms.url]);
-    const replicateCalls = kms.callCount(undefined, "ReplicateKey");
+    await runCli(["--key", arn, "--regions", "eu-west-1", "--endpoint-url", kms().url]);
+    const replicateCalls = kms().callCount(undefined, "ReplicateKey");
     const run = await runCli([
       "--key",
       arn,
@@ -110,7 +103,7 @@ describe("kms-replicate (happy path)", () => {
       "--copy-tags",
       "--dry-run",
       "--endpoint-url",
-      kms.url,
+      kms().url,
       "-o",
       "json",
     ]);
@@ -121,26 +114,26 @@ describe("kms-replicate (happy path)", () => {
       ["eu-central-1", "planned"],
     ]);
     expect(run.json?.regions[1]?.applied?.tags).toEqual([{ TagKey: "team", TagValue: "payments" }]);
-    expect(kms.callCount(undefined, "ReplicateKey")).toBe(replicateCalls);
-    expect(kms.keys("eu-central-1")).toEqual([]);
+    expect(kms().callCount(undefined, "ReplicateKey")).toBe(replicateCalls);
+    expect(kms().keys("eu-central-1")).toEqual([]);
   });
 
   it("finds the endpoint through AWS_ENDPOINT_URL_KMS, and the primary through an alias and --region", async () => {
     const arn = primaryArn();
-    kms.invoke("us-east-1", "CreateAlias", { AliasName: "alias/payments", TargetKeyId: arn });
+    kms().invoke("us-east-1", "CreateAlias", { AliasName: "alias/payments", TargetKeyId: arn });
     const run = await runCli(
       ["--key", "alias/payments", "--region", "us-east-1", "--regions", "eu-west-1", "-o", "json"],
       {
-        env: { AWS_ENDPOINT_URL_KMS: kms.url },
+        env: { AWS_ENDPOINT_URL_KMS: kms().url },
       },
     );
     expect(run.code).toBe(0);
     expect(run.json?.primary?.arn).toBe(arn);
-    expect(kms.keys("eu-west-1")).toHaveLength(1);
+    expect(kms().keys("eu-west-1")).toHaveLength(1);
   });
 
   it("--no-wait returns while Creating, and `wait` then waits until Enabled", async () => {
-    kms.configure({ creatingDelayMs: 800 });
+    kms().configure({ creatingDelayMs: 800 });
     const arn = primaryArn();
     const quick = await runCli([
       "--key",
@@ -149,7 +142,7 @@ describe("kms-replicate (happy path)", () => {
       "eu-west-1,eu-west-2",
       "--no-wait",
       "--endpoint-url",
-      kms.url,
+      kms().url,
       "-o",
       "json",
     ]);
@@ -158,22 +151,30 @@ describe("kms-replicate (happy path)", () => {
       ["created", "Creating"],
       ["created", "Creating"],
     ]);
-    const waited = await runCli(["wait", "--key", arn, "--endpoint-url", kms.url, "-o", "json"]);
+    const waited = await runCli(["wait", "--key", arn, "--endpoint-url", kms().url, "-o", "json"]);
     expect(waited.code).toBe(0);
     expect(waited.json?.command).toBe("wait");
     expect(waited.json?.regions.map((r) => [r.region, r.keyState]).sort()).toEqual([
       ["eu-west-1", "Enabled"],
       ["eu-west-2", "Enabled"],
     ]);
-    expect(kms.keys("eu-west-1")[0]?.state).toBe("Enabled");
+    expect(kms().keys("eu-west-1")[0]?.state).toBe("Enabled");
   });
 
   it("--debug logs one line per AWS call and never a secret or a signature", async () => {
     const arn = primaryArn();
-    const run = await runCli(["--key", arn, "--regions", "eu-west-1", "--endpoint-url", kms.url, "--debug"]);
+    const run = await runCli([
+      "--key",
+      arn,
+      "--regions",
+      "eu-west-1",
+      "--endpoint-url",
+      kms().url,
+      "--debug",
+    ]);
     expect(run.code).toBe(0);
     const lines = run.stderr.split("\n").filter((l) => l.startsWith("[debug]"));
-    expect(lines.length).toBe(kms.calls().length);
+    expect(lines.length).toBe(kms().calls().length);
     expect(run.stderr).toMatch(/^\[debug\] KMS\.ReplicateKey\(us-east-1\) attempt 1 \[\d+ms\] -> OK$/m);
     expect(run.stderr).toMatch(/^\[debug\] KMS\.DescribeKey\(eu-west-1\) attempt 1 \[\d+ms\] -> OK$/m);
     expect(run.stderr).not.toContain("local-test-secret");
@@ -200,7 +201,7 @@ describe("kms-replicate --copy-all, status and drift", () => {
       Tags: [{ TagKey: "team", TagValue: "payments" }],
       Policy: policy,
     });
-    kms.invoke("us-east-1", "CreateAlias", { AliasName: "alias/payments", TargetKeyId: arn });
+    kms().invoke("us-east-1", "CreateAlias", { AliasName: "alias/payments", TargetKeyId: arn });
     const run = await runCli([
       "--key",
       arn,
@@ -210,13 +211,13 @@ describe("kms-replicate --copy-all, status and drift", () => {
       "--tag",
       "env=prod",
       "--endpoint-url",
-      kms.url,
+      kms().url,
       "-o",
       "json",
     ]);
     expect(run.code).toBe(0);
     for (const region of ["eu-west-1", "ap-southeast-2"]) {
-      const [replica] = kms.keys(region);
+      const [replica] = kms().keys(region);
       expect(replica).toMatchObject({
         description: "payments",
         tags: { team: "payments", env: "prod" },
@@ -230,7 +231,7 @@ describe("kms-replicate --copy-all, status and drift", () => {
     });
 
     // status: the extra env=prod tag on the replicas is drift
-    const status = await runCli(["status", "--key", arn, "--endpoint-url", kms.url, "-o", "json"]);
+    const status = await runCli(["status", "--key", arn, "--endpoint-url", kms().url, "-o", "json"]);
     expect(status.code).toBe(4);
     expect(status.json?.drift).toBe(true);
     expect(status.json?.keys?.find((k) => k.region === "eu-west-1")?.drift.map((d) => d.detail)).toEqual([
@@ -238,7 +239,7 @@ describe("kms-replicate --copy-all, status and drift", () => {
     ]);
 
     // the same tag on the primary: no drift, exit 0
-    kms.invoke("us-east-1", "TagResource", { KeyId: arn, Tags: [{ TagKey: "env", TagValue: "prod" }] });
+    kms().invoke("us-east-1", "TagResource", { KeyId: arn, Tags: [{ TagKey: "env", TagValue: "prod" }] });
     const clean = await runCli([
       "status",
       "--key",
@@ -246,7 +247,7 @@ describe("kms-replicate --copy-all, status and drift", () => {
       "--region",
       "us-east-1",
       "--endpoint-url",
-      kms.url,
+      kms().url,
     ]);
     expect(clean.code).toBe(0);
     expect(clean.stderr).toMatch(/3 keys, all usable, no drift\./);
@@ -254,9 +255,9 @@ describe("kms-replicate --copy-all, status and drift", () => {
 
   it("fails only the Region where a copied alias is already taken by another key", async () => {
     const arn = primaryArn();
-    kms.invoke("us-east-1", "CreateAlias", { AliasName: "alias/payments", TargetKeyId: arn });
-    const other = kms.createKey("eu-west-1", {});
-    kms.invoke("eu-west-1", "CreateAlias", { AliasName: "alias/payments", TargetKeyId: other.KeyId });
+    kms().invoke("us-east-1", "CreateAlias", { AliasName: "alias/payments", TargetKeyId: arn });
+    const other = kms().createKey("eu-west-1", {});
+    kms().invoke("eu-west-1", "CreateAlias", { AliasName: "alias/payments", TargetKeyId: other.KeyId });
     const run = await runCli([
       "--key",
       arn,
@@ -264,7 +265,7 @@ describe("kms-replicate --copy-all, status and drift", () => {
       "eu-west-1,eu-central-1",
       "--copy-aliases",
       "--endpoint-url",
-      kms.url,
+      kms().url,
       "-o",
       "json",
     ]);
@@ -273,14 +274,14 @@ describe("kms-replicate --copy-all, status and drift", () => {
     expect(west).toMatchObject({ status: "failed", keyState: "Enabled", error: { name: "AliasTaken" } });
     expect(west?.error?.message).toContain(String(other.KeyId));
     expect(central).toMatchObject({ status: "created", keyState: "Enabled" });
-    expect(kms.keys("eu-central-1")[0]?.aliases).toEqual(["alias/payments"]);
+    expect(kms().keys("eu-central-1")[0]?.aliases).toEqual(["alias/payments"]);
   });
 
   it("status exits 1 when a replica is not usable", async () => {
     const arn = primaryArn();
-    await runCli(["--key", arn, "--regions", "eu-west-1,eu-central-1", "--endpoint-url", kms.url]);
-    kms.invoke("eu-west-1", "DisableKey", { KeyId: arn.replace("us-east-1", "eu-west-1") });
-    const status = await runCli(["status", "--key", arn, "--endpoint-url", kms.url, "-o", "json"]);
+    await runCli(["--key", arn, "--regions", "eu-west-1,eu-central-1", "--endpoint-url", kms().url]);
+    kms().invoke("eu-west-1", "DisableKey", { KeyId: arn.replace("us-east-1", "eu-west-1") });
+    const status = await runCli(["status", "--key", arn, "--endpoint-url", kms().url, "-o", "json"]);
     expect(status.code).toBe(1);
     expect(status.json?.keys?.map((k) => [k.region, k.role, k.keyState, k.usable])).toEqual([
       ["us-east-1", "PRIMARY", "Enabled", true],

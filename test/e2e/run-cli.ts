@@ -4,7 +4,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import { isolatedAwsEnv } from "../support/aws-env.js";
+import { startKmsLocal, type KmsLocal, type KmsLocalConfig } from "../support/local-kms/server.js";
 
 export const BIN = fileURLToPath(new URL("../../bin/kms-replicate", import.meta.url));
 const home = mkdtempSync(join(tmpdir(), "kms-replicate-e2e-"));
@@ -79,4 +81,26 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
     });
     options.onSpawn?.(child);
   });
+}
+
+/**
+ * One local KMS endpoint for the test file, reset before each test to `config`.
+ * Returns a getter: the endpoint exists once beforeAll has run.
+ */
+export function useLocalKms(config: Partial<KmsLocalConfig>): () => KmsLocal {
+  let kms: KmsLocal | undefined;
+  beforeAll(async () => {
+    kms = await startKmsLocal();
+  });
+  afterAll(async () => {
+    await kms?.stop();
+  });
+  beforeEach(() => {
+    kms?.reset();
+    kms?.configure(config);
+  });
+  return () => {
+    if (kms === undefined) throw new TypeError("the local KMS endpoint is used before beforeAll ran");
+    return kms;
+  };
 }

@@ -1,20 +1,11 @@
 // Bad input: exit 2, a message naming the culprit, and nothing created (no ReplicateKey call).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startKmsLocal, type KmsLocal } from "../support/local-kms/server.js";
-import { runCli } from "./run-cli.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { runCli, useLocalKms } from "./run-cli.js";
 
-let kms: KmsLocal;
+const kms = useLocalKms({ creatingDelayMs: 50 });
 let arn: string;
-beforeAll(async () => {
-  kms = await startKmsLocal({ creatingDelayMs: 50 });
-});
-afterAll(async () => {
-  await kms.stop();
-});
 beforeEach(() => {
-  kms.reset();
-  kms.configure({ creatingDelayMs: 50 });
-  arn = String(kms.createKey("us-east-1", { MultiRegion: true }).Arn);
+  arn = String(kms().createKey("us-east-1", { MultiRegion: true }).Arn);
 });
 
 describe("invalid Regions", () => {
@@ -25,11 +16,11 @@ describe("invalid Regions", () => {
     ["the primary's own Region", "us-east-1", /us-east-1: the primary key's own Region/],
     ["more than 32 characters", "eu-west-1234567890123456789012345678", /longer than 32 characters/],
   ])("refuses %s with exit 2 and no call at all", async (_, region, message) => {
-    const run = await runCli(["--key", arn, "--regions", `eu-west-1,${region}`, "--endpoint-url", kms.url]);
+    const run = await runCli(["--key", arn, "--regions", `eu-west-1,${region}`, "--endpoint-url", kms().url]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
     expect(run.stderr).toMatch(/nothing was created/);
-    expect(kms.calls()).toEqual([]);
+    expect(kms().calls()).toEqual([]);
   });
 
   it("names every invalid Region at once, in stderr and in the JSON", async () => {
@@ -41,7 +32,7 @@ describe("invalid Regions", () => {
       "--regions",
       "us-east-1",
       "--endpoint-url",
-      kms.url,
+      kms().url,
       "-o",
       "json",
     ]);
@@ -49,7 +40,7 @@ describe("invalid Regions", () => {
     expect(run.json).toMatchObject({ ok: false, exitCode: 2, regions: [] });
     expect(run.json?.error?.invalidRegions?.map((p) => p.region)).toEqual(["Bad", "cn-north-1", "us-east-1"]);
     expect(run.stderr).toMatch(/3 target Regions are not valid/);
-    expect(kms.callCount(undefined, "ReplicateKey")).toBe(0);
+    expect(kms().callCount(undefined, "ReplicateKey")).toBe(0);
   });
 });
 
@@ -67,20 +58,20 @@ describe("invalid flags", () => {
     ["a bad --timeout", ["--timeout", "soon"], /not a duration/],
     ["an unknown flag", ["--bogus"], /unknown option '--bogus'/],
   ])("refuses %s with exit 2 and no call", async (_, flags, message) => {
-    const run = await runCli(["--key", arn, "--regions", "eu-west-1", "--endpoint-url", kms.url, ...flags]);
+    const run = await runCli(["--key", arn, "--regions", "eu-west-1", "--endpoint-url", kms().url, ...flags]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
-    expect(kms.calls()).toEqual([]);
+    expect(kms().calls()).toEqual([]);
   });
 
   it("refuses a missing --regions and a missing --key", async () => {
-    const noRegions = await runCli(["--key", arn, "--endpoint-url", kms.url]);
+    const noRegions = await runCli(["--key", arn, "--endpoint-url", kms().url]);
     expect(noRegions.code).toBe(2);
     expect(noRegions.stderr).toMatch(/--regions/);
-    const noKey = await runCli(["--regions", "eu-west-1", "--endpoint-url", kms.url]);
+    const noKey = await runCli(["--regions", "eu-west-1", "--endpoint-url", kms().url]);
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toMatch(/--key/);
-    expect(kms.calls()).toEqual([]);
+    expect(kms().calls()).toEqual([]);
   });
 
   it("needs a Region for a key ID given without an ARN", async () => {
@@ -90,7 +81,7 @@ describe("invalid flags", () => {
       "--regions",
       "eu-west-1",
       "--endpoint-url",
-      kms.url,
+      kms().url,
     ]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/No Region for mrk-1234abcd12ab34cd56ef1234567890ab/);
@@ -107,46 +98,46 @@ describe("keys that cannot be replicated", () => {
       "--regions",
       "eu-west-1",
       "--endpoint-url",
-      kms.url,
+      kms().url,
     ]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/NotFoundException/);
     expect(run.stderr).toMatch(/Check --key/);
-    expect(kms.callCount(undefined, "ReplicateKey")).toBe(0);
+    expect(kms().callCount(undefined, "ReplicateKey")).toBe(0);
   });
 
   it("a single-Region key: exit 2", async () => {
-    const single = String(kms.createKey("us-east-1", {}).Arn);
-    const run = await runCli(["--key", single, "--regions", "eu-west-1", "--endpoint-url", kms.url]);
+    const single = String(kms().createKey("us-east-1", {}).Arn);
+    const run = await runCli(["--key", single, "--regions", "eu-west-1", "--endpoint-url", kms().url]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/single-Region key/);
-    expect(kms.callCount(undefined, "ReplicateKey")).toBe(0);
+    expect(kms().callCount(undefined, "ReplicateKey")).toBe(0);
   });
 
   it("a replica given as --key: exit 2, and the hint names the primary", async () => {
-    await runCli(["--key", arn, "--regions", "eu-west-1", "--endpoint-url", kms.url]);
+    await runCli(["--key", arn, "--regions", "eu-west-1", "--endpoint-url", kms().url]);
     const replica = arn.replace("us-east-1", "eu-west-1");
-    const run = await runCli(["--key", replica, "--regions", "eu-central-1", "--endpoint-url", kms.url]);
+    const run = await runCli(["--key", replica, "--regions", "eu-central-1", "--endpoint-url", kms().url]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/is a replica, not the primary key/);
     expect(run.stderr).toContain(`--key ${arn}`);
-    expect(kms.keys("eu-central-1")).toEqual([]);
+    expect(kms().keys("eu-central-1")).toEqual([]);
   });
 
   it("a disabled primary: exit 2 with how to enable it", async () => {
-    kms.invoke("us-east-1", "DisableKey", { KeyId: arn });
+    kms().invoke("us-east-1", "DisableKey", { KeyId: arn });
     const run = await runCli([
       "--key",
       arn,
       "--regions",
       "eu-west-1",
       "--endpoint-url",
-      kms.url,
+      kms().url,
       "-o",
       "json",
     ]);
     expect(run.code).toBe(2);
     expect(run.json?.error?.message).toMatch(/is Disabled; it must be Enabled/);
-    expect(kms.callCount(undefined, "ReplicateKey")).toBe(0);
+    expect(kms().callCount(undefined, "ReplicateKey")).toBe(0);
   });
 });

@@ -143,28 +143,42 @@ describe("readPrimaryProperties", () => {
     { description: "Payments key", copied: "Payments key" },
     { description: "", copied: "" },
     { description: undefined, copied: "" },
-  ])("copies the description $description from the PrimaryKey without a call", async ({ description, copied }) => {
-    // GIVEN
-    const { kms, calls } = recordingKms();
-    // WHEN
-    const read = await readPrimaryProperties(kms, { ...PRIMARY, description }, { ...COPY_NOTHING, description: true });
-    // THEN
-    expect(read.description).toBe(copied);
-    expect(calls).toEqual([]);
-  });
+  ])(
+    "copies the description $description from the PrimaryKey without a call",
+    async ({ description, copied }) => {
+      // GIVEN
+      const { kms, calls } = recordingKms();
+      // WHEN
+      const read = await readPrimaryProperties(
+        kms,
+        { ...PRIMARY, description },
+        { ...COPY_NOTHING, description: true },
+      );
+      // THEN
+      expect(read.description).toBe(copied);
+      expect(calls).toEqual([]);
+    },
+  );
 
-  it("fills missing tag parts with empty strings and drops aliases without a name", async () => {
+  it("copies every tag and drops aliases without a name", async () => {
     // GIVEN
     const { kms } = recordingKms({
-      tags: [{ TagKey: "team" }, { TagValue: "orphan" }],
-      aliases: [{ AliasName: "alias/a" }, { AliasArn: "arn:aws:kms:us-east-1:111122223333:alias/x" }, { AliasName: "alias/b" }],
+      tags: [
+        { TagKey: "team", TagValue: "payments" },
+        { TagKey: "env", TagValue: "" },
+      ],
+      aliases: [
+        { AliasName: "alias/a" },
+        { AliasArn: "arn:aws:kms:us-east-1:111122223333:alias/x" },
+        { AliasName: "alias/b" },
+      ],
     });
     // WHEN
     const read = await readPrimaryProperties(kms, PRIMARY, { ...COPY_NOTHING, tags: true, aliases: true });
     // THEN
     expect(read.tags).toEqual([
-      { TagKey: "team", TagValue: "" },
-      { TagKey: "", TagValue: "orphan" },
+      { TagKey: "team", TagValue: "payments" },
+      { TagKey: "env", TagValue: "" },
     ]);
     expect(read.aliases).toEqual(["alias/a", "alias/b"]);
   });
@@ -203,7 +217,12 @@ describe("readPrimaryProperties", () => {
 describe("mergeProperties", () => {
   const NO_EXPLICIT: ExplicitProperties = { tags: [] };
 
-  it.each<{ title: string; explicit: ExplicitProperties; copied: PrimaryProperties; merged: ResolvedProperties }>([
+  it.each<{
+    title: string;
+    explicit: ExplicitProperties;
+    copied: PrimaryProperties;
+    merged: ResolvedProperties;
+  }>([
     {
       title: "nothing given, nothing copied",
       explicit: NO_EXPLICIT,
@@ -232,7 +251,12 @@ describe("mergeProperties", () => {
       title: "explicit policy wins over the copied one",
       explicit: { ...NO_EXPLICIT, policy: { text: "{}", source: "policy.json" } },
       copied: { policy: POLICY },
-      merged: { description: undefined, policy: { text: "{}", source: "policy.json" }, tags: [], aliases: [] },
+      merged: {
+        description: undefined,
+        policy: { text: "{}", source: "policy.json" },
+        tags: [],
+        aliases: [],
+      },
     },
     {
       title: 'a copied policy gets source "primary"',
@@ -269,7 +293,12 @@ describe("mergeProperties", () => {
       title: "aliases come from the copy",
       explicit: NO_EXPLICIT,
       copied: { aliases: ["alias/payments", "alias/billing"] },
-      merged: { description: undefined, policy: undefined, tags: [], aliases: ["alias/payments", "alias/billing"] },
+      merged: {
+        description: undefined,
+        policy: undefined,
+        tags: [],
+        aliases: ["alias/payments", "alias/billing"],
+      },
     },
   ])("$title", ({ explicit, copied, merged }) => {
     // GIVEN explicit and copied

@@ -1,0 +1,227 @@
+import { describe, it, expect } from "vitest";
+import { driftOf, isUsableKey, samePolicy, type DriftField, type KeyView } from "../../src/drift.js";
+
+const KEY_ID = "mrk-1234abcd12ab34cd56ef1234567890ab";
+const arnIn = (region: string): string => `arn:aws:kms:${region}:111122223333:key/${KEY_ID}`;
+
+const POLICY = JSON.stringify({
+  Version: "2012-10-17",
+  Id: "key-default-1",
+  Statement: [
+    {
+      Sid: "Enable IAM User Permissions",
+      Effect: "Allow",
+      Principal: { AWS: "arn:aws:iam::111122223333:root" },
+      Action: "kms:*",
+      Resource: "*",
+    },
+  ],
+});
+
+/** The same document, pretty-printed, with every object's keys in another order. */
+const POLICY_REORDERED = `{
+  "Statement": [
+    {
+      "Resource": "*",
+      "Action": "kms:*",
+      "Principal": { "AWS": "arn:aws:iam::111122223333:root" },
+      "Effect": "Allow",
+      "Sid": "Enable IAM User Permissions"
+    }
+  ],
+  "Id": "key-default-1",
+  "Version": "2012-10-17"
+}
+`;
+
+const FAILED = { name: "UnrecognizedClientException", message: "The security token is invalid." };
+
+function view(region: string, role: KeyView["role"], overrides: Partial<KeyView> = {}): KeyView {
+  return {
+    region,
+    role,
+    arn: arnIn(region),
+    keyState: "Enabled",
+    enabled: true,
+    description: "Payments key",
+    tags: { team: "payments", env: "prod" },
+    aliases: ["alias/payments"],
+    policy: POLICY,
+    error: null,
+    ...overrides,
+  };
+}
+
+const primaryView = (overrides: Partial<KeyView> = {}): KeyView => view("us-east-1", "PRIMARY", overrides);
+const replicaView = (overrides: Partial<KeyView> = {}): KeyView => view("eu-west-1", "REPLICA", overrides);
+
+describe("driftOf", () => {
+  it.each<{
+    title: string;
+    primary?: Partial<KeyView>;
+    replica: Partial<KeyView>;
+    drift: [DriftField, string][];
+  }>([
+    { title: "identical keys", replica: {}, drift: [] },
+    {
+      title: "description differs",
+      replica: { description: "old copy" },
+      drift: [["description", 'description "old copy" ≠ primary\'s "Payments key"']],
+    },
+    {
+      title: "replica has no description",
+      replica: { description: null },
+      drift: [["description", 'description "" ≠ primary\'s "Payments key"']],
+    },
+    {
+      title: "null and empty descriptions are the same",
+      primary: { description: "" },
+      replica: { description: null },
+      drift: [],
+    },
+    {
+      title: "tag missing",
+      replica: { tags: { team: "payments" } },
+      drift: [["tags", "tags: missing env=prod"]],
+    },
+    {
+      title: "tag extra",
+      replica: { tags: { team: "payments", env: "prod", owner: "ops" } },
+      drift: [["tags", "tags: extra owner=ops"]],
+    },
+    {
+      title: "tag with a different value",
+      replica: { tags: { team: "payments", env: "dr" } },
+      drift: [["tags", "tags: env=dr ≠ primary's env=prod"]],
+    },
+    {
+      title: "tags missing and extra together",
+      replica: { tags: { owner: "ops" } },
+      drift: [["tags", "tags: missing team=payments; missing env=prod; extra owner=ops"]],
+    },
+    {
+      title: "tags in another order",
+      replica: { tags: { env: "prod", team: "payments" } },
+      drift: [],
+    },
+    {
+      title: "alias missing",
+      replica: { aliases: [] },
+      drift: [["aliases", "aliases: missing alias/payments"]],
+    },
+    {
+      title: "alias extra",
+      replica: { aliases: ["alias/old", "alias/payments"] },
+      drift: [["aliases", "aliases: extra alias/old"]],
+    },
+    {
+      title: "alias missing and extra",
+      replica: { aliases: ["alias/old"] },
+      drift: [["aliases", "aliases: missing alias/payments; extra alias/old"]],
+    },
+    {
+      title: "policy differs",
+      replica: { policy: POLICY.replace("kms:*", "kms:Decrypt") },
+      drift: [["policy", "key policy differs from the primary's"]],
+    },
+    {
+      title: "policy equal modulo white space and key order",
+      replica: { policy: POLICY_REORDERED },
+      drift: [],
+    },
+    {
+      title: "replica policy could not be read",
+      replica: { policy: null },
+      drift: [],
+    },
+    {
+      title: "everything differs, in field order",
+      replica: { description: "x", tags: {}, aliases: [], policy: "{}" },
+      drift: [
+        ["description", 'description "x" ≠ primary\'s "Payments key"'],
+        ["tags", "tags: missing team=payments; missing env=prod"],
+        ["aliases", "aliases: missing alias/payments"],
+        ["policy", "key policy differs from the primary's"],
+      ],
+    },
+    {
+      title: "error on the replica",
+      replica: { error: FAILED, description: null, tags: {}, aliases: [], policy: null },
+      drift: [],
+    },
+    {
+      title: "error on the primary",
+      primary: { error: FAILED, tags: {}, aliases: [], policy: null },
+      replica: {},
+      drift: [],
+    },
+  ])("$title", ({ primary, replica, drift }) => {
+    // GIVEN
+    const p = primaryView(primary);
+    const r = replicaView(replica);
+    // WHEN
+    const found = driftOf(p, r);
+    // THEN
+    expect(found.map((d) => [d.field, d.detail])).toEqual(drift);
+  });
+
+  it("keeps both sides' values beside the detail", () => {
+    // GIVEN
+    const p = primaryView();
+    const r = replicaView({ description: "old copy", tags: { team: "payments" } });
+    // WHEN
+    const found = driftOf(p, r);
+    // THEN
+    expect(found).toEqual([
+      expect.objectContaining({ field: "description", primary: "Payments key", replica: "old copy" }),
+      expect.objectContaining({
+        field: "tags",
+        primary: { team: "payments", env: "prod" },
+        replica: { team: "payments" },
+      }),
+    ]);
+  });
+});
+
+describe("isUsableKey", () => {
+  it.each<{ keyState: string | null; error: boolean; usable: boolean }>([
+    { keyState: "Enabled", error: false, usable: true },
+    { keyState: "Disabled", error: false, usable: false },
+    { keyState: "Creating", error: false, usable: false },
+    { keyState: "Updating", error: false, usable: false },
+    { keyState: "PendingImport", error: false, usable: false },
+    { keyState: "PendingDeletion", error: false, usable: false },
+    { keyState: "Unavailable", error: false, usable: false },
+    { keyState: null, error: false, usable: false },
+    { keyState: "Enabled", error: true, usable: false },
+    { keyState: null, error: true, usable: false },
+  ])("$keyState (error: $error) → $usable", ({ keyState, error, usable }) => {
+    // GIVEN
+    const key = replicaView({ keyState, error: error ? FAILED : null });
+    // WHEN / THEN
+    expect(isUsableKey(key)).toBe(usable);
+  });
+});
+
+describe("samePolicy", () => {
+  it.each<{ title: string; a: string; b: string; same: boolean }>([
+    { title: "identical text", a: POLICY, b: POLICY, same: true },
+    { title: "white space and key order", a: POLICY, b: POLICY_REORDERED, same: true },
+    {
+      title: "nested key order",
+      a: '{"a":{"x":1,"y":[{"p":1,"q":2}]}}',
+      b: '{"a":{"y":[{"q":2,"p":1}],"x":1}}',
+      same: true,
+    },
+    { title: "array order counts", a: '{"a":[1,2]}', b: '{"a":[2,1]}', same: false },
+    { title: "different value", a: '{"a":"1"}', b: '{"a":1}', same: false },
+    { title: "invalid JSON, same after trimming", a: "  not json {\n", b: "not json {", same: true },
+    { title: "invalid JSON, different inside", a: "not  json {", b: "not json {", same: false },
+    { title: "invalid JSON against a valid document", a: "{oops", b: "{}", same: false },
+  ])("$title → $same", ({ a, b, same }) => {
+    // GIVEN a and b
+    // WHEN / THEN
+    expect(samePolicy(a, b)).toBe(same);
+    expect(samePolicy(b, a)).toBe(same);
+  });
+});

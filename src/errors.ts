@@ -213,7 +213,7 @@ export const ADVICE = {
   CredentialsProviderError: {
     retryable: false,
     hint: () =>
-      "No AWS credentials were found. Set AWS_PROFILE or --profile (run 'aws sso login' for SSO profiles), or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.",
+      "No usable AWS credentials: check that the profile (--profile or AWS_PROFILE) exists in ~/.aws/config, run 'aws sso login' for an SSO profile, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.",
   },
   NetworkError: {
     retryable: true,

@@ -13,6 +13,7 @@ import {
 import { EXIT, isReplicateError } from "../../src/errors.js";
 import type { PrimaryKey } from "../../src/events.js";
 import type { KmsPort } from "../../src/kms.js";
+import { awsFailure } from "../support/fake-kms.js";
 
 const KEY_ID = "mrk-1234abcd12ab34cd56ef1234567890ab";
 const PRIMARY_ARN = `arn:aws:kms:us-east-1:111122223333:key/${KEY_ID}`;
@@ -28,10 +29,6 @@ const PRIMARY: PrimaryKey = {
 };
 
 const COPY_ALL: CopyFlags = { tags: true, description: true, policy: true, aliases: true };
-
-function awsFailure(name: string, status = 400): Error {
-  return Object.assign(new Error(`${name} from the fake`), { name, $metadata: { httpStatusCode: status } });
-}
 
 interface Call {
   readonly operation: string;

@@ -5,26 +5,11 @@ import type { PrimaryKey } from "../../src/events.js";
 import type { KmsPort } from "../../src/kms.js";
 import { parseKeyRef } from "../../src/keys.js";
 import { checkTargets, describePrimary, resolvePrimaryRegion, splitTargets } from "../../src/plan.js";
+import { awsFailure, fakeKms } from "../support/fake-kms.js";
 
 const KEY_ID = "mrk-1234abcd12ab34cd56ef1234567890ab";
 const PRIMARY_ARN = `arn:aws:kms:us-east-1:111122223333:key/${KEY_ID}`;
 const REPLICA_ARN = `arn:aws:kms:eu-west-1:111122223333:key/${KEY_ID}`;
-
-function awsFailure(name: string, status = 400): Error {
-  return Object.assign(new Error(`${name} from the fake`), { name, $metadata: { httpStatusCode: status } });
-}
-
-function fakeKms(describeKey: KmsPort["describeKey"]): KmsPort {
-  const unexpected = (): Promise<never> => Promise.reject(new Error("unexpected call"));
-  return {
-    describeKey,
-    replicateKey: unexpected,
-    listResourceTags: unexpected,
-    getKeyPolicy: unexpected,
-    listAliases: unexpected,
-    createAlias: unexpected,
-  };
-}
 
 function primaryMetadata(overrides: Partial<KeyMetadata> = {}): KeyMetadata {
   return {
@@ -177,7 +162,11 @@ describe("describePrimary", () => {
     // GIVEN
     const describeKey = vi.fn<KmsPort["describeKey"]>(() => Promise.resolve(primaryMetadata()));
     // WHEN
-    const primary = await describePrimary(fakeKms(describeKey), parseKeyRef("alias/payments"), "us-east-1");
+    const primary = await describePrimary(
+      fakeKms({ describeKey: describeKey }),
+      parseKeyRef("alias/payments"),
+      "us-east-1",
+    );
     // THEN
     expect(describeKey).toHaveBeenCalledWith("us-east-1", "alias/payments", undefined);
     expect(primary).toEqual({
@@ -195,9 +184,9 @@ describe("describePrimary", () => {
 
   it("accepts a primary waiting for imported key material (PendingImport)", async () => {
     // GIVEN
-    const kms = fakeKms(() =>
-      Promise.resolve(primaryMetadata({ KeyState: "PendingImport", Origin: "EXTERNAL" })),
-    );
+    const kms = fakeKms({
+      describeKey: () => Promise.resolve(primaryMetadata({ KeyState: "PendingImport", Origin: "EXTERNAL" })),
+    });
     // WHEN
     const primary = await describePrimary(kms, parseKeyRef(KEY_ID), "us-east-1");
     // THEN
@@ -237,7 +226,7 @@ describe("describePrimary", () => {
     },
   ])("refuses $what with exit 2", async ({ metadata, message, hint }) => {
     // GIVEN
-    const kms = fakeKms(() => Promise.resolve(metadata));
+    const kms = fakeKms({ describeKey: () => Promise.resolve(metadata) });
     // WHEN
     const error = await replicateErrorOf(describePrimary(kms, parseKeyRef(KEY_ID), "us-east-1"));
     // THEN
@@ -248,7 +237,7 @@ describe("describePrimary", () => {
 
   it("a key that does not exist is the user's input: exit 2", async () => {
     // GIVEN
-    const kms = fakeKms(() => Promise.reject(awsFailure("NotFoundException")));
+    const kms = fakeKms({ describeKey: () => Promise.reject(awsFailure("NotFoundException")) });
     // WHEN
     const error = await replicateErrorOf(describePrimary(kms, parseKeyRef(KEY_ID), "us-east-1"));
     // THEN
@@ -259,7 +248,7 @@ describe("describePrimary", () => {
 
   it("a denied DescribeKey is AWS saying no: exit 1, with the permission to grant", async () => {
     // GIVEN
-    const kms = fakeKms(() => Promise.reject(awsFailure("AccessDeniedException")));
+    const kms = fakeKms({ describeKey: () => Promise.reject(awsFailure("AccessDeniedException")) });
     // WHEN
     const error = await replicateErrorOf(describePrimary(kms, parseKeyRef(KEY_ID), "us-east-1"));
     // THEN

@@ -20,6 +20,7 @@ import {
   type ReplicaProperties,
   type RunSettings,
 } from "../../src/replicate.js";
+import { awsFailure, fakeKms } from "../support/fake-kms.js";
 
 const KEY_ID = "mrk-1234abcd12ab34cd56ef1234567890ab";
 const PRIMARY_ARN = `arn:aws:kms:us-east-1:111122223333:key/${KEY_ID}`;
@@ -27,10 +28,6 @@ const arnIn = (region: string): string => `arn:aws:kms:${region}:111122223333:ke
 
 const TINY: PollSchedule = { initialMs: 1, factor: 1, minCapMs: 1, capFraction: 0, maxCapMs: 1, jitter: 0 };
 const NO_PROPERTIES: ReplicaProperties = { bypassPolicyLockoutSafetyCheck: false, tags: [], aliases: [] };
-
-function awsFailure(name: string, status = 400): Error {
-  return Object.assign(new Error(`${name} from the fake`), { name, $metadata: { httpStatusCode: status } });
-}
 
 function primaryWith(replicaRegions: readonly string[] = []): PrimaryKey {
   return {
@@ -67,18 +64,6 @@ function describeByRegion(
     const metadata: KeyMetadata = { KeyId: KEY_ID, Arn: arnIn(region), KeyState: answer };
     return Promise.resolve(metadata);
   });
-}
-
-function fakeKms(parts: Partial<KmsPort>): KmsPort {
-  const unexpected = (): Promise<never> => Promise.reject(new Error("unexpected call"));
-  return {
-    describeKey: parts.describeKey ?? unexpected,
-    replicateKey: parts.replicateKey ?? unexpected,
-    listResourceTags: parts.listResourceTags ?? unexpected,
-    getKeyPolicy: parts.getKeyPolicy ?? unexpected,
-    listAliases: parts.listAliases ?? unexpected,
-    createAlias: parts.createAlias ?? unexpected,
-  };
 }
 
 function runSettings(

@@ -4,6 +4,7 @@ import { EXIT, isReplicateError } from "../../src/errors.js";
 import type { KeyRef } from "../../src/keys.js";
 import type { KmsPort } from "../../src/kms.js";
 import { readFamily } from "../../src/status.js";
+import { awsFailure } from "../support/fake-kms.js";
 
 const KEY_ID = "mrk-1234abcd12ab34cd56ef1234567890ab";
 const arnIn = (region: string): string => `arn:aws:kms:${region}:111122223333:key/${KEY_ID}`;
@@ -13,10 +14,6 @@ const PRIMARY_ARN = arnIn(PRIMARY_REGION);
 const REPLICA_REGIONS = ["eu-west-1", "ap-southeast-2"];
 
 const BY_ID: KeyRef = { kind: "key-id", value: KEY_ID };
-
-function awsFailure(name: string, status = 400): Error {
-  return Object.assign(new Error(`${name} from the fake`), { name, $metadata: { httpStatusCode: status } });
-}
 
 function metadataIn(region: string): KeyMetadata {
   const role = region === PRIMARY_REGION ? "PRIMARY" : "REPLICA";

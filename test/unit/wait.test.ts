@@ -4,16 +4,13 @@ import type { PollSchedule } from "../../src/backoff.js";
 import type { ReplicaEvent } from "../../src/events.js";
 import type { KmsPort } from "../../src/kms.js";
 import { followReplica, IMPORT_NOTE, settleState, type Follow, type WaitSettings } from "../../src/wait.js";
+import { awsFailure, fakeKms } from "../support/fake-kms.js";
 
 const KEY_ID = "mrk-1234abcd12ab34cd56ef1234567890ab";
 const REPLICA_ARN = `arn:aws:kms:eu-west-1:111122223333:key/${KEY_ID}`;
 
 /** 1 ms between polls: fast, and still a real sleep. */
 const TINY: PollSchedule = { initialMs: 1, factor: 1, minCapMs: 1, capFraction: 0, maxCapMs: 1, jitter: 0 };
-
-function awsFailure(name: string, status = 400): Error {
-  return Object.assign(new Error(`${name} from the fake`), { name, $metadata: { httpStatusCode: status } });
-}
 
 /** DescribeKey answers, in turn: a KeyState, or an error to throw. The last one repeats. */
 function scripted(...answers: (KeyState | Error)[]): ReturnType<typeof vi.fn<KmsPort["describeKey"]>> {
@@ -27,18 +24,6 @@ function scripted(...answers: (KeyState | Error)[]): ReturnType<typeof vi.fn<Kms
   });
 }
 
-function fakeKms(describeKey: KmsPort["describeKey"]): KmsPort {
-  const unexpected = (): Promise<never> => Promise.reject(new Error("unexpected call"));
-  return {
-    describeKey,
-    replicateKey: unexpected,
-    listResourceTags: unexpected,
-    getKeyPolicy: unexpected,
-    listAliases: unexpected,
-    createAlias: unexpected,
-  };
-}
-
 function settings(
   describeKey: KmsPort["describeKey"],
   overrides: Partial<WaitSettings> = {},
@@ -48,7 +33,7 @@ function settings(
   return {
     events,
     settings: {
-      kms: fakeKms(describeKey),
+      kms: fakeKms({ describeKey }),
       emit: (event) => events.push(event),
       signal: new AbortController().signal,
       startedAt: now,

@@ -212,7 +212,7 @@ async function sequential(server: KmsLocal): Promise<number> {
   const described = await kms.describeKey(PRIMARY_REGION, String(metadata.Arn));
   const primary = toPrimary(described, { kind: "key-id", value: String(metadata.Arn) }, PRIMARY_REGION);
   for (const region of TEN) {
-    const plan = splitTargets(primary, [region], []);
+    const plan = splitTargets(primary, [region]);
     await replicateAll(plan, [region], {
       kms,
       emit: () => undefined,

@@ -140,8 +140,9 @@ export function runReplicate(flags: RawReplicateFlags, io: Io): Promise<ExitCode
   return runRegions("replicate", flags, io, async ({ emit }, setPrimary) => {
     const options = await toReplicateOptions(flags, io.cwd);
     const region = await primaryRegionOf(options, io);
-    const targets = checkTargets(options.regions, region, options.strictRegions);
-    for (const message of targets.warnings) emit({ type: "warning", message });
+    const targets = checkTargets(options.regions, region, options.strictRegions, (message) =>
+      emit({ type: "warning", message }),
+    );
     if (options.bypassPolicyLockoutSafetyCheck) {
       emit({
         type: "warning",
@@ -165,11 +166,11 @@ export function runReplicate(flags: RawReplicateFlags, io: Io): Promise<ExitCode
         message: `The primary's key policy names its Region (${primary.region}) or ARN; it is copied to the replicas unchanged. Review it for each replica's Region.`,
       });
     }
-    const plan = splitTargets(primary, targets.regions, targets.warnings);
-    emit({ type: "plan", primary, regions: targets.regions });
+    const plan = splitTargets(primary, targets);
+    emit({ type: "plan", primary, regions: targets });
 
     const { replicateAll } = await import("./replicate.js");
-    return replicateAll(plan, targets.regions, {
+    return replicateAll(plan, targets, {
       kms,
       emit,
       signal: io.signal,

@@ -13,7 +13,6 @@ export interface Plan {
   readonly create: readonly string[];
   /** Asked-for Regions that already hold a replica. */
   readonly existing: readonly { readonly region: string; readonly arn: string }[];
-  readonly warnings: readonly string[];
 }
 
 export interface RegionSources {
@@ -53,15 +52,21 @@ export function invalidRegionsError(problems: readonly RegionProblem[]): Replica
   );
 }
 
-/** Pure checks of the targets against the primary's Region, before any call. */
+/**
+ * Pure checks of the targets against the primary's Region, before any call. Warnings (duplicates,
+ * Regions the SDK does not know) are passed to `warn` first, so they are shown even when another
+ * Region is invalid; then every invalid Region is thrown at once.
+ */
 export function checkTargets(
   regions: readonly string[],
   primaryRegion: string,
   strict: boolean,
-): { readonly regions: readonly string[]; readonly warnings: readonly string[] } {
+  warn: (message: string) => void,
+): readonly string[] {
   const check = checkRegions(regions, primaryRegion, { strict });
+  for (const message of check.warnings) warn(message);
   if (check.problems.length > 0) throw invalidRegionsError(check.problems);
-  return check;
+  return check.regions;
 }
 
 /** DescribeKey the primary: it must exist, be a multi-Region primary, and be Enabled. */
@@ -128,11 +133,7 @@ export function toPrimary(metadata: KeyMetadata, key: KeyRef, region: string): P
 }
 
 /** Split valid targets into new Regions and Regions that already hold a replica. */
-export function splitTargets(
-  primary: PrimaryKey,
-  regions: readonly string[],
-  warnings: readonly string[],
-): Plan {
+export function splitTargets(primary: PrimaryKey, regions: readonly string[]): Plan {
   const existingByRegion = new Map(primary.replicas.map((r) => [r.region, r.arn]));
   const create: string[] = [];
   const existing: { region: string; arn: string }[] = [];
@@ -141,5 +142,5 @@ export function splitTargets(
     if (arn === undefined) create.push(region);
     else existing.push({ region, arn });
   }
-  return { primary, create, existing, warnings };
+  return { primary, create, existing };
 }

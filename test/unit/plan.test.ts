@@ -132,7 +132,7 @@ describe("checkTargets", () => {
     // WHEN
     let error: unknown;
     try {
-      checkTargets(regions, "us-east-1", false);
+      checkTargets(regions, "us-east-1", false, () => undefined);
     } catch (e) {
       error = e;
     }
@@ -148,12 +148,28 @@ describe("checkTargets", () => {
     ]);
   });
 
-  it("returns the valid Regions and warnings", () => {
+  it("returns the valid Regions and passes on the warnings", () => {
     // GIVEN / WHEN
-    const targets = checkTargets(["eu-west-1", "us-north-50", "eu-west-1"], "us-east-1", false);
+    const warnings: string[] = [];
+    const targets = checkTargets(["eu-west-1", "us-north-50", "eu-west-1"], "us-east-1", false, (m) =>
+      warnings.push(m),
+    );
     // THEN
-    expect(targets.regions).toEqual(["eu-west-1", "us-north-50"]);
-    expect(targets.warnings).toHaveLength(2);
+    expect(targets).toEqual(["eu-west-1", "us-north-50"]);
+    expect(warnings).toHaveLength(2);
+  });
+
+  it("passes on the warnings before it throws for an invalid Region", () => {
+    // GIVEN a duplicate, an unknown Region and an invalid one
+    const warnings: string[] = [];
+    // WHEN / THEN
+    expect(() =>
+      checkTargets(["eu-west-1", "eu-west-1", "us-north-50", "cn-north-1"], "us-east-1", false, (m) =>
+        warnings.push(m),
+      ),
+    ).toThrow(/cn-north-1/);
+    expect(warnings.join("\n")).toMatch(/us-north-50 is not a Region this AWS SDK knows/);
+    expect(warnings.join("\n")).toMatch(/eu-west-1 was given more than once/);
   });
 });
 
@@ -273,13 +289,12 @@ describe("splitTargets", () => {
       ],
     };
     // WHEN
-    const plan = splitTargets(primary, ["ap-southeast-2", "eu-west-1", "eu-central-1"], ["a warning"]);
+    const plan = splitTargets(primary, ["ap-southeast-2", "eu-west-1", "eu-central-1"]);
     // THEN
     expect(plan).toEqual({
       primary,
       create: ["ap-southeast-2", "eu-central-1"],
       existing: [{ region: "eu-west-1", arn: REPLICA_ARN }],
-      warnings: ["a warning"],
     });
   });
 });

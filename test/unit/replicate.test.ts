@@ -98,7 +98,7 @@ function run(
   existing: readonly string[],
   settings: RunSettings,
 ): Promise<RegionResult[]> {
-  const plan = splitTargets(primaryWith(existing), regions, []);
+  const plan = splitTargets(primaryWith(existing), regions);
   return replicateAll(plan, regions, settings);
 }
 

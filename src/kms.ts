@@ -28,11 +28,15 @@ import type { Emit } from "./events.js";
 
 export interface KmsPort {
   describeKey(region: string, keyId: string, signal?: AbortSignal): Promise<KeyMetadata>;
-  /** Sent to the primary's Region; `input.ReplicaRegion` names the target. */
+  /**
+   * Sent to the primary's Region; `input.ReplicaRegion` names the target. `beforeAttempt` runs
+   * before every attempt, retries included (the caller's pacing against KMS's request quota).
+   */
   replicateKey(
     primaryRegion: string,
     input: ReplicateKeyCommandInput,
     signal?: AbortSignal,
+    beforeAttempt?: () => Promise<void>,
   ): Promise<ReplicateKeyCommandOutput>;
   /** Every tag of the key (all pages). */
   listResourceTags(region: string, keyId: string, signal?: AbortSignal): Promise<Tag[]>;
@@ -97,11 +101,13 @@ export function createKms(settings: KmsSettings): KmsPort {
     region: string,
     signal: AbortSignal | undefined,
     send: (client: KMSClient) => Promise<T>,
+    beforeAttempt?: () => Promise<void>,
   ): Promise<T> {
     let attempt = 0;
     try {
       return await pRetry(
         async () => {
+          await beforeAttempt?.();
           attempt += 1;
           const started = performance.now();
           try {
@@ -159,9 +165,13 @@ export function createKms(settings: KmsSettings): KmsPort {
       }
       return output.KeyMetadata;
     },
-    replicateKey(primaryRegion, input, signal) {
-      return call("ReplicateKey", primaryRegion, signal, (client) =>
-        client.send(new ReplicateKeyCommand(input), { abortSignal: signal }),
+    replicateKey(primaryRegion, input, signal, beforeAttempt) {
+      return call(
+        "ReplicateKey",
+        primaryRegion,
+        signal,
+        (client) => client.send(new ReplicateKeyCommand(input), { abortSignal: signal }),
+        beforeAttempt,
       );
     },
     listResourceTags(region, keyId, signal) {

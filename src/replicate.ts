@@ -68,16 +68,19 @@ export async function replicateAll(
     emit({ type: "phase", region, phase: "queued" });
     let sent = false;
     try {
-      const output = await limit(async () => {
-        await pacer.acquire(settings.signal);
-        sent = true;
-        emit({ type: "phase", region, phase: "requesting" });
-        return settings.kms.replicateKey(
+      const output = await limit(() =>
+        settings.kms.replicateKey(
           plan.primary.region,
           replicateInput(plan.primary, region, settings.properties),
           settings.signal,
-        );
-      });
+          // Every attempt, retries included, takes a slot of the quota.
+          async () => {
+            await pacer.acquire(settings.signal);
+            if (!sent) emit({ type: "phase", region, phase: "requesting" });
+            sent = true;
+          },
+        ),
+      );
       const metadata = output.ReplicaKeyMetadata;
       const state = metadata?.KeyState ?? "Creating";
       const follow = {

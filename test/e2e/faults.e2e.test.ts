@@ -32,6 +32,29 @@ describe("transient failures are retried, with a bound", () => {
     expect(kms().callCount("eu-west-1", "DescribeKey")).toBeLessThan(40);
   });
 
+  it("keeps ReplicateKey within 5 per second, retries included", async () => {
+    const arn = primaryArn();
+    kms().configure({ faults: [{ operation: "ReplicateKey", throttle: { count: 6 } }] });
+    const regions = [
+      "eu-west-1",
+      "eu-west-2",
+      "eu-west-3",
+      "eu-central-1",
+      "eu-north-1",
+      "ap-south-1",
+      "ap-southeast-1",
+    ];
+    const run = await replicate(arn, regions.join(","));
+    expect(run.code).toBe(0);
+    const times = kms()
+      .calls({ operation: "ReplicateKey" })
+      .map((c) => c.at);
+    expect(times).toHaveLength(regions.length + 6);
+    for (const start of times) {
+      expect(times.filter((t) => t >= start && t < start + 1000).length).toBeLessThanOrEqual(5);
+    }
+  });
+
   it("retries a 500 twice, then succeeds", async () => {
     const arn = primaryArn();
     kms().configure({ faults: [{ operation: "ReplicateKey", internalError: { count: 2 } }] });

@@ -159,6 +159,31 @@ describe("createKms retries", () => {
 });
 
 describe("createKms calls", () => {
+  it("runs beforeAttempt before every ReplicateKey attempt, retries included (pacing)", async () => {
+    // GIVEN two throttled attempts, then success
+    kmsMock
+      .on(ReplicateKeyCommand)
+      .rejectsOnce(awsFailure("ThrottlingException"))
+      .rejectsOnce(awsFailure("ThrottlingException"))
+      .resolves({ ReplicaKeyMetadata: { KeyId: METADATA.KeyId, KeyState: "Creating" } });
+    const { kms } = setup();
+    const order: string[] = [];
+    const beforeAttempt = vi.fn(() => {
+      order.push(`slot ${kmsMock.commandCalls(ReplicateKeyCommand).length}`);
+      return Promise.resolve();
+    });
+    // WHEN
+    await kms.replicateKey(
+      "us-east-1",
+      { KeyId: PRIMARY_ARN, ReplicaRegion: "eu-west-1" },
+      undefined,
+      beforeAttempt,
+    );
+    // THEN one slot was taken before each of the three attempts
+    expect(order).toEqual(["slot 0", "slot 1", "slot 2"]);
+    expect(kmsMock.commandCalls(ReplicateKeyCommand)).toHaveLength(3);
+  });
+
   it("sends ReplicateKey to the primary's Region with the input unchanged", async () => {
     // GIVEN
     kmsMock

@@ -8,14 +8,14 @@ export interface Pacer {
 }
 
 /**
- * At most `perSecond` starts in any window of 1 s (+ `marginMs`, so that a request that travels a
- * little faster than the one before it still lands in the right window at the server).
+ * At most `perSecond` starts in any window of 1 s + `marginMs` (100 ms by default, so that a request
+ * that travels faster than the one before it still lands in the right window at the server).
  */
 export function createPacer(
   perSecond: number,
   options: { readonly marginMs?: number; readonly now?: () => number } = {},
 ): Pacer {
-  const windowMs = 1000 + (options.marginMs ?? 25);
+  const windowMs = 1000 + (options.marginMs ?? 100);
   const now = options.now ?? (() => performance.now());
   const starts: number[] = [];
   let queue: Promise<void> = Promise.resolve();

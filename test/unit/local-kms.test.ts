@@ -587,7 +587,8 @@ describe("ReplicateKey results", () => {
 describe("faults", () => {
   it("adds latency to matching calls only", async () => {
     await kms("us-east-1").send(new ListKeysCommand({})); // warm the connection
-    server.configure({ faults: [{ region: "us-east-1", operation: "DescribeKey", latencyMs: 150 }] });
+    // Wide margins: this runs beside the end-to-end tests on a busy 2-core machine.
+    server.configure({ faults: [{ region: "us-east-1", operation: "DescribeKey", latencyMs: 600 }] });
     const { keyId } = primary();
 
     let started = Date.now();
@@ -596,9 +597,9 @@ describe("faults", () => {
     started = Date.now();
     await kms("us-east-1").send(new ListKeysCommand({}));
     const fast = Date.now() - started;
-    expect(slow).toBeGreaterThanOrEqual(140);
-    expect(slow).toBeLessThan(1_000);
-    expect(fast).toBeLessThan(slow - 100);
+    expect(slow).toBeGreaterThanOrEqual(590);
+    expect(slow).toBeLessThan(3_000);
+    expect(fast).toBeLessThan(slow - 400);
   });
 
   it("throttles the next `count` matching calls", async () => {

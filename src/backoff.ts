@@ -21,7 +21,7 @@ export interface PollSchedule {
 export const DEFAULT_POLL: PollSchedule = {
   initialMs: 300,
   factor: 1.4,
-  minCapMs: 600,
+  minCapMs: 700,
   capFraction: 0.08,
   maxCapMs: 15_000,
   jitter: 0.2,

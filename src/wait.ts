@@ -39,6 +39,9 @@ export const IMPORT_NOTE =
   "Created without key material: import the same key material as the primary's into this replica " +
   "(aws kms get-parameters-for-import + import-key-material in its Region) before using it.";
 
+/** However slow a DescribeKey answer was, the next poll waits at least this part of its interval. */
+const MIN_PAUSE_FRACTION = 0.25;
+
 export const INTERRUPTED_NOTE =
   "The replica exists in AWS and finishes on its own; re-run kms-replicate (or 'kms-replicate wait') to see it usable.";
 
@@ -52,6 +55,7 @@ export async function followReplica(follow: Follow, settings: WaitSettings): Pro
   let state = follow.knownState;
   let polls = 0;
   const waitStarted = performance.now();
+  let lastPollAt = waitStarted;
   const interrupted = (): RegionResult => ({
     ...base,
     status: "interrupted",
@@ -76,7 +80,11 @@ export async function followReplica(follow: Follow, settings: WaitSettings): Pro
           note: "Still Creating when the timeout ran out. It may still finish: re-run kms-replicate (or 'kms-replicate wait') to pick it up; do not delete it.",
         };
       }
-      const delay = Math.min(pollDelay(polls, now - waitStarted, schedule, settings.random), deadline - now);
+      // The schedule spaces the polls' starts, so a distant Region (slow round trips) is not polled
+      // more slowly, nor its replica seen usable later; a slow answer still leaves a short pause.
+      const interval = pollDelay(polls, now - waitStarted, schedule, settings.random);
+      const pause = Math.max(interval - (now - lastPollAt), interval * MIN_PAUSE_FRACTION);
+      const delay = Math.min(pause, deadline - now);
       try {
         await sleep(delay, signal);
       } catch {
@@ -84,6 +92,7 @@ export async function followReplica(follow: Follow, settings: WaitSettings): Pro
       }
     }
     polls += 1;
+    lastPollAt = performance.now();
     try {
       const metadata = await kms.describeKey(follow.region, follow.arn, signal);
       state = metadata.KeyState ?? "Unknown";

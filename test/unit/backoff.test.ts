@@ -33,9 +33,9 @@ describe("pollCap", () => {
     expect(pollCap(elapsedMs, SCHEDULE)).toBe(cap);
   });
 
-  it("defaults: 600 ms while young, 8% of the wait later, 15 s at most", () => {
+  it("defaults: 700 ms while young, 8% of the wait later, 15 s at most", () => {
     // GIVEN / WHEN / THEN
-    expect(pollCap(0)).toBe(600);
+    expect(pollCap(0)).toBe(700);
     expect(pollCap(100_000)).toBe(8_000);
     expect(pollCap(10 * 60_000)).toBe(15_000);
   });
@@ -58,11 +58,11 @@ describe("pollDelay", () => {
     expect(pollDelay(20, 600_000, SCHEDULE, NO_JITTER)).toBe(5_000);
   });
 
-  it("follows the default schedule: 300 ms, ×1.4, capped at 600 ms while young", () => {
+  it("follows the default schedule: 300 ms, ×1.4, capped at 700 ms while young", () => {
     // GIVEN / WHEN
     const delays = [0, 1, 2, 3].map((attempt) => pollDelay(attempt, 0, DEFAULT_POLL, NO_JITTER));
     // THEN
-    expect(delays).toEqual([300, 420, 588, 600]);
+    expect(delays).toEqual([300, 420, 588, 700]);
   });
 
   it("uses the injected random for subtractive jitter", () => {

@@ -187,6 +187,53 @@ describe("followReplica", () => {
     expect(describeKey.mock.calls.length).toBeGreaterThan(1);
   });
 
+  it("spaces the starts of the polls by the schedule, so slow answers do not slow the polling", async () => {
+    // GIVEN polls 300 ms apart, and a DescribeKey that takes 200 ms to answer
+    const starts: number[] = [];
+    let n = 0;
+    const describeKey = vi.fn<KmsPort["describeKey"]>(async () => {
+      starts.push(performance.now());
+      n += 1;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return { KeyId: KEY_ID, Arn: REPLICA_ARN, KeyState: n < 4 ? "Creating" : "Enabled" };
+    });
+    const steady: PollSchedule = { ...TINY, initialMs: 300, minCapMs: 300, maxCapMs: 300 };
+    const { settings: s } = settings(describeKey, { schedule: steady });
+    // WHEN
+    const result = await followReplica(follow(), s);
+    // THEN 300 ms from start to start (not 300 ms of sleep after each 200 ms answer)
+    expect(result.status).toBe("created");
+    expect(starts).toHaveLength(4);
+    for (let i = 1; i < starts.length; i += 1) {
+      const gap = (starts[i] ?? 0) - (starts[i - 1] ?? 0);
+      expect(gap).toBeGreaterThanOrEqual(295);
+      expect(gap).toBeLessThan(450);
+    }
+  });
+
+  it("still pauses after an answer slower than the interval", async () => {
+    // GIVEN polls 200 ms apart, and a DescribeKey that takes 300 ms to answer
+    const ends: number[] = [];
+    const starts: number[] = [];
+    let n = 0;
+    const describeKey = vi.fn<KmsPort["describeKey"]>(async () => {
+      starts.push(performance.now());
+      n += 1;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      ends.push(performance.now());
+      return { KeyId: KEY_ID, Arn: REPLICA_ARN, KeyState: n < 3 ? "Creating" : "Enabled" };
+    });
+    const steady: PollSchedule = { ...TINY, initialMs: 200, minCapMs: 200, maxCapMs: 200 };
+    const { settings: s } = settings(describeKey, { schedule: steady });
+    // WHEN
+    await followReplica(follow(), s);
+    // THEN at least a quarter of the interval between an answer and the next poll
+    expect(starts).toHaveLength(3);
+    for (let i = 1; i < starts.length; i += 1) {
+      expect((starts[i] ?? 0) - (ends[i - 1] ?? 0)).toBeGreaterThanOrEqual(45);
+    }
+  });
+
   it("stops at once when interrupted while sleeping, with the last known state", async () => {
     // GIVEN a long poll delay, and Ctrl-C 20 ms in
     const controller = new AbortController();

@@ -26,6 +26,11 @@ import { DEFAULT_RETRY, type RetryPolicy } from "./backoff.js";
 import { EXIT, ReplicateError, classify, errorFacts, isAbort, isRetryable } from "./errors.js";
 import type { Emit } from "./events.js";
 
+// Every KMSClient, also the one that only reads a profile's Region, warns under Node 20 that SDK
+// releases after January 2027 need Node 22. Our lockfile pins a release that supports Node 20, so
+// the notice is noise for our users: silence it for the whole process, before any client exists.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 export interface KmsPort {
   describeKey(region: string, keyId: string, signal?: AbortSignal): Promise<KeyMetadata>;
   /**
@@ -64,9 +69,6 @@ export function attemptsOf(error: unknown): number {
 }
 
 export function createKms(settings: KmsSettings): KmsPort {
-  // The SDK warns on every run under Node 20 that its releases after January 2027 need Node 22.
-  // Our lockfile pins a release that supports Node 20, so the notice is noise for our users.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const clients = new Map<string, KMSClient>();
   // Credentials as the AWS CLI resolves them: an explicit profile wins over AWS_ACCESS_KEY_ID & co.
   // (fromNodeProviderChain skips the environment provider when a profile is given), otherwise

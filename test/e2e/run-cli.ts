@@ -71,6 +71,13 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.once("error", reject);
     child.once("close", (code) => {
+      // No run of the CLI should leak a Node.js process warning (e.g. the AWS SDK's Node-version
+      // notice) into what the user sees.
+      const warning = /^\(node:\d+\) .*$/m.exec(stderr);
+      if (warning !== null) {
+        reject(new Error(`kms-replicate printed a Node.js warning: ${warning[0]}\n${stderr}`));
+        return;
+      }
       let json: RunDocument | undefined;
       try {
         json = stdout.trim() === "" ? undefined : (JSON.parse(stdout) as RunDocument);

@@ -2,7 +2,7 @@
 import { chalkStderr } from "chalk";
 
 export interface OutputMode {
-  /** An ora spinner on stderr: a TTY, not CI, not TERM=dumb, not --quiet, not --debug. */
+  /** An ora spinner on stderr: a TTY with a width, not CI, not TERM=dumb, not --quiet, not --debug. */
   readonly spinner: boolean;
   /** ANSI colours on stderr. */
   readonly color: boolean;
@@ -15,6 +15,8 @@ export interface OutputMode {
 
 export interface TerminalFacts {
   readonly stderrIsTTY: boolean;
+  /** The terminal's width; 0 or unknown on some pseudo-terminals (containers, serial consoles). */
+  readonly stderrColumns: number | undefined;
   readonly env: NodeJS.ProcessEnv;
   readonly json: boolean;
   readonly quiet: boolean;
@@ -31,7 +33,10 @@ export function detectOutputMode(facts: TerminalFacts): OutputMode {
   const dumb = env.TERM === "dumb";
   // Unlike gh, we animate when stderr is a terminal even if stdout is piped (`--output json | jq`):
   // the person watching still wants progress, and the JSON goes elsewhere.
-  const spinner = facts.stderrIsTTY && !ci && !dumb && !facts.quiet && !facts.debug;
+  // A terminal that reports no width cannot be redrawn: ora counts the lines to erase by dividing
+  // by the width, and with 0 it erased without end, flooding the terminal and starving Ctrl-C.
+  const sized = (facts.stderrColumns ?? 0) > 0;
+  const spinner = facts.stderrIsTTY && sized && !ci && !dumb && !facts.quiet && !facts.debug;
   // chalk ignores NO_COLOR (chalk/chalk#547), so we honour it here; `--no-color` also reaches
   // supports-color through process.argv. FORCE_COLOR (read by chalk) may turn colour on anywhere.
   const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== "";
@@ -49,6 +54,7 @@ export function detectFromProcess(options: {
 }): OutputMode {
   const mode = detectOutputMode({
     stderrIsTTY: process.stderr.isTTY,
+    stderrColumns: process.stderr.columns,
     env: process.env,
     json: options.json,
     quiet: options.quiet,

@@ -4,6 +4,7 @@ import { detectOutputMode, type TerminalFacts } from "../../src/terminal.js";
 /** An interactive terminal with colour support and a clean environment. */
 const TTY: TerminalFacts = {
   stderrIsTTY: true,
+  stderrColumns: 80,
   env: {},
   json: false,
   quiet: false,
@@ -22,6 +23,9 @@ describe("detectOutputMode", () => {
       spinner: false,
       color: false,
     },
+    { name: "a terminal that reports no width", facts: { stderrColumns: 0 }, spinner: false, color: true },
+    { name: "a terminal of unknown width", facts: { stderrColumns: undefined }, spinner: false, color: true },
+    { name: "a narrow terminal", facts: { stderrColumns: 20 }, spinner: true, color: true },
     { name: "CI=true", facts: { env: { CI: "true" } }, spinner: false, color: false },
     { name: "CI=1", facts: { env: { CI: "1" } }, spinner: false, color: false },
     { name: "CI=false", facts: { env: { CI: "false" } }, spinner: true, color: true },

@@ -49,7 +49,13 @@ export interface PrimaryKey {
 export type RegionPhase = "queued" | "requesting" | "checking" | "creating";
 
 export type ReplicaEvent =
-  | { readonly type: "plan"; readonly primary: PrimaryKey; readonly regions: readonly string[] }
+  | {
+      readonly type: "plan";
+      readonly primary: PrimaryKey;
+      readonly regions: readonly string[];
+      /** `wait`: the replicas exist already; nothing is requested. */
+      readonly waitOnly?: boolean;
+    }
   | {
       readonly type: "phase";
       readonly region: string;

@@ -208,7 +208,7 @@ export function runWait(flags: RawWaitFlags, io: Io): Promise<ExitCode> {
       );
     }
     const targets = regions.length > 0 ? regions : [...replicaIn.keys()];
-    emit({ type: "plan", primary, regions: targets });
+    emit({ type: "plan", primary, regions: targets, waitOnly: true });
     const { checkExisting } = await import("./replicate.js");
     const settings = {
       kms,

@@ -71,10 +71,15 @@ export function planLine(
   regions: readonly string[],
   dryRun: boolean,
   c: ChalkInstance,
+  waitOnly = false,
 ): string {
   const facts = [primary.keySpec, primary.keyUsage, primary.origin].filter((f) => f !== undefined).join(", ");
+  const where = `${regions.length} Region${regions.length === 1 ? "" : "s"}: ${regions.join(", ")}`;
+  if (waitOnly) {
+    return `Waiting for the replicas of ${c.bold(primary.keyId)} (primary in ${c.bold(primary.region)}, ${facts}) in ${where}`;
+  }
   const verb = dryRun ? "Dry run: would replicate" : "Replicating";
-  return `${verb} ${c.bold(primary.keyId)} from ${c.bold(primary.region)} (${facts}) into ${regions.length} Region${regions.length === 1 ? "" : "s"}: ${regions.join(", ")}`;
+  return `${verb} ${c.bold(primary.keyId)} from ${c.bold(primary.region)} (${facts}) into ${where}`;
 }
 
 export function summaryLine(

@@ -64,7 +64,7 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
       switch (event.type) {
         case "plan":
           width = Math.max(14, ...event.regions.map((r) => r.length));
-          if (!mode.quiet) write(planLine(event.primary, event.regions, dryRun, c));
+          if (!mode.quiet) write(planLine(event.primary, event.regions, dryRun, c, event.waitOnly));
           return;
         case "phase": {
           const previous = inProgress.get(event.region);

@@ -30,7 +30,7 @@ export function statusTable(rows: readonly FamilyRow[], c: ChalkInstance): strin
             ...(view.error.hint ? [`      → ${view.error.hint}`] : []),
           ]
         : []),
-      ...drift.map((d) => c.yellow(`    ≠ ${d.detail}`)),
+      ...drift.map((d) => c.yellow(`    drift: ${d.detail}`)),
     ];
     return [line, ...notes].join("\n");
   });

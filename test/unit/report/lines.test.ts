@@ -165,6 +165,15 @@ describe("planLine", () => {
       `${start}${PRIMARY.keyId} from us-east-1 (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT, AWS_KMS) into 2 Regions: eu-west-1, ap-southeast-2`,
     );
   });
+
+  it("says that `wait` waits for existing replicas instead of replicating", () => {
+    // GIVEN / WHEN
+    const line = planLine(PRIMARY, ["eu-west-1"], false, plain, true);
+    // THEN
+    expect(line).toBe(
+      `Waiting for the replicas of ${PRIMARY.keyId} (primary in us-east-1, SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT, AWS_KMS) in 1 Region: eu-west-1`,
+    );
+  });
 });
 
 describe("progressText", () => {

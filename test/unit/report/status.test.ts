@@ -90,8 +90,8 @@ describe("statusTable", () => {
     expect(lines[3]).toBe(`    ✖ UnrecognizedClientException: ${UNRECOGNIZED.message}`);
     expect(lines[4]).toBe(`      → ${UNRECOGNIZED.hint}`);
     expect(lines[5]).toMatch(/^eu-west-1\s+REPLICA\s+Enabled\s+true\s+Payments key\s+team=payments\s+-$/);
-    expect(lines[6]).toBe("    ≠ tags: missing env=prod");
-    expect(lines[7]).toBe("    ≠ aliases: missing alias/payments");
+    expect(lines[6]).toBe("    drift: tags: missing env=prod");
+    expect(lines[7]).toBe("    drift: aliases: missing alias/payments");
   });
 
   it("lines the columns up under the header", () => {

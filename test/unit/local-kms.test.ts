@@ -899,6 +899,25 @@ describe("the HTTP control API", () => {
     expect((await fetch(`${server.url}/_kms-local/nothing`)).status).toBe(404);
   });
 
+  it("refuses a config with a misspelt key instead of ignoring it, and changes nothing", async () => {
+    // GIVEN / WHEN
+    const post = (body: string): Promise<Response> =>
+      fetch(`${server.url}/_kms-local/config`, { method: "POST", body });
+    const typo = await post(
+      JSON.stringify({ creatingDelay: 5, faults: [{ region: "eu-west-1", throttled: {} }] }),
+    );
+    const notJson = await post("{");
+    const notRules = await post(JSON.stringify({ faults: { region: "eu-west-1" } }));
+    // THEN
+    expect(typo.status).toBe(400);
+    const { message } = (await typo.json()) as { message: string };
+    expect(message).toMatch(/unknown config key creatingDelay/);
+    expect(message).toMatch(/unknown key throttled in faults\[0\]/);
+    expect(notJson.status).toBe(400);
+    expect(notRules.status).toBe(400);
+    await expect(kms("eu-west-1").send(new ListKeysCommand({}))).resolves.toMatchObject({ Keys: [] });
+  });
+
   it("refuses a KMS request without an Authorization header", async () => {
     const response = await fetch(server.url, {
       method: "POST",

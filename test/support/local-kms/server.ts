@@ -39,6 +39,51 @@ export interface KmsLocalConfig {
   readonly seed: number;
 }
 
+const CONFIG_KEYS = new Set([
+  "creatingDelayMs",
+  "creatingDelayByRegion",
+  "hiddenDescribesByRegion",
+  "disabledRegions",
+  "hmacUnsupportedRegions",
+  "faults",
+  "seed",
+]);
+const FAULT_KEYS = new Set([
+  "region",
+  "operation",
+  "latencyMs",
+  "throttle",
+  "internalError",
+  "dropConnection",
+  "accessDenied",
+]);
+
+/** What is wrong with a config sent over HTTP: a misspelt key must not be ignored silently. */
+export function configProblems(partial: unknown): string[] {
+  if (typeof partial !== "object" || partial === null || Array.isArray(partial)) {
+    return ["the config must be a JSON object"];
+  }
+  const problems = Object.keys(partial)
+    .filter((key) => !CONFIG_KEYS.has(key))
+    .map((key) => `unknown config key ${key} (known: ${[...CONFIG_KEYS].join(", ")})`);
+  const faults: unknown = (partial as { faults?: unknown }).faults;
+  if (faults !== undefined) {
+    if (!Array.isArray(faults)) return [...problems, "faults must be an array of rules"];
+    faults.forEach((rule: unknown, index) => {
+      if (typeof rule !== "object" || rule === null) {
+        problems.push(`faults[${index}] must be an object`);
+        return;
+      }
+      for (const key of Object.keys(rule)) {
+        if (!FAULT_KEYS.has(key)) {
+          problems.push(`unknown key ${key} in faults[${index}] (known: ${[...FAULT_KEYS].join(", ")})`);
+        }
+      }
+    });
+  }
+  return problems;
+}
+
 export interface KmsLocalOptions extends Partial<KmsLocalConfig> {
   readonly port?: number;
   readonly account?: string;
@@ -195,7 +240,15 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
     if (path === "calls") return send(res, 200, log);
     if (path === "keys") return send(res, 200, views(url.searchParams.get("region") ?? "us-east-1"));
     if (path === "config") {
-      configure(JSON.parse(body || "{}") as Partial<KmsLocalConfig>);
+      let partial: unknown;
+      try {
+        partial = JSON.parse(body || "{}");
+      } catch {
+        return send(res, 400, { message: "the config is not JSON" });
+      }
+      const problems = configProblems(partial);
+      if (problems.length > 0) return send(res, 400, { message: problems.join("; ") });
+      configure(partial as Partial<KmsLocalConfig>);
       return send(res, 200, config);
     }
     if (path === "reset") {

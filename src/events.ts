@@ -67,7 +67,10 @@ export type ReplicaEvent =
   | {
       readonly type: "call";
       readonly operation: string;
+      /** Where the call was sent. */
       readonly region: string;
+      /** The Region it acts on, when that is another one (ReplicateKey: the replica's Region). */
+      readonly target?: string;
       readonly attempt: number;
       readonly durationMs: number;
       /** undefined when the call succeeded. */

@@ -103,8 +103,14 @@ export function createKms(settings: KmsSettings): KmsPort {
     region: string,
     signal: AbortSignal | undefined,
     send: (client: KMSClient) => Promise<T>,
-    beforeAttempt?: () => Promise<void>,
+    extra: {
+      /** Runs before every attempt (the ReplicateKey pacer). */
+      readonly beforeAttempt?: () => Promise<void>;
+      /** The Region the call acts on when it is sent elsewhere (ReplicateKey's ReplicaRegion). */
+      readonly target?: string;
+    } = {},
   ): Promise<T> {
+    const { beforeAttempt, target } = extra;
     let attempt = 0;
     try {
       return await pRetry(
@@ -118,6 +124,7 @@ export function createKms(settings: KmsSettings): KmsPort {
               type: "call",
               operation,
               region,
+              ...(target !== undefined ? { target } : {}),
               attempt,
               durationMs: performance.now() - started,
               willRetry: false,
@@ -129,6 +136,7 @@ export function createKms(settings: KmsSettings): KmsPort {
               type: "call",
               operation,
               region,
+              ...(target !== undefined ? { target } : {}),
               attempt,
               durationMs: performance.now() - started,
               errorName:
@@ -173,7 +181,7 @@ export function createKms(settings: KmsSettings): KmsPort {
         primaryRegion,
         signal,
         (client) => client.send(new ReplicateKeyCommand(input), { abortSignal: signal }),
-        beforeAttempt,
+        { beforeAttempt, target: input.ReplicaRegion },
       );
     },
     listResourceTags(region, keyId, signal) {

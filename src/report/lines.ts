@@ -120,9 +120,21 @@ export function progressText(
   return `Waiting for ${inProgress.size} Region${inProgress.size === 1 ? "" : "s"}\n  ${lines.join("\n  ")}`;
 }
 
-/** `KMS.ReplicateKey(eu-west-1) attempt 2 [412ms] -> ThrottlingException, retrying` */
+/** `KMS.ReplicateKey(us-east-1 → eu-west-1) attempt 2 [412ms] -> ThrottlingException, retrying` */
 export function debugLine(call: CallEvent): string {
   const outcome =
     call.errorName === undefined ? "OK" : `${call.errorName}${call.willRetry ? ", retrying" : ""}`;
-  return `[debug] KMS.${call.operation}(${call.region}) attempt ${call.attempt} [${Math.round(call.durationMs)}ms] -> ${outcome}`;
+  const where = call.target === undefined ? call.region : `${call.region} → ${call.target}`;
+  return `[debug] KMS.${call.operation}(${where}) attempt ${call.attempt} [${Math.round(call.durationMs)}ms] -> ${outcome}`;
+}
+
+/**
+ * Without --debug, a call that failed twice in a row and is retried again gets one line, so a
+ * person knows why nothing moves (a network outage is retried for about 15 s). `undefined` for
+ * every other call: one failure is routine, and the final failure is reported anyway.
+ */
+export function retryNotice(call: CallEvent): string | undefined {
+  if (!call.willRetry || call.attempt !== 2 || call.errorName === undefined) return undefined;
+  const where = call.target === undefined ? call.region : `${call.region} (for ${call.target})`;
+  return `${call.operation} in ${where} failed twice (${call.errorName}); retrying with backoff. --debug shows every attempt.`;
 }

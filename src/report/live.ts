@@ -5,7 +5,7 @@ import type { Ora } from "ora";
 import type { ReportedError } from "../main.js";
 import type { RegionPhase, RegionResult, ReplicaEvent } from "../events.js";
 import type { OutputMode } from "../terminal.js";
-import { debugLine, planLine, progressText, regionLine, summaryLine } from "./lines.js";
+import { debugLine, planLine, progressText, regionLine, retryNotice, summaryLine } from "./lines.js";
 
 export interface HumanReporter {
   event(event: ReplicaEvent): void;
@@ -34,6 +34,8 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
     ? (await import("ora")).default({ stream, discardStdin: false, isEnabled: true })
     : undefined;
   let ticker: NodeJS.Timeout | undefined;
+  /** Calls (operation, Region, target) whose retries were already announced: once each. */
+  const noticed = new Set<string>();
 
   const write = (text: string): void => {
     // While spinning, ora hooks writes to the terminal and redraws itself below them.
@@ -86,9 +88,19 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
         case "warning":
           if (!mode.quiet) write(c.yellow(`⚠ ${event.message}`));
           return;
-        case "call":
-          if (mode.debug) write(c.dim(debugLine(event)));
+        case "call": {
+          if (mode.debug) {
+            write(c.dim(debugLine(event)));
+            return;
+          }
+          const notice = retryNotice(event);
+          const key = `${event.operation} ${event.region} ${event.target ?? ""}`;
+          if (notice !== undefined && !mode.quiet && !noticed.has(key)) {
+            noticed.add(key);
+            write(c.yellow(`⚠ ${notice}`));
+          }
           return;
+        }
       }
     },
     error(error) {

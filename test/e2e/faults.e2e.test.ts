@@ -30,6 +30,11 @@ describe("transient failures are retried, with a bound", () => {
     // Bounded: 2 Regions × at most 7 attempts each.
     expect(replicateCalls.length).toBeLessThanOrEqual(14);
     expect(kms().callCount("eu-west-1", "DescribeKey")).toBeLessThan(40);
+    // The person watching is told why nothing moves, once per call, not at every attempt.
+    expect(run.stderr).toMatch(
+      /⚠ ReplicateKey in us-east-1 \(for eu-(west|central)-1\) failed twice \(ThrottlingException\); retrying/,
+    );
+    expect(run.stderr.match(/failed twice/g)?.length ?? 0).toBeLessThanOrEqual(4);
   });
 
   it("keeps ReplicateKey within 5 per second, retries included", async () => {

@@ -175,7 +175,9 @@ describe("kms-replicate (happy path)", () => {
     expect(run.code).toBe(0);
     const lines = run.stderr.split("\n").filter((l) => l.startsWith("[debug]"));
     expect(lines.length).toBe(kms().calls().length);
-    expect(run.stderr).toMatch(/^\[debug\] KMS\.ReplicateKey\(us-east-1\) attempt 1 \[\d+ms\] -> OK$/m);
+    expect(run.stderr).toMatch(
+      /^\[debug\] KMS\.ReplicateKey\(us-east-1 → eu-west-1\) attempt 1 \[\d+ms\] -> OK$/m,
+    );
     expect(run.stderr).toMatch(/^\[debug\] KMS\.DescribeKey\(eu-west-1\) attempt 1 \[\d+ms\] -> OK$/m);
     expect(run.stderr).not.toContain("local-test-secret");
     expect(run.stderr).not.toContain("AKIDLOCALTEST");

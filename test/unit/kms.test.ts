@@ -50,6 +50,7 @@ function calls(events: readonly ReplicaEvent[]): unknown[] {
           {
             operation: e.operation,
             region: e.region,
+            ...(e.target !== undefined ? { target: e.target } : {}),
             attempt: e.attempt,
             errorName: e.errorName,
             willRetry: e.willRetry,
@@ -141,7 +142,14 @@ describe("createKms retries", () => {
       expect(kmsMock.commandCalls(ReplicateKeyCommand)).toHaveLength(1);
       expect(attemptsOf(error)).toBe(1);
       expect(calls(events)).toEqual([
-        { operation: "ReplicateKey", region: "us-east-1", attempt: 1, errorName: name, willRetry: false },
+        {
+          operation: "ReplicateKey",
+          region: "us-east-1",
+          target: "eu-west-1",
+          attempt: 1,
+          errorName: name,
+          willRetry: false,
+        },
       ]);
     },
   );

@@ -4,6 +4,7 @@ import type { PrimaryKey, RegionResult, ReplicaEvent } from "../../../src/events
 import {
   debugLine,
   planLine,
+  retryNotice,
   progressText,
   regionLine,
   seconds,
@@ -211,6 +212,18 @@ describe("debugLine", () => {
     {
       call: {
         type: "call",
+        operation: "ReplicateKey",
+        region: "us-east-1",
+        target: "ap-southeast-2",
+        attempt: 1,
+        durationMs: 80,
+        willRetry: false,
+      },
+      line: "[debug] KMS.ReplicateKey(us-east-1 → ap-southeast-2) attempt 1 [80ms] -> OK",
+    },
+    {
+      call: {
+        type: "call",
         operation: "DescribeKey",
         region: "ap-southeast-2",
         attempt: 1,
@@ -269,5 +282,48 @@ describe("seconds", () => {
   ])("$ms ms → $text", ({ ms, text }) => {
     // GIVEN / WHEN / THEN
     expect(seconds(ms)).toBe(text);
+  });
+});
+
+describe("retryNotice", () => {
+  const failed = (attempt: number, willRetry: boolean, errorName?: string): CallEvent => ({
+    type: "call",
+    operation: "DescribeKey",
+    region: "us-east-1",
+    attempt,
+    durationMs: 5,
+    willRetry,
+    ...(errorName !== undefined ? { errorName } : {}),
+  });
+
+  it("speaks up when a call failed twice in a row and is retried again", () => {
+    // GIVEN / WHEN / THEN
+    expect(retryNotice(failed(2, true, "ECONNREFUSED"))).toBe(
+      "DescribeKey in us-east-1 failed twice (ECONNREFUSED); retrying with backoff. --debug shows every attempt.",
+    );
+  });
+
+  it("names the replica's Region of a ReplicateKey", () => {
+    // GIVEN
+    const call: CallEvent = {
+      ...failed(2, true, "ThrottlingException"),
+      operation: "ReplicateKey",
+      target: "eu-west-1",
+    };
+    // WHEN / THEN
+    expect(retryNotice(call)).toMatch(/^ReplicateKey in us-east-1 \(for eu-west-1\) failed twice/);
+  });
+
+  it.each([
+    { name: "a first failure (routine)", call: failed(1, true, "ThrottlingException") },
+    { name: "a later failure (already announced)", call: failed(3, true, "ThrottlingException") },
+    {
+      name: "a failure that is not retried (reported anyway)",
+      call: failed(2, false, "ThrottlingException"),
+    },
+    { name: "a success", call: failed(2, false) },
+  ])("stays quiet for $name", ({ call }) => {
+    // GIVEN / WHEN / THEN
+    expect(retryNotice(call)).toBeUndefined();
   });
 });

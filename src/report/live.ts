@@ -80,9 +80,10 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
         }
         case "settled": {
           inProgress.delete(event.result.region);
+          // Update the spinner first: ora redraws its current text below every line written.
+          refresh();
           const bad = event.result.status === "failed" || event.result.status === "timeout";
           if (!mode.quiet || bad) write(regionLine(event.result, c, width));
-          refresh();
           return;
         }
         case "warning":

@@ -17,6 +17,14 @@ import {
 
 const startedAt = performance.now();
 
+// A reader that goes away (`--help | head -1`, `--output json | head -c 80`) is not our error: the
+// rest of that output is dropped, and the run still ends with its own exit code, no stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
+  });
+}
+
 const EXAMPLES = `
 Examples:
   kms-replicate --key mrk-1234abcd12ab34cd56ef1234567890ab --region us-east-1 --regions eu-west-1,ap-southeast-2

@@ -1,4 +1,5 @@
 // The main job over real HTTP: the built bin against the local KMS endpoint.
+import type { ChildProcess } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { runCli, useLocalKms } from "./run-cli.js";
 
@@ -290,5 +291,31 @@ describe("kms-replicate --copy-all, status and drift", () => {
       ["eu-central-1", "REPLICA", "Enabled", true],
       ["eu-west-1", "REPLICA", "Disabled", false],
     ]);
+  });
+});
+
+describe("a reader that goes away (`| head`)", () => {
+  const closeStdout = { onSpawn: (child: ChildProcess) => child.stdout?.destroy() };
+
+  it("--help into a closed pipe exits 0 without a stack trace", async () => {
+    // GIVEN / WHEN
+    const run = await runCli(["--help"], closeStdout);
+    // THEN
+    expect(run.code).toBe(0);
+    expect(run.stderr).not.toMatch(/EPIPE|Error|at /);
+  });
+
+  it("a run whose JSON reader is gone still does the job and keeps its exit code", async () => {
+    // GIVEN
+    const arn = primaryArn();
+    // WHEN
+    const run = await runCli(
+      ["--key", arn, "--regions", "eu-west-1", "--endpoint-url", kms().url, "-o", "json"],
+      closeStdout,
+    );
+    // THEN
+    expect(run.code).toBe(0);
+    expect(run.stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(kms().keys("eu-west-1")[0]?.state).toBe("Enabled");
   });
 });

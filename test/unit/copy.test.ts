@@ -14,9 +14,8 @@ import { EXIT, isReplicateError } from "../../src/errors.js";
 import type { PrimaryKey } from "../../src/events.js";
 import type { KmsPort } from "../../src/kms.js";
 import { awsFailure } from "../support/fake-kms.js";
+import { KEY_ID, PRIMARY_ARN } from "../support/fixtures.js";
 
-const KEY_ID = "mrk-1234abcd12ab34cd56ef1234567890ab";
-const PRIMARY_ARN = `arn:aws:kms:us-east-1:111122223333:key/${KEY_ID}`;
 const POLICY = '{"Version":"2012-10-17","Statement":[]}';
 
 const PRIMARY: PrimaryKey = {

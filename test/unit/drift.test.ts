@@ -1,7 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { driftOf, isUsableKey, samePolicy, type DriftField, type KeyView } from "../../src/drift.js";
+import { KEY_ID } from "../support/fixtures.js";
 
-const KEY_ID = "mrk-1234abcd12ab34cd56ef1234567890ab";
 const arnIn = (region: string): string => `arn:aws:kms:${region}:111122223333:key/${KEY_ID}`;
 
 const POLICY = JSON.stringify({

@@ -10,10 +10,10 @@ import { afterAll, beforeEach, describe, it, expect, vi } from "vitest";
 import type { RetryPolicy } from "../../src/backoff.js";
 import type { ReplicaEvent } from "../../src/events.js";
 import { attemptsOf, createKms } from "../../src/kms.js";
+import { KEY_ID, PRIMARY_ARN } from "../support/fixtures.js";
 
-const PRIMARY_ARN = "arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab";
 const METADATA: KeyMetadata = {
-  KeyId: "mrk-1234abcd12ab34cd56ef1234567890ab",
+  KeyId: KEY_ID,
   Arn: PRIMARY_ARN,
   KeyState: "Enabled",
 };

@@ -5,8 +5,7 @@ import type { RegionResult, RegionStatus } from "../../src/events.js";
 import { exitCodeFor, runEndingError, runReplicate, type Io } from "../../src/main.js";
 import type { RawReplicateFlags } from "../../src/options.js";
 import type { RunJson } from "../../src/report/json.js";
-
-const PRIMARY_ARN = "arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab";
+import { PRIMARY_ARN } from "../support/fixtures.js";
 
 function result(region: string, status: RegionStatus): RegionResult {
   return status === "failed"

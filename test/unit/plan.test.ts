@@ -6,9 +6,8 @@ import type { KmsPort } from "../../src/kms.js";
 import { parseKeyRef } from "../../src/keys.js";
 import { checkTargets, describePrimary, resolvePrimaryRegion, splitTargets } from "../../src/plan.js";
 import { awsFailure, fakeKms } from "../support/fake-kms.js";
+import { KEY_ID, PRIMARY_ARN } from "../support/fixtures.js";
 
-const KEY_ID = "mrk-1234abcd12ab34cd56ef1234567890ab";
-const PRIMARY_ARN = `arn:aws:kms:us-east-1:111122223333:key/${KEY_ID}`;
 const REPLICA_ARN = `arn:aws:kms:eu-west-1:111122223333:key/${KEY_ID}`;
 
 function primaryMetadata(overrides: Partial<KeyMetadata> = {}): KeyMetadata {

@@ -21,9 +21,8 @@ import {
   type RunSettings,
 } from "../../src/replicate.js";
 import { awsFailure, fakeKms } from "../support/fake-kms.js";
+import { KEY_ID, PRIMARY_ARN } from "../support/fixtures.js";
 
-const KEY_ID = "mrk-1234abcd12ab34cd56ef1234567890ab";
-const PRIMARY_ARN = `arn:aws:kms:us-east-1:111122223333:key/${KEY_ID}`;
 const arnIn = (region: string): string => `arn:aws:kms:${region}:111122223333:key/${KEY_ID}`;
 
 const TINY: PollSchedule = { initialMs: 1, factor: 1, minCapMs: 1, capFraction: 0, maxCapMs: 1, jitter: 0 };

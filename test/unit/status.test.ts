@@ -5,8 +5,8 @@ import type { KeyRef } from "../../src/keys.js";
 import type { KmsPort } from "../../src/kms.js";
 import { readFamily } from "../../src/status.js";
 import { awsFailure } from "../support/fake-kms.js";
+import { KEY_ID } from "../support/fixtures.js";
 
-const KEY_ID = "mrk-1234abcd12ab34cd56ef1234567890ab";
 const arnIn = (region: string): string => `arn:aws:kms:${region}:111122223333:key/${KEY_ID}`;
 const PRIMARY_REGION = "us-east-1";
 const PRIMARY_ARN = arnIn(PRIMARY_REGION);

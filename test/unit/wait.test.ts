@@ -5,8 +5,8 @@ import type { ReplicaEvent } from "../../src/events.js";
 import type { KmsPort } from "../../src/kms.js";
 import { followReplica, IMPORT_NOTE, settleState, type Follow, type WaitSettings } from "../../src/wait.js";
 import { awsFailure, fakeKms } from "../support/fake-kms.js";
+import { KEY_ID } from "../support/fixtures.js";
 
-const KEY_ID = "mrk-1234abcd12ab34cd56ef1234567890ab";
 const REPLICA_ARN = `arn:aws:kms:eu-west-1:111122223333:key/${KEY_ID}`;
 
 /** 1 ms between polls: fast, and still a real sleep. */

@@ -1,23 +1,16 @@
 import { describe, it, expect } from "vitest";
 import type { Applied, PrimaryKey, RegionResult } from "../../../src/events.js";
 import { JSON_VERSION, regionJson, renderJson, runJson } from "../../../src/report/json.js";
+import { PRIMARY as FIXTURE, arnIn } from "../../support/fixtures.js";
 
-const PRIMARY: PrimaryKey = {
-  keyId: "mrk-1234abcd12ab34cd56ef1234567890ab",
-  arn: "arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab",
-  region: "us-east-1",
-  partition: "aws",
-  keySpec: "SYMMETRIC_DEFAULT",
-  keyUsage: "ENCRYPT_DECRYPT",
-  replicas: [],
-};
+/** A primary whose origin DescribeKey did not give: the JSON says null. */
+const PRIMARY: PrimaryKey = { ...FIXTURE, origin: undefined };
 const APPLIED: Applied = {
   tags: [{ TagKey: "team", TagValue: "payments" }],
   description: null,
   policySource: "default",
   aliases: ["alias/payments"],
 };
-const arnIn = (region: string): string => PRIMARY.arn.replace("us-east-1", region);
 
 describe("regionJson", () => {
   it.each<{ result: RegionResult; json: object }>([

@@ -1,6 +1,6 @@
 import { Chalk } from "chalk";
 import { describe, it, expect } from "vitest";
-import type { PrimaryKey, RegionResult, ReplicaEvent } from "../../../src/events.js";
+import type { RegionResult, ReplicaEvent } from "../../../src/events.js";
 import {
   debugLine,
   planLine,
@@ -10,22 +10,12 @@ import {
   seconds,
   summaryLine,
 } from "../../../src/report/lines.js";
+import { PRIMARY } from "../../support/fixtures.js";
 
 const plain = new Chalk({ level: 0 });
 const coloured = new Chalk({ level: 1 });
 
 type CallEvent = Extract<ReplicaEvent, { type: "call" }>;
-
-const PRIMARY: PrimaryKey = {
-  keyId: "mrk-1234abcd12ab34cd56ef1234567890ab",
-  arn: "arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab",
-  region: "us-east-1",
-  partition: "aws",
-  keySpec: "SYMMETRIC_DEFAULT",
-  keyUsage: "ENCRYPT_DECRYPT",
-  origin: "AWS_KMS",
-  replicas: [],
-};
 
 describe("regionLine", () => {
   it("lines up symbol, Region, status, state and seconds", () => {

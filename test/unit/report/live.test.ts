@@ -1,22 +1,12 @@
 import { PassThrough } from "node:stream";
 import { Chalk } from "chalk";
 import { describe, it, expect } from "vitest";
-import type { PrimaryKey, ReplicaEvent } from "../../../src/events.js";
+import type { ReplicaEvent } from "../../../src/events.js";
 import { createHumanReporter, type HumanReporter } from "../../../src/report/live.js";
 import type { OutputMode } from "../../../src/terminal.js";
+import { PRIMARY } from "../../support/fixtures.js";
 
 const PLAIN_MODE: OutputMode = { spinner: false, color: false, json: false, quiet: false, debug: false };
-
-const PRIMARY: PrimaryKey = {
-  keyId: "mrk-1234abcd12ab34cd56ef1234567890ab",
-  arn: "arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab",
-  region: "us-east-1",
-  partition: "aws",
-  keySpec: "SYMMETRIC_DEFAULT",
-  keyUsage: "ENCRYPT_DECRYPT",
-  origin: "AWS_KMS",
-  replicas: [],
-};
 
 async function reporter(
   mode: Partial<OutputMode> = {},

@@ -1,5 +1,36 @@
-// Test doubles for the one interface src/ uses to reach AWS.
+// Test doubles for the one interface src/ uses to reach AWS, and the settings to run them with.
+import type { PollSchedule } from "../../src/backoff.js";
+import type { ReplicaEvent } from "../../src/events.js";
 import type { KmsPort } from "../../src/kms.js";
+import type { WaitSettings } from "../../src/wait.js";
+
+/** 1 ms between polls: fast, and still a real sleep. */
+export const TINY_POLL: PollSchedule = {
+  initialMs: 1,
+  factor: 1,
+  minCapMs: 1,
+  capFraction: 0,
+  maxCapMs: 1,
+  jitter: 0,
+};
+
+/** Settings to wait with: a tiny poll schedule, a 5 s deadline, no jitter; `events` collects what is emitted. */
+export function waitSettings(kms: KmsPort): { settings: WaitSettings; events: ReplicaEvent[] } {
+  const events: ReplicaEvent[] = [];
+  const now = performance.now();
+  return {
+    events,
+    settings: {
+      kms,
+      emit: (event) => events.push(event),
+      signal: new AbortController().signal,
+      startedAt: now,
+      deadline: now + 5_000,
+      schedule: TINY_POLL,
+      random: () => 0,
+    },
+  };
+}
 
 /** An error shaped like the SDK's ServiceException: a name and HTTP metadata. */
 export function awsFailure(name: string, status = 400): Error {

@@ -9,7 +9,6 @@ import {
 } from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, describe, it, expect, vi } from "vitest";
-import type { PollSchedule } from "../../src/backoff.js";
 import type { PrimaryKey, RegionResult, ReplicaEvent } from "../../src/events.js";
 import { createKms, type KmsPort } from "../../src/kms.js";
 import { splitTargets } from "../../src/plan.js";
@@ -20,22 +19,13 @@ import {
   type ReplicaProperties,
   type RunSettings,
 } from "../../src/replicate.js";
-import { awsFailure, fakeKms } from "../support/fake-kms.js";
-import { KEY_ID, PRIMARY_ARN } from "../support/fixtures.js";
+import { awsFailure, fakeKms, waitSettings } from "../support/fake-kms.js";
+import { KEY_ID, PRIMARY, PRIMARY_ARN, arnIn } from "../support/fixtures.js";
 
-const arnIn = (region: string): string => `arn:aws:kms:${region}:111122223333:key/${KEY_ID}`;
-
-const TINY: PollSchedule = { initialMs: 1, factor: 1, minCapMs: 1, capFraction: 0, maxCapMs: 1, jitter: 0 };
 const NO_PROPERTIES: ReplicaProperties = { bypassPolicyLockoutSafetyCheck: false, tags: [], aliases: [] };
 
 function primaryWith(replicaRegions: readonly string[] = []): PrimaryKey {
-  return {
-    keyId: KEY_ID,
-    arn: PRIMARY_ARN,
-    region: "us-east-1",
-    partition: "aws",
-    replicas: replicaRegions.map((region) => ({ region, arn: arnIn(region) })),
-  };
+  return { ...PRIMARY, replicas: replicaRegions.map((region) => ({ region, arn: arnIn(region) })) };
 }
 
 type ReplicateFn = KmsPort["replicateKey"];
@@ -69,18 +59,11 @@ function runSettings(
   kms: KmsPort,
   overrides: Partial<RunSettings> = {},
 ): { settings: RunSettings; events: ReplicaEvent[] } {
-  const events: ReplicaEvent[] = [];
-  const now = performance.now();
+  const { settings: base, events } = waitSettings(kms);
   return {
     events,
     settings: {
-      kms,
-      emit: (event) => events.push(event),
-      signal: new AbortController().signal,
-      startedAt: now,
-      deadline: now + 5_000,
-      schedule: TINY,
-      random: () => 0,
+      ...base,
       wait: true,
       dryRun: false,
       properties: NO_PROPERTIES,

@@ -4,13 +4,10 @@ import type { PollSchedule } from "../../src/backoff.js";
 import type { ReplicaEvent } from "../../src/events.js";
 import type { KmsPort } from "../../src/kms.js";
 import { followReplica, IMPORT_NOTE, settleState, type Follow, type WaitSettings } from "../../src/wait.js";
-import { awsFailure, fakeKms } from "../support/fake-kms.js";
+import { awsFailure, fakeKms, TINY_POLL, waitSettings } from "../support/fake-kms.js";
 import { KEY_ID } from "../support/fixtures.js";
 
 const REPLICA_ARN = `arn:aws:kms:eu-west-1:111122223333:key/${KEY_ID}`;
-
-/** 1 ms between polls: fast, and still a real sleep. */
-const TINY: PollSchedule = { initialMs: 1, factor: 1, minCapMs: 1, capFraction: 0, maxCapMs: 1, jitter: 0 };
 
 /** DescribeKey answers, in turn: a KeyState, or an error to throw. The last one repeats. */
 function scripted(...answers: (KeyState | Error)[]): ReturnType<typeof vi.fn<KmsPort["describeKey"]>> {
@@ -28,21 +25,8 @@ function settings(
   describeKey: KmsPort["describeKey"],
   overrides: Partial<WaitSettings> = {},
 ): { settings: WaitSettings; events: ReplicaEvent[] } {
-  const events: ReplicaEvent[] = [];
-  const now = performance.now();
-  return {
-    events,
-    settings: {
-      kms: fakeKms({ describeKey }),
-      emit: (event) => events.push(event),
-      signal: new AbortController().signal,
-      startedAt: now,
-      deadline: now + 5_000,
-      schedule: TINY,
-      random: () => 0,
-      ...overrides,
-    },
-  };
+  const { settings: base, events } = waitSettings(fakeKms({ describeKey }));
+  return { events, settings: { ...base, ...overrides } };
 }
 
 function follow(overrides: Partial<Follow> = {}): Follow {
@@ -197,7 +181,7 @@ describe("followReplica", () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       return { KeyId: KEY_ID, Arn: REPLICA_ARN, KeyState: n < 4 ? "Creating" : "Enabled" };
     });
-    const steady: PollSchedule = { ...TINY, initialMs: 300, minCapMs: 300, maxCapMs: 300 };
+    const steady: PollSchedule = { ...TINY_POLL, initialMs: 300, minCapMs: 300, maxCapMs: 300 };
     const { settings: s } = settings(describeKey, { schedule: steady });
     // WHEN
     const result = await followReplica(follow(), s);
@@ -223,7 +207,7 @@ describe("followReplica", () => {
       ends.push(performance.now());
       return { KeyId: KEY_ID, Arn: REPLICA_ARN, KeyState: n < 3 ? "Creating" : "Enabled" };
     });
-    const steady: PollSchedule = { ...TINY, initialMs: 200, minCapMs: 200, maxCapMs: 200 };
+    const steady: PollSchedule = { ...TINY_POLL, initialMs: 200, minCapMs: 200, maxCapMs: 200 };
     const { settings: s } = settings(describeKey, { schedule: steady });
     // WHEN
     await followReplica(follow(), s);
@@ -238,7 +222,7 @@ describe("followReplica", () => {
     // GIVEN a long poll delay, and Ctrl-C 20 ms in
     const controller = new AbortController();
     const describeKey = scripted("Creating");
-    const slow: PollSchedule = { ...TINY, initialMs: 60_000, minCapMs: 60_000, maxCapMs: 60_000 };
+    const slow: PollSchedule = { ...TINY_POLL, initialMs: 60_000, minCapMs: 60_000, maxCapMs: 60_000 };
     const { settings: s } = settings(describeKey, { signal: controller.signal, schedule: slow });
     setTimeout(() => controller.abort(), 20);
     const started = performance.now();

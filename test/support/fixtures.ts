@@ -1,4 +1,5 @@
 // The multi-Region primary key the unit tests talk about, in us-east-1 of account 111122223333.
+import type { KeyView } from "../../src/drift.js";
 import type { PrimaryKey } from "../../src/events.js";
 
 export const KEY_ID = "mrk-1234abcd12ab34cd56ef1234567890ab";
@@ -17,3 +18,20 @@ export const PRIMARY: PrimaryKey = {
   origin: "AWS_KMS",
   replicas: [],
 };
+
+/** A usable key of the family as `status` sees it: the primary's properties, in `region`. */
+export function keyView(region: string, role: KeyView["role"], overrides: Partial<KeyView> = {}): KeyView {
+  return {
+    region,
+    role,
+    arn: arnIn(region),
+    keyState: "Enabled",
+    enabled: true,
+    description: "Payments key",
+    tags: { team: "payments", env: "prod" },
+    aliases: ["alias/payments"],
+    policy: "{}",
+    error: null,
+    ...overrides,
+  };
+}

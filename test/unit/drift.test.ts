@@ -1,8 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { driftOf, isUsableKey, samePolicy, type DriftField, type KeyView } from "../../src/drift.js";
-import { KEY_ID } from "../support/fixtures.js";
-
-const arnIn = (region: string): string => `arn:aws:kms:${region}:111122223333:key/${KEY_ID}`;
+import { keyView } from "../support/fixtures.js";
 
 const POLICY = JSON.stringify({
   Version: "2012-10-17",
@@ -36,21 +34,8 @@ const POLICY_REORDERED = `{
 
 const FAILED = { name: "UnrecognizedClientException", message: "The security token is invalid." };
 
-function view(region: string, role: KeyView["role"], overrides: Partial<KeyView> = {}): KeyView {
-  return {
-    region,
-    role,
-    arn: arnIn(region),
-    keyState: "Enabled",
-    enabled: true,
-    description: "Payments key",
-    tags: { team: "payments", env: "prod" },
-    aliases: ["alias/payments"],
-    policy: POLICY,
-    error: null,
-    ...overrides,
-  };
-}
+const view = (region: string, role: KeyView["role"], overrides: Partial<KeyView> = {}): KeyView =>
+  keyView(region, role, { policy: POLICY, ...overrides });
 
 const primaryView = (overrides: Partial<KeyView> = {}): KeyView => view("us-east-1", "PRIMARY", overrides);
 const replicaView = (overrides: Partial<KeyView> = {}): KeyView => view("eu-west-1", "REPLICA", overrides);

@@ -5,9 +5,8 @@ import type { KeyRef } from "../../src/keys.js";
 import type { KmsPort } from "../../src/kms.js";
 import { readFamily } from "../../src/status.js";
 import { awsFailure } from "../support/fake-kms.js";
-import { KEY_ID } from "../support/fixtures.js";
+import { KEY_ID, arnIn } from "../support/fixtures.js";
 
-const arnIn = (region: string): string => `arn:aws:kms:${region}:111122223333:key/${KEY_ID}`;
 const PRIMARY_REGION = "us-east-1";
 const PRIMARY_ARN = arnIn(PRIMARY_REGION);
 /** Listed out of order on purpose: readFamily sorts replicas by Region. */

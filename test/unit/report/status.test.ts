@@ -1,14 +1,12 @@
 import { Chalk } from "chalk";
 import { describe, it, expect } from "vitest";
-import { isUsableKey, type Drift, type KeyView } from "../../../src/drift.js";
+import { isUsableKey, type Drift } from "../../../src/drift.js";
 import type { ErrorReport } from "../../../src/errors.js";
 import { JSON_VERSION } from "../../../src/report/json.js";
 import { statusJson, statusSummary, statusTable, type FamilyRow } from "../../../src/report/status.js";
+import { keyView } from "../../support/fixtures.js";
 
 const plain = new Chalk({ level: 0 });
-
-const KEY_ID = "mrk-1234abcd12ab34cd56ef1234567890ab";
-const arnIn = (region: string): string => `arn:aws:kms:${region}:111122223333:key/${KEY_ID}`;
 
 const UNRECOGNIZED: ErrorReport = {
   name: "UnrecognizedClientException",
@@ -29,29 +27,13 @@ const ALIAS_DRIFT: Drift = {
   replica: [],
 };
 
-function view(region: string, role: KeyView["role"], overrides: Partial<KeyView> = {}): KeyView {
-  return {
-    region,
-    role,
-    arn: arnIn(region),
-    keyState: "Enabled",
-    enabled: true,
-    description: "Payments key",
-    tags: { team: "payments", env: "prod" },
-    aliases: ["alias/payments"],
-    policy: "{}",
-    error: null,
-    ...overrides,
-  };
-}
-
-const PRIMARY_ROW: FamilyRow = { view: view("us-east-1", "PRIMARY"), drift: [] };
+const PRIMARY_ROW: FamilyRow = { view: keyView("us-east-1", "PRIMARY"), drift: [] };
 const DRIFTING_ROW: FamilyRow = {
-  view: view("eu-west-1", "REPLICA", { tags: { team: "payments" }, aliases: [] }),
+  view: keyView("eu-west-1", "REPLICA", { tags: { team: "payments" }, aliases: [] }),
   drift: [TAG_DRIFT, ALIAS_DRIFT],
 };
 const FAILED_ROW: FamilyRow = {
-  view: view("ap-southeast-2", "REPLICA", {
+  view: keyView("ap-southeast-2", "REPLICA", {
     keyState: null,
     enabled: null,
     description: null,
@@ -110,7 +92,7 @@ describe("statusTable", () => {
   it("shows - for a key without tags, aliases or description", () => {
     // GIVEN
     const bare: FamilyRow = {
-      view: view("eu-west-1", "REPLICA", { description: null, tags: {}, aliases: [] }),
+      view: keyView("eu-west-1", "REPLICA", { description: null, tags: {}, aliases: [] }),
       drift: [],
     };
     // WHEN
@@ -122,7 +104,9 @@ describe("statusTable", () => {
   it("shortens a long description with …", () => {
     // GIVEN
     const row: FamilyRow = {
-      view: view("eu-west-1", "REPLICA", { description: "Payments key for the EU disaster-recovery site" }),
+      view: keyView("eu-west-1", "REPLICA", {
+        description: "Payments key for the EU disaster-recovery site",
+      }),
       drift: [],
     };
     // WHEN
@@ -194,7 +178,7 @@ describe("statusJson", () => {
 
   it("is ok without drift when the exit code is 0", () => {
     // GIVEN
-    const rows = [PRIMARY_ROW, { view: view("eu-west-1", "REPLICA"), drift: [] }];
+    const rows = [PRIMARY_ROW, { view: keyView("eu-west-1", "REPLICA"), drift: [] }];
     // WHEN
     const json = statusJson(rows, isUsableKey, 0, null);
     // THEN

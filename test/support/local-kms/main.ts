@@ -1,5 +1,6 @@
 // `npm run kms-local -- --port 4566`: the local KMS endpoint as its own process, until Ctrl-C.
 import { parseArgs } from "node:util";
+import { REGION_PATTERN } from "./operations.js";
 import { startKmsLocal } from "./server.js";
 
 const USAGE = `usage: kms-local [--port N] [--creating-delay MS] [--account ID] [--primary REGION]
@@ -47,7 +48,7 @@ if (!Number.isFinite(creatingDelayMs) || creatingDelayMs < 0)
   fail(`--creating-delay ${values["creating-delay"]} is not a number of ms`);
 if (values.account !== undefined && !/^\d{12}$/.test(values.account)) fail("--account must be 12 digits");
 for (const region of values.primary ?? []) {
-  if (!/^([a-z]+-){2,3}\d+$/.test(region)) fail(`--primary ${region} is not a Region ID`);
+  if (!REGION_PATTERN.test(region)) fail(`--primary ${region} is not a Region ID`);
 }
 
 const server = await startKmsLocal({ port, creatingDelayMs, account: values.account });

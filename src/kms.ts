@@ -111,6 +111,7 @@ export function createKms(settings: KmsSettings): KmsPort {
     } = {},
   ): Promise<T> {
     const { beforeAttempt, target } = extra;
+    const what = { type: "call", operation, region, ...(target !== undefined ? { target } : {}) } as const;
     let attempt = 0;
     try {
       return await pRetry(
@@ -121,10 +122,7 @@ export function createKms(settings: KmsSettings): KmsPort {
           try {
             const value = await send(clientFor(region));
             emit({
-              type: "call",
-              operation,
-              region,
-              ...(target !== undefined ? { target } : {}),
+              ...what,
               attempt,
               durationMs: performance.now() - started,
               willRetry: false,
@@ -133,10 +131,7 @@ export function createKms(settings: KmsSettings): KmsPort {
           } catch (error) {
             const willRetry = !isAbort(error) && isRetryable(error) && attempt <= policy.retries;
             emit({
-              type: "call",
-              operation,
-              region,
-              ...(target !== undefined ? { target } : {}),
+              ...what,
               attempt,
               durationMs: performance.now() - started,
               errorName:

@@ -19,7 +19,7 @@ import {
 } from "../test/support/local-kms/server.js";
 
 const root = new URL("..", import.meta.url);
-const bin = fileURLToPath(new URL("bin/kms-replicate", root));
+const bin = fileURLToPath(new URL("bin/kms-replicate.js", root));
 const rssProbe = new URL("bench/rss-probe.mjs", root).href;
 const jsonOnly = process.argv.includes("--json");
 const log = (line = ""): void => {

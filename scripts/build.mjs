@@ -1,4 +1,10 @@
-// Builds the runnable files into dist/ with esbuild. Type-checking is `npm run typecheck` (tsc).
+// Builds the product into dist/ and the development tools into build/, with esbuild.
+// Type-checking is `npm run typecheck` (tsc).
+//
+// dist/ is exactly what the npm package ships besides bin/ (package.json `files`): the CLI, its
+// chunks and the SDK's partition data, every dependency bundled in (the package has no runtime
+// dependencies), no source maps. build/ (ignored by git, never packed) holds the local KMS
+// endpoint, the demo and the benchmark, with source maps.
 //
 // Start-up budget: `--help` and `--version` near bare `node`, an invalid-Region run under 2×.
 // So everything is bundled (fewer files to resolve and read), code splitting keeps every
@@ -6,24 +12,28 @@
 // partition metadata is bundled on its own first, tree-shaken: imported through the SDK's barrel
 // file inside a split build it would drag ~350 SDK modules into the Region check.
 import { build } from "esbuild";
-import { rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
+
+const readJson = async (path) => JSON.parse(await readFile(new URL(path, import.meta.url), "utf8"));
+const pkg = await readJson("../package.json");
+const kmsPkg = await readJson("../node_modules/@aws-sdk/client-kms/package.json");
 
 const common = {
   bundle: true,
   format: "esm",
   platform: "node",
   target: "node20",
-  sourcemap: "linked",
   logLevel: "warning",
+  // The versions `--version` prints (src/version.ts): only these, not the whole package.json.
+  define: {
+    __KMS_REPLICATE_VERSION__: JSON.stringify(pkg.version),
+    __AWS_SDK_KMS_VERSION__: JSON.stringify(kmsPkg.version),
+  },
   // Bundled CommonJS dependencies (the AWS SDK) call require() for Node's built-ins.
   banner: {
     js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
   },
 };
-
-await rm(new URL("../dist", import.meta.url), { recursive: true, force: true });
-
-await build({ ...common, entryPoints: { "sdk-partition": "src/sdk-partition.ts" }, outdir: "dist" });
 
 const partitionExternal = {
   name: "sdk-partition-external",
@@ -32,15 +42,34 @@ const partitionExternal = {
   },
 };
 
+for (const dir of ["../dist", "../build"]) {
+  await rm(new URL(dir, import.meta.url), { recursive: true, force: true });
+}
+
+for (const [outdir, sourcemap] of [
+  ["dist", false],
+  ["build", "linked"],
+]) {
+  await build({ ...common, sourcemap, entryPoints: { "sdk-partition": "src/sdk-partition.ts" }, outdir });
+}
+
 await build({
   ...common,
+  entryPoints: { cli: "src/cli.ts" },
+  outdir: "dist",
+  splitting: true,
+  plugins: [partitionExternal],
+});
+
+await build({
+  ...common,
+  sourcemap: "linked",
   entryPoints: {
-    cli: "src/cli.ts",
     "kms-local": "test/support/local-kms/main.ts",
     demo: "scripts/demo.ts",
     bench: "bench/bench.ts",
   },
-  outdir: "dist",
+  outdir: "build",
   splitting: true,
   plugins: [partitionExternal],
 });

@@ -1,7 +1,6 @@
 // argv → typed options → run. Parsing only: the AWS SDK, ora and the run itself load lazily, so
 // `--help` and `--version` stay close to bare-node start-up time.
 import { Command, CommanderError, Option } from "commander";
-import pkg from "../package.json" with { type: "json" };
 import { EXIT, EXIT_HELP } from "./errors.js";
 import {
   collect,
@@ -14,6 +13,7 @@ import {
   type RawReplicateFlags,
   type RawWaitFlags,
 } from "./options.js";
+import { TOOL_VERSION } from "./version.js";
 
 const startedAt = performance.now();
 
@@ -103,7 +103,7 @@ export function buildProgram(run: Commands): Command {
     .description(
       "Replicate an AWS KMS multi-Region primary key into many Regions in one command, and wait until every replica is usable.",
     )
-    .version(pkg.version, "-V, --version")
+    .version(TOOL_VERSION, "-V, --version")
     .enablePositionalOptions();
 
   addConnectionOptions(program)

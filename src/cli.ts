@@ -179,6 +179,16 @@ export function buildProgram(run: Commands): Command {
         `(run ${command === program ? "kms-replicate" : `kms-replicate ${command.name()}`} --help for usage)`,
       );
   }
+  program.addCommand(
+    new Command("completion")
+      .description("Print a completion script for bash, zsh or fish: source <(kms-replicate completion bash)")
+      .addArgument(program.createArgument("<shell>", "bash, zsh or fish").choices(["bash", "zsh", "fish"]))
+      .exitOverride()
+      .action(async (shell: "bash" | "zsh" | "fish") => {
+        const { completionScript } = await import("./completion.js");
+        process.stdout.write(completionScript(program, shell));
+      }),
+  );
   return program;
 }
 

@@ -5,7 +5,14 @@ import { EXIT, ReplicateError, awsError, classify, usageError } from "./errors.j
 import type { PrimaryKey } from "./events.js";
 import type { KmsPort } from "./kms.js";
 import { regionOfKeyRef, type KeyRef } from "./keys.js";
-import { checkRegions, partitionOf, REGION_PATTERN, type RegionProblem } from "./regions.js";
+import {
+  certainPartitionOf,
+  checkRegions,
+  partitionOf,
+  REGION_PATTERN,
+  type PrimaryPlace,
+  type RegionProblem,
+} from "./regions.js";
 
 export interface Plan {
   readonly primary: PrimaryKey;
@@ -25,6 +32,7 @@ export interface RegionSources {
 export async function resolvePrimaryRegion(key: KeyRef, sources: RegionSources): Promise<string> {
   const fromArn = regionOfKeyRef(key);
   if (fromArn !== undefined) {
+    checkArnPartition(key);
     if (sources.flag !== undefined && sources.flag !== fromArn) {
       throw usageError(
         `--region ${sources.flag} contradicts the key ARN, which is in ${fromArn}.`,
@@ -43,6 +51,29 @@ export async function resolvePrimaryRegion(key: KeyRef, sources: RegionSources):
   return region;
 }
 
+/**
+ * An ARN's partition must be its Region's: `arn:aws-cn:kms:us-east-1:…` names no key anywhere.
+ * Checked when the SDK is sure of the Region's partition (a Region it lists, or another
+ * partition's own pattern); a Region it does not know may be newer than the SDK: KMS decides.
+ */
+export function checkArnPartition(key: KeyRef): void {
+  if (key.kind !== "key-arn" && key.kind !== "alias-arn") return;
+  const regionPartition = certainPartitionOf(key.region);
+  if (regionPartition !== undefined && regionPartition !== key.partition) {
+    throw usageError(
+      `--key ${key.value}: the ARN's partition '${key.partition}' does not match its Region ${key.region}, which is in partition ${regionPartition}.`,
+      `A key in ${key.region} has an ARN that starts with arn:${regionPartition}:kms:${key.region}:.`,
+    );
+  }
+}
+
+/** The primary's partition before DescribeKey: the key ARN's own, else the SDK's for its Region. */
+export function primaryPlaceOf(key: KeyRef, region: string): PrimaryPlace {
+  const partition =
+    key.kind === "key-arn" || key.kind === "alias-arn" ? key.partition : partitionOf(region).name;
+  return { region, partition };
+}
+
 /** Every invalid Region at once, each with its reason: exit 2. */
 export function invalidRegionsError(problems: readonly RegionProblem[]): ReplicateError {
   const lines = problems.map((p) => `  ${p.region}: ${p.reason}`).join("\n");
@@ -59,11 +90,11 @@ export function invalidRegionsError(problems: readonly RegionProblem[]): Replica
  */
 export function checkTargets(
   regions: readonly string[],
-  primaryRegion: string,
+  primary: PrimaryPlace,
   strict: boolean,
   warn: (message: string) => void,
 ): readonly string[] {
-  const check = checkRegions(regions, primaryRegion, { strict });
+  const check = checkRegions(regions, primary, { strict });
   for (const message of check.warnings) warn(message);
   if (check.problems.length > 0) throw invalidRegionsError(check.problems);
   return check.regions;
@@ -75,7 +106,11 @@ export async function describePrimary(
   key: KeyRef,
   region: string,
   signal?: AbortSignal,
+  /** Replicating needs the primary's own account; `wait` only reads, from any account allowed to. */
+  options: { readonly sameAccount: boolean } = { sameAccount: true },
 ): Promise<PrimaryKey> {
+  const caller = options.sameAccount ? await callerAccountOf(kms) : undefined;
+  if (key.kind === "key-arn" || key.kind === "alias-arn") checkSameAccount(key.account, caller, key.value);
   let metadata: KeyMetadata;
   try {
     metadata = await kms.describeKey(region, key.value, signal);
@@ -84,9 +119,58 @@ export async function describePrimary(
     const name = classify(error);
     // A wrong key is the user's input: exit 2, like any other validation error.
     const exit = name === "NotFoundException" || name === "InvalidArnException" ? EXIT.usage : EXIT.failed;
-    throw awsError(error, { operation: "DescribeKey", region, keyId: key.value }, exit);
+    const failure = awsError(error, { operation: "DescribeKey", region, keyId: key.value }, exit);
+    if (name === "NotFoundException" && looksLikeAliasName(key)) {
+      throw new ReplicateError(failure.message, {
+        ...failure.options,
+        hint: `Aliases are written alias/${key.value}: --key alias/${key.value}. ${failure.hint ?? ""}`.trim(),
+      });
+    }
+    throw failure;
   }
+  if (metadata.AWSAccountId !== undefined) checkSameAccount(metadata.AWSAccountId, caller, key.value);
   return toPrimary(metadata, key, region);
+}
+
+const KEY_ID = /^(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
+/** `--key orders`: not a key ID (UUID or mrk-…), so probably an alias without its `alias/`. */
+export function looksLikeAliasName(key: KeyRef): boolean {
+  return key.kind === "key-id" && !KEY_ID.test(key.value);
+}
+
+/**
+ * The caller's account, when the credentials carry it (AWS_ACCOUNT_ID, a profile's
+ * aws_account_id, SSO, assume-role, credential_process); undefined otherwise, or when the
+ * credentials cannot be resolved (DescribeKey then reports that properly).
+ */
+async function callerAccountOf(kms: KmsPort): Promise<string | undefined> {
+  try {
+    return await kms.callerAccount?.();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * ReplicateKey is not a cross-account operation: only the primary's own account can replicate
+ * it. Refused before any change when the caller's account is known and differs.
+ */
+export function checkSameAccount(
+  keyAccount: string,
+  callerAccount: string | undefined,
+  keyName: string,
+): void {
+  if (callerAccount === undefined || callerAccount === keyAccount) return;
+  throw new ReplicateError(
+    `${keyName} is in account ${keyAccount}, but your credentials are for account ${callerAccount}; ReplicateKey is not a cross-account operation, so only account ${keyAccount} can replicate this key. Nothing was created.`,
+    {
+      fault: "user",
+      exitCode: EXIT.usage,
+      code: "CrossAccountKey",
+      hint: `Run with credentials of account ${keyAccount} (--profile, or that account's role).`,
+    },
+  );
 }
 
 export function toPrimary(metadata: KeyMetadata, key: KeyRef, region: string): PrimaryKey {
@@ -119,7 +203,7 @@ export function toPrimary(metadata: KeyMetadata, key: KeyRef, region: string): P
     keyId,
     arn: metadata.Arn ?? key.value,
     region,
-    partition: partitionOf(region).name,
+    partition: partitionOfArn(metadata.Arn) ?? primaryPlaceOf(key, region).partition,
     keySpec: metadata.KeySpec,
     keyUsage: metadata.KeyUsage,
     origin: metadata.Origin,
@@ -130,6 +214,12 @@ export function toPrimary(metadata: KeyMetadata, key: KeyRef, region: string): P
         : [],
     ),
   };
+}
+
+/** `arn:PARTITION:…` → PARTITION: the primary's partition as DescribeKey names it. */
+function partitionOfArn(arn: string | undefined): string | undefined {
+  const match = /^arn:([^:]+):/.exec(arn ?? "");
+  return match?.[1];
 }
 
 /** Split valid targets into new Regions and Regions that already hold a replica. */

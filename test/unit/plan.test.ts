@@ -131,7 +131,7 @@ describe("checkTargets", () => {
     // WHEN
     let error: unknown;
     try {
-      checkTargets(regions, "us-east-1", false, () => undefined);
+      checkTargets(regions, { region: "us-east-1", partition: "aws" }, false, () => undefined);
     } catch (e) {
       error = e;
     }
@@ -150,8 +150,11 @@ describe("checkTargets", () => {
   it("returns the valid Regions and passes on the warnings", () => {
     // GIVEN / WHEN
     const warnings: string[] = [];
-    const targets = checkTargets(["eu-west-1", "us-north-50", "eu-west-1"], "us-east-1", false, (m) =>
-      warnings.push(m),
+    const targets = checkTargets(
+      ["eu-west-1", "us-north-50", "eu-west-1"],
+      { region: "us-east-1", partition: "aws" },
+      false,
+      (m) => warnings.push(m),
     );
     // THEN
     expect(targets).toEqual(["eu-west-1", "us-north-50"]);
@@ -163,8 +166,11 @@ describe("checkTargets", () => {
     const warnings: string[] = [];
     // WHEN / THEN
     expect(() =>
-      checkTargets(["eu-west-1", "eu-west-1", "us-north-50", "cn-north-1"], "us-east-1", false, (m) =>
-        warnings.push(m),
+      checkTargets(
+        ["eu-west-1", "eu-west-1", "us-north-50", "cn-north-1"],
+        { region: "us-east-1", partition: "aws" },
+        false,
+        (m) => warnings.push(m),
       ),
     ).toThrow(/cn-north-1/);
     expect(warnings.join("\n")).toMatch(/us-north-50 is not a Region this AWS SDK knows/);

@@ -72,7 +72,7 @@ export function checkRegions(
     }
     if (!partitionOf(region).known) {
       const guess = didYouMean(nearKnownRegions(region, primary.partition));
-      const message = `${region} is not a Region this AWS SDK knows; it may be newer than the SDK, or a typo${guess}.`;
+      const message = `${region} is not a Region this AWS SDK knows; it may be newer than the SDK, or a typo${guess === "" ? "." : guess}`;
       if (options.strict) {
         problems.push({ region, reason: `${message} (--strict-regions)` });
         continue;

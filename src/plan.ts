@@ -47,7 +47,13 @@ export async function resolvePrimaryRegion(key: KeyRef, sources: RegionSources):
       `No Region for ${key.value}: give the key as an ARN, or set --region, AWS_REGION or a profile's region.`,
     );
   }
-  if (!REGION_PATTERN.test(region)) throw usageError(`The primary's Region '${region}' is not a Region ID.`);
+  if (!REGION_PATTERN.test(region)) {
+    const lower = region.toLowerCase();
+    throw usageError(
+      `The primary's Region '${region}' is not a Region ID.`,
+      REGION_PATTERN.test(lower) ? `Did you mean ${lower}?` : undefined,
+    );
+  }
   return region;
 }
 

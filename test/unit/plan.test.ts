@@ -127,6 +127,7 @@ describe("resolvePrimaryRegion", () => {
     );
     // THEN
     expect(error.exitCode).toBe(2);
+    expect(error.hint).toBe("Did you mean us-east-1?");
   });
 });
 

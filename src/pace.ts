@@ -87,7 +87,8 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
         signal?.removeEventListener("abort", onAbort);
         resolve();
       },
-      Math.max(0, ms),
+      // setTimeout takes at most 2^31 - 1 ms (longer fires at once); the caller's loop waits again.
+      Math.min(Math.max(0, ms), 2 ** 31 - 1),
     );
     signal?.addEventListener("abort", onAbort, { once: true });
   });

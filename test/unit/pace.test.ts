@@ -173,3 +173,22 @@ describe("sleep", () => {
     await expect(sleeping).rejects.toMatchObject({ name: "AbortError" });
   });
 });
+
+describe("sleep", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("caps a delay at setTimeout's limit instead of firing at once (a tiny --rate)", async () => {
+    // GIVEN a delay longer than 2^31 - 1 ms (what --rate 0.0000001 asks between two starts)
+    let done = false;
+    void sleep(1e10).then(() => (done = true));
+    // WHEN a minute passes
+    await vi.advanceTimersByTimeAsync(60_000);
+    // THEN it is still sleeping (an overflowing setTimeout would have fired after 1 ms)
+    expect(done).toBe(false);
+  });
+});

@@ -9,6 +9,7 @@ import {
   certainPartitionOf,
   checkRegions,
   partitionOf,
+  partitionProblem,
   REGION_PATTERN,
   type PrimaryPlace,
   type RegionProblem,
@@ -73,10 +74,13 @@ export function checkArnPartition(key: KeyRef): void {
   }
 }
 
-/** The primary's partition before DescribeKey: the key ARN's own, else the SDK's for its Region. */
+/**
+ * The primary's partition before DescribeKey: the key ARN's own, else the SDK's for its Region
+ * when the SDK is sure of it; else unknown until DescribeKey returns the ARN.
+ */
 export function primaryPlaceOf(key: KeyRef, region: string): PrimaryPlace {
   const partition =
-    key.kind === "key-arn" || key.kind === "alias-arn" ? key.partition : partitionOf(region).name;
+    key.kind === "key-arn" || key.kind === "alias-arn" ? key.partition : certainPartitionOf(region);
   return { region, partition };
 }
 
@@ -209,7 +213,8 @@ export function toPrimary(metadata: KeyMetadata, key: KeyRef, region: string): P
     keyId,
     arn: metadata.Arn ?? key.value,
     region,
-    partition: partitionOfArn(metadata.Arn) ?? primaryPlaceOf(key, region).partition,
+    partition:
+      partitionOfArn(metadata.Arn) ?? primaryPlaceOf(key, region).partition ?? partitionOf(region).name,
     keySpec: metadata.KeySpec,
     keyUsage: metadata.KeyUsage,
     origin: metadata.Origin,
@@ -230,6 +235,12 @@ function partitionOfArn(arn: string | undefined): string | undefined {
 
 /** Split valid targets into new Regions and Regions that already hold a replica. */
 export function splitTargets(primary: PrimaryKey, regions: readonly string[]): Plan {
+  // The targets were checked before DescribeKey; the partition only if it was known then.
+  const problems = regions.flatMap((region) => {
+    const reason = partitionProblem(region, primary.partition);
+    return reason === undefined ? [] : [{ region, reason }];
+  });
+  if (problems.length > 0) throw invalidRegionsError(problems);
   const existingByRegion = new Map(primary.replicas.map((r) => [r.region, r.arn]));
   const create: string[] = [];
   const existing: { region: string; arn: string }[] = [];

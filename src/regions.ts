@@ -30,10 +30,14 @@ export function certainPartitionOf(region: string): string | undefined {
   return info.known || info.name !== "aws" ? info.name : undefined;
 }
 
-/** Where the primary is: its Region, and its partition as its own ARN names it. */
+/**
+ * Where the primary is: its Region, and its partition as its own ARN names it; undefined when
+ * neither an ARN nor the SDK can tell yet (a key ID in a Region the SDK does not know): then
+ * the targets' partition is checked once DescribeKey has returned the ARN (plan.ts splitTargets).
+ */
 export interface PrimaryPlace {
   readonly region: string;
-  readonly partition: string;
+  readonly partition: string | undefined;
 }
 
 export interface RegionProblem {
@@ -53,6 +57,7 @@ export function checkRegions(
   primary: PrimaryPlace,
   options: { readonly strict: boolean },
 ): RegionCheck {
+  const guessPartition = primary.partition ?? partitionOf(primary.region).name;
   const seen = new Set<string>();
   const regions: string[] = [];
   const problems: RegionProblem[] = [];
@@ -65,13 +70,13 @@ export function checkRegions(
       continue;
     }
     seen.add(region);
-    const problem = problemWith(region, primary);
+    const problem = problemWith(region, primary, guessPartition);
     if (problem !== undefined) {
       problems.push({ region, reason: problem });
       continue;
     }
     if (!partitionOf(region).known) {
-      const guess = didYouMean(nearKnownRegions(region, primary.partition));
+      const guess = didYouMean(nearKnownRegions(region, guessPartition));
       const message = `${region} is not a Region this AWS SDK knows; it may be newer than the SDK, or a typo${guess === "" ? "." : guess}`;
       if (options.strict) {
         problems.push({ region, reason: `${message} (--strict-regions)` });
@@ -85,24 +90,28 @@ export function checkRegions(
   return { regions, problems, warnings };
 }
 
-function problemWith(region: string, primary: PrimaryPlace): string | undefined {
+function problemWith(region: string, primary: PrimaryPlace, guessPartition: string): string | undefined {
   if (region.length > REGION_MAX_LENGTH) {
     return `longer than ${REGION_MAX_LENGTH} characters`;
   }
   if (!REGION_PATTERN.test(region)) {
     const lower = region.toLowerCase();
     const guess = REGION_PATTERN.test(lower)
-      ? didYouMean(partitionOf(lower).known ? [lower] : nearKnownRegions(lower, primary.partition))
+      ? didYouMean(partitionOf(lower).known ? [lower] : nearKnownRegions(lower, guessPartition))
       : "";
     return `not a Region ID (expected lower-case words and a number, like eu-west-1)${guess}`;
   }
   if (region === primary.region) {
     return "the primary key's own Region (a replica must be in another Region)";
   }
-  // Only a partition the SDK is sure of: a Region it does not know is a warning, never this error.
+  return primary.partition === undefined ? undefined : partitionProblem(region, primary.partition);
+}
+
+/** Only a partition the SDK is sure of: a Region it does not know is a warning, never this error. */
+export function partitionProblem(region: string, primaryPartition: string): string | undefined {
   const targetPartition = certainPartitionOf(region);
-  if (targetPartition !== undefined && targetPartition !== primary.partition) {
-    return `in partition ${targetPartition}, but the primary is in ${primary.partition} (replicas stay in their primary's partition)`;
+  if (targetPartition !== undefined && targetPartition !== primaryPartition) {
+    return `in partition ${targetPartition}, but the primary is in ${primaryPartition} (replicas stay in their primary's partition)`;
   }
   return undefined;
 }

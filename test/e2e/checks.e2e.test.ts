@@ -155,6 +155,34 @@ describe("key ARNs", () => {
   });
 });
 
+describe("the primary's partition", () => {
+  it("a target the SDK does not know is a warning from an aws-cn primary, not a partition error", async () => {
+    const china = String(kms().createKey("cn-north-1", { MultiRegion: true }).Arn);
+    expect(china).toMatch(/^arn:aws-cn:kms:cn-north-1:/);
+    const run = await runCli([
+      "--key",
+      china,
+      "--regions",
+      "xy-new-1",
+      "--endpoint-url",
+      kms().url,
+      "--dry-run",
+    ]);
+    expect(run.stderr).toMatch(/xy-new-1 is not a Region this AWS SDK knows/);
+    expect(run.stderr).not.toMatch(/partition/);
+    expect(run.code).toBe(0);
+    expect(kms().calls({ operation: "ReplicateKey" })).toEqual([]);
+  });
+
+  it("a known target of another partition than the primary's ARN is still refused", async () => {
+    const china = String(kms().createKey("cn-north-1", { MultiRegion: true }).Arn);
+    const run = await runCli(["--key", china, "--regions", "eu-west-1", "--endpoint-url", kms().url]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/eu-west-1: in partition aws, but the primary is in aws-cn/);
+    expect(kms().calls()).toEqual([]);
+  });
+});
+
 describe("Region typos and bare names", () => {
   it("an upper-case Region stays an error, with 'did you mean'", async () => {
     const run = await runCli(["--key", arn, "--regions", "EU-WEST-1", "--endpoint-url", kms().url]);

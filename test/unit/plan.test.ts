@@ -288,6 +288,31 @@ describe("describePrimary", () => {
 });
 
 describe("splitTargets", () => {
+  it("refuses a target in another partition than the one DescribeKey's ARN names (exit 2)", () => {
+    // GIVEN a key ID in a Region the SDK does not know: its partition was unknown before DescribeKey
+    const primary: PrimaryKey = {
+      keyId: KEY_ID,
+      arn: `arn:aws-cn:kms:cn-new-1:111122223333:key/${KEY_ID}`,
+      region: "cn-new-1",
+      partition: "aws-cn",
+      replicas: [],
+    };
+    // WHEN / THEN eu-west-1 (aws) is refused; cn-north-1 and a Region nobody knows are not
+    let error: unknown;
+    try {
+      splitTargets(primary, ["cn-north-1", "eu-west-1", "xy-new-2"]);
+    } catch (e) {
+      error = e;
+    }
+    expect(isReplicateError(error) && error.options.invalidRegions).toEqual([
+      {
+        region: "eu-west-1",
+        reason: expect.stringMatching(/partition aws, but the primary is in aws-cn/) as string,
+      },
+    ]);
+    expect(splitTargets(primary, ["cn-north-1", "xy-new-2"]).create).toEqual(["cn-north-1", "xy-new-2"]);
+  });
+
   it("splits the targets into new Regions and Regions that already hold a replica, keeping the order", () => {
     // GIVEN
     const primary: PrimaryKey = {
@@ -359,6 +384,11 @@ describe("key ARN checks before any call", () => {
     expect(primaryPlaceOf(parseKeyRef(KEY_ID), "cn-north-1")).toEqual({
       region: "cn-north-1",
       partition: "aws-cn",
+    });
+    // a key ID in a Region the SDK does not know: unknown until DescribeKey (not the SDK's aws fallback)
+    expect(primaryPlaceOf(parseKeyRef(KEY_ID), "xy-new-1")).toEqual({
+      region: "xy-new-1",
+      partition: undefined,
     });
   });
 });

@@ -222,6 +222,20 @@ describe("the primary's partition is an input (from its ARN), not guessed from i
     expect(check.warnings[0]).toContain("xy-new-1 is not a Region this AWS SDK knows");
   });
 
+  it("checks no partition while the primary's is unknown (a key ID in a Region the SDK does not know)", () => {
+    // GIVEN / WHEN
+    const check = checkRegions(
+      ["cn-north-1", "eu-west-1"],
+      { region: "xy-new-1", partition: undefined },
+      {
+        strict: false,
+      },
+    );
+    // THEN both are tried; splitTargets checks them once DescribeKey names the partition
+    expect(check.problems).toEqual([]);
+    expect(check.regions).toEqual(["cn-north-1", "eu-west-1"]);
+  });
+
   it("still refuses an unknown target that another partition's own pattern claims", () => {
     // GIVEN a commercial primary and a GovCloud-looking Region the SDK does not list yet
     // WHEN

@@ -106,22 +106,23 @@ export function collectTag(value: string, previous: Tag[] = []): Tag[] {
   if (previous.some((t) => t.TagKey === tag.TagKey)) {
     throw new InvalidArgumentError(`tag key '${tag.TagKey}' is given twice; each key may appear once.`);
   }
-  checkTag(tag, `tag '${tag.TagKey}'`, (message) => new InvalidArgumentError(message));
+  checkTag(tag);
   if (previous.length >= TAGS_MAX) {
     throw new InvalidArgumentError(`more than ${TAGS_MAX} tags; KMS allows at most ${TAGS_MAX} per key.`);
   }
   return [...previous, tag];
 }
 
-/** The rules KMS documents for one tag; `fail` makes the error (commander's, or a usage error). */
-export function checkTag(tag: Tag, what: string, fail: (message: string) => Error): void {
+/** The rules KMS documents for one tag. */
+function checkTag(tag: Tag): void {
+  const what = `tag '${tag.TagKey}'`;
   if (tag.TagKey.toLowerCase().startsWith("aws:")) {
-    throw fail(`${what}: keys that start with 'aws:' are reserved for AWS.`);
+    throw new InvalidArgumentError(`${what}: keys that start with 'aws:' are reserved for AWS.`);
   }
   const keyLength = [...tag.TagKey].length;
   const valueLength = [...tag.TagValue].length;
   if (keyLength > TAG_KEY_MAX || valueLength > TAG_VALUE_MAX) {
-    throw fail(
+    throw new InvalidArgumentError(
       `${what}: keys are at most ${TAG_KEY_MAX} characters, values at most ${TAG_VALUE_MAX} (this key has ${keyLength}, this value ${valueLength}).`,
     );
   }
@@ -131,7 +132,7 @@ export function checkTag(tag: Tag, what: string, fail: (message: string) => Erro
   ] as const) {
     if (!TAG_CHARACTERS.test(text)) {
       const bad = [...text].find((ch) => !TAG_CHARACTERS.test(ch)) ?? "";
-      throw fail(
+      throw new InvalidArgumentError(
         `${what}: '${bad}' is not allowed in a tag ${part}; KMS allows letters, digits, spaces and _ . : / = + - @.`,
       );
     }
@@ -151,7 +152,8 @@ function parseTagPair(value: string): Tag {
 
 function parseTagShorthand(value: string): Tag {
   const fields = new Map<string, string>();
-  for (const part of value.split(",")) {
+  // Spaces after a comma are the user's layout (a tag cannot contain a comma), as in the AWS CLI.
+  for (const part of value.split(",").map((field) => field.trimStart())) {
     const at = part.indexOf("=");
     const name = at < 0 ? part : part.slice(0, at);
     if (at < 0 || !SHORTHAND_FIELD.test(part) || fields.has(name)) {

@@ -153,6 +153,7 @@ describe("collectTag: the AWS CLI shorthand", () => {
     { input: "Key=team,Value=", tag: { TagKey: "team", TagValue: "" } },
     { input: "Key=expr,Value=a=b", tag: { TagKey: "expr", TagValue: "a=b" } },
     { input: "Key=Key,Value=x", tag: { TagKey: "Key", TagValue: "x" } },
+    { input: "Key=team, Value=payments", tag: { TagKey: "team", TagValue: "payments" } },
   ])("reads '$input'", ({ input, tag }) => {
     // GIVEN / WHEN / THEN
     expect(collectTag(input)).toEqual([tag]);

@@ -119,24 +119,32 @@ export async function describePrimary(
   /** Replicating needs the primary's own account; `wait` only reads, from any account allowed to. */
   options: { readonly sameAccount: boolean } = { sameAccount: true },
 ): Promise<PrimaryKey> {
-  const caller = options.sameAccount ? await callerAccountOf(kms) : undefined;
+  const failed = (error: unknown): unknown => {
+    if (signal?.aborted === true) return error;
+    const name = classify(error);
+    // A wrong key is the user's input: exit 2, like any other validation error.
+    const exit = name === "NotFoundException" || name === "InvalidArnException" ? EXIT.usage : EXIT.failed;
+    const failure = awsError(error, { operation: "DescribeKey", region, keyId: key.value }, exit);
+    if (name !== "NotFoundException" || !looksLikeAliasName(key)) return failure;
+    return new ReplicateError(failure.message, {
+      ...failure.options,
+      hint: `Aliases are written alias/${key.value}: --key alias/${key.value}. ${failure.hint ?? ""}`.trim(),
+    });
+  };
+  // Credentials that cannot be resolved fail here, reported as DescribeKey would report them
+  // (resolving them a second time would double a slow failure, such as instance metadata's).
+  let caller: string | undefined;
+  try {
+    caller = options.sameAccount ? await kms.callerAccount?.() : undefined;
+  } catch (error) {
+    throw failed(error);
+  }
   if (key.kind === "key-arn" || key.kind === "alias-arn") checkSameAccount(key.account, caller, key.value);
   let metadata: KeyMetadata;
   try {
     metadata = await kms.describeKey(region, key.value, signal);
   } catch (error) {
-    if (signal?.aborted === true) throw error;
-    const name = classify(error);
-    // A wrong key is the user's input: exit 2, like any other validation error.
-    const exit = name === "NotFoundException" || name === "InvalidArnException" ? EXIT.usage : EXIT.failed;
-    const failure = awsError(error, { operation: "DescribeKey", region, keyId: key.value }, exit);
-    if (name === "NotFoundException" && looksLikeAliasName(key)) {
-      throw new ReplicateError(failure.message, {
-        ...failure.options,
-        hint: `Aliases are written alias/${key.value}: --key alias/${key.value}. ${failure.hint ?? ""}`.trim(),
-      });
-    }
-    throw failure;
+    throw failed(error);
   }
   if (metadata.AWSAccountId !== undefined) checkSameAccount(metadata.AWSAccountId, caller, key.value);
   return toPrimary(metadata, key, region);
@@ -147,19 +155,6 @@ const KEY_ID = /^(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 /** `--key orders`: not a key ID (UUID or mrk-…), so probably an alias without its `alias/`. */
 export function looksLikeAliasName(key: KeyRef): boolean {
   return key.kind === "key-id" && !KEY_ID.test(key.value);
-}
-
-/**
- * The caller's account, when the credentials carry it (AWS_ACCOUNT_ID, a profile's
- * aws_account_id, SSO, assume-role, credential_process); undefined otherwise, or when the
- * credentials cannot be resolved (DescribeKey then reports that properly).
- */
-async function callerAccountOf(kms: KmsPort): Promise<string | undefined> {
-  try {
-    return await kms.callerAccount?.();
-  } catch {
-    return undefined;
-  }
 }
 
 /**

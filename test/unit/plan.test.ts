@@ -430,10 +430,6 @@ describe("describePrimary: the primary's account and partition", () => {
   it.each([
     { name: "the caller's own account", caller: () => Promise.resolve("444455556666") },
     { name: "credentials that carry no account", caller: () => Promise.resolve(undefined) },
-    {
-      name: "credentials that cannot be resolved",
-      caller: () => Promise.reject(new Error("no credentials")),
-    },
   ])("goes on with $name", async ({ caller }) => {
     // GIVEN
     const kms: KmsPort = {
@@ -444,6 +440,22 @@ describe("describePrimary: the primary's account and partition", () => {
     await expect(describePrimary(kms, parseKeyRef(OTHER_ACCOUNT_ARN), "us-east-1")).resolves.toMatchObject({
       arn: OTHER_ACCOUNT_ARN,
     });
+  });
+
+  it("reports credentials that cannot be resolved as DescribeKey would, without resolving them twice", async () => {
+    // GIVEN
+    const describeKey = vi.fn(() => Promise.resolve(primaryMetadata()));
+    const noCredentials = Object.assign(new Error("Could not load credentials from any providers"), {
+      name: "CredentialsProviderError",
+    });
+    const kms: KmsPort = { ...fakeKms({ describeKey }), callerAccount: () => Promise.reject(noCredentials) };
+    // WHEN
+    const error = await replicateErrorOf(describePrimary(kms, parseKeyRef(PRIMARY_ARN), "us-east-1"));
+    // THEN
+    expect(error.code).toBe("CredentialsProviderError");
+    expect(error.exitCode).toBe(1);
+    expect(error.message).toMatch(/^DescribeKey in us-east-1 failed: CredentialsProviderError/);
+    expect(describeKey).not.toHaveBeenCalled();
   });
 
   it("does not check the account for `wait`, which only reads", async () => {

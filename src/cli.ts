@@ -118,7 +118,11 @@ export function buildProgram(run: Commands): Command {
       "--bypass-policy-lockout-safety-check",
       "skip KMS's check that the policy lets you manage the key (dangerous)",
     )
-    .option("--tag <Key=Value>", "tag each replica; repeatable; Key= for an empty value", collectTag)
+    .option(
+      "--tag <Key=Value>",
+      "tag each replica; repeatable; Key= for an empty value, or the AWS CLI shorthand Key=K,Value=V; no aws: keys, at most 50",
+      collectTag,
+    )
     .option("--copy-tags", "give each replica the primary's tags (--tag values win)")
     .option("--copy-description", "give each replica the primary's description (--description wins)")
     .option("--copy-policy", "give each replica the primary's key policy (--policy wins); never rewritten")

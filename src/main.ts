@@ -26,6 +26,7 @@ import {
   checkTargets,
   describePrimary,
   invalidRegionsError,
+  primaryPlaceOf,
   resolvePrimaryRegion,
   splitTargets,
 } from "./plan.js";
@@ -140,8 +141,11 @@ export function runReplicate(flags: RawReplicateFlags, io: Io): Promise<ExitCode
   return runRegions("replicate", flags, io, async ({ emit }, setPrimary) => {
     const options = await toReplicateOptions(flags, io.cwd);
     const region = await primaryRegionOf(options, io);
-    const targets = checkTargets(options.regions, region, options.strictRegions, (message) =>
-      emit({ type: "warning", message }),
+    const targets = checkTargets(
+      options.regions,
+      primaryPlaceOf(options.key, region),
+      options.strictRegions,
+      (message) => emit({ type: "warning", message }),
     );
     if (options.bypassPolicyLockoutSafetyCheck) {
       emit({
@@ -192,12 +196,12 @@ export function runWait(flags: RawWaitFlags, io: Io): Promise<ExitCode> {
     const region = await primaryRegionOf(options, io);
     let regions: readonly string[] = [];
     if (options.regions.length > 0) {
-      const check = checkRegions(options.regions, region, { strict: false });
+      const check = checkRegions(options.regions, primaryPlaceOf(options.key, region), { strict: false });
       if (check.problems.length > 0) throw invalidRegionsError(check.problems);
       regions = check.regions;
     }
     const kms = await connect(options, emit);
-    const primary = await describePrimary(kms, options.key, region, io.signal);
+    const primary = await describePrimary(kms, options.key, region, io.signal, { sameAccount: false });
     setPrimary(primary);
     const replicaIn = new Map(primary.replicas.map((r) => [r.region, r.arn]));
     const missing = regions.filter((r) => !replicaIn.has(r));

@@ -1,7 +1,10 @@
 // argv → typed options → run. Parsing only: the AWS SDK, ora and the run itself load lazily, so
 // `--help` and `--version` stay close to bare-node start-up time.
+//
+// The global options (where the key is, how to reach AWS, how to report) are defined once, on the
+// program, and commander parses them wherever they are typed: before or after the command name.
+// Each command defines only its own options and reads the global ones with optsWithGlobals().
 import { Command, CommanderError, Option } from "commander";
-import pkg from "../package.json" with { type: "json" };
 import { EXIT, EXIT_HELP } from "./errors.js";
 import {
   collect,
@@ -14,16 +17,26 @@ import {
   type RawReplicateFlags,
   type RawWaitFlags,
 } from "./options.js";
+import { createSignalHub, STOP_SIGNALS, type LastWords, type StopSignalName } from "./signals.js";
+import { versionLine } from "./version.js";
 
 const startedAt = performance.now();
 
-// A reader that goes away (`--help | head -1`, `--output json | head -c 80`) is not our error: the
-// rest of that output is dropped, and the run still ends with its own exit code, no stack trace.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
-  });
-}
+// stderr is for people: if it cannot be written (`2>/dev/full`, a closed terminal), their output
+// is dropped and the run goes on to write its JSON and exit with its own code.
+process.stderr.on("error", () => undefined);
+// stdout carries the data. A reader that goes away (`--help | head -1`, `-o json | head -c 80`)
+// is not our error: the rest is dropped and the run ends with its own exit code. Any other failure
+// (`>/dev/full`) loses the data: one line on stderr, and the run exits 1 if it would have exited 0.
+let stdoutFailed = false;
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED" || stdoutFailed) return;
+  stdoutFailed = true;
+  process.stderr.write(`kms-replicate: cannot write to stdout (${error.message}); its output is lost.\n`);
+});
+process.on("exit", () => {
+  if (stdoutFailed && !process.exitCode) process.exitCode = EXIT.failed;
+});
 
 const EXAMPLES = `
 Examples:
@@ -61,6 +74,10 @@ Example:
 ${EXIT_HELP}
 `;
 
+/**
+ * The global options: defined once, on the program; every command reads them with
+ * optsWithGlobals(), and they may be typed before or after the command name.
+ */
 function addConnectionOptions(command: Command): Command {
   return command
     .option(
@@ -103,11 +120,18 @@ export function buildProgram(run: Commands): Command {
     .description(
       "Replicate an AWS KMS multi-Region primary key into many Regions in one command, and wait until every replica is usable.",
     )
-    .version(pkg.version, "-V, --version")
-    .enablePositionalOptions();
+    .version(versionLine(), "-V, --version", "print the versions of kms-replicate, Node.js and the AWS SDK")
+    .configureHelp({ showGlobalOptions: true })
+    .exitOverride()
+    .addHelpText("after", `${EXAMPLES}\nRun 'kms-replicate help <command>' for the options of a command.\n`);
+  addConnectionOptions(program);
 
-  addConnectionOptions(program)
-    .option("-r, --regions <regions>", "target Regions, comma-separated; repeatable", collect)
+  const replicate = program
+    .command("replicate", { isDefault: true })
+    .description(
+      "(the default command) Replicate the primary key into every named Region and wait until each replica is usable.",
+    )
+    .option("-r, --regions <regions>", "target Regions, comma-separated; repeatable (required)", collect)
     .option("--strict-regions", "refuse Regions this AWS SDK does not know (default: warn and try)")
     .option("--description <text>", "description of each replica (never put secrets here)")
     .option(
@@ -135,17 +159,22 @@ export function buildProgram(run: Commands): Command {
       5,
     )
     .addHelpText("after", EXAMPLES)
-    .action(async (flags: RawReplicateFlags) => {
-      requireKey(program, flags);
+    // The default command receives what its parent could not place, a mistyped command name among
+    // it: refused below with a suggestion, never ignored.
+    .allowExcessArguments()
+    .action(async (_flags, command: Command) => {
+      rejectStrayArgument(program, command);
+      const flags = command.optsWithGlobals<RawReplicateFlags>();
       if (flags.regions === undefined) {
-        program.error("error: required option '-r, --regions <regions>' not specified", {
+        command.error("error: required option '-r, --regions <regions>' not specified", {
           exitCode: EXIT.usage,
         });
       }
       process.exitCode = await run.replicate(flags);
     });
 
-  const wait = addConnectionOptions(new Command("wait"))
+  const wait = program
+    .command("wait")
     .description(
       "Wait until existing replicas (all, or the named Regions) leave Creating; for scripts that used --no-wait.",
     )
@@ -156,80 +185,174 @@ export function buildProgram(run: Commands): Command {
     )
     .addOption(timeoutOption("how long to wait (90s, 2m, 1h)"))
     .addHelpText("after", WAIT_HELP)
-    .action(async (flags: RawWaitFlags) => {
-      requireKey(wait, flags);
-      process.exitCode = await run.wait(flags);
+    .action(async (_flags, command: Command) => {
+      process.exitCode = await run.wait(command.optsWithGlobals<RawWaitFlags>());
     });
 
-  const status = addConnectionOptions(new Command("status"))
+  const status = program
+    .command("status")
     .description(
       "Show the primary and every replica (state, description, tags, aliases), each read in its own Region, and what drifts from the primary.",
     )
     .addHelpText("after", STATUS_HELP)
-    .action(async (flags: RawCommonFlags) => {
-      requireKey(status, flags);
-      process.exitCode = await run.status(flags);
+    .action(async (_flags, command: Command) => {
+      process.exitCode = await run.status(command.optsWithGlobals<RawCommonFlags>());
     });
 
-  program.addCommand(wait).addCommand(status);
-  for (const command of [program, wait, status]) {
-    command
-      .exitOverride()
-      .showHelpAfterError(
-        `(run ${command === program ? "kms-replicate" : `kms-replicate ${command.name()}`} --help for usage)`,
-      );
+  for (const command of [program, replicate, wait, status]) {
+    command.showHelpAfterError(
+      `(run ${command === program ? "kms-replicate" : `kms-replicate ${command.name()}`} --help for usage)`,
+    );
   }
   return program;
 }
 
-function requireKey(command: Command, flags: RawCommonFlags): void {
-  if (flags.key === undefined) {
-    command.error("error: required option '-k, --key <key>' not specified", { exitCode: EXIT.usage });
+/**
+ * An argument the default command cannot use: a mistyped command (`statsu`), a command typed after
+ * options that are not global (`--timeout 5m wait`), or a stray word. Always an error, exit 2.
+ */
+function rejectStrayArgument(program: Command, command: Command): void {
+  const stray = command.args[0];
+  if (stray === undefined) return;
+  const names = program.commands.map((c) => c.name());
+  const explicit = program.args[0] === command.name();
+  if (names.includes(stray)) {
+    command.error(
+      `error: '${stray}' comes after options that are not global; write the command first: kms-replicate ${stray} [options]`,
+      { code: "commander.unknownCommand", exitCode: EXIT.usage },
+    );
   }
+  const similar = suggestCommand(stray, names);
+  const suggestion = similar === undefined ? "" : `\n(Did you mean ${similar}?)`;
+  command.error(
+    explicit
+      ? `error: unexpected argument '${stray}' for '${command.name()}'${suggestion}`
+      : `error: unknown command '${stray}'${suggestion}`,
+    { code: "commander.unknownCommand", exitCode: EXIT.usage },
+  );
 }
 
-/** Ctrl-C (or SIGTERM) aborts the run, which still reports every Region; a second one quits at once. */
-function interruptController(): AbortController {
-  const controller = new AbortController();
-  const onSignal = (): void => {
-    if (controller.signal.aborted) process.exit(EXIT.interrupted);
-    controller.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  return controller;
+/** The command name one or two edits away from `typed` (a swap of two letters is one edit). */
+export function suggestCommand(typed: string, names: readonly string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of names) {
+    const distance = editDistance(typed.toLowerCase(), name);
+    if (distance <= Math.min(2, Math.floor(name.length / 3)) && (best === undefined || distance < best.distance)) {
+      best = { name, distance };
+    }
+  }
+  return best?.name;
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions, adjacent swaps. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  const at = (i: number, j: number): number => d[i]?.[j] ?? Infinity;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        value = Math.min(value, at(i - 2, j - 2) + 1);
+      }
+      const row = d[i];
+      if (row !== undefined) row[j] = value;
+    }
+  }
+  return at(a.length, b.length);
+}
+
+/** Did the user ask for JSON? What commander parsed, else (a parse error came first) what argv says. */
+function jsonRequested(program: Command, argv: readonly string[]): boolean {
+  if (program.getOptionValueSource("output") === "cli") return program.getOptionValue("output") === "json";
+  const args = argv.slice(2);
+  const end = args.indexOf("--");
+  return (end === -1 ? args : args.slice(0, end)).some(
+    (arg, i, all) =>
+      arg === "--output=json" ||
+      arg === "-ojson" ||
+      ((arg === "--output" || arg === "-o") && all[i + 1] === "json"),
+  );
 }
 
 async function main(argv: string[]): Promise<void> {
-  const io = async () => {
-    const controller = interruptController();
+  const hub = createSignalHub({
+    end(ending) {
+      let pending = 1;
+      const done = (): void => {
+        pending -= 1;
+        if (pending === 0) process.exit(ending.exitCode);
+      };
+      if (ending.stderr !== undefined) {
+        pending += 1;
+        process.stderr.write(ending.stderr, done);
+      }
+      if (ending.stdout !== undefined) {
+        pending += 1;
+        process.stdout.write(ending.stdout, done);
+      }
+      // Exit once what is queued on stdout has been written (the run's own document, if any).
+      process.stdout.write("", done);
+    },
+    exitNow: (code) => process.exit(code),
+  });
+  for (const name of Object.keys(STOP_SIGNALS) as StopSignalName[]) {
+    process.on(name, () => hub.receive(name));
+  }
+  const load = async () => {
     const main = await import("./main.js");
-    const streams = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
-    return { main, io: { ...streams, signal: controller.signal, startedAt } };
+    const io = {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      env: process.env,
+      cwd: process.cwd(),
+      signal: hub.signal,
+      lastWords: (words: LastWords | undefined) => hub.setLastWords(words),
+      startedAt,
+    };
+    return { main, io };
   };
   const program = buildProgram({
     replicate: async (flags) => {
-      const { main, io: ctx } = await io();
-      return main.runReplicate(flags, ctx);
+      const { main, io } = await load();
+      return main.runReplicate(flags, io);
     },
     wait: async (flags) => {
-      const { main, io: ctx } = await io();
-      return main.runWait(flags, ctx);
+      const { main, io } = await load();
+      return main.runWait(flags, io);
     },
     status: async (flags) => {
-      const { main, io: ctx } = await io();
-      return main.runStatus(flags, ctx);
+      const { main, io } = await load();
+      return main.runStatus(flags, io);
     },
   });
+  let commandName = "replicate";
+  program.hook("preSubcommand", (_program, subcommand) => {
+    commandName = subcommand.name();
+  });
+  if (argv.length <= 2) {
+    // No arguments at all: what the tool does, on stderr, and the usage exit code.
+    program.outputHelp({ error: true });
+    process.exitCode = EXIT.usage;
+    return;
+  }
   try {
     await program.parseAsync(argv);
   } catch (error) {
-    if (error instanceof CommanderError) {
-      const ok = ["commander.helpDisplayed", "commander.version", "commander.help"].includes(error.code);
-      process.exitCode = ok ? EXIT.ok : EXIT.usage;
+    if (!(error instanceof CommanderError)) throw error;
+    const shown = ["commander.helpDisplayed", "commander.version", "commander.help"].includes(error.code);
+    if (shown && error.exitCode === 0) {
+      process.exitCode = EXIT.ok;
       return;
     }
-    throw error;
+    process.exitCode = EXIT.usage;
+    // commander has told the person on stderr; a script that asked for JSON gets its document too.
+    if (!shown && jsonRequested(program, argv)) {
+      const { usageDocument } = await import("./main.js");
+      process.stdout.write(usageDocument(commandName, error.message.replace(/^error: /, "")));
+    }
   }
 }
 

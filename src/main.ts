@@ -178,11 +178,11 @@ export function createRunSnapshot(): RunSnapshot {
   };
 }
 
-/** The run-ending error of a run stopped before any Region was worked on. */
-function stoppedEarly(stop: Stop): ReportedError {
+/** The run-ending error of a run stopped before any Region was worked on (by a first or a second signal). */
+function stoppedEarly(stop: Stop, second = false): ReportedError {
   return {
     name: "Interrupted",
-    message: `Stopped by ${stop.signalName} before any Region was worked on; nothing was changed.`,
+    message: `Stopped by ${second ? "a second " : ""}${stop.signalName} before any Region was worked on; nothing was changed.`,
   };
 }
 
@@ -224,7 +224,7 @@ async function runRegions(
   io.lastWords?.((stop) => {
     const elapsedMs = performance.now() - io.startedAt;
     const results = snapshot.results(elapsedMs);
-    const failure = snapshot.planned ? undefined : stoppedEarly(stop);
+    const failure = snapshot.planned ? undefined : stoppedEarly(stop, true);
     session.reporter.finish([], elapsedMs, dryRun); // stops the spinner
     const open = results.filter((r) => r.status === "interrupted").length;
     return {
@@ -353,9 +353,9 @@ export async function runStatus(flags: RawCommonFlags, io: Io): Promise<ExitCode
   io.lastWords?.((stop) => ({
     exitCode: stop.exitCode,
     stdout: session.mode.json
-      ? renderJson(statusJson([], isUsableKey, stop.exitCode, stoppedEarly(stop)))
+      ? renderJson(statusJson([], isUsableKey, stop.exitCode, stoppedEarly(stop, true)))
       : undefined,
-    stderr: chalkStderr.red(`✖ ${stoppedEarly(stop).message}\n`),
+    stderr: chalkStderr.red(`✖ ${stoppedEarly(stop, true).message}\n`),
   }));
   const c = chalkStderr;
   let rows: FamilyRow[] = [];

@@ -1,7 +1,7 @@
 // The command line as a user types it, and every way a run can end: global options anywhere, the
 // commands, help, --version, stop signals with their exit codes, and streams that cannot be written.
 import type { ChildProcess } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -207,6 +207,53 @@ describe("stop signals", () => {
       ["eu-west-1", "interrupted"],
       ["eu-central-1", "created"],
     ]);
+  });
+
+  it("a second SIGINT while the first cannot cut the run short writes the JSON at once, exit 130", async () => {
+    // GIVEN credentials from a credential_process that takes 10 s (the abort does not cut it), and
+    // that says when it has started
+    const arn = primaryArn();
+    const home = mkdtempSync(join(tmpdir(), "kms-replicate-slow-credentials-"));
+    const started = join(home, "started");
+    const script = join(home, "credentials.sh");
+    writeFileSync(
+      script,
+      `#!/bin/sh\ntouch '${started}'\nsleep 10\necho '{"Version":1,"AccessKeyId":"AKIDSLOW","SecretAccessKey":"slow-secret"}'\n`,
+    );
+    chmodSync(script, 0o755);
+    writeFileSync(join(home, "config"), `[profile slow]\ncredential_process = ${script}\n`);
+    const env = { AWS_CONFIG_FILE: join(home, "config"), AWS_SHARED_CREDENTIALS_FILE: join(home, "none") };
+    let firstAt = 0;
+    let exitedAt = 0;
+    // WHEN a first SIGINT comes while the credentials load, and a second one 300 ms later
+    const run = await runCli(
+      ["--key", arn, "--regions", "eu-west-1", "--profile", "slow", "--endpoint-url", kms().url, "-o", "json"],
+      {
+        env,
+        onSpawn: (child) => {
+          const timer = setInterval(() => {
+            if (!existsSync(started)) return;
+            clearInterval(timer);
+            firstAt = performance.now();
+            child.kill("SIGINT");
+            setTimeout(() => child.kill("SIGINT"), 300);
+          }, 50);
+          child.once("exit", () => {
+            clearInterval(timer);
+            exitedAt = performance.now();
+          });
+        },
+      },
+    );
+    // THEN it ends long before the credentials would have come, with the JSON of what it knew
+    expect(firstAt).toBeGreaterThan(0);
+    expect(exitedAt - firstAt).toBeLessThan(5_000);
+    expect(run.code).toBe(130);
+    expect(documentOf(run)).toMatchObject({ ok: false, regions: [], error: { name: "Interrupted" } });
+    // (the words of the second signal: the run itself was still waiting for its credentials)
+    expect(run.json?.error?.message).toMatch(/Stopped by a second SIGINT before any Region was worked on/);
+    expect(run.stderr).toMatch(/✖ Stopped by a second SIGINT/);
+    expect(kms().callCount(undefined, "ReplicateKey")).toBe(0);
   });
 
   it("a signal during `status` exits with its code and the status JSON", async () => {

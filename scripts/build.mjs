@@ -8,8 +8,7 @@
 import { build } from "esbuild";
 import { readFile, rm } from "node:fs/promises";
 
-const versionOf = async (path) =>
-  JSON.parse(await readFile(new URL(path, import.meta.url), "utf8")).version;
+const versionOf = async (path) => JSON.parse(await readFile(new URL(path, import.meta.url), "utf8")).version;
 
 const common = {
   bundle: true,

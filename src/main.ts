@@ -112,8 +112,7 @@ async function connect(options: CommonOptions, emit: Emit): Promise<KmsPort> {
 /** What an unsettled Region was doing when a second signal ended the run, for its note. */
 const UNSETTLED_NOTE: Record<RegionPhase, string> = {
   queued: "Stopped while queued; ReplicateKey was not sent here.",
-  requesting:
-    "Stopped while ReplicateKey was in flight; the replica may exist. Re-run to pick it up.",
+  requesting: "Stopped while ReplicateKey was in flight; the replica may exist. Re-run to pick it up.",
   creating: "Stopped while the replica was Creating; it exists in AWS. 'kms-replicate wait' follows it.",
   checking: "Stopped while the existing replica was being read; it exists in AWS.",
 };

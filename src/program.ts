@@ -218,7 +218,10 @@ export function suggestCommand(typed: string, names: readonly string[]): string 
   let best: { name: string; distance: number } | undefined;
   for (const name of names) {
     const distance = editDistance(typed.toLowerCase(), name);
-    if (distance <= Math.min(2, Math.floor(name.length / 3)) && (best === undefined || distance < best.distance)) {
+    if (
+      distance <= Math.min(2, Math.floor(name.length / 3)) &&
+      (best === undefined || distance < best.distance)
+    ) {
       best = { name, distance };
     }
   }
@@ -257,4 +260,3 @@ export function jsonRequested(program: Command, argv: readonly string[]): boolea
       ((arg === "--output" || arg === "-o") && all[i + 1] === "json"),
   );
 }
-

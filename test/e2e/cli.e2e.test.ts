@@ -1,7 +1,15 @@
 // The command line as a user types it, and every way a run can end: global options anywhere, the
 // commands, help, --version, stop signals with their exit codes, and streams that cannot be written.
 import type { ChildProcess } from "node:child_process";
-import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -85,7 +93,15 @@ describe("global options before or after the command", () => {
 describe("commands, help and version", () => {
   it("`replicate` is an explicit command, and still the default", async () => {
     const arn = primaryArn();
-    const explicit = await runCli(["replicate", "--key", arn, "--regions", "eu-west-1", "--endpoint-url", kms().url]);
+    const explicit = await runCli([
+      "replicate",
+      "--key",
+      arn,
+      "--regions",
+      "eu-west-1",
+      "--endpoint-url",
+      kms().url,
+    ]);
     const implicit = await runCli(["--key", arn, "--regions", "eu-west-2", "--endpoint-url", kms().url]);
     expect([explicit.code, implicit.code]).toEqual([0, 0]);
     expect(kms().keys("eu-west-1")).toHaveLength(1);
@@ -100,7 +116,15 @@ describe("commands, help and version", () => {
   });
 
   it("a mistyped command gets 'did you mean', exit 2, and nothing runs", async () => {
-    const run = await runCli(["statsu", "--key", "alias/x", "--region", "us-east-1", "--endpoint-url", kms().url]);
+    const run = await runCli([
+      "statsu",
+      "--key",
+      "alias/x",
+      "--region",
+      "us-east-1",
+      "--endpoint-url",
+      kms().url,
+    ]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/unknown command 'statsu'/);
     expect(run.stderr).toMatch(/Did you mean status\?/);
@@ -133,10 +157,20 @@ describe("usage errors with --output json", () => {
   });
 
   it.each([
-    ["an unknown option", ["--key", "k", "--regions", "eu-west-1", "--bogus"], "replicate", /unknown option '--bogus'/],
+    [
+      "an unknown option",
+      ["--key", "k", "--regions", "eu-west-1", "--bogus"],
+      "replicate",
+      /unknown option '--bogus'/,
+    ],
     ["a missing --regions", ["--key", "k"], "replicate", /--regions/],
     ["a bad --timeout for wait", ["wait", "--key", "k", "--timeout", "soon"], "wait", /not a duration/],
-    ["an option status does not take", ["status", "--key", "k", "--tag", "a=b"], "status", /unknown option '--tag'/],
+    [
+      "an option status does not take",
+      ["status", "--key", "k", "--tag", "a=b"],
+      "status",
+      /unknown option '--tag'/,
+    ],
   ])("%s writes the JSON error document of its command, exit 2", async (_, args, command, message) => {
     const run = await runCli(["-o", "json", ...args]);
     expect(run.code).toBe(2);
@@ -171,26 +205,29 @@ describe("stop signals", () => {
     { signal: "SIGINT", code: 130 },
     { signal: "SIGTERM", code: 143 },
     { signal: "SIGHUP", code: 129 },
-  ] as const)("$signal during the wait exits $code with the JSON of every Region", async ({ signal, code }) => {
-    // GIVEN a Region whose replica never leaves Creating
-    const arn = primaryArn();
-    kms().configure({ creatingDelayByRegion: { "eu-west-1": null } });
-    const sent: NodeJS.Signals[] = [];
-    // WHEN the signal comes while it is being polled
-    const run = await runCli(
-      ["--key", arn, "--regions", "eu-west-1,eu-central-1", "--endpoint-url", kms().url, "-o", "json"],
-      { onSpawn: sendWhenWaiting([signal], sent) },
-    );
-    // THEN
-    expect(sent).toEqual([signal]);
-    expect(run.code).toBe(code);
-    const doc = documentOf(run);
-    expect(doc.regions.map((r) => [r.region, r.status, r.keyState])).toEqual([
-      ["eu-west-1", "interrupted", "Creating"],
-      ["eu-central-1", "created", "Enabled"],
-    ]);
-    expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
-  });
+  ] as const)(
+    "$signal during the wait exits $code with the JSON of every Region",
+    async ({ signal, code }) => {
+      // GIVEN a Region whose replica never leaves Creating
+      const arn = primaryArn();
+      kms().configure({ creatingDelayByRegion: { "eu-west-1": null } });
+      const sent: NodeJS.Signals[] = [];
+      // WHEN the signal comes while it is being polled
+      const run = await runCli(
+        ["--key", arn, "--regions", "eu-west-1,eu-central-1", "--endpoint-url", kms().url, "-o", "json"],
+        { onSpawn: sendWhenWaiting([signal], sent) },
+      );
+      // THEN
+      expect(sent).toEqual([signal]);
+      expect(run.code).toBe(code);
+      const doc = documentOf(run);
+      expect(doc.regions.map((r) => [r.region, r.status, r.keyState])).toEqual([
+        ["eu-west-1", "interrupted", "Creating"],
+        ["eu-central-1", "created", "Enabled"],
+      ]);
+      expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    },
+  );
 
   it("a second SIGINT right after the first still leaves valid JSON and exit 130", async () => {
     const arn = primaryArn();
@@ -227,7 +264,18 @@ describe("stop signals", () => {
     let exitedAt = 0;
     // WHEN a first SIGINT comes while the credentials load, and a second one 300 ms later
     const run = await runCli(
-      ["--key", arn, "--regions", "eu-west-1", "--profile", "slow", "--endpoint-url", kms().url, "-o", "json"],
+      [
+        "--key",
+        arn,
+        "--regions",
+        "eu-west-1",
+        "--profile",
+        "slow",
+        "--endpoint-url",
+        kms().url,
+        "-o",
+        "json",
+      ],
       {
         env,
         onSpawn: (child) => {
@@ -287,7 +335,16 @@ describe("streams that cannot be written", () => {
     fd = openSync("/dev/full", "w");
     const arn = primaryArn();
     const run = await runCli(
-      ["--key", arn, "--regions", "eu-west-1,eu-central-1,ap-south-1", "--endpoint-url", kms().url, "-o", "json"],
+      [
+        "--key",
+        arn,
+        "--regions",
+        "eu-west-1,eu-central-1,ap-south-1",
+        "--endpoint-url",
+        kms().url,
+        "-o",
+        "json",
+      ],
       { stderrFd: fd },
     );
     expect(run.code).toBe(0);
@@ -299,7 +356,18 @@ describe("streams that cannot be written", () => {
     fd = openSync("/dev/full", "w");
     const arn = primaryArn();
     const run = await runCli(
-      ["--key", arn, "--regions", "eu-west-1", "--endpoint-url", kms().url, "-o", "json", "--quiet", "--debug"],
+      [
+        "--key",
+        arn,
+        "--regions",
+        "eu-west-1",
+        "--endpoint-url",
+        kms().url,
+        "-o",
+        "json",
+        "--quiet",
+        "--debug",
+      ],
       { stderrFd: fd },
     );
     expect(run.code).toBe(0);
@@ -309,9 +377,12 @@ describe("streams that cannot be written", () => {
   it("stdout on /dev/full: exit 1, one line on stderr, no stack trace; the replicas are still made", async () => {
     fd = openSync("/dev/full", "w");
     const arn = primaryArn();
-    const run = await runCli(["--key", arn, "--regions", "eu-west-1", "--endpoint-url", kms().url, "-o", "json"], {
-      stdoutFd: fd,
-    });
+    const run = await runCli(
+      ["--key", arn, "--regions", "eu-west-1", "--endpoint-url", kms().url, "-o", "json"],
+      {
+        stdoutFd: fd,
+      },
+    );
     expect(run.code).toBe(1);
     const lines = run.stderr.split("\n").filter((line) => /stdout/.test(line));
     expect(lines).toEqual([expect.stringMatching(/^kms-replicate: cannot write to stdout \(ENOSPC/)]);

@@ -45,6 +45,7 @@ Exit codes:
   1  a key is not usable, or could not be read in its Region
   2  usage or validation error
   4  every key usable, but a replica's description, tags, aliases or policy differ from the primary's
+  130, 143, 129  stopped by SIGINT (Ctrl-C), SIGTERM, SIGHUP
 `;
 
 const WAIT_HELP = `
@@ -198,14 +199,14 @@ function rejectStrayArgument(program: Command, command: Command): void {
   const names = program.commands.map((c) => c.name());
   const explicit = program.args[0] === command.name();
   if (names.includes(stray)) {
-    command.error(
+    program.error(
       `error: '${stray}' comes after options that are not global; write the command first: kms-replicate ${stray} [options]`,
       { code: "commander.unknownCommand", exitCode: EXIT.usage },
     );
   }
   const similar = suggestCommand(stray, names);
   const suggestion = similar === undefined ? "" : `\n(Did you mean ${similar}?)`;
-  command.error(
+  (explicit ? command : program).error(
     explicit
       ? `error: unexpected argument '${stray}' for '${command.name()}'${suggestion}`
       : `error: unknown command '${stray}'${suggestion}`,

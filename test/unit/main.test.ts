@@ -10,6 +10,7 @@ import {
   exitCodeFor,
   runEndingError,
   runReplicate,
+  runStatus,
   usageDocument,
   type Io,
 } from "../../src/main.js";
@@ -301,6 +302,7 @@ describe("a second signal during a run (against the local endpoint, in process)"
     await kms.stop();
   });
   beforeEach(() => {
+    kms.reset();
     const env = isolatedAwsEnv(mkdtempSync(join(tmpdir(), "kms-replicate-main-")));
     for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
     vi.stubEnv("CI", "true");
@@ -352,5 +354,34 @@ describe("a second signal during a run (against the local endpoint, in process)"
     expect(await running).toBe(143);
     expect(words?.(new Stop("SIGINT"))).toEqual({ exitCode: 143 });
     expect((JSON.parse(stdout.join("")) as RunJson).exitCode).toBe(143);
+  });
+
+  it("status: the second signal's JSON says the run was stopped, with the signal's code", async () => {
+    // GIVEN a status run stuck in a slow DescribeKey
+    kms.configure({ faults: [{ operation: "DescribeKey", latencyMs: 1_500 }] });
+    const arn = String(kms.createKey("us-east-1", { MultiRegion: true }).Arn);
+    const controller = new AbortController();
+    let words: LastWords | undefined;
+    const { io } = recordingIo();
+    const running = runStatus(
+      { key: arn, endpointUrl: kms.url, output: "json", color: false },
+      { ...io, signal: controller.signal, lastWords: (w) => (words = w) },
+    );
+    await vi.waitFor(() => expect(kms.callCount("us-east-1", "DescribeKey")).toBeGreaterThan(0), {
+      timeout: 10_000,
+      interval: 20,
+    });
+    // WHEN
+    const ending = words?.(new Stop("SIGHUP"));
+    // THEN
+    expect(ending?.exitCode).toBe(129);
+    expect(JSON.parse(ending?.stdout ?? "")).toMatchObject({
+      command: "status",
+      exitCode: 129,
+      keys: [],
+      error: { name: "Interrupted", message: expect.stringMatching(/a second SIGHUP/) as unknown },
+    });
+    controller.abort(new Stop("SIGHUP"));
+    expect(await running).toBe(129);
   });
 });

@@ -181,6 +181,26 @@ export function buildProgram(run: Commands): Command {
       process.exitCode = await run.status(command.optsWithGlobals<RawCommonFlags>());
     });
 
+  // Our own `help [command]`, so that a mistyped name gets a suggestion as everywhere else.
+  program
+    .helpCommand(false)
+    .command("help")
+    .argument("[command]")
+    .description("display help for command")
+    .action((name: string | undefined) => {
+      if (name === undefined) program.help();
+      const found = program.commands.find((c) => c.name() === name && c.name() !== "help");
+      if (found !== undefined) found.help();
+      const similar = suggestCommand(
+        name ?? "",
+        program.commands.map((c) => c.name()),
+      );
+      program.error(
+        `error: unknown command '${name}'${similar === undefined ? "" : `\n(Did you mean ${similar}?)`}`,
+        { code: "commander.unknownCommand", exitCode: EXIT.usage },
+      );
+    });
+
   for (const command of [program, replicate, wait, status]) {
     command.showHelpAfterError(
       `(run ${command === program ? "kms-replicate" : `kms-replicate ${command.name()}`} --help for usage)`,

@@ -138,6 +138,19 @@ describe("commands", () => {
     expect(run.out).toMatch(/Exit codes:/);
   });
 
+  it("`help statsu` gets the suggestion too, exit 2", async () => {
+    const run = await parse(["help", "statsu"]);
+    expect(run.error?.exitCode).toBe(2);
+    expect(run.err).toMatch(/unknown command 'statsu'\n\(Did you mean status\?\)/);
+  });
+
+  it("`help` alone prints the program's help, exit 0", async () => {
+    const run = await parse(["help"]);
+    expect(run.error?.exitCode).toBe(0);
+    expect(run.out).toMatch(/^Usage: kms-replicate \[options\] \[command\]/);
+    expect(run.out).toMatch(/replicate \[options\]\s+\(the default command\)/);
+  });
+
   it("--version prints the tool, Node.js and SDK versions on one line", async () => {
     const run = await parse(["--version"]);
     expect(run.error?.code).toBe("commander.version");

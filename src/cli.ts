@@ -40,7 +40,8 @@ async function main(argv: string[]): Promise<void> {
         pending += 1;
         process.stdout.write(ending.stdout, done);
       }
-      // Exit once what is queued on stdout has been written (the run's own document, if any).
+      // Exit once what is queued on stdout has been written (the run's own document, if any); if
+      // stdout never drains (a reader that stopped reading), a third signal exits at once.
       process.stdout.write("", done);
     },
     exitNow: (code) => process.exit(code),

@@ -352,7 +352,7 @@ describe("streams that cannot be written", () => {
     expect(kms().keys("ap-south-1")).toHaveLength(1);
   });
 
-  it("stderr on /dev/full with --quiet and a warning: the JSON is still written", async () => {
+  it("stderr on /dev/full with --quiet --debug (debug lines still go to stderr): the JSON is still written", async () => {
     fd = openSync("/dev/full", "w");
     const arn = primaryArn();
     const run = await runCli(

@@ -106,7 +106,7 @@ export function buildProgram(run: Commands): Command {
     .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .addHelpText("after", `${EXAMPLES}\nRun 'kms-replicate help <command>' for the options of a command.\n`);
-  addConnectionOptions(program);
+  addConnectionOptions(program.optionsGroup("Global Options:"));
 
   const replicate = program
     .command("replicate", { isDefault: true })

@@ -6,7 +6,9 @@
 // partition metadata is bundled on its own first, tree-shaken: imported through the SDK's barrel
 // file inside a split build it would drag ~350 SDK modules into the Region check.
 import { build } from "esbuild";
-import { rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
+
+const versionOf = async (path) => JSON.parse(await readFile(new URL(path, import.meta.url), "utf8")).version;
 
 const common = {
   bundle: true,
@@ -15,6 +17,13 @@ const common = {
   target: "node20",
   sourcemap: "linked",
   logLevel: "warning",
+  // `--version` prints these without reading package.json or loading the SDK (src/version.ts).
+  define: {
+    __KMS_REPLICATE_VERSION__: JSON.stringify(await versionOf("../package.json")),
+    __AWS_SDK_KMS_VERSION__: JSON.stringify(
+      await versionOf("../node_modules/@aws-sdk/client-kms/package.json"),
+    ),
+  },
   // Bundled CommonJS dependencies (the AWS SDK) call require() for Node's built-ins.
   banner: {
     js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',

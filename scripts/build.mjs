@@ -14,9 +14,7 @@
 import { build } from "esbuild";
 import { readFile, rm } from "node:fs/promises";
 
-const readJson = async (path) => JSON.parse(await readFile(new URL(path, import.meta.url), "utf8"));
-const pkg = await readJson("../package.json");
-const kmsPkg = await readJson("../node_modules/@aws-sdk/client-kms/package.json");
+const versionOf = async (path) => JSON.parse(await readFile(new URL(path, import.meta.url), "utf8")).version;
 
 const common = {
   bundle: true,
@@ -24,10 +22,12 @@ const common = {
   platform: "node",
   target: "node20",
   logLevel: "warning",
-  // The versions `--version` prints (src/version.ts): only these, not the whole package.json.
+  // `--version` prints these without reading package.json or loading the SDK (src/version.ts).
   define: {
-    __KMS_REPLICATE_VERSION__: JSON.stringify(pkg.version),
-    __AWS_SDK_KMS_VERSION__: JSON.stringify(kmsPkg.version),
+    __KMS_REPLICATE_VERSION__: JSON.stringify(await versionOf("../package.json")),
+    __AWS_SDK_KMS_VERSION__: JSON.stringify(
+      await versionOf("../node_modules/@aws-sdk/client-kms/package.json"),
+    ),
   },
   // Bundled CommonJS dependencies (the AWS SDK) call require() for Node's built-ins.
   banner: {

@@ -68,29 +68,58 @@ function optionSpec(option: Option): OptionSpec {
   };
 }
 
-function commandSpec(command: Command, name: string, positionals: readonly string[]): CommandSpec {
-  const help = command.createHelp();
-  return {
-    name,
-    description: command.description(),
-    options: help.visibleOptions(command).map(optionSpec),
-    positionals,
-  };
+/** Options of `command` and of every command above it (global options work after a command too). */
+function optionsOf(command: Command): Option[] {
+  const options = [...command.createHelp().visibleOptions(command)];
+  for (let parent = command.parent; parent !== null; parent = parent.parent) {
+    options.push(...parent.options.filter((o) => !o.hidden));
+  }
+  return unique(options);
 }
 
-/** Reads the program: its visible commands (with commander's own `help`) and their options. */
+function unique(options: readonly Option[]): Option[] {
+  const seen = new Set<string>();
+  return options.filter((o) => {
+    const key = o.long ?? o.short ?? o.flags;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** commander keeps the default command (`.command(name, { isDefault: true })`) in a private field. */
+function defaultCommandOf(program: Command): Command | undefined {
+  const name = (program as Command & { _defaultCommandName?: string | null })._defaultCommandName;
+  return program.commands.find((c) => c.name() === name);
+}
+
+/** Reads the program: its visible commands and their options, global ones included. */
 export function describeProgram(program: Command, regions: readonly string[] = knownRegionIds()): Spec {
   const subcommands = program.createHelp().visibleCommands(program);
   const names = subcommands.map((c) => c.name());
-  const commands = subcommands.map((command) => {
-    // commander's implicit `help [command]` takes a command name.
+  const commands = subcommands.map((command): CommandSpec => {
+    // `help [command]` (commander's or the program's own) takes a command name.
     const positionals =
       command.name() === "help"
         ? names.filter((n) => n !== "help")
         : (command.registeredArguments[0]?.argChoices ?? []);
-    return commandSpec(command, command.name(), positionals);
+    return {
+      name: command.name(),
+      description: command.description(),
+      options: optionsOf(command).map(optionSpec),
+      positionals,
+    };
   });
-  return { root: commandSpec(program, NAME, []), commands, regions };
+  // Without a command: the program's options, and the default command's, which need no name.
+  const fallback = defaultCommandOf(program);
+  const rootOptions = unique([...optionsOf(fallback ?? program), ...optionsOf(program)]);
+  const root: CommandSpec = {
+    name: NAME,
+    description: program.description(),
+    options: rootOptions.map(optionSpec),
+    positionals: [],
+  };
+  return { root, commands, regions };
 }
 
 export function completionScript(

@@ -1,9 +1,9 @@
 // Replicas that match their primary: read the primary's tags, description, policy and aliases,
 // and merge them under what the user gave explicitly (explicit flags win; tags merge by key).
-import { awsError } from "./errors.js";
+import { awsError, usageError } from "./errors.js";
 import type { KmsPort } from "./kms.js";
 import type { PrimaryKey } from "./events.js";
-import type { Policy, Tag } from "./options.js";
+import { TAGS_MAX, type Policy, type Tag } from "./options.js";
 
 export interface CopyFlags {
   readonly tags: boolean;
@@ -66,6 +66,12 @@ export function mergeProperties(explicit: ExplicitProperties, copied: PrimaryPro
   const tags = new Map<string, string>();
   for (const t of copied.tags ?? []) tags.set(t.TagKey, t.TagValue);
   for (const t of explicit.tags) tags.set(t.TagKey, t.TagValue);
+  if (tags.size > TAGS_MAX) {
+    throw usageError(
+      `The replicas would get ${tags.size} tags (the primary's and --tag together); KMS allows at most ${TAGS_MAX} per key.`,
+      "Drop --copy-tags, or give fewer --tag.",
+    );
+  }
   const copiedDescription = copied.description === "" ? undefined : copied.description;
   return {
     description: explicit.description ?? copiedDescription,

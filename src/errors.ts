@@ -8,6 +8,8 @@ export const EXIT = {
   timeout: 3,
   drift: 4,
   interrupted: 130,
+  terminated: 143,
+  hangup: 129,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -17,7 +19,8 @@ export const EXIT_HELP = `Exit codes:
   2    usage or validation error: nothing was changed
   3    timed out waiting for a replica to leave Creating (it may still finish: re-run or use 'wait')
   4    'status' only: all keys usable, but a replica drifts from its primary
-  130  interrupted (Ctrl-C); what was already requested exists in AWS`;
+  130  interrupted (Ctrl-C, SIGINT); what was already requested exists in AWS
+  143  terminated (SIGTERM), 129 hung up (SIGHUP): as 130; each still writes the JSON document`;
 
 /**
  * Whose fault: `user` (bad input, wrong key: fix the command), `aws` (the service or the

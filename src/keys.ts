@@ -15,6 +15,14 @@ export type KeyRef =
     };
 
 const ARN = /^arn:([a-z][a-z0-9-]*):kms:([^:]*):([^:]*):(key|alias)\/(.+)$/;
+const ACCOUNT_ID = /^\d{12}$/;
+
+/**
+ * A Region ID as KMS's ReplicaRegion documents it. Kept here, not in regions.ts, because this
+ * module is loaded at start-up (it parses --key) and must not load the SDK's partition data.
+ */
+export const REGION_PATTERN = /^([a-z]+-){2,3}\d+$/;
+export const REGION_MAX_LENGTH = 32;
 
 export function parseKeyRef(input: string): KeyRef {
   const value = input.trim();
@@ -32,6 +40,18 @@ export function parseKeyRef(input: string): KeyRef {
     const [, partition = "", region = "", account = "", type, rest = ""] = match;
     if (region === "" || account === "" || rest.includes(":")) {
       throw usageError(`--key ${value} is missing its Region or account, or has a stray ':'.`);
+    }
+    if (region.length > REGION_MAX_LENGTH || !REGION_PATTERN.test(region)) {
+      const lower = region.toLowerCase();
+      throw usageError(
+        `--key ${value}: the Region in the ARN, '${region}', is not a Region ID (lower-case words and a number, like us-east-1).`,
+        REGION_PATTERN.test(lower) ? `Did you mean ${lower}?` : undefined,
+      );
+    }
+    if (!ACCOUNT_ID.test(account)) {
+      throw usageError(
+        `--key ${value}: the account in the ARN, '${account}', is not a 12-digit AWS account ID.`,
+      );
     }
     return { kind: type === "key" ? "key-arn" : "alias-arn", value, partition, region, account };
   }

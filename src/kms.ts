@@ -50,6 +50,8 @@ export interface KmsPort {
   /** Every alias that points at the key in that Region (all pages). */
   listAliases(region: string, keyId: string, signal?: AbortSignal): Promise<AliasListEntry[]>;
   createAlias(region: string, aliasName: string, targetKeyId: string, signal?: AbortSignal): Promise<void>;
+  /** The caller's account, when the resolved credentials carry it (AWS_ACCOUNT_ID, aws_account_id, SSO, assume-role). */
+  callerAccount?(): Promise<string | undefined>;
 }
 
 export interface KmsSettings {
@@ -202,6 +204,12 @@ export function createKms(settings: KmsSettings): KmsPort {
         );
         return { items: page.Aliases ?? [], next: page.Truncated === true ? page.NextMarker : undefined };
       });
+    },
+    async callerAccount() {
+      credentials ??= fromNodeProviderChain(
+        settings.profile !== undefined ? { profile: settings.profile } : {},
+      );
+      return (await credentials()).accountId;
     },
     async createAlias(region, aliasName, targetKeyId, signal) {
       await call("CreateAlias", region, signal, (client) =>

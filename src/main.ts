@@ -11,7 +11,7 @@ import {
   type ErrorReport,
   type ExitCode,
 } from "./errors.js";
-import type { Emit, PrimaryKey, RegionResult, ReplicaEvent } from "./events.js";
+import type { Emit, PrimaryKey, RegionPhase, RegionResult, ReplicaEvent } from "./events.js";
 import type { KmsPort } from "./kms.js";
 import {
   toCommonOptions,
@@ -26,6 +26,7 @@ import {
   checkTargets,
   describePrimary,
   invalidRegionsError,
+  primaryPlaceOf,
   resolvePrimaryRegion,
   splitTargets,
 } from "./plan.js";
@@ -33,6 +34,7 @@ import { checkRegions } from "./regions.js";
 import { renderJson, runJson } from "./report/json.js";
 import { createHumanReporter, type HumanReporter } from "./report/live.js";
 import { statusJson, statusSummary, statusTable, type FamilyRow } from "./report/status.js";
+import { stopOf, type LastWords, type Stop } from "./signals.js";
 import { detectFromProcess, type OutputMode } from "./terminal.js";
 
 export interface Io {
@@ -40,8 +42,13 @@ export interface Io {
   readonly stderr: NodeJS.WritableStream;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
-  /** Aborted on Ctrl-C. */
+  /** Aborted by the first SIGINT, SIGTERM or SIGHUP; its reason says which (see signals.ts). */
   readonly signal: AbortSignal;
+  /**
+   * Tells a second signal how to end the process: the command renders its JSON document from what
+   * it knows at that moment. Once it has written its own document, only its exit code remains.
+   */
+  readonly lastWords?: (words: LastWords | undefined) => void;
   /** performance.now() when the process started its work; elapsed times count from here. */
   readonly startedAt: number;
 }
@@ -51,10 +58,16 @@ export interface ReportedError extends ErrorReport {
   readonly invalidRegions?: readonly { region: string; reason: string }[];
 }
 
-/** 130 if interrupted, else 1 if a Region failed, else 3 if one timed out, else 0. */
-export function exitCodeFor(results: readonly RegionResult[]): ExitCode {
+/**
+ * The stop signal's code if interrupted (130 for SIGINT, 143 SIGTERM, 129 SIGHUP), else 1 if a
+ * Region failed, else 3 if one timed out, else 0.
+ */
+export function exitCodeFor(
+  results: readonly RegionResult[],
+  interrupted: ExitCode = EXIT.interrupted,
+): ExitCode {
   const has = (status: RegionResult["status"]): boolean => results.some((r) => r.status === status);
-  if (has("interrupted")) return EXIT.interrupted;
+  if (has("interrupted")) return interrupted;
   if (has("failed")) return EXIT.failed;
   if (has("timeout")) return EXIT.timeout;
   return EXIT.ok;
@@ -97,6 +110,82 @@ async function connect(options: CommonOptions, emit: Emit): Promise<KmsPort> {
   return createKms({ profile: options.profile, endpointUrl: options.endpointUrl, emit });
 }
 
+/** What an unsettled Region was doing when a second signal ended the run, for its note. */
+const UNSETTLED_NOTE: Record<RegionPhase, string> = {
+  queued: "Stopped while queued; ReplicateKey was not sent here.",
+  requesting: "Stopped while ReplicateKey was in flight; the replica may exist. Re-run to pick it up.",
+  creating: "Stopped while the replica was Creating; it exists in AWS. 'kms-replicate wait' follows it.",
+  checking: "Stopped while the existing replica was being read; it exists in AWS.",
+};
+
+/**
+ * What a run knows while it works, from its own events: the primary, the planned Regions, the last
+ * phase of each, and every settled result. A second signal renders the JSON document from this.
+ */
+export interface RunSnapshot {
+  readonly primary: PrimaryKey | undefined;
+  /** The plan was made: Regions are being worked on. */
+  readonly planned: boolean;
+  setPrimary(primary: PrimaryKey): void;
+  record(event: ReplicaEvent): void;
+  /** Every planned Region in plan order: its result if settled, else `interrupted` with what was last seen. */
+  results(elapsedMs: number): RegionResult[];
+}
+
+export function createRunSnapshot(): RunSnapshot {
+  let primary: PrimaryKey | undefined;
+  let regions: readonly string[] | undefined;
+  const phases = new Map<string, { phase: RegionPhase; keyState?: string }>();
+  const settled = new Map<string, RegionResult>();
+  return {
+    get primary() {
+      return primary;
+    },
+    get planned() {
+      return regions !== undefined;
+    },
+    setPrimary(p) {
+      primary = p;
+    },
+    record(event) {
+      if (event.type === "plan") {
+        primary = event.primary;
+        regions = event.regions;
+      } else if (event.type === "phase") {
+        phases.set(event.region, {
+          phase: event.phase,
+          keyState: event.keyState ?? phases.get(event.region)?.keyState,
+        });
+      } else if (event.type === "settled") {
+        settled.set(event.result.region, event.result);
+      }
+    },
+    results(elapsedMs) {
+      return (regions ?? []).map((region): RegionResult => {
+        const result = settled.get(region);
+        if (result !== undefined) return result;
+        const seen = phases.get(region) ?? { phase: "queued" as const };
+        return {
+          region,
+          status: "interrupted",
+          keyState: seen.keyState,
+          replicaArn: primary?.replicas.find((r) => r.region === region)?.arn,
+          elapsedMs: Math.round(elapsedMs),
+          note: UNSETTLED_NOTE[seen.phase],
+        };
+      });
+    },
+  };
+}
+
+/** The run-ending error of a run stopped before any Region was worked on (by a first or a second signal). */
+function stoppedEarly(stop: Stop, second = false): ReportedError {
+  return {
+    name: "Interrupted",
+    message: `Stopped by ${second ? "a second " : ""}${stop.signalName} before any Region was worked on; nothing was changed.`,
+  };
+}
+
 /** The shared shape of `replicate` and `wait`: Region results, one JSON document, a summary. */
 async function runRegions(
   command: "replicate" | "wait",
@@ -105,32 +194,61 @@ async function runRegions(
   work: (session: Session, setPrimary: (p: PrimaryKey) => void) => Promise<RegionResult[]>,
 ): Promise<ExitCode> {
   const dryRun = flags.dryRun ?? false;
-  const session = await openSession(flags, io, dryRun);
-  let primary: PrimaryKey | undefined;
+  const opened = await openSession(flags, io, dryRun);
+  const snapshot = createRunSnapshot();
+  const session: Session = {
+    ...opened,
+    emit: (event) => {
+      snapshot.record(event);
+      opened.emit(event);
+    },
+  };
+  const document = (
+    exitCode: ExitCode,
+    results: readonly RegionResult[],
+    failure: ReportedError | undefined,
+    elapsedMs: number,
+  ): string =>
+    renderJson(
+      runJson({
+        command,
+        exitCode,
+        dryRun,
+        primary: snapshot.primary,
+        results,
+        error: failure ?? null,
+        warnings: session.warnings,
+        elapsedMs,
+      }),
+    );
+  io.lastWords?.((stop) => {
+    const elapsedMs = performance.now() - io.startedAt;
+    const results = snapshot.results(elapsedMs);
+    const failure = snapshot.planned ? undefined : stoppedEarly(stop, true);
+    session.reporter.finish([], elapsedMs, dryRun); // stops the spinner
+    const open = results.filter((r) => r.status === "interrupted").length;
+    return {
+      exitCode: stop.exitCode,
+      stdout: session.mode.json ? document(stop.exitCode, results, failure, elapsedMs) : undefined,
+      stderr: chalkStderr.red(
+        `✖ ${failure?.message ?? `Stopped by a second ${stop.signalName}: ${open} of ${results.length} Regions had not settled (listed as interrupted).`}\n`,
+      ),
+    };
+  });
   let results: RegionResult[] = [];
   let failure: ReportedError | undefined;
   let exitCode: ExitCode;
   try {
-    results = await work(session, (p) => (primary = p));
-    exitCode = exitCodeFor(results);
+    results = await work(session, (p) => snapshot.setPrimary(p));
+    exitCode = exitCodeFor(results, io.signal.aborted ? stopOf(io.signal).exitCode : EXIT.interrupted);
   } catch (error) {
     ({ failure, exitCode } = runEndingError(error, io.signal, flags.key ?? ""));
     session.reporter.error(failure);
   }
   const elapsedMs = performance.now() - io.startedAt;
-  if (session.mode.json) {
-    const doc = runJson({
-      command,
-      exitCode,
-      dryRun,
-      primary,
-      results,
-      error: failure ?? null,
-      warnings: session.warnings,
-      elapsedMs,
-    });
-    io.stdout.write(renderJson(doc));
-  }
+  // From here on, a second signal has nothing left to write but this run's exit code.
+  io.lastWords?.(() => ({ exitCode }));
+  if (session.mode.json) io.stdout.write(document(exitCode, results, failure, elapsedMs));
   session.reporter.finish(results, elapsedMs, dryRun);
   return exitCode;
 }
@@ -140,8 +258,11 @@ export function runReplicate(flags: RawReplicateFlags, io: Io): Promise<ExitCode
   return runRegions("replicate", flags, io, async ({ emit }, setPrimary) => {
     const options = await toReplicateOptions(flags, io.cwd);
     const region = await primaryRegionOf(options, io);
-    const targets = checkTargets(options.regions, region, options.strictRegions, (message) =>
-      emit({ type: "warning", message }),
+    const targets = checkTargets(
+      options.regions,
+      primaryPlaceOf(options.key, region),
+      options.strictRegions,
+      (message) => emit({ type: "warning", message }),
     );
     if (options.bypassPolicyLockoutSafetyCheck) {
       emit({
@@ -192,12 +313,12 @@ export function runWait(flags: RawWaitFlags, io: Io): Promise<ExitCode> {
     const region = await primaryRegionOf(options, io);
     let regions: readonly string[] = [];
     if (options.regions.length > 0) {
-      const check = checkRegions(options.regions, region, { strict: false });
+      const check = checkRegions(options.regions, primaryPlaceOf(options.key, region), { strict: false });
       if (check.problems.length > 0) throw invalidRegionsError(check.problems);
       regions = check.regions;
     }
     const kms = await connect(options, emit);
-    const primary = await describePrimary(kms, options.key, region, io.signal);
+    const primary = await describePrimary(kms, options.key, region, io.signal, { sameAccount: false });
     setPrimary(primary);
     const replicaIn = new Map(primary.replicas.map((r) => [r.region, r.arn]));
     const missing = regions.filter((r) => !replicaIn.has(r));
@@ -232,6 +353,13 @@ export function runWait(flags: RawWaitFlags, io: Io): Promise<ExitCode> {
 /** `status`: the primary and every replica, with drift. Exit 0 / 1 (a key unusable) / 4 (drift only) / 2. */
 export async function runStatus(flags: RawCommonFlags, io: Io): Promise<ExitCode> {
   const session = await openSession(flags, io, false);
+  io.lastWords?.((stop) => ({
+    exitCode: stop.exitCode,
+    stdout: session.mode.json
+      ? renderJson(statusJson([], isUsableKey, stop.exitCode, stoppedEarly(stop, true)))
+      : undefined,
+    stderr: chalkStderr.red(`✖ ${stoppedEarly(stop, true).message}\n`),
+  }));
   const c = chalkStderr;
   let rows: FamilyRow[] = [];
   let failure: ReportedError | undefined;
@@ -256,6 +384,7 @@ export async function runStatus(flags: RawCommonFlags, io: Io): Promise<ExitCode
     ({ failure, exitCode } = runEndingError(error, io.signal, flags.key ?? ""));
     session.reporter.error(failure);
   }
+  io.lastWords?.(() => ({ exitCode }));
   if (session.mode.json)
     io.stdout.write(renderJson(statusJson(rows, isUsableKey, exitCode, failure ?? null)));
   return exitCode;
@@ -268,13 +397,8 @@ export function runEndingError(
   keyId: string,
 ): { failure: ReportedError; exitCode: ExitCode } {
   if (signal.aborted) {
-    return {
-      failure: {
-        name: "Interrupted",
-        message: "Interrupted before any replica was requested; nothing was changed.",
-      },
-      exitCode: EXIT.interrupted,
-    };
+    const stop = stopOf(signal);
+    return { failure: stoppedEarly(stop), exitCode: stop.exitCode };
   }
   if (isReplicateError(error)) {
     return {
@@ -300,4 +424,16 @@ export function runEndingError(
     },
     exitCode: EXIT.failed,
   };
+}
+
+/**
+ * The JSON document of a run that commander refused (an unknown option, a missing value), for a
+ * script that asked for JSON: the command's usual shape, exit 2, and the message in `error`.
+ */
+export function usageDocument(command: string, message: string): string {
+  const error: ReportedError = { name: "UsageError", message };
+  if (command === "status") return renderJson(statusJson([], isUsableKey, EXIT.usage, error));
+  return renderJson(
+    runJson({ command, exitCode: EXIT.usage, dryRun: false, results: [], error, warnings: [], elapsedMs: 0 }),
+  );
 }

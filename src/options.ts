@@ -1,8 +1,9 @@
 // Unknown input (flags, file://, the environment) → typed options, once. After this, trust the types.
-import { readFile } from "node:fs/promises";
+import { constants, type Stats } from "node:fs";
+import { open, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { InvalidArgumentError } from "commander";
-import { usageError } from "./errors.js";
+import { isReplicateError, usageError, type ReplicateError } from "./errors.js";
 import type { CopyFlags } from "./copy.js";
 import { parseKeyRef, type KeyRef } from "./keys.js";
 
@@ -80,21 +81,97 @@ export function parsePositiveNumber(value: string): number {
   return n;
 }
 
-/** `Key=Value`, `Key=` for an empty value; collected into a list by commander. */
+/** KMS: at most 50 tags per key; keys 1–128 and values 0–256 Unicode characters. */
+export const TAGS_MAX = 50;
+export const TAG_KEY_MAX = 128;
+export const TAG_VALUE_MAX = 256;
+/** What KMS documents for tag keys and values: Unicode letters, digits, white space, and _ . : / = + - @ */
+const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+/** The field names of the AWS CLI shorthand, e.g. `Key=team,Value=payments`. */
+const SHORTHAND_FIELD = /^(Key|Value|TagKey|TagValue)=/;
+
+/**
+ * One `--tag`, collected into a list by commander. Two forms:
+ * - `Key=Value` (`Key=` for an empty value), split at the first `=`;
+ * - the AWS CLI shorthand `Key=team,Value=payments` or `TagKey=team,TagValue=payments`, either
+ *   order, exactly these two fields: anything that starts with `Key=`, `Value=`, `TagKey=` or
+ *   `TagValue=` is read as the shorthand (so `Key=a` alone is refused, never a tag named "Key").
+ * A comma is never part of a tag (KMS does not allow it), so a comma outside the shorthand, or a
+ * third field, is refused instead of guessed at. Then what KMS documents: the `aws:` prefix is
+ * reserved, lengths in Unicode characters (code points), KMS's character set, at most 50 tags.
+ */
 export function collectTag(value: string, previous: Tag[] = []): Tag[] {
-  const at = value.indexOf("=");
-  if (at <= 0) throw new InvalidArgumentError(`'${value}' is not Key=Value (use Key= for an empty value).`);
-  const tag = { TagKey: value.slice(0, at).trim(), TagValue: value.slice(at + 1) };
+  const tag = SHORTHAND_FIELD.test(value) ? parseTagShorthand(value) : parseTagPair(value);
   if (tag.TagKey === "") throw new InvalidArgumentError(`'${value}' has an empty tag key.`);
   if (previous.some((t) => t.TagKey === tag.TagKey)) {
     throw new InvalidArgumentError(`tag key '${tag.TagKey}' is given twice; each key may appear once.`);
   }
-  if (tag.TagKey.length > 128 || tag.TagValue.length > 256) {
-    throw new InvalidArgumentError(
-      `tag '${tag.TagKey}': keys are at most 128 characters, values at most 256.`,
-    );
+  checkTag(tag);
+  if (previous.length >= TAGS_MAX) {
+    throw new InvalidArgumentError(`more than ${TAGS_MAX} tags; KMS allows at most ${TAGS_MAX} per key.`);
   }
   return [...previous, tag];
+}
+
+/** The rules KMS documents for one tag. */
+function checkTag(tag: Tag): void {
+  const what = `tag '${tag.TagKey}'`;
+  if (tag.TagKey.toLowerCase().startsWith("aws:")) {
+    throw new InvalidArgumentError(`${what}: keys that start with 'aws:' are reserved for AWS.`);
+  }
+  const keyLength = [...tag.TagKey].length;
+  const valueLength = [...tag.TagValue].length;
+  if (keyLength > TAG_KEY_MAX || valueLength > TAG_VALUE_MAX) {
+    throw new InvalidArgumentError(
+      `${what}: keys are at most ${TAG_KEY_MAX} characters, values at most ${TAG_VALUE_MAX} (this key has ${keyLength}, this value ${valueLength}).`,
+    );
+  }
+  for (const [part, text] of [
+    ["key", tag.TagKey],
+    ["value", tag.TagValue],
+  ] as const) {
+    if (!TAG_CHARACTERS.test(text)) {
+      const bad = [...text].find((ch) => !TAG_CHARACTERS.test(ch)) ?? "";
+      throw new InvalidArgumentError(
+        `${what}: '${bad}' is not allowed in a tag ${part}; KMS allows letters, digits, spaces and _ . : / = + - @.`,
+      );
+    }
+  }
+}
+
+function parseTagPair(value: string): Tag {
+  const at = value.indexOf("=");
+  if (at <= 0) throw new InvalidArgumentError(`'${value}' is not Key=Value (use Key= for an empty value).`);
+  if (value.includes(",")) {
+    throw new InvalidArgumentError(
+      `'${value}': a tag cannot contain ','. Give one tag per --tag (Key=Value), or the shorthand Key=K,Value=V.`,
+    );
+  }
+  return { TagKey: value.slice(0, at).trim(), TagValue: value.slice(at + 1) };
+}
+
+function parseTagShorthand(value: string): Tag {
+  const fields = new Map<string, string>();
+  // Spaces after a comma are the user's layout (a tag cannot contain a comma), as in the AWS CLI.
+  for (const part of value.split(",").map((field) => field.trimStart())) {
+    const at = part.indexOf("=");
+    const name = at < 0 ? part : part.slice(0, at);
+    if (at < 0 || !SHORTHAND_FIELD.test(part) || fields.has(name)) {
+      throw new InvalidArgumentError(
+        `'${value}' is ambiguous: the shorthand is exactly Key=K,Value=V (or TagKey=K,TagValue=V), and a tag cannot contain ','.`,
+      );
+    }
+    fields.set(name, part.slice(at + 1));
+  }
+  const family = fields.has("TagKey") || fields.has("TagValue") ? "Tag" : "";
+  const key = fields.get(`${family}Key`);
+  const tagValue = fields.get(`${family}Value`);
+  if (fields.size !== 2 || key === undefined || tagValue === undefined) {
+    throw new InvalidArgumentError(
+      `'${value}' is not a whole tag: the shorthand is exactly Key=K,Value=V (or TagKey=K,TagValue=V; Value= for an empty value).`,
+    );
+  }
+  return { TagKey: key.trim(), TagValue: tagValue };
 }
 
 /** `--regions a,b --regions c` → [a, b, c], trimmed; empty items (a trailing comma) are dropped. */
@@ -115,20 +192,67 @@ export function collect(value: string, previous: string[] = []): string[] {
 const POLICY_CHARACTERS = /^[\t\n\r\u0020-\u00FF]*$/;
 
 export async function loadPolicy(value: string, cwd: string): Promise<Policy> {
-  let text = value;
-  let source = "inline";
-  if (value.startsWith("file://")) {
-    const path = value.slice("file://".length);
-    source = path;
-    try {
-      text = await readFile(resolve(cwd, path), "utf8");
-    } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-      throw usageError(`--policy: cannot read ${path} (${reason}).`);
-    }
+  if (!value.startsWith("file://")) {
+    checkPolicyText(value, "inline");
+    return { text: value, source: "inline" };
   }
+  const source = value.slice("file://".length);
+  const text = await readPolicyFile(resolve(cwd, source), source);
   checkPolicyText(text, source);
   return { text, source };
+}
+
+/**
+ * A policy file, without ever blocking: only a regular file is read (a FIFO would block open()
+ * and read() until a writer comes, /dev/zero never ends), and at most POLICY_MAX_LENGTH + 1 bytes,
+ * enough to tell that a file is too long. stat() first, so a FIFO or device is refused without
+ * opening it; then open with O_NONBLOCK and check the open file again with fstat(), in case the
+ * path was swapped for something else in between.
+ */
+async function readPolicyFile(path: string, source: string): Promise<string> {
+  const failed = (error: unknown): ReplicateError =>
+    isReplicateError(error)
+      ? error
+      : usageError(
+          `--policy: cannot read ${source} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`,
+        );
+  const notRegular = (stats: Stats): ReplicateError | undefined =>
+    stats.isFile() ? undefined : usageError(`--policy: ${source} is ${fileKind(stats)}, not a regular file.`);
+  const tooLong = (): ReplicateError =>
+    usageError(
+      `--policy file ${source} is more than ${POLICY_MAX_LENGTH} bytes; a key policy is at most ${POLICY_MAX_LENGTH}.`,
+    );
+  try {
+    const before = await stat(path);
+    const refused = notRegular(before) ?? (before.size > POLICY_MAX_LENGTH ? tooLong() : undefined);
+    if (refused !== undefined) throw refused;
+    const file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const opened = notRegular(await file.stat());
+      if (opened !== undefined) throw opened;
+      const buffer = Buffer.alloc(POLICY_MAX_LENGTH + 1);
+      let length = 0;
+      for (;;) {
+        const { bytesRead } = await file.read(buffer, length, buffer.length - length, null);
+        if (bytesRead === 0) break;
+        length += bytesRead;
+        if (length === buffer.length) throw tooLong();
+      }
+      return buffer.toString("utf8", 0, length);
+    } finally {
+      await file.close();
+    }
+  } catch (error) {
+    throw failed(error);
+  }
+}
+
+function fileKind(stats: Stats): string {
+  if (stats.isDirectory()) return "a directory";
+  if (stats.isFIFO()) return "a named pipe (FIFO)";
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return "a device";
+  if (stats.isSocket()) return "a socket";
+  return "not a file";
 }
 
 export function checkPolicyText(text: string, source: string): void {
@@ -146,12 +270,19 @@ export function checkPolicyText(text: string, source: string): void {
       "Replace typographic quotes and other non-Latin-1 characters.",
     );
   }
+  let parsed: unknown;
   try {
-    JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (error) {
     throw usageError(
       `${where} is not valid JSON: ${(error as Error).message}`,
       "Pass inline JSON or file://path.",
+    );
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    const kind = parsed === null ? "null" : Array.isArray(parsed) ? "an array" : `a ${typeof parsed}`;
+    throw usageError(
+      `${where} is ${kind}; a key policy is a JSON object ({"Version": …, "Statement": […]}).`,
     );
   }
 }

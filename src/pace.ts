@@ -10,12 +10,17 @@ export interface Pacer {
 /**
  * At most `perSecond` starts in any window of 1 s + `marginMs` (100 ms by default, so that a request
  * that travels faster than the one before it still lands in the right window at the server).
+ *
+ * A fractional rate r is honoured exactly instead: at most ceil(r) starts in any window of
+ * ceil(r) / r seconds, which is r per second on average and never more than ceil(r) in any 1 s
+ * (the window is longer than 1 s). So 0.5 spaces the starts 2 s apart, and 2.5 lets 3 start in
+ * every 1.2 s. No margin there: the user asked for that exact rate, usually below the quota.
  */
 export function createPacer(
   perSecond: number,
   options: { readonly marginMs?: number; readonly now?: () => number } = {},
 ): Pacer {
-  const windowMs = 1000 + (options.marginMs ?? 100);
+  const { slots, windowMs } = paceWindow(perSecond, options.marginMs ?? 100);
   const now = options.now ?? (() => performance.now());
   const starts: number[] = [];
   let queue: Promise<void> = Promise.resolve();
@@ -25,7 +30,7 @@ export function createPacer(
       signal?.throwIfAborted();
       const t = now();
       while (starts.length > 0 && t - (starts[0] ?? t) >= windowMs) starts.shift();
-      if (starts.length < perSecond) {
+      if (starts.length < slots) {
         starts.push(t);
         return;
       }
@@ -41,6 +46,13 @@ export function createPacer(
       return turn;
     },
   };
+}
+
+/** How many starts in how long a window: see createPacer. */
+export function paceWindow(perSecond: number, marginMs = 100): { slots: number; windowMs: number } {
+  if (Number.isInteger(perSecond)) return { slots: perSecond, windowMs: 1000 + marginMs };
+  const slots = Math.ceil(perSecond);
+  return { slots, windowMs: (1000 * slots) / perSecond };
 }
 
 /** At most `limit` tasks at once. */
@@ -75,7 +87,8 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
         signal?.removeEventListener("abort", onAbort);
         resolve();
       },
-      Math.max(0, ms),
+      // setTimeout takes at most 2^31 - 1 ms (longer fires at once); the caller's loop waits again.
+      Math.min(Math.max(0, ms), 2 ** 31 - 1),
     );
     signal?.addEventListener("abort", onAbort, { once: true });
   });

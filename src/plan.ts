@@ -5,7 +5,15 @@ import { EXIT, ReplicateError, awsError, classify, usageError } from "./errors.j
 import type { PrimaryKey } from "./events.js";
 import type { KmsPort } from "./kms.js";
 import { regionOfKeyRef, type KeyRef } from "./keys.js";
-import { checkRegions, partitionOf, REGION_PATTERN, type RegionProblem } from "./regions.js";
+import {
+  certainPartitionOf,
+  checkRegions,
+  partitionOf,
+  partitionProblem,
+  REGION_PATTERN,
+  type PrimaryPlace,
+  type RegionProblem,
+} from "./regions.js";
 
 export interface Plan {
   readonly primary: PrimaryKey;
@@ -25,6 +33,7 @@ export interface RegionSources {
 export async function resolvePrimaryRegion(key: KeyRef, sources: RegionSources): Promise<string> {
   const fromArn = regionOfKeyRef(key);
   if (fromArn !== undefined) {
+    checkArnPartition(key);
     if (sources.flag !== undefined && sources.flag !== fromArn) {
       throw usageError(
         `--region ${sources.flag} contradicts the key ARN, which is in ${fromArn}.`,
@@ -39,8 +48,40 @@ export async function resolvePrimaryRegion(key: KeyRef, sources: RegionSources):
       `No Region for ${key.value}: give the key as an ARN, or set --region, AWS_REGION or a profile's region.`,
     );
   }
-  if (!REGION_PATTERN.test(region)) throw usageError(`The primary's Region '${region}' is not a Region ID.`);
+  if (!REGION_PATTERN.test(region)) {
+    const lower = region.toLowerCase();
+    throw usageError(
+      `The primary's Region '${region}' is not a Region ID.`,
+      REGION_PATTERN.test(lower) ? `Did you mean ${lower}?` : undefined,
+    );
+  }
   return region;
+}
+
+/**
+ * An ARN's partition must be its Region's: `arn:aws-cn:kms:us-east-1:…` names no key anywhere.
+ * Checked when the SDK is sure of the Region's partition (a Region it lists, or another
+ * partition's own pattern); a Region it does not know may be newer than the SDK: KMS decides.
+ */
+export function checkArnPartition(key: KeyRef): void {
+  if (key.kind !== "key-arn" && key.kind !== "alias-arn") return;
+  const regionPartition = certainPartitionOf(key.region);
+  if (regionPartition !== undefined && regionPartition !== key.partition) {
+    throw usageError(
+      `--key ${key.value}: the ARN's partition '${key.partition}' does not match its Region ${key.region}, which is in partition ${regionPartition}.`,
+      `A key in ${key.region} has an ARN that starts with arn:${regionPartition}:kms:${key.region}:.`,
+    );
+  }
+}
+
+/**
+ * The primary's partition before DescribeKey: the key ARN's own, else the SDK's for its Region
+ * when the SDK is sure of it; else unknown until DescribeKey returns the ARN.
+ */
+export function primaryPlaceOf(key: KeyRef, region: string): PrimaryPlace {
+  const partition =
+    key.kind === "key-arn" || key.kind === "alias-arn" ? key.partition : certainPartitionOf(region);
+  return { region, partition };
 }
 
 /** Every invalid Region at once, each with its reason: exit 2. */
@@ -59,11 +100,11 @@ export function invalidRegionsError(problems: readonly RegionProblem[]): Replica
  */
 export function checkTargets(
   regions: readonly string[],
-  primaryRegion: string,
+  primary: PrimaryPlace,
   strict: boolean,
   warn: (message: string) => void,
 ): readonly string[] {
-  const check = checkRegions(regions, primaryRegion, { strict });
+  const check = checkRegions(regions, primary, { strict });
   for (const message of check.warnings) warn(message);
   if (check.problems.length > 0) throw invalidRegionsError(check.problems);
   return check.regions;
@@ -75,18 +116,66 @@ export async function describePrimary(
   key: KeyRef,
   region: string,
   signal?: AbortSignal,
+  /** Replicating needs the primary's own account; `wait` only reads, from any account allowed to. */
+  options: { readonly sameAccount: boolean } = { sameAccount: true },
 ): Promise<PrimaryKey> {
+  const failed = (error: unknown): unknown => {
+    if (signal?.aborted === true) return error;
+    const name = classify(error);
+    // A wrong key is the user's input: exit 2, like any other validation error.
+    const exit = name === "NotFoundException" || name === "InvalidArnException" ? EXIT.usage : EXIT.failed;
+    const failure = awsError(error, { operation: "DescribeKey", region, keyId: key.value }, exit);
+    if (name !== "NotFoundException" || !looksLikeAliasName(key)) return failure;
+    return new ReplicateError(failure.message, {
+      ...failure.options,
+      hint: `Aliases are written alias/${key.value}: --key alias/${key.value}. ${failure.hint ?? ""}`.trim(),
+    });
+  };
+  // Credentials that cannot be resolved fail here, reported as DescribeKey would report them
+  // (resolving them a second time would double a slow failure, such as instance metadata's).
+  let caller: string | undefined;
+  try {
+    caller = options.sameAccount ? await kms.callerAccount?.() : undefined;
+  } catch (error) {
+    throw failed(error);
+  }
+  if (key.kind === "key-arn" || key.kind === "alias-arn") checkSameAccount(key.account, caller, key.value);
   let metadata: KeyMetadata;
   try {
     metadata = await kms.describeKey(region, key.value, signal);
   } catch (error) {
-    if (signal?.aborted === true) throw error;
-    const name = classify(error);
-    // A wrong key is the user's input: exit 2, like any other validation error.
-    const exit = name === "NotFoundException" || name === "InvalidArnException" ? EXIT.usage : EXIT.failed;
-    throw awsError(error, { operation: "DescribeKey", region, keyId: key.value }, exit);
+    throw failed(error);
   }
+  if (metadata.AWSAccountId !== undefined) checkSameAccount(metadata.AWSAccountId, caller, key.value);
   return toPrimary(metadata, key, region);
+}
+
+const KEY_ID = /^(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
+/** `--key orders`: not a key ID (UUID or mrk-…), so probably an alias without its `alias/`. */
+export function looksLikeAliasName(key: KeyRef): boolean {
+  return key.kind === "key-id" && !KEY_ID.test(key.value);
+}
+
+/**
+ * ReplicateKey is not a cross-account operation: only the primary's own account can replicate
+ * it. Refused before any change when the caller's account is known and differs.
+ */
+export function checkSameAccount(
+  keyAccount: string,
+  callerAccount: string | undefined,
+  keyName: string,
+): void {
+  if (callerAccount === undefined || callerAccount === keyAccount) return;
+  throw new ReplicateError(
+    `${keyName} is in account ${keyAccount}, but your credentials are for account ${callerAccount}; ReplicateKey is not a cross-account operation, so only account ${keyAccount} can replicate this key. Nothing was created.`,
+    {
+      fault: "user",
+      exitCode: EXIT.usage,
+      code: "CrossAccountKey",
+      hint: `Run with credentials of account ${keyAccount} (--profile, or that account's role).`,
+    },
+  );
 }
 
 export function toPrimary(metadata: KeyMetadata, key: KeyRef, region: string): PrimaryKey {
@@ -119,7 +208,8 @@ export function toPrimary(metadata: KeyMetadata, key: KeyRef, region: string): P
     keyId,
     arn: metadata.Arn ?? key.value,
     region,
-    partition: partitionOf(region).name,
+    partition:
+      partitionOfArn(metadata.Arn) ?? primaryPlaceOf(key, region).partition ?? partitionOf(region).name,
     keySpec: metadata.KeySpec,
     keyUsage: metadata.KeyUsage,
     origin: metadata.Origin,
@@ -132,8 +222,20 @@ export function toPrimary(metadata: KeyMetadata, key: KeyRef, region: string): P
   };
 }
 
+/** `arn:PARTITION:…` → PARTITION: the primary's partition as DescribeKey names it. */
+function partitionOfArn(arn: string | undefined): string | undefined {
+  const match = /^arn:([^:]+):/.exec(arn ?? "");
+  return match?.[1];
+}
+
 /** Split valid targets into new Regions and Regions that already hold a replica. */
 export function splitTargets(primary: PrimaryKey, regions: readonly string[]): Plan {
+  // The targets were checked before DescribeKey; the partition only if it was known then.
+  const problems = regions.flatMap((region) => {
+    const reason = partitionProblem(region, primary.partition);
+    return reason === undefined ? [] : [{ region, reason }];
+  });
+  if (problems.length > 0) throw invalidRegionsError(problems);
   const existingByRegion = new Map(primary.replicas.map((r) => [r.region, r.arn]));
   const create: string[] = [];
   const existing: { region: string; arn: string }[] = [];

@@ -58,17 +58,24 @@ export interface RunOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Called once the child has started, e.g. to send it a signal later. */
   readonly onSpawn?: (child: ChildProcess) => void;
+  /** Give the child this file descriptor as its stdout (e.g. /dev/full) instead of a pipe. */
+  readonly stdoutFd?: number;
+  /** Give the child this file descriptor as its stderr instead of a pipe. */
+  readonly stderrFd?: number;
 }
 
 export function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliRun> {
   const env: NodeJS.ProcessEnv = { ...isolatedAwsEnv(home), FORCE_COLOR: "0", NO_COLOR: "1", ...options.env };
   delete env.CI;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env,
+      stdio: ["ignore", options.stdoutFd ?? "pipe", options.stderrFd ?? "pipe"],
+    });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.once("error", reject);
     child.once("close", (code) => {
       // No run of the CLI should leak a Node.js process warning (e.g. the AWS SDK's Node-version

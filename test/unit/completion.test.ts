@@ -3,6 +3,7 @@
 import { Command, Option } from "commander";
 import { describe, expect, it } from "vitest";
 import { completionScript, describeProgram, knownRegionIds, SHELLS } from "../../src/completion.js";
+import { buildProgram } from "../../src/program.js";
 import { REGION_PATTERN } from "../../src/regions.js";
 
 const REGIONS = ["eu-west-1", "us-east-1"];
@@ -53,7 +54,19 @@ describe("describeProgram", () => {
       "--quoted": "none",
       "--help": "none",
     });
-    expect(spec.commands[0]?.options.map((o) => o.long)).toEqual(["--depth", "--deep", "--help"]);
+    // a command's own options, then the program's, which work after the command too
+    expect(spec.commands[0]?.options.map((o) => o.long)).toEqual([
+      "--depth",
+      "--deep",
+      "--help",
+      "--version",
+      "--key",
+      "--regions",
+      "--home-region",
+      "--output",
+      "--no-wait",
+      "--quoted",
+    ]);
   });
 });
 
@@ -113,5 +126,21 @@ describe("knownRegionIds", () => {
     expect(ids.every((id) => REGION_PATTERN.test(id))).toBe(true);
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+describe("the real program's `completion` command", () => {
+  it("writes the script for the shell through commander's output, with the default command's flags at the root", async () => {
+    const done = (): Promise<number> => Promise.resolve(0);
+    const real = buildProgram({ replicate: done, wait: done, status: done });
+    let out = "";
+    for (const c of [real, ...real.commands]) c.configureOutput({ writeOut: (s) => (out += s) });
+    await real.parseAsync(["completion", "bash"], { from: "user" });
+    expect(out).toBe(completionScript(real, "bash"));
+    // no command typed: replicate's flags (the default command) and the global ones
+    const rootWords = /\n {4}\*\) words='([^']*)'/.exec(out)?.[1]?.split(" ") ?? [];
+    expect(rootWords).toEqual(
+      expect.arrayContaining(["--regions", "--copy-all", "--key", "--output", "status"]),
+    );
   });
 });

@@ -305,6 +305,35 @@ describe("mergeProperties", () => {
   });
 });
 
+describe("mergeProperties: at most 50 tags per key", () => {
+  const tags = (prefix: string, n: number): { TagKey: string; TagValue: string }[] =>
+    Array.from({ length: n }, (_, i) => ({ TagKey: `${prefix}${i}`, TagValue: "v" }));
+
+  it("refuses copied and explicit tags that together exceed 50, before any change (exit 2)", () => {
+    // GIVEN 40 tags on the primary and 11 more given with --tag
+    // WHEN / THEN
+    let error: unknown;
+    try {
+      mergeProperties({ tags: tags("x", 11) }, { tags: tags("p", 40) });
+    } catch (e) {
+      error = e;
+    }
+    expect(isReplicateError(error) && error.exitCode).toBe(EXIT.usage);
+    expect((error as Error).message).toBe(
+      "The replicas would get 51 tags (the primary's and --tag together); KMS allows at most 50 per key.",
+    );
+  });
+
+  it("counts a key given in both once, so 50 after merging is fine", () => {
+    // GIVEN 45 tags on the primary and 10 --tag, 5 of them overriding the primary's
+    const explicit = [...tags("p", 5), ...tags("x", 5)];
+    // WHEN
+    const resolved = mergeProperties({ tags: explicit }, { tags: tags("p", 45) });
+    // THEN
+    expect(resolved.tags).toHaveLength(50);
+  });
+});
+
 describe("policyMentionsPrimary", () => {
   it.each<{ title: string; policy: string; mentions: boolean }>([
     {

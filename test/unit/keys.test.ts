@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { isReplicateError } from "../../src/errors.js";
+import { isReplicateError, type ReplicateError } from "../../src/errors.js";
 import { parseKeyRef, regionOfKeyRef } from "../../src/keys.js";
 
 function usageMessage(input: string): string {
@@ -63,12 +63,37 @@ describe("parseKeyRef", () => {
     { input: "arn:aws:kms::111122223333:key/mrk-1", message: /missing its Region or account/ },
     { input: "arn:aws:kms:us-east-1::key/mrk-1", message: /missing its Region or account/ },
     { input: "arn:aws:kms:us-east-1:111122223333:key/mrk-1:extra", message: /stray ':'/ },
+    {
+      input: "arn:aws:kms:US_EAST:111122223333:key/mrk-1",
+      message: /the Region in the ARN, 'US_EAST', is not a Region ID/,
+    },
+    { input: "arn:aws:kms:useast1:111122223333:key/mrk-1", message: /the Region in the ARN, 'useast1'/ },
+    {
+      input: "arn:aws:kms:us-east-1:11112222333:key/mrk-1",
+      message: /the account in the ARN, '11112222333', is not a 12-digit AWS account ID/,
+    },
+    { input: "arn:aws:kms:us-east-1:me:alias/orders", message: /the account in the ARN, 'me'/ },
     { input: "alias/", message: /needs an alias name/ },
     { input: "", message: /1 to 2048 characters \(got 0\)/ },
     { input: "   ", message: /1 to 2048 characters \(got 0\)/ },
   ])("refuses '$input' as a usage error", ({ input, message }) => {
     // GIVEN / WHEN / THEN
     expect(usageMessage(input)).toMatch(message);
+  });
+
+  it("hints the lower-case Region for an upper-case Region in an ARN", () => {
+    // GIVEN / WHEN
+    const error = (() => {
+      try {
+        parseKeyRef("arn:aws:kms:US-EAST-1:111122223333:key/mrk-1");
+      } catch (e) {
+        return e as ReplicateError;
+      }
+      throw new Error("expected a usage error");
+    })();
+    // THEN
+    expect(error.exitCode).toBe(2);
+    expect(error.hint).toBe("Did you mean us-east-1?");
   });
 
   it("accepts 2048 characters and refuses 2049", () => {

@@ -1,11 +1,26 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
-import { afterEach, beforeEach, describe, it, expect, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, it, expect, vi } from "vitest";
 import { ReplicateError, usageError } from "../../src/errors.js";
-import type { RegionResult, RegionStatus } from "../../src/events.js";
-import { exitCodeFor, runEndingError, runReplicate, type Io } from "../../src/main.js";
+import type { PrimaryKey, RegionResult, RegionStatus } from "../../src/events.js";
+import {
+  createRunSnapshot,
+  exitCodeFor,
+  runEndingError,
+  runReplicate,
+  runStatus,
+  usageDocument,
+  type Io,
+} from "../../src/main.js";
 import type { RawReplicateFlags } from "../../src/options.js";
 import type { RunJson } from "../../src/report/json.js";
+import type { StatusJson } from "../../src/report/status.js";
+import { Stop, type LastWords } from "../../src/signals.js";
+import { isolatedAwsEnv } from "../support/aws-env.js";
 import { PRIMARY_ARN } from "../support/fixtures.js";
+import { startKmsLocal, type KmsLocal } from "../support/local-kms/server.js";
 
 function result(region: string, status: RegionStatus): RegionResult {
   return status === "failed"
@@ -57,6 +72,12 @@ describe("exitCodeFor", () => {
     // WHEN / THEN
     expect(exitCodeFor(results)).toBe(code);
   });
+
+  it("an interrupted run exits with the stop signal's code", () => {
+    const results = [result("a", "created"), result("b", "interrupted")];
+    expect(exitCodeFor(results, 143)).toBe(143);
+    expect(exitCodeFor([result("a", "failed")], 129)).toBe(1);
+  });
 });
 
 describe("runEndingError", () => {
@@ -69,6 +90,15 @@ describe("runEndingError", () => {
     expect(exitCode).toBe(130);
     expect(failure.name).toBe("Interrupted");
     expect(failure.message).toContain("nothing was changed");
+  });
+
+  it.each([
+    ["SIGTERM", 143],
+    ["SIGHUP", 129],
+  ] as const)("after %s exits %i and names the signal", (name, code) => {
+    const { failure, exitCode } = runEndingError(usageError("x"), AbortSignal.abort(new Stop(name)), "k");
+    expect(exitCode).toBe(code);
+    expect(failure.message).toContain(`Stopped by ${name}`);
   });
 
   it("keeps our own error's code, exit code, hint and invalid Regions", () => {
@@ -185,5 +215,173 @@ describe("runReplicate before any network call", () => {
     expect(exitCode).toBe(2);
     expect(stdout).toEqual([]);
     expect(stderr.join("")).toContain("EU-WEST-1");
+  });
+});
+
+const PRIMARY: PrimaryKey = {
+  keyId: "mrk-1",
+  arn: "arn:aws:kms:us-east-1:111122223333:key/mrk-1",
+  region: "us-east-1",
+  partition: "aws",
+  replicas: [{ region: "eu-central-1", arn: "arn:aws:kms:eu-central-1:111122223333:key/mrk-1" }],
+};
+
+describe("createRunSnapshot", () => {
+  it("knows nothing before the plan", () => {
+    const snapshot = createRunSnapshot();
+    expect(snapshot.planned).toBe(false);
+    expect(snapshot.results(10)).toEqual([]);
+  });
+
+  it("lists every planned Region in plan order: settled results as they are, the others interrupted", () => {
+    // GIVEN a run that settled one Region and is at different phases in the others
+    const snapshot = createRunSnapshot();
+    const regions = ["eu-west-1", "eu-central-1", "ap-south-1", "sa-east-1", "us-west-2"];
+    snapshot.record({ type: "plan", primary: PRIMARY, regions });
+    snapshot.record({ type: "phase", region: "eu-west-1", phase: "requesting" });
+    snapshot.record({ type: "phase", region: "eu-central-1", phase: "checking" });
+    snapshot.record({ type: "phase", region: "ap-south-1", phase: "creating", keyState: "Creating" });
+    snapshot.record({ type: "phase", region: "ap-south-1", phase: "creating" });
+    const settled: RegionResult = {
+      region: "us-west-2",
+      status: "created",
+      keyState: "Enabled",
+      elapsedMs: 5,
+    };
+    snapshot.record({ type: "settled", result: settled });
+    snapshot.record({ type: "warning", message: "ignored" });
+    // WHEN
+    const results = snapshot.results(1234.4);
+    // THEN
+    expect(snapshot.planned).toBe(true);
+    expect(snapshot.primary).toBe(PRIMARY);
+    expect(results.map((r) => [r.region, r.status, r.keyState, r.elapsedMs])).toEqual([
+      ["eu-west-1", "interrupted", undefined, 1234],
+      ["eu-central-1", "interrupted", undefined, 1234],
+      ["ap-south-1", "interrupted", "Creating", 1234],
+      ["sa-east-1", "interrupted", undefined, 1234],
+      ["us-west-2", "created", "Enabled", 5],
+    ]);
+    expect(results[0]?.note).toMatch(/in flight; the replica may exist/);
+    expect(results[1]?.replicaArn).toBe(PRIMARY.replicas[0]?.arn);
+    expect(results[1]?.note).toMatch(/exists in AWS/);
+    expect(results[2]?.note).toMatch(/it exists in AWS/);
+    expect(results[3]?.note).toMatch(/ReplicateKey was not sent/);
+  });
+
+  it("keeps the primary set before any plan (a run that failed after DescribeKey)", () => {
+    const snapshot = createRunSnapshot();
+    snapshot.setPrimary(PRIMARY);
+    expect(snapshot.primary).toBe(PRIMARY);
+    expect(snapshot.planned).toBe(false);
+  });
+});
+
+describe("usageDocument", () => {
+  it("has the shape of the command's own document, exit 2 and the message", () => {
+    const run = JSON.parse(usageDocument("wait", "unknown option '--bogus'")) as RunJson;
+    expect(run).toMatchObject({
+      version: 1,
+      command: "wait",
+      ok: false,
+      exitCode: 2,
+      regions: [],
+      error: { name: "UsageError", message: "unknown option '--bogus'" },
+    });
+    const status = JSON.parse(usageDocument("status", "x")) as StatusJson;
+    expect(status).toMatchObject({ command: "status", exitCode: 2, keys: [], error: { name: "UsageError" } });
+  });
+});
+
+describe("a second signal during a run (against the local endpoint, in process)", () => {
+  let kms: KmsLocal;
+  beforeAll(async () => {
+    kms = await startKmsLocal();
+  });
+  afterAll(async () => {
+    await kms.stop();
+  });
+  beforeEach(() => {
+    kms.reset();
+    const env = isolatedAwsEnv(mkdtempSync(join(tmpdir(), "kms-replicate-main-")));
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+    vi.stubEnv("CI", "true");
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it("renders the JSON of what is known: settled Regions as they are, the others interrupted", async () => {
+    // GIVEN a run whose eu-west-1 replica never leaves Creating, and that records its last words
+    kms.configure({ creatingDelayMs: 0, creatingDelayByRegion: { "eu-west-1": null } });
+    const arn = String(kms.createKey("us-east-1", { MultiRegion: true }).Arn);
+    const controller = new AbortController();
+    let words: LastWords | undefined;
+    const { io, stdout } = recordingIo();
+    const running = runReplicate(
+      {
+        key: arn,
+        regions: ["eu-west-1,eu-central-1"],
+        endpointUrl: kms.url,
+        output: "json",
+        color: false,
+        wait: true,
+      },
+      { ...io, signal: controller.signal, lastWords: (w) => (words = w) },
+    );
+    await vi.waitFor(
+      () => {
+        expect(kms.keys("eu-central-1")[0]?.state).toBe("Enabled");
+        expect(kms.callCount("eu-west-1", "DescribeKey")).toBeGreaterThan(1);
+      },
+      { timeout: 10_000, interval: 20 },
+    );
+    // WHEN a second SIGTERM asks for the last words while the run still waits
+    const ending = words?.(new Stop("SIGTERM"));
+    // THEN
+    expect(ending?.exitCode).toBe(143);
+    expect(ending?.stderr).toMatch(/Stopped by a second SIGTERM: 1 of 2 Regions had not settled/);
+    const doc = JSON.parse(ending?.stdout ?? "") as RunJson;
+    expect(doc).toMatchObject({ command: "replicate", ok: false, exitCode: 143, error: null });
+    expect(doc.primary?.arn).toBe(arn);
+    expect(doc.regions.map((r) => [r.region, r.status, r.keyState])).toEqual([
+      ["eu-west-1", "interrupted", "Creating"],
+      ["eu-central-1", "created", "Enabled"],
+    ]);
+    expect(stdout).toEqual([]); // the run itself has not written anything yet
+    // AND once the run ends (the first signal), a second one has only its exit code left
+    controller.abort(new Stop("SIGTERM"));
+    expect(await running).toBe(143);
+    expect(words?.(new Stop("SIGINT"))).toEqual({ exitCode: 143 });
+    expect((JSON.parse(stdout.join("")) as RunJson).exitCode).toBe(143);
+  });
+
+  it("status: the second signal's JSON says the run was stopped, with the signal's code", async () => {
+    // GIVEN a status run stuck in a slow DescribeKey
+    kms.configure({ faults: [{ operation: "DescribeKey", latencyMs: 1_500 }] });
+    const arn = String(kms.createKey("us-east-1", { MultiRegion: true }).Arn);
+    const controller = new AbortController();
+    let words: LastWords | undefined;
+    const { io } = recordingIo();
+    const running = runStatus(
+      { key: arn, endpointUrl: kms.url, output: "json", color: false },
+      { ...io, signal: controller.signal, lastWords: (w) => (words = w) },
+    );
+    await vi.waitFor(() => expect(kms.callCount("us-east-1", "DescribeKey")).toBeGreaterThan(0), {
+      timeout: 10_000,
+      interval: 20,
+    });
+    // WHEN
+    const ending = words?.(new Stop("SIGHUP"));
+    // THEN
+    expect(ending?.exitCode).toBe(129);
+    expect(JSON.parse(ending?.stdout ?? "")).toMatchObject({
+      command: "status",
+      exitCode: 129,
+      keys: [],
+      error: { name: "Interrupted", message: expect.stringMatching(/a second SIGHUP/) as unknown },
+    });
+    controller.abort(new Stop("SIGHUP"));
+    expect(await running).toBe(129);
   });
 });

@@ -1,6 +1,8 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { InvalidArgumentError } from "commander";
 import { afterAll, beforeAll, describe, it, expect } from "vitest";
 import { isReplicateError, type ReplicateError } from "../../src/errors.js";
@@ -14,8 +16,10 @@ import {
   splitRegionArgs,
   toReplicateOptions,
   type RawReplicateFlags,
+  type Tag,
 } from "../../src/options.js";
 
+const execFileAsync = promisify(execFile);
 const KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab";
 
 /** Runs `fn` and returns the usage error (exit 2) it throws. */
@@ -98,6 +102,83 @@ describe("collectTag", () => {
     const value = "v".repeat(256);
     // WHEN / THEN
     expect(collectTag(`${key}=${value}`)).toEqual([{ TagKey: key, TagValue: value }]);
+  });
+});
+
+describe("collectTag: what KMS documents", () => {
+  const fifty = (): Tag[] => Array.from({ length: 50 }, (_, i) => ({ TagKey: `k${i}`, TagValue: "" }));
+
+  it.each([
+    { input: "aws:team=x", message: /keys that start with 'aws:' are reserved/ },
+    { input: "AWS:team=x", message: /keys that start with 'aws:' are reserved/ },
+    { input: "Key=aws:cloudformation:stack,Value=x", message: /reserved/ },
+    { input: `${"\u{20000}".repeat(129)}=v`, message: /keys are at most 128 .*this key has 129/ },
+    { input: `k=${"\u00e9".repeat(257)}`, message: /values at most 256 .*this value 257/ },
+    { input: "team=pay#ments", message: /'#' is not allowed in a tag value/ },
+    { input: "te\tam=x", message: /is not allowed in a tag key/ },
+  ])("refuses '$input'", ({ input, message }) => {
+    // GIVEN / WHEN / THEN
+    expect(() => collectTag(input)).toThrow(InvalidArgumentError);
+    expect(() => collectTag(input)).toThrow(message);
+  });
+
+  it("counts lengths in Unicode characters, not UTF-16 units", () => {
+    // GIVEN a key of 128 CJK letters outside the BMP (256 UTF-16 units) and a value of 256 (512 units)
+    const key = "\u{20000}".repeat(128);
+    const value = "\u{2000B}".repeat(256);
+    expect(key).toHaveLength(256);
+    // WHEN / THEN KMS counts characters, so both fit
+    expect(collectTag(`${key}=${value}`)).toEqual([{ TagKey: key, TagValue: value }]);
+  });
+
+  it("accepts 50 tags and refuses the 51st", () => {
+    // GIVEN / WHEN / THEN
+    expect(collectTag("k49=", fifty().slice(0, 49))).toHaveLength(50);
+    expect(() => collectTag("one-more=x", fifty())).toThrow(/more than 50 tags; KMS allows at most 50/);
+  });
+
+  it("accepts the characters KMS allows: letters of any script, digits, spaces and _ . : / = + - @", () => {
+    // GIVEN / WHEN / THEN
+    expect(collectTag("Équipe 1_.:/+-@=pay ments=ü 2")).toEqual([
+      { TagKey: "Équipe 1_.:/+-@", TagValue: "pay ments=ü 2" },
+    ]);
+  });
+});
+
+describe("collectTag: the AWS CLI shorthand", () => {
+  it.each([
+    { input: "Key=team,Value=payments", tag: { TagKey: "team", TagValue: "payments" } },
+    { input: "TagKey=team,TagValue=payments", tag: { TagKey: "team", TagValue: "payments" } },
+    { input: "Value=payments,Key=team", tag: { TagKey: "team", TagValue: "payments" } },
+    { input: "Key=team,Value=", tag: { TagKey: "team", TagValue: "" } },
+    { input: "Key=expr,Value=a=b", tag: { TagKey: "expr", TagValue: "a=b" } },
+    { input: "Key=Key,Value=x", tag: { TagKey: "Key", TagValue: "x" } },
+    { input: "Key=team, Value=payments", tag: { TagKey: "team", TagValue: "payments" } },
+  ])("reads '$input'", ({ input, tag }) => {
+    // GIVEN / WHEN / THEN
+    expect(collectTag(input)).toEqual([tag]);
+  });
+
+  it.each([
+    { input: "Key=a,Value=b,Extra=c", message: /is ambiguous/ },
+    { input: "Key=a,Value=b,Value=c", message: /is ambiguous/ },
+    { input: "Key=a,b", message: /is ambiguous/ },
+    { input: "Key=a", message: /is not a whole tag/ },
+    { input: "Value=b", message: /is not a whole tag/ },
+    { input: "Key=a,TagValue=b", message: /is not a whole tag/ },
+    { input: "Key=a,Key=b", message: /is ambiguous/ },
+    { input: "Key=,Value=b", message: /has an empty tag key/ },
+    { input: "a=b,c=d", message: /a tag cannot contain ','/ },
+    { input: "team=a,b", message: /a tag cannot contain ','/ },
+  ])("refuses '$input' instead of storing a strange key", ({ input, message }) => {
+    // GIVEN / WHEN / THEN
+    expect(() => collectTag(input)).toThrow(InvalidArgumentError);
+    expect(() => collectTag(input)).toThrow(message);
+  });
+
+  it("treats a shorthand tag and a Key=Value tag with the same key as given twice", () => {
+    // GIVEN / WHEN / THEN
+    expect(() => collectTag("Key=team,Value=b", collectTag("team=a"))).toThrow(/given twice/);
   });
 });
 
@@ -184,6 +265,78 @@ describe("loadPolicy and checkPolicyText", () => {
     const text = '{\t"Description": "caf\u00e9 \u00ff"\r\n}';
     // WHEN / THEN
     expect(() => checkPolicyText(text, "inline")).not.toThrow();
+  });
+
+  it.each([
+    { text: "42", kind: "a number" },
+    { text: "[]", kind: "an array" },
+    { text: '[{"Version":"2012-10-17"}]', kind: "an array" },
+    { text: "null", kind: "null" },
+    { text: '"policy"', kind: "a string" },
+    { text: "true", kind: "a boolean" },
+  ])("refuses JSON that is not an object: $text", async ({ text, kind }) => {
+    // GIVEN / WHEN
+    const error = await usageErrorOf(() => checkPolicyText(text, "inline"));
+    // THEN
+    expect(error.message).toBe(
+      `--policy is ${kind}; a key policy is a JSON object ({"Version": …, "Statement": […]}).`,
+    );
+  });
+
+  it.each([
+    {
+      what: "a directory",
+      make: (path: string) => mkdir(path),
+      message: /is a directory, not a regular file/,
+    },
+    {
+      what: "a FIFO",
+      make: (path: string) => execFileAsync("mkfifo", [path]),
+      message: /is a named pipe \(FIFO\), not a regular file/,
+    },
+  ])("refuses $what without blocking", async ({ make, message }) => {
+    // GIVEN
+    const path = join(dir, `special-${Math.random().toString(36).slice(2)}`);
+    await make(path);
+    // WHEN
+    const error = await usageErrorOf(() => loadPolicy(`file://${path}`, dir));
+    // THEN
+    expect(error.message).toMatch(message);
+  });
+
+  it("refuses a device such as /dev/zero at once, without reading it", async () => {
+    // GIVEN / WHEN
+    const started = performance.now();
+    const error = await usageErrorOf(() => loadPolicy("file:///dev/zero", dir));
+    // THEN
+    expect(error.message).toBe("--policy: /dev/zero is a device, not a regular file.");
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it("refuses a file over 32768 bytes as too long", async () => {
+    // GIVEN a 1 MB file
+    await writeFile(join(dir, "huge.json"), `{"Pad":"${"x".repeat(1_000_000)}"}`);
+    // WHEN
+    const error = await usageErrorOf(() => loadPolicy("file://huge.json", dir));
+    // THEN
+    expect(error.message).toBe(
+      "--policy file huge.json is more than 32768 bytes; a key policy is at most 32768.",
+    );
+  });
+
+  it("reads a file of exactly 32768 bytes", async () => {
+    // GIVEN
+    await writeFile(join(dir, "max.json"), policyOfLength(POLICY_MAX_LENGTH));
+    // WHEN / THEN
+    await expect(loadPolicy("file://max.json", dir)).resolves.toMatchObject({ source: "max.json" });
+  });
+
+  it("reads a file through a symbolic link", async () => {
+    // GIVEN
+    await writeFile(join(dir, "target.json"), "{}");
+    await symlink(join(dir, "target.json"), join(dir, "link.json"));
+    // WHEN / THEN
+    await expect(loadPolicy("file://link.json", dir)).resolves.toEqual({ text: "{}", source: "link.json" });
   });
 
   it("refuses invalid JSON and says so", async () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, it, expect, vi } from "vitest";
-import { createLimiter, createPacer, sleep } from "../../src/pace.js";
+import { createLimiter, createPacer, paceWindow, sleep } from "../../src/pace.js";
 
 describe("createPacer", () => {
   beforeEach(() => {
@@ -68,6 +68,68 @@ describe("createPacer", () => {
   });
 });
 
+describe("a fractional --rate", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Start times (fake ms) of callers that keep the pacer saturated for `spanMs`. */
+  async function saturatedStarts(rate: number, spanMs: number): Promise<number[]> {
+    const pacer = createPacer(rate, { now: () => Date.now() });
+    const t0 = Date.now();
+    const starts: number[] = [];
+    const callers = Math.ceil((rate * spanMs) / 1000) + 10;
+    const all = Array.from({ length: callers }, () =>
+      pacer.acquire().then(() => starts.push(Date.now() - t0)),
+    );
+    await vi.advanceTimersByTimeAsync(spanMs);
+    void Promise.all(all);
+    return starts.filter((t) => t < spanMs);
+  }
+
+  it.each([
+    { rate: 0.5, perMinute: 30, mostInOneSecond: 1 },
+    { rate: 2.5, perMinute: 150, mostInOneSecond: 3 },
+    { rate: 1.5, perMinute: 90, mostInOneSecond: 2 },
+    { rate: 4.5, perMinute: 270, mostInOneSecond: 5 },
+  ])(
+    "--rate $rate starts exactly $perMinute calls a minute, never more than $mostInOneSecond in any 1 s",
+    async ({ rate, perMinute, mostInOneSecond }) => {
+      // GIVEN more callers than the pacer lets through in a minute
+      // WHEN a minute passes on the fake clock
+      const starts = await saturatedStarts(rate, 60_000);
+      // THEN exactly rate × 60 started (0.5 → 30, not the 54.5 a 1.1 s window of "< 0.5" gave)
+      expect(starts).toHaveLength(perMinute);
+      // …and no 1 s window holds more than ceil(rate)
+      for (let i = 0; i + mostInOneSecond < starts.length; i += 1) {
+        expect((starts[i + mostInOneSecond] ?? 0) - (starts[i] ?? 0)).toBeGreaterThanOrEqual(1_000);
+      }
+    },
+  );
+
+  it("spaces the starts of --rate 0.5 by 2 s exactly", async () => {
+    // GIVEN / WHEN
+    const starts = await saturatedStarts(0.5, 10_000);
+    // THEN
+    expect(starts).toEqual([0, 2_000, 4_000, 6_000, 8_000]);
+  });
+
+  it.each([
+    { rate: 5, slots: 5, windowMs: 1_100 },
+    { rate: 1, slots: 1, windowMs: 1_100 },
+    { rate: 0.5, slots: 1, windowMs: 2_000 },
+    { rate: 0.25, slots: 1, windowMs: 4_000 },
+    { rate: 2.5, slots: 3, windowMs: 1_200 },
+    { rate: 4.8, slots: 5, windowMs: 1000 * (5 / 4.8) },
+  ])("--rate $rate: $slots starts per $windowMs ms", ({ rate, slots, windowMs }) => {
+    // GIVEN / WHEN / THEN (integer rates keep the 100 ms margin; fractional rates are exact)
+    expect(paceWindow(rate)).toEqual({ slots, windowMs });
+  });
+});
+
 describe("createLimiter", () => {
   it("runs at most `limit` tasks at once, but does run that many", async () => {
     // GIVEN
@@ -109,5 +171,24 @@ describe("sleep", () => {
     controller.abort();
     // THEN
     await expect(sleeping).rejects.toMatchObject({ name: "AbortError" });
+  });
+});
+
+describe("sleep", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("caps a delay at setTimeout's limit instead of firing at once (a tiny --rate)", async () => {
+    // GIVEN a delay longer than 2^31 - 1 ms (what --rate 0.0000001 asks between two starts)
+    let done = false;
+    void sleep(1e10).then(() => (done = true));
+    // WHEN a minute passes
+    await vi.advanceTimersByTimeAsync(60_000);
+    // THEN it is still sleeping (an overflowing setTimeout would have fired after 1 ms)
+    expect(done).toBe(false);
   });
 });

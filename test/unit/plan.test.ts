@@ -4,7 +4,13 @@ import { isReplicateError, type ReplicateError } from "../../src/errors.js";
 import type { PrimaryKey } from "../../src/events.js";
 import type { KmsPort } from "../../src/kms.js";
 import { parseKeyRef } from "../../src/keys.js";
-import { checkTargets, describePrimary, resolvePrimaryRegion, splitTargets } from "../../src/plan.js";
+import {
+  checkTargets,
+  describePrimary,
+  primaryPlaceOf,
+  resolvePrimaryRegion,
+  splitTargets,
+} from "../../src/plan.js";
 import { awsFailure, fakeKms } from "../support/fake-kms.js";
 import { KEY_ID, PRIMARY_ARN } from "../support/fixtures.js";
 
@@ -121,6 +127,7 @@ describe("resolvePrimaryRegion", () => {
     );
     // THEN
     expect(error.exitCode).toBe(2);
+    expect(error.hint).toBe("Did you mean us-east-1?");
   });
 });
 
@@ -131,7 +138,7 @@ describe("checkTargets", () => {
     // WHEN
     let error: unknown;
     try {
-      checkTargets(regions, "us-east-1", false, () => undefined);
+      checkTargets(regions, { region: "us-east-1", partition: "aws" }, false, () => undefined);
     } catch (e) {
       error = e;
     }
@@ -150,8 +157,11 @@ describe("checkTargets", () => {
   it("returns the valid Regions and passes on the warnings", () => {
     // GIVEN / WHEN
     const warnings: string[] = [];
-    const targets = checkTargets(["eu-west-1", "us-north-50", "eu-west-1"], "us-east-1", false, (m) =>
-      warnings.push(m),
+    const targets = checkTargets(
+      ["eu-west-1", "us-north-50", "eu-west-1"],
+      { region: "us-east-1", partition: "aws" },
+      false,
+      (m) => warnings.push(m),
     );
     // THEN
     expect(targets).toEqual(["eu-west-1", "us-north-50"]);
@@ -163,8 +173,11 @@ describe("checkTargets", () => {
     const warnings: string[] = [];
     // WHEN / THEN
     expect(() =>
-      checkTargets(["eu-west-1", "eu-west-1", "us-north-50", "cn-north-1"], "us-east-1", false, (m) =>
-        warnings.push(m),
+      checkTargets(
+        ["eu-west-1", "eu-west-1", "us-north-50", "cn-north-1"],
+        { region: "us-east-1", partition: "aws" },
+        false,
+        (m) => warnings.push(m),
       ),
     ).toThrow(/cn-north-1/);
     expect(warnings.join("\n")).toMatch(/us-north-50 is not a Region this AWS SDK knows/);
@@ -275,6 +288,31 @@ describe("describePrimary", () => {
 });
 
 describe("splitTargets", () => {
+  it("refuses a target in another partition than the one DescribeKey's ARN names (exit 2)", () => {
+    // GIVEN a key ID in a Region the SDK does not know: its partition was unknown before DescribeKey
+    const primary: PrimaryKey = {
+      keyId: KEY_ID,
+      arn: `arn:aws-cn:kms:cn-new-1:111122223333:key/${KEY_ID}`,
+      region: "cn-new-1",
+      partition: "aws-cn",
+      replicas: [],
+    };
+    // WHEN / THEN eu-west-1 (aws) is refused; cn-north-1 and a Region nobody knows are not
+    let error: unknown;
+    try {
+      splitTargets(primary, ["cn-north-1", "eu-west-1", "xy-new-2"]);
+    } catch (e) {
+      error = e;
+    }
+    expect(isReplicateError(error) && error.options.invalidRegions).toEqual([
+      {
+        region: "eu-west-1",
+        reason: expect.stringMatching(/partition aws, but the primary is in aws-cn/) as string,
+      },
+    ]);
+    expect(splitTargets(primary, ["cn-north-1", "xy-new-2"]).create).toEqual(["cn-north-1", "xy-new-2"]);
+  });
+
   it("splits the targets into new Regions and Regions that already hold a replica, keeping the order", () => {
     // GIVEN
     const primary: PrimaryKey = {
@@ -296,4 +334,173 @@ describe("splitTargets", () => {
       existing: [{ region: "eu-west-1", arn: REPLICA_ARN }],
     });
   });
+});
+
+describe("key ARN checks before any call", () => {
+  it.each([
+    {
+      key: "arn:aws-cn:kms:us-east-1:111122223333:key/mrk-1",
+      message:
+        /the ARN's partition 'aws-cn' does not match its Region us-east-1, which is in partition aws\b/,
+    },
+    {
+      key: "arn:aws:kms:cn-north-1:111122223333:key/mrk-1",
+      message: /the ARN's partition 'aws' does not match its Region cn-north-1, which is in partition aws-cn/,
+    },
+    {
+      key: "arn:aws:kms:us-gov-west-1:111122223333:alias/orders",
+      message: /partition 'aws' does not match its Region us-gov-west-1, which is in partition aws-us-gov/,
+    },
+    {
+      key: "arn:aws:kms:us-gov-north-9:111122223333:key/mrk-1",
+      message: /Region us-gov-north-9, which is in partition aws-us-gov/,
+    },
+  ])("refuses $key (exit 2), naming the partition", async ({ key, message }) => {
+    // GIVEN / WHEN
+    const error = await replicateErrorOf(
+      resolvePrimaryRegion(parseKeyRef(key), { fromEnvironment: () => Promise.resolve(undefined) }),
+    );
+    // THEN
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toMatch(message);
+  });
+
+  it.each([
+    { key: "arn:aws-cn:kms:cn-north-1:111122223333:key/mrk-1", region: "cn-north-1" },
+    // a Region the SDK does not know may be a new one of any partition: KMS decides
+    { key: "arn:aws-eusc:kms:xy-new-1:111122223333:key/mrk-1", region: "xy-new-1" },
+  ])("accepts $key", async ({ key, region }) => {
+    // GIVEN / WHEN / THEN
+    await expect(
+      resolvePrimaryRegion(parseKeyRef(key), { fromEnvironment: () => Promise.resolve(undefined) }),
+    ).resolves.toBe(region);
+  });
+
+  it("takes the primary's partition from the key ARN, else from the SDK for its Region", () => {
+    // GIVEN / WHEN / THEN
+    expect(
+      primaryPlaceOf(parseKeyRef("arn:aws-eusc:kms:xy-new-1:111122223333:key/mrk-1"), "xy-new-1"),
+    ).toEqual({ region: "xy-new-1", partition: "aws-eusc" });
+    expect(primaryPlaceOf(parseKeyRef(KEY_ID), "cn-north-1")).toEqual({
+      region: "cn-north-1",
+      partition: "aws-cn",
+    });
+    // a key ID in a Region the SDK does not know: unknown until DescribeKey (not the SDK's aws fallback)
+    expect(primaryPlaceOf(parseKeyRef(KEY_ID), "xy-new-1")).toEqual({
+      region: "xy-new-1",
+      partition: undefined,
+    });
+  });
+});
+
+describe("describePrimary: the primary's account and partition", () => {
+  const OTHER_ACCOUNT_ARN = PRIMARY_ARN.replace("111122223333", "444455556666");
+
+  it("refuses a key ARN of another account than the caller's before DescribeKey (exit 2)", async () => {
+    // GIVEN credentials of 111122223333 and a key ARN in 444455556666
+    const describeKey = vi.fn(() => Promise.resolve(primaryMetadata()));
+    const kms: KmsPort = {
+      ...fakeKms({ describeKey }),
+      callerAccount: () => Promise.resolve("111122223333"),
+    };
+    // WHEN
+    const error = await replicateErrorOf(describePrimary(kms, parseKeyRef(OTHER_ACCOUNT_ARN), "us-east-1"));
+    // THEN
+    expect(error.exitCode).toBe(2);
+    expect(error.code).toBe("CrossAccountKey");
+    expect(error.message).toMatch(
+      /in account 444455556666, but your credentials are for account 111122223333/,
+    );
+    expect(error.message).toMatch(/ReplicateKey is not a cross-account operation/);
+    expect(describeKey).not.toHaveBeenCalled();
+  });
+
+  it("refuses when DescribeKey shows the key in another account than the caller's", async () => {
+    // GIVEN an alias that (somehow) resolves to a key of another account
+    const kms: KmsPort = {
+      ...fakeKms({ describeKey: () => Promise.resolve(primaryMetadata({ AWSAccountId: "444455556666" })) }),
+      callerAccount: () => Promise.resolve("111122223333"),
+    };
+    // WHEN
+    const error = await replicateErrorOf(describePrimary(kms, parseKeyRef("alias/orders"), "us-east-1"));
+    // THEN
+    expect(error.code).toBe("CrossAccountKey");
+  });
+
+  it.each([
+    { name: "the caller's own account", caller: () => Promise.resolve("444455556666") },
+    { name: "credentials that carry no account", caller: () => Promise.resolve(undefined) },
+  ])("goes on with $name", async ({ caller }) => {
+    // GIVEN
+    const kms: KmsPort = {
+      ...fakeKms({ describeKey: () => Promise.resolve(primaryMetadata({ Arn: OTHER_ACCOUNT_ARN })) }),
+      callerAccount: caller,
+    };
+    // WHEN / THEN
+    await expect(describePrimary(kms, parseKeyRef(OTHER_ACCOUNT_ARN), "us-east-1")).resolves.toMatchObject({
+      arn: OTHER_ACCOUNT_ARN,
+    });
+  });
+
+  it("reports credentials that cannot be resolved as DescribeKey would, without resolving them twice", async () => {
+    // GIVEN
+    const describeKey = vi.fn(() => Promise.resolve(primaryMetadata()));
+    const noCredentials = Object.assign(new Error("Could not load credentials from any providers"), {
+      name: "CredentialsProviderError",
+    });
+    const kms: KmsPort = { ...fakeKms({ describeKey }), callerAccount: () => Promise.reject(noCredentials) };
+    // WHEN
+    const error = await replicateErrorOf(describePrimary(kms, parseKeyRef(PRIMARY_ARN), "us-east-1"));
+    // THEN
+    expect(error.code).toBe("CredentialsProviderError");
+    expect(error.exitCode).toBe(1);
+    expect(error.message).toMatch(/^DescribeKey in us-east-1 failed: CredentialsProviderError/);
+    expect(describeKey).not.toHaveBeenCalled();
+  });
+
+  it("does not check the account for `wait`, which only reads", async () => {
+    // GIVEN
+    const kms: KmsPort = {
+      ...fakeKms({ describeKey: () => Promise.resolve(primaryMetadata({ Arn: OTHER_ACCOUNT_ARN })) }),
+      callerAccount: () => Promise.resolve("111122223333"),
+    };
+    // WHEN / THEN
+    await expect(
+      describePrimary(kms, parseKeyRef(OTHER_ACCOUNT_ARN), "us-east-1", undefined, { sameAccount: false }),
+    ).resolves.toMatchObject({ arn: OTHER_ACCOUNT_ARN });
+  });
+
+  it("takes the partition from the ARN DescribeKey returns, not from the SDK's guess for the Region", async () => {
+    // GIVEN a primary in a Region the SDK does not know (it would call it aws)
+    const arn = "arn:aws-eusc:kms:xy-new-1:111122223333:key/mrk-1";
+    const kms = fakeKms({ describeKey: () => Promise.resolve(primaryMetadata({ Arn: arn })) });
+    // WHEN
+    const primary = await describePrimary(kms, parseKeyRef(KEY_ID), "xy-new-1");
+    // THEN
+    expect(primary.partition).toBe("aws-eusc");
+  });
+});
+
+describe("describePrimary: a bare name that is not found", () => {
+  it.each(["orders", "payments-key"])("hints that aliases are written alias/%s", async (name) => {
+    // GIVEN
+    const kms = fakeKms({ describeKey: () => Promise.reject(awsFailure("NotFoundException")) });
+    // WHEN
+    const error = await replicateErrorOf(describePrimary(kms, parseKeyRef(name), "us-east-1"));
+    // THEN
+    expect(error.exitCode).toBe(2);
+    expect(error.hint).toMatch(new RegExp(`^Aliases are written alias/${name}: --key alias/${name}\\. `));
+  });
+
+  it.each([KEY_ID, "1234abcd-12ab-34cd-56ef-1234567890ab", "alias/orders", PRIMARY_ARN])(
+    "gives no alias hint for %s",
+    async (key) => {
+      // GIVEN
+      const kms = fakeKms({ describeKey: () => Promise.reject(awsFailure("NotFoundException")) });
+      // WHEN
+      const error = await replicateErrorOf(describePrimary(kms, parseKeyRef(key), "us-east-1"));
+      // THEN
+      expect(error.hint).not.toMatch(/Aliases are written/);
+    },
+  );
 });

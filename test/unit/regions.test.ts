@@ -1,7 +1,15 @@
 import { describe, it, expect } from "vitest";
-import { checkRegions, partitionOf, REGION_MAX_LENGTH } from "../../src/regions.js";
+import {
+  checkRegions,
+  nearKnownRegions,
+  partitionOf,
+  REGION_MAX_LENGTH,
+  type PrimaryPlace,
+} from "../../src/regions.js";
 
 const COMMERCIAL = "us-east-1";
+/** The primary's place as a known Region's ARN would name it. */
+const at = (region: string): PrimaryPlace => ({ region, partition: partitionOf(region).name });
 
 describe("checkRegions", () => {
   it.each([
@@ -13,7 +21,7 @@ describe("checkRegions", () => {
   ])("accepts $region from a primary in $primary", ({ region, primary }) => {
     // GIVEN a well-formed Region the SDK knows, in the primary's partition
     // WHEN
-    const check = checkRegions([region], primary, { strict: true });
+    const check = checkRegions([region], at(primary), { strict: true });
     // THEN
     expect(check).toEqual({ regions: [region], problems: [], warnings: [] });
   });
@@ -37,7 +45,7 @@ describe("checkRegions", () => {
     { region: "us-east-1", primary: COMMERCIAL, reason: /primary key's own Region/ },
   ])("rejects '$region' from a primary in $primary", ({ region, primary, reason }) => {
     // GIVEN / WHEN
-    const check = checkRegions([region], primary, { strict: false });
+    const check = checkRegions([region], at(primary), { strict: false });
     // THEN
     expect(check.regions).toEqual([]);
     expect(check.problems).toHaveLength(1);
@@ -52,7 +60,7 @@ describe("checkRegions", () => {
     expect(exactly32).toHaveLength(32);
     expect(is33).toHaveLength(33);
     // WHEN
-    const check = checkRegions([exactly32, is33], COMMERCIAL, { strict: false });
+    const check = checkRegions([exactly32, is33], at(COMMERCIAL), { strict: false });
     // THEN only the 33-character one is a problem, and for its length
     expect(check.problems).toEqual([{ region: is33, reason: "longer than 32 characters" }]);
     expect(check.regions).toEqual([exactly32]);
@@ -62,7 +70,7 @@ describe("checkRegions", () => {
     // GIVEN
     const requested = ["eu-west-1", "ap-southeast-2", "eu-west-1", "eu-west-1"];
     // WHEN
-    const check = checkRegions(requested, COMMERCIAL, { strict: false });
+    const check = checkRegions(requested, at(COMMERCIAL), { strict: false });
     // THEN
     expect(check.regions).toEqual(["eu-west-1", "ap-southeast-2"]);
     expect(check.problems).toEqual([]);
@@ -72,7 +80,7 @@ describe("checkRegions", () => {
   it("tries an unknown but well-formed Region, with a warning", () => {
     // GIVEN a Region the SDK does not list (it may be newer than the SDK)
     // WHEN
-    const check = checkRegions(["us-north-50"], COMMERCIAL, { strict: false });
+    const check = checkRegions(["us-north-50"], at(COMMERCIAL), { strict: false });
     // THEN
     expect(check.regions).toEqual(["us-north-50"]);
     expect(check.problems).toEqual([]);
@@ -83,7 +91,7 @@ describe("checkRegions", () => {
 
   it("refuses an unknown Region with strict", () => {
     // GIVEN / WHEN
-    const check = checkRegions(["us-north-50", "eu-west-1"], COMMERCIAL, { strict: true });
+    const check = checkRegions(["us-north-50", "eu-west-1"], at(COMMERCIAL), { strict: true });
     // THEN
     expect(check.regions).toEqual(["eu-west-1"]);
     expect(check.warnings).toEqual([]);
@@ -96,7 +104,7 @@ describe("checkRegions", () => {
     // GIVEN
     const requested = ["EU-WEST-1", "eu-west-1", "cn-north-1", "us-east-1", "eu_west_1", "ap-southeast-2"];
     // WHEN
-    const check = checkRegions(requested, COMMERCIAL, { strict: false });
+    const check = checkRegions(requested, at(COMMERCIAL), { strict: false });
     // THEN
     expect(check.problems.map((p) => p.region)).toEqual([
       "EU-WEST-1",
@@ -104,7 +112,8 @@ describe("checkRegions", () => {
       "us-east-1",
       "eu_west_1",
     ]);
-    expect(new Set(check.problems.map((p) => p.reason)).size).toBe(3);
+    // (EU-WEST-1 and eu_west_1 are both not Region IDs, but only the first gets a "did you mean")
+    expect(new Set(check.problems.map((p) => p.reason)).size).toBe(4);
     expect(check.regions).toEqual(["eu-west-1", "ap-southeast-2"]);
   });
 });
@@ -118,5 +127,120 @@ describe("partitionOf", () => {
   ])("$region is in $name (known: $known)", ({ region, name, known }) => {
     // GIVEN / WHEN / THEN
     expect(partitionOf(region)).toEqual({ name, known });
+  });
+});
+
+describe("Region typos", () => {
+  it.each([
+    { region: "EU-WEST-1", reason: /not a Region ID .*: did you mean eu-west-1\?$/ },
+    { region: "Eu-West-1", reason: /: did you mean eu-west-1\?$/ },
+    { region: "EU-WSET-1", reason: /: did you mean eu-west-1\?$/ },
+    {
+      region: "EU_WEST_1",
+      reason: /not a Region ID \(expected lower-case words and a number, like eu-west-1\)$/,
+    },
+  ])("'$region' stays an error, with the lower-case Region it means", ({ region, reason }) => {
+    // GIVEN / WHEN
+    const check = checkRegions([region], at(COMMERCIAL), { strict: false });
+    // THEN
+    expect(check.regions).toEqual([]);
+    expect(check.problems).toEqual([{ region, reason: expect.stringMatching(reason) as string }]);
+  });
+
+  it.each([
+    { region: "eu-wset-1", meant: "eu-west-1" }, // two neighbours swapped
+    { region: "eu-weest-1", meant: "eu-west-1" }, // one inserted
+    { region: "eu-wst-1", meant: "eu-west-1" }, // one deleted
+    { region: "eu-wesr-1", meant: "eu-west-1" }, // one substituted
+    { region: "ap-southeast-22", meant: "ap-southeast-2" },
+  ])("warns about '$region' with 'did you mean $meant?'", ({ region, meant }) => {
+    // GIVEN a pattern-valid Region the SDK does not know, one edit from a known one
+    // WHEN
+    const check = checkRegions([region], at(COMMERCIAL), { strict: false });
+    // THEN it is still tried, with the guess in the warning
+    expect(check.regions).toEqual([region]);
+    expect(check.warnings).toEqual([expect.stringContaining(`or a typo: did you mean ${meant}?`)]);
+  });
+
+  it("refuses the typo with --strict-regions, still with the guess", () => {
+    // GIVEN / WHEN
+    const check = checkRegions(["eu-wset-1"], at(COMMERCIAL), { strict: true });
+    // THEN
+    expect(check.regions).toEqual([]);
+    expect(check.problems[0]?.reason).toMatch(/did you mean eu-west-1\?.*\(--strict-regions\)/);
+  });
+
+  it("suggests only Regions of the primary's partition, and nothing for a Region far from any", () => {
+    // GIVEN / WHEN / THEN
+    expect(nearKnownRegions("eu-wset-1", "aws")).toEqual(["eu-west-1"]);
+    expect(nearKnownRegions("eu-wset-1", "aws-cn")).toEqual([]);
+    expect(nearKnownRegions("cn-nrth-1", "aws-cn")).toEqual(["cn-north-1"]);
+    expect(nearKnownRegions("us-north-50", "aws")).toEqual([]);
+    const check = checkRegions(["us-north-50"], at(COMMERCIAL), { strict: false });
+    expect(check.warnings[0]).not.toContain("did you mean");
+  });
+
+  it("lists every known Region one edit away when there are several", () => {
+    // GIVEN eu-west-9, one substitution from eu-west-1, -2 and -3
+    // WHEN / THEN
+    expect(nearKnownRegions("eu-west-9", "aws")).toEqual(["eu-west-1", "eu-west-2", "eu-west-3"]);
+  });
+
+  it("finds the guesses fast enough to run on every unknown Region", () => {
+    // GIVEN / WHEN 20 lookups of a 14-character Region
+    const started = performance.now();
+    for (let i = 0; i < 20; i += 1) nearKnownRegions("ap-southeast-9", "aws");
+    // THEN well under the start-up budget each (generous bound for a shared CPU)
+    expect((performance.now() - started) / 20).toBeLessThan(50);
+  });
+});
+
+describe("the primary's partition is an input (from its ARN), not guessed from its Region", () => {
+  it("checks targets against the partition the primary's ARN names", () => {
+    // GIVEN a primary in a Region the SDK does not know, whose ARN says aws-cn
+    const primary: PrimaryPlace = { region: "cn-new-1", partition: "aws-cn" };
+    // WHEN
+    const check = checkRegions(["cn-north-1", "eu-west-1"], primary, { strict: false });
+    // THEN cn-north-1 is fine, eu-west-1 (aws) is not
+    expect(check.regions).toEqual(["cn-north-1"]);
+    expect(check.problems).toEqual([
+      {
+        region: "eu-west-1",
+        reason: expect.stringMatching(/partition aws, but the primary is in aws-cn/) as string,
+      },
+    ]);
+  });
+
+  it("never makes a target the SDK does not know a partition error: a warning", () => {
+    // GIVEN a primary in aws-cn, and a target the SDK does not know (it would default it to aws)
+    const primary: PrimaryPlace = { region: "cn-north-1", partition: "aws-cn" };
+    // WHEN
+    const check = checkRegions(["xy-new-1"], primary, { strict: false });
+    // THEN it is tried, with the unknown-Region warning, and no partition error
+    expect(check.problems).toEqual([]);
+    expect(check.regions).toEqual(["xy-new-1"]);
+    expect(check.warnings[0]).toContain("xy-new-1 is not a Region this AWS SDK knows");
+  });
+
+  it("checks no partition while the primary's is unknown (a key ID in a Region the SDK does not know)", () => {
+    // GIVEN / WHEN
+    const check = checkRegions(
+      ["cn-north-1", "eu-west-1"],
+      { region: "xy-new-1", partition: undefined },
+      {
+        strict: false,
+      },
+    );
+    // THEN both are tried; splitTargets checks them once DescribeKey names the partition
+    expect(check.problems).toEqual([]);
+    expect(check.regions).toEqual(["cn-north-1", "eu-west-1"]);
+  });
+
+  it("still refuses an unknown target that another partition's own pattern claims", () => {
+    // GIVEN a commercial primary and a GovCloud-looking Region the SDK does not list yet
+    // WHEN
+    const check = checkRegions(["us-gov-north-9"], at(COMMERCIAL), { strict: false });
+    // THEN
+    expect(check.problems[0]?.reason).toMatch(/partition aws-us-gov, but the primary is in aws\b/);
   });
 });

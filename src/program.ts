@@ -1,0 +1,297 @@
+// The command line: every command, option and help text, built by one pure function (no side
+// effects at import, so tests and the completion script can read it). src/cli.ts runs it.
+//
+// The global options (where the key is, how to reach AWS, how to report) are defined once, on the
+// program, and commander parses them wherever they are typed: before or after the command name.
+// Each command defines only its own options and reads the global ones with optsWithGlobals().
+import { Command, Option } from "commander";
+import { EXIT, EXIT_HELP } from "./errors.js";
+import {
+  collect,
+  collectTag,
+  DEFAULT_TIMEOUT_MS,
+  parseDuration,
+  parsePositiveInt,
+  parsePositiveNumber,
+  type RawCommonFlags,
+  type RawReplicateFlags,
+  type RawWaitFlags,
+} from "./options.js";
+import { versionLine } from "./version.js";
+
+const EXAMPLES = `
+Examples:
+  kms-replicate --key mrk-1234abcd12ab34cd56ef1234567890ab --region us-east-1 --regions eu-west-1,ap-southeast-2
+  kms-replicate --key arn:aws:kms:us-east-1:111122223333:key/mrk-… --regions eu-west-1 --output json | jq .
+  kms-replicate --key alias/payments --region us-east-1 --regions eu-west-1 \\
+      --tag team=payments --description "DR copy" --policy file://policy.json
+  kms-replicate --key alias/payments --region us-east-1 --regions eu-west-1,eu-central-1 --copy-all --dry-run
+  kms-replicate status --key alias/payments --region us-east-1
+  kms-replicate wait --key alias/payments --region us-east-1 --timeout 30m
+
+Key: a key ID, key ARN, alias name (alias/…) or alias ARN of a multi-Region primary key. Its Region
+comes from the ARN, else --region, else AWS_REGION / AWS_DEFAULT_REGION / the profile's region.
+Credentials: --profile, else the AWS CLI's default chain (environment, SSO, config files, roles).
+
+${EXIT_HELP}
+`;
+
+const STATUS_HELP = `
+Example:
+  kms-replicate status --key alias/payments --region us-east-1 --output json | jq '.keys[] | {region, keyState, drift}'
+
+Exit codes:
+  0  every key usable (Enabled) and no drift
+  1  a key is not usable, or could not be read in its Region
+  2  usage or validation error
+  4  every key usable, but a replica's description, tags, aliases or policy differ from the primary's
+  130, 143, 129  stopped by SIGINT (Ctrl-C), SIGTERM, SIGHUP
+`;
+
+const WAIT_HELP = `
+Example:
+  kms-replicate --key alias/payments --region us-east-1 --regions eu-west-1,ap-southeast-2 --no-wait
+  kms-replicate wait --key alias/payments --region us-east-1 --regions eu-west-1,ap-southeast-2
+
+${EXIT_HELP}
+`;
+
+/**
+ * The global options: defined once, on the program; every command reads them with
+ * optsWithGlobals(), and they may be typed before or after the command name.
+ */
+function addConnectionOptions(command: Command): Command {
+  return command
+    .option(
+      "-k, --key <key>",
+      "the multi-Region primary key: key ID, key ARN, alias/NAME or alias ARN (required)",
+    )
+    .option("--region <region>", "the primary key's Region, when --key is not an ARN")
+    .option(
+      "--profile <name>",
+      "AWS profile (SSO, assume-role and credential_process work as in the AWS CLI)",
+    )
+    .option("--endpoint-url <url>", "send every KMS call to this endpoint (e.g. a local KMS emulator)")
+    .addOption(
+      new Option("-o, --output <format>", "text on stderr, or one JSON document on stdout")
+        .choices(["text", "json"])
+        .default("text"),
+    )
+    .option("-q, --quiet", "print only errors on stderr")
+    .option(
+      "--debug",
+      "log every AWS call (operation, Region, attempt, duration, error) on stderr; never credentials",
+    )
+    .option("--no-color", "no colours (NO_COLOR is honoured too)");
+}
+
+function timeoutOption(description: string): Option {
+  return new Option("--timeout <duration>", description)
+    .argParser(parseDuration)
+    .default(DEFAULT_TIMEOUT_MS, "20m");
+}
+
+export interface Commands {
+  replicate(flags: RawReplicateFlags): Promise<number>;
+  wait(flags: RawWaitFlags): Promise<number>;
+  status(flags: RawCommonFlags): Promise<number>;
+}
+
+export function buildProgram(run: Commands): Command {
+  const program = new Command("kms-replicate")
+    .description(
+      "Replicate an AWS KMS multi-Region primary key into many Regions in one command, and wait until every replica is usable.",
+    )
+    .version(versionLine(), "-V, --version", "print the versions of kms-replicate, Node.js and the AWS SDK")
+    .configureHelp({ showGlobalOptions: true })
+    .exitOverride()
+    .addHelpText("after", `${EXAMPLES}\nRun 'kms-replicate help <command>' for the options of a command.\n`);
+  addConnectionOptions(program.optionsGroup("Global Options:"));
+
+  const replicate = program
+    .command("replicate", { isDefault: true })
+    .description(
+      "(the default command) Replicate the primary key into every named Region and wait until each replica is usable.",
+    )
+    .option("-r, --regions <regions>", "target Regions, comma-separated; repeatable (required)", collect)
+    .option("--strict-regions", "refuse Regions this AWS SDK does not know (default: warn and try)")
+    .option("--description <text>", "description of each replica (never put secrets here)")
+    .option(
+      "--policy <json|file://path>",
+      "key policy of each replica, inline JSON or file://path (default: KMS's default policy)",
+    )
+    .option(
+      "--bypass-policy-lockout-safety-check",
+      "skip KMS's check that the policy lets you manage the key (dangerous)",
+    )
+    .option(
+      "--tag <Key=Value>",
+      "tag each replica; repeatable; Key= for an empty value, or the AWS CLI shorthand Key=K,Value=V; no aws: keys, at most 50",
+      collectTag,
+    )
+    .option("--copy-tags", "give each replica the primary's tags (--tag values win)")
+    .option("--copy-description", "give each replica the primary's description (--description wins)")
+    .option("--copy-policy", "give each replica the primary's key policy (--policy wins); never rewritten")
+    .option("--copy-aliases", "create the primary's aliases in each replica's Region")
+    .option("--copy-all", "all four --copy-… options")
+    .addOption(timeoutOption("how long to wait for replicas to leave Creating (90s, 2m, 1h)"))
+    .option("--no-wait", "return once ReplicateKey was accepted, without waiting")
+    .option("--dry-run", "resolve, describe and validate, print the plan, create nothing")
+    .option("--concurrency <n>", "ReplicateKey calls in flight at once", parsePositiveInt, 5)
+    .option(
+      "--rate <per-second>",
+      "ReplicateKey calls per second (KMS allows 5/s per account and Region)",
+      parsePositiveNumber,
+      5,
+    )
+    .addHelpText("after", EXAMPLES)
+    // The default command receives what its parent could not place, a mistyped command name among
+    // it: refused below with a suggestion, never ignored.
+    .allowExcessArguments()
+    .action(async (_flags, command: Command) => {
+      rejectStrayArgument(program, command);
+      const flags = command.optsWithGlobals<RawReplicateFlags>();
+      if (flags.regions === undefined) {
+        command.error("error: required option '-r, --regions <regions>' not specified", {
+          exitCode: EXIT.usage,
+        });
+      }
+      process.exitCode = await run.replicate(flags);
+    });
+
+  const wait = program
+    .command("wait")
+    .description(
+      "Wait until existing replicas (all, or the named Regions) leave Creating; for scripts that used --no-wait.",
+    )
+    .option(
+      "-r, --regions <regions>",
+      "only these Regions, comma-separated; repeatable (default: every replica)",
+      collect,
+    )
+    .addOption(timeoutOption("how long to wait (90s, 2m, 1h)"))
+    .addHelpText("after", WAIT_HELP)
+    .action(async (_flags, command: Command) => {
+      process.exitCode = await run.wait(command.optsWithGlobals<RawWaitFlags>());
+    });
+
+  const status = program
+    .command("status")
+    .description(
+      "Show the primary and every replica (state, description, tags, aliases), each read in its own Region, and what drifts from the primary.",
+    )
+    .addHelpText("after", STATUS_HELP)
+    .action(async (_flags, command: Command) => {
+      process.exitCode = await run.status(command.optsWithGlobals<RawCommonFlags>());
+    });
+
+  // Our own `help [command]`, so that a mistyped name gets a suggestion as everywhere else.
+  program
+    .helpCommand(false)
+    .command("help")
+    .argument("[command]")
+    .description("display help for command")
+    .action((name: string | undefined) => {
+      if (name === undefined) program.help();
+      const found = program.commands.find((c) => c.name() === name && c.name() !== "help");
+      if (found !== undefined) found.help();
+      const similar = suggestCommand(
+        name ?? "",
+        program.commands.map((c) => c.name()),
+      );
+      program.error(
+        `error: unknown command '${name}'${similar === undefined ? "" : `\n(Did you mean ${similar}?)`}`,
+        { code: "commander.unknownCommand", exitCode: EXIT.usage },
+      );
+    });
+
+  // `kms-replicate completion bash|zsh|fish`, read from this very program (src/completion.ts).
+  program
+    .command("completion")
+    .description("Print a completion script for bash, zsh or fish: source <(kms-replicate completion bash)")
+    .addArgument(program.createArgument("<shell>", "bash, zsh or fish").choices(["bash", "zsh", "fish"]))
+    .action(async (shell: "bash" | "zsh" | "fish", _flags, command: Command) => {
+      const { completionScript } = await import("./completion.js");
+      command.configureOutput().writeOut?.(completionScript(program, shell));
+    });
+
+  for (const command of [program, replicate, wait, status]) {
+    command.showHelpAfterError(
+      `(run ${command === program ? "kms-replicate" : `kms-replicate ${command.name()}`} --help for usage)`,
+    );
+  }
+  return program;
+}
+
+/**
+ * An argument the default command cannot use: a mistyped command (`statsu`), a command typed after
+ * options that are not global (`--timeout 5m wait`), or a stray word. Always an error, exit 2.
+ */
+function rejectStrayArgument(program: Command, command: Command): void {
+  const stray = command.args[0];
+  if (stray === undefined) return;
+  const names = program.commands.map((c) => c.name());
+  const explicit = program.args[0] === command.name();
+  if (names.includes(stray)) {
+    program.error(
+      `error: '${stray}' comes after options that are not global; write the command first: kms-replicate ${stray} [options]`,
+      { code: "commander.unknownCommand", exitCode: EXIT.usage },
+    );
+  }
+  const similar = suggestCommand(stray, names);
+  const suggestion = similar === undefined ? "" : `\n(Did you mean ${similar}?)`;
+  (explicit ? command : program).error(
+    explicit
+      ? `error: unexpected argument '${stray}' for '${command.name()}'${suggestion}`
+      : `error: unknown command '${stray}'${suggestion}`,
+    { code: "commander.unknownCommand", exitCode: EXIT.usage },
+  );
+}
+
+/** The command name one or two edits away from `typed` (a swap of two letters is one edit). */
+export function suggestCommand(typed: string, names: readonly string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of names) {
+    const distance = editDistance(typed.toLowerCase(), name);
+    if (
+      distance <= Math.min(2, Math.floor(name.length / 3)) &&
+      (best === undefined || distance < best.distance)
+    ) {
+      best = { name, distance };
+    }
+  }
+  return best?.name;
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions, adjacent swaps. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  const at = (i: number, j: number): number => d[i]?.[j] ?? Infinity;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        value = Math.min(value, at(i - 2, j - 2) + 1);
+      }
+      const row = d[i];
+      if (row !== undefined) row[j] = value;
+    }
+  }
+  return at(a.length, b.length);
+}
+
+/** Did the user ask for JSON? What commander parsed, else (a parse error came first) what argv says. */
+export function jsonRequested(program: Command, argv: readonly string[]): boolean {
+  if (program.getOptionValueSource("output") === "cli") return program.getOptionValue("output") === "json";
+  const args = argv.slice(2);
+  const end = args.indexOf("--");
+  return (end === -1 ? args : args.slice(0, end)).some(
+    (arg, i, all) =>
+      arg === "--output=json" ||
+      arg === "-ojson" ||
+      ((arg === "--output" || arg === "-o") && all[i + 1] === "json"),
+  );
+}

@@ -174,7 +174,7 @@ describe("isUsableKey", () => {
     { keyState: "Disabled", error: false, usable: false },
     { keyState: "Creating", error: false, usable: false },
     { keyState: "Updating", error: false, usable: false },
-    { keyState: "PendingImport", error: false, usable: false },
+    { keyState: "PendingImport", error: false, usable: true },
     { keyState: "PendingDeletion", error: false, usable: false },
     { keyState: "Unavailable", error: false, usable: false },
     { keyState: null, error: false, usable: false },

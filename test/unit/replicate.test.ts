@@ -137,7 +137,7 @@ describe("replicateAll", () => {
     ]);
     expect(replicateKey).toHaveBeenCalledTimes(1);
     expect(replicateKey.mock.calls[0]?.[1].ReplicaRegion).toBe("ap-southeast-2");
-    expect(describeKey).toHaveBeenCalledWith("eu-west-1", arnIn("eu-west-1"), settings.signal);
+    expect(describeKey).toHaveBeenCalledWith("eu-west-1", arnIn("eu-west-1"), expect.any(AbortSignal));
   });
 
   it("waits for an existing replica that is still Creating", async () => {
@@ -176,7 +176,8 @@ describe("replicateAll", () => {
     // THEN
     expect(summary(results)).toEqual([["eu-west-1", "exists", "Enabled"]]);
     expect(results[0]?.replicaArn).toBe(arnIn("eu-west-1"));
-    expect(describeKey).toHaveBeenCalledWith("eu-west-1", arnIn("eu-west-1"), settings.signal);
+    expect(results[0]?.applied).toBeUndefined();
+    expect(describeKey).toHaveBeenCalledWith("eu-west-1", arnIn("eu-west-1"), expect.any(AbortSignal));
   });
 
   it("fails only the Region where ReplicateKey is denied, with the permissions to grant", async () => {
@@ -228,14 +229,15 @@ describe("replicateAll", () => {
     });
   });
 
-  it("with --no-wait returns created with keyState Creating, without polling", async () => {
+  it("with --no-wait returns creating (requested, not waited for), without polling", async () => {
     // GIVEN
     const describeKey = describeByRegion();
     const { settings } = runSettings(fakeKms({ replicateKey: replicateOk(), describeKey }), { wait: false });
     // WHEN
     const results = await run(["eu-west-1"], [], settings);
     // THEN
-    expect(summary(results)).toEqual([["eu-west-1", "created", "Creating"]]);
+    expect(summary(results)).toEqual([["eu-west-1", "creating", "Creating"]]);
+    expect(results[0]?.applied).toEqual({ tags: [], description: null, policySource: "default", aliases: [] });
     expect(results[0]?.note).toContain("kms-replicate wait");
     expect(describeKey).not.toHaveBeenCalled();
   });
@@ -310,7 +312,7 @@ describe("replicateAll", () => {
       "eu-west-1",
       "alias/payments",
       arnIn("eu-west-1"),
-      settings.signal,
+      expect.any(AbortSignal),
     );
   });
 

@@ -56,7 +56,7 @@ describe("followReplica", () => {
     });
     expect(result.note).toBeUndefined();
     expect(describeKey).toHaveBeenCalledTimes(2);
-    expect(describeKey).toHaveBeenCalledWith("eu-west-1", REPLICA_ARN, s.signal);
+    expect(describeKey).toHaveBeenCalledWith("eu-west-1", REPLICA_ARN, expect.any(AbortSignal));
     expect(events).toEqual([
       { type: "phase", region: "eu-west-1", phase: "creating", keyState: "Creating" },
       { type: "phase", region: "eu-west-1", phase: "creating", keyState: "Enabled" },
@@ -107,16 +107,31 @@ describe("followReplica", () => {
     expect(describeKey).toHaveBeenCalledTimes(3);
   });
 
-  it("fails on NotFoundException beyond the grace period", async () => {
+  it("fails on NotFoundException beyond the grace period, saying the requested replica never became visible", async () => {
     // GIVEN a replica requested 61 s ago that still cannot be found
     const describeKey = scripted(awsFailure("NotFoundException"), "Enabled");
     const { settings: s } = settings(describeKey);
     // WHEN
     const result = await followReplica(follow({ since: performance.now() - 61_000 }), s);
-    // THEN
-    expect(result.status).toBe("failed");
-    expect(result.status === "failed" && result.error.name).toBe("NotFoundException");
+    // THEN not the NotFoundException advice about --key: the key is fine, the replica is not visible
+    if (result.status !== "failed") throw new Error(`expected failed, got ${result.status}`);
+    expect(result.error.name).toBe("ReplicaNotVisible");
+    expect(result.error.message).toMatch(
+      /^ReplicateKey was accepted, but the replica was not visible in eu-west-1 after 6\d s/,
+    );
+    expect(result.error.hint).toMatch(/kms-replicate wait/);
+    expect(result.error.hint).not.toMatch(/--key/);
     expect(describeKey).toHaveBeenCalledTimes(1);
+  });
+
+  it("keeps the NotFoundException advice for a replica this run did not request", async () => {
+    // GIVEN a replica the primary lists, found 61 s ago, not found in its Region
+    const describeKey = scripted(awsFailure("NotFoundException"));
+    const { settings: s } = settings(describeKey);
+    // WHEN
+    const result = await followReplica(follow({ status: "exists", since: performance.now() - 61_000 }), s);
+    // THEN
+    expect(result.status === "failed" && result.error.name).toBe("NotFoundException");
   });
 
   it("honours a shorter notFoundGraceMs", async () => {

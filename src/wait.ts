@@ -51,14 +51,26 @@ export const INTERRUPTED_NOTE =
  * the deadline, so a poll whose retries and backoff outlast it is cut there (a `timeout`).
  */
 export async function followReplica(follow: Follow, settings: WaitSettings): Promise<RegionResult> {
+  // This wait's own signal: Ctrl-C or the deadline. Derived (AbortSignal.any adds no listener to
+  // the run's signal), so many Regions waiting at once do not pile listeners on the run's signal.
+  const cut = untilDeadline(settings.signal, settings.deadline);
+  try {
+    return await pollUntilSettled(follow, settings, cut.signal);
+  } finally {
+    cut.dispose();
+  }
+}
+
+async function pollUntilSettled(
+  follow: Follow,
+  settings: WaitSettings,
+  bounded: AbortSignal,
+): Promise<RegionResult> {
   const { kms, emit, signal, startedAt, deadline } = settings;
   const schedule = settings.schedule ?? DEFAULT_POLL;
   const grace = settings.notFoundGraceMs ?? NOT_FOUND_GRACE_MS;
   const base = { region: follow.region, replicaArn: follow.arn };
   const elapsed = (): number => Math.round(performance.now() - startedAt);
-  // This wait's own signal: Ctrl-C or the deadline. Derived (AbortSignal.any adds no listener to
-  // the run's signal), so many Regions waiting at once do not pile listeners on the run's signal.
-  const bounded = untilDeadline(signal, deadline);
   let state = follow.knownState;
   let polls = 0;
   const failures = new FailedPolls();
@@ -141,12 +153,25 @@ export async function followReplica(follow: Follow, settings: WaitSettings): Pro
 /** Node's timers hold at most 2^31-1 ms (about 24.8 days); a later deadline needs no timer. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** A signal that fires on the run's signal (Ctrl-C) or at the deadline (performance.now() time). */
-export function untilDeadline(signal: AbortSignal, deadline: number): AbortSignal {
+/**
+ * A signal that fires on the run's signal (Ctrl-C) or at the deadline (performance.now() time);
+ * `dispose()` stops its timer. Not AbortSignal.timeout(): AbortSignal.any() holds its sources
+ * weakly and nothing else holds a timeout signal, so a garbage collection before the deadline
+ * silently cancels it (seen on Node 20: a 10 s wait ran 16 s). Here the timer holds the controller.
+ */
+export function untilDeadline(
+  signal: AbortSignal,
+  deadline: number,
+): { readonly signal: AbortSignal; dispose(): void } {
   const remaining = Math.max(0, Math.ceil(deadline - performance.now()));
-  return remaining > MAX_TIMER_MS
-    ? AbortSignal.any([signal])
-    : AbortSignal.any([signal, AbortSignal.timeout(remaining)]);
+  if (remaining > MAX_TIMER_MS) return { signal: AbortSignal.any([signal]), dispose: () => undefined };
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException("The --timeout deadline passed.", "TimeoutError")),
+    remaining,
+  );
+  timer.unref();
+  return { signal: AbortSignal.any([signal, controller.signal]), dispose: () => clearTimeout(timer) };
 }
 
 /**
@@ -188,22 +213,26 @@ function notVisibleError(region: string, afterMs?: number): ErrorReport {
 /** DescribeKey failures since the last state we read, for the note of a wait that ran out. */
 class FailedPolls {
   private count = 0;
-  private last: unknown;
+  private last: string | undefined;
+  private mixed = false;
   add(error: unknown, calls: number): void {
+    const facts = errorFacts(error);
+    const name = classify(error) === "NetworkError" ? (facts.code ?? "NetworkError") : facts.name;
+    const label = `${name}${facts.httpStatus !== undefined ? ` (HTTP ${facts.httpStatus})` : ""}`;
+    this.mixed ||= this.last !== undefined && this.last !== label;
     this.count += calls;
-    this.last = error;
+    this.last = label;
   }
   sawState(): void {
     this.count = 0;
     this.last = undefined;
+    this.mixed = false;
   }
-  /** `KMSInternalException (HTTP 500) ×7`, or undefined when the last poll answered. */
+  /** `KMSInternalException (HTTP 500) ×7`, `7 calls, the last ThrottlingException`, or undefined. */
   describe(): string | undefined {
-    if (this.count === 0) return undefined;
-    const facts = errorFacts(this.last);
-    const name = classify(this.last) === "NetworkError" ? (facts.code ?? "NetworkError") : facts.name;
-    const status = facts.httpStatus !== undefined ? ` (HTTP ${facts.httpStatus})` : "";
-    return `${name}${status}${this.count > 1 ? ` ×${this.count}` : ""}`;
+    if (this.count === 0 || this.last === undefined) return undefined;
+    if (this.count === 1) return this.last;
+    return this.mixed ? `${this.count} calls, the last ${this.last}` : `${this.last} ×${this.count}`;
   }
 }
 
@@ -215,7 +244,7 @@ function timeoutNote(state: string | undefined, failures: FailedPolls): string {
   if (state === undefined) {
     return failed === undefined
       ? `DescribeKey did not answer before the timeout, so the replica's state was never read. It may exist and finish on its own: ${RERUN}`
-      : `DescribeKey never answered with the replica's state (${failed}; the last call's error). It may exist and finish on its own: ${RERUN}`;
+      : `DescribeKey never answered with the replica's state: ${failed}. It may exist and finish on its own: ${RERUN}`;
   }
   const then = failed === undefined ? "" : ` Since then, DescribeKey failed: ${failed}.`;
   return `Still ${state} when the timeout ran out.${then} It may still finish: ${RERUN}`;

@@ -146,7 +146,7 @@ describe("--timeout is a wall-clock bound on the wait", () => {
     const [west] = run.json?.regions ?? [];
     expect(west).toMatchObject({ status: "timeout", keyState: null });
     expect(west?.note).toMatch(
-      /^DescribeKey never answered with the replica's state \(KMSInternalException \(HTTP 500\)( ×\d+)?;/,
+      /^DescribeKey never answered with the replica's state: KMSInternalException \(HTTP 500\)( ×\d+)?\. /,
     );
     expect(west?.note).not.toMatch(/Still Creating/);
     const calls = kms().callCount("eu-west-1", "DescribeKey");

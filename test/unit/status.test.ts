@@ -240,4 +240,26 @@ describe("readFamily", () => {
     expect(fine?.keyState).toBe("Enabled");
     expect(family.primary.error).toBeNull();
   });
+
+  it("a field that cannot be read is unknown for that field only: state and the other fields are kept", async () => {
+    // GIVEN GetKeyPolicy is denied in eu-west-1
+    const { kms: base } = familyKms();
+    const kms: KmsPort = {
+      ...base,
+      getKeyPolicy: (region, keyId, signal) =>
+        region === "eu-west-1"
+          ? Promise.reject(awsFailure("AccessDeniedException"))
+          : base.getKeyPolicy(region, keyId, signal),
+    };
+    // WHEN
+    const family = await readFamily(kms, BY_ID, PRIMARY_REGION);
+    // THEN
+    const west = family.replicas.find((r) => r.region === "eu-west-1");
+    expect(west).toMatchObject({ keyState: "Enabled", enabled: true, error: null, policy: null });
+    expect(west?.tags).toEqual({ team: "payments", region: "eu-west-1" });
+    expect(west?.aliases).toEqual(["alias/billing", "alias/payments"]);
+    expect(west?.fieldErrors.tags).toBeNull();
+    expect(west?.fieldErrors.policy?.name).toBe("AccessDeniedException");
+    expect(west?.fieldErrors.policy?.hint).toContain("kms:GetKeyPolicy in eu-west-1");
+  });
 });

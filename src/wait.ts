@@ -243,7 +243,7 @@ function timeoutNote(state: string | undefined, failures: FailedPolls): string {
   const failed = failures.describe();
   if (state === undefined) {
     return failed === undefined
-      ? `DescribeKey did not answer before the timeout, so the replica's state was never read. It may exist and finish on its own: ${RERUN}`
+      ? `The timeout ran out before DescribeKey answered, so the replica's state was never read. It may exist and finish on its own: ${RERUN}`
       : `DescribeKey never answered with the replica's state: ${failed}. It may exist and finish on its own: ${RERUN}`;
   }
   const then = failed === undefined ? "" : ` Since then, DescribeKey failed: ${failed}.`;

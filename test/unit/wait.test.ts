@@ -391,6 +391,10 @@ describe("followReplica: the deadline is a wall-clock bound", () => {
     // THEN
     expect(result).not.toBe("hung");
     expect(result).toMatchObject({ status: "timeout" });
+    if (result === "hung") return;
+    expect(result.note).toMatch(
+      /^The timeout ran out before DescribeKey answered, so the replica's state was never read\./,
+    );
   });
 
   it("a wait that never read a state says what DescribeKey answered, not 'Still Creating'", async () => {

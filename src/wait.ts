@@ -27,7 +27,10 @@ export interface WaitSettings {
 export interface Follow {
   readonly region: string;
   readonly arn: string;
-  /** What the Region ends as when the replica becomes usable. */
+  /**
+   * What the Region ends as when the replica is seen usable: `created` for a replica this run
+   * requested (then a NotFound past the grace period is ReplicaNotVisible, not a wrong --key).
+   */
   readonly status: "created" | "exists";
   /** The state we already know (ReplicateKey's answer); undefined: describe at once. */
   readonly knownState?: string;

@@ -14,7 +14,8 @@ export const EXIT = {
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export const EXIT_HELP = `Exit codes:
-  0    every Region ends usable (Enabled, or PendingImport for imported key material)
+  0    every Region ends usable (Enabled, or PendingImport for imported key material);
+       with --no-wait / --dry-run also 'creating': in Creating, not waited for
   1    at least one Region failed (the others were still completed)
   2    usage or validation error: nothing was changed
   3    timed out waiting for a replica to leave Creating (it may still finish: re-run or use 'wait')

@@ -70,6 +70,14 @@ export function attemptsOf(error: unknown): number {
   return typeof error === "object" && error !== null ? (attemptsByError.get(error) ?? 1) : 1;
 }
 
+/** For a call its signal cut (a deadline): the attempts that had failed on their own, and the last one's error. */
+const failuresByAbort = new WeakMap<object, { readonly count: number; readonly last: unknown }>();
+export function failuresBeforeAbort(
+  error: unknown,
+): { readonly count: number; readonly last: unknown } | undefined {
+  return typeof error === "object" && error !== null ? failuresByAbort.get(error) : undefined;
+}
+
 export function createKms(settings: KmsSettings): KmsPort {
   const clients = new Map<string, KMSClient>();
   // Credentials as the AWS CLI resolves them: an explicit profile wins over AWS_ACCESS_KEY_ID & co.
@@ -115,6 +123,7 @@ export function createKms(settings: KmsSettings): KmsPort {
     const { beforeAttempt, target } = extra;
     const what = { type: "call", operation, region, ...(target !== undefined ? { target } : {}) } as const;
     let attempt = 0;
+    let failed: { count: number; last: unknown } | undefined;
     try {
       return await pRetry(
         async () => {
@@ -131,6 +140,7 @@ export function createKms(settings: KmsSettings): KmsPort {
             });
             return value;
           } catch (error) {
+            if (!isAbort(error)) failed = { count: (failed?.count ?? 0) + 1, last: error };
             const willRetry = !isAbort(error) && isRetryable(error) && attempt <= policy.retries;
             emit({
               ...what,
@@ -152,7 +162,10 @@ export function createKms(settings: KmsSettings): KmsPort {
         },
       );
     } catch (error) {
-      if (typeof error === "object" && error !== null) attemptsByError.set(error, attempt);
+      if (typeof error === "object" && error !== null) {
+        attemptsByError.set(error, attempt);
+        if (failed !== undefined && error !== failed.last) failuresByAbort.set(error, failed);
+      }
       throw error;
     }
   }

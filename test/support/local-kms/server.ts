@@ -21,6 +21,8 @@ export interface FaultRule {
   readonly dropConnection?: { readonly count: number };
   /** AccessDeniedException for every matching call. */
   readonly accessDenied?: boolean;
+  /** Do the operation, then drop the connection instead of answering, for the next `count` matching calls. */
+  readonly processThenDrop?: { readonly count: number };
 }
 
 export interface KmsLocalConfig {
@@ -56,6 +58,7 @@ const FAULT_KEYS = new Set([
   "internalError",
   "dropConnection",
   "accessDenied",
+  "processThenDrop",
 ]);
 
 /** What is wrong with a config sent over HTTP: a misspelt key must not be ignored silently. */
@@ -169,7 +172,7 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
   const store = new Store(account);
   let config: KmsLocalConfig = { ...DEFAULTS, ...options };
   // Counters of counted fault rules, by rule index; reset with each configure().
-  let used = new Map<number, { throttle: number; internal: number; drop: number }>();
+  let used = new Map<number, { throttle: number; internal: number; drop: number; processed: number }>();
   let random = seededRandom(config.seed);
   const log: CallRecord[] = [];
 
@@ -191,22 +194,25 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
     return handler(context(region), input);
   };
 
-  type Decision = { latencyMs: number; drop: boolean; error?: KmsFault };
+  type Decision = { latencyMs: number; drop: boolean; dropAfter: boolean; error?: KmsFault };
   const decide = (region: string, operation: string): Decision => {
-    const decision: Decision = { latencyMs: 0, drop: false };
+    const decision: Decision = { latencyMs: 0, drop: false, dropAfter: false };
     if (config.disabledRegions.includes(region)) decision.error = fault.unrecognizedClient();
     config.faults.forEach((rule, index) => {
       if (rule.region !== undefined && rule.region !== region) return;
       if (rule.operation !== undefined && rule.operation !== operation) return;
       decision.latencyMs += rule.latencyMs ?? 0;
       if (decision.error !== undefined || decision.drop) return;
-      const count = used.get(index) ?? { throttle: 0, internal: 0, drop: 0 };
+      const count = used.get(index) ?? { throttle: 0, internal: 0, drop: 0, processed: 0 };
       used.set(index, count);
       if (rule.accessDenied === true) {
         decision.error = fault.accessDenied(account, operation, `arn:aws:kms:${region}:${account}:key/*`);
       } else if (rule.dropConnection !== undefined && count.drop < rule.dropConnection.count) {
         count.drop += 1;
         decision.drop = true;
+      } else if (rule.processThenDrop !== undefined && count.processed < rule.processThenDrop.count) {
+        count.processed += 1;
+        decision.dropAfter = true;
       } else if (rule.internalError !== undefined && count.internal < rule.internalError.count) {
         count.internal += 1;
         decision.error = fault.internal();
@@ -289,8 +295,13 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
       const input = text === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
       const output = invoke(region, operation, input) as Record<string, unknown>;
       const metadata = (output.KeyMetadata ?? output.ReplicaKeyMetadata) as { KeyState?: string } | undefined;
-      call.status = 200;
       call.keyState = metadata?.KeyState;
+      if (decision.dropAfter) {
+        // The work is done; the answer is lost (status 0: connection dropped).
+        req.socket.destroy();
+        return;
+      }
+      call.status = 200;
       send(res, 200, output);
     } catch (error) {
       const kmsFault =

@@ -94,7 +94,12 @@ function primaryRegionOf(options: CommonOptions, io: Io): Promise<string> {
 /** The AWS SDK, loaded only once every local check has passed. */
 async function connect(options: CommonOptions, emit: Emit): Promise<KmsPort> {
   const { createKms } = await import("./kms.js");
-  return createKms({ profile: options.profile, endpointUrl: options.endpointUrl, emit });
+  return createKms({
+    profile: options.profile,
+    endpointUrl: options.endpointUrl,
+    timeouts: { connectMs: options.connectTimeoutMs, readMs: options.readTimeoutMs },
+    emit,
+  });
 }
 
 /** The shared shape of `replicate` and `wait`: Region results, one JSON document, a summary. */

@@ -395,8 +395,14 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
     } catch (error) {
       const kmsFault =
         error instanceof KmsFault ? error : new KmsFault("KMSInternalException", String(error), 500);
-      call.status = kmsFault.status;
       call.errorType = kmsFault.type;
+      if (decision.processThenDrop) {
+        // The error answer is lost too (status stays 0).
+        call.fault = "processThenDrop";
+        req.socket.destroy();
+        return;
+      }
+      call.status = kmsFault.status;
       sendFault(res, kmsFault);
     }
   };

@@ -259,7 +259,7 @@ describe("the SDK's predicates, behind our own rules", () => {
     // GIVEN
     const error = awsFailure("LimitExceededException");
     // WHEN / THEN
-    expect(isThrottlingError(error)).toBe(true);
+    expect(isThrottlingError(error as Parameters<typeof isThrottlingError>[0])).toBe(true);
     expect(isRetryable(error)).toBe(false);
   });
 

@@ -58,7 +58,7 @@ afterEach(() => {
 });
 
 const ENV_KEYS = { AWS_ACCESS_KEY_ID: "AKIDENV", AWS_SECRET_ACCESS_KEY: "env-secret" };
-function withEnv(values: Record<string, string>): void {
+function withEnv(values: Record<string, string | undefined>): void {
   for (const [name, value] of Object.entries(values)) vi.stubEnv(name, value);
 }
 const resolve = (profile?: string) =>

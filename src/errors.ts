@@ -4,7 +4,7 @@ import {
   isServerError,
   isThrottlingError,
   isTransientError,
-} from "@smithy/core/retry";
+} from "./sdk-retry.js";
 
 /** Exit codes are part of the interface: documented in --help and the README. */
 export const EXIT = {

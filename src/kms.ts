@@ -413,10 +413,12 @@ export function credentialsFor(
     if (profile !== undefined) {
       return { provider: await forProfile(profile, true), source: `profile ${profile} (--profile)` };
     }
+    const named = nonEmpty(env.AWS_PROFILE);
     if (nonEmpty(env.AWS_ACCESS_KEY_ID) !== undefined && nonEmpty(env.AWS_SECRET_ACCESS_KEY) !== undefined) {
+      // The keys sign, but the AWS CLI still refuses an AWS_PROFILE that does not exist.
+      if (named !== undefined) await profileData(named, env, true);
       return { provider: fromEnv(), source: "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY" };
     }
-    const named = nonEmpty(env.AWS_PROFILE);
     if (named !== undefined) {
       return { provider: await forProfile(named, true), source: `profile ${named} (AWS_PROFILE)` };
     }

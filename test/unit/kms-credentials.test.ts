@@ -126,6 +126,11 @@ describe("a profile that does not exist is a usage error naming it", () => {
   it.each([
     { how: "--profile", profile: "nope", env: {} },
     { how: "AWS_PROFILE", profile: undefined, env: { AWS_PROFILE: "nope" } },
+    {
+      how: "AWS_PROFILE, even with keys in the environment",
+      profile: undefined,
+      env: { ...ENV_KEYS, AWS_PROFILE: "nope" },
+    },
   ])("$how", async ({ profile, env }) => {
     // GIVEN
     withEnv(env);

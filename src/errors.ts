@@ -322,6 +322,8 @@ function timeoutKind(error: object, facts: ErrorFacts): "ConnectTimeout" | "Read
 /** Maps any thrown value to one of our names (or undefined when we have no advice for it). */
 export function classify(error: unknown): AwsErrorName | undefined {
   if (typeof error !== "object" || error === null) return undefined;
+  // An AbortSignal's reason (Ctrl-C; AbortSignal.timeout's "TimeoutError" is a caller's deadline).
+  if (error instanceof DOMException) return undefined;
   const facts = errorFacts(error);
   if (facts.code !== undefined && CLOSED_CODES.has(facts.code)) return "ConnectionClosed";
   if (facts.message === "socket hang up") return "ConnectionClosed";

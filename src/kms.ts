@@ -216,8 +216,14 @@ export function createKms(settings: KmsSettings): KmsPort {
         },
       );
     } catch (error) {
-      if (typeof error === "object" && error !== null) attemptsByError.set(error, attempt);
-      throw error;
+      // Aborted (Ctrl-C, or a caller's deadline: AbortSignal.timeout's reason is named
+      // TimeoutError): always an AbortError, never mistaken for a transport timeout.
+      const thrown =
+        signal?.aborted === true && !isAbort(error)
+          ? new DOMException("The call was aborted.", "AbortError")
+          : error;
+      if (typeof thrown === "object" && thrown !== null) attemptsByError.set(thrown, attempt);
+      throw thrown;
     }
   }
 

@@ -291,7 +291,8 @@ describe("the SDK's predicates, behind our own rules", () => {
   });
 
   it("knows which errors are timeouts", () => {
-    // GIVEN / WHEN / THEN
+    // GIVEN / WHEN / THEN: a caller's deadline (AbortSignal.timeout) is not a transport timeout
+    expect(isTimeout(new DOMException("The operation timed out.", "TimeoutError"))).toBe(false);
     expect(isTimeout(awsFailure("TimeoutError", 0))).toBe(true);
     expect(isTimeout(networkFailure("ECONNRESET"))).toBe(false);
     expect(isTimeout(awsFailure("ThrottlingException"))).toBe(false);

@@ -187,6 +187,9 @@ describe("credentials, exactly as the AWS CLI resolves them", () => {
 aws_access_key_id = AKIDPROFILE
 aws_secret_access_key = profile-secret
 
+[profile regiononly]
+region = us-east-1
+
 [profile failing]
 credential_process = /bin/sh -c "echo 'sso token refresh failed' >&2; exit 3"
 `,
@@ -248,6 +251,24 @@ credential_process = /bin/sh -c "echo 'sso token refresh failed' >&2; exit 3"
     expect(result.code).toBe(2);
     expect(result.json?.error?.message).toMatch(/^The config profile \(nope\) could not be found/);
     expect(kms().callCount()).toBe(0);
+  });
+
+  it("the SDK's own warnings are shown with --debug only, never raw", async () => {
+    // GIVEN --profile names a profile without credentials while keys are in the environment: the
+    // SDK's chain warns "Multiple credential sources detected" (and, with no instance metadata
+    // here, finds nothing)
+    const args = ["--key", primaryArn(), "--regions", "eu-west-1", "--profile", "regiononly"];
+    const env = { ...files, ...envKeys };
+    // WHEN
+    const plain = await run(args, env);
+    const debug = await run([...args, "--debug"], env);
+    // THEN
+    expect(plain.code).toBe(1);
+    expectNoRawSdkLog(plain.stderr);
+    expect(debug.stderr).toMatch(
+      /^sdk warn: @aws-sdk\/credential-provider-node .*Multiple credential sources detected/m,
+    );
+    expect(debug.stderr.match(/Multiple credential sources/g)).toHaveLength(1);
   });
 
   it("a failing credential_process: its own reason, exit 1, no call made", async () => {

@@ -32,12 +32,20 @@ const common = {
 
 await rm(new URL("../dist", import.meta.url), { recursive: true, force: true });
 
-await build({ ...common, entryPoints: { "sdk-partition": "src/sdk-partition.ts" }, outdir: "dist" });
+// The SDK's retry predicates (src/sdk-retry.ts, used by src/errors.ts, which `--help` loads) the same way.
+await build({
+  ...common,
+  entryPoints: { "sdk-partition": "src/sdk-partition.ts", "sdk-retry": "src/sdk-retry.ts" },
+  outdir: "dist",
+});
 
 const partitionExternal = {
   name: "sdk-partition-external",
   setup(b) {
-    b.onResolve({ filter: /sdk-partition\.js$/ }, () => ({ path: "./sdk-partition.js", external: true }));
+    b.onResolve({ filter: /sdk-(partition|retry)\.js$/ }, (args) => ({
+      path: `./${args.path.replace(/^.*\//, "")}`,
+      external: true,
+    }));
   },
 };
 

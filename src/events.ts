@@ -69,6 +69,8 @@ export type ReplicaEvent =
     }
   | { readonly type: "settled"; readonly result: RegionResult }
   | { readonly type: "warning"; readonly message: string }
+  /** A warning or error the AWS SDK logged (never printed raw; shown with --debug). */
+  | { readonly type: "sdk-log"; readonly level: "warn" | "error"; readonly message: string }
   | {
       readonly type: "call";
       readonly operation: string;

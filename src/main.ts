@@ -107,7 +107,12 @@ function primaryRegionOf(options: CommonOptions, io: Io): Promise<string> {
 /** The AWS SDK, loaded only once every local check has passed. */
 async function connect(options: CommonOptions, emit: Emit): Promise<KmsPort> {
   const { createKms } = await import("./kms.js");
-  return createKms({ profile: options.profile, endpointUrl: options.endpointUrl, emit });
+  return createKms({
+    profile: options.profile,
+    endpointUrl: options.endpointUrl,
+    timeouts: { connectMs: options.connectTimeoutMs, readMs: options.readTimeoutMs },
+    emit,
+  });
 }
 
 /** What an unsettled Region was doing when a second signal ended the run, for its note. */

@@ -2,7 +2,7 @@
 // Type-checking is `npm run typecheck` (tsc).
 //
 // dist/ is exactly what the npm package ships besides bin/ (package.json `files`): the CLI, its
-// chunks and the SDK's partition data, every dependency bundled in (the package has no runtime
+// chunks and the SDK's partition data and retry predicates, every dependency bundled in (no runtime
 // dependencies), no source maps. build/ (ignored by git, never packed) holds the local KMS
 // endpoint, the demo and the benchmark, with source maps.
 //
@@ -38,7 +38,10 @@ const common = {
 const partitionExternal = {
   name: "sdk-partition-external",
   setup(b) {
-    b.onResolve({ filter: /sdk-partition\.js$/ }, () => ({ path: "./sdk-partition.js", external: true }));
+    b.onResolve({ filter: /sdk-(partition|retry)\.js$/ }, (args) => ({
+      path: `./${args.path.replace(/^.*\//, "")}`,
+      external: true,
+    }));
   },
 };
 
@@ -50,7 +53,13 @@ for (const [outdir, sourcemap] of [
   ["dist", false],
   ["build", "linked"],
 ]) {
-  await build({ ...common, sourcemap, entryPoints: { "sdk-partition": "src/sdk-partition.ts" }, outdir });
+  // The SDK's retry predicates (src/sdk-retry.ts, used by src/errors.ts, which `--help` loads) the same way.
+  await build({
+    ...common,
+    sourcemap,
+    entryPoints: { "sdk-partition": "src/sdk-partition.ts", "sdk-retry": "src/sdk-retry.ts" },
+    outdir,
+  });
 }
 
 await build({

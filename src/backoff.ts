@@ -53,6 +53,11 @@ export function pollDelay(
  */
 export interface RetryPolicy {
   readonly retries: number;
+  /**
+   * Of those, how many may follow a timeout (connect or read): an endpoint that does not answer
+   * is given one more chance, not six, so that a stalled run ends in minutes, not a quarter-hour.
+   */
+  readonly timeoutRetries?: number;
   readonly minTimeout: number;
   readonly factor: number;
   readonly maxTimeout: number;
@@ -61,6 +66,7 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = {
   retries: 6,
+  timeoutRetries: 1,
   minTimeout: 250,
   factor: 2,
   maxTimeout: 5_000,
@@ -75,4 +81,37 @@ export function worstCaseRetrySleep(policy: RetryPolicy = DEFAULT_RETRY): number
     total += Math.min(policy.maxTimeout, base);
   }
   return total;
+}
+
+/**
+ * Per-attempt timeouts, as the AWS CLI's --cli-connect-timeout and --cli-read-timeout (seconds
+ * there, ms here). The AWS CLI waits 60 s for each and 0 means "never time out"; we promise that
+ * every call ends, so 0 is refused, and the defaults are shorter: KMS answers its management
+ * calls in well under a second.
+ */
+export interface Timeouts {
+  /** Until the TCP connection is established. */
+  readonly connectMs: number;
+  /** Once connected, for KMS to answer (the socket idle; the whole attempt is cut at connect + read). */
+  readonly readMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, readMs: 30_000 };
+
+/**
+ * The longest one call can take, retries included:
+ * - `stalled`: the endpoint accepts connections (or not) and never answers: every attempt times
+ *   out, so 1 + timeoutRetries attempts, each cut at connect + read, and the sleeps between them;
+ * - `any`: whatever fails, every attempt is cut at connect + read, at most 1 + retries attempts.
+ */
+export function worstCaseCall(
+  policy: RetryPolicy = DEFAULT_RETRY,
+  timeouts: Timeouts = DEFAULT_TIMEOUTS,
+): { readonly stalledMs: number; readonly anyMs: number } {
+  const attempt = timeouts.connectMs + timeouts.readMs;
+  const stalledRetries = Math.min(policy.retries, policy.timeoutRetries ?? 1);
+  return {
+    stalledMs: (stalledRetries + 1) * attempt + worstCaseRetrySleep({ ...policy, retries: stalledRetries }),
+    anyMs: (policy.retries + 1) * attempt + worstCaseRetrySleep(policy),
+  };
 }

@@ -1,6 +1,11 @@
 // One view of a key family, pure: each key as seen in its own Region, and how replicas differ
 // from their primary in what KMS does not keep in sync (description, tags, aliases, policy).
 import type { ErrorReport } from "./errors.js";
+import { isUsableState } from "./events.js";
+
+/** The fields read with their own call after DescribeKey; each can fail on its own. */
+export const READ_FIELDS = ["tags", "aliases", "policy"] as const;
+export type ReadField = (typeof READ_FIELDS)[number];
 
 export interface KeyView {
   readonly region: string;
@@ -9,11 +14,21 @@ export interface KeyView {
   readonly keyState: string | null;
   readonly enabled: boolean | null;
   readonly description: string | null;
-  readonly tags: Readonly<Record<string, string>>;
-  readonly aliases: readonly string[];
+  /** null: not known (the key or this field could not be read). */
+  readonly tags: Readonly<Record<string, string>> | null;
+  readonly aliases: readonly string[] | null;
   readonly policy: string | null;
-  /** Set when the key could not be read in its Region. */
+  /** Set when the key could not be read in its Region (DescribeKey): nothing about it is known. */
   readonly error: ErrorReport | null;
+  /** Per field: why it could not be read (null: read, or the key as a whole failed). */
+  readonly fieldErrors: Readonly<Record<ReadField, ErrorReport | null>>;
+}
+
+export const NO_FIELD_ERRORS: KeyView["fieldErrors"] = { tags: null, aliases: null, policy: null };
+
+/** The fields of a readable key that could not be read. */
+export function unreadFields(view: KeyView): ReadField[] {
+  return READ_FIELDS.filter((field) => view.fieldErrors[field] !== null);
 }
 
 export type DriftField = "description" | "tags" | "aliases" | "policy";
@@ -26,10 +41,12 @@ export interface Drift {
   readonly replica: unknown;
 }
 
+/** Usable as `replicate` and `wait` count it (one definition: events.ts isUsableState). */
 export function isUsableKey(view: KeyView): boolean {
-  return view.error === null && view.keyState === "Enabled";
+  return view.error === null && isUsableState(view.keyState);
 }
 
+/** Each field is compared when both sides could read it; an unknown field is no drift, and no match. */
 export function driftOf(primary: KeyView, replica: KeyView): Drift[] {
   if (primary.error !== null || replica.error !== null) return [];
   const drifts: Drift[] = [];
@@ -41,7 +58,7 @@ export function driftOf(primary: KeyView, replica: KeyView): Drift[] {
       replica: replica.description,
     });
   }
-  const tagDiff = diffTags(primary.tags, replica.tags);
+  const tagDiff = primary.tags !== null && replica.tags !== null ? diffTags(primary.tags, replica.tags) : [];
   if (tagDiff.length > 0) {
     drifts.push({
       field: "tags",
@@ -50,8 +67,10 @@ export function driftOf(primary: KeyView, replica: KeyView): Drift[] {
       replica: replica.tags,
     });
   }
-  const missing = primary.aliases.filter((a) => !replica.aliases.includes(a));
-  const extra = replica.aliases.filter((a) => !primary.aliases.includes(a));
+  const [mine, theirs] = [primary.aliases ?? [], replica.aliases ?? []];
+  const bothAliases = primary.aliases !== null && replica.aliases !== null;
+  const missing = bothAliases ? mine.filter((a) => !theirs.includes(a)) : [];
+  const extra = bothAliases ? theirs.filter((a) => !mine.includes(a)) : [];
   if (missing.length > 0 || extra.length > 0) {
     const parts = [
       ...(missing.length > 0 ? [`missing ${missing.join(", ")}`] : []),

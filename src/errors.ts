@@ -1,4 +1,10 @@
 // Typed errors, the exit-code table, and the one table that maps AWS error names to advice.
+import {
+  isClockSkewCorrectedError,
+  isServerError,
+  isThrottlingError,
+  isTransientError,
+} from "./sdk-retry.js";
 
 /** Exit codes are part of the interface: documented in --help and the README. */
 export const EXIT = {
@@ -14,7 +20,8 @@ export const EXIT = {
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export const EXIT_HELP = `Exit codes:
-  0    every Region ends usable (Enabled, or PendingImport for imported key material)
+  0    every Region ends usable (Enabled, or PendingImport for imported key material);
+       with --no-wait / --dry-run also 'creating': in Creating, not waited for
   1    at least one Region failed (the others were still completed)
   2    usage or validation error: nothing was changed
   3    timed out waiting for a replica to leave Creating (it may still finish: re-run or use 'wait')
@@ -98,7 +105,30 @@ export type AwsErrorName =
   | "ValidationException"
   | "CredentialsProviderError"
   | "NetworkError"
+  | "ConnectionClosed"
+  | "ConnectTimeout"
+  | "ReadTimeout"
   | "TimeoutError";
+
+/** How a call was sent, noted on its error by src/kms.ts, so that messages can name them. */
+export interface TransportFacts {
+  /** Where the call was sent (ReplicateKey: the primary's Region). */
+  readonly region: string;
+  /** The endpoint URL, or KMS's public endpoint for that Region. */
+  readonly endpoint: string;
+  readonly connectTimeoutMs: number;
+  readonly readTimeoutMs: number;
+}
+
+const transportByError = new WeakMap<object, TransportFacts>();
+export function noteTransport(error: unknown, facts: TransportFacts): void {
+  if (typeof error === "object" && error !== null && !transportByError.has(error)) {
+    transportByError.set(error, facts);
+  }
+}
+export function transportOf(error: unknown): TransportFacts | undefined {
+  return typeof error === "object" && error !== null ? transportByError.get(error) : undefined;
+}
 
 /** Where an error happened, so that a hint can name the Region, the key and the permission. */
 export interface ErrorContext {
@@ -106,13 +136,31 @@ export interface ErrorContext {
   readonly region: string;
   readonly primaryRegion?: string;
   readonly keyId?: string;
+  /** How the call was sent (read off the error by describeError). */
+  readonly transport?: TransportFacts;
 }
 
 interface Advice {
-  /** Worth another attempt by our own retry layer. */
-  readonly retryable: boolean;
   readonly hint: (ctx: ErrorContext) => string;
+  /** Our own message instead of the raw one (transport failures: the SDK's text names none of this). */
+  readonly message?: (ctx: ErrorContext) => string;
 }
+
+/** The Region a call was sent to: ReplicateKey goes to (and throttles in) the primary's Region. */
+export function sentTo(ctx: ErrorContext): string {
+  return (
+    ctx.transport?.region ??
+    (ctx.operation === "ReplicateKey" ? (ctx.primaryRegion ?? ctx.region) : ctx.region)
+  );
+}
+
+const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
+const endpointOf = (ctx: ErrorContext): string =>
+  `KMS in ${sentTo(ctx)}${ctx.transport !== undefined ? ` (${ctx.transport.endpoint})` : ""}`;
+const RERUN = "re-run: existing replicas count as done";
+/** A lost answer to a call that changes something: it may have been carried out. */
+const mayHaveRun = (ctx: ErrorContext): string =>
+  /^(Describe|List|Get)/.test(ctx.operation) ? "" : "; the request may have been carried out";
 
 const permissionFor = (ctx: ErrorContext): string =>
   ctx.operation === "ReplicateKey"
@@ -122,125 +170,112 @@ const permissionFor = (ctx: ErrorContext): string =>
 
 export const ADVICE = {
   AccessDeniedException: {
-    retryable: false,
     hint: (ctx) => `Grant ${permissionFor(ctx)}. See "IAM permissions" in the README.`,
   },
   AlreadyExistsException: {
-    retryable: false,
     hint: (ctx) =>
       `A replica of this key already exists in ${ctx.region}. Re-run kms-replicate: existing replicas count as done.`,
   },
   DependencyTimeoutException: {
-    retryable: true,
     hint: () => "KMS timed out talking to a dependency. Re-run in a moment; existing replicas count as done.",
   },
   DisabledException: {
-    retryable: false,
     hint: () => "The primary key is disabled. Enable it (aws kms enable-key) and re-run.",
   },
   ExpiredTokenException: {
-    retryable: false,
     hint: () =>
       "Your session credentials expired. Refresh them (aws sso login, or new STS credentials) and re-run.",
   },
   IncompleteSignatureException: {
-    retryable: false,
     hint: () =>
       "The request signature was rejected. Check your credentials and that the system clock is correct.",
   },
   InvalidArnException: {
-    retryable: false,
     hint: () => "An ARN (the key's, or one in the key policy) is malformed. Check --key and --policy.",
   },
   InvalidClientTokenId: {
-    retryable: false,
     hint: (ctx) =>
       `The access key is not valid in ${ctx.region}. Check your credentials, or enable the Region for the account.`,
   },
   InvalidSignatureException: {
-    retryable: false,
-    hint: () => "The request signature was rejected. Check the secret access key and the system clock.",
+    hint: () =>
+      'The request signature was rejected. Check the secret access key and the system clock ("Signature expired" means the clock is off by more than 5 minutes).',
   },
   KeyUnavailableException: {
-    retryable: true,
     hint: () => "The key's material is temporarily unavailable. Re-run in a moment.",
   },
   KMSInternalException: {
-    retryable: true,
     hint: () => "KMS had an internal error. Re-run in a moment; existing replicas count as done.",
   },
   KMSInvalidStateException: {
-    retryable: false,
     hint: (ctx) =>
       `The key's state in ${ctx.region} does not allow ${ctx.operation}. Check it with 'kms-replicate status' (a primary pending deletion cannot be replicated).`,
   },
   LimitExceededException: {
-    retryable: false,
     hint: (ctx) =>
       `A KMS resource quota is exhausted in ${ctx.region} (for example keys per Region). Delete unused keys or ask for a quota increase (Service Quotas).`,
   },
   MalformedPolicyDocumentException: {
-    retryable: false,
     hint: () =>
       "The key policy is not valid. If it names an IAM principal created moments ago, wait a minute until IAM's change is visible to KMS and re-run.",
   },
   NotFoundException: {
-    retryable: false,
     hint: (ctx) =>
       `No such key in ${ctx.region}. Check --key, and that --region (or the ARN) names the primary's Region.`,
   },
   TagException: {
-    retryable: false,
     hint: () =>
       "The tags are not valid (reserved 'aws:' prefix, too long, or too many). Fix --tag and re-run.",
   },
   ThrottlingException: {
-    retryable: true,
     hint: (ctx) =>
-      `KMS throttled requests in ${ctx.region}. Lower --rate or --concurrency, or re-run later; existing replicas count as done.`,
+      `KMS throttled ${ctx.operation} requests in ${sentTo(ctx)}. Lower --rate or --concurrency, or re-run later; existing replicas count as done.`,
   },
   UnrecognizedClientException: {
-    retryable: false,
     hint: (ctx) =>
       `KMS in ${ctx.region} does not recognise the credentials: the Region is probably not enabled for this account (enable it under Account > AWS Regions), or the credentials are invalid.`,
   },
   UnsupportedOperationException: {
-    retryable: false,
     hint: (ctx) =>
       `${ctx.region} does not support this: HMAC keys are not offered in every Region, and an opt-in Region must be enabled for the account first (Account > AWS Regions). Choose another Region or enable it.`,
   },
   ValidationException: {
-    retryable: false,
     hint: () => "KMS rejected a parameter. Check --regions, --tag, --description and --policy.",
   },
   CredentialsProviderError: {
-    retryable: false,
     hint: () =>
       "No usable AWS credentials: check that the profile (--profile or AWS_PROFILE) exists in ~/.aws/config, run 'aws sso login' for an SSO profile, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.",
   },
   NetworkError: {
-    retryable: true,
     hint: (ctx) =>
-      `Could not reach KMS in ${ctx.region}. Check the network, proxy and --endpoint-url, then re-run; existing replicas count as done.`,
+      `Could not reach KMS in ${sentTo(ctx)}. Check the network, proxy and --endpoint-url, then ${RERUN}.`,
+  },
+  ConnectionClosed: {
+    message: (ctx) =>
+      `The connection to ${endpointOf(ctx)} was closed before KMS answered${mayHaveRun(ctx)}.`,
+    hint: () =>
+      `Check the network and proxy, then ${RERUN} (a replica the lost request created is picked up).`,
+  },
+  ConnectTimeout: {
+    message: (ctx) =>
+      `Could not connect to ${endpointOf(ctx)}${ctx.transport !== undefined ? ` within ${seconds(ctx.transport.connectTimeoutMs)}` : ""} (--cli-connect-timeout).`,
+    hint: () => `Check the network, proxy and --endpoint-url, or raise --cli-connect-timeout; then ${RERUN}.`,
+  },
+  ReadTimeout: {
+    message: (ctx) =>
+      `${endpointOf(ctx)} did not answer${ctx.transport !== undefined ? ` within ${seconds(ctx.transport.readTimeoutMs)}` : ""} (--cli-read-timeout)${mayHaveRun(ctx)}.`,
+    hint: () =>
+      `The endpoint accepted the connection but never answered. Check --endpoint-url, the network and proxy, or raise --cli-read-timeout; then ${RERUN}.`,
   },
   TimeoutError: {
-    retryable: true,
-    hint: (ctx) => `The request to KMS in ${ctx.region} timed out. Check the network and re-run.`,
+    hint: (ctx) => `The request to KMS in ${sentTo(ctx)} timed out. Check the network and ${RERUN}.`,
   },
 } satisfies Record<AwsErrorName, Advice>;
 
-const NETWORK_CODES = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ECONNABORTED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ENETUNREACH",
-  "EHOSTUNREACH",
-  "UND_ERR_SOCKET",
-]);
+/** A connection that closed before the answer: the request may have been carried out. */
+const CLOSED_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "UND_ERR_SOCKET"]);
+/** No connection at all: nothing was sent. */
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH"]);
 
 /** What we read off any thrown value: the SDK's ServiceException, a Node network error, or anything else. */
 export interface ErrorFacts {
@@ -272,25 +307,77 @@ export function errorFacts(error: unknown): ErrorFacts {
   };
 }
 
+/**
+ * Which timeout fired. @smithy/node-http-handler names every timeout `TimeoutError` (and renames
+ * ECONNRESET, ECONNREFUSED and EPIPE to it too, so the code is checked first): its connection
+ * timeout says "did not establish a connection"; its request and socket timeouts fire once
+ * connected. An operating-system ETIMEDOUT from connect() carries `syscall: "connect"`.
+ */
+function timeoutKind(error: object, facts: ErrorFacts): "ConnectTimeout" | "ReadTimeout" | undefined {
+  if (facts.name !== "TimeoutError" && facts.code !== "ETIMEDOUT" && facts.code !== "ERR_SOCKET_TIMEOUT") {
+    return undefined;
+  }
+  const syscall = (error as { syscall?: unknown }).syscall;
+  return syscall === "connect" || facts.message.includes("establish a connection")
+    ? "ConnectTimeout"
+    : "ReadTimeout";
+}
+
 /** Maps any thrown value to one of our names (or undefined when we have no advice for it). */
 export function classify(error: unknown): AwsErrorName | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  // An AbortSignal's reason (Ctrl-C; AbortSignal.timeout's "TimeoutError" is a caller's deadline).
+  if (error instanceof DOMException) return undefined;
   const facts = errorFacts(error);
-  if (facts.name in ADVICE) return facts.name as AwsErrorName;
+  if (facts.code !== undefined && CLOSED_CODES.has(facts.code)) return "ConnectionClosed";
+  if (facts.message === "socket hang up") return "ConnectionClosed";
   if (facts.code !== undefined && NETWORK_CODES.has(facts.code)) return "NetworkError";
-  if (facts.name === "TimeoutError" || facts.code === "ERR_SOCKET_TIMEOUT") return "TimeoutError";
+  const timeout = timeoutKind(error, facts);
+  if (timeout !== undefined) return timeout;
+  if (facts.name in ADVICE) return facts.name as AwsErrorName;
   if (facts.name === "ProviderError" || facts.name === "TokenProviderError")
     return "CredentialsProviderError";
   // The SDK names unmodelled 5xx errors after their HTTP status or gives them a generic name.
   if (facts.httpStatus !== undefined && facts.httpStatus >= 500) return "KMSInternalException";
-  const cause =
-    typeof error === "object" && error !== null ? (error as { cause?: unknown }).cause : undefined;
+  const cause = (error as { cause?: unknown }).cause;
   return cause !== undefined && cause !== error ? classify(cause) : undefined;
 }
 
-/** Retry only what is transient: throttling, 5xx, network resets and timeouts. */
+/** The shape the SDK's predicates read. */
+type SdkErrorLike = Parameters<typeof isTransientError>[0];
+
+/**
+ * Worth another attempt by our retry layer, as the SDK's own standard retry strategy decides it
+ * (@smithy/core/retry: throttling, transient errors — timeouts, resets, 500/502/503/504, a clock
+ * skew the SDK corrected —, other 5xx), behind our own rule: LimitExceededException, which the
+ * SDK counts as throttling, is a *resource* quota in KMS (keys per Region…): never retried.
+ * Our own errors (ReplicateError: credentials, a profile, a missing field) are never retried.
+ */
 export function isRetryable(error: unknown): boolean {
+  if (typeof error !== "object" || error === null || isAbort(error) || isReplicateError(error)) return false;
+  if (classify(error) === "LimitExceededException") return false;
+  const e = error as SdkErrorLike;
+  return isThrottlingError(e) || isTransientError(e) || isServerError(e);
+}
+
+/**
+ * A signature rejected because the clock is off: the SDK has corrected its clock offset from the
+ * answer's Date header (`$metadata.clockSkewCorrected`), or KMS said "Signature expired".
+ * Retried once: the next attempt is signed with the corrected time.
+ */
+export function isClockSkew(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const facts = errorFacts(error);
+  return (
+    isClockSkewCorrectedError(error as SdkErrorLike) === true ||
+    (facts.name === "InvalidSignatureException" && facts.message.includes("Signature expired"))
+  );
+}
+
+/** A timeout of ours (connect or read): retried at most `RetryPolicy.timeoutRetries` times. */
+export function isTimeout(error: unknown): boolean {
   const name = classify(error);
-  return name !== undefined && ADVICE[name].retryable;
+  return name === "ConnectTimeout" || name === "ReadTimeout" || name === "TimeoutError";
 }
 
 /** Is this the user's Ctrl-C (or our own abort), not a failure? */
@@ -310,8 +397,14 @@ export function describeError(error: unknown, ctx: ErrorContext): ErrorReport {
   if (isReplicateError(error)) return { name: error.code, message: error.message, hint: error.hint };
   const facts = errorFacts(error);
   const known = classify(error);
-  const name = known === "NetworkError" || known === "TimeoutError" ? (facts.code ?? known) : facts.name;
-  if (known !== undefined) return { name, message: facts.message, hint: ADVICE[known].hint(ctx) };
+  const full: ErrorContext = { ...ctx, transport: ctx.transport ?? transportOf(error) };
+  if (known !== undefined) {
+    const advice: Advice = ADVICE[known];
+    const name =
+      known === "NetworkError" ? (facts.code ?? known) : advice.message !== undefined ? known : facts.name;
+    return { name, message: advice.message?.(full) ?? facts.message, hint: advice.hint(full) };
+  }
+  const name = facts.name;
   const detail = [
     facts.httpStatus !== undefined ? `HTTP ${facts.httpStatus}` : undefined,
     facts.requestId !== undefined ? `request id ${facts.requestId}` : undefined,
@@ -328,6 +421,10 @@ export function awsError(
   ctx: ErrorContext,
   exitCode: ExitCode = EXIT.failed,
 ): ReplicateError {
+  // Not about this call: a missing profile (exit 2) or credentials that could not be loaded.
+  if (isReplicateError(error) && (error.fault === "user" || error.code === "CredentialsProviderError")) {
+    return error;
+  }
   const report = describeError(error, ctx);
   return new ReplicateError(`${ctx.operation} in ${ctx.region} failed: ${report.name}: ${report.message}`, {
     fault: "aws",
@@ -335,5 +432,23 @@ export function awsError(
     code: report.name,
     hint: report.hint,
     cause: error,
+  });
+}
+
+/**
+ * Credentials that could not be loaded, with the provider's own reason (an expired SSO token, a
+ * failing credential_process, a missing source_profile) and where we looked. Exit 1.
+ */
+export function credentialsError(source: string, cause: unknown): ReplicateError {
+  if (isReplicateError(cause)) return cause;
+  const reason = errorFacts(cause)
+    .message.trim()
+    .replace(/\s*\n\s*/g, " / ");
+  return new ReplicateError(`Could not load AWS credentials from ${source}: ${reason}`, {
+    fault: "user",
+    exitCode: EXIT.failed,
+    code: "CredentialsProviderError",
+    hint: (ADVICE.CredentialsProviderError as Advice).hint({ operation: "", region: "" }),
+    cause,
   });
 }

@@ -2,8 +2,13 @@
 import type { ErrorReport } from "./errors.js";
 import type { Tag } from "./options.js";
 
-/** Our normalised outcome per Region; `keyState` keeps KMS's raw state beside it. */
-export type RegionStatus = "created" | "exists" | "planned" | "failed" | "timeout" | "interrupted";
+/**
+ * Our normalised outcome per Region, always what was verified; `keyState` keeps KMS's raw state
+ * beside it. `created` / `exists`: seen usable (requested by this run / there already).
+ * `creating`: seen `Creating` (or just requested) and not waited for (--no-wait, --dry-run).
+ */
+export type RegionStatus =
+  "created" | "exists" | "creating" | "planned" | "failed" | "timeout" | "interrupted";
 
 interface ResultBase {
   readonly region: string;
@@ -28,7 +33,7 @@ export interface Applied {
 }
 
 export type RegionResult =
-  | (ResultBase & { readonly status: "created" | "exists" | "planned" })
+  | (ResultBase & { readonly status: "created" | "exists" | "creating" | "planned" })
   | (ResultBase & { readonly status: "failed"; readonly error: ErrorReport })
   | (ResultBase & { readonly status: "timeout" | "interrupted" });
 
@@ -64,6 +69,8 @@ export type ReplicaEvent =
     }
   | { readonly type: "settled"; readonly result: RegionResult }
   | { readonly type: "warning"; readonly message: string }
+  /** A warning or error the AWS SDK logged (never printed raw; shown with --debug). */
+  | { readonly type: "sdk-log"; readonly level: "warn" | "error"; readonly message: string }
   | {
       readonly type: "call";
       readonly operation: string;
@@ -80,7 +87,18 @@ export type ReplicaEvent =
 
 export type Emit = (event: ReplicaEvent) => void;
 
-/** A usable replica: Enabled, or PendingImport (created; waits for the same key material). */
+/**
+ * The one definition of a usable key, for `replicate`, `wait` and `status` alike: Enabled, or
+ * PendingImport (a replica of a key with imported material: created, and waits for the same key
+ * material, which the user imports; nothing kms-replicate can wait for).
+ */
+export const USABLE_KEY_STATES: ReadonlySet<string> = new Set(["Enabled", "PendingImport"]);
+
+export function isUsableState(keyState: string | null | undefined): boolean {
+  return keyState !== null && keyState !== undefined && USABLE_KEY_STATES.has(keyState);
+}
+
+/** A Region whose replica was seen usable (`planned` and `creating` were not). */
 export function isUsable(result: RegionResult): boolean {
-  return result.status === "created" || result.status === "exists" || result.status === "planned";
+  return (result.status === "created" || result.status === "exists") && isUsableState(result.keyState);
 }

@@ -6,6 +6,15 @@
 // retry layer: it retries what errors.ts classifies as retryable (throttling, 5xx, network resets
 // and timeouts), with capped exponential backoff and jitter, a bounded number of times, and every
 // attempt is reported as a `call` event.
+//
+// Time bound. Every attempt ends: the TCP connection within --cli-connect-timeout, the answer
+// within --cli-read-timeout of socket silence, and the whole attempt is cut at connect + read.
+// @smithy/node-http-handler only *warns* when requestTimeout passes unless throwOnRequestTimeout
+// is set, so it is set. A timeout is retried `timeoutRetries` times (once), a clock skew the SDK
+// corrected once; see worstCaseCall() in backoff.ts for the bound the README prints.
+//
+// The SDK never prints: every client, and every credential provider, logs through a logger that
+// turns warnings and errors into `sdk-log` events (shown with --debug) and drops the rest.
 import {
   CreateAliasCommand,
   DescribeKeyCommand,
@@ -20,10 +29,26 @@ import {
   type ReplicateKeyCommandInput,
   type ReplicateKeyCommandOutput,
 } from "@aws-sdk/client-kms";
-import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
+import { fromEnv, fromIni, fromNodeProviderChain } from "@aws-sdk/credential-providers";
+import { loadSharedConfigFiles } from "@smithy/core/config";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Logger } from "@smithy/types";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import pRetry from "p-retry";
-import { DEFAULT_RETRY, type RetryPolicy } from "./backoff.js";
-import { EXIT, ReplicateError, classify, errorFacts, isAbort, isRetryable } from "./errors.js";
+import { DEFAULT_RETRY, DEFAULT_TIMEOUTS, type RetryPolicy, type Timeouts } from "./backoff.js";
+import {
+  EXIT,
+  ReplicateError,
+  classify,
+  credentialsError,
+  errorFacts,
+  isAbort,
+  isClockSkew,
+  isRetryable,
+  isTimeout,
+  noteTransport,
+  usageError,
+} from "./errors.js";
 import type { Emit } from "./events.js";
 
 // Every KMSClient, also the one that only reads a profile's Region, warns under Node 20 that SDK
@@ -59,6 +84,8 @@ export interface KmsSettings {
   /** --endpoint-url; without it the SDK honours AWS_ENDPOINT_URL_KMS / AWS_ENDPOINT_URL itself. */
   readonly endpointUrl?: string;
   readonly retry?: RetryPolicy;
+  /** --cli-connect-timeout / --cli-read-timeout. */
+  readonly timeouts?: Timeouts;
   readonly emit?: Emit;
   /** For unit tests: a ready client per Region (e.g. with aws-sdk-client-mock). */
   readonly clientFor?: (region: string) => KMSClient;
@@ -70,35 +97,58 @@ export function attemptsOf(error: unknown): number {
   return typeof error === "object" && error !== null ? (attemptsByError.get(error) ?? 1) : 1;
 }
 
+/** For a call its signal cut (a deadline): the attempts that had failed on their own, and the last one's error. */
+const failuresByAbort = new WeakMap<object, { readonly count: number; readonly last: unknown }>();
+export function failuresBeforeAbort(
+  error: unknown,
+): { readonly count: number; readonly last: unknown } | undefined {
+  return typeof error === "object" && error !== null ? failuresByAbort.get(error) : undefined;
+}
+
 export function createKms(settings: KmsSettings): KmsPort {
   const clients = new Map<string, KMSClient>();
-  // Credentials as the AWS CLI resolves them: an explicit profile wins over AWS_ACCESS_KEY_ID & co.
-  // (fromNodeProviderChain skips the environment provider when a profile is given), otherwise
-  // env → SSO / shared config and credentials files (assume-role, credential_process) → web
-  // identity → container → instance metadata. One provider, memoised, shared by every Region.
-  let credentials: ReturnType<typeof fromNodeProviderChain> | undefined;
+  const policy = settings.retry ?? DEFAULT_RETRY;
+  const timeouts = settings.timeouts ?? DEFAULT_TIMEOUTS;
+  const emit: Emit = settings.emit ?? (() => undefined);
+  const logger = sdkLogger(emit);
+  const requestHandler = {
+    connectionTimeout: timeouts.connectMs,
+    socketTimeout: timeouts.readMs,
+    requestTimeout: timeouts.connectMs + timeouts.readMs,
+    throwOnRequestTimeout: true,
+    logger,
+  };
+  // One provider, memoised, shared by every Region (see credentialsFor for the AWS CLI's rule).
+  let credentials: AwsCredentialIdentityProvider | undefined;
   const clientFor =
     settings.clientFor ??
     ((region: string): KMSClient => {
       let client = clients.get(region);
       if (client === undefined) {
-        credentials ??= fromNodeProviderChain(
-          settings.profile !== undefined ? { profile: settings.profile } : {},
-        );
+        credentials ??= credentialsFor(settings.profile, process.env, {
+          logger,
+          clientConfig: { requestHandler, logger },
+        });
         client = new KMSClient({
           region,
           credentials,
           profile: settings.profile,
           endpoint: settings.endpointUrl,
           maxAttempts: 1,
-          requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
+          logger,
+          requestHandler,
         });
+        client.middlewareStack.add(noteEndpoint, { step: "finalizeRequest", name: "kmsReplicateEndpoint" });
         clients.set(region, client);
       }
       return client;
     });
-  const policy = settings.retry ?? DEFAULT_RETRY;
-  const emit: Emit = settings.emit ?? (() => undefined);
+  /** For messages: where a call to `region` went, when the error does not say. */
+  const endpointFor = (region: string): string =>
+    settings.endpointUrl ??
+    process.env.AWS_ENDPOINT_URL_KMS ??
+    process.env.AWS_ENDPOINT_URL ??
+    `https://kms.${region}.amazonaws.com`;
 
   async function call<T>(
     operation: string,
@@ -115,6 +165,18 @@ export function createKms(settings: KmsSettings): KmsPort {
     const { beforeAttempt, target } = extra;
     const what = { type: "call", operation, region, ...(target !== undefined ? { target } : {}) } as const;
     let attempt = 0;
+    let failed: { count: number; last: unknown } | undefined;
+    let timeoutsSeen = 0;
+    let skewsSeen = 0;
+    let retryLast = false;
+    /** Another attempt? Once per failure, in order, so the counters are exact. */
+    const decide = (error: unknown): boolean => {
+      if (signal?.aborted === true || isAbort(error) || !isRetryable(error)) return false;
+      if (attempt > policy.retries) return false;
+      if (isClockSkew(error)) return (skewsSeen += 1) <= 1;
+      if (isTimeout(error)) return (timeoutsSeen += 1) <= (policy.timeoutRetries ?? 1);
+      return true;
+    };
     try {
       return await pRetry(
         async () => {
@@ -131,29 +193,52 @@ export function createKms(settings: KmsSettings): KmsPort {
             });
             return value;
           } catch (error) {
-            const willRetry = !isAbort(error) && isRetryable(error) && attempt <= policy.retries;
+            if (!isAbort(error)) failed = { count: (failed?.count ?? 0) + 1, last: error };
+            noteTransport(error, {
+              region,
+              endpoint: endpointByError.get(error as object) ?? endpointFor(region),
+              connectTimeoutMs: timeouts.connectMs,
+              readTimeoutMs: timeouts.readMs,
+            });
+            retryLast = decide(error);
+            const name = classify(error);
             emit({
               ...what,
               attempt,
               durationMs: performance.now() - started,
               errorName:
-                classify(error) === "NetworkError"
-                  ? (errorFacts(error).code ?? "NetworkError")
-                  : errorFacts(error).name,
-              willRetry,
+                name === "NetworkError"
+                  ? (errorFacts(error).code ?? name)
+                  : name === "ConnectionClosed" || name === "ConnectTimeout" || name === "ReadTimeout"
+                    ? name
+                    : errorFacts(error).name,
+              willRetry: retryLast,
             });
             throw error;
           }
         },
         {
-          ...policy,
+          retries: policy.retries,
+          minTimeout: policy.minTimeout,
+          factor: policy.factor,
+          maxTimeout: policy.maxTimeout,
+          randomize: policy.randomize,
           signal,
-          shouldRetry: ({ error }) => !isAbort(error) && isRetryable(error),
+          shouldRetry: () => retryLast,
         },
       );
     } catch (error) {
-      if (typeof error === "object" && error !== null) attemptsByError.set(error, attempt);
-      throw error;
+      // Aborted (Ctrl-C, or a caller's deadline: AbortSignal.timeout's reason is named
+      // TimeoutError): always an AbortError, never mistaken for a transport timeout.
+      const thrown =
+        signal?.aborted === true && !isAbort(error)
+          ? new DOMException("The call was aborted.", "AbortError")
+          : error;
+      if (typeof thrown === "object" && thrown !== null) {
+        attemptsByError.set(thrown, attempt);
+        if (failed !== undefined && thrown !== failed.last) failuresByAbort.set(thrown, failed);
+      }
+      throw thrown;
     }
   }
 
@@ -243,9 +328,11 @@ export async function regionFromEnvironment(
   profile: string | undefined,
   env: NodeJS.ProcessEnv,
 ): Promise<string | undefined> {
-  const fromEnv = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
-  const probe = new KMSClient({ profile });
+  const fromEnvironment = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (fromEnvironment !== undefined && fromEnvironment !== "") return fromEnvironment;
+  const named = profile ?? nonEmpty(env.AWS_PROFILE);
+  if (named !== undefined) await profileData(named, env, true);
+  const probe = new KMSClient({ profile, logger: sdkLogger(() => undefined) });
   try {
     return await probe.config.region();
   } catch {
@@ -253,4 +340,150 @@ export async function regionFromEnvironment(
   } finally {
     probe.destroy();
   }
+}
+
+/** Where a failed request went (`http://127.0.0.1:4566`), noted by a middleware on each client. */
+const endpointByError = new WeakMap<object, string>();
+const noteEndpoint =
+  <I extends object, O extends object>(next: (args: { input: I; request: unknown }) => Promise<O>) =>
+  async (args: { input: I; request: unknown }): Promise<O> => {
+    try {
+      return await next(args);
+    } catch (error) {
+      const request = args.request as { protocol?: unknown; hostname?: unknown; port?: unknown };
+      if (typeof error === "object" && error !== null && typeof request.hostname === "string") {
+        const port = typeof request.port === "number" ? `:${request.port}` : "";
+        endpointByError.set(error, `${String(request.protocol)}//${request.hostname}${port}`);
+      }
+      throw error;
+    }
+  };
+
+/** The SDK's log, as events: warnings and errors become `sdk-log` (shown with --debug), the rest is dropped. */
+export function sdkLogger(emit: Emit): Logger {
+  const route =
+    (level: "warn" | "error") =>
+    (...content: unknown[]): void => {
+      // The SDK's warnings are text. Objects are its logger middleware's record of each request
+      // (input, output, error): the wire log, which our `call` events already summarise.
+      if (!content.every((part) => typeof part === "string")) return;
+      const message = content.join(" ").replace(/\s+/g, " ").trim();
+      emit({ type: "sdk-log", level, message });
+    };
+  const drop = (): void => undefined;
+  return { trace: drop, debug: drop, info: drop, warn: route("warn"), error: route("error") };
+}
+
+const nonEmpty = (value: string | undefined): string | undefined =>
+  value === undefined || value.trim() === "" ? undefined : value.trim();
+
+/** A profile's settings from the config and credentials files, or undefined if it is in neither. */
+async function profileData(
+  name: string,
+  env: NodeJS.ProcessEnv,
+  mustExist: boolean,
+): Promise<Record<string, string | undefined> | undefined> {
+  const files = await loadSharedConfigFiles();
+  const config = files.configFile[name];
+  const creds = files.credentialsFile[name];
+  if (config === undefined && creds === undefined) {
+    if (!mustExist) return undefined;
+    const configFile = env.AWS_CONFIG_FILE ?? join(homedir(), ".aws", "config");
+    const credentialsFile = env.AWS_SHARED_CREDENTIALS_FILE ?? join(homedir(), ".aws", "credentials");
+    throw usageError(
+      `The config profile (${name}) could not be found in ${configFile} or ${credentialsFile}.`,
+      "Check the name (aws configure list-profiles lists them), or set AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE.",
+    );
+  }
+  return { ...creds, ...config };
+}
+
+/** Settings that make a profile a source of credentials itself (not just a Region or output format). */
+const CREDENTIAL_SETTINGS = [
+  "aws_access_key_id",
+  "role_arn",
+  "web_identity_token_file",
+  "credential_process",
+  "sso_session",
+  "sso_start_url",
+  "sso_account_id",
+  "login_session",
+];
+
+type ProviderInit = { readonly logger: Logger; readonly clientConfig?: Record<string, unknown> };
+
+/**
+ * Credentials exactly as the AWS CLI resolves them. Source: AWS CLI User Guide, "Configuration
+ * settings and precedence" (command line options first, then environment variables, then the
+ * files), and botocore's credential resolver, which drops the environment provider only for a
+ * profile given on the command line ("An explicitly provided profile will negate an
+ * EnvProvider"), so that with AWS_PROFILE *and* keys in the environment the keys win:
+ *   1. --profile NAME: that profile; AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are ignored.
+ *   2. AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN).
+ *   3. AWS_PROFILE: that profile.
+ *   4. The rest of the chain: the `default` profile, web identity, SSO, container, instance metadata.
+ * A named profile (1, 3) that is in neither file is a usage error naming it, as the AWS CLI's
+ * "The config profile (NAME) could not be found". A profile that holds credential settings is read
+ * with fromIni alone, so that its own failure (an expired token, a failing credential_process, a
+ * missing source_profile) is the reason we show: the SDK's chain would try the next provider and
+ * end with "Could not load credentials from any providers".
+ *
+ * The result is memoised for the run (refreshed 5 minutes before it expires); a failure is kept,
+ * so a failing credential_process runs once, not once per Region.
+ */
+export function credentialsFor(
+  profile: string | undefined,
+  env: NodeJS.ProcessEnv,
+  init: ProviderInit,
+): AwsCredentialIdentityProvider {
+  const choose = async (): Promise<{ provider: AwsCredentialIdentityProvider; source: string }> => {
+    if (profile !== undefined) {
+      return { provider: await forProfile(profile, true), source: `profile ${profile} (--profile)` };
+    }
+    const named = nonEmpty(env.AWS_PROFILE);
+    if (nonEmpty(env.AWS_ACCESS_KEY_ID) !== undefined && nonEmpty(env.AWS_SECRET_ACCESS_KEY) !== undefined) {
+      // The keys sign, but the AWS CLI still refuses an AWS_PROFILE that does not exist.
+      if (named !== undefined) await profileData(named, env, true);
+      return { provider: fromEnv(), source: "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY" };
+    }
+    if (named !== undefined) {
+      return { provider: await forProfile(named, true), source: `profile ${named} (AWS_PROFILE)` };
+    }
+    return { provider: await forProfile("default", false), source: "the default credential chain" };
+  };
+  const forProfile = async (name: string, mustExist: boolean): Promise<AwsCredentialIdentityProvider> => {
+    const data = await profileData(name, env, mustExist);
+    const ownCredentials = data !== undefined && CREDENTIAL_SETTINGS.some((key) => data[key] !== undefined);
+    // fromNodeProviderChain with a profile skips the environment provider, as rule 1 wants.
+    return ownCredentials
+      ? fromIni({ ...init, profile: name })
+      : fromNodeProviderChain(data === undefined ? init : { ...init, profile: name });
+  };
+
+  let chosen: Promise<{ provider: AwsCredentialIdentityProvider; source: string }> | undefined;
+  let current: Promise<AwsCredentialIdentity> | undefined;
+  let refreshAt = Number.POSITIVE_INFINITY;
+  const resolve = async (): Promise<AwsCredentialIdentity> => {
+    chosen ??= choose();
+    const { provider, source } = await chosen;
+    try {
+      return await provider();
+    } catch (error) {
+      throw credentialsError(source, error);
+    }
+  };
+  return () => {
+    if (current === undefined || Date.now() >= refreshAt) {
+      refreshAt = Number.POSITIVE_INFINITY;
+      current = resolve();
+      current.then(
+        (identity) => {
+          const expires = identity.expiration?.getTime();
+          if (expires !== undefined) refreshAt = expires - 5 * 60_000;
+        },
+        () => undefined,
+      );
+    }
+    return current;
+  };
 }

@@ -1,7 +1,7 @@
 // run(flags, io) → exit code, for each command: plan → work → report. The only place that knows all three.
 import { chalkStderr } from "chalk";
 import { mergeProperties, policyMentionsPrimary, readPrimaryProperties } from "./copy.js";
-import { driftOf, isUsableKey } from "./drift.js";
+import { driftOf, isUsableKey, unreadFields } from "./drift.js";
 import {
   EXIT,
   classify,
@@ -107,7 +107,12 @@ function primaryRegionOf(options: CommonOptions, io: Io): Promise<string> {
 /** The AWS SDK, loaded only once every local check has passed. */
 async function connect(options: CommonOptions, emit: Emit): Promise<KmsPort> {
   const { createKms } = await import("./kms.js");
-  return createKms({ profile: options.profile, endpointUrl: options.endpointUrl, emit });
+  return createKms({
+    profile: options.profile,
+    endpointUrl: options.endpointUrl,
+    timeouts: { connectMs: options.connectTimeoutMs, readMs: options.readTimeoutMs },
+    emit,
+  });
 }
 
 /** What an unsettled Region was doing when a second signal ended the run, for its note. */
@@ -376,7 +381,9 @@ export async function runStatus(flags: RawCommonFlags, io: Io): Promise<ExitCode
     ];
     const unusable = rows.filter((r) => !isUsableKey(r.view)).length;
     const drifting = rows.some((r) => r.drift.length > 0);
-    exitCode = unusable > 0 ? EXIT.failed : drifting ? EXIT.drift : EXIT.ok;
+    // A field that could not be read leaves the comparison unverified: exit 1, like a key that could not be read.
+    const unread = rows.some((r) => unreadFields(r.view).length > 0);
+    exitCode = unusable > 0 || unread ? EXIT.failed : drifting ? EXIT.drift : EXIT.ok;
     if (!session.mode.quiet) {
       io.stderr.write(`${statusTable(rows, c)}\n${statusSummary(rows, unusable, c)}\n`);
     }

@@ -3,6 +3,7 @@ import { constants, type Stats } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { InvalidArgumentError } from "commander";
+import { DEFAULT_TIMEOUTS } from "./backoff.js";
 import { isReplicateError, usageError, type ReplicateError } from "./errors.js";
 import type { CopyFlags } from "./copy.js";
 import { parseKeyRef, type KeyRef } from "./keys.js";
@@ -26,6 +27,10 @@ export interface CommonOptions {
   readonly region?: string;
   readonly profile?: string;
   readonly endpointUrl?: string;
+  /** --cli-connect-timeout, in ms. */
+  readonly connectTimeoutMs: number;
+  /** --cli-read-timeout, in ms. */
+  readonly readTimeoutMs: number;
   readonly output: OutputFormat;
   readonly quiet: boolean;
   readonly debug: boolean;
@@ -66,6 +71,24 @@ export function parseDuration(value: string): number {
   const ms = Math.round(Number(amount) * (UNITS[match[2] ?? "s"] ?? 1000));
   if (ms <= 0) throw new InvalidArgumentError("the duration must be at least 1 ms.");
   return ms;
+}
+
+/**
+ * --cli-connect-timeout / --cli-read-timeout: seconds, as in the AWS CLI, into ms. The AWS CLI
+ * takes 0 for "never time out"; we promise that every call ends, so 0 is refused.
+ */
+export function parseTimeoutSeconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0) {
+    throw new InvalidArgumentError(`'${value}' is not a number of seconds.`);
+  }
+  if (n === 0) {
+    throw new InvalidArgumentError(
+      "0 would mean no timeout (as in the AWS CLI); kms-replicate bounds every call: give seconds above 0.",
+    );
+  }
+  if (n > 3600) throw new InvalidArgumentError(`'${value}' is more than 3600 seconds.`);
+  return Math.max(1, Math.round(n * 1000));
 }
 
 export function parsePositiveInt(value: string): number {
@@ -293,6 +316,10 @@ export interface RawCommonFlags {
   region?: string;
   profile?: string;
   endpointUrl?: string;
+  /** ms, from parseTimeoutSeconds. */
+  cliConnectTimeout?: number;
+  /** ms, from parseTimeoutSeconds. */
+  cliReadTimeout?: number;
   output: OutputFormat;
   quiet?: boolean;
   debug?: boolean;
@@ -341,6 +368,8 @@ export function toCommonOptions(flags: RawCommonFlags): CommonOptions {
     region: emptyToUndefined(flags.region),
     profile: emptyToUndefined(flags.profile),
     endpointUrl: checkEndpoint(flags.endpointUrl),
+    connectTimeoutMs: flags.cliConnectTimeout ?? DEFAULT_TIMEOUTS.connectMs,
+    readTimeoutMs: flags.cliReadTimeout ?? DEFAULT_TIMEOUTS.readMs,
     output: flags.output,
     quiet: flags.quiet ?? false,
     debug: flags.debug ?? false,

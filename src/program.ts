@@ -13,6 +13,7 @@ import {
   parseDuration,
   parsePositiveInt,
   parsePositiveNumber,
+  parseTimeoutSeconds,
   type RawCommonFlags,
   type RawReplicateFlags,
   type RawWaitFlags,
@@ -72,6 +73,16 @@ function addConnectionOptions(command: Command): Command {
       "AWS profile (SSO, assume-role and credential_process work as in the AWS CLI)",
     )
     .option("--endpoint-url <url>", "send every KMS call to this endpoint (e.g. a local KMS emulator)")
+    .option(
+      "--cli-connect-timeout <seconds>",
+      "per attempt: connect within (default: 10; 0 is refused)",
+      parseTimeoutSeconds,
+    )
+    .option(
+      "--cli-read-timeout <seconds>",
+      "per attempt: KMS answers within (default: 30; 0 is refused)",
+      parseTimeoutSeconds,
+    )
     .addOption(
       new Option("-o, --output <format>", "text on stderr, or one JSON document on stdout")
         .choices(["text", "json"])

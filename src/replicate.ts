@@ -7,7 +7,15 @@ import { attemptsOf } from "./kms.js";
 import type { Policy, Tag } from "./options.js";
 import { createLimiter, createPacer, sleep } from "./pace.js";
 import type { Plan } from "./plan.js";
-import { NOT_FOUND_GRACE_MS, followReplica, settleState, type WaitSettings } from "./wait.js";
+import {
+  INTERRUPTED_NOTE,
+  NOT_FOUND_GRACE_MS,
+  followReplica,
+  lookOnce,
+  settleState,
+  type Follow,
+  type WaitSettings,
+} from "./wait.js";
 
 export interface ReplicaProperties {
   readonly description?: string;
@@ -55,8 +63,13 @@ export async function replicateAll(
     return result;
   };
 
+  // Each Region works with its own signal, derived from the run's (Ctrl-C reaches it; AbortSignal.any
+  // adds no listener to the run's signal): a Region's calls, retries and pauses listen on it, so a
+  // dozen Regions at once do not pile abort listeners on one signal (MaxListenersExceededWarning).
+  const forRegion = (): RunSettings => ({ ...settings, signal: AbortSignal.any([settings.signal]) });
+
   const existing = plan.existing.map(({ region, arn }) =>
-    checkExisting(region, arn, "exists", settings).then(settle),
+    checkExisting(region, arn, "exists", forRegion()).then(settle),
   );
 
   const created = plan.create.map(async (region): Promise<RegionResult> => {
@@ -65,6 +78,8 @@ export async function replicateAll(
     if (settings.dryRun) {
       return settle({ region, status: "planned", replicaArn: arn, elapsedMs: elapsed(), applied });
     }
+    const regional = forRegion();
+    const { signal } = regional;
     emit({ type: "phase", region, phase: "queued" });
     let sent = false;
     try {
@@ -72,31 +87,21 @@ export async function replicateAll(
         settings.kms.replicateKey(
           plan.primary.region,
           replicateInput(plan.primary, region, settings.properties),
-          settings.signal,
+          signal,
           // Every attempt, retries included, takes a slot of the quota.
           async () => {
-            await pacer.acquire(settings.signal);
+            await pacer.acquire(signal);
             if (!sent) emit({ type: "phase", region, phase: "requesting" });
             sent = true;
           },
         ),
       );
       const metadata = output.ReplicaKeyMetadata;
-      const state = metadata?.KeyState ?? "Creating";
-      const follow = {
-        region,
-        arn: metadata?.Arn ?? arn,
-        status: "created" as const,
-        knownState: state,
-        since: performance.now(),
-      };
-      emit({ type: "phase", region, phase: "creating", keyState: state });
-      const aliasError = await createAliases(region, follow.arn, plan.primary.keyId, settings);
-      const result = { ...(await finish(follow, settings)), applied };
-      if (aliasError === undefined || result.status === "interrupted") return settle(result);
-      return settle({ ...result, status: "failed", error: aliasError });
+      return settle(
+        await afterRequest(region, metadata?.Arn ?? arn, metadata?.KeyState ?? "Creating", plan, regional),
+      );
     } catch (error) {
-      if (isAbort(error) || settings.signal.aborted) {
+      if (isAbort(error) || signal.aborted) {
         return settle({
           region,
           status: "interrupted",
@@ -108,11 +113,11 @@ export async function replicateAll(
         });
       }
       if (classify(error) === "AlreadyExistsException") {
-        // A replica appeared between our DescribeKey and ReplicateKey (another run, or our own
-        // earlier attempt whose answer was lost): follow it instead of failing.
-        return settle(
-          await checkExisting(region, arn, attemptsOf(error) > 1 ? "created" : "exists", settings),
-        );
+        // Our own earlier attempt was executed and its answer lost (a dropped connection, a 5xx
+        // after the work): the replica is ours, and gets everything a new one gets.
+        if (attemptsOf(error) > 1) return settle(await afterRequest(region, arn, undefined, plan, regional));
+        // A replica appeared between our DescribeKey and ReplicateKey (another run): follow it.
+        return settle(await checkExisting(region, arn, "exists", regional));
       }
       return settle({
         region,
@@ -136,6 +141,27 @@ export async function replicateAll(
   });
 }
 
+/**
+ * A replica this run requested (ReplicateKey answered, or its lost answer was found by
+ * AlreadyExistsException): its aliases, then wait (or one look), and what was applied to it.
+ * `knownState`: ReplicateKey's answer; undefined when it was lost (describe it instead).
+ */
+async function afterRequest(
+  region: string,
+  arn: string,
+  knownState: string | undefined,
+  plan: Plan,
+  settings: RunSettings,
+): Promise<RegionResult> {
+  const since = performance.now();
+  settings.emit({ type: "phase", region, phase: "creating", keyState: knownState ?? "Creating" });
+  const aliasError = await createAliases(region, arn, plan.primary.keyId, settings);
+  const follow = { region, arn, status: "created" as const, knownState, since };
+  const result = { ...(await finish(follow, settings)), applied: appliedOf(settings.properties) };
+  if (aliasError === undefined || result.status === "interrupted") return result;
+  return { ...result, status: "failed", error: aliasError };
+}
+
 /** A Region that already holds a replica: describe it, then wait for it if it is still Creating. */
 export async function checkExisting(
   region: string,
@@ -153,26 +179,39 @@ export interface FinishSettings extends WaitSettings {
   readonly dryRun: boolean;
 }
 
-async function finish(
-  follow: Parameters<typeof followReplica>[0],
-  settings: FinishSettings,
-): Promise<RegionResult> {
+export const NOT_WAITED_NOTE =
+  "Requested; not waited for (--no-wait). 'kms-replicate wait' waits until it is usable.";
+
+/**
+ * The outcome is what was seen: waiting, the state the wait ends on; otherwise one look (or
+ * ReplicateKey's own answer). A replica seen Creating and not waited for is `creating`, never
+ * `created`/`exists`; one that could not be read is `failed`, with why.
+ */
+async function finish(follow: Follow, settings: FinishSettings): Promise<RegionResult> {
   if (settings.wait && !settings.dryRun) return followReplica(follow, settings);
-  if (follow.knownState !== undefined) {
-    return follow.knownState === "Creating"
-      ? {
-          region: follow.region,
-          status: follow.status,
-          replicaArn: follow.arn,
-          keyState: follow.knownState,
-          elapsedMs: Math.round(performance.now() - settings.startedAt),
-          note: "Requested; not waited for (--no-wait). 'kms-replicate wait' waits until it is usable.",
-        }
-      : settleState(follow, follow.knownState, Math.round(performance.now() - settings.startedAt));
+  const elapsedMs = (): number => Math.round(performance.now() - settings.startedAt);
+  const base = { region: follow.region, replicaArn: follow.arn };
+  let state = follow.knownState;
+  if (state === undefined) {
+    const look = await lookOnce(follow, settings);
+    if ("interrupted" in look) {
+      return { ...base, status: "interrupted", elapsedMs: elapsedMs(), note: INTERRUPTED_NOTE };
+    }
+    if ("error" in look) return { ...base, status: "failed", elapsedMs: elapsedMs(), error: look.error };
+    state = look.state;
   }
-  // One look (a deadline of now): followReplica describes once and reports the state it finds.
-  const once = await followReplica(follow, { ...settings, deadline: performance.now() });
-  return once.status === "timeout" ? { ...once, status: follow.status, note: undefined } : once;
+  if (state !== "Creating") return settleState(follow, state, elapsedMs());
+  const flag = settings.dryRun ? "--dry-run" : "--no-wait";
+  return {
+    ...base,
+    status: "creating",
+    keyState: state,
+    elapsedMs: elapsedMs(),
+    note:
+      follow.status === "created"
+        ? NOT_WAITED_NOTE
+        : `Was there already, still Creating; not waited for (${flag}). 'kms-replicate wait' waits until it is usable.`,
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 // Read a key family: the primary and every replica, each looked up in its own Region, in parallel.
 import type { KeyMetadata } from "@aws-sdk/client-kms";
-import { awsError, classify, describeError, EXIT, usageError } from "./errors.js";
-import type { KeyView } from "./drift.js";
+import { awsError, classify, describeError, EXIT, usageError, type ErrorReport } from "./errors.js";
+import { NO_FIELD_ERRORS, type KeyView } from "./drift.js";
 import type { KmsPort } from "./kms.js";
 import type { KeyRef } from "./keys.js";
 
@@ -58,7 +58,10 @@ async function describe(
   }
 }
 
-/** One key in its Region; a failure to read it becomes part of the view, not an exception. */
+/**
+ * One key in its Region. DescribeKey failing makes the whole view unknown (`error`); each other
+ * field is read on its own, and a field that cannot be read is unknown for that field only.
+ */
 async function readKey(
   kms: KmsPort,
   region: string,
@@ -67,40 +70,57 @@ async function readKey(
   known: KeyMetadata | undefined,
   signal?: AbortSignal,
 ): Promise<KeyView> {
-  let operation = "DescribeKey";
+  // This key's own signal (AbortSignal.any adds no listener to the run's signal): a family of many
+  // keys, three reads each, does not pile abort listeners on one signal.
+  const own = signal === undefined ? undefined : AbortSignal.any([signal]);
+  let metadata: KeyMetadata;
   try {
-    const metadata = known ?? (await kms.describeKey(region, arn, signal));
-    operation = "ListResourceTags/ListAliases/GetKeyPolicy";
-    const [tags, aliases, policy] = await Promise.all([
-      kms.listResourceTags(region, arn, signal),
-      kms.listAliases(region, metadata.KeyId ?? arn, signal),
-      kms.getKeyPolicy(region, arn, signal),
-    ]);
-    return {
-      region,
-      role,
-      arn,
-      keyState: metadata.KeyState ?? null,
-      enabled: metadata.Enabled ?? null,
-      description: metadata.Description ?? null,
-      tags: Object.fromEntries(tags.map((t) => [t.TagKey ?? "", t.TagValue ?? ""])),
-      aliases: aliases.flatMap((a) => (a.AliasName !== undefined ? [a.AliasName] : [])).sort(),
-      policy,
-      error: null,
-    };
+    metadata = known ?? (await kms.describeKey(region, arn, own));
   } catch (error) {
     if (signal?.aborted === true) throw error;
     return {
       region,
       role,
       arn,
-      keyState: known?.KeyState ?? null,
-      enabled: known?.Enabled ?? null,
-      description: known?.Description ?? null,
-      tags: {},
-      aliases: [],
+      keyState: null,
+      enabled: null,
+      description: null,
+      tags: null,
+      aliases: null,
       policy: null,
-      error: describeError(error, { operation, region, keyId: arn }),
+      error: describeError(error, { operation: "DescribeKey", region, keyId: arn }),
+      fieldErrors: NO_FIELD_ERRORS,
     };
   }
+  const [tags, aliases, policy] = await Promise.allSettled([
+    kms.listResourceTags(region, arn, own),
+    kms.listAliases(region, metadata.KeyId ?? arn, own),
+    kms.getKeyPolicy(region, arn, own),
+  ]);
+  if (signal?.aborted === true) throw signal.reason;
+  const failure = (result: PromiseSettledResult<unknown>, operation: string): ErrorReport | null =>
+    result.status === "rejected" ? describeError(result.reason, { operation, region, keyId: arn }) : null;
+  return {
+    region,
+    role,
+    arn,
+    keyState: metadata.KeyState ?? null,
+    enabled: metadata.Enabled ?? null,
+    description: metadata.Description ?? null,
+    tags:
+      tags.status === "fulfilled"
+        ? Object.fromEntries(tags.value.map((t) => [t.TagKey ?? "", t.TagValue ?? ""]))
+        : null,
+    aliases:
+      aliases.status === "fulfilled"
+        ? aliases.value.flatMap((a) => (a.AliasName !== undefined ? [a.AliasName] : [])).sort()
+        : null,
+    policy: policy.status === "fulfilled" ? policy.value : null,
+    error: null,
+    fieldErrors: {
+      tags: failure(tags, "ListResourceTags"),
+      aliases: failure(aliases, "ListAliases"),
+      policy: failure(policy, "GetKeyPolicy"),
+    },
+  };
 }

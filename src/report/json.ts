@@ -78,6 +78,7 @@ export function runJson(input: {
   const summary: Record<RegionStatus, number> = {
     created: 0,
     exists: 0,
+    creating: 0,
     planned: 0,
     failed: 0,
     timeout: 0,

@@ -14,6 +14,7 @@ type CallEvent = Extract<ReplicaEvent, { type: "call" }>;
 const SYMBOL: Record<RegionStatus, string> = {
   created: "✔",
   exists: "✔",
+  creating: "◐",
   planned: "○",
   failed: "✖",
   timeout: "⏱",
@@ -29,6 +30,8 @@ function paint(c: ChalkInstance, status: RegionStatus, text: string): string {
     case "created":
     case "exists":
       return c.green(text);
+    case "creating":
+      return c.blue(text);
     case "planned":
       return c.cyan(text);
     case "failed":
@@ -90,7 +93,15 @@ export function summaryLine(
 ): string {
   const counts = new Map<RegionStatus, number>();
   for (const r of results) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
-  const order: RegionStatus[] = ["created", "exists", "planned", "failed", "timeout", "interrupted"];
+  const order: RegionStatus[] = [
+    "created",
+    "exists",
+    "creating",
+    "planned",
+    "failed",
+    "timeout",
+    "interrupted",
+  ];
   const parts = order.flatMap((s) => {
     const n = counts.get(s);
     return n === undefined ? [] : [paint(c, s, `${n} ${s}`)];

@@ -89,6 +89,9 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
         case "warning":
           if (!mode.quiet) write(c.yellow(`⚠ ${event.message}`));
           return;
+        case "sdk-log":
+          if (mode.debug) write(c.dim(`sdk ${event.level}: ${event.message}`));
+          return;
         case "call": {
           if (mode.debug) {
             write(c.dim(debugLine(event)));

@@ -1,6 +1,6 @@
 // `status`: the key family as a table for people, and as JSON with the drift spelled out.
 import type { ChalkInstance } from "chalk";
-import type { Drift, KeyView } from "../drift.js";
+import { unreadFields, type Drift, type KeyView } from "../drift.js";
 import type { ErrorReport } from "../errors.js";
 import { JSON_VERSION } from "./json.js";
 
@@ -17,12 +17,14 @@ export function statusTable(rows: readonly FamilyRow[], c: ChalkInstance): strin
   const header = `${cell("REGION", 16)} ${cell("ROLE", 8)} ${cell("STATE", 16)} ${cell("ENABLED", 8)} ${cell("DESCRIPTION", 24)} ${cell("TAGS", 28)} ALIASES`;
   const lines = rows.map(({ view, drift }) => {
     const tags =
-      Object.entries(view.tags)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(",") || "-";
+      view.tags === null
+        ? "?"
+        : Object.entries(view.tags)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(",") || "-";
     const state = view.keyState ?? "?";
     const painted = view.keyState === "Enabled" ? c.green(cell(state, 16)) : c.yellow(cell(state, 16));
-    const line = `${cell(view.region, 16)} ${cell(view.role, 8)} ${painted} ${cell(String(view.enabled ?? "?"), 8)} ${cell(view.description || "-", 24)} ${cell(tags, 28)} ${view.aliases.join(",") || "-"}`;
+    const line = `${cell(view.region, 16)} ${cell(view.role, 8)} ${painted} ${cell(String(view.enabled ?? "?"), 8)} ${cell(view.description || "-", 24)} ${cell(tags, 28)} ${view.aliases === null ? "?" : view.aliases.join(",") || "-"}`;
     const notes = [
       ...(view.error !== null
         ? [
@@ -30,6 +32,15 @@ export function statusTable(rows: readonly FamilyRow[], c: ChalkInstance): strin
             ...(view.error.hint ? [`      → ${view.error.hint}`] : []),
           ]
         : []),
+      ...unreadFields(view).flatMap((field) => {
+        const error = view.fieldErrors[field];
+        return error === null
+          ? []
+          : [
+              c.red(`    ? ${field} could not be read: ${error.name}: ${error.message}`),
+              ...(error.hint ? [`      → ${error.hint}`] : []),
+            ];
+      }),
       ...drift.map((d) => c.yellow(`    drift: ${d.detail}`)),
     ];
     return [line, ...notes].join("\n");
@@ -39,9 +50,11 @@ export function statusTable(rows: readonly FamilyRow[], c: ChalkInstance): strin
 
 export function statusSummary(rows: readonly FamilyRow[], unusable: number, c: ChalkInstance): string {
   const drifting = rows.filter((r) => r.drift.length > 0).length;
+  const unread = rows.reduce((n, r) => n + unreadFields(r.view).length, 0);
   const parts = [
     `${rows.length} key${rows.length === 1 ? "" : "s"}`,
     unusable === 0 ? c.green("all usable") : c.red(`${unusable} not usable`),
+    ...(unread > 0 ? [c.red(`${unread} field${unread === 1 ? "" : "s"} could not be read`)] : []),
     drifting === 0
       ? c.green("no drift")
       : c.yellow(`${drifting} replica${drifting === 1 ? "" : "s"} drift from the primary`),

@@ -149,8 +149,8 @@ describe("kms-replicate (happy path)", () => {
     ]);
     expect(quick.code).toBe(0);
     expect(quick.json?.regions.map((r) => [r.status, r.keyState])).toEqual([
-      ["created", "Creating"],
-      ["created", "Creating"],
+      ["creating", "Creating"],
+      ["creating", "Creating"],
     ]);
     const waited = await runCli(["wait", "--key", arn, "--endpoint-url", kms().url, "-o", "json"]);
     expect(waited.code).toBe(0);

@@ -1,5 +1,5 @@
 // The multi-Region primary key the unit tests talk about, in us-east-1 of account 111122223333.
-import type { KeyView } from "../../src/drift.js";
+import { NO_FIELD_ERRORS, type KeyView } from "../../src/drift.js";
 import type { PrimaryKey } from "../../src/events.js";
 
 export const KEY_ID = "mrk-1234abcd12ab34cd56ef1234567890ab";
@@ -32,6 +32,7 @@ export function keyView(region: string, role: KeyView["role"], overrides: Partia
     aliases: ["alias/payments"],
     policy: "{}",
     error: null,
+    fieldErrors: NO_FIELD_ERRORS,
     ...overrides,
   };
 }

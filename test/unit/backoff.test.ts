@@ -2,8 +2,10 @@ import { describe, it, expect } from "vitest";
 import {
   DEFAULT_POLL,
   DEFAULT_RETRY,
+  DEFAULT_TIMEOUTS,
   pollCap,
   pollDelay,
+  worstCaseCall,
   worstCaseRetrySleep,
   type PollSchedule,
 } from "../../src/backoff.js";
@@ -111,5 +113,19 @@ describe("worstCaseRetrySleep", () => {
   it("is zero without retries", () => {
     // GIVEN / WHEN / THEN
     expect(worstCaseRetrySleep({ ...DEFAULT_RETRY, retries: 0 })).toBe(0);
+  });
+});
+
+describe("worstCaseCall: the bounds the README prints", () => {
+  it("a call that never gets an answer: 2 attempts × (10 + 30) s + 0.5 s = 80.5 s; any call: 297.5 s", () => {
+    // GIVEN the defaults / WHEN / THEN
+    expect(worstCaseCall()).toEqual({ stalledMs: 80_500, anyMs: 297_500 });
+    expect(DEFAULT_RETRY.timeoutRetries).toBe(1);
+    expect(DEFAULT_TIMEOUTS).toEqual({ connectMs: 10_000, readMs: 30_000 });
+  });
+
+  it("follows the flags", () => {
+    // GIVEN --cli-connect-timeout 1 --cli-read-timeout 1 / WHEN / THEN
+    expect(worstCaseCall(DEFAULT_RETRY, { connectMs: 1_000, readMs: 1_000 }).stalledMs).toBe(4_500);
   });
 });

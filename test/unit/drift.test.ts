@@ -1,5 +1,13 @@
 import { describe, it, expect } from "vitest";
-import { driftOf, isUsableKey, samePolicy, type DriftField, type KeyView } from "../../src/drift.js";
+import {
+  driftOf,
+  isUsableKey,
+  samePolicy,
+  unreadFields,
+  type DriftField,
+  type KeyView,
+} from "../../src/drift.js";
+import { isUsable, isUsableState } from "../../src/events.js";
 import { keyView } from "../support/fixtures.js";
 
 const POLICY = JSON.stringify({
@@ -168,13 +176,40 @@ describe("driftOf", () => {
   });
 });
 
+describe("driftOf with fields that could not be read", () => {
+  it("compares the fields it could read, and calls nothing about the unknown ones drift", () => {
+    // GIVEN a replica whose tags and policy could not be read, and whose description differs
+    const replica = replicaView({
+      description: "old copy",
+      tags: null,
+      policy: null,
+      fieldErrors: { tags: FAILED, aliases: null, policy: FAILED },
+    });
+    // WHEN
+    const found = driftOf(primaryView(), replica);
+    // THEN
+    expect(found.map((d) => d.field)).toEqual(["description"]);
+    expect(unreadFields(replica)).toEqual(["tags", "policy"]);
+  });
+
+  it("compares nothing for a field the primary could not read", () => {
+    // GIVEN
+    const primary = primaryView({
+      aliases: null,
+      fieldErrors: { tags: null, aliases: FAILED, policy: null },
+    });
+    // WHEN / THEN
+    expect(driftOf(primary, replicaView({ aliases: ["alias/other"] }))).toEqual([]);
+  });
+});
+
 describe("isUsableKey", () => {
   it.each<{ keyState: string | null; error: boolean; usable: boolean }>([
     { keyState: "Enabled", error: false, usable: true },
     { keyState: "Disabled", error: false, usable: false },
     { keyState: "Creating", error: false, usable: false },
     { keyState: "Updating", error: false, usable: false },
-    { keyState: "PendingImport", error: false, usable: false },
+    { keyState: "PendingImport", error: false, usable: true },
     { keyState: "PendingDeletion", error: false, usable: false },
     { keyState: "Unavailable", error: false, usable: false },
     { keyState: null, error: false, usable: false },
@@ -208,5 +243,24 @@ describe("samePolicy", () => {
     // WHEN / THEN
     expect(samePolicy(a, b)).toBe(same);
     expect(samePolicy(b, a)).toBe(same);
+  });
+});
+
+describe("one definition of usable, for status and replicate", () => {
+  it.each(["Enabled", "PendingImport", "Creating", "Disabled", "PendingDeletion", "Updating"])(
+    "%s: a Region result and a status view agree",
+    (keyState) => {
+      // GIVEN the same state seen by replicate and by status
+      const result = { region: "eu-west-1", status: "exists", keyState, elapsedMs: 0 } as const;
+      // WHEN / THEN
+      expect(isUsableKey(replicaView({ keyState }))).toBe(isUsableState(keyState));
+      expect(isUsable(result)).toBe(isUsableState(keyState));
+      expect(isUsableState(keyState)).toBe(keyState === "Enabled" || keyState === "PendingImport");
+    },
+  );
+
+  it("planned and creating Regions are not usable", () => {
+    expect(isUsable({ region: "a-b-1", status: "planned", elapsedMs: 0 })).toBe(false);
+    expect(isUsable({ region: "a-b-1", status: "creating", keyState: "Creating", elapsedMs: 0 })).toBe(false);
   });
 });

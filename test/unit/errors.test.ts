@@ -1,13 +1,18 @@
 import { describe, it, expect } from "vitest";
+import { isThrottlingError } from "@smithy/core/retry";
 import {
   ADVICE,
   EXIT,
   awsError,
   classify,
+  credentialsError,
   describeError,
   isAbort,
+  isClockSkew,
   isReplicateError,
   isRetryable,
+  isTimeout,
+  noteTransport,
   usageError,
   type ErrorContext,
 } from "../../src/errors.js";
@@ -55,14 +60,28 @@ describe("classify and isRetryable", () => {
       error: awsFailure("ServiceUnavailable", 503),
       name: "KMSInternalException",
     },
-    { what: "ECONNRESET", error: networkFailure("ECONNRESET"), name: "NetworkError" },
-    { what: "ETIMEDOUT", error: networkFailure("ETIMEDOUT"), name: "NetworkError" },
-    { what: "the SDK's TimeoutError", error: awsFailure("TimeoutError", 0), name: "TimeoutError" },
+    { what: "ECONNRESET", error: networkFailure("ECONNRESET"), name: "ConnectionClosed" },
+    { what: "EPIPE", error: networkFailure("EPIPE"), name: "ConnectionClosed" },
+    { what: "ECONNREFUSED", error: networkFailure("ECONNREFUSED"), name: "NetworkError" },
+    { what: "ENOTFOUND", error: networkFailure("ENOTFOUND"), name: "NetworkError" },
+    { what: "a read ETIMEDOUT", error: networkFailure("ETIMEDOUT"), name: "ReadTimeout" },
+    {
+      what: "a connect() ETIMEDOUT",
+      error: Object.assign(networkFailure("ETIMEDOUT"), { syscall: "connect" }),
+      name: "ConnectTimeout",
+    },
+    { what: "the SDK's TimeoutError", error: awsFailure("TimeoutError", 0), name: "ReadTimeout" },
+    {
+      what: "a reset the SDK renamed TimeoutError",
+      error: Object.assign(new Error("socket hang up"), { name: "TimeoutError", code: "ECONNRESET" }),
+      name: "ConnectionClosed",
+    },
     {
       what: "a network error wrapped as a cause",
       error: new Error("request failed", { cause: networkFailure("ECONNRESET") }),
-      name: "NetworkError",
+      name: "ConnectionClosed",
     },
+    { what: "a 502", error: awsFailure("BadGateway", 502), name: "KMSInternalException" },
   ])("retries $what", ({ error, name }) => {
     // GIVEN / WHEN / THEN
     expect(classify(error)).toBe(name);
@@ -170,9 +189,10 @@ describe("describeError", () => {
   it("names a network error by its code", () => {
     // GIVEN / WHEN
     const report = describeError(networkFailure("ECONNREFUSED"), REPLICATE);
-    // THEN
+    // THEN: ReplicateKey is sent to the primary's Region
     expect(report.name).toBe("ECONNREFUSED");
-    expect(report.hint).toContain("eu-west-1");
+    expect(report.hint).toContain("us-east-1");
+    expect(report.hint).not.toContain("eu-west-1");
   });
 
   it("passes our own errors through", () => {
@@ -231,5 +251,173 @@ describe("usageError and awsError", () => {
     // GIVEN / WHEN / THEN
     expect(isReplicateError({ name: "UsageError", exitCode: 2 })).toBe(false);
     expect(isReplicateError(new Error("x"))).toBe(false);
+  });
+});
+
+describe("the SDK's predicates, behind our own rules", () => {
+  it("never retries LimitExceededException, which the SDK counts as throttling", () => {
+    // GIVEN
+    const error = awsFailure("LimitExceededException");
+    // WHEN / THEN
+    expect(isThrottlingError(error as Parameters<typeof isThrottlingError>[0])).toBe(true);
+    expect(isRetryable(error)).toBe(false);
+  });
+
+  it("retries what only the SDK's predicates know: HTTP 429, a $retryable trait", () => {
+    // GIVEN / WHEN / THEN
+    expect(isRetryable(awsFailure("SomethingNew", 429))).toBe(true);
+    expect(isRetryable(Object.assign(awsFailure("SomethingNew"), { $retryable: {} }))).toBe(true);
+  });
+
+  it("reads a clock skew the SDK corrected, and KMS's 'Signature expired', as a clock skew", () => {
+    // GIVEN
+    const corrected = awsFailure("InvalidSignatureException");
+    (corrected as unknown as { $metadata: Record<string, unknown> }).$metadata.clockSkewCorrected = true;
+    const expired = Object.assign(awsFailure("InvalidSignatureException"), {
+      message:
+        "Signature expired: 20261123T110000Z is now earlier than 20261123T111000Z (20261123T111500Z - 5 min.)",
+    });
+    const wrongSecret = awsFailure("InvalidSignatureException");
+    // WHEN / THEN
+    expect([isClockSkew(corrected), isRetryable(corrected)]).toEqual([true, true]);
+    expect([isClockSkew(expired), isRetryable(expired)]).toEqual([true, true]);
+    expect([isClockSkew(wrongSecret), isRetryable(wrongSecret)]).toEqual([false, false]);
+  });
+
+  it("never retries our own errors, nor an abort", () => {
+    // GIVEN / WHEN / THEN
+    expect(isRetryable(usageError("The config profile (x) could not be found"))).toBe(false);
+    expect(isRetryable(AbortSignal.abort().reason)).toBe(false);
+  });
+
+  it("knows which errors are timeouts", () => {
+    // GIVEN / WHEN / THEN: a caller's deadline (AbortSignal.timeout) is not a transport timeout
+    expect(isTimeout(new DOMException("The operation timed out.", "TimeoutError"))).toBe(false);
+    expect(isTimeout(awsFailure("TimeoutError", 0))).toBe(true);
+    expect(isTimeout(networkFailure("ECONNRESET"))).toBe(false);
+    expect(isTimeout(awsFailure("ThrottlingException"))).toBe(false);
+  });
+});
+
+describe("messages name the Region, the endpoint, the timeout and the flag", () => {
+  const transport = {
+    region: "us-east-1",
+    endpoint: "http://127.0.0.1:4566",
+    connectTimeoutMs: 10_000,
+    readTimeoutMs: 30_000,
+  };
+  /** An error as the SDK throws it, with the facts src/kms.ts notes on it. */
+  const sent = (error: Error): Error => {
+    noteTransport(error, transport);
+    return error;
+  };
+
+  it("the throttling hint names the Region that throttled: ReplicateKey's is the primary's", () => {
+    // GIVEN / WHEN
+    const replicate = describeError(awsFailure("ThrottlingException"), REPLICATE);
+    const describe = describeError(awsFailure("ThrottlingException"), {
+      operation: "DescribeKey",
+      region: "eu-west-1",
+    });
+    // THEN
+    expect(replicate.hint).toMatch(/throttled ReplicateKey requests in us-east-1\./);
+    expect(replicate.hint).not.toContain("eu-west-1");
+    expect(describe.hint).toMatch(/throttled DescribeKey requests in eu-west-1\./);
+  });
+
+  it("a read timeout says which timeout fired, where, and the flag", () => {
+    // GIVEN
+    const error = sent(
+      Object.assign(
+        new Error("@smithy/node-http-handler - the request socket timed out after 30000 ms of inactivity"),
+        {
+          name: "TimeoutError",
+        },
+      ),
+    );
+    // WHEN
+    const report = describeError(error, REPLICATE);
+    // THEN
+    expect(report.name).toBe("ReadTimeout");
+    expect(report.message).toBe(
+      "KMS in us-east-1 (http://127.0.0.1:4566) did not answer within 30 s (--cli-read-timeout); the request may have been carried out.",
+    );
+    expect(report.hint).toContain("--cli-read-timeout");
+  });
+
+  it("a read-only call that timed out does not say it may have been carried out", () => {
+    // GIVEN
+    const error = sent(
+      Object.assign(new Error("requestTimeout"), { name: "TimeoutError", code: "ETIMEDOUT" }),
+    );
+    // WHEN
+    const report = describeError(error, { operation: "DescribeKey", region: "us-east-1" });
+    // THEN
+    expect(report.message).toBe(
+      "KMS in us-east-1 (http://127.0.0.1:4566) did not answer within 30 s (--cli-read-timeout).",
+    );
+  });
+
+  it("a connect timeout names --cli-connect-timeout", () => {
+    // GIVEN
+    const error = sent(
+      Object.assign(
+        new Error(
+          "@smithy/node-http-handler - the request socket did not establish a connection with the server within the configured timeout of 10000 ms.",
+        ),
+        { name: "TimeoutError" },
+      ),
+    );
+    // WHEN
+    const report = describeError(error, { operation: "DescribeKey", region: "us-east-1" });
+    // THEN
+    expect(report.name).toBe("ConnectTimeout");
+    expect(report.message).toBe(
+      "Could not connect to KMS in us-east-1 (http://127.0.0.1:4566) within 10 s (--cli-connect-timeout).",
+    );
+  });
+
+  it("a dropped connection is not called a timeout", () => {
+    // GIVEN: the SDK renames a reset TimeoutError; its code says what happened
+    const error = sent(
+      Object.assign(new Error("socket hang up"), { name: "TimeoutError", code: "ECONNRESET" }),
+    );
+    // WHEN
+    const report = describeError(error, REPLICATE);
+    // THEN
+    expect(report.name).toBe("ConnectionClosed");
+    expect(report.message).toBe(
+      "The connection to KMS in us-east-1 (http://127.0.0.1:4566) was closed before KMS answered; the request may have been carried out.",
+    );
+    expect(`${report.message} ${report.hint}`).not.toMatch(/time/i);
+  });
+});
+
+describe("credential failures", () => {
+  it("pass on the provider's own reason and where we looked", () => {
+    // GIVEN
+    const cause = Object.assign(new Error("Profile ci credential_process returned expired credentials."), {
+      name: "CredentialsProviderError",
+    });
+    // WHEN
+    const error = credentialsError("profile ci (--profile)", cause);
+    // THEN
+    expect(error.message).toBe(
+      "Could not load AWS credentials from profile ci (--profile): Profile ci credential_process returned expired credentials.",
+    );
+    expect(error.code).toBe("CredentialsProviderError");
+    expect(error.exitCode).toBe(EXIT.failed);
+  });
+
+  it("keep their exit code through awsError: a missing profile stays a usage error", () => {
+    // GIVEN
+    const missing = usageError(
+      "The config profile (nope) could not be found in /x/config or /x/credentials.",
+    );
+    const failed = credentialsError("AWS_PROFILE", new Error("boom"));
+    // WHEN / THEN
+    expect(awsError(missing, { operation: "DescribeKey", region: "us-east-1" })).toBe(missing);
+    expect(awsError(missing, { operation: "DescribeKey", region: "us-east-1" }).exitCode).toBe(EXIT.usage);
+    expect(awsError(failed, { operation: "DescribeKey", region: "us-east-1" })).toBe(failed);
   });
 });

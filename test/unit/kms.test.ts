@@ -92,7 +92,7 @@ describe("createKms retries", () => {
     ]);
   });
 
-  it("retries a network reset and names it by its code", async () => {
+  it("retries a network reset and names it a closed connection", async () => {
     // GIVEN
     kmsMock
       .on(DescribeKeyCommand)
@@ -103,7 +103,7 @@ describe("createKms retries", () => {
     await kms.describeKey("eu-west-1", PRIMARY_ARN);
     // THEN
     expect(kmsMock.commandCalls(DescribeKeyCommand)).toHaveLength(2);
-    expect(calls(events)[0]).toMatchObject({ errorName: "ECONNRESET", willRetry: true });
+    expect(calls(events)[0]).toMatchObject({ errorName: "ConnectionClosed", willRetry: true });
   });
 
   it("gives up after the configured retries, and says how many attempts it took", async () => {

@@ -650,6 +650,92 @@ describe("faults", () => {
     expect(server.calls({ operation: "ListKeys" }).map((c) => c.status)).toEqual([0, 200]);
   });
 
+  it("stalls: accepts the request and never answers, until the client goes away; counted", async () => {
+    server.configure({ faults: [{ operation: "ListKeys", stall: { count: 1 } }] });
+    const started = Date.now();
+    const error = await failureOf(
+      kms("us-east-1").send(new ListKeysCommand({}), { abortSignal: AbortSignal.timeout(400) }),
+    );
+    expect((error as Error).name).toBe("AbortError");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(390);
+    // the rule is used up: the next call is answered
+    await expect(kms("us-east-1").send(new ListKeysCommand({}))).resolves.toBeDefined();
+    expect(server.calls({ operation: "ListKeys" }).map((c) => [c.status, c.fault])).toEqual([
+      [0, "stall"],
+      [200, undefined],
+    ]);
+  });
+
+  it("stalls every matching call with `stall: true`, and still stops", async () => {
+    server.configure({ faults: [{ region: "eu-west-1", stall: true }] });
+    const attempt = () =>
+      failureOf(kms("eu-west-1").send(new ListKeysCommand({}), { abortSignal: AbortSignal.timeout(200) }));
+    expect(((await attempt()) as Error).name).toBe("AbortError");
+    expect(((await attempt()) as Error).name).toBe("AbortError");
+    await expect(kms("us-east-1").send(new ListKeysCommand({}))).resolves.toBeDefined();
+    expect(server.calls({ region: "eu-west-1" }).map((c) => c.fault)).toEqual(["stall", "stall"]);
+    // a stalled request still held by a client does not keep stop() waiting
+    const other = await startKmsLocal({ faults: [{ stall: true }] });
+    const client = new KMSClient({
+      endpoint: other.url,
+      region: "us-east-1",
+      credentials: CREDENTIALS,
+      maxAttempts: 1,
+    });
+    const pending = client.send(new ListKeysCommand({})).catch((e: unknown) => e);
+    await sleep(100);
+    await other.stop();
+    expect(await pending).toMatchObject({ code: "ECONNRESET" });
+    client.destroy();
+  });
+
+  it("processThenDrop: the operation is carried out, the answer lost", async () => {
+    server.configure({ faults: [{ operation: "ReplicateKey", processThenDrop: { count: 2 } }] });
+    const { arn } = primary();
+    const error = await failureOf(replicate({ KeyId: arn, ReplicaRegion: "eu-west-1" }));
+    expect(error).toMatchObject({ code: "ECONNRESET" });
+    expect(server.keys("eu-west-1")).toHaveLength(1);
+    // an error answer is lost the same way (the retry meets the replica the first call made)
+    const again = await failureOf(replicate({ KeyId: arn, ReplicaRegion: "eu-west-1" }));
+    expect(again).toMatchObject({ code: "ECONNRESET" });
+    await expectKmsError(replicate({ KeyId: arn, ReplicaRegion: "eu-west-1" }), "AlreadyExistsException");
+    expect(
+      server.calls({ operation: "ReplicateKey" }).map((c) => [c.status, c.fault, c.keyState ?? c.errorType]),
+    ).toEqual([
+      [0, "processThenDrop", "Enabled"],
+      [0, "processThenDrop", "AlreadyExistsException"],
+      [400, undefined, "AlreadyExistsException"],
+    ]);
+  });
+
+  it("clockSkewMs: a request signed more than 5 minutes off is 'Signature expired', with the endpoint's Date", async () => {
+    server.configure({ clockSkewMs: 10 * 60_000 });
+    const client = new KMSClient({
+      endpoint: server.url,
+      region: "us-east-1",
+      credentials: CREDENTIALS,
+      maxAttempts: 1,
+    });
+    const error = await expectKmsError(client.send(new ListKeysCommand({})), "InvalidSignatureException");
+    expect(error.message).toMatch(
+      /^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$/,
+    );
+    // the SDK read the endpoint's Date header, corrected its clock, and said so
+    expect(error.$metadata).toMatchObject({ clockSkewCorrected: true });
+    const offset = client.config.systemClockOffset;
+    expect(offset).toBeGreaterThan(9 * 60_000);
+    expect(offset).toBeLessThan(11 * 60_000);
+    await expect(client.send(new ListKeysCommand({}))).resolves.toBeDefined();
+    client.destroy();
+  });
+
+  it("records the access key ID that signed each call (never the secret)", async () => {
+    await kms("us-east-1").send(new ListKeysCommand({}));
+    const [call] = server.calls();
+    expect(call?.accessKeyId).toBe("AKIDEXAMPLE");
+    expect(JSON.stringify(server.calls())).not.toContain(CREDENTIALS.secretAccessKey);
+  });
+
   it("hides a new replica from its first DescribeKey calls in a configured Region", async () => {
     server.configure({ hiddenDescribesByRegion: { "eu-west-1": 2 } });
     const { keyId, arn } = primary();

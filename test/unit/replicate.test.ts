@@ -1,4 +1,5 @@
 import {
+  CreateAliasCommand,
   DescribeKeyCommand,
   KMSClient,
   ReplicateKeyCommand,
@@ -137,7 +138,7 @@ describe("replicateAll", () => {
     ]);
     expect(replicateKey).toHaveBeenCalledTimes(1);
     expect(replicateKey.mock.calls[0]?.[1].ReplicaRegion).toBe("ap-southeast-2");
-    expect(describeKey).toHaveBeenCalledWith("eu-west-1", arnIn("eu-west-1"), settings.signal);
+    expect(describeKey).toHaveBeenCalledWith("eu-west-1", arnIn("eu-west-1"), expect.any(AbortSignal));
   });
 
   it("waits for an existing replica that is still Creating", async () => {
@@ -176,7 +177,8 @@ describe("replicateAll", () => {
     // THEN
     expect(summary(results)).toEqual([["eu-west-1", "exists", "Enabled"]]);
     expect(results[0]?.replicaArn).toBe(arnIn("eu-west-1"));
-    expect(describeKey).toHaveBeenCalledWith("eu-west-1", arnIn("eu-west-1"), settings.signal);
+    expect(results[0]?.applied).toBeUndefined();
+    expect(describeKey).toHaveBeenCalledWith("eu-west-1", arnIn("eu-west-1"), expect.any(AbortSignal));
   });
 
   it("fails only the Region where ReplicateKey is denied, with the permissions to grant", async () => {
@@ -228,16 +230,89 @@ describe("replicateAll", () => {
     });
   });
 
-  it("with --no-wait returns created with keyState Creating, without polling", async () => {
+  it("with --no-wait returns creating (requested, not waited for), without polling", async () => {
     // GIVEN
     const describeKey = describeByRegion();
     const { settings } = runSettings(fakeKms({ replicateKey: replicateOk(), describeKey }), { wait: false });
     // WHEN
     const results = await run(["eu-west-1"], [], settings);
     // THEN
-    expect(summary(results)).toEqual([["eu-west-1", "created", "Creating"]]);
+    expect(summary(results)).toEqual([["eu-west-1", "creating", "Creating"]]);
+    expect(results[0]?.applied).toEqual({
+      tags: [],
+      description: null,
+      policySource: "default",
+      aliases: [],
+    });
     expect(results[0]?.note).toContain("kms-replicate wait");
     expect(describeKey).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    { wait: false, dryRun: false },
+    { wait: true, dryRun: true },
+  ])(
+    "never reports exists for a replica it could not read (wait $wait, dryRun $dryRun): failed, with the last error",
+    async ({ wait, dryRun }) => {
+      // GIVEN an existing replica whose DescribeKey fails with 500 (after the port's own retries)
+      const describeKey = describeByRegion({ "eu-west-1": [awsFailure("KMSInternalException", 500)] });
+      const { settings } = runSettings(fakeKms({ replicateKey: replicateOk(), describeKey }), {
+        wait,
+        dryRun,
+      });
+      // WHEN
+      const [result] = await run(["eu-west-1"], ["eu-west-1"], settings);
+      // THEN
+      if (result?.status !== "failed") throw new Error(`expected failed, got ${result?.status}`);
+      expect(result.keyState).toBeUndefined();
+      expect(result.error.name).toBe("KMSInternalException");
+      expect(result.error.message).toMatch(/^The replica in eu-west-1 could not be read \(DescribeKey\)/);
+      expect(describeKey).toHaveBeenCalledTimes(1);
+    },
+  );
+
+  it.each([
+    { wait: false, dryRun: false, flag: "--no-wait" },
+    { wait: true, dryRun: true, flag: "--dry-run" },
+  ])(
+    "reports an existing replica found Creating as creating with $flag, not exists",
+    async ({ wait, dryRun, flag }) => {
+      // GIVEN
+      const describeKey = describeByRegion({ "eu-west-1": ["Creating"] });
+      const { settings } = runSettings(fakeKms({ replicateKey: replicateOk(), describeKey }), {
+        wait,
+        dryRun,
+      });
+      // WHEN
+      const [result] = await run(["eu-west-1"], ["eu-west-1"], settings);
+      // THEN
+      expect(result).toMatchObject({ status: "creating", keyState: "Creating" });
+      expect(result?.note).toContain(`not waited for (${flag})`);
+      expect(describeKey).toHaveBeenCalledTimes(1);
+    },
+  );
+
+  it("gives every Region its own signal, derived from the run's (no listener pile-up, Ctrl-C still reaches it)", async () => {
+    // GIVEN
+    const run12 = new AbortController();
+    const seen: AbortSignal[] = [];
+    const replicateKey = vi.fn<ReplicateFn>((_region, input, signal) => {
+      if (signal !== undefined) seen.push(signal);
+      return Promise.resolve(creating(input.ReplicaRegion ?? ""));
+    });
+    const { settings } = runSettings(fakeKms({ replicateKey, describeKey: describeByRegion() }), {
+      signal: run12.signal,
+      concurrency: 12,
+    });
+    const regions = Array.from({ length: 12 }, (_, i) => `eu-west-${i + 1}`);
+    // WHEN
+    const results = await run(regions, [], settings);
+    // THEN
+    expect(results.every((r) => r.status === "created")).toBe(true);
+    expect(new Set(seen).size).toBe(12);
+    expect(seen.includes(run12.signal)).toBe(false);
+    run12.abort();
+    expect(seen.every((signal) => signal.aborted)).toBe(true);
   });
 
   it("when interrupted before sending, says nothing was created and sends nothing", async () => {
@@ -310,7 +385,7 @@ describe("replicateAll", () => {
       "eu-west-1",
       "alias/payments",
       arnIn("eu-west-1"),
-      settings.signal,
+      expect.any(AbortSignal),
     );
   });
 
@@ -372,6 +447,57 @@ describe("replicateAll with the real KMS port (aws-sdk-client-mock)", () => {
     // THEN
     expect(kmsMock.commandCalls(ReplicateKeyCommand)).toHaveLength(2);
     expect(summary(results)).toEqual([["eu-west-1", "created", "Enabled"]]);
+  });
+
+  it("gives a replica whose ReplicateKey answer was lost its aliases and `applied`, like a new one", async () => {
+    // GIVEN ReplicateKey was executed but its answer lost (a 500 after the work); the retry says AlreadyExists
+    kmsMock.reset();
+    kmsMock
+      .on(ReplicateKeyCommand)
+      .rejectsOnce(awsFailure("KMSInternalException", 500))
+      .rejects(awsFailure("AlreadyExistsException"));
+    kmsMock
+      .on(DescribeKeyCommand)
+      .resolves({ KeyMetadata: { KeyId: KEY_ID, Arn: arnIn("eu-west-1"), KeyState: "Enabled" } });
+    kmsMock.on(CreateAliasCommand).resolves({});
+    const properties: ReplicaProperties = {
+      ...NO_PROPERTIES,
+      tags: [{ TagKey: "team", TagValue: "payments" }],
+      aliases: ["alias/payments"],
+    };
+    const { settings } = runSettings(realKms(), { properties });
+    // WHEN
+    const [result] = await run(["eu-west-1"], [], settings);
+    // THEN
+    expect(result).toMatchObject({ status: "created", keyState: "Enabled" });
+    expect(result?.applied).toEqual({
+      tags: [{ TagKey: "team", TagValue: "payments" }],
+      description: null,
+      policySource: "default",
+      aliases: ["alias/payments"],
+    });
+    expect(kmsMock.commandCalls(CreateAliasCommand).map((c) => c.args[0].input)).toEqual([
+      { AliasName: "alias/payments", TargetKeyId: arnIn("eu-west-1") },
+    ]);
+  });
+
+  it("--no-wait after a lost answer: one look; Creating is creating, with `applied`", async () => {
+    // GIVEN
+    kmsMock.reset();
+    kmsMock
+      .on(ReplicateKeyCommand)
+      .rejectsOnce(awsFailure("KMSInternalException", 500))
+      .rejects(awsFailure("AlreadyExistsException"));
+    kmsMock
+      .on(DescribeKeyCommand)
+      .resolves({ KeyMetadata: { KeyId: KEY_ID, Arn: arnIn("eu-west-1"), KeyState: "Creating" } });
+    const { settings } = runSettings(realKms(), { wait: false });
+    // WHEN
+    const [result] = await run(["eu-west-1"], [], settings);
+    // THEN
+    expect(result).toMatchObject({ status: "creating", keyState: "Creating" });
+    expect(result?.applied).toBeDefined();
+    expect(kmsMock.commandCalls(DescribeKeyCommand)).toHaveLength(1);
   });
 
   it("counts AlreadyExistsException on the first attempt as exists", async () => {

@@ -135,12 +135,13 @@ describe("readFamily", () => {
       aliases: ["alias/billing", "alias/payments"],
       policy: '{"Id":"us-east-1"}',
       error: null,
+      fieldErrors: { tags: null, aliases: null, policy: null },
     });
     expect(family.replicas.map((r) => [r.region, r.role, r.arn, r.description, r.error])).toEqual([
       ["ap-southeast-2", "REPLICA", arnIn("ap-southeast-2"), "Payments key (ap-southeast-2)", null],
       ["eu-west-1", "REPLICA", arnIn("eu-west-1"), "Payments key (eu-west-1)", null],
     ]);
-    expect(family.replicas.map((r) => r.tags.region)).toEqual(["ap-southeast-2", "eu-west-1"]);
+    expect(family.replicas.map((r) => r.tags?.region)).toEqual(["ap-southeast-2", "eu-west-1"]);
   });
 
   it("finds the primary from a replica and describes it in the primary's Region", async () => {
@@ -227,8 +228,9 @@ describe("readFamily", () => {
     expect(failed?.role).toBe("REPLICA");
     expect(failed?.arn).toBe(arnIn("ap-southeast-2"));
     expect(failed?.keyState).toBeNull();
-    expect(failed?.tags).toEqual({});
-    expect(failed?.aliases).toEqual([]);
+    // Nothing is known about it: unknown, not empty.
+    expect(failed?.tags).toBeNull();
+    expect(failed?.aliases).toBeNull();
     expect(failed?.policy).toBeNull();
     expect(failed?.error?.name).toBe("UnrecognizedClientException");
     expect(failed?.error?.hint).toContain("ap-southeast-2");
@@ -237,5 +239,27 @@ describe("readFamily", () => {
     expect(fine?.error).toBeNull();
     expect(fine?.keyState).toBe("Enabled");
     expect(family.primary.error).toBeNull();
+  });
+
+  it("a field that cannot be read is unknown for that field only: state and the other fields are kept", async () => {
+    // GIVEN GetKeyPolicy is denied in eu-west-1
+    const { kms: base } = familyKms();
+    const kms: KmsPort = {
+      ...base,
+      getKeyPolicy: (region, keyId, signal) =>
+        region === "eu-west-1"
+          ? Promise.reject(awsFailure("AccessDeniedException"))
+          : base.getKeyPolicy(region, keyId, signal),
+    };
+    // WHEN
+    const family = await readFamily(kms, BY_ID, PRIMARY_REGION);
+    // THEN
+    const west = family.replicas.find((r) => r.region === "eu-west-1");
+    expect(west).toMatchObject({ keyState: "Enabled", enabled: true, error: null, policy: null });
+    expect(west?.tags).toEqual({ team: "payments", region: "eu-west-1" });
+    expect(west?.aliases).toEqual(["alias/billing", "alias/payments"]);
+    expect(west?.fieldErrors.tags).toBeNull();
+    expect(west?.fieldErrors.policy?.name).toBe("AccessDeniedException");
+    expect(west?.fieldErrors.policy?.hint).toContain("kms:GetKeyPolicy in eu-west-1");
   });
 });

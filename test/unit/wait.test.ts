@@ -1,8 +1,12 @@
-import type { KeyMetadata, KeyState } from "@aws-sdk/client-kms";
+import { DescribeKeyCommand, KMSClient, type KeyMetadata, type KeyState } from "@aws-sdk/client-kms";
+import { mockClient } from "aws-sdk-client-mock";
+import { getEventListeners } from "node:events";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, it, expect, vi } from "vitest";
 import type { PollSchedule } from "../../src/backoff.js";
 import type { ReplicaEvent } from "../../src/events.js";
-import type { KmsPort } from "../../src/kms.js";
+import { createKms, type KmsPort } from "../../src/kms.js";
 import { followReplica, IMPORT_NOTE, settleState, type Follow, type WaitSettings } from "../../src/wait.js";
 import { awsFailure, fakeKms, TINY_POLL, waitSettings } from "../support/fake-kms.js";
 import { KEY_ID } from "../support/fixtures.js";
@@ -56,7 +60,7 @@ describe("followReplica", () => {
     });
     expect(result.note).toBeUndefined();
     expect(describeKey).toHaveBeenCalledTimes(2);
-    expect(describeKey).toHaveBeenCalledWith("eu-west-1", REPLICA_ARN, s.signal);
+    expect(describeKey).toHaveBeenCalledWith("eu-west-1", REPLICA_ARN, expect.any(AbortSignal));
     expect(events).toEqual([
       { type: "phase", region: "eu-west-1", phase: "creating", keyState: "Creating" },
       { type: "phase", region: "eu-west-1", phase: "creating", keyState: "Enabled" },
@@ -107,16 +111,31 @@ describe("followReplica", () => {
     expect(describeKey).toHaveBeenCalledTimes(3);
   });
 
-  it("fails on NotFoundException beyond the grace period", async () => {
+  it("fails on NotFoundException beyond the grace period, saying the requested replica never became visible", async () => {
     // GIVEN a replica requested 61 s ago that still cannot be found
     const describeKey = scripted(awsFailure("NotFoundException"), "Enabled");
     const { settings: s } = settings(describeKey);
     // WHEN
     const result = await followReplica(follow({ since: performance.now() - 61_000 }), s);
-    // THEN
-    expect(result.status).toBe("failed");
-    expect(result.status === "failed" && result.error.name).toBe("NotFoundException");
+    // THEN not the NotFoundException advice about --key: the key is fine, the replica is not visible
+    if (result.status !== "failed") throw new Error(`expected failed, got ${result.status}`);
+    expect(result.error.name).toBe("ReplicaNotVisible");
+    expect(result.error.message).toMatch(
+      /^ReplicateKey was accepted, but the replica was not visible in eu-west-1 after 6\d s/,
+    );
+    expect(result.error.hint).toMatch(/kms-replicate wait/);
+    expect(result.error.hint).not.toMatch(/--key/);
     expect(describeKey).toHaveBeenCalledTimes(1);
+  });
+
+  it("keeps the NotFoundException advice for a replica this run did not request", async () => {
+    // GIVEN a replica the primary lists, found 61 s ago, not found in its Region
+    const describeKey = scripted(awsFailure("NotFoundException"));
+    const { settings: s } = settings(describeKey);
+    // WHEN
+    const result = await followReplica(follow({ status: "exists", since: performance.now() - 61_000 }), s);
+    // THEN
+    expect(result.status === "failed" && result.error.name).toBe("NotFoundException");
   });
 
   it("honours a shorter notFoundGraceMs", async () => {
@@ -312,5 +331,116 @@ describe("followReplica under throttling", () => {
     // THEN that Region fails at once
     expect(result.status).toBe("failed");
     expect(describeKey).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("followReplica: the deadline is a wall-clock bound", () => {
+  /** The real port over a mocked client, its retry layer backing off 1 s between attempts. */
+  function slowRetryKms(): { kms: KmsPort; mock: ReturnType<typeof mockClient> } {
+    const mock = mockClient(KMSClient);
+    const client = new KMSClient({
+      region: "eu-west-1",
+      credentials: { accessKeyId: "AKID", secretAccessKey: "s" },
+    });
+    mock.on(DescribeKeyCommand).rejects(awsFailure("KMSInternalException", 500));
+    const kms = createKms({
+      clientFor: () => client,
+      retry: { retries: 6, minTimeout: 1_000, factor: 1, maxTimeout: 1_000, randomize: false },
+    });
+    return { kms, mock };
+  }
+
+  it("cuts a poll whose retries outlast the deadline, and says what the calls answered", async () => {
+    // GIVEN every DescribeKey answers 500; the retries alone would take 6 s; a 300 ms deadline
+    const { kms, mock } = slowRetryKms();
+    const { settings: s } = waitSettings(kms);
+    const started = performance.now();
+    // WHEN
+    const result = await followReplica(follow({ knownState: undefined }), { ...s, deadline: started + 300 });
+    const took = performance.now() - started;
+    mock.restore();
+    // THEN a timeout (not interrupted, not failed) at the deadline, naming the error it got
+    expect(result).toMatchObject({ status: "timeout", keyState: undefined });
+    expect(took).toBeGreaterThanOrEqual(290);
+    expect(took).toBeLessThan(1_000);
+    expect(result.note).toMatch(
+      /^DescribeKey never answered with the replica's state: KMSInternalException \(HTTP 500\)\. /,
+    );
+    expect(result.note).not.toMatch(/Still Creating/);
+    expect(mock.commandCalls(DescribeKeyCommand)).toHaveLength(1);
+  });
+
+  it("still fires after a garbage collection (AbortSignal.any holds its sources weakly)", async () => {
+    // GIVEN a DescribeKey that answers only when its signal aborts, and a GC before the deadline
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const describeKey = vi.fn<KmsPort["describeKey"]>(
+      (_region, _key, signal) =>
+        new Promise((_resolve, reject) => {
+          signal?.addEventListener("abort", () => reject(signal.reason as Error), { once: true });
+        }),
+    );
+    const { settings: s } = settings(describeKey, { deadline: performance.now() + 300 });
+    setTimeout(gc, 50);
+    setTimeout(gc, 150);
+    // WHEN
+    const result = await Promise.race([
+      followReplica(follow({ knownState: undefined }), s),
+      new Promise<"hung">((resolve) => setTimeout(() => resolve("hung"), 3_000)),
+    ]);
+    // THEN
+    expect(result).not.toBe("hung");
+    expect(result).toMatchObject({ status: "timeout" });
+    if (result === "hung") return;
+    expect(result.note).toMatch(
+      /^The timeout ran out before DescribeKey answered, so the replica's state was never read\./,
+    );
+  });
+
+  it("a wait that never read a state says what DescribeKey answered, not 'Still Creating'", async () => {
+    // GIVEN every poll's retries end in 500
+    const describeKey = scripted(awsFailure("KMSInternalException", 500));
+    const { settings: s } = settings(describeKey, { deadline: performance.now() + 40 });
+    // WHEN
+    const result = await followReplica(follow({ knownState: undefined }), s);
+    // THEN
+    expect(result.status).toBe("timeout");
+    expect(result.note).toMatch(
+      /^DescribeKey never answered with the replica's state: KMSInternalException \(HTTP 500\) ×\d+\. It may exist/,
+    );
+  });
+
+  it("a wait that read Creating, then only errors, says both", async () => {
+    // GIVEN
+    const describeKey = scripted("Creating", awsFailure("ThrottlingException"));
+    const { settings: s } = settings(describeKey, { deadline: performance.now() + 40 });
+    // WHEN
+    const result = await followReplica(follow({ knownState: undefined }), s);
+    // THEN
+    expect(result).toMatchObject({ status: "timeout", keyState: "Creating" });
+    expect(result.note).toMatch(
+      /^Still Creating when the timeout ran out\. Since then, DescribeKey failed: ThrottlingException \(HTTP 400\)( ×\d+)?\. It may still finish/,
+    );
+  });
+
+  it("adds no abort listener to the run's signal, however many Regions wait at once", async () => {
+    // GIVEN 20 Regions polling at the same time on one run signal
+    const run = new AbortController();
+    let most = 0;
+    const describeKey = scripted("Creating", "Creating", "Enabled");
+    const counting = vi.fn<KmsPort["describeKey"]>(async (...args) => {
+      most = Math.max(most, getEventListeners(run.signal, "abort").length);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return describeKey(...args);
+    });
+    const { settings: s } = settings(counting, { signal: run.signal });
+    // WHEN
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => followReplica(follow({ region: `eu-west-${i + 1}` }), s)),
+    );
+    // THEN each wait listens on its own signal, not the run's; Ctrl-C still reaches it (tests above)
+    expect(results.every((r) => r.status === "created")).toBe(true);
+    expect(most).toBe(0);
+    expect(counting.mock.calls.every(([, , signal]) => signal !== run.signal)).toBe(true);
   });
 });

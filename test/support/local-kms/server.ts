@@ -19,6 +19,16 @@ export interface FaultRule {
   readonly internalError?: { readonly count: number };
   /** Drop the connection without an answer for the next `count` matching calls. */
   readonly dropConnection?: { readonly count: number };
+  /**
+   * Accept the request and never answer: the socket is held until the client goes away. For the
+   * next `count` matching calls, or (`true`) for every one.
+   */
+  readonly stall?: { readonly count: number } | true;
+  /**
+   * Carry the operation out (e.g. really create the replica), then destroy the connection before
+   * answering: the client cannot know it happened. Next `count` matching calls, or every one.
+   */
+  readonly processThenDrop?: { readonly count: number } | true;
   /** AccessDeniedException for every matching call. */
   readonly accessDenied?: boolean;
 }
@@ -37,6 +47,13 @@ export interface KmsLocalConfig {
   readonly faults: readonly FaultRule[];
   /** Seed of the pseudo-random numbers behind `throttle.rate`. */
   readonly seed: number;
+  /**
+   * The endpoint's clock runs this far ahead of the machine's (as when the client's clock is off).
+   * Like KMS, a request signed more than 5 minutes away from it gets InvalidSignatureException
+   * "Signature expired", and every answer's Date header shows the endpoint's time (from which the
+   * SDK corrects its clock offset). 0: off.
+   */
+  readonly clockSkewMs: number;
 }
 
 const CONFIG_KEYS = new Set([
@@ -47,6 +64,7 @@ const CONFIG_KEYS = new Set([
   "hmacUnsupportedRegions",
   "faults",
   "seed",
+  "clockSkewMs",
 ]);
 const FAULT_KEYS = new Set([
   "region",
@@ -55,6 +73,8 @@ const FAULT_KEYS = new Set([
   "throttle",
   "internalError",
   "dropConnection",
+  "stall",
+  "processThenDrop",
   "accessDenied",
 ]);
 
@@ -100,6 +120,10 @@ export interface CallRecord {
   errorType?: string;
   /** For DescribeKey / ReplicateKey: the KeyState in the answer. */
   keyState?: string;
+  /** The access key ID that signed the request (from the SigV4 Credential=; never the secret). */
+  readonly accessKeyId?: string;
+  /** A fault that kept the answer from the client. */
+  fault?: "dropConnection" | "stall" | "processThenDrop";
 }
 
 export interface KeyView {
@@ -143,6 +167,7 @@ const DEFAULTS: KmsLocalConfig = {
   hmacUnsupportedRegions: [],
   faults: [],
   seed: 1,
+  clockSkewMs: 0,
 };
 
 const CONTROL = "/_kms-local/";
@@ -164,12 +189,32 @@ export function regionOfRequest(authorization: string | undefined): string | und
   return /Credential=[^/]+\/\d{8}\/([^/]+)\/kms\/aws4_request/.exec(authorization ?? "")?.[1];
 }
 
+/** The access key ID of a SigV4-signed request (the part of Credential= before the date). */
+export function accessKeyIdOfRequest(authorization: string | undefined): string | undefined {
+  return /Credential=([^/,\s]+)\//.exec(authorization ?? "")?.[1];
+}
+
+/** `20261122T101500Z` (the X-Amz-Date header) → epoch ms. */
+export function parseAmzDate(value: string | undefined): number | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value ?? "");
+  if (m === null) return undefined;
+  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+}
+
+const amzDate = (ms: number): string => new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, "");
+
+/** KMS refuses a request signed more than this far from its own clock. */
+const SIGNATURE_WINDOW_MS = 5 * 60_000;
+
 export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsLocal> {
   const account = options.account ?? "111122223333";
   const store = new Store(account);
   let config: KmsLocalConfig = { ...DEFAULTS, ...options };
   // Counters of counted fault rules, by rule index; reset with each configure().
-  let used = new Map<number, { throttle: number; internal: number; drop: number }>();
+  let used = new Map<
+    number,
+    { throttle: number; internal: number; drop: number; stall: number; processThenDrop: number }
+  >();
   let random = seededRandom(config.seed);
   const log: CallRecord[] = [];
 
@@ -191,22 +236,37 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
     return handler(context(region), input);
   };
 
-  type Decision = { latencyMs: number; drop: boolean; error?: KmsFault };
+  type Decision = {
+    latencyMs: number;
+    drop: boolean;
+    stall: boolean;
+    processThenDrop: boolean;
+    error?: KmsFault;
+  };
+  /** A counted rule (`{count}`) that has uses left, or an every-call rule (`true`). */
+  const applies = (rule: { readonly count: number } | true | undefined, usedSoFar: number): boolean =>
+    rule === true || (rule !== undefined && usedSoFar < rule.count);
   const decide = (region: string, operation: string): Decision => {
-    const decision: Decision = { latencyMs: 0, drop: false };
+    const decision: Decision = { latencyMs: 0, drop: false, stall: false, processThenDrop: false };
     if (config.disabledRegions.includes(region)) decision.error = fault.unrecognizedClient();
     config.faults.forEach((rule, index) => {
       if (rule.region !== undefined && rule.region !== region) return;
       if (rule.operation !== undefined && rule.operation !== operation) return;
       decision.latencyMs += rule.latencyMs ?? 0;
-      if (decision.error !== undefined || decision.drop) return;
-      const count = used.get(index) ?? { throttle: 0, internal: 0, drop: 0 };
+      if (decision.error !== undefined || decision.drop || decision.stall || decision.processThenDrop) return;
+      const count = used.get(index) ?? { throttle: 0, internal: 0, drop: 0, stall: 0, processThenDrop: 0 };
       used.set(index, count);
       if (rule.accessDenied === true) {
         decision.error = fault.accessDenied(account, operation, `arn:aws:kms:${region}:${account}:key/*`);
       } else if (rule.dropConnection !== undefined && count.drop < rule.dropConnection.count) {
         count.drop += 1;
         decision.drop = true;
+      } else if (applies(rule.stall, count.stall)) {
+        count.stall += 1;
+        decision.stall = true;
+      } else if (applies(rule.processThenDrop, count.processThenDrop)) {
+        count.processThenDrop += 1;
+        decision.processThenDrop = true;
       } else if (rule.internalError !== undefined && count.internal < rule.internalError.count) {
         count.internal += 1;
         decision.error = fault.internal();
@@ -228,6 +288,7 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
       "content-type": "application/x-amz-json-1.1",
       "content-length": Buffer.byteLength(text),
       "x-amzn-requestid": `local-${log.length}`,
+      ...(config.clockSkewMs !== 0 ? { date: new Date(Date.now() + config.clockSkewMs).toUTCString() } : {}),
       ...(errorType !== undefined ? { "x-amzn-errortype": errorType } : {}),
     });
     res.end(text);
@@ -268,7 +329,14 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
     const region = regionOfRequest(req.headers.authorization);
     const target = req.headers["x-amz-target"];
     const operation = typeof target === "string" ? target.replace(/^TrentService\./, "") : "";
-    const call: CallRecord = { region: region ?? "-", operation, at: Date.now(), status: 0 };
+    const accessKeyId = accessKeyIdOfRequest(req.headers.authorization);
+    const call: CallRecord = {
+      region: region ?? "-",
+      operation,
+      at: Date.now(),
+      status: 0,
+      ...(accessKeyId !== undefined ? { accessKeyId } : {}),
+    };
     log.push(call);
     if (region === undefined) {
       call.status = 400;
@@ -278,10 +346,36 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
         new KmsFault("UnrecognizedClientException", "Missing or unsigned Authorization header."),
       );
     }
+    const signedAt = parseAmzDate(headerOf(req, "x-amz-date"));
+    const now = Date.now() + config.clockSkewMs;
+    if (
+      config.clockSkewMs !== 0 &&
+      signedAt !== undefined &&
+      Math.abs(now - signedAt) > SIGNATURE_WINDOW_MS
+    ) {
+      call.status = 400;
+      call.errorType = "InvalidSignatureException";
+      const earliest = amzDate(now - SIGNATURE_WINDOW_MS);
+      return sendFault(
+        res,
+        new KmsFault(
+          "InvalidSignatureException",
+          signedAt < now
+            ? `Signature expired: ${amzDate(signedAt)} is now earlier than ${earliest} (${amzDate(now)} - 5 min.)`
+            : `Signature not yet current: ${amzDate(signedAt)} is still later than ${amzDate(now + SIGNATURE_WINDOW_MS)} (${amzDate(now)} + 5 min.)`,
+        ),
+      );
+    }
     const decision = decide(region, operation);
     if (decision.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.latencyMs));
     if (decision.drop) {
+      call.fault = "dropConnection";
       req.socket.destroy();
+      return;
+    }
+    if (decision.stall) {
+      // Never answer; hold the socket until the client goes away (or the endpoint stops).
+      call.fault = "stall";
       return;
     }
     try {
@@ -289,16 +383,33 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
       const input = text === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
       const output = invoke(region, operation, input) as Record<string, unknown>;
       const metadata = (output.KeyMetadata ?? output.ReplicaKeyMetadata) as { KeyState?: string } | undefined;
-      call.status = 200;
       call.keyState = metadata?.KeyState;
+      if (decision.processThenDrop) {
+        // Done, and the answer is lost: status stays 0.
+        call.fault = "processThenDrop";
+        req.socket.destroy();
+        return;
+      }
+      call.status = 200;
       send(res, 200, output);
     } catch (error) {
       const kmsFault =
         error instanceof KmsFault ? error : new KmsFault("KMSInternalException", String(error), 500);
-      call.status = kmsFault.status;
       call.errorType = kmsFault.type;
+      if (decision.processThenDrop) {
+        // The error answer is lost too (status stays 0).
+        call.fault = "processThenDrop";
+        req.socket.destroy();
+        return;
+      }
+      call.status = kmsFault.status;
       sendFault(res, kmsFault);
     }
+  };
+
+  const headerOf = (req: IncomingMessage, name: string): string | undefined => {
+    const value = req.headers[name];
+    return typeof value === "string" ? value : undefined;
   };
 
   const views = (region: string): KeyView[] => {

@@ -179,7 +179,7 @@ describe("runJson", () => {
         origin: null,
       },
       regions: results.map(regionJson),
-      summary: { created: 2, exists: 1, planned: 0, failed: 1, timeout: 1, interrupted: 0 },
+      summary: { created: 2, exists: 1, creating: 0, planned: 0, failed: 1, timeout: 1, interrupted: 0 },
       error: null,
       warnings: ["w"],
       elapsedMs: 1235,

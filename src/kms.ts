@@ -120,18 +120,19 @@ export function createKms(settings: KmsSettings): KmsPort {
   };
   // One provider, memoised, shared by every Region (see credentialsFor for the AWS CLI's rule).
   let credentials: AwsCredentialIdentityProvider | undefined;
+  const provider = (): AwsCredentialIdentityProvider =>
+    (credentials ??= credentialsFor(settings.profile, process.env, {
+      logger,
+      clientConfig: { requestHandler, logger },
+    }));
   const clientFor =
     settings.clientFor ??
     ((region: string): KMSClient => {
       let client = clients.get(region);
       if (client === undefined) {
-        credentials ??= credentialsFor(settings.profile, process.env, {
-          logger,
-          clientConfig: { requestHandler, logger },
-        });
         client = new KMSClient({
           region,
-          credentials,
+          credentials: provider(),
           profile: settings.profile,
           endpoint: settings.endpointUrl,
           maxAttempts: 1,
@@ -291,10 +292,7 @@ export function createKms(settings: KmsSettings): KmsPort {
       });
     },
     async callerAccount() {
-      credentials ??= fromNodeProviderChain(
-        settings.profile !== undefined ? { profile: settings.profile } : {},
-      );
-      return (await credentials()).accountId;
+      return (await provider()()).accountId;
     },
     async createAlias(region, aliasName, targetKeyId, signal) {
       await call("CreateAlias", region, signal, (client) =>

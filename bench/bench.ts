@@ -1,8 +1,8 @@
 // `npm run bench`: kms-replicate's speed, API economy, start-up and memory against the local KMS
 // endpoint. Prints a table (or, with --json, one JSON document) and writes bench/results.json.
 // Figures only: nothing here asserts, so a busy machine cannot make a test flaky.
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,9 +19,18 @@ import {
 } from "../test/support/local-kms/server.js";
 
 const root = new URL("..", import.meta.url);
-const bin = fileURLToPath(new URL("bin/kms-replicate", root));
+const bin = fileURLToPath(new URL("bin/kms-replicate.js", root));
 const rssProbe = new URL("bench/rss-probe.mjs", root).href;
 const jsonOnly = process.argv.includes("--json");
+/** `--only startup`: only the start-up figures, merged into bench/results.json. */
+const onlyAt = process.argv.indexOf("--only");
+const only = onlyAt === -1 ? undefined : process.argv[onlyAt + 1];
+if (only !== undefined && only !== "startup") {
+  process.stderr.write(`bench: --only takes "startup", not ${JSON.stringify(only)}\n`);
+  process.exit(2);
+}
+/** The Node.js major versions the start-up is measured on: the supported ones (CI runs each). */
+const NODE_MAJORS = [20, 22, 24];
 const log = (line = ""): void => {
   if (!jsonOnly) process.stderr.write(`${line}\n`);
 };
@@ -229,14 +238,25 @@ async function sequential(server: KmsLocal): Promise<number> {
   return performance.now() - t0;
 }
 
-async function startup(): Promise<{ node: number; version: number; help: number; invalidRegion: number }> {
+interface StartupFigures {
+  readonly nodeMs: number;
+  readonly versionMs: number;
+  readonly helpMs: number;
+  readonly invalidRegionMs: number;
+  readonly versionRatio: number;
+  readonly helpRatio: number;
+  readonly invalidRegionRatio: number;
+}
+
+/** Start-up of `--version`, `--help` and an invalid-Region run against bare `node -e 0`, on one Node.js. */
+async function startup(node: string): Promise<StartupFigures> {
   const commands: Record<string, () => Promise<number>> = {
-    node: () => timeProcess([process.execPath, "-e", "0"]),
-    version: () => timeProcess([process.execPath, bin, "--version"]),
-    help: () => timeProcess([process.execPath, bin, "--help"]),
+    node: () => timeProcess([node, "-e", "0"]),
+    version: () => timeProcess([node, bin, "--version"]),
+    help: () => timeProcess([node, bin, "--help"]),
     invalidRegion: () =>
       timeProcess([
-        process.execPath,
+        node,
         bin,
         "--key",
         "arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab",
@@ -249,12 +269,83 @@ async function startup(): Promise<{ node: number; version: number; help: number;
     // Interleaved, so a burst of load on the machine hits every command alike.
     for (const [name, time] of Object.entries(commands)) samples[name]?.push(await time());
   }
-  return {
+  const start = {
     node: median(samples.node ?? []),
     version: median(samples.version ?? []),
     help: median(samples.help ?? []),
     invalidRegion: median(samples.invalidRegion ?? []),
   };
+  return {
+    nodeMs: round(start.node, 1),
+    versionMs: round(start.version, 1),
+    helpMs: round(start.help, 1),
+    invalidRegionMs: round(start.invalidRegion, 1),
+    versionRatio: round(start.version / start.node),
+    helpRatio: round(start.help / start.node),
+    invalidRegionRatio: round(start.invalidRegion / start.node),
+  };
+}
+
+/**
+ * The node binary of each supported major version: this one, and the others from the npm registry
+ * through .ci/node-bin, the same binaries CI runs the suite on. One that cannot be fetched is skipped.
+ */
+function nodeBinaries(): { version: string; path: string }[] {
+  const found: { version: string; path: string }[] = [];
+  for (const major of NODE_MAJORS) {
+    let path = process.execPath;
+    if (Number(process.versions.node.split(".")[0]) !== major) {
+      try {
+        const dir = execFileSync(fileURLToPath(new URL(".ci/node-bin", root)), [String(major)], {
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "ignore"],
+        });
+        path = join(dir.trim(), "node");
+      } catch {
+        log(`start-up: Node.js ${major} could not be fetched (.ci/node-bin ${major}); skipped`);
+        continue;
+      }
+    }
+    found.push({ version: execFileSync(path, ["-p", "process.version"], { encoding: "utf8" }).trim(), path });
+  }
+  return found;
+}
+
+async function startupByNode(): Promise<Record<string, StartupFigures>> {
+  const figures: Record<string, StartupFigures> = {};
+  for (const node of nodeBinaries()) {
+    log(`start-up on Node.js ${node.version}: 15 rounds …`);
+    figures[node.version] = await startup(node.path);
+  }
+  return figures;
+}
+
+function startupRows(
+  figures: Record<string, StartupFigures>,
+  ours: StartupFigures,
+): [string, string, string][] {
+  return [
+    [
+      "start-up --version / node -e 0",
+      `${ours.versionRatio} (${ours.versionMs} / ${ours.nodeMs} ms)`,
+      "≤ 1.5",
+    ],
+    ["start-up --help / node -e 0", `${ours.helpRatio} (${ours.helpMs} ms)`, "≤ 1.5"],
+    ["start-up invalid Region / node -e 0", `${ours.invalidRegionRatio} (${ours.invalidRegionMs} ms)`, "≤ 2"],
+    ...Object.entries(figures).map(([version, f]): [string, string, string] => [
+      `start-up on Node.js ${version}: --version, --help, invalid Region / node -e 0`,
+      `${f.versionRatio}, ${f.helpRatio}, ${f.invalidRegionRatio} (${f.versionMs}, ${f.helpMs}, ${f.invalidRegionMs} / ${f.nodeMs} ms)`,
+      "≤ 1.5, 1.5, 2",
+    ]),
+  ];
+}
+
+function printRows(rows: readonly [string, string, string][]): void {
+  const width = Math.max(...rows.map((r) => r[0].length));
+  log();
+  log(`${"figure".padEnd(width)}  ${"measured".padEnd(52)}  target`);
+  for (const [name, value, target] of rows) log(`${name.padEnd(width)}  ${value.padEnd(52)}  ${target}`);
+  log();
 }
 
 function timeProcess(argv: readonly string[]): Promise<number> {
@@ -296,19 +387,42 @@ function round(value: number, digits = 2): number {
   return Math.round(value * f) / f;
 }
 
+const resultsFile = new URL("bench/results.json", root);
+const heading = `kms-replicate benchmark — ${new Date().toISOString().slice(0, 10)}, ${cpus().length} CPUs, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+
+if (only === "startup") {
+  log(heading);
+  const byNode = await startupByNode();
+  const ours = byNode[process.version] ?? (await startup(process.execPath));
+  // Merged into the last full run's figures, which stay as they were.
+  const previous: Record<string, unknown> = existsSync(resultsFile)
+    ? (JSON.parse(readFileSync(resultsFile, "utf8")) as Record<string, unknown>)
+    : {};
+  const results = {
+    ...previous,
+    startupDate: new Date().toISOString(),
+    startup: ours,
+    startupByNode: byNode,
+  };
+  writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+  if (jsonOnly) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  printRows(startupRows(byNode, ours));
+  log("written to bench/results.json");
+  rmSync(home, { recursive: true, force: true });
+  process.exit(0);
+}
+
 const server = await startKmsLocal();
 try {
-  log(
-    `kms-replicate benchmark — ${new Date().toISOString().slice(0, 10)}, ${cpus().length} CPUs, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
-  );
+  log(heading);
   log("fan-out: 3 runs of 10 Regions …");
   const fanouts: FanoutFigures[] = [];
   for (let i = 0; i < 3; i += 1) fanouts.push(await fanout(server));
   const fan = [...fanouts].sort((a, b) => a.wallOverIdeal - b.wallOverIdeal)[1];
   log("sequential: 10 Regions one after another …");
   const sequentialMs = await sequential(server);
-  log("start-up: 15 rounds …");
-  const start = await startup();
+  const byNode = await startupByNode();
+  const start = byNode[process.version] ?? (await startup(process.execPath));
   log("memory: 20 Regions …");
   const peakRssMb = await memory(server);
   log("faults: 10 Regions, 20 % of calls throttled in three Regions …");
@@ -347,15 +461,8 @@ try {
       speedup: round(sequentialMs / fan.wallMs),
       bestPossibleSpeedup: round(CREATING.reduce((a, b) => a + b, 0) / Math.max(...CREATING)),
     },
-    startup: {
-      nodeMs: round(start.node, 1),
-      versionMs: round(start.version, 1),
-      helpMs: round(start.help, 1),
-      invalidRegionMs: round(start.invalidRegion, 1),
-      versionRatio: round(start.version / start.node),
-      helpRatio: round(start.help / start.node),
-      invalidRegionRatio: round(start.invalidRegion / start.node),
-    },
+    startup: start,
+    startupByNode: byNode,
     memory: { peakRssMb: round(peakRssMb, 1) },
     faults: {
       wallOverIdeal: faulty.wallOverIdeal,
@@ -364,7 +471,7 @@ try {
       throttledCalls: server.calls().filter((c) => c.errorType === "ThrottlingException").length,
     },
   };
-  writeFileSync(new URL("bench/results.json", root), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   if (jsonOnly) {
     process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   } else {
@@ -388,17 +495,7 @@ try {
         `${results.sequential.speedup}× (${results.sequential.wallMs} ms; at best ${results.sequential.bestPossibleSpeedup}×)`,
         "≥ 8",
       ],
-      [
-        "start-up --version / node -e 0",
-        `${results.startup.versionRatio} (${results.startup.versionMs} / ${results.startup.nodeMs} ms)`,
-        "≤ 1.5",
-      ],
-      ["start-up --help / node -e 0", `${results.startup.helpRatio} (${results.startup.helpMs} ms)`, "≤ 1.5"],
-      [
-        "start-up invalid Region / node -e 0",
-        `${results.startup.invalidRegionRatio} (${results.startup.invalidRegionMs} ms)`,
-        "≤ 2",
-      ],
+      ...startupRows(byNode, start),
       ["peak RSS, 20 Regions", `${results.memory.peakRssMb} MB`, "< 90"],
       [
         "faults wall / ideal (20 % throttled in 3 Regions)",
@@ -406,11 +503,7 @@ try {
         "≤ 1.5",
       ],
     ];
-    const width = Math.max(...rows.map((r) => r[0].length));
-    log();
-    log(`${"figure".padEnd(width)}  ${"measured".padEnd(44)}  target`);
-    for (const [name, value, target] of rows) log(`${name.padEnd(width)}  ${value.padEnd(44)}  ${target}`);
-    log();
+    printRows(rows);
     log(`detection lag per Region (ms): ${JSON.stringify(results.fanout.detectionLagMs)}`);
     log("written to bench/results.json");
   }

@@ -1,4 +1,10 @@
-// Builds the runnable files into dist/ with esbuild. Type-checking is `npm run typecheck` (tsc).
+// Builds the product into dist/ and the development tools into build/, with esbuild.
+// Type-checking is `npm run typecheck` (tsc).
+//
+// dist/ is exactly what the npm package ships besides bin/ (package.json `files`): the CLI, its
+// chunks and the SDK's partition data and retry predicates, every dependency bundled in (no runtime
+// dependencies), no source maps. build/ (ignored by git, never packed) holds the local KMS
+// endpoint, the demo and the benchmark, with source maps.
 //
 // Start-up budget: `--help` and `--version` near bare `node`, an invalid-Region run under 2×.
 // So everything is bundled (fewer files to resolve and read), code splitting keeps every
@@ -15,7 +21,6 @@ const common = {
   format: "esm",
   platform: "node",
   target: "node20",
-  sourcemap: "linked",
   logLevel: "warning",
   // `--version` prints these without reading package.json or loading the SDK (src/version.ts).
   define: {
@@ -30,15 +35,6 @@ const common = {
   },
 };
 
-await rm(new URL("../dist", import.meta.url), { recursive: true, force: true });
-
-// The SDK's retry predicates (src/sdk-retry.ts, used by src/errors.ts, which `--help` loads) the same way.
-await build({
-  ...common,
-  entryPoints: { "sdk-partition": "src/sdk-partition.ts", "sdk-retry": "src/sdk-retry.ts" },
-  outdir: "dist",
-});
-
 const partitionExternal = {
   name: "sdk-partition-external",
   setup(b) {
@@ -49,15 +45,40 @@ const partitionExternal = {
   },
 };
 
+for (const dir of ["../dist", "../build"]) {
+  await rm(new URL(dir, import.meta.url), { recursive: true, force: true });
+}
+
+for (const [outdir, sourcemap] of [
+  ["dist", false],
+  ["build", "linked"],
+]) {
+  // The SDK's retry predicates (src/sdk-retry.ts, used by src/errors.ts, which `--help` loads) the same way.
+  await build({
+    ...common,
+    sourcemap,
+    entryPoints: { "sdk-partition": "src/sdk-partition.ts", "sdk-retry": "src/sdk-retry.ts" },
+    outdir,
+  });
+}
+
 await build({
   ...common,
+  entryPoints: { cli: "src/cli.ts" },
+  outdir: "dist",
+  splitting: true,
+  plugins: [partitionExternal],
+});
+
+await build({
+  ...common,
+  sourcemap: "linked",
   entryPoints: {
-    cli: "src/cli.ts",
     "kms-local": "test/support/local-kms/main.ts",
     demo: "scripts/demo.ts",
     bench: "bench/bench.ts",
   },
-  outdir: "dist",
+  outdir: "build",
   splitting: true,
   plugins: [partitionExternal],
 });

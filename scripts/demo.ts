@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { isolatedAwsEnv } from "../test/support/aws-env.js";
 import { startKmsLocal } from "../test/support/local-kms/server.js";
 
-const bin = fileURLToPath(new URL("../bin/kms-replicate", import.meta.url));
+const bin = fileURLToPath(new URL("../bin/kms-replicate.js", import.meta.url));
 const home = mkdtempSync(join(tmpdir(), "kms-replicate-demo-"));
 // No AWS configuration of the machine may leak in: fake credentials, empty config files.
 const env = isolatedAwsEnv(home);

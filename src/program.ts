@@ -216,6 +216,16 @@ export function buildProgram(run: Commands): Command {
       );
     });
 
+  // `kms-replicate completion bash|zsh|fish`, read from this very program (src/completion.ts).
+  program
+    .command("completion")
+    .description("Print a completion script for bash, zsh or fish: source <(kms-replicate completion bash)")
+    .addArgument(program.createArgument("<shell>", "bash, zsh or fish").choices(["bash", "zsh", "fish"]))
+    .action(async (shell: "bash" | "zsh" | "fish", _flags, command: Command) => {
+      const { completionScript } = await import("./completion.js");
+      command.configureOutput().writeOut?.(completionScript(program, shell));
+    });
+
   for (const command of [program, replicate, wait, status]) {
     command.showHelpAfterError(
       `(run ${command === program ? "kms-replicate" : `kms-replicate ${command.name()}`} --help for usage)`,

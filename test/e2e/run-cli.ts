@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach } from "vitest";
 import { isolatedAwsEnv } from "../support/aws-env.js";
 import { startKmsLocal, type KmsLocal, type KmsLocalConfig } from "../support/local-kms/server.js";
 
-export const BIN = fileURLToPath(new URL("../../bin/kms-replicate", import.meta.url));
+export const BIN = fileURLToPath(new URL("../../bin/kms-replicate.js", import.meta.url));
 const home = mkdtempSync(join(tmpdir(), "kms-replicate-e2e-"));
 
 export interface CliRun {

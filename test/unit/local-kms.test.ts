@@ -40,7 +40,7 @@ import { startKmsLocal, type CallRecord, type KeyView, type KmsLocal } from "../
 const CREDENTIALS = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" };
 const ACCOUNT = "111122223333";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const STANDALONE = fileURLToPath(new URL("../../dist/kms-local.js", import.meta.url));
+const STANDALONE = fileURLToPath(new URL("../../build/kms-local.js", import.meta.url));
 /** Region names that match `^([a-z]+-){2,3}\d+$`, of 32 and 33 characters. */
 const REGION_32 = `${"a".repeat(15)}-${"b".repeat(14)}-1`;
 const REGION_33 = `${"a".repeat(15)}-${"b".repeat(15)}-1`;
@@ -1023,7 +1023,7 @@ describe("the HTTP control API", () => {
   });
 });
 
-describe("the standalone endpoint (dist/kms-local.js)", () => {
+describe("the standalone endpoint (build/kms-local.js)", () => {
   it.skipIf(!existsSync(STANDALONE))(
     "listens on the port it prints, answers the SDK, exits 0 on SIGTERM",
     async () => {

@@ -28,10 +28,20 @@ export default tseslint.config(
     },
   },
   {
-    // The core never prints: only the renderers in src/report/ may touch the console.
+    // The core never prints: only the renderers in src/report/, the runner (the JSON document) and
+    // the entry point (the process's streams) write to a stream or the console.
     files: ["src/**/*.ts"],
-    ignores: ["src/report/**"],
-    rules: { "no-console": "error" },
+    ignores: ["src/report/**", "src/runner.ts", "src/cli.ts"],
+    rules: {
+      "no-console": "error",
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "CallExpression[callee.property.name='write']",
+          message: "The core never writes to a stream: emit an event, or render in src/report/.",
+        },
+      ],
+    },
   },
   {
     files: ["eslint.config.js", "bin/*", "**/*.mjs"],

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { DEFAULT_POLL, DEFAULT_RETRY } from "../src/backoff.js";
 import { createKms } from "../src/kms.js";
 import { splitTargets, toPrimary } from "../src/plan.js";
-import { replicateAll } from "../src/replicate.js";
+import { replicateRegions } from "../src/commands/replicate.js";
 import { isolatedAwsEnv } from "../test/support/aws-env.js";
 import {
   startKmsLocal,
@@ -222,17 +222,17 @@ async function sequential(server: KmsLocal): Promise<number> {
   const primary = toPrimary(described, { kind: "key-id", value: String(metadata.Arn) }, PRIMARY_REGION);
   for (const region of TEN) {
     const plan = splitTargets(primary, [region]);
-    await replicateAll(plan, [region], {
+    await replicateRegions(plan, [region], {
       kms,
       emit: () => undefined,
       signal: new AbortController().signal,
       startedAt: t0,
       deadline: performance.now() + 60_000,
-      properties: { tags: [], aliases: [], bypassPolicyLockoutSafetyCheck: false },
+      desired: {},
+      bypassPolicyLockoutSafetyCheck: false,
       wait: true,
       dryRun: false,
       concurrency: 1,
-      rate: 5,
     });
   }
   return performance.now() - t0;

@@ -49,32 +49,20 @@ async function main(argv: string[]): Promise<void> {
   for (const name of Object.keys(STOP_SIGNALS) as StopSignalName[]) {
     process.on(name, () => hub.receive(name));
   }
-  const load = async () => {
-    const main = await import("./main.js");
-    const io = {
-      stdout: process.stdout,
-      stderr: process.stderr,
-      env: process.env,
-      cwd: process.cwd(),
-      signal: hub.signal,
-      lastWords: (words: LastWords | undefined) => hub.setLastWords(words),
-      startedAt,
-    };
-    return { main, io };
-  };
+  const io = () => ({
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    signal: hub.signal,
+    lastWords: (words: LastWords | undefined) => hub.setLastWords(words),
+    startedAt,
+  });
+  // Each command is its own module, loaded only when it runs.
   const program = buildProgram({
-    replicate: async (flags) => {
-      const { main, io } = await load();
-      return main.runReplicate(flags, io);
-    },
-    wait: async (flags) => {
-      const { main, io } = await load();
-      return main.runWait(flags, io);
-    },
-    status: async (flags) => {
-      const { main, io } = await load();
-      return main.runStatus(flags, io);
-    },
+    replicate: async (flags) => (await import("./commands/replicate.js")).runReplicate(flags, io()),
+    wait: async (flags) => (await import("./commands/wait.js")).runWait(flags, io()),
+    status: async (flags) => (await import("./commands/status.js")).runStatus(flags, io()),
   });
   let commandName = "replicate";
   program.hook("preSubcommand", (_program, subcommand) => {
@@ -98,7 +86,7 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = EXIT.usage;
     // commander has told the person on stderr; a script that asked for JSON gets its document too.
     if (!shown && jsonRequested(program, argv)) {
-      const { usageDocument } = await import("./main.js");
+      const { usageDocument } = await import("./commands/usage.js");
       process.stdout.write(usageDocument(commandName, error.message.replace(/^error: /, "")));
     }
   }

@@ -120,14 +120,49 @@ export interface TransportFacts {
   readonly readTimeoutMs: number;
 }
 
-const transportByError = new WeakMap<object, TransportFacts>();
-export function noteTransport(error: unknown, facts: TransportFacts): void {
-  if (typeof error === "object" && error !== null && !transportByError.has(error)) {
-    transportByError.set(error, facts);
+/**
+ * What the AWS adapter (src/kms.ts) throws when a call fails: the SDK's or the transport's error as
+ * `cause`, with how the call went. Every predicate here reads through it to the cause.
+ */
+export class KmsCallError extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly call: {
+      readonly operation: string;
+      readonly region: string;
+      /** Attempts made, the failed last one included. */
+      readonly attempts: number;
+      readonly transport?: TransportFacts;
+      /** A call its signal cut (a deadline): the attempts that had failed on their own, and the last one's error. */
+      readonly failedBefore?: { readonly count: number; readonly last: unknown };
+    },
+  ) {
+    const facts = errorFacts(cause);
+    super(facts.message, { cause });
+    // The AWS name, so that a log or a test matcher sees what KMS answered.
+    this.name = facts.name;
   }
 }
+
+/** The SDK's error behind an adapter error (or the value itself). */
+export function sdkErrorOf(error: unknown): unknown {
+  return error instanceof KmsCallError ? error.cause : error;
+}
+
+/** How many attempts a failed call took (1 for anything the adapter did not throw). */
+export function attemptsOf(error: unknown): number {
+  return error instanceof KmsCallError ? error.call.attempts : 1;
+}
+
+/** For a call its signal cut (a deadline): the attempts that had failed on their own, and the last one's error. */
+export function failedBeforeAbort(
+  error: unknown,
+): { readonly count: number; readonly last: unknown } | undefined {
+  return error instanceof KmsCallError ? error.call.failedBefore : undefined;
+}
+
 export function transportOf(error: unknown): TransportFacts | undefined {
-  return typeof error === "object" && error !== null ? transportByError.get(error) : undefined;
+  return error instanceof KmsCallError ? error.call.transport : undefined;
 }
 
 /** Where an error happened, so that a hint can name the Region, the key and the permission. */
@@ -286,7 +321,8 @@ export interface ErrorFacts {
   readonly code?: string;
 }
 
-export function errorFacts(error: unknown): ErrorFacts {
+export function errorFacts(thrown: unknown): ErrorFacts {
+  const error = sdkErrorOf(thrown);
   if (typeof error !== "object" || error === null) return { name: "Error", message: String(error) };
   const e = error as {
     name?: unknown;
@@ -324,7 +360,8 @@ function timeoutKind(error: object, facts: ErrorFacts): "ConnectTimeout" | "Read
 }
 
 /** Maps any thrown value to one of our names (or undefined when we have no advice for it). */
-export function classify(error: unknown): AwsErrorName | undefined {
+export function classify(thrown: unknown): AwsErrorName | undefined {
+  const error = sdkErrorOf(thrown);
   if (typeof error !== "object" || error === null) return undefined;
   // An AbortSignal's reason (Ctrl-C; AbortSignal.timeout's "TimeoutError" is a caller's deadline).
   if (error instanceof DOMException) return undefined;
@@ -353,7 +390,8 @@ type SdkErrorLike = Parameters<typeof isTransientError>[0];
  * SDK counts as throttling, is a *resource* quota in KMS (keys per Region…): never retried.
  * Our own errors (ReplicateError: credentials, a profile, a missing field) are never retried.
  */
-export function isRetryable(error: unknown): boolean {
+export function isRetryable(thrown: unknown): boolean {
+  const error = sdkErrorOf(thrown);
   if (typeof error !== "object" || error === null || isAbort(error) || isReplicateError(error)) return false;
   if (classify(error) === "LimitExceededException") return false;
   const e = error as SdkErrorLike;
@@ -365,7 +403,8 @@ export function isRetryable(error: unknown): boolean {
  * answer's Date header (`$metadata.clockSkewCorrected`), or KMS said "Signature expired".
  * Retried once: the next attempt is signed with the corrected time.
  */
-export function isClockSkew(error: unknown): boolean {
+export function isClockSkew(thrown: unknown): boolean {
+  const error = sdkErrorOf(thrown);
   if (typeof error !== "object" || error === null) return false;
   const facts = errorFacts(error);
   return (
@@ -391,6 +430,11 @@ export interface ErrorReport {
   readonly name: string;
   readonly message: string;
   readonly hint?: string;
+}
+
+/** A run-ending error as we show it. */
+export interface ReportedError extends ErrorReport {
+  readonly invalidRegions?: readonly { region: string; reason: string }[];
 }
 
 export function describeError(error: unknown, ctx: ErrorContext): ErrorReport {

@@ -63,11 +63,13 @@ export type ReplicaEvent =
     }
   | {
       readonly type: "phase";
+      /** The key (its key ID) and the Region: the unit of work. */
+      readonly keyId: string;
       readonly region: string;
       readonly phase: RegionPhase;
       readonly keyState?: string;
     }
-  | { readonly type: "settled"; readonly result: RegionResult }
+  | { readonly type: "settled"; readonly keyId: string; readonly result: RegionResult }
   | { readonly type: "warning"; readonly message: string }
   /** A warning or error the AWS SDK logged (never printed raw; shown with --debug). */
   | { readonly type: "sdk-log"; readonly level: "warn" | "error"; readonly message: string }

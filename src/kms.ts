@@ -13,16 +13,26 @@
 // is set, so it is set. A timeout is retried `timeoutRetries` times (once), a clock skew the SDK
 // corrected once; see worstCaseCall() in backoff.ts for the bound the README prints.
 //
+// Quotas. Every attempt takes its slots in the process's QuotaBook (src/quotas.ts) before it is
+// sent: KMS's request quotas per (operation, Region), shared by every key and command.
+//
 // The SDK never prints: every client, and every credential provider, logs through a logger that
 // turns warnings and errors into `sdk-log` events (shown with --debug) and drops the rest.
 import {
   CreateAliasCommand,
+  DeleteAliasCommand,
   DescribeKeyCommand,
+  DisableKeyCommand,
+  EnableKeyCommand,
   GetKeyPolicyCommand,
   KMSClient,
   ListAliasesCommand,
   ListResourceTagsCommand,
+  PutKeyPolicyCommand,
   ReplicateKeyCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdateKeyDescriptionCommand,
   type AliasListEntry,
   type KeyMetadata,
   type Tag,
@@ -38,18 +48,21 @@ import pRetry from "p-retry";
 import { DEFAULT_RETRY, DEFAULT_TIMEOUTS, type RetryPolicy, type Timeouts } from "./backoff.js";
 import {
   EXIT,
+  KmsCallError,
   ReplicateError,
   classify,
   credentialsError,
   errorFacts,
   isAbort,
   isClockSkew,
+  isReplicateError,
   isRetryable,
   isTimeout,
-  noteTransport,
   usageError,
+  type TransportFacts,
 } from "./errors.js";
 import type { Emit } from "./events.js";
+import { costOf, createQuotaBook, type QuotaBook } from "./quotas.js";
 
 // Every KMSClient, also the one that only reads a profile's Region, warns under Node 20 that SDK
 // releases after January 2027 need Node 22. Our lockfile pins a release that supports Node 20, so
@@ -60,13 +73,13 @@ export interface KmsPort {
   describeKey(region: string, keyId: string, signal?: AbortSignal): Promise<KeyMetadata>;
   /**
    * Sent to the primary's Region; `input.ReplicaRegion` names the target. `beforeAttempt` runs
-   * before every attempt, retries included (the caller's pacing against KMS's request quota).
+   * before every attempt, retries included, once its quota slots are taken.
    */
   replicateKey(
     primaryRegion: string,
     input: ReplicateKeyCommandInput,
     signal?: AbortSignal,
-    beforeAttempt?: () => Promise<void>,
+    beforeAttempt?: () => void,
   ): Promise<ReplicateKeyCommandOutput>;
   /** Every tag of the key (all pages). */
   listResourceTags(region: string, keyId: string, signal?: AbortSignal): Promise<Tag[]>;
@@ -75,6 +88,24 @@ export interface KmsPort {
   /** Every alias that points at the key in that Region (all pages). */
   listAliases(region: string, keyId: string, signal?: AbortSignal): Promise<AliasListEntry[]>;
   createAlias(region: string, aliasName: string, targetKeyId: string, signal?: AbortSignal): Promise<void>;
+  deleteAlias(region: string, aliasName: string, signal?: AbortSignal): Promise<void>;
+  tagResource(region: string, keyId: string, tags: readonly Tag[], signal?: AbortSignal): Promise<void>;
+  untagResource(
+    region: string,
+    keyId: string,
+    tagKeys: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<void>;
+  updateKeyDescription(
+    region: string,
+    keyId: string,
+    description: string,
+    signal?: AbortSignal,
+  ): Promise<void>;
+  /** The key's `default` policy (BypassPolicyLockoutSafetyCheck is never set here). */
+  putKeyPolicy(region: string, keyId: string, policy: string, signal?: AbortSignal): Promise<void>;
+  enableKey(region: string, keyId: string, signal?: AbortSignal): Promise<void>;
+  disableKey(region: string, keyId: string, signal?: AbortSignal): Promise<void>;
   /** The caller's account, when the resolved credentials carry it (AWS_ACCOUNT_ID, aws_account_id, SSO, assume-role). */
   callerAccount?(): Promise<string | undefined>;
 }
@@ -87,22 +118,10 @@ export interface KmsSettings {
   /** --cli-connect-timeout / --cli-read-timeout. */
   readonly timeouts?: Timeouts;
   readonly emit?: Emit;
+  /** KMS's request quotas; one book per process (default: KMS's default quotas). */
+  readonly quotas?: QuotaBook;
   /** For unit tests: a ready client per Region (e.g. with aws-sdk-client-mock). */
   readonly clientFor?: (region: string) => KMSClient;
-}
-
-/** How many attempts a failed call took (set on the error our port throws). */
-const attemptsByError = new WeakMap<object, number>();
-export function attemptsOf(error: unknown): number {
-  return typeof error === "object" && error !== null ? (attemptsByError.get(error) ?? 1) : 1;
-}
-
-/** For a call its signal cut (a deadline): the attempts that had failed on their own, and the last one's error. */
-const failuresByAbort = new WeakMap<object, { readonly count: number; readonly last: unknown }>();
-export function failuresBeforeAbort(
-  error: unknown,
-): { readonly count: number; readonly last: unknown } | undefined {
-  return typeof error === "object" && error !== null ? failuresByAbort.get(error) : undefined;
 }
 
 export function createKms(settings: KmsSettings): KmsPort {
@@ -110,6 +129,7 @@ export function createKms(settings: KmsSettings): KmsPort {
   const policy = settings.retry ?? DEFAULT_RETRY;
   const timeouts = settings.timeouts ?? DEFAULT_TIMEOUTS;
   const emit: Emit = settings.emit ?? (() => undefined);
+  const quotas = settings.quotas ?? createQuotaBook();
   const logger = sdkLogger(emit);
   const requestHandler = {
     connectionTimeout: timeouts.connectMs,
@@ -157,8 +177,8 @@ export function createKms(settings: KmsSettings): KmsPort {
     signal: AbortSignal | undefined,
     send: (client: KMSClient) => Promise<T>,
     extra: {
-      /** Runs before every attempt (the ReplicateKey pacer). */
-      readonly beforeAttempt?: () => Promise<void>;
+      /** Runs before every attempt, once its quota slots are taken. */
+      readonly beforeAttempt?: () => void;
       /** The Region the call acts on when it is sent elsewhere (ReplicateKey's ReplicaRegion). */
       readonly target?: string;
     } = {},
@@ -170,6 +190,8 @@ export function createKms(settings: KmsSettings): KmsPort {
     let timeoutsSeen = 0;
     let skewsSeen = 0;
     let retryLast = false;
+    let transport: TransportFacts | undefined;
+    const costs = costOf(operation, region, target);
     /** Another attempt? Once per failure, in order, so the counters are exact. */
     const decide = (error: unknown): boolean => {
       if (signal?.aborted === true || isAbort(error) || !isRetryable(error)) return false;
@@ -181,7 +203,8 @@ export function createKms(settings: KmsSettings): KmsPort {
     try {
       return await pRetry(
         async () => {
-          await beforeAttempt?.();
+          await quotas.acquire(costs, signal);
+          beforeAttempt?.();
           attempt += 1;
           const started = performance.now();
           try {
@@ -195,12 +218,12 @@ export function createKms(settings: KmsSettings): KmsPort {
             return value;
           } catch (error) {
             if (!isAbort(error)) failed = { count: (failed?.count ?? 0) + 1, last: error };
-            noteTransport(error, {
+            transport = {
               region,
               endpoint: endpointByError.get(error as object) ?? endpointFor(region),
               connectTimeoutMs: timeouts.connectMs,
               readTimeoutMs: timeouts.readMs,
-            });
+            };
             retryLast = decide(error);
             const name = classify(error);
             emit({
@@ -231,15 +254,19 @@ export function createKms(settings: KmsSettings): KmsPort {
     } catch (error) {
       // Aborted (Ctrl-C, or a caller's deadline: AbortSignal.timeout's reason is named
       // TimeoutError): always an AbortError, never mistaken for a transport timeout.
-      const thrown =
+      // Our own errors (credentials, a missing profile) are already values with advice.
+      if (isReplicateError(error)) throw error;
+      const cause =
         signal?.aborted === true && !isAbort(error)
           ? new DOMException("The call was aborted.", "AbortError")
           : error;
-      if (typeof thrown === "object" && thrown !== null) {
-        attemptsByError.set(thrown, attempt);
-        if (failed !== undefined && thrown !== failed.last) failuresByAbort.set(thrown, failed);
-      }
-      throw thrown;
+      throw new KmsCallError(cause, {
+        operation,
+        region,
+        attempts: attempt,
+        transport,
+        failedBefore: failed !== undefined && cause !== failed.last ? failed : undefined,
+      });
     }
   }
 
@@ -299,6 +326,47 @@ export function createKms(settings: KmsSettings): KmsPort {
         client.send(new CreateAliasCommand({ AliasName: aliasName, TargetKeyId: targetKeyId }), {
           abortSignal: signal,
         }),
+      );
+    },
+    async deleteAlias(region, aliasName, signal) {
+      await call("DeleteAlias", region, signal, (client) =>
+        client.send(new DeleteAliasCommand({ AliasName: aliasName }), { abortSignal: signal }),
+      );
+    },
+    async tagResource(region, keyId, tags, signal) {
+      await call("TagResource", region, signal, (client) =>
+        client.send(new TagResourceCommand({ KeyId: keyId, Tags: [...tags] }), { abortSignal: signal }),
+      );
+    },
+    async untagResource(region, keyId, tagKeys, signal) {
+      await call("UntagResource", region, signal, (client) =>
+        client.send(new UntagResourceCommand({ KeyId: keyId, TagKeys: [...tagKeys] }), {
+          abortSignal: signal,
+        }),
+      );
+    },
+    async updateKeyDescription(region, keyId, description, signal) {
+      await call("UpdateKeyDescription", region, signal, (client) =>
+        client.send(new UpdateKeyDescriptionCommand({ KeyId: keyId, Description: description }), {
+          abortSignal: signal,
+        }),
+      );
+    },
+    async putKeyPolicy(region, keyId, policy, signal) {
+      await call("PutKeyPolicy", region, signal, (client) =>
+        client.send(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: "default", Policy: policy }), {
+          abortSignal: signal,
+        }),
+      );
+    },
+    async enableKey(region, keyId, signal) {
+      await call("EnableKey", region, signal, (client) =>
+        client.send(new EnableKeyCommand({ KeyId: keyId }), { abortSignal: signal }),
+      );
+    },
+    async disableKey(region, keyId, signal) {
+      await call("DisableKey", region, signal, (client) =>
+        client.send(new DisableKeyCommand({ KeyId: keyId }), { abortSignal: signal }),
       );
     },
   };

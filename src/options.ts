@@ -5,8 +5,8 @@ import { resolve } from "node:path";
 import { InvalidArgumentError } from "commander";
 import { DEFAULT_TIMEOUTS } from "./backoff.js";
 import { isReplicateError, usageError, type ReplicateError } from "./errors.js";
-import type { CopyFlags } from "./copy.js";
 import { parseKeyRef, type KeyRef } from "./keys.js";
+import { isQuotaName, KMS_QUOTAS, type QuotaName, type QuotaOverrides } from "./quotas.js";
 
 export type OutputFormat = "text" | "json";
 
@@ -14,6 +14,16 @@ export interface Tag {
   readonly TagKey: string;
   readonly TagValue: string;
 }
+
+/** Which of the primary's properties the replicas get (--copy-*). */
+export interface CopyFlags {
+  readonly tags: boolean;
+  readonly description: boolean;
+  readonly policy: boolean;
+  readonly aliases: boolean;
+}
+
+export const COPY_NOTHING: CopyFlags = { tags: false, description: false, policy: false, aliases: false };
 
 export interface Policy {
   readonly text: string;
@@ -35,6 +45,8 @@ export interface CommonOptions {
   readonly quiet: boolean;
   readonly debug: boolean;
   readonly color: boolean;
+  /** --quota Operation=N: the account's own request quotas, where they were raised. */
+  readonly quotas: QuotaOverrides;
 }
 
 export interface ReplicateOptions extends CommonOptions {
@@ -48,8 +60,8 @@ export interface ReplicateOptions extends CommonOptions {
   readonly wait: boolean;
   readonly dryRun: boolean;
   readonly concurrency: number;
-  /** ReplicateKey requests per second at most. */
-  readonly rate: number;
+  /** ReplicateKey requests per second at most (--rate; undefined: the quota's). */
+  readonly rate?: number;
   readonly copy: CopyFlags;
 }
 
@@ -102,6 +114,30 @@ export function parsePositiveNumber(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`'${value}' is not a number above 0.`);
   return n;
+}
+
+/**
+ * --quota Operation=N (repeatable): a request quota the account has raised, in requests per second,
+ * for the operations of KMS's quota table (src/quotas.ts).
+ */
+export function collectQuota(value: string, previous: QuotaOverrides = {}): QuotaOverrides {
+  const match = /^\s*([A-Za-z]+)\s*=\s*(\S+)\s*$/.exec(value);
+  const [name, rate] = [match?.[1], match?.[2]];
+  if (name === undefined || rate === undefined) {
+    throw new InvalidArgumentError(`'${value}' is not Operation=N (for example ReplicateKey=10).`);
+  }
+  if (!isQuotaName(name)) {
+    const known = Object.keys(KMS_QUOTAS).find((k) => k.toLowerCase() === name.toLowerCase());
+    throw new InvalidArgumentError(
+      known !== undefined
+        ? `'${name}' is not a KMS operation; did you mean ${known}?`
+        : `'${name}' is not an operation with a KMS request quota (${Object.keys(KMS_QUOTAS).join(", ")}).`,
+    );
+  }
+  const n = Number(rate);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`'${rate}' is not a number above 0.`);
+  if (Object.hasOwn(previous, name)) throw new InvalidArgumentError(`--quota ${name} is given twice.`);
+  return { ...previous, [name satisfies QuotaName]: n };
 }
 
 /** KMS: at most 50 tags per key; keys 1–128 and values 0–256 Unicode characters. */
@@ -324,6 +360,7 @@ export interface RawCommonFlags {
   quiet?: boolean;
   debug?: boolean;
   color: boolean;
+  quota?: QuotaOverrides;
 }
 
 /** `wait`: the replicas to wait for (all, or these Regions), and for how long. */
@@ -374,6 +411,7 @@ export function toCommonOptions(flags: RawCommonFlags): CommonOptions {
     quiet: flags.quiet ?? false,
     debug: flags.debug ?? false,
     color: flags.color,
+    quotas: flags.quota ?? {},
   };
 }
 
@@ -405,7 +443,7 @@ export async function toReplicateOptions(flags: RawReplicateFlags, cwd: string):
     wait: flags.wait,
     dryRun: flags.dryRun ?? false,
     concurrency: flags.concurrency ?? 5,
-    rate: flags.rate ?? 5,
+    rate: flags.rate,
     copy: {
       tags: flags.copyAll === true || flags.copyTags === true,
       description: flags.copyAll === true || flags.copyDescription === true,

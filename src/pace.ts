@@ -1,10 +1,9 @@
-// Client-side pacing for ReplicateKey. KMS allows 5 ReplicateKey requests per second per account in
-// the primary's Region, and each also counts against CreateKey (5/s) in the replica's Region. We stay
-// under that by construction instead of provoking ThrottlingException and retrying.
+// Client-side pacing: one rate limiter (src/quotas.ts keeps one per KMS quota and Region). We stay
+// under KMS's request quotas by construction instead of provoking ThrottlingException and retrying.
 
 export interface Pacer {
-  /** Resolves when a call may start; every attempt (retries too) takes a slot. */
-  acquire(signal?: AbortSignal): Promise<void>;
+  /** Resolves when a call may start, having taken `units` slots (1 by default) in one window. */
+  acquire(signal?: AbortSignal, units?: number): Promise<void>;
 }
 
 /**
@@ -25,23 +24,28 @@ export function createPacer(
   const starts: number[] = [];
   let queue: Promise<void> = Promise.resolve();
 
-  const takeSlot = async (signal?: AbortSignal): Promise<void> => {
-    for (;;) {
+  /** `units` slots at once (a cost above the whole window's slots is taken a window at a time). */
+  const takeSlots = async (units: number, signal?: AbortSignal): Promise<void> => {
+    let left = units;
+    while (left > 0) {
       signal?.throwIfAborted();
       const t = now();
       while (starts.length > 0 && t - (starts[0] ?? t) >= windowMs) starts.shift();
-      if (starts.length < slots) {
-        starts.push(t);
-        return;
+      const wanted = Math.min(left, slots);
+      if (starts.length + wanted <= slots) {
+        for (let i = 0; i < wanted; i += 1) starts.push(t);
+        left -= wanted;
+        continue;
       }
-      await sleep(windowMs - (t - (starts[0] ?? t)), signal);
+      const freeAt = starts[starts.length + wanted - slots - 1] ?? t;
+      await sleep(windowMs - (t - freeAt), signal);
     }
   };
 
   return {
-    acquire(signal) {
+    acquire(signal, units = 1) {
       // Chain the callers so that slots are handed out in arrival order.
-      const turn = queue.then(() => takeSlot(signal));
+      const turn = queue.then(() => takeSlots(units, signal));
       queue = turn.catch(() => undefined);
       return turn;
     },

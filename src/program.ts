@@ -8,6 +8,7 @@ import { Command, Option } from "commander";
 import { EXIT, EXIT_HELP } from "./errors.js";
 import {
   collect,
+  collectQuota,
   collectTag,
   DEFAULT_TIMEOUT_MS,
   parseDuration,
@@ -93,7 +94,12 @@ function addConnectionOptions(command: Command): Command {
       "--debug",
       "log every AWS call (operation, Region, attempt, duration, error) on stderr; never credentials",
     )
-    .option("--no-color", "no colours (NO_COLOR is honoured too)");
+    .option("--no-color", "no colours (NO_COLOR is honoured too)")
+    .option(
+      "--quota <Operation=N>",
+      "a KMS request quota your account has raised, per second (e.g. ReplicateKey=10); repeatable",
+      collectQuota,
+    );
 }
 
 function timeoutOption(description: string): Option {
@@ -151,9 +157,8 @@ export function buildProgram(run: Commands): Command {
     .option("--concurrency <n>", "ReplicateKey calls in flight at once", parsePositiveInt, 5)
     .option(
       "--rate <per-second>",
-      "ReplicateKey calls per second (KMS allows 5/s per account and Region)",
+      "ReplicateKey calls per second (default: KMS's quota, 5/s per account and Region; as --quota ReplicateKey=N)",
       parsePositiveNumber,
-      5,
     )
     .addHelpText("after", EXAMPLES)
     // The default command receives what its parent could not place, a mistyped command name among

@@ -2,7 +2,7 @@
 // terminal), a line per Region as it settles (always), a summary. The same events feed both.
 import type { ChalkInstance } from "chalk";
 import type { Ora } from "ora";
-import type { ReportedError } from "../main.js";
+import type { ReportedError } from "../errors.js";
 import type { RegionPhase, RegionResult, ReplicaEvent } from "../events.js";
 import type { OutputMode } from "../terminal.js";
 import { debugLine, planLine, progressText, regionLine, retryNotice, summaryLine } from "./lines.js";
@@ -12,6 +12,8 @@ export interface HumanReporter {
   /** A run-ending error: always shown, also with --quiet. */
   error(error: ReportedError): void;
   finish(results: readonly RegionResult[], elapsedMs: number, dryRun: boolean): void;
+  /** Text a command rendered for the person (status's table), as it is. */
+  print(text: string): void;
 }
 
 export interface HumanReporterOptions {
@@ -111,6 +113,10 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
       stopSpinner();
       write(c.red(`✖ ${error.message}`));
       if (error.hint !== undefined) write(`  ${c.dim("→")} ${error.hint}`);
+    },
+    print(text) {
+      stopSpinner();
+      write(text);
     },
     finish(results, elapsedMs, isDryRun) {
       stopSpinner();

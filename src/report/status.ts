@@ -1,6 +1,7 @@
 // `status`: the key family as a table for people, and as JSON with the drift spelled out.
 import type { ChalkInstance } from "chalk";
-import { unreadFields, type Drift, type KeyView } from "../drift.js";
+import type { Drift } from "../diff.js";
+import { unreadFields, type KeyView } from "../family.js";
 import type { ErrorReport } from "../errors.js";
 import { JSON_VERSION } from "./json.js";
 

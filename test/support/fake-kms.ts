@@ -2,7 +2,7 @@
 import type { PollSchedule } from "../../src/backoff.js";
 import type { ReplicaEvent } from "../../src/events.js";
 import type { KmsPort } from "../../src/kms.js";
-import type { WaitSettings } from "../../src/wait.js";
+import type { WaitSettings } from "../../src/engine/wait.js";
 
 /** 1 ms between polls: fast, and still a real sleep. */
 export const TINY_POLL: PollSchedule = {
@@ -26,6 +26,8 @@ export function waitSettings(kms: KmsPort): { settings: WaitSettings; events: Re
       signal: new AbortController().signal,
       startedAt: now,
       deadline: now + 5_000,
+      wait: true,
+      dryRun: false,
       schedule: TINY_POLL,
       random: () => 0,
     },
@@ -39,7 +41,7 @@ export function awsFailure(name: string, status = 400): Error {
 
 /**
  * A KmsPort with the given operations; any other call rejects, so a test sees unexpected calls.
- * Like the real port, replicateKey runs the caller's `beforeAttempt` (pacing) before the attempt.
+ * Like the real port, replicateKey runs the caller's `beforeAttempt` before the attempt.
  */
 export function fakeKms(parts: Partial<KmsPort>): KmsPort {
   const unexpected = (): Promise<never> => Promise.reject(new Error("unexpected call"));
@@ -50,12 +52,19 @@ export function fakeKms(parts: Partial<KmsPort>): KmsPort {
       replicateKey === undefined
         ? unexpected
         : async (region, input, signal, beforeAttempt) => {
-            await beforeAttempt?.();
+            beforeAttempt?.();
             return replicateKey(region, input, signal, beforeAttempt);
           },
     listResourceTags: parts.listResourceTags ?? unexpected,
     getKeyPolicy: parts.getKeyPolicy ?? unexpected,
     listAliases: parts.listAliases ?? unexpected,
     createAlias: parts.createAlias ?? unexpected,
+    deleteAlias: parts.deleteAlias ?? unexpected,
+    tagResource: parts.tagResource ?? unexpected,
+    untagResource: parts.untagResource ?? unexpected,
+    updateKeyDescription: parts.updateKeyDescription ?? unexpected,
+    putKeyPolicy: parts.putKeyPolicy ?? unexpected,
+    enableKey: parts.enableKey ?? unexpected,
+    disableKey: parts.disableKey ?? unexpected,
   };
 }

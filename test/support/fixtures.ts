@@ -1,5 +1,5 @@
 // The multi-Region primary key the unit tests talk about, in us-east-1 of account 111122223333.
-import { NO_FIELD_ERRORS, type KeyView } from "../../src/drift.js";
+import { NO_FIELD_ERRORS, type KeyView } from "../../src/family.js";
 import type { PrimaryKey } from "../../src/events.js";
 
 export const KEY_ID = "mrk-1234abcd12ab34cd56ef1234567890ab";

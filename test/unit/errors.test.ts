@@ -12,7 +12,7 @@ import {
   isReplicateError,
   isRetryable,
   isTimeout,
-  noteTransport,
+  KmsCallError,
   usageError,
   type ErrorContext,
 } from "../../src/errors.js";
@@ -307,10 +307,8 @@ describe("messages name the Region, the endpoint, the timeout and the flag", () 
     readTimeoutMs: 30_000,
   };
   /** An error as the SDK throws it, with the facts src/kms.ts notes on it. */
-  const sent = (error: Error): Error => {
-    noteTransport(error, transport);
-    return error;
-  };
+  const sent = (error: Error): Error =>
+    new KmsCallError(error, { operation: "ReplicateKey", region: transport.region, attempts: 1, transport });
 
   it("the throttling hint names the Region that throttled: ReplicateKey's is the primary's", () => {
     // GIVEN / WHEN

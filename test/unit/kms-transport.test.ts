@@ -6,7 +6,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import type { RetryPolicy } from "../../src/backoff.js";
 import { describeError } from "../../src/errors.js";
 import type { ReplicaEvent } from "../../src/events.js";
-import { attemptsOf, createKms } from "../../src/kms.js";
+import { attemptsOf } from "../../src/errors.js";
+import { createKms } from "../../src/kms.js";
 import { startKmsLocal, type KmsLocal } from "../support/local-kms/server.js";
 
 /** Retries as the default policy counts them (6, one after a timeout), 1 ms apart. */

@@ -9,7 +9,8 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, it, expect, vi } from "vitest";
 import type { RetryPolicy } from "../../src/backoff.js";
 import type { ReplicaEvent } from "../../src/events.js";
-import { attemptsOf, createKms } from "../../src/kms.js";
+import { attemptsOf } from "../../src/errors.js";
+import { createKms } from "../../src/kms.js";
 import { KEY_ID, PRIMARY_ARN } from "../support/fixtures.js";
 
 const METADATA: KeyMetadata = {
@@ -167,7 +168,32 @@ describe("createKms retries", () => {
 });
 
 describe("createKms calls", () => {
-  it("runs beforeAttempt before every ReplicateKey attempt, retries included (pacing)", async () => {
+  it("takes the quota slots of every attempt, retries included: ReplicateKey here, 2 CreateKey there", async () => {
+    // GIVEN one throttled attempt, then success, and a quota book that records what is asked of it
+    kmsMock
+      .on(ReplicateKeyCommand)
+      .rejectsOnce(awsFailure("ThrottlingException"))
+      .resolves({ ReplicaKeyMetadata: { KeyId: METADATA.KeyId, KeyState: "Creating" } });
+    const asked: unknown[] = [];
+    const quotas = {
+      rateOf: () => 5,
+      acquire: (costs: unknown) => {
+        asked.push(costs);
+        return Promise.resolve();
+      },
+    };
+    const kms = createKms({ clientFor: () => client, quotas, retry: TINY });
+    // WHEN
+    await kms.replicateKey("us-east-1", { KeyId: PRIMARY_ARN, ReplicaRegion: "eu-west-1" });
+    // THEN both attempts took both costs
+    const cost = [
+      { name: "ReplicateKey", region: "us-east-1", units: 1 },
+      { name: "CreateKey", region: "eu-west-1", units: 2 },
+    ];
+    expect(asked).toEqual([cost, cost]);
+  });
+
+  it("runs beforeAttempt before every ReplicateKey attempt, retries included", async () => {
     // GIVEN two throttled attempts, then success
     kmsMock
       .on(ReplicateKeyCommand)
@@ -178,7 +204,6 @@ describe("createKms calls", () => {
     const order: string[] = [];
     const beforeAttempt = vi.fn(() => {
       order.push(`slot ${kmsMock.commandCalls(ReplicateKeyCommand).length}`);
-      return Promise.resolve();
     });
     // WHEN
     await kms.replicateKey(

@@ -17,6 +17,7 @@ import {
   toReplicateOptions,
   type RawReplicateFlags,
   type Tag,
+  collectQuota,
 } from "../../src/options.js";
 
 const execFileAsync = promisify(execFile);
@@ -179,6 +180,32 @@ describe("collectTag: the AWS CLI shorthand", () => {
   it("treats a shorthand tag and a Key=Value tag with the same key as given twice", () => {
     // GIVEN / WHEN / THEN
     expect(() => collectTag("Key=team,Value=b", collectTag("team=a"))).toThrow(/given twice/);
+  });
+});
+
+describe("collectQuota", () => {
+  it("reads Operation=N, repeatable, fractions too", () => {
+    // GIVEN / WHEN
+    const quotas = collectQuota("CreateKey=2.5", collectQuota("ReplicateKey=10"));
+    // THEN
+    expect(quotas).toEqual({ ReplicateKey: 10, CreateKey: 2.5 });
+  });
+
+  it.each([
+    { value: "ReplicateKey", reason: /not Operation=N/ },
+    { value: "replicatekey=10", reason: /did you mean ReplicateKey\?/ },
+    { value: "Encrypt=100", reason: /not an operation with a KMS request quota/ },
+    { value: "ReplicateKey=0", reason: /not a number above 0/ },
+    { value: "ReplicateKey=fast", reason: /not a number above 0/ },
+  ])("refuses $value", ({ value, reason }) => {
+    // GIVEN / WHEN / THEN
+    expect(() => collectQuota(value)).toThrow(InvalidArgumentError);
+    expect(() => collectQuota(value)).toThrow(reason);
+  });
+
+  it("refuses the same operation twice", () => {
+    // GIVEN / WHEN / THEN
+    expect(() => collectQuota("ReplicateKey=3", { ReplicateKey: 10 })).toThrow(/given twice/);
   });
 });
 
@@ -370,7 +397,8 @@ describe("toReplicateOptions", () => {
       wait: true,
       dryRun: false,
       concurrency: 5,
-      rate: 5,
+      rate: undefined,
+      quotas: {},
       quiet: false,
       debug: false,
       copy: { tags: false, description: false, policy: false, aliases: false },

@@ -4,7 +4,7 @@ import { describe, it, expect } from "vitest";
 import type { ReplicaEvent } from "../../../src/events.js";
 import { createHumanReporter, type HumanReporter } from "../../../src/report/live.js";
 import type { OutputMode } from "../../../src/terminal.js";
-import { PRIMARY } from "../../support/fixtures.js";
+import { KEY_ID, PRIMARY } from "../../support/fixtures.js";
 
 const PLAIN_MODE: OutputMode = { spinner: false, color: false, json: false, quiet: false, debug: false };
 
@@ -40,9 +40,9 @@ describe("createHumanReporter (no terminal)", () => {
     const { reporter: r, lines } = await reporter();
     // WHEN
     r.event({ type: "plan", primary: PRIMARY, regions: ["eu-west-1"] });
-    r.event({ type: "phase", region: "eu-west-1", phase: "creating", keyState: "Creating" });
+    r.event({ type: "phase", keyId: KEY_ID, region: "eu-west-1", phase: "creating", keyState: "Creating" });
     const result = { region: "eu-west-1", status: "created" as const, keyState: "Enabled", elapsedMs: 2_500 };
-    r.event({ type: "settled", result });
+    r.event({ type: "settled", keyId: KEY_ID, result });
     r.finish([result], 2_500, false);
     // THEN no progress frames, only settled facts
     expect(lines()).toEqual([
@@ -92,8 +92,8 @@ describe("createHumanReporter (no terminal)", () => {
       elapsedMs: 1_000,
       error: { name: "AccessDeniedException", message: "not allowed", hint: "grant kms:CreateKey" },
     };
-    r.event({ type: "settled", result: ok });
-    r.event({ type: "settled", result: bad });
+    r.event({ type: "settled", keyId: KEY_ID, result: ok });
+    r.event({ type: "settled", keyId: KEY_ID, result: bad });
     r.error({ name: "UsageError", message: "stopped" });
     r.finish([ok, bad], 1_000, false);
     // THEN

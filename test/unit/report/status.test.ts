@@ -1,6 +1,7 @@
 import { Chalk } from "chalk";
 import { describe, it, expect } from "vitest";
-import { isUsableKey, type Drift } from "../../../src/drift.js";
+import type { Drift } from "../../../src/diff.js";
+import { isUsableKey } from "../../../src/family.js";
 import type { ErrorReport } from "../../../src/errors.js";
 import { JSON_VERSION } from "../../../src/report/json.js";
 import { statusJson, statusSummary, statusTable, type FamilyRow } from "../../../src/report/status.js";

@@ -1,18 +1,24 @@
-// Replicas that match their primary: read the primary's tags, description, policy and aliases,
-// and merge them under what the user gave explicitly (explicit flags win; tags merge by key).
+// The one model of what a replica should look like: built from the explicit flags (--tag,
+// --description, --policy) and the primary's values for each --copy-* flag, with one merge rule
+// (explicit values win; tags merge by key). `replicate` gives it to new replicas; `status`
+// compares every replica with the primary's whole desired state (src/diff.ts).
 import { awsError, usageError } from "./errors.js";
-import type { KmsPort } from "./kms.js";
 import type { PrimaryKey } from "./events.js";
-import { TAGS_MAX, type Policy, type Tag } from "./options.js";
+import type { KeyView } from "./family.js";
+import type { KmsPort } from "./kms.js";
+import { TAGS_MAX, type CopyFlags, type Policy, type Tag } from "./options.js";
 
-export interface CopyFlags {
-  readonly tags: boolean;
-  readonly description: boolean;
-  readonly policy: boolean;
-  readonly aliases: boolean;
+/**
+ * What a replica should have; a field left undefined is not managed (whatever the replica has is
+ * fine). `tags`: these keys with these values (other keys are extra; see the diff's prune option).
+ */
+export interface Desired {
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly description?: string;
+  readonly policy?: Policy;
+  readonly aliases?: readonly string[];
+  readonly enabled?: boolean;
 }
-
-export const COPY_NOTHING: CopyFlags = { tags: false, description: false, policy: false, aliases: false };
 
 /** What the primary has, for the parts the user asked to copy (undefined: not asked). */
 export interface PrimaryProperties {
@@ -54,15 +60,8 @@ export interface ExplicitProperties {
   readonly tags: readonly Tag[];
 }
 
-/** What each new replica gets, and where each part came from. */
-export interface ResolvedProperties {
-  readonly description?: string;
-  readonly policy?: Policy;
-  readonly tags: readonly Tag[];
-  readonly aliases: readonly string[];
-}
-
-export function mergeProperties(explicit: ExplicitProperties, copied: PrimaryProperties): ResolvedProperties {
+/** The one merge rule: explicit values win over copied ones; tags merge by key, at most 50. */
+export function desiredOf(explicit: ExplicitProperties, copied: PrimaryProperties): Desired {
   const tags = new Map<string, string>();
   for (const t of copied.tags ?? []) tags.set(t.TagKey, t.TagValue);
   for (const t of explicit.tags) tags.set(t.TagKey, t.TagValue);
@@ -73,14 +72,31 @@ export function mergeProperties(explicit: ExplicitProperties, copied: PrimaryPro
     );
   }
   const copiedDescription = copied.description === "" ? undefined : copied.description;
+  const policy =
+    explicit.policy ?? (copied.policy !== undefined ? { text: copied.policy, source: "primary" } : undefined);
   return {
-    description: explicit.description ?? copiedDescription,
-    policy:
-      explicit.policy ??
-      (copied.policy !== undefined ? { text: copied.policy, source: "primary" } : undefined),
-    tags: [...tags].map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
-    aliases: copied.aliases ?? [],
+    ...(copied.tags !== undefined || explicit.tags.length > 0 ? { tags: Object.fromEntries(tags) } : {}),
+    ...(explicit.description !== undefined || copiedDescription !== undefined
+      ? { description: explicit.description ?? copiedDescription }
+      : {}),
+    ...(policy !== undefined ? { policy } : {}),
+    ...(copied.aliases !== undefined ? { aliases: copied.aliases } : {}),
   };
+}
+
+/** The primary's whole state as the desired state of every replica (what `status` compares with). */
+export function desiredFromPrimary(primary: KeyView): Desired {
+  return {
+    ...(primary.tags !== null ? { tags: primary.tags } : {}),
+    description: primary.description ?? "",
+    ...(primary.policy !== null ? { policy: { text: primary.policy, source: "primary" } } : {}),
+    ...(primary.aliases !== null ? { aliases: primary.aliases } : {}),
+  };
+}
+
+/** The desired tags as KMS's Tag list, in the order given. */
+export function tagList(desired: Desired): Tag[] {
+  return Object.entries(desired.tags ?? {}).map(([TagKey, TagValue]) => ({ TagKey, TagValue }));
 }
 
 /**

@@ -10,20 +10,41 @@ import {
 } from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, describe, it, expect, vi } from "vitest";
-import type { PrimaryKey, RegionResult, ReplicaEvent } from "../../src/events.js";
-import { createKms, type KmsPort } from "../../src/kms.js";
-import { splitTargets } from "../../src/plan.js";
-import {
-  replicaArn,
-  replicateAll,
-  replicateInput,
-  type ReplicaProperties,
-  type RunSettings,
-} from "../../src/replicate.js";
-import { awsFailure, fakeKms, waitSettings } from "../support/fake-kms.js";
-import { KEY_ID, PRIMARY, PRIMARY_ARN, arnIn } from "../support/fixtures.js";
+import type { PrimaryKey, RegionResult, ReplicaEvent } from "../../../src/events.js";
+import { createKms, type KmsPort } from "../../../src/kms.js";
+import { splitTargets } from "../../../src/plan.js";
+import { replicateRegions, type ReplicateSettings } from "../../../src/commands/replicate.js";
+import type { Desired } from "../../../src/desired.js";
+import { replicaArn, replicateInput } from "../../../src/engine/create.js";
+import type { Policy, Tag } from "../../../src/options.js";
+import { awsFailure, fakeKms, waitSettings } from "../../support/fake-kms.js";
+import { KEY_ID, PRIMARY, PRIMARY_ARN, arnIn } from "../../support/fixtures.js";
+
+/** What a new replica is given, as the flags say it. */
+interface ReplicaProperties {
+  readonly description?: string;
+  readonly policy?: Policy;
+  readonly bypassPolicyLockoutSafetyCheck: boolean;
+  readonly tags: readonly Tag[];
+  readonly aliases: readonly string[];
+}
 
 const NO_PROPERTIES: ReplicaProperties = { bypassPolicyLockoutSafetyCheck: false, tags: [], aliases: [] };
+
+/** The desired state and the bypass flag those properties make. */
+function given(p: ReplicaProperties): { desired: Desired; bypassPolicyLockoutSafetyCheck: boolean } {
+  return {
+    desired: {
+      ...(p.tags.length > 0 ? { tags: Object.fromEntries(p.tags.map((t) => [t.TagKey, t.TagValue])) } : {}),
+      ...(p.description !== undefined ? { description: p.description } : {}),
+      ...(p.policy !== undefined ? { policy: p.policy } : {}),
+      ...(p.aliases.length > 0 ? { aliases: p.aliases } : {}),
+    },
+    bypassPolicyLockoutSafetyCheck: p.bypassPolicyLockoutSafetyCheck,
+  };
+}
+
+type RunSettings = ReplicateSettings;
 
 function primaryWith(replicaRegions: readonly string[] = []): PrimaryKey {
   return { ...PRIMARY, replicas: replicaRegions.map((region) => ({ region, arn: arnIn(region) })) };
@@ -58,7 +79,10 @@ function describeByRegion(
 
 function runSettings(
   kms: KmsPort,
-  overrides: Partial<RunSettings> = {},
+  {
+    properties = NO_PROPERTIES,
+    ...overrides
+  }: Partial<RunSettings> & { properties?: ReplicaProperties } = {},
 ): { settings: RunSettings; events: ReplicaEvent[] } {
   const { settings: base, events } = waitSettings(kms);
   return {
@@ -67,9 +91,8 @@ function runSettings(
       ...base,
       wait: true,
       dryRun: false,
-      properties: NO_PROPERTIES,
+      ...given(properties),
       concurrency: 5,
-      rate: 1_000,
       ...overrides,
     },
   };
@@ -82,13 +105,13 @@ function run(
   settings: RunSettings,
 ): Promise<RegionResult[]> {
   const plan = splitTargets(primaryWith(existing), regions);
-  return replicateAll(plan, regions, settings);
+  return replicateRegions(plan, regions, settings);
 }
 
 const summary = (results: readonly RegionResult[]): string[][] =>
   results.map((r) => [r.region, r.status, r.keyState ?? "-"]);
 
-describe("replicateAll", () => {
+describe("replicateRegions", () => {
   it("creates every Region, sends ReplicateKey to the primary's Region, and returns results in the order given", async () => {
     // GIVEN ReplicateKey answers slowest for the first Region
     const delays: Record<string, number> = { "ap-southeast-2": 30, "eu-west-1": 15, "us-west-2": 0 };
@@ -521,10 +544,11 @@ describe("replicateInput", () => {
 
   it("sends only KeyId (the primary's ARN) and ReplicaRegion when nothing else is given", () => {
     // GIVEN / WHEN
-    const input = replicateInput(primary, "eu-west-1", {
-      ...NO_PROPERTIES,
-      bypassPolicyLockoutSafetyCheck: true,
-    });
+    const input = replicateInput(
+      primary,
+      "eu-west-1",
+      given({ ...NO_PROPERTIES, bypassPolicyLockoutSafetyCheck: true }),
+    );
     // THEN
     const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
     expect(defined).toEqual({ KeyId: PRIMARY_ARN, ReplicaRegion: "eu-west-1" });
@@ -543,7 +567,7 @@ describe("replicateInput", () => {
       aliases: ["alias/not-sent"],
     };
     // WHEN
-    const input: ReplicateKeyCommandInput = replicateInput(primary, "ap-southeast-2", properties);
+    const input: ReplicateKeyCommandInput = replicateInput(primary, "ap-southeast-2", given(properties));
     // THEN
     expect(input).toEqual({
       KeyId: PRIMARY_ARN,
@@ -565,7 +589,9 @@ describe("replicateInput", () => {
       policy: { text: "{}", source: "inline" },
     };
     // WHEN / THEN
-    expect(replicateInput(primary, "eu-west-1", properties).BypassPolicyLockoutSafetyCheck).not.toBe(true);
+    expect(replicateInput(primary, "eu-west-1", given(properties)).BypassPolicyLockoutSafetyCheck).not.toBe(
+      true,
+    );
   });
 });
 

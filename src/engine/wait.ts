@@ -1,41 +1,112 @@
-// Follow one replica in its own Region with DescribeKey until it leaves a transient state.
-import { DEFAULT_POLL, pollDelay, type PollSchedule } from "./backoff.js";
-import { classify, describeError, errorFacts, isAbort, isRetryable, type ErrorReport } from "./errors.js";
-import { isUsableState, type Emit, type RegionResult } from "./events.js";
-import { attemptsOf, failuresBeforeAbort, type KmsPort } from "./kms.js";
-import { sleep } from "./pace.js";
+// The wait step: follow one replica in its own Region with DescribeKey until it leaves a transient
+// state (or, with --no-wait / --dry-run, take one look), and settle the unit on what was seen.
+import { DEFAULT_POLL, pollDelay } from "../backoff.js";
+import {
+  attemptsOf,
+  classify,
+  describeError,
+  errorFacts,
+  failedBeforeAbort,
+  isAbort,
+  isRetryable,
+  type ErrorReport,
+} from "../errors.js";
+import { isUsableState } from "../events.js";
+import { sleep } from "../pace.js";
+import {
+  elapsedSince,
+  type Change,
+  type Progress,
+  type Step,
+  type StepContext,
+  type Unit,
+  type WorkResult,
+} from "./work.js";
 
 /** States a replica passes through on its own; anything else is where it will stay. */
 const TRANSIENT = new Set(["Creating", "Updating"]);
 
 export const NOT_FOUND_GRACE_MS = 60_000;
 
-export interface WaitSettings {
-  readonly kms: KmsPort;
-  readonly emit: Emit;
-  readonly signal: AbortSignal;
-  /** performance.now() at the start of the run: every elapsedMs counts from here. */
-  readonly startedAt: number;
-  /** performance.now() after which we stop polling. */
-  readonly deadline: number;
-  readonly schedule?: PollSchedule;
-  /** How long NotFoundException counts as "not visible yet" after a replica was requested. */
-  readonly notFoundGraceMs?: number;
-  readonly random?: () => number;
-}
+export type WaitSettings = StepContext;
 
+/** The replica being followed. */
 export interface Follow {
+  readonly keyId: string;
   readonly region: string;
   readonly arn: string;
-  /**
-   * What the Region ends as when the replica is seen usable: `created` for a replica this run
-   * requested (then a NotFound past the grace period is ReplicaNotVisible, not a wrong --key).
-   */
-  readonly status: "created" | "exists";
+  /** This run requested it: then a NotFound past the grace period is ReplicaNotVisible, not a wrong --key. */
+  readonly requested: boolean;
+  /** What was applied to it so far: a usable replica with changes is `done`, without `unchanged`. */
+  readonly changes: readonly Change[];
   /** The state we already know (ReplicateKey's answer); undefined: describe at once. */
   readonly knownState?: string;
   /** When the replica was requested or found (performance.now()), for the NotFound grace. */
   readonly since: number;
+}
+
+export function followOf(unit: Unit, progress: Progress): Follow {
+  return {
+    keyId: unit.primary.keyId,
+    region: unit.region,
+    arn: progress.arn,
+    requested: progress.requested,
+    changes: progress.changes,
+    knownState: progress.keyState,
+    since: progress.since,
+  };
+}
+
+/**
+ * The wait step: waits (or, with --no-wait / --dry-run, takes one look) and settles the unit on
+ * what it saw. A replica seen Creating and not waited for stays `done`/`unchanged` with its state
+ * `Creating` and a note; one that could not be read is `failed`, with why.
+ */
+export const waitStep: Step = async (unit, progress, ctx) => {
+  if (!progress.requested)
+    ctx.emit({ type: "phase", keyId: unit.primary.keyId, region: unit.region, phase: "checking" });
+  const follow = followOf(unit, progress);
+  if (ctx.wait && !ctx.dryRun) return followReplica(follow, ctx);
+  const base = resultBase(follow, ctx);
+  let state = follow.knownState;
+  if (state === undefined) {
+    const look = await lookOnce(follow, ctx);
+    if ("interrupted" in look) return { ...base, outcome: "interrupted", note: INTERRUPTED_NOTE };
+    if ("error" in look) return { ...base, outcome: "failed", error: look.error };
+    state = look.state;
+  }
+  if (state !== "Creating") return settleState(follow, state, elapsedSince(ctx));
+  const flag = ctx.dryRun ? "--dry-run" : "--no-wait";
+  return {
+    ...base,
+    outcome: follow.changes.length > 0 ? "done" : "unchanged",
+    keyState: state,
+    note: follow.requested
+      ? NOT_WAITED_NOTE
+      : `Was there already, still Creating; not waited for (${flag}). 'kms-replicate wait' waits until it is usable.`,
+  };
+};
+
+export const NOT_WAITED_NOTE =
+  "Requested; not waited for (--no-wait). 'kms-replicate wait' waits until it is usable.";
+
+function resultBase(
+  follow: Follow,
+  ctx: Pick<StepContext, "startedAt">,
+): {
+  keyId: string;
+  region: string;
+  arn: string;
+  changes: readonly Change[];
+  elapsedMs: number;
+} {
+  return {
+    keyId: follow.keyId,
+    region: follow.region,
+    arn: follow.arn,
+    changes: follow.changes,
+    elapsedMs: elapsedSince(ctx),
+  };
 }
 
 export const IMPORT_NOTE =
@@ -53,7 +124,7 @@ export const INTERRUPTED_NOTE =
  * The deadline is a wall-clock bound: every poll and every pause gets a signal that also fires at
  * the deadline, so a poll whose retries and backoff outlast it is cut there (a `timeout`).
  */
-export async function followReplica(follow: Follow, settings: WaitSettings): Promise<RegionResult> {
+export async function followReplica(follow: Follow, settings: WaitSettings): Promise<WorkResult> {
   // This wait's own signal: Ctrl-C or the deadline. Derived (AbortSignal.any adds no listener to
   // the run's signal), so many Regions waiting at once do not pile listeners on the run's signal.
   const cut = untilDeadline(settings.signal, settings.deadline);
@@ -68,29 +139,27 @@ async function pollUntilSettled(
   follow: Follow,
   settings: WaitSettings,
   bounded: AbortSignal,
-): Promise<RegionResult> {
-  const { kms, emit, signal, startedAt, deadline } = settings;
+): Promise<WorkResult> {
+  const { kms, emit, signal, deadline } = settings;
   const schedule = settings.schedule ?? DEFAULT_POLL;
   const grace = settings.notFoundGraceMs ?? NOT_FOUND_GRACE_MS;
-  const base = { region: follow.region, replicaArn: follow.arn };
-  const elapsed = (): number => Math.round(performance.now() - startedAt);
+  const base = (): ReturnType<typeof resultBase> => resultBase(follow, settings);
+  const elapsed = (): number => elapsedSince(settings);
   let state = follow.knownState;
   let polls = 0;
   const failures = new FailedPolls();
   const waitStarted = performance.now();
   let lastPollAt = waitStarted;
-  const interrupted = (): RegionResult => ({
-    ...base,
-    status: "interrupted",
+  const interrupted = (): WorkResult => ({
+    ...base(),
+    outcome: "interrupted",
     keyState: state,
-    elapsedMs: elapsed(),
     note: INTERRUPTED_NOTE,
   });
-  const timedOut = (): RegionResult => ({
-    ...base,
-    status: "timeout",
+  const timedOut = (): WorkResult => ({
+    ...base(),
+    outcome: "timeout",
     keyState: state,
-    elapsedMs: elapsed(),
     note: timeoutNote(state, failures),
   });
   const expired = (): boolean => bounded.aborted || performance.now() >= deadline;
@@ -121,12 +190,12 @@ async function pollUntilSettled(
       const metadata = await kms.describeKey(follow.region, follow.arn, bounded);
       state = metadata.KeyState ?? "Unknown";
       failures.sawState();
-      emit({ type: "phase", region: follow.region, phase: "creating", keyState: state });
+      emit({ type: "phase", keyId: follow.keyId, region: follow.region, phase: "creating", keyState: state });
     } catch (error) {
       if (signal.aborted) return interrupted();
       if (bounded.aborted) {
         // The deadline cut this poll: keep what its failed attempts said, for the note.
-        const before = failuresBeforeAbort(error);
+        const before = failedBeforeAbort(error);
         if (before !== undefined) failures.add(before.last, before.count);
         return timedOut();
       }
@@ -140,12 +209,11 @@ async function pollUntilSettled(
       // keep polling at the slower pace of the schedule until the deadline.
       if (isRetryable(error)) continue;
       return {
-        ...base,
-        status: "failed",
+        ...base(),
+        outcome: "failed",
         keyState: state,
-        elapsedMs: elapsed(),
         error:
-          name === "NotFoundException" && follow.status === "created"
+          name === "NotFoundException" && follow.requested
             ? notVisibleError(follow.region, performance.now() - follow.since)
             : describeError(error, { operation: "DescribeKey", region: follow.region, keyId: follow.arn }),
       };
@@ -182,7 +250,7 @@ export function untilDeadline(
  * Never throws. Its retries are the call's own (bounded by the retry policy); there is no wait.
  */
 export async function lookOnce(
-  follow: Pick<Follow, "region" | "arn" | "status">,
+  follow: Pick<Follow, "region" | "arn" | "requested">,
   settings: Pick<WaitSettings, "kms" | "signal">,
 ): Promise<{ readonly state: string } | { readonly error: ErrorReport } | { readonly interrupted: true }> {
   try {
@@ -191,7 +259,7 @@ export async function lookOnce(
   } catch (error) {
     if (settings.signal.aborted || isAbort(error)) return { interrupted: true };
     const report =
-      classify(error) === "NotFoundException" && follow.status === "created"
+      classify(error) === "NotFoundException" && follow.requested
         ? notVisibleError(follow.region)
         : describeError(error, { operation: "DescribeKey", region: follow.region, keyId: follow.arn });
     return {
@@ -253,19 +321,21 @@ function timeoutNote(state: string | undefined, failures: FailedPolls): string {
   return `Still ${state} when the timeout ran out.${then} It may still finish: ${RERUN}`;
 }
 
-/** A replica's final state → the Region's result. */
-export function settleState(
-  follow: Pick<Follow, "region" | "arn" | "status">,
-  state: string,
-  elapsedMs: number,
-): RegionResult {
-  const base = { region: follow.region, replicaArn: follow.arn, keyState: state, elapsedMs };
+/** A replica's final state → the unit's result: usable is `done` (something applied) or `unchanged`. */
+export function settleState(follow: Follow, state: string, elapsedMs: number): WorkResult {
+  const base = {
+    keyId: follow.keyId,
+    region: follow.region,
+    arn: follow.arn,
+    changes: follow.changes,
+    keyState: state,
+    elapsedMs,
+  };
   if (isUsableState(state)) {
-    return state === "PendingImport"
-      ? { ...base, status: follow.status, note: IMPORT_NOTE }
-      : { ...base, status: follow.status };
+    const outcome = follow.changes.length > 0 ? "done" : "unchanged";
+    return state === "PendingImport" ? { ...base, outcome, note: IMPORT_NOTE } : { ...base, outcome };
   }
-  return { ...base, status: "failed", error: stateError(follow.region, state) };
+  return { ...base, outcome: "failed", error: stateError(follow.region, state) };
 }
 
 function stateError(region: string, state: string): ErrorReport {

@@ -4,12 +4,18 @@ import { getEventListeners } from "node:events";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, it, expect, vi } from "vitest";
-import type { PollSchedule } from "../../src/backoff.js";
-import type { ReplicaEvent } from "../../src/events.js";
-import { createKms, type KmsPort } from "../../src/kms.js";
-import { followReplica, IMPORT_NOTE, settleState, type Follow, type WaitSettings } from "../../src/wait.js";
-import { awsFailure, fakeKms, TINY_POLL, waitSettings } from "../support/fake-kms.js";
-import { KEY_ID } from "../support/fixtures.js";
+import type { PollSchedule } from "../../../src/backoff.js";
+import type { ReplicaEvent } from "../../../src/events.js";
+import { createKms, type KmsPort } from "../../../src/kms.js";
+import {
+  followReplica,
+  IMPORT_NOTE,
+  settleState,
+  type Follow,
+  type WaitSettings,
+} from "../../../src/engine/wait.js";
+import { awsFailure, fakeKms, TINY_POLL, waitSettings } from "../../support/fake-kms.js";
+import { KEY_ID } from "../../support/fixtures.js";
 
 const REPLICA_ARN = `arn:aws:kms:eu-west-1:111122223333:key/${KEY_ID}`;
 
@@ -35,9 +41,11 @@ function settings(
 
 function follow(overrides: Partial<Follow> = {}): Follow {
   return {
+    keyId: KEY_ID,
     region: "eu-west-1",
     arn: REPLICA_ARN,
-    status: "created",
+    requested: true,
+    changes: [{ op: "replicate" }],
     knownState: "Creating",
     since: performance.now(),
     ...overrides,
@@ -54,16 +62,16 @@ describe("followReplica", () => {
     // THEN
     expect(result).toMatchObject({
       region: "eu-west-1",
-      status: "created",
+      outcome: "done",
       keyState: "Enabled",
-      replicaArn: REPLICA_ARN,
+      arn: REPLICA_ARN,
     });
     expect(result.note).toBeUndefined();
     expect(describeKey).toHaveBeenCalledTimes(2);
     expect(describeKey).toHaveBeenCalledWith("eu-west-1", REPLICA_ARN, expect.any(AbortSignal));
     expect(events).toEqual([
-      { type: "phase", region: "eu-west-1", phase: "creating", keyState: "Creating" },
-      { type: "phase", region: "eu-west-1", phase: "creating", keyState: "Enabled" },
+      { type: "phase", keyId: KEY_ID, region: "eu-west-1", phase: "creating", keyState: "Creating" },
+      { type: "phase", keyId: KEY_ID, region: "eu-west-1", phase: "creating", keyState: "Enabled" },
     ]);
   });
 
@@ -72,9 +80,9 @@ describe("followReplica", () => {
     const describeKey = scripted("Enabled");
     const { settings: s } = settings(describeKey);
     // WHEN
-    const result = await followReplica(follow({ status: "exists", knownState: undefined }), s);
+    const result = await followReplica(follow({ requested: false, changes: [], knownState: undefined }), s);
     // THEN
-    expect(result).toMatchObject({ status: "exists", keyState: "Enabled" });
+    expect(result).toMatchObject({ outcome: "unchanged", keyState: "Enabled" });
     expect(describeKey).toHaveBeenCalledTimes(1);
   });
 
@@ -85,7 +93,7 @@ describe("followReplica", () => {
     // WHEN
     const result = await followReplica(follow({ knownState: "Enabled" }), s);
     // THEN
-    expect(result.status).toBe("created");
+    expect(result.outcome).toBe("done");
     expect(describeKey).not.toHaveBeenCalled();
   });
 
@@ -95,7 +103,7 @@ describe("followReplica", () => {
     // WHEN
     const result = await followReplica(follow(), s);
     // THEN
-    expect(result).toMatchObject({ status: "created", keyState: "PendingImport" });
+    expect(result).toMatchObject({ outcome: "done", keyState: "PendingImport" });
     expect(result.note).toBe(IMPORT_NOTE);
     expect(result.note).toContain("import-key-material");
   });
@@ -107,7 +115,7 @@ describe("followReplica", () => {
     // WHEN
     const result = await followReplica(follow(), s);
     // THEN
-    expect(result).toMatchObject({ status: "created", keyState: "Enabled" });
+    expect(result).toMatchObject({ outcome: "done", keyState: "Enabled" });
     expect(describeKey).toHaveBeenCalledTimes(3);
   });
 
@@ -118,7 +126,7 @@ describe("followReplica", () => {
     // WHEN
     const result = await followReplica(follow({ since: performance.now() - 61_000 }), s);
     // THEN not the NotFoundException advice about --key: the key is fine, the replica is not visible
-    if (result.status !== "failed") throw new Error(`expected failed, got ${result.status}`);
+    if (result.outcome !== "failed") throw new Error(`expected failed, got ${result.outcome}`);
     expect(result.error.name).toBe("ReplicaNotVisible");
     expect(result.error.message).toMatch(
       /^ReplicateKey was accepted, but the replica was not visible in eu-west-1 after 6\d s/,
@@ -133,9 +141,12 @@ describe("followReplica", () => {
     const describeKey = scripted(awsFailure("NotFoundException"));
     const { settings: s } = settings(describeKey);
     // WHEN
-    const result = await followReplica(follow({ status: "exists", since: performance.now() - 61_000 }), s);
+    const result = await followReplica(
+      follow({ requested: false, changes: [], since: performance.now() - 61_000 }),
+      s,
+    );
     // THEN
-    expect(result.status === "failed" && result.error.name).toBe("NotFoundException");
+    expect(result.outcome === "failed" && result.error.name).toBe("NotFoundException");
   });
 
   it("honours a shorter notFoundGraceMs", async () => {
@@ -145,7 +156,7 @@ describe("followReplica", () => {
     // WHEN
     const result = await followReplica(follow(), s);
     // THEN
-    expect(result.status).toBe("failed");
+    expect(result.outcome).toBe("failed");
   });
 
   it("keeps polling through KMSInvalidStateException", async () => {
@@ -159,7 +170,7 @@ describe("followReplica", () => {
     // WHEN
     const result = await followReplica(follow({ since: performance.now() - 600_000 }), s);
     // THEN
-    expect(result).toMatchObject({ status: "created", keyState: "Enabled" });
+    expect(result).toMatchObject({ outcome: "done", keyState: "Enabled" });
     expect(describeKey).toHaveBeenCalledTimes(3);
   });
 
@@ -170,7 +181,7 @@ describe("followReplica", () => {
     // WHEN
     const result = await followReplica(follow(), s);
     // THEN
-    if (result.status !== "failed") throw new Error(`expected failed, got ${result.status}`);
+    if (result.outcome !== "failed") throw new Error(`expected failed, got ${result.outcome}`);
     expect(result.keyState).toBe("Creating");
     expect(result.error.name).toBe("AccessDeniedException");
     expect(result.error.hint).toContain("kms:DescribeKey in eu-west-1");
@@ -184,7 +195,7 @@ describe("followReplica", () => {
     // WHEN
     const result = await followReplica(follow(), s);
     // THEN
-    expect(result).toMatchObject({ status: "timeout", keyState: "Creating", replicaArn: REPLICA_ARN });
+    expect(result).toMatchObject({ outcome: "timeout", keyState: "Creating", arn: REPLICA_ARN });
     expect(result.note).toMatch(/may still finish/);
     expect(result.note).toMatch(/re-run/);
     expect(describeKey.mock.calls.length).toBeGreaterThan(1);
@@ -205,7 +216,7 @@ describe("followReplica", () => {
     // WHEN
     const result = await followReplica(follow(), s);
     // THEN 300 ms from start to start (not 300 ms of sleep after each 200 ms answer)
-    expect(result.status).toBe("created");
+    expect(result.outcome).toBe("done");
     expect(starts).toHaveLength(4);
     for (let i = 1; i < starts.length; i += 1) {
       const gap = (starts[i] ?? 0) - (starts[i - 1] ?? 0);
@@ -248,7 +259,7 @@ describe("followReplica", () => {
     // WHEN
     const result = await followReplica(follow(), s);
     // THEN
-    expect(result).toMatchObject({ status: "interrupted", keyState: "Creating" });
+    expect(result).toMatchObject({ outcome: "interrupted", keyState: "Creating" });
     expect(performance.now() - started).toBeLessThan(5_000);
     expect(describeKey).not.toHaveBeenCalled();
   });
@@ -267,21 +278,28 @@ describe("followReplica", () => {
     // WHEN
     const result = await followReplica(follow({ knownState: undefined }), s);
     // THEN
-    expect(result).toMatchObject({ status: "interrupted", keyState: "Creating" });
+    expect(result).toMatchObject({ outcome: "interrupted", keyState: "Creating" });
   });
 });
 
 describe("settleState", () => {
-  const who = { region: "eu-west-1", arn: REPLICA_ARN, status: "exists" } as const;
+  const who: Follow = {
+    keyId: KEY_ID,
+    region: "eu-west-1",
+    arn: REPLICA_ARN,
+    requested: false,
+    changes: [],
+    since: 0,
+  };
 
   it.each([
-    { state: "Enabled", status: "exists" },
-    { state: "PendingImport", status: "exists" },
-  ])("$state is usable: $status", ({ state, status }) => {
+    { state: "Enabled", outcome: "unchanged" },
+    { state: "PendingImport", outcome: "unchanged" },
+  ])("$state is usable: $outcome", ({ state, outcome }) => {
     // GIVEN / WHEN
     const result = settleState(who, state, 1234);
     // THEN
-    expect(result).toMatchObject({ status, keyState: state, elapsedMs: 1234, replicaArn: REPLICA_ARN });
+    expect(result).toMatchObject({ outcome, keyState: state, elapsedMs: 1234, arn: REPLICA_ARN });
   });
 
   it.each([
@@ -297,7 +315,7 @@ describe("settleState", () => {
     // GIVEN / WHEN
     const result = settleState(who, state, 0);
     // THEN
-    if (result.status !== "failed") throw new Error(`expected failed, got ${result.status}`);
+    if (result.outcome !== "failed") throw new Error(`expected failed, got ${result.outcome}`);
     expect(result.keyState).toBe(state);
     expect(result.error.name).toBe(name);
     expect(result.error.message).toBe(`The replica in eu-west-1 is ${state}.`);
@@ -317,7 +335,7 @@ describe("followReplica under throttling", () => {
     // WHEN
     const result = await followReplica(follow(), s);
     // THEN the Region is not failed: the replica was fine all along
-    expect(result.status).toBe("created");
+    expect(result.outcome).toBe("done");
     expect(result.keyState).toBe("Enabled");
     expect(describeKey).toHaveBeenCalledTimes(3);
   });
@@ -329,7 +347,7 @@ describe("followReplica under throttling", () => {
     // WHEN
     const result = await followReplica(follow(), s);
     // THEN that Region fails at once
-    expect(result.status).toBe("failed");
+    expect(result.outcome).toBe("failed");
     expect(describeKey).toHaveBeenCalledTimes(1);
   });
 });
@@ -360,7 +378,7 @@ describe("followReplica: the deadline is a wall-clock bound", () => {
     const took = performance.now() - started;
     mock.restore();
     // THEN a timeout (not interrupted, not failed) at the deadline, naming the error it got
-    expect(result).toMatchObject({ status: "timeout", keyState: undefined });
+    expect(result).toMatchObject({ outcome: "timeout", keyState: undefined });
     expect(took).toBeGreaterThanOrEqual(290);
     expect(took).toBeLessThan(1_000);
     expect(result.note).toMatch(
@@ -390,7 +408,7 @@ describe("followReplica: the deadline is a wall-clock bound", () => {
     ]);
     // THEN
     expect(result).not.toBe("hung");
-    expect(result).toMatchObject({ status: "timeout" });
+    expect(result).toMatchObject({ outcome: "timeout" });
     if (result === "hung") return;
     expect(result.note).toMatch(
       /^The timeout ran out before DescribeKey answered, so the replica's state was never read\./,
@@ -404,7 +422,7 @@ describe("followReplica: the deadline is a wall-clock bound", () => {
     // WHEN
     const result = await followReplica(follow({ knownState: undefined }), s);
     // THEN
-    expect(result.status).toBe("timeout");
+    expect(result.outcome).toBe("timeout");
     expect(result.note).toMatch(
       /^DescribeKey never answered with the replica's state: KMSInternalException \(HTTP 500\) ×\d+\. It may exist/,
     );
@@ -417,7 +435,7 @@ describe("followReplica: the deadline is a wall-clock bound", () => {
     // WHEN
     const result = await followReplica(follow({ knownState: undefined }), s);
     // THEN
-    expect(result).toMatchObject({ status: "timeout", keyState: "Creating" });
+    expect(result).toMatchObject({ outcome: "timeout", keyState: "Creating" });
     expect(result.note).toMatch(
       /^Still Creating when the timeout ran out\. Since then, DescribeKey failed: ThrottlingException \(HTTP 400\)( ×\d+)?\. It may still finish/,
     );
@@ -439,7 +457,7 @@ describe("followReplica: the deadline is a wall-clock bound", () => {
       Array.from({ length: 20 }, (_, i) => followReplica(follow({ region: `eu-west-${i + 1}` }), s)),
     );
     // THEN each wait listens on its own signal, not the run's; Ctrl-C still reaches it (tests above)
-    expect(results.every((r) => r.status === "created")).toBe(true);
+    expect(results.every((r) => r.outcome === "done")).toBe(true);
     expect(most).toBe(0);
     expect(counting.mock.calls.every(([, , signal]) => signal !== run.signal)).toBe(true);
   });

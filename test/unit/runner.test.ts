@@ -5,21 +5,17 @@ import { Writable } from "node:stream";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, it, expect, vi } from "vitest";
 import { ReplicateError, usageError } from "../../src/errors.js";
 import type { PrimaryKey, RegionResult, RegionStatus } from "../../src/events.js";
-import {
-  createRunSnapshot,
-  exitCodeFor,
-  runEndingError,
-  runReplicate,
-  runStatus,
-  usageDocument,
-  type Io,
-} from "../../src/main.js";
+import { createRunSnapshot, exitCodeFor } from "../../src/commands/regions.js";
+import { runReplicate } from "../../src/commands/replicate.js";
+import { runStatus } from "../../src/commands/status.js";
+import { usageDocument } from "../../src/commands/usage.js";
+import { runEndingError, type Io } from "../../src/runner.js";
 import type { RawReplicateFlags } from "../../src/options.js";
 import type { RunJson } from "../../src/report/json.js";
 import type { StatusJson } from "../../src/report/status.js";
 import { Stop, type LastWords } from "../../src/signals.js";
 import { isolatedAwsEnv } from "../support/aws-env.js";
-import { PRIMARY_ARN } from "../support/fixtures.js";
+import { KEY_ID, PRIMARY_ARN } from "../support/fixtures.js";
 import { startKmsLocal, type KmsLocal } from "../support/local-kms/server.js";
 
 function result(region: string, status: RegionStatus): RegionResult {
@@ -238,17 +234,23 @@ describe("createRunSnapshot", () => {
     const snapshot = createRunSnapshot();
     const regions = ["eu-west-1", "eu-central-1", "ap-south-1", "sa-east-1", "us-west-2"];
     snapshot.record({ type: "plan", primary: PRIMARY, regions });
-    snapshot.record({ type: "phase", region: "eu-west-1", phase: "requesting" });
-    snapshot.record({ type: "phase", region: "eu-central-1", phase: "checking" });
-    snapshot.record({ type: "phase", region: "ap-south-1", phase: "creating", keyState: "Creating" });
-    snapshot.record({ type: "phase", region: "ap-south-1", phase: "creating" });
+    snapshot.record({ type: "phase", keyId: KEY_ID, region: "eu-west-1", phase: "requesting" });
+    snapshot.record({ type: "phase", keyId: KEY_ID, region: "eu-central-1", phase: "checking" });
+    snapshot.record({
+      type: "phase",
+      keyId: KEY_ID,
+      region: "ap-south-1",
+      phase: "creating",
+      keyState: "Creating",
+    });
+    snapshot.record({ type: "phase", keyId: KEY_ID, region: "ap-south-1", phase: "creating" });
     const settled: RegionResult = {
       region: "us-west-2",
       status: "created",
       keyState: "Enabled",
       elapsedMs: 5,
     };
-    snapshot.record({ type: "settled", result: settled });
+    snapshot.record({ type: "settled", keyId: KEY_ID, result: settled });
     snapshot.record({ type: "warning", message: "ignored" });
     // WHEN
     const results = snapshot.results(1234.4);

@@ -1,9 +1,43 @@
-// Read a key family: the primary and every replica, each looked up in its own Region, in parallel.
+// The one model of a key family: the primary and every replica, each read in its own Region, in
+// parallel, each field (state, enabled, description, tags, aliases, policy) known or not on its own.
 import type { KeyMetadata } from "@aws-sdk/client-kms";
 import { awsError, classify, describeError, EXIT, usageError, type ErrorReport } from "./errors.js";
-import { NO_FIELD_ERRORS, type KeyView } from "./drift.js";
+import { isUsableState } from "./events.js";
 import type { KmsPort } from "./kms.js";
 import type { KeyRef } from "./keys.js";
+
+/** The fields read with their own call after DescribeKey; each can fail on its own. */
+export const READ_FIELDS = ["tags", "aliases", "policy"] as const;
+export type ReadField = (typeof READ_FIELDS)[number];
+
+export interface KeyView {
+  readonly region: string;
+  readonly role: "PRIMARY" | "REPLICA";
+  readonly arn: string;
+  readonly keyState: string | null;
+  readonly enabled: boolean | null;
+  readonly description: string | null;
+  /** null: not known (the key or this field could not be read). */
+  readonly tags: Readonly<Record<string, string>> | null;
+  readonly aliases: readonly string[] | null;
+  readonly policy: string | null;
+  /** Set when the key could not be read in its Region (DescribeKey): nothing about it is known. */
+  readonly error: ErrorReport | null;
+  /** Per field: why it could not be read (null: read, or the key as a whole failed). */
+  readonly fieldErrors: Readonly<Record<ReadField, ErrorReport | null>>;
+}
+
+export const NO_FIELD_ERRORS: KeyView["fieldErrors"] = { tags: null, aliases: null, policy: null };
+
+/** The fields of a readable key that could not be read. */
+export function unreadFields(view: KeyView): ReadField[] {
+  return READ_FIELDS.filter((field) => view.fieldErrors[field] !== null);
+}
+
+/** Usable as `replicate` and `wait` count it (one definition: events.ts isUsableState). */
+export function isUsableKey(view: KeyView): boolean {
+  return view.error === null && isUsableState(view.keyState);
+}
 
 export interface Family {
   readonly primary: KeyView;
@@ -62,7 +96,7 @@ async function describe(
  * One key in its Region. DescribeKey failing makes the whole view unknown (`error`); each other
  * field is read on its own, and a field that cannot be read is unknown for that field only.
  */
-async function readKey(
+export async function readKey(
   kms: KmsPort,
   region: string,
   role: KeyView["role"],

@@ -1,20 +1,21 @@
 import type { AliasListEntry, Tag as KmsTag } from "@aws-sdk/client-kms";
 import { describe, it, expect } from "vitest";
 import {
-  COPY_NOTHING,
-  mergeProperties,
+  desiredFromPrimary,
+  desiredOf,
   policyMentionsPrimary,
   readPrimaryProperties,
-  type CopyFlags,
+  tagList,
+  type Desired,
   type ExplicitProperties,
   type PrimaryProperties,
-  type ResolvedProperties,
-} from "../../src/copy.js";
+} from "../../src/desired.js";
+import { COPY_NOTHING, type CopyFlags } from "../../src/options.js";
 import { EXIT, isReplicateError } from "../../src/errors.js";
 import type { PrimaryKey } from "../../src/events.js";
 import type { KmsPort } from "../../src/kms.js";
-import { awsFailure } from "../support/fake-kms.js";
-import { KEY_ID, PRIMARY_ARN } from "../support/fixtures.js";
+import { awsFailure, fakeKms } from "../support/fake-kms.js";
+import { KEY_ID, PRIMARY_ARN, keyView } from "../support/fixtures.js";
 
 const POLICY = '{"Version":"2012-10-17","Statement":[]}';
 
@@ -52,7 +53,7 @@ function recordingKms(
       : Promise.resolve(value);
   };
   const unexpected = (): Promise<never> => Promise.reject(new Error("unexpected call"));
-  const kms: KmsPort = {
+  const kms: KmsPort = fakeKms({
     describeKey: unexpected,
     replicateKey: unexpected,
     createAlias: unexpected,
@@ -61,7 +62,7 @@ function recordingKms(
     getKeyPolicy: (region, keyId) => answer("GetKeyPolicy", region, keyId, answers.policy ?? POLICY),
     listAliases: (region, keyId) =>
       answer("ListAliases", region, keyId, answers.aliases ?? [{ AliasName: "alias/payments" }]),
-  };
+  });
   return { kms, calls };
 }
 
@@ -210,55 +211,50 @@ describe("readPrimaryProperties", () => {
   });
 });
 
-describe("mergeProperties", () => {
+describe("desiredOf: the one merge rule", () => {
   const NO_EXPLICIT: ExplicitProperties = { tags: [] };
 
   it.each<{
     title: string;
     explicit: ExplicitProperties;
     copied: PrimaryProperties;
-    merged: ResolvedProperties;
+    merged: Desired;
   }>([
     {
-      title: "nothing given, nothing copied",
+      title: "nothing given, nothing copied: nothing managed",
       explicit: NO_EXPLICIT,
       copied: {},
-      merged: { description: undefined, policy: undefined, tags: [], aliases: [] },
+      merged: {},
     },
     {
       title: "explicit description wins over the copied one",
       explicit: { ...NO_EXPLICIT, description: "DR copy" },
       copied: { description: "Payments key" },
-      merged: { description: "DR copy", policy: undefined, tags: [], aliases: [] },
+      merged: { description: "DR copy" },
     },
     {
       title: "copied description when none is given",
       explicit: NO_EXPLICIT,
       copied: { description: "Payments key" },
-      merged: { description: "Payments key", policy: undefined, tags: [], aliases: [] },
+      merged: { description: "Payments key" },
     },
     {
-      title: "an empty copied description becomes undefined",
+      title: "an empty copied description is not managed (a new replica's is empty anyway)",
       explicit: NO_EXPLICIT,
       copied: { description: "" },
-      merged: { description: undefined, policy: undefined, tags: [], aliases: [] },
+      merged: {},
     },
     {
       title: "explicit policy wins over the copied one",
       explicit: { ...NO_EXPLICIT, policy: { text: "{}", source: "policy.json" } },
       copied: { policy: POLICY },
-      merged: {
-        description: undefined,
-        policy: { text: "{}", source: "policy.json" },
-        tags: [],
-        aliases: [],
-      },
+      merged: { policy: { text: "{}", source: "policy.json" } },
     },
     {
       title: 'a copied policy gets source "primary"',
       explicit: NO_EXPLICIT,
       copied: { policy: POLICY },
-      merged: { description: undefined, policy: { text: POLICY, source: "primary" }, tags: [], aliases: [] },
+      merged: { policy: { text: POLICY, source: "primary" } },
     },
     {
       title: "tags merge by key, explicit winning",
@@ -274,38 +270,54 @@ describe("mergeProperties", () => {
           { TagKey: "env", TagValue: "prod" },
         ],
       },
-      merged: {
-        description: undefined,
-        policy: undefined,
-        tags: [
-          { TagKey: "team", TagValue: "payments" },
-          { TagKey: "env", TagValue: "dr" },
-          { TagKey: "owner", TagValue: "ops" },
-        ],
-        aliases: [],
-      },
+      merged: { tags: { team: "payments", env: "dr", owner: "ops" } },
+    },
+    {
+      title: "copied tags are managed even when the primary has none",
+      explicit: NO_EXPLICIT,
+      copied: { tags: [] },
+      merged: { tags: {} },
     },
     {
       title: "aliases come from the copy",
       explicit: NO_EXPLICIT,
       copied: { aliases: ["alias/payments", "alias/billing"] },
-      merged: {
-        description: undefined,
-        policy: undefined,
-        tags: [],
-        aliases: ["alias/payments", "alias/billing"],
-      },
+      merged: { aliases: ["alias/payments", "alias/billing"] },
     },
   ])("$title", ({ explicit, copied, merged }) => {
     // GIVEN explicit and copied
     // WHEN
-    const resolved = mergeProperties(explicit, copied);
+    const resolved = desiredOf(explicit, copied);
     // THEN
     expect(resolved).toEqual(merged);
   });
+
+  it("keeps the tags in the order they were merged (copied first), as ReplicateKey gets them", () => {
+    // GIVEN / WHEN
+    const desired = desiredOf(
+      { tags: [{ TagKey: "owner", TagValue: "ops" }] },
+      { tags: [{ TagKey: "team", TagValue: "payments" }] },
+    );
+    // THEN
+    expect(tagList(desired)).toEqual([
+      { TagKey: "team", TagValue: "payments" },
+      { TagKey: "owner", TagValue: "ops" },
+    ]);
+  });
 });
 
-describe("mergeProperties: at most 50 tags per key", () => {
+describe("desiredFromPrimary", () => {
+  it("is every readable property of the primary; an unread field is not managed", () => {
+    // GIVEN a primary whose policy could not be read
+    const primary = keyView("us-east-1", "PRIMARY", { policy: null, description: null });
+    // WHEN
+    const desired = desiredFromPrimary(primary);
+    // THEN
+    expect(desired).toEqual({ tags: primary.tags, description: "", aliases: primary.aliases });
+  });
+});
+
+describe("desiredOf: at most 50 tags per key", () => {
   const tags = (prefix: string, n: number): { TagKey: string; TagValue: string }[] =>
     Array.from({ length: n }, (_, i) => ({ TagKey: `${prefix}${i}`, TagValue: "v" }));
 
@@ -314,7 +326,7 @@ describe("mergeProperties: at most 50 tags per key", () => {
     // WHEN / THEN
     let error: unknown;
     try {
-      mergeProperties({ tags: tags("x", 11) }, { tags: tags("p", 40) });
+      desiredOf({ tags: tags("x", 11) }, { tags: tags("p", 40) });
     } catch (e) {
       error = e;
     }
@@ -328,9 +340,9 @@ describe("mergeProperties: at most 50 tags per key", () => {
     // GIVEN 45 tags on the primary and 10 --tag, 5 of them overriding the primary's
     const explicit = [...tags("p", 5), ...tags("x", 5)];
     // WHEN
-    const resolved = mergeProperties({ tags: explicit }, { tags: tags("p", 45) });
+    const resolved = desiredOf({ tags: explicit }, { tags: tags("p", 45) });
     // THEN
-    expect(resolved.tags).toHaveLength(50);
+    expect(tagList(resolved)).toHaveLength(50);
   });
 });
 

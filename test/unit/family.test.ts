@@ -3,8 +3,8 @@ import { describe, it, expect } from "vitest";
 import { EXIT, isReplicateError } from "../../src/errors.js";
 import type { KeyRef } from "../../src/keys.js";
 import type { KmsPort } from "../../src/kms.js";
-import { readFamily } from "../../src/status.js";
-import { awsFailure } from "../support/fake-kms.js";
+import { readFamily } from "../../src/family.js";
+import { awsFailure, fakeKms } from "../support/fake-kms.js";
 import { KEY_ID, arnIn } from "../support/fixtures.js";
 
 const PRIMARY_REGION = "us-east-1";
@@ -55,7 +55,7 @@ function familyKms(
     return Promise.resolve(value());
   };
   const unexpected = (): Promise<never> => Promise.reject(new Error("unexpected call"));
-  const kms: KmsPort = {
+  const kms: KmsPort = fakeKms({
     describeKey: (region, keyId) =>
       answer("DescribeKey", region, keyId, () => {
         const scripted = options.describe?.[region];
@@ -76,7 +76,7 @@ function familyKms(
     getKeyPolicy: (region, keyId) => answer("GetKeyPolicy", region, keyId, () => `{"Id":"${region}"}`),
     replicateKey: unexpected,
     createAlias: unexpected,
-  };
+  });
   return { kms, calls };
 }
 

@@ -1,12 +1,6 @@
 import { describe, it, expect } from "vitest";
-import {
-  driftOf,
-  isUsableKey,
-  samePolicy,
-  unreadFields,
-  type DriftField,
-  type KeyView,
-} from "../../src/drift.js";
+import { driftOf, samePolicy, type DriftField } from "../../src/diff.js";
+import { isUsableKey, unreadFields, type KeyView } from "../../src/family.js";
 import { isUsable, isUsableState } from "../../src/events.js";
 import { keyView } from "../support/fixtures.js";
 

@@ -1,0 +1,159 @@
+// What the commands that report a result per Region (replicate, wait) share: how a unit's result
+// is shown (created / exists / creating …), the snapshot a second signal reports from, the JSON
+// document, the exit code, and the summary.
+import { EXIT, type ExitCode } from "../errors.js";
+import type { Applied, PrimaryKey, RegionPhase, RegionResult, ReplicaEvent } from "../events.js";
+import type { WorkResult } from "../engine/work.js";
+import { runJson } from "../report/json.js";
+import type { Command, Session } from "../runner.js";
+import type { Stop } from "../signals.js";
+
+/**
+ * A unit's result as `replicate` and `wait` report it (JSON version 1): `created` when this run
+ * made the replica, `exists` when it was there, `creating` when it was seen Creating and not
+ * waited for; `applied` (what a new replica was given) for replicas this run requested or planned.
+ */
+export function regionResultOf(result: WorkResult, given?: Applied): RegionResult {
+  const created = result.changes.some((c) => c.op === "replicate");
+  const base = {
+    region: result.region,
+    keyState: result.keyState,
+    replicaArn: result.arn,
+    elapsedMs: result.elapsedMs,
+    ...(result.note !== undefined ? { note: result.note } : {}),
+    ...(given !== undefined && (created || result.outcome === "planned") ? { applied: given } : {}),
+  };
+  switch (result.outcome) {
+    case "failed":
+      return { ...base, status: "failed", error: result.error };
+    case "planned":
+    case "timeout":
+    case "interrupted":
+      return { ...base, status: result.outcome };
+    case "done":
+    case "unchanged":
+      return {
+        ...base,
+        status: result.keyState === "Creating" ? "creating" : created ? "created" : "exists",
+      };
+  }
+}
+
+/**
+ * The stop signal's code if interrupted (130 for SIGINT, 143 SIGTERM, 129 SIGHUP), else 1 if a
+ * Region failed, else 3 if one timed out, else 0.
+ */
+export function exitCodeFor(
+  results: readonly RegionResult[],
+  interrupted: ExitCode = EXIT.interrupted,
+): ExitCode {
+  const has = (status: RegionResult["status"]): boolean => results.some((r) => r.status === status);
+  if (has("interrupted")) return interrupted;
+  if (has("failed")) return EXIT.failed;
+  if (has("timeout")) return EXIT.timeout;
+  return EXIT.ok;
+}
+
+/** What an unsettled Region was doing when a second signal ended the run, for its note. */
+const UNSETTLED_NOTE: Record<RegionPhase, string> = {
+  queued: "Stopped while queued; ReplicateKey was not sent here.",
+  requesting: "Stopped while ReplicateKey was in flight; the replica may exist. Re-run to pick it up.",
+  creating: "Stopped while the replica was Creating; it exists in AWS. 'kms-replicate wait' follows it.",
+  checking: "Stopped while the existing replica was being read; it exists in AWS.",
+};
+
+/**
+ * What a run knows while it works, from its own events: the primary, the planned Regions, the last
+ * phase of each, and every settled result. A second signal renders the JSON document from this.
+ */
+export interface RunSnapshot {
+  readonly primary: PrimaryKey | undefined;
+  /** The plan was made: Regions are being worked on. */
+  readonly planned: boolean;
+  setPrimary(primary: PrimaryKey): void;
+  record(event: ReplicaEvent): void;
+  /** Every planned Region in plan order: its result if settled, else `interrupted` with what was last seen. */
+  results(elapsedMs: number): RegionResult[];
+}
+
+export function createRunSnapshot(): RunSnapshot {
+  let primary: PrimaryKey | undefined;
+  let regions: readonly string[] | undefined;
+  const phases = new Map<string, { phase: RegionPhase; keyState?: string }>();
+  const settled = new Map<string, RegionResult>();
+  return {
+    get primary() {
+      return primary;
+    },
+    get planned() {
+      return regions !== undefined;
+    },
+    setPrimary(p) {
+      primary = p;
+    },
+    record(event) {
+      if (event.type === "plan") {
+        primary = event.primary;
+        regions = event.regions;
+      } else if (event.type === "phase") {
+        phases.set(event.region, {
+          phase: event.phase,
+          keyState: event.keyState ?? phases.get(event.region)?.keyState,
+        });
+      } else if (event.type === "settled") {
+        settled.set(event.result.region, event.result);
+      }
+    },
+    results(elapsedMs) {
+      return (regions ?? []).map((region): RegionResult => {
+        const result = settled.get(region);
+        if (result !== undefined) return result;
+        const seen = phases.get(region) ?? { phase: "queued" as const };
+        return {
+          region,
+          status: "interrupted",
+          keyState: seen.keyState,
+          replicaArn: primary?.replicas.find((r) => r.region === region)?.arn,
+          elapsedMs: Math.round(elapsedMs),
+          note: UNSETTLED_NOTE[seen.phase],
+        };
+      });
+    },
+  };
+}
+
+/**
+ * A command whose work is a result per Region: `work` gets the snapshot to name the primary as
+ * soon as it is known (so a run cut short still reports it).
+ */
+export function regionCommand(
+  name: "replicate" | "wait",
+  dryRun: boolean,
+  work: (session: Session, setPrimary: (primary: PrimaryKey) => void) => Promise<RegionResult[]>,
+): Command<RegionResult[]> {
+  const snapshot = createRunSnapshot();
+  return {
+    name,
+    dryRun,
+    observe: (event) => snapshot.record(event),
+    work: (session) => work(session, (primary) => snapshot.setPrimary(primary)),
+    exitCode: (results, stop) => exitCodeFor(results, stop?.exitCode ?? EXIT.interrupted),
+    document: ({ exitCode, result, failure, warnings, elapsedMs }) =>
+      runJson({
+        command: name,
+        exitCode,
+        dryRun,
+        primary: snapshot.primary,
+        results: result ?? [],
+        error: failure,
+        warnings,
+        elapsedMs,
+      }),
+    partial: (elapsedMs) => (snapshot.planned ? snapshot.results(elapsedMs) : undefined),
+    stoppedLine: (stop: Stop, results) => {
+      const open = results.filter((r) => r.status === "interrupted").length;
+      return `Stopped by a second ${stop.signalName}: ${open} of ${results.length} Regions had not settled (listed as interrupted).`;
+    },
+    finish: (session, results, elapsedMs) => session.reporter.finish(results ?? [], elapsedMs, dryRun),
+  };
+}

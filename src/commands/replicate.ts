@@ -1,0 +1,130 @@
+// `replicate` (the default command): options → plan → steps (create → converge → wait) → results.
+import { convergeStep } from "../engine/converge.js";
+import { createStep, replicaArn } from "../engine/create.js";
+import { waitStep } from "../engine/wait.js";
+import { runUnits, type StepContext, type Unit } from "../engine/work.js";
+import {
+  desiredOf,
+  policyMentionsPrimary,
+  readPrimaryProperties,
+  tagList,
+  type Desired,
+} from "../desired.js";
+import { diff, freshReplica } from "../diff.js";
+import type { ExitCode } from "../errors.js";
+import type { Applied, RegionResult } from "../events.js";
+import { toReplicateOptions, type RawReplicateFlags } from "../options.js";
+import { createLimiter } from "../pace.js";
+import { checkTargets, describePrimary, primaryPlaceOf, splitTargets, type Plan } from "../plan.js";
+import { connect, primaryRegionOf, runCommand, type Io } from "../runner.js";
+import { regionCommand, regionResultOf } from "./regions.js";
+
+/** What a new replica is given, as the JSON's `applied` shows it. */
+export function appliedOf(desired: Desired): Applied {
+  return {
+    tags: tagList(desired),
+    description: desired.description ?? null,
+    policySource: desired.policy?.source ?? "default",
+    aliases: desired.aliases ?? [],
+  };
+}
+
+export interface ReplicateSettings extends StepContext {
+  readonly desired: Desired;
+  readonly bypassPolicyLockoutSafetyCheck: boolean;
+  /** ReplicateKey calls in flight at once (--concurrency). */
+  readonly concurrency: number;
+}
+
+/**
+ * The steps, per Region of the plan (in the order given): ReplicateKey where there is no replica,
+ * what ReplicateKey cannot give a new replica (its aliases), then the wait.
+ */
+export function replicateRegions(
+  plan: Plan,
+  order: readonly string[],
+  settings: ReplicateSettings,
+): Promise<RegionResult[]> {
+  const { primary } = plan;
+  const existing = new Map(plan.existing.map((r) => [r.region, r.arn]));
+  const units: Unit[] = order.map((region) => ({
+    primary,
+    region,
+    arn: existing.get(region) ?? replicaArn(primary, region),
+    existing: existing.has(region),
+  }));
+  const { desired } = settings;
+  const fresh = diff(desired, freshReplica(desired), { pruneTags: false, pruneAliases: false });
+  const steps = [
+    createStep({
+      desired,
+      bypassPolicyLockoutSafetyCheck: settings.bypassPolicyLockoutSafetyCheck,
+      limit: createLimiter(settings.concurrency),
+    }),
+    convergeStep((_unit, progress) => (progress.changes.some((c) => c.op === "replicate") ? fresh : [])),
+    waitStep,
+  ];
+  const given = appliedOf(desired);
+  return runUnits(
+    units,
+    () => steps,
+    settings,
+    (result) => regionResultOf(result, given),
+  );
+}
+
+export function runReplicate(flags: RawReplicateFlags, io: Io): Promise<ExitCode> {
+  const command = regionCommand("replicate", flags.dryRun ?? false, async ({ emit }, setPrimary) => {
+    // Options and every local check, before any call.
+    const options = await toReplicateOptions(flags, io.cwd);
+    const region = await primaryRegionOf(options, io);
+    const warn = (message: string): void => emit({ type: "warning", message });
+    const targets = checkTargets(
+      options.regions,
+      primaryPlaceOf(options.key, region),
+      options.strictRegions,
+      warn,
+    );
+    if (options.bypassPolicyLockoutSafetyCheck) {
+      warn(
+        "--bypass-policy-lockout-safety-check: KMS will not check that the replica policy lets you manage the key. A wrong policy can make a replica unmanageable.",
+      );
+    }
+
+    // The plan: the primary, what each replica should be, which Regions need a replica.
+    const kms = await connect(
+      options,
+      emit,
+      options.rate !== undefined ? { ReplicateKey: options.rate } : {},
+    );
+    const primary = await describePrimary(kms, options.key, region, io.signal);
+    setPrimary(primary);
+    const copied = await readPrimaryProperties(kms, primary, options.copy, io.signal);
+    const desired = desiredOf(options, copied);
+    if (
+      options.policy === undefined &&
+      copied.policy !== undefined &&
+      policyMentionsPrimary(copied.policy, primary)
+    ) {
+      warn(
+        `The primary's key policy names its Region (${primary.region}) or ARN; it is copied to the replicas unchanged. Review it for each replica's Region.`,
+      );
+    }
+    const plan = splitTargets(primary, targets);
+    emit({ type: "plan", primary, regions: targets });
+
+    return replicateRegions(plan, targets, {
+      kms,
+      emit,
+      signal: io.signal,
+      startedAt: io.startedAt,
+      deadline: performance.now() + options.timeoutMs,
+      wait: options.wait,
+      dryRun: options.dryRun,
+      desired,
+      bypassPolicyLockoutSafetyCheck: options.bypassPolicyLockoutSafetyCheck,
+      concurrency: options.concurrency,
+    });
+  });
+  return runCommand(command, flags, io);
+}

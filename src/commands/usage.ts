@@ -1,0 +1,14 @@
+// The JSON document of a run that commander refused (an unknown option, a missing value), for a
+// script that asked for JSON: the command's usual shape, exit 2, and the message in `error`.
+import { EXIT } from "../errors.js";
+import { isUsableKey } from "../family.js";
+import { renderJson, runJson } from "../report/json.js";
+import { statusJson } from "../report/status.js";
+
+export function usageDocument(command: string, message: string): string {
+  const error = { name: "UsageError", message };
+  if (command === "status") return renderJson(statusJson([], isUsableKey, EXIT.usage, error));
+  return renderJson(
+    runJson({ command, exitCode: EXIT.usage, dryRun: false, results: [], error, warnings: [], elapsedMs: 0 }),
+  );
+}

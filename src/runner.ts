@@ -1,0 +1,208 @@
+// What every command shares, and nothing else: the output mode, the reporter, the JSON document on
+// stdout (also after a failure or a signal), the exit code, and what a second signal writes. No
+// domain rule lives here: a command (src/commands/*) says how its work is done, what its document
+// holds and which exit code its results mean.
+import { chalkStderr } from "chalk";
+import {
+  EXIT,
+  classify,
+  describeError,
+  isReplicateError,
+  type ExitCode,
+  type ReportedError,
+} from "./errors.js";
+import type { Emit, ReplicaEvent } from "./events.js";
+import type { KmsPort } from "./kms.js";
+import type { CommonOptions, RawCommonFlags } from "./options.js";
+import { resolvePrimaryRegion } from "./plan.js";
+import type { QuotaOverrides } from "./quotas.js";
+import { renderJson } from "./report/json.js";
+import { createHumanReporter, type HumanReporter } from "./report/live.js";
+import { stopOf, type LastWords, type Stop } from "./signals.js";
+import { detectFromProcess, type OutputMode } from "./terminal.js";
+
+export interface Io {
+  readonly stdout: { write(text: string): boolean };
+  readonly stderr: NodeJS.WritableStream;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  /** Aborted by the first SIGINT, SIGTERM or SIGHUP; its reason says which (see signals.ts). */
+  readonly signal: AbortSignal;
+  /**
+   * Tells a second signal how to end the process: the command renders its JSON document from what
+   * it knows at that moment. Once it has written its own document, only its exit code remains.
+   */
+  readonly lastWords?: (words: LastWords | undefined) => void;
+  /** performance.now() when the process started its work; elapsed times count from here. */
+  readonly startedAt: number;
+}
+
+/** What a command works with: the terminal's facts, the reporter, and one event sink. */
+export interface Session {
+  readonly mode: OutputMode;
+  readonly reporter: HumanReporter;
+  readonly emit: Emit;
+  readonly warnings: readonly string[];
+  readonly io: Io;
+}
+
+/**
+ * A command as the runner runs it. `work` does everything (it may throw: the runner reports the
+ * run-ending error); `partial` is what is known when a second signal ends the process.
+ */
+export interface Command<T> {
+  readonly name: string;
+  readonly dryRun: boolean;
+  /** Sees every event before the reporter does (e.g. to keep a snapshot for a second signal). */
+  observe?(event: ReplicaEvent): void;
+  work(session: Session): Promise<T>;
+  /** The exit code of a run that ended with `result`; `stop` when a signal cut it short. */
+  exitCode(result: T, stop: Stop | undefined): ExitCode;
+  /** The JSON document: `result` is undefined when the run ended before it had one. */
+  document(run: {
+    readonly exitCode: ExitCode;
+    readonly result: T | undefined;
+    readonly failure: ReportedError | null;
+    readonly warnings: readonly string[];
+    readonly elapsedMs: number;
+  }): unknown;
+  /** What is known when a second signal comes, or undefined when the work had not started. */
+  partial(elapsedMs: number): T | undefined;
+  /** The person's line when a second signal ends the run with `partial`'s result. */
+  stoppedLine(stop: Stop, result: T): string;
+  /** The person's view at the end (on stderr, or the data on stdout). */
+  finish(session: Session, result: T | undefined, elapsedMs: number): void;
+}
+
+export async function runCommand<T>(command: Command<T>, flags: RawCommonFlags, io: Io): Promise<ExitCode> {
+  const mode = detectFromProcess({
+    json: flags.output === "json",
+    quiet: flags.quiet ?? false,
+    debug: flags.debug ?? false,
+    color: flags.color,
+  });
+  const reporter = await createHumanReporter({
+    mode,
+    stream: io.stderr,
+    chalk: chalkStderr,
+    dryRun: command.dryRun,
+  });
+  const warnings: string[] = [];
+  const session: Session = {
+    mode,
+    reporter,
+    warnings,
+    io,
+    emit: (event) => {
+      if (event.type === "warning") warnings.push(event.message);
+      command.observe?.(event);
+      reporter.event(event);
+    },
+  };
+  const render = (
+    exitCode: ExitCode,
+    result: T | undefined,
+    failure: ReportedError | null,
+    elapsedMs: number,
+  ): string => renderJson(command.document({ exitCode, result, failure, warnings, elapsedMs }));
+
+  io.lastWords?.((stop) => {
+    const elapsedMs = performance.now() - io.startedAt;
+    const result = command.partial(elapsedMs);
+    const failure = result === undefined ? stoppedEarly(stop, true) : null;
+    command.finish(session, undefined, elapsedMs); // stops the spinner
+    return {
+      exitCode: stop.exitCode,
+      stdout: mode.json ? render(stop.exitCode, result, failure, elapsedMs) : undefined,
+      stderr: chalkStderr.red(
+        `✖ ${result === undefined ? stoppedEarly(stop, true).message : command.stoppedLine(stop, result)}\n`,
+      ),
+    };
+  });
+  let result: T | undefined;
+  let failure: ReportedError | null = null;
+  let exitCode: ExitCode;
+  try {
+    result = await command.work(session);
+    exitCode = command.exitCode(result, io.signal.aborted ? stopOf(io.signal) : undefined);
+  } catch (error) {
+    let reported: ReportedError;
+    ({ failure: reported, exitCode } = runEndingError(error, io.signal, flags.key ?? ""));
+    failure = reported;
+    reporter.error(reported);
+  }
+  const elapsedMs = performance.now() - io.startedAt;
+  // From here on, a second signal has nothing left to write but this run's exit code.
+  io.lastWords?.(() => ({ exitCode }));
+  if (mode.json) io.stdout.write(render(exitCode, result, failure, elapsedMs));
+  command.finish(session, result, elapsedMs);
+  return exitCode;
+}
+
+/** The run-ending error of a run stopped before any work was done (by a first or a second signal). */
+export function stoppedEarly(stop: Stop, second = false): ReportedError {
+  return {
+    name: "Interrupted",
+    message: `Stopped by ${second ? "a second " : ""}${stop.signalName} before any Region was worked on; nothing was changed.`,
+  };
+}
+
+/** Anything that ended the run before its work was done → what we show, and the exit code. */
+export function runEndingError(
+  error: unknown,
+  signal: AbortSignal,
+  keyId: string,
+): { failure: ReportedError; exitCode: ExitCode } {
+  if (signal.aborted) {
+    const stop = stopOf(signal);
+    return { failure: stoppedEarly(stop), exitCode: stop.exitCode };
+  }
+  if (isReplicateError(error)) {
+    return {
+      failure: {
+        name: error.code,
+        message: error.message,
+        hint: error.hint,
+        invalidRegions: error.options.invalidRegions,
+      },
+      exitCode: error.exitCode,
+    };
+  }
+  const report = describeError(error, { operation: "a KMS call", region: "its Region", keyId });
+  if (classify(error) !== undefined) {
+    // A known AWS failure that reached the top unwrapped: still the AWS advice, not "a bug".
+    return { failure: report, exitCode: EXIT.failed };
+  }
+  return {
+    failure: {
+      name: report.name,
+      message: `kms-replicate failed unexpectedly: ${report.message}`,
+      hint: "This is a bug in kms-replicate; please report it with the output of --debug.",
+    },
+    exitCode: EXIT.failed,
+  };
+}
+
+/** The primary's Region; loads the SDK only when the environment or a profile must name it. */
+export function primaryRegionOf(options: CommonOptions, io: Io): Promise<string> {
+  return resolvePrimaryRegion(options.key, {
+    flag: options.region,
+    fromEnvironment: async () => (await import("./kms.js")).regionFromEnvironment(options.profile, io.env),
+  });
+}
+
+/** The AWS SDK, loaded only once every local check has passed; one adapter (and quota book) per run. */
+export async function connect(
+  options: CommonOptions,
+  emit: Emit,
+  quotas: QuotaOverrides = {},
+): Promise<KmsPort> {
+  const [{ createKms }, { createQuotaBook }] = await Promise.all([import("./kms.js"), import("./quotas.js")]);
+  return createKms({
+    profile: options.profile,
+    endpointUrl: options.endpointUrl,
+    timeouts: { connectMs: options.connectTimeoutMs, readMs: options.readTimeoutMs },
+    emit,
+    quotas: createQuotaBook({ overrides: { ...options.quotas, ...quotas } }),
+  });
+}

@@ -33,9 +33,9 @@ import {
 import { checkRegions } from "./regions.js";
 import { renderJson, runJson } from "./report/json.js";
 import { createHumanReporter, type HumanReporter } from "./report/live.js";
-import { statusJson, statusSummary, statusTable, type FamilyRow } from "./report/status.js";
+import { statusJson, statusOutput, type FamilyRow } from "./report/status.js";
 import { stopOf, type LastWords, type Stop } from "./signals.js";
-import { detectFromProcess, type OutputMode } from "./terminal.js";
+import { detectFromProcess, stdoutChalk, type OutputMode } from "./terminal.js";
 
 export interface Io {
   readonly stdout: { write(text: string): boolean };
@@ -384,9 +384,10 @@ export async function runStatus(flags: RawCommonFlags, io: Io): Promise<ExitCode
     // A field that could not be read leaves the comparison unverified: exit 1, like a key that could not be read.
     const unread = rows.some((r) => unreadFields(r.view).length > 0);
     exitCode = unusable > 0 || unread ? EXIT.failed : drifting ? EXIT.drift : EXIT.ok;
-    if (!session.mode.quiet) {
-      io.stderr.write(`${statusTable(rows, c)}\n${statusSummary(rows, unusable, c)}\n`);
-    }
+    // The table is the data asked for: stdout (see statusOutput for --quiet, --output json, pipes).
+    const text = statusOutput(rows, unusable, session.mode, { stdout: stdoutChalk(session.mode), stderr: c });
+    if (text.stdout !== "") io.stdout.write(text.stdout);
+    if (text.stderr !== "") io.stderr.write(text.stderr);
   } catch (error) {
     ({ failure, exitCode } = runEndingError(error, io.signal, flags.key ?? ""));
     session.reporter.error(failure);

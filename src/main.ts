@@ -14,6 +14,7 @@ import {
 import type { Emit, PrimaryKey, RegionPhase, RegionResult, ReplicaEvent } from "./events.js";
 import type { KmsPort } from "./kms.js";
 import {
+  DEFAULT_TIMEOUT_MS,
   toCommonOptions,
   toReplicateOptions,
   toWaitOptions,
@@ -80,14 +81,31 @@ interface Session {
   readonly warnings: string[];
 }
 
-async function openSession(flags: RawCommonFlags, io: Io, dryRun: boolean): Promise<Session> {
+async function openSession(
+  flags: RawCommonFlags & { timeout?: number },
+  io: Io,
+  dryRun: boolean,
+): Promise<Session> {
   const mode = detectFromProcess({
     json: flags.output === "json",
     quiet: flags.quiet ?? false,
     debug: flags.debug ?? false,
     color: flags.color,
   });
-  const reporter = await createHumanReporter({ mode, stream: io.stderr, chalk: chalkStderr, dryRun });
+  const reporter = await createHumanReporter({
+    mode,
+    stream: io.stderr,
+    chalk: chalkStderr,
+    dryRun,
+    resume: {
+      profile: flags.profile?.trim() || undefined,
+      endpointUrl: flags.endpointUrl,
+      connectTimeoutMs: flags.cliConnectTimeout,
+      readTimeoutMs: flags.cliReadTimeout,
+      // The run's own --timeout, but never less than the default: it just proved too short.
+      timeoutMs: Math.max(flags.timeout ?? DEFAULT_TIMEOUT_MS, DEFAULT_TIMEOUT_MS),
+    },
+  });
   const warnings: string[] = [];
   const emit = (event: ReplicaEvent): void => {
     if (event.type === "warning") warnings.push(event.message);
@@ -194,7 +212,7 @@ function stoppedEarly(stop: Stop, second = false): ReportedError {
 /** The shared shape of `replicate` and `wait`: Region results, one JSON document, a summary. */
 async function runRegions(
   command: "replicate" | "wait",
-  flags: RawCommonFlags & { dryRun?: boolean },
+  flags: RawCommonFlags & { dryRun?: boolean; timeout?: number },
   io: Io,
   work: (session: Session, setPrimary: (p: PrimaryKey) => void) => Promise<RegionResult[]>,
 ): Promise<ExitCode> {

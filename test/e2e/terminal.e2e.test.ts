@@ -113,7 +113,7 @@ describe("on a terminal", () => {
 });
 
 /** An SGR sequence: a colour or a style (cursor moves and line erasing are other sequences). */
-const SGR = /\x1b\[[\d;]*m/;
+const SGR = new RegExp(String.raw`\x1b\[[\d;]*m`);
 
 describe("colour on a terminal", () => {
   it.each([

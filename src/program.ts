@@ -85,11 +85,14 @@ function addConnectionOptions(command: Command): Command {
       parseTimeoutSeconds,
     )
     .addOption(
-      new Option("-o, --output <format>", "text on stderr, or one JSON document on stdout")
+      new Option(
+        "-o, --output <format>",
+        "text (progress on stderr; status's table on stdout), or one JSON document on stdout",
+      )
         .choices(["text", "json"])
         .default("text"),
     )
-    .option("-q, --quiet", "print only errors on stderr")
+    .option("-q, --quiet", "print only errors on stderr (and, without a terminal, the heartbeat)")
     .option(
       "--debug",
       "log every AWS call (operation, Region, attempt, duration, error) on stderr; never credentials",

@@ -13,7 +13,7 @@ import {
 } from "./errors.js";
 import type { Emit, ReplicaEvent } from "./events.js";
 import type { KmsPort } from "./kms.js";
-import type { CommonOptions, RawCommonFlags } from "./options.js";
+import { DEFAULT_TIMEOUT_MS, type CommonOptions, type RawCommonFlags } from "./options.js";
 import { resolvePrimaryRegion } from "./plan.js";
 import type { QuotaOverrides } from "./quotas.js";
 import { renderJson } from "./report/json.js";
@@ -44,6 +44,8 @@ export interface Session {
   readonly emit: Emit;
   readonly warnings: readonly string[];
   readonly io: Io;
+  /** The data the user asked for on stdout, and its notes on stderr, as a renderer made them. */
+  output(text: { readonly stdout: string; readonly stderr: string }): void;
 }
 
 /**
@@ -74,7 +76,11 @@ export interface Command<T> {
   finish(session: Session, result: T | undefined, elapsedMs: number): void;
 }
 
-export async function runCommand<T>(command: Command<T>, flags: RawCommonFlags, io: Io): Promise<ExitCode> {
+export async function runCommand<T>(
+  command: Command<T>,
+  flags: RawCommonFlags & { readonly timeout?: number },
+  io: Io,
+): Promise<ExitCode> {
   const mode = detectFromProcess({
     json: flags.output === "json",
     quiet: flags.quiet ?? false,
@@ -86,6 +92,15 @@ export async function runCommand<T>(command: Command<T>, flags: RawCommonFlags, 
     stream: io.stderr,
     chalk: chalkStderr,
     dryRun: command.dryRun,
+    // What `kms-replicate wait` needs to continue a run that timed out.
+    resume: {
+      profile: flags.profile?.trim() || undefined,
+      endpointUrl: flags.endpointUrl,
+      connectTimeoutMs: flags.cliConnectTimeout,
+      readTimeoutMs: flags.cliReadTimeout,
+      // The run's own --timeout, but never less than the default: it just proved too short.
+      timeoutMs: Math.max(flags.timeout ?? DEFAULT_TIMEOUT_MS, DEFAULT_TIMEOUT_MS),
+    },
   });
   const warnings: string[] = [];
   const session: Session = {
@@ -93,6 +108,10 @@ export async function runCommand<T>(command: Command<T>, flags: RawCommonFlags, 
     reporter,
     warnings,
     io,
+    output(text) {
+      if (text.stdout !== "") io.stdout.write(text.stdout);
+      if (text.stderr !== "") io.stderr.write(text.stderr);
+    },
     emit: (event) => {
       if (event.type === "warning") warnings.push(event.message);
       command.observe?.(event);

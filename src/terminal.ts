@@ -1,5 +1,12 @@
 // The terminal facts, worked out once: may we animate, may we colour, who reads stdout.
-import { chalkStderr } from "chalk";
+import chalk, { Chalk, chalkStderr, type ChalkInstance } from "chalk";
+
+/** A heartbeat line this often on stderr when no spinner shows the wait (CI logs, pipes). */
+export const HEARTBEAT_MS = 30_000;
+/** Overrides HEARTBEAT_MS (ms; 0: no heartbeat), read once here; the tests use it. */
+export const HEARTBEAT_ENV = "KMS_REPLICATE_HEARTBEAT_MS";
+/** The width the status table fits when stdout is a terminal that reports none. */
+const FALLBACK_COLUMNS = 80;
 
 export interface OutputMode {
   /** An ora spinner on stderr: a TTY with a width, not CI, not TERM=dumb, not --quiet, not --debug. */
@@ -11,6 +18,17 @@ export interface OutputMode {
   /** Only errors on stderr. */
   readonly quiet: boolean;
   readonly debug: boolean;
+  /**
+   * `status`'s table on stdout: for a person (stdout a terminal: aligned in cells, fitted to
+   * `columns`, coloured if `color`) or for a program (tab-separated, a header line, no colour).
+   */
+  readonly table: { readonly aligned: boolean; readonly columns: number; readonly color: boolean };
+  /**
+   * Without a spinner, a `waiting: …` line on stderr this often (ms) while Regions are in
+   * progress, so a log shows the run is alive; 0: none (a spinner shows it, or --quiet on a
+   * terminal a person watches).
+   */
+  readonly heartbeatMs: number;
 }
 
 export interface TerminalFacts {
@@ -25,6 +43,10 @@ export interface TerminalFacts {
   readonly colorFlag: boolean;
   /** The colour level chalk's supports-color found for stderr (it reads FORCE_COLOR, TERM, CI). */
   readonly chalkLevel: number;
+  readonly stdoutIsTTY: boolean;
+  readonly stdoutColumns: number | undefined;
+  /** The colour level chalk found for stdout. */
+  readonly chalkStdoutLevel: number;
 }
 
 export function detectOutputMode(facts: TerminalFacts): OutputMode {
@@ -41,9 +63,33 @@ export function detectOutputMode(facts: TerminalFacts): OutputMode {
   // supports-color through process.argv. FORCE_COLOR (read by chalk) may turn colour on anywhere.
   const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== "";
   const forced = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "0" && env.FORCE_COLOR !== "false";
-  const color =
-    facts.colorFlag && !noColor && facts.chalkLevel > 0 && (forced || (facts.stderrIsTTY && !ci && !dumb));
-  return { spinner, color, json: facts.json, quiet: facts.quiet, debug: facts.debug };
+  const mayColor = (isTTY: boolean, level: number): boolean =>
+    facts.colorFlag && !noColor && level > 0 && (forced || (isTTY && !ci && !dumb));
+  const color = mayColor(facts.stderrIsTTY, facts.chalkLevel);
+  // A table for a person only on a terminal; anything else (a pipe, a file) reads TSV, never coloured.
+  const aligned = facts.stdoutIsTTY;
+  const table = {
+    aligned,
+    columns: (facts.stdoutColumns ?? 0) > 0 ? (facts.stdoutColumns ?? 0) : FALLBACK_COLUMNS,
+    color: aligned && mayColor(true, facts.chalkStdoutLevel),
+  };
+  // The heartbeat keeps a CI job's no-output watchdog from killing a long wait, so it stays with
+  // --quiet wherever nobody watches a terminal; with --quiet on an interactive terminal, none.
+  const watched = facts.stderrIsTTY && !ci && !dumb;
+  const heartbeatMs = spinner || (facts.quiet && watched) ? 0 : heartbeatOf(env);
+  return { spinner, color, json: facts.json, quiet: facts.quiet, debug: facts.debug, table, heartbeatMs };
+}
+
+/** KMS_REPLICATE_HEARTBEAT_MS: a whole number of ms (0 turns the heartbeat off); else the default. */
+function heartbeatOf(env: NodeJS.ProcessEnv): number {
+  const raw = env[HEARTBEAT_ENV];
+  if (raw === undefined || !/^\d+$/.test(raw.trim())) return HEARTBEAT_MS;
+  return Number(raw.trim());
+}
+
+/** The chalk for `status`'s table on stdout: colour only as `mode.table.color` decided. */
+export function stdoutChalk(mode: OutputMode): ChalkInstance {
+  return mode.table.color ? chalk : new Chalk({ level: 0 });
 }
 
 export function detectFromProcess(options: {
@@ -61,6 +107,9 @@ export function detectFromProcess(options: {
     debug: options.debug,
     colorFlag: options.color,
     chalkLevel: chalkStderr.level,
+    stdoutIsTTY: process.stdout.isTTY,
+    stdoutColumns: process.stdout.columns,
+    chalkStdoutLevel: chalk.level,
   });
   if (!mode.color) chalkStderr.level = 0;
   return mode;

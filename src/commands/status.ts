@@ -5,8 +5,9 @@ import { driftOf } from "../diff.js";
 import { EXIT, type ExitCode } from "../errors.js";
 import { isUsableKey, readFamily, unreadFields } from "../family.js";
 import { toCommonOptions, type RawCommonFlags } from "../options.js";
-import { statusJson, statusSummary, statusTable, type FamilyRow } from "../report/status.js";
+import { statusJson, statusOutput, type FamilyRow } from "../report/status.js";
 import { connect, primaryRegionOf, runCommand, type Command, type Io } from "../runner.js";
+import { stdoutChalk } from "../terminal.js";
 
 /** 1 when a key is unusable or a field could not be read (the comparison is incomplete), else 4 on drift, else 0. */
 export function statusExitCode(rows: readonly FamilyRow[]): ExitCode {
@@ -35,11 +36,11 @@ export function runStatus(flags: RawCommonFlags, io: Io): Promise<ExitCode> {
     partial: () => undefined,
     stoppedLine: (stop) => `Stopped by a second ${stop.signalName}.`,
     finish(session, rows) {
-      if (rows === undefined || session.mode.quiet) return;
+      if (rows === undefined) return;
+      // The table is the data asked for: stdout (see statusOutput for --quiet, --output json, pipes).
       const unusable = rows.filter((r) => !isUsableKey(r.view)).length;
-      session.reporter.print(
-        `${statusTable(rows, chalkStderr)}\n${statusSummary(rows, unusable, chalkStderr)}`,
-      );
+      const chalks = { stdout: stdoutChalk(session.mode), stderr: chalkStderr };
+      session.output(statusOutput(rows, unusable, session.mode, chalks));
     },
   };
   return runCommand(command, flags, io);

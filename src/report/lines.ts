@@ -42,11 +42,13 @@ function paint(c: ChalkInstance, status: RegionStatus, text: string): string {
   }
 }
 
-/** `✔ eu-west-1       created      Enabled        4.2s` plus indented detail lines. */
+/** `✔ eu-west-1       created      Enabled        4.2s  arn:aws:kms:eu-west-1:…` plus indented detail lines. */
 export function regionLine(result: RegionResult, c: ChalkInstance, width = 14): string {
   const head = `${SYMBOL[result.status]} ${result.region.padEnd(width)} ${result.status.padEnd(11)}`;
   const state = (result.keyState ?? "-").padEnd(15);
-  const lines = [`${paint(c, result.status, head)} ${state} ${c.dim(seconds(result.elapsedMs))}`];
+  // The replica's ARN last: what a person copies into the next command.
+  const arn = result.replicaArn === undefined ? "" : `  ${result.replicaArn}`;
+  const lines = [`${paint(c, result.status, head)} ${state} ${c.dim(seconds(result.elapsedMs))}${arn}`];
   if (result.status === "failed") {
     lines.push(`    ${c.red(`${result.error.name}: ${result.error.message}`)}`);
     if (result.error.hint !== undefined) lines.push(`    ${c.dim("→")} ${result.error.hint}`);
@@ -129,6 +131,78 @@ export function progressText(
     return `${region.padEnd(width)} ${what.padEnd(15)} ${c.dim(seconds(now - p.since))}`;
   });
   return `Waiting for ${inProgress.size} Region${inProgress.size === 1 ? "" : "s"}\n  ${lines.join("\n  ")}`;
+}
+
+/** `45s`, `4m30s`, `1h02m05s`: an elapsed time in a heartbeat line. */
+export function clock(ms: number): string {
+  const total = Math.floor(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const two = (n: number): string => String(n).padStart(2, "0");
+  if (h > 0) return `${h}h${two(m)}m${two(s)}s`;
+  if (m > 0) return `${m}m${two(s)}s`;
+  return `${s}s`;
+}
+
+const HEARTBEAT_TEXT: Record<RegionPhase, string> = {
+  queued: "queued",
+  requesting: "ReplicateKey",
+  checking: "checking",
+  creating: "Creating",
+};
+
+/**
+ * Without a spinner, every so often: `waiting: eu-west-1 Creating 4m30s, ap-southeast-2 Creating
+ * 4m30s`, each Region still in progress with its last state and how long it has been worked on.
+ */
+export function heartbeatLine(
+  inProgress: ReadonlyMap<string, { phase: RegionPhase; keyState?: string; since: number }>,
+  now: number,
+): string {
+  const regions = [...inProgress].map(([region, p]) => {
+    const what = p.phase === "creating" ? (p.keyState ?? "Creating") : HEARTBEAT_TEXT[p.phase];
+    return `${region} ${what} ${clock(now - p.since)}`;
+  });
+  return `waiting: ${regions.join(", ")}`;
+}
+
+/** The options a `kms-replicate wait` needs to pick up where a run stopped. */
+export interface ResumeOptions {
+  readonly profile?: string;
+  readonly endpointUrl?: string;
+  readonly connectTimeoutMs?: number;
+  readonly readTimeoutMs?: number;
+  /** The --timeout to suggest. */
+  readonly timeoutMs: number;
+}
+
+/** A word as a POSIX shell reads it back: as is when it is safe, else in single quotes. */
+export function shellQuote(word: string): string {
+  if (/^[\w@%+=:,./-]+$/.test(word)) return word;
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** A duration as --timeout reads it: `20m`, `90s`, `1h`, `1500ms`. */
+export function durationFlag(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+/** `kms-replicate wait --key ARN --regions eu-west-1 … --timeout 20m`: to follow `regions` further. */
+export function waitCommand(key: string, regions: readonly string[], options: ResumeOptions): string {
+  const words = ["kms-replicate", "wait", "--key", key, "--regions", regions.join(",")];
+  if (options.profile !== undefined) words.push("--profile", options.profile);
+  if (options.endpointUrl !== undefined) words.push("--endpoint-url", options.endpointUrl);
+  if (options.connectTimeoutMs !== undefined) {
+    words.push("--cli-connect-timeout", String(options.connectTimeoutMs / 1000));
+  }
+  if (options.readTimeoutMs !== undefined)
+    words.push("--cli-read-timeout", String(options.readTimeoutMs / 1000));
+  words.push("--timeout", durationFlag(options.timeoutMs));
+  return words.map(shellQuote).join(" ");
 }
 
 /** `KMS.ReplicateKey(us-east-1 → eu-west-1) attempt 2 [412ms] -> ThrottlingException, retrying` */

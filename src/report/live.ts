@@ -5,15 +5,23 @@ import type { Ora } from "ora";
 import type { ReportedError } from "../errors.js";
 import type { RegionPhase, RegionResult, ReplicaEvent } from "../events.js";
 import type { OutputMode } from "../terminal.js";
-import { debugLine, planLine, progressText, regionLine, retryNotice, summaryLine } from "./lines.js";
+import {
+  debugLine,
+  heartbeatLine,
+  planLine,
+  progressText,
+  regionLine,
+  retryNotice,
+  summaryLine,
+  waitCommand,
+  type ResumeOptions,
+} from "./lines.js";
 
 export interface HumanReporter {
   event(event: ReplicaEvent): void;
   /** A run-ending error: always shown, also with --quiet. */
   error(error: ReportedError): void;
   finish(results: readonly RegionResult[], elapsedMs: number, dryRun: boolean): void;
-  /** Text a command rendered for the person (status's table), as it is. */
-  print(text: string): void;
 }
 
 export interface HumanReporterOptions {
@@ -22,6 +30,8 @@ export interface HumanReporterOptions {
   readonly chalk: ChalkInstance;
   readonly dryRun: boolean;
   readonly now?: () => number;
+  /** For the `kms-replicate wait …` printed when Regions time out; none: not printed. */
+  readonly resume?: ResumeOptions;
 }
 
 export async function createHumanReporter(options: HumanReporterOptions): Promise<HumanReporter> {
@@ -33,9 +43,17 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
   // discardStdin stays off: ora 9 puts stdin in raw mode but never lets it flow, so Ctrl-C (0x03)
   // was swallowed and never became SIGINT. In cooked mode the terminal sends SIGINT itself.
   const spinner: Ora | undefined = mode.spinner
-    ? (await import("ora")).default({ stream, discardStdin: false, isEnabled: true })
+    ? // ora colours its spinner cyan through its own chalk, which knows nothing of NO_COLOR.
+      (await import("ora")).default({
+        stream,
+        discardStdin: false,
+        isEnabled: true,
+        color: mode.color ? "cyan" : false,
+      })
     : undefined;
   let ticker: NodeJS.Timeout | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
+  let primaryArn: string | undefined;
   /** Calls (operation, Region, target) whose retries were already announced: once each. */
   const noticed = new Set<string>();
 
@@ -56,7 +74,20 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
       ticker.unref();
     }
   };
+  // Without a spinner (a CI log, a pipe), a line now and then says which Regions are still awaited.
+  const startHeartbeat = (): void => {
+    if (mode.heartbeatMs <= 0 || heartbeat !== undefined) return;
+    heartbeat = setInterval(() => {
+      if (inProgress.size > 0) write(heartbeatLine(inProgress, now()));
+    }, mode.heartbeatMs);
+    heartbeat.unref();
+  };
+  const stopHeartbeat = (): void => {
+    if (heartbeat !== undefined) clearInterval(heartbeat);
+    heartbeat = undefined;
+  };
   const stopSpinner = (): void => {
+    stopHeartbeat();
     if (ticker !== undefined) clearInterval(ticker);
     ticker = undefined;
     inProgress.clear();
@@ -68,6 +99,7 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
       switch (event.type) {
         case "plan":
           width = Math.max(14, ...event.regions.map((r) => r.length));
+          primaryArn = event.primary.arn;
           if (!mode.quiet) write(planLine(event.primary, event.regions, dryRun, c, event.waitOnly));
           return;
         case "phase": {
@@ -78,10 +110,12 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
             since: previous?.since ?? now(),
           });
           refresh();
+          startHeartbeat();
           return;
         }
         case "settled": {
           inProgress.delete(event.result.region);
+          if (inProgress.size === 0) stopHeartbeat();
           // Update the spinner first: ora redraws its current text below every line written.
           refresh();
           const bad = event.result.status === "failed" || event.result.status === "timeout";
@@ -114,13 +148,15 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
       write(c.red(`✖ ${error.message}`));
       if (error.hint !== undefined) write(`  ${c.dim("→")} ${error.hint}`);
     },
-    print(text) {
-      stopSpinner();
-      write(text);
-    },
     finish(results, elapsedMs, isDryRun) {
       stopSpinner();
       if (!mode.quiet && results.length > 0) write(summaryLine(results, elapsedMs, isDryRun, c));
+      // Also with --quiet: like the timed-out Regions' own lines, it says what to do about them.
+      const late = results.filter((r) => r.status === "timeout").map((r) => r.region);
+      if (late.length > 0 && primaryArn !== undefined && options.resume !== undefined) {
+        write(`To keep waiting for ${late.length === 1 ? "it" : "them"}:`);
+        write(`  ${waitCommand(primaryArn, late, options.resume)}`);
+      }
     },
   };
 }

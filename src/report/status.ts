@@ -3,6 +3,8 @@ import type { ChalkInstance } from "chalk";
 import type { Drift } from "../diff.js";
 import { unreadFields, type KeyView } from "../family.js";
 import type { ErrorReport } from "../errors.js";
+import type { OutputMode } from "../terminal.js";
+import { cellWidth, fitCells, fitColumns, printable, truncateCells } from "./cells.js";
 import { JSON_VERSION } from "./json.js";
 
 export interface FamilyRow {
@@ -10,44 +12,135 @@ export interface FamilyRow {
   readonly drift: readonly Drift[];
 }
 
-function cell(text: string, width: number): string {
-  return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
+const HEADER = ["REGION", "ROLE", "STATE", "ENABLED", "DESCRIPTION", "TAGS", "ALIASES"] as const;
+const STATE = HEADER.indexOf("STATE");
+/** Free text gives up width when the table is too wide; Region, role, state and Enabled never do. */
+const SHRINKABLE: ReadonlySet<number> = new Set([
+  HEADER.indexOf("DESCRIPTION"),
+  HEADER.indexOf("TAGS"),
+  HEADER.indexOf("ALIASES"),
+]);
+const GAP = 2;
+/** A shrunk column keeps at least this many cells (`team…`). */
+const MIN_SHRUNK = 5;
+
+/** One key's values in HEADER's order, printable: `?` for what could not be read, `-` for none. */
+function cellsOf(view: KeyView): string[] {
+  const tags =
+    view.tags === null
+      ? "?"
+      : Object.entries(view.tags)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(",") || "-";
+  const aliases = view.aliases === null ? "?" : view.aliases.join(",") || "-";
+  return [
+    view.region,
+    view.role,
+    view.keyState ?? "?",
+    String(view.enabled ?? "?"),
+    view.description || "-",
+    tags,
+    aliases,
+  ].map(printable);
 }
 
-export function statusTable(rows: readonly FamilyRow[], c: ChalkInstance): string {
-  const header = `${cell("REGION", 16)} ${cell("ROLE", 8)} ${cell("STATE", 16)} ${cell("ENABLED", 8)} ${cell("DESCRIPTION", 24)} ${cell("TAGS", 28)} ALIASES`;
-  const lines = rows.map(({ view, drift }) => {
-    const tags =
-      view.tags === null
-        ? "?"
-        : Object.entries(view.tags)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(",") || "-";
-    const state = view.keyState ?? "?";
-    const painted = view.keyState === "Enabled" ? c.green(cell(state, 16)) : c.yellow(cell(state, 16));
-    const line = `${cell(view.region, 16)} ${cell(view.role, 8)} ${painted} ${cell(String(view.enabled ?? "?"), 8)} ${cell(view.description || "-", 24)} ${cell(tags, 28)} ${view.aliases === null ? "?" : view.aliases.join(",") || "-"}`;
-    const notes = [
-      ...(view.error !== null
-        ? [
-            c.red(`    ✖ ${view.error.name}: ${view.error.message}`),
-            ...(view.error.hint ? [`      → ${view.error.hint}`] : []),
-          ]
-        : []),
-      ...unreadFields(view).flatMap((field) => {
-        const error = view.fieldErrors[field];
-        return error === null
-          ? []
-          : [
-              c.red(`    ? ${field} could not be read: ${error.name}: ${error.message}`),
-              ...(error.hint ? [`      → ${error.hint}`] : []),
-            ];
-      }),
-      ...drift.map((d) => c.yellow(`    drift: ${d.detail}`)),
-    ];
-    return [line, ...notes].join("\n");
-  });
-  return [c.bold(header), ...lines].join("\n");
+interface Note {
+  /** A read failure (kept with --quiet), or drift. */
+  readonly error: boolean;
+  readonly text: string;
 }
+
+/** What the table's columns cannot hold: why a key or a field could not be read, and each drift. */
+function notesOf({ view, drift }: FamilyRow): Note[] {
+  const notes: Note[] = [];
+  if (view.error !== null) {
+    notes.push({ error: true, text: `✖ ${view.error.name}: ${view.error.message}` });
+    if (view.error.hint) notes.push({ error: true, text: `  → ${view.error.hint}` });
+  }
+  for (const field of unreadFields(view)) {
+    const error = view.fieldErrors[field];
+    if (error === null) continue;
+    notes.push({ error: true, text: `? ${field} could not be read: ${error.name}: ${error.message}` });
+    if (error.hint) notes.push({ error: true, text: `  → ${error.hint}` });
+  }
+  for (const d of drift) notes.push({ error: false, text: `drift: ${d.detail}` });
+  return notes;
+}
+
+/**
+ * The table for a person: columns aligned in terminal cells, at most `columns` cells wide (the
+ * widest free-text columns are cut with `…`), each key's notes indented under it.
+ */
+export function statusTable(
+  rows: readonly FamilyRow[],
+  c: ChalkInstance,
+  columns: number = Number.POSITIVE_INFINITY,
+): string {
+  const body = rows.map((row) => cellsOf(row.view));
+  const natural = HEADER.map((title, i) =>
+    Math.max(cellWidth(title), ...body.map((r) => cellWidth(r[i] ?? ""))),
+  );
+  const widths = fitColumns(natural, columns, SHRINKABLE, { gap: GAP, minimum: MIN_SHRUNK });
+  const line = (cells: readonly string[], paint: (i: number, text: string) => string): string =>
+    cells
+      .map((text, i) => {
+        const width = widths[i] ?? 0;
+        // The last column is not padded: no trailing blanks.
+        return paint(i, i === cells.length - 1 ? truncateCells(text, width) : fitCells(text, width));
+      })
+      .join(" ".repeat(GAP));
+  const lines = rows.map((row, r) => {
+    const state = row.view.keyState;
+    const painted = line(body[r] ?? [], (i, text) =>
+      i !== STATE ? text : state === "Enabled" ? c.green(text) : c.yellow(text),
+    );
+    const notes = notesOf(row).map((n) => `    ${n.error ? c.red(n.text) : c.yellow(n.text)}`);
+    return [painted, ...notes].join("\n");
+  });
+  return [c.bold(line(HEADER, (_, text) => text)), ...lines].join("\n");
+}
+
+/** The table for a program (stdout not a terminal): a header line, then one tab-separated line per key; no padding, colour or cutting. */
+export function statusTsv(rows: readonly FamilyRow[]): string {
+  return [HEADER, ...rows.map((row) => cellsOf(row.view))].map((cells) => cells.join("\t")).join("\n");
+}
+
+/**
+ * The notes of a TSV table, for stderr (they would break its rows on stdout), each led by its
+ * key's Region: `eu-west-1: drift: tags: missing env=prod`. With --quiet, only the read failures.
+ */
+export function statusNotes(rows: readonly FamilyRow[], quiet: boolean, c: ChalkInstance): string[] {
+  return rows.flatMap((row) =>
+    notesOf(row)
+      .filter((n) => n.error || !quiet)
+      .map((n) => {
+        const text = printable(`${row.view.region}: ${n.text.trimStart()}`);
+        return n.error ? c.red(text) : c.yellow(text);
+      }),
+  );
+}
+
+/**
+ * What `status` prints in text mode, by stream. stdout: the table (aligned for a terminal, TSV
+ * otherwise), also with --quiet, because it is the data asked for; never with --output json.
+ * stderr: the summary (not with --quiet), and a TSV table's notes.
+ */
+export function statusOutput(
+  rows: readonly FamilyRow[],
+  unusable: number,
+  mode: Pick<OutputMode, "json" | "quiet" | "table">,
+  chalks: { readonly stdout: ChalkInstance; readonly stderr: ChalkInstance },
+): { stdout: string; stderr: string } {
+  const summary = mode.quiet ? [] : [statusSummary(rows, unusable, chalks.stderr)];
+  if (mode.json) return { stdout: "", stderr: lines(summary) };
+  if (mode.table.aligned) {
+    return { stdout: lines([statusTable(rows, chalks.stdout, mode.table.columns)]), stderr: lines(summary) };
+  }
+  const notes = statusNotes(rows, mode.quiet, chalks.stderr);
+  return { stdout: lines([statusTsv(rows)]), stderr: lines([...notes, ...summary]) };
+}
+
+const lines = (texts: readonly string[]): string => texts.map((t) => `${t}\n`).join("");
 
 export function statusSummary(rows: readonly FamilyRow[], unusable: number, c: ChalkInstance): string {
   const drifting = rows.filter((r) => r.drift.length > 0).length;

@@ -23,14 +23,20 @@ interface TerminalRun {
 
 const quote = (arg: string): string => `'${arg.replaceAll("'", `'\\''`)}'`;
 
-/** Runs the bin on a terminal `columns` wide; types Ctrl-C once `interruptWhen` holds. */
+/**
+ * Runs the bin on a terminal `columns` wide; types Ctrl-C once `interruptWhen` holds. `env` is
+ * added to the environment (NO_COLOR=1 unless it says otherwise; `undefined` removes a variable).
+ */
 function runOnTerminal(
   args: readonly string[],
   columns: number,
   interruptWhen: () => boolean,
+  extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<TerminalRun> {
-  const env: NodeJS.ProcessEnv = { ...isolatedAwsEnv(home), NO_COLOR: "1", TERM: "xterm" };
+  const env: NodeJS.ProcessEnv = { ...isolatedAwsEnv(home), NO_COLOR: "1", TERM: "xterm", ...extraEnv };
   delete env.CI;
+  delete env.FORCE_COLOR;
+  for (const [name, value] of Object.entries(extraEnv)) if (value === undefined) delete env[name];
   const command = `stty cols ${columns} rows 24; exec ${[process.execPath, BIN, ...args].map(quote).join(" ")}`;
   return new Promise((resolve, reject) => {
     const child = spawn("script", ["-qec", command, "/dev/null"], { env, stdio: ["pipe", "pipe", "pipe"] });
@@ -104,4 +110,59 @@ describe("on a terminal", () => {
       expect(run.screen.length).toBeLessThan(100_000);
     },
   );
+});
+
+/** An SGR sequence: a colour or a style (cursor moves and line erasing are other sequences). */
+const SGR = new RegExp(String.raw`\x1b\[[\d;]*m`);
+
+describe("colour on a terminal", () => {
+  it.each([
+    { name: "NO_COLOR=1", env: {}, args: [], coloured: false },
+    { name: "--no-color", env: { NO_COLOR: undefined }, args: ["--no-color"], coloured: false },
+    { name: "neither", env: { NO_COLOR: undefined }, args: [], coloured: true },
+  ])("$name: the spinner is coloured: $coloured", async ({ env, args, coloured }) => {
+    expect(hasScript, "these tests need util-linux `script` (apt-get install bsdutils)").toBe(true);
+    // GIVEN a replica that takes a while, so the spinner draws
+    const arn = String(kms().createKey("us-east-1", { MultiRegion: true }).Arn);
+    kms().configure({ creatingDelayByRegion: { "eu-west-1": 800 } });
+    // WHEN
+    const run = await runOnTerminal(
+      ["--key", arn, "--regions", "eu-west-1", "--endpoint-url", kms().url, ...args],
+      80,
+      () => false,
+      env,
+    );
+    // THEN
+    expect(run.code, run.screen).toBe(0);
+    expect(run.screen).toContain("\x1b[?25l"); // the spinner drew
+    expect(SGR.test(run.screen)).toBe(coloured);
+    if (coloured) expect(run.screen).toContain("\x1b[36m"); // ora's cyan, when colour is allowed
+  });
+});
+
+describe("status on a terminal", () => {
+  it("prints an aligned table that fits the terminal, cutting the free text with …", async () => {
+    expect(hasScript, "these tests need util-linux `script` (apt-get install bsdutils)").toBe(true);
+    // GIVEN a key with a long description and a replica
+    const description = "Payments key for the EU disaster-recovery site, owned by the payments team";
+    const arn = String(kms().createKey("us-east-1", { MultiRegion: true, Description: description }).Arn);
+    kms().invoke("us-east-1", "ReplicateKey", {
+      KeyId: arn,
+      ReplicaRegion: "ap-southeast-2",
+      Description: description,
+    });
+    // WHEN on a terminal 70 columns wide
+    const run = await runOnTerminal(["status", "--key", arn, "--endpoint-url", kms().url], 70, () => false);
+    // THEN
+    expect(run.code, run.screen).toBe(0);
+    const lines = run.screen.replaceAll("\r\n", "\n").split("\n");
+    const header = lines.find((l) => l.startsWith("REGION")) ?? "";
+    const replica = lines.find((l) => l.startsWith("ap-southeast-2")) ?? "";
+    expect(header).toMatch(/^REGION {10}ROLE {5}STATE {4}ENABLED {2}DESCRIPTION/);
+    expect(replica).toMatch(/^ap-southeast-2 {2}REPLICA {2}Enabled {2}true {5}Payments.*…/);
+    expect(replica).not.toContain("\t");
+    for (const line of [header, replica]) expect(line.length).toBeLessThanOrEqual(70);
+    expect(replica.indexOf("Payments")).toBe(header.indexOf("DESCRIPTION"));
+    expect(run.screen).toContain("2 keys, all usable, no drift.");
+  });
 });

@@ -11,6 +11,9 @@ const TTY: TerminalFacts = {
   debug: false,
   colorFlag: true,
   chalkLevel: 3,
+  stdoutIsTTY: true,
+  stdoutColumns: 120,
+  chalkStdoutLevel: 3,
 };
 
 describe("detectOutputMode", () => {
@@ -87,5 +90,84 @@ describe("detectOutputMode", () => {
     const mode = detectOutputMode({ ...TTY, json: true, quiet: true, debug: true });
     // THEN
     expect(mode).toMatchObject({ json: true, quiet: true, debug: true });
+  });
+
+  it.each<{ name: string; facts: Partial<TerminalFacts>; aligned: boolean; columns: number; color: boolean }>(
+    [
+      { name: "stdout a terminal", facts: {}, aligned: true, columns: 120, color: true },
+      { name: "stdout piped", facts: { stdoutIsTTY: false }, aligned: false, columns: 120, color: false },
+      {
+        name: "stdout piped with FORCE_COLOR=1",
+        facts: { stdoutIsTTY: false, env: { FORCE_COLOR: "1" } },
+        aligned: false,
+        columns: 120,
+        color: false,
+      },
+      {
+        name: "stdout a terminal without a width",
+        facts: { stdoutColumns: 0 },
+        aligned: true,
+        columns: 80,
+        color: true,
+      },
+      { name: "NO_COLOR=1", facts: { env: { NO_COLOR: "1" } }, aligned: true, columns: 120, color: false },
+      { name: "--no-color", facts: { colorFlag: false }, aligned: true, columns: 120, color: false },
+      {
+        name: "chalk found no colour for stdout",
+        facts: { chalkStdoutLevel: 0 },
+        aligned: true,
+        columns: 120,
+        color: false,
+      },
+      {
+        name: "--quiet (the table is data)",
+        facts: { quiet: true },
+        aligned: true,
+        columns: 120,
+        color: true,
+      },
+    ],
+  )(
+    "status table: $name → aligned $aligned, $columns columns, colour $color",
+    ({ facts, aligned, columns, color }) => {
+      // GIVEN / WHEN
+      const mode = detectOutputMode({ ...TTY, ...facts });
+      // THEN
+      expect(mode.table).toEqual({ aligned, columns, color });
+    },
+  );
+
+  it.each<{ name: string; facts: Partial<TerminalFacts>; heartbeatMs: number }>([
+    { name: "a spinner shows the wait", facts: {}, heartbeatMs: 0 },
+    { name: "stderr piped", facts: { stderrIsTTY: false }, heartbeatMs: 30_000 },
+    { name: "CI", facts: { env: { CI: "true" } }, heartbeatMs: 30_000 },
+    {
+      name: "CI with --quiet (a watchdog may be waiting)",
+      facts: { env: { CI: "true" }, quiet: true },
+      heartbeatMs: 30_000,
+    },
+    { name: "stderr piped with --quiet", facts: { stderrIsTTY: false, quiet: true }, heartbeatMs: 30_000 },
+    { name: "--quiet on a terminal", facts: { quiet: true }, heartbeatMs: 0 },
+    { name: "--debug on a terminal (no spinner)", facts: { debug: true }, heartbeatMs: 30_000 },
+    {
+      name: "KMS_REPLICATE_HEARTBEAT_MS=250",
+      facts: { stderrIsTTY: false, env: { KMS_REPLICATE_HEARTBEAT_MS: "250" } },
+      heartbeatMs: 250,
+    },
+    {
+      name: "KMS_REPLICATE_HEARTBEAT_MS=0 turns it off",
+      facts: { stderrIsTTY: false, env: { KMS_REPLICATE_HEARTBEAT_MS: "0" } },
+      heartbeatMs: 0,
+    },
+    {
+      name: "KMS_REPLICATE_HEARTBEAT_MS not a number: the default",
+      facts: { stderrIsTTY: false, env: { KMS_REPLICATE_HEARTBEAT_MS: "soon" } },
+      heartbeatMs: 30_000,
+    },
+  ])("heartbeat: $name → every $heartbeatMs ms", ({ facts, heartbeatMs }) => {
+    // GIVEN / WHEN
+    const mode = detectOutputMode({ ...TTY, ...facts });
+    // THEN
+    expect(mode.heartbeatMs).toBe(heartbeatMs);
   });
 });

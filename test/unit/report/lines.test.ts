@@ -2,15 +2,20 @@ import { Chalk } from "chalk";
 import { describe, it, expect } from "vitest";
 import type { RegionResult, ReplicaEvent } from "../../../src/events.js";
 import {
+  clock,
   debugLine,
+  durationFlag,
+  heartbeatLine,
   planLine,
+  shellQuote,
+  waitCommand,
   retryNotice,
   progressText,
   regionLine,
   seconds,
   summaryLine,
 } from "../../../src/report/lines.js";
-import { PRIMARY } from "../../support/fixtures.js";
+import { PRIMARY, PRIMARY_ARN, arnIn } from "../../support/fixtures.js";
 
 const plain = new Chalk({ level: 0 });
 const coloured = new Chalk({ level: 1 });
@@ -28,6 +33,21 @@ describe("regionLine", () => {
     };
     // WHEN / THEN
     expect(regionLine(result, plain)).toBe("✔ eu-west-1      created     Enabled         4.2s");
+  });
+
+  it("ends with the replica's ARN when it is known", () => {
+    // GIVEN
+    const result: RegionResult = {
+      region: "eu-west-1",
+      status: "created",
+      keyState: "Enabled",
+      replicaArn: arnIn("eu-west-1"),
+      elapsedMs: 4_200,
+    };
+    // WHEN / THEN
+    expect(regionLine(result, plain)).toBe(
+      `✔ eu-west-1      created     Enabled         4.2s  ${arnIn("eu-west-1")}`,
+    );
   });
 
   it.each<{ result: RegionResult; parts: string[] }>([
@@ -315,5 +335,85 @@ describe("retryNotice", () => {
   ])("stays quiet for $name", ({ call }) => {
     // GIVEN / WHEN / THEN
     expect(retryNotice(call)).toBeUndefined();
+  });
+});
+
+describe("clock", () => {
+  it.each([
+    { ms: 0, text: "0s" },
+    { ms: 45_900, text: "45s" },
+    { ms: 60_000, text: "1m00s" },
+    { ms: 270_000, text: "4m30s" },
+    { ms: 3_725_000, text: "1h02m05s" },
+  ])("$ms ms → $text", ({ ms, text }) => {
+    expect(clock(ms)).toBe(text);
+  });
+});
+
+describe("heartbeatLine", () => {
+  it("names every Region still in progress, its last state and how long it has taken", () => {
+    // GIVEN
+    const inProgress = new Map([
+      ["eu-west-1", { phase: "creating" as const, keyState: "Creating", since: 0 }],
+      ["ap-southeast-2", { phase: "creating" as const, since: 0 }],
+      ["sa-east-1", { phase: "queued" as const, since: 260_000 }],
+    ]);
+    // WHEN
+    const line = heartbeatLine(inProgress, 270_000);
+    // THEN
+    expect(line).toBe(
+      "waiting: eu-west-1 Creating 4m30s, ap-southeast-2 Creating 4m30s, sa-east-1 queued 10s",
+    );
+  });
+});
+
+describe("shellQuote", () => {
+  it.each([
+    { word: PRIMARY_ARN, quoted: PRIMARY_ARN },
+    { word: "eu-west-1,ap-southeast-2", quoted: "eu-west-1,ap-southeast-2" },
+    { word: "http://127.0.0.1:4566", quoted: "http://127.0.0.1:4566" },
+    { word: "my profile", quoted: "'my profile'" },
+    { word: "it's", quoted: "'it'\\''s'" },
+    { word: "$HOME", quoted: "'$HOME'" },
+    { word: "", quoted: "''" },
+  ])("$word → $quoted", ({ word, quoted }) => {
+    expect(shellQuote(word)).toBe(quoted);
+  });
+});
+
+describe("durationFlag", () => {
+  it.each([
+    { ms: 1_200_000, flag: "20m" },
+    { ms: 3_600_000, flag: "1h" },
+    { ms: 90_000, flag: "90s" },
+    { ms: 1_500, flag: "1500ms" },
+  ])("$ms ms → --timeout $flag", ({ ms, flag }) => {
+    expect(durationFlag(ms)).toBe(flag);
+  });
+});
+
+describe("waitCommand", () => {
+  it("names the key, the Regions and the --timeout", () => {
+    // GIVEN / WHEN
+    const command = waitCommand(PRIMARY_ARN, ["eu-central-1", "sa-east-1"], { timeoutMs: 1_200_000 });
+    // THEN
+    expect(command).toBe(
+      `kms-replicate wait --key ${PRIMARY_ARN} --regions eu-central-1,sa-east-1 --timeout 20m`,
+    );
+  });
+
+  it("keeps the options that reach the same account the same way, quoted for the shell", () => {
+    // GIVEN / WHEN
+    const command = waitCommand(PRIMARY_ARN, ["eu-central-1"], {
+      profile: "prod admin",
+      endpointUrl: "http://127.0.0.1:4566",
+      connectTimeoutMs: 5_000,
+      readTimeoutMs: 2_500,
+      timeoutMs: 3_600_000,
+    });
+    // THEN
+    expect(command).toBe(
+      `kms-replicate wait --key ${PRIMARY_ARN} --regions eu-central-1 --profile 'prod admin' --endpoint-url http://127.0.0.1:4566 --cli-connect-timeout 5 --cli-read-timeout 2.5 --timeout 1h`,
+    );
   });
 });

@@ -1,15 +1,25 @@
 import { PassThrough } from "node:stream";
 import { Chalk } from "chalk";
-import { describe, it, expect } from "vitest";
+import { afterEach, beforeEach, describe, it, expect, vi } from "vitest";
 import type { ReplicaEvent } from "../../../src/events.js";
 import { createHumanReporter, type HumanReporter } from "../../../src/report/live.js";
+import type { ResumeOptions } from "../../../src/report/lines.js";
 import type { OutputMode } from "../../../src/terminal.js";
-import { KEY_ID, PRIMARY } from "../../support/fixtures.js";
+import { KEY_ID, PRIMARY, arnIn } from "../../support/fixtures.js";
 
-const PLAIN_MODE: OutputMode = { spinner: false, color: false, json: false, quiet: false, debug: false };
+const PLAIN_MODE: OutputMode = {
+  spinner: false,
+  color: false,
+  json: false,
+  quiet: false,
+  debug: false,
+  table: { aligned: false, columns: 80, color: false },
+  heartbeatMs: 0,
+};
 
 async function reporter(
   mode: Partial<OutputMode> = {},
+  options: { now?: () => number; resume?: ResumeOptions } = {},
 ): Promise<{ reporter: HumanReporter; lines: () => string[] }> {
   const stream = new PassThrough();
   let text = "";
@@ -19,7 +29,8 @@ async function reporter(
     stream,
     chalk: new Chalk({ level: 0 }),
     dryRun: false,
-    now: () => 0,
+    now: options.now ?? (() => 0),
+    resume: options.resume,
   });
   return { reporter: human, lines: () => text.split("\n").filter((line) => line !== "") };
 }
@@ -100,5 +111,126 @@ describe("createHumanReporter (no terminal)", () => {
     expect(lines()[0]).toMatch(/^✖ sa-east-1 +failed/);
     expect(lines().join("\n")).not.toMatch(/eu-west-1|failed twice|Replicating|1 created/);
     expect(lines().at(-1)).toBe("✖ stopped");
+  });
+});
+
+describe("createHumanReporter: heartbeat (no spinner)", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("says which Regions are still awaited every interval, and stops when they settle", async () => {
+    // GIVEN a reporter with a heartbeat every 30 s, on a fake clock
+    const { reporter: r, lines } = await reporter({ heartbeatMs: 30_000 }, { now: () => Date.now() });
+    r.event({ type: "plan", primary: PRIMARY, regions: ["eu-west-1", "ap-southeast-2"] });
+    r.event({ type: "phase", keyId: KEY_ID, region: "eu-west-1", phase: "creating", keyState: "Creating" });
+    r.event({
+      type: "phase",
+      keyId: KEY_ID,
+      region: "ap-southeast-2",
+      phase: "creating",
+      keyState: "Creating",
+    });
+    // WHEN 29 s pass, then 1 s more, then 4 minutes
+    vi.advanceTimersByTime(29_999);
+    const before = lines().filter((l) => l.startsWith("waiting:"));
+    vi.advanceTimersByTime(1);
+    vi.advanceTimersByTime(240_000);
+    // THEN nothing before 30 s, then a line every 30 s
+    expect(before).toEqual([]);
+    const beats = lines().filter((l) => l.startsWith("waiting:"));
+    expect(beats).toHaveLength(9);
+    expect(beats[0]).toBe("waiting: eu-west-1 Creating 30s, ap-southeast-2 Creating 30s");
+    expect(beats.at(-1)).toBe("waiting: eu-west-1 Creating 4m30s, ap-southeast-2 Creating 4m30s");
+    // WHEN one Region settles: only the other one is named
+    const west = { region: "eu-west-1", status: "created" as const, keyState: "Enabled", elapsedMs: 270_000 };
+    r.event({ type: "settled", keyId: KEY_ID, result: west });
+    vi.advanceTimersByTime(30_000);
+    expect(lines().at(-1)).toBe("waiting: ap-southeast-2 Creating 5m00s");
+    // WHEN the last one settles: no more lines, and no timer is left behind
+    r.event({ type: "settled", keyId: KEY_ID, result: { ...west, region: "ap-southeast-2" } });
+    const count = lines().length;
+    vi.advanceTimersByTime(300_000);
+    expect(lines()).toHaveLength(count);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("clears its timer when the run ends with Regions still in progress", async () => {
+    // GIVEN
+    const { reporter: r, lines } = await reporter({ heartbeatMs: 1_000 }, { now: () => Date.now() });
+    r.event({ type: "plan", primary: PRIMARY, regions: ["eu-west-1"] });
+    r.event({ type: "phase", keyId: KEY_ID, region: "eu-west-1", phase: "requesting" });
+    // WHEN
+    r.error({ name: "UsageError", message: "stopped" });
+    vi.advanceTimersByTime(10_000);
+    // THEN
+    expect(lines().filter((l) => l.startsWith("waiting:"))).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("prints nothing with heartbeatMs 0", async () => {
+    // GIVEN
+    const { reporter: r, lines } = await reporter({ heartbeatMs: 0 }, { now: () => Date.now() });
+    r.event({ type: "phase", keyId: KEY_ID, region: "eu-west-1", phase: "creating" });
+    // WHEN
+    vi.advanceTimersByTime(600_000);
+    // THEN
+    expect(lines()).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe("createHumanReporter: timeout", () => {
+  const timedOut = {
+    region: "eu-central-1",
+    status: "timeout" as const,
+    keyState: "Creating",
+    replicaArn: arnIn("eu-central-1"),
+    elapsedMs: 2_000,
+  };
+
+  it("prints the replica's ARN and the `kms-replicate wait` that continues, also with --quiet", async () => {
+    for (const quiet of [false, true]) {
+      // GIVEN
+      const { reporter: r, lines } = await reporter(
+        { quiet },
+        { resume: { endpointUrl: "http://127.0.0.1:4566", timeoutMs: 1_200_000 } },
+      );
+      const done = {
+        region: "eu-west-1",
+        status: "created" as const,
+        keyState: "Enabled",
+        replicaArn: arnIn("eu-west-1"),
+        elapsedMs: 1_000,
+      };
+      // WHEN
+      r.event({ type: "plan", primary: PRIMARY, regions: ["eu-west-1", "eu-central-1"] });
+      r.event({ type: "settled", keyId: KEY_ID, result: done });
+      r.event({ type: "settled", keyId: KEY_ID, result: timedOut });
+      r.finish([done, timedOut], 2_000, false);
+      // THEN
+      expect(lines().find((l) => l.startsWith("⏱ eu-central-1"))).toMatch(
+        / arn:aws:kms:eu-central-1:111122223333:key\/mrk-/,
+      );
+      expect(lines().slice(-2)).toEqual([
+        "To keep waiting for it:",
+        `  kms-replicate wait --key ${PRIMARY.arn} --regions eu-central-1 --endpoint-url http://127.0.0.1:4566 --timeout 20m`,
+      ]);
+      if (!quiet) expect(lines().find((l) => l.startsWith("✔ eu-west-1"))).toContain(arnIn("eu-west-1"));
+    }
+  });
+
+  it("prints no command when nothing timed out", async () => {
+    // GIVEN
+    const { reporter: r, lines } = await reporter({}, { resume: { timeoutMs: 1_200_000 } });
+    const done = { region: "eu-west-1", status: "created" as const, keyState: "Enabled", elapsedMs: 1_000 };
+    // WHEN
+    r.event({ type: "plan", primary: PRIMARY, regions: ["eu-west-1"] });
+    r.finish([done], 1_000, false);
+    // THEN
+    expect(lines().join("\n")).not.toContain("kms-replicate wait");
   });
 });

@@ -4,7 +4,17 @@ import type { Drift } from "../../../src/diff.js";
 import { isUsableKey } from "../../../src/family.js";
 import type { ErrorReport } from "../../../src/errors.js";
 import { JSON_VERSION } from "../../../src/report/json.js";
-import { statusJson, statusSummary, statusTable, type FamilyRow } from "../../../src/report/status.js";
+import { cellWidth } from "../../../src/report/cells.js";
+import {
+  statusJson,
+  statusNotes,
+  statusOutput,
+  statusSummary,
+  statusTable,
+  statusTsv,
+  type FamilyRow,
+} from "../../../src/report/status.js";
+import type { OutputMode } from "../../../src/terminal.js";
 import { keyView } from "../../support/fixtures.js";
 
 const plain = new Chalk({ level: 0 });
@@ -102,19 +112,73 @@ describe("statusTable", () => {
     expect(line).toMatch(/^eu-west-1\s+REPLICA\s+Enabled\s+true\s+-\s+-\s+-$/);
   });
 
-  it("shortens a long description with …", () => {
-    // GIVEN
+  it("fits the terminal's width: the widest free-text column is cut with …, Region and state never", () => {
+    // GIVEN a long description
     const row: FamilyRow = {
-      view: keyView("eu-west-1", "REPLICA", {
+      view: keyView("ap-southeast-2", "REPLICA", {
+        keyState: "PendingReplicaDeletion",
         description: "Payments key for the EU disaster-recovery site",
       }),
       drift: [],
     };
-    // WHEN
-    const table = statusTable([row], plain);
+    // WHEN it is shown on 200 columns, then on 100
+    const [, wide] = linesOf(statusTable([row], plain, 200));
+    const [header = "", narrow = ""] = linesOf(statusTable([row], plain, 100));
     // THEN
-    expect(table).toContain("Payments key for the EU… ");
-    expect(table).not.toContain("disaster-recovery");
+    expect(wide).toContain("Payments key for the EU disaster-recovery site");
+    expect(cellWidth(narrow)).toBeLessThanOrEqual(100);
+    expect(cellWidth(header)).toBeLessThanOrEqual(100);
+    expect(narrow).toBe(
+      "ap-southeast-2  REPLICA  PendingReplicaDeletion  true     Payments ke…  team=payment…  alias/paymen…",
+    );
+    expect(narrow).not.toContain("disaster-recovery");
+  });
+
+  it("on a terminal too narrow for them, keeps Region and state whole and every free column at 5 cells", () => {
+    // GIVEN / WHEN
+    const [, line = ""] = linesOf(statusTable([DRIFTING_ROW], plain, 10));
+    // THEN
+    expect(line).toBe("eu-west-1  REPLICA  Enabled  true     Paym…  team…  -");
+  });
+
+  it("lines up columns in terminal cells with CJK, emoji and combining accents", () => {
+    // GIVEN descriptions of 8 cells each, in 4, 4 and 8 characters, and 9 code points
+    const rows = ["鍵の説明", "🔑🔑🔑🔑", "cafe\u0301 key"].map((description, i): FamilyRow => ({
+      view: keyView(["eu-west-1", "eu-central-1", "sa-east-1"][i] ?? "", "REPLICA", { description }),
+      drift: [],
+    }));
+    // WHEN
+    const [header = "", ...keys] = linesOf(statusTable(rows, plain));
+    // THEN the TAGS column starts in the same terminal cell on every line
+    const cellOf = (line: string, text: string): number => cellWidth(line.slice(0, line.indexOf(text)));
+    const at = cellOf(header, "TAGS");
+    for (const line of keys) expect(cellOf(line, "team=")).toBe(at);
+  });
+
+  it("cuts a wide character whole, never half of it", () => {
+    // GIVEN a CJK description that must lose cells
+    const row: FamilyRow = {
+      view: keyView("eu-west-1", "REPLICA", { description: "多地域キーの説明文です。とても長い" }),
+      drift: [],
+    };
+    // WHEN
+    const [header = "", line = ""] = linesOf(statusTable([row], plain, 70));
+    // THEN
+    expect(cellWidth(line)).toBeLessThanOrEqual(70);
+    expect(line).toContain("…");
+    const cellOf = (text: string, of: string): number => cellWidth(text.slice(0, text.indexOf(of)));
+    expect(cellOf(line, "team=")).toBe(cellOf(header, "TAGS"));
+  });
+
+  it("prints a control character in a value as a space", () => {
+    // GIVEN a description with a tab, a newline and an escape sequence
+    const row: FamilyRow = {
+      view: keyView("eu-west-1", "REPLICA", { description: "a\tb\nc\u001b[31md" }),
+      drift: [],
+    };
+    // WHEN / THEN
+    expect(linesOf(statusTable([row], plain))).toHaveLength(2);
+    expect(statusTable([row], plain)).toContain("a b c [31md");
   });
 
   it("adds no colour at level 0, and colours the state at level 1", () => {
@@ -125,6 +189,101 @@ describe("statusTable", () => {
     // THEN
     expect(uncoloured).not.toContain("\u001b[");
     expect(coloured).toContain("\u001b[32mEnabled");
+  });
+});
+
+describe("statusTsv (stdout not a terminal)", () => {
+  it("is a header line and one tab-separated line per key: no padding, colour, cutting or notes", () => {
+    // GIVEN ROWS and a long description
+    const long: FamilyRow = {
+      view: keyView("sa-east-1", "REPLICA", {
+        description: "Payments key for the EU disaster-recovery site",
+      }),
+      drift: [],
+    };
+    // WHEN
+    const lines = statusTsv([...ROWS, long]).split("\n");
+    // THEN
+    expect(lines).toEqual([
+      "REGION\tROLE\tSTATE\tENABLED\tDESCRIPTION\tTAGS\tALIASES",
+      "us-east-1\tPRIMARY\tEnabled\ttrue\tPayments key\tteam=payments,env=prod\talias/payments",
+      "ap-southeast-2\tREPLICA\t?\t?\t-\t-\t-",
+      "eu-west-1\tREPLICA\tEnabled\ttrue\tPayments key\tteam=payments\t-",
+      "sa-east-1\tREPLICA\tEnabled\ttrue\tPayments key for the EU disaster-recovery site\tteam=payments,env=prod\talias/payments",
+    ]);
+    for (const line of lines) expect(line.split("\t")).toHaveLength(7);
+  });
+
+  it("keeps a value with a tab or a newline on its own line, in its own column", () => {
+    // GIVEN
+    const row: FamilyRow = { view: keyView("eu-west-1", "REPLICA", { description: "a\tb\nc" }), drift: [] };
+    // WHEN
+    const lines = statusTsv([row]).split("\n");
+    // THEN
+    expect(lines).toHaveLength(2);
+    expect(lines[1]?.split("\t")[4]).toBe("a b c");
+  });
+});
+
+describe("statusNotes (beside a TSV table, on stderr)", () => {
+  it("leads each note with its key's Region", () => {
+    // GIVEN ROWS / WHEN / THEN
+    expect(statusNotes(ROWS, false, plain)).toEqual([
+      `ap-southeast-2: ✖ UnrecognizedClientException: ${UNRECOGNIZED.message}`,
+      `ap-southeast-2: → ${UNRECOGNIZED.hint}`,
+      "eu-west-1: drift: tags: missing env=prod",
+      "eu-west-1: drift: aliases: missing alias/payments",
+    ]);
+  });
+
+  it("with --quiet, keeps only what could not be read", () => {
+    // GIVEN ROWS / WHEN
+    const notes = statusNotes(ROWS, true, plain);
+    // THEN
+    expect(notes).toHaveLength(2);
+    expect(notes.join("\n")).not.toContain("drift");
+  });
+});
+
+describe("statusOutput", () => {
+  const mode = (
+    over: Partial<Pick<OutputMode, "json" | "quiet">> & { aligned: boolean },
+  ): Pick<OutputMode, "json" | "quiet" | "table"> => ({
+    json: over.json ?? false,
+    quiet: over.quiet ?? false,
+    table: { aligned: over.aligned, columns: 200, color: false },
+  });
+  const chalks = { stdout: plain, stderr: plain };
+  const summary = "3 keys, 1 not usable, 1 replica drift from the primary.\n";
+
+  it("on a terminal: the aligned table with its notes on stdout, the summary on stderr", () => {
+    const out = statusOutput(ROWS, 1, mode({ aligned: true }), chalks);
+    expect(out.stdout).toBe(`${statusTable(ROWS, plain, 200)}\n`);
+    expect(out.stderr).toBe(summary);
+  });
+
+  it("to a pipe: TSV on stdout; the notes and the summary on stderr", () => {
+    const out = statusOutput(ROWS, 1, mode({ aligned: false }), chalks);
+    expect(out.stdout).toBe(`${statusTsv(ROWS)}\n`);
+    expect(out.stderr).toBe(`${statusNotes(ROWS, false, plain).join("\n")}\n${summary}`);
+  });
+
+  it("with --quiet: still the table (it is the data asked for), no summary", () => {
+    expect(statusOutput(ROWS, 1, mode({ aligned: true, quiet: true }), chalks)).toEqual({
+      stdout: `${statusTable(ROWS, plain, 200)}\n`,
+      stderr: "",
+    });
+    const piped = statusOutput(ROWS, 1, mode({ aligned: false, quiet: true }), chalks);
+    expect(piped.stdout).toBe(`${statusTsv(ROWS)}\n`);
+    expect(piped.stderr).not.toMatch(/drift|3 keys/);
+    expect(piped.stderr).toContain("UnrecognizedClientException");
+  });
+
+  it("with --output json: no table (stdout holds the JSON document), the summary on stderr", () => {
+    expect(statusOutput(ROWS, 1, mode({ aligned: false, json: true }), chalks)).toEqual({
+      stdout: "",
+      stderr: summary,
+    });
   });
 });
 

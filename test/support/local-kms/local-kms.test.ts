@@ -1,4 +1,4 @@
-// The local KMS endpoint (test/support/local-kms/) driven through the real SDK over HTTP: it must answer
+// The local KMS endpoint (this folder) driven through the real SDK over HTTP: it must answer
 // like KMS does (shared/kms-replicatekey.md), so that the CLI's tests against it mean something.
 import {
   AlreadyExistsException,
@@ -35,12 +35,12 @@ import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startKmsLocal, type CallRecord, type KeyView, type KmsLocal } from "../support/local-kms/server.js";
+import { startKmsLocal, type CallRecord, type KeyView, type KmsLocal } from "./server.js";
 
 const CREDENTIALS = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" };
 const ACCOUNT = "111122223333";
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const STANDALONE = fileURLToPath(new URL("../../build/kms-local.js", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const STANDALONE = fileURLToPath(new URL("../../../build/kms-local.js", import.meta.url));
 /** Region names that match `^([a-z]+-){2,3}\d+$`, of 32 and 33 characters. */
 const REGION_32 = `${"a".repeat(15)}-${"b".repeat(14)}-1`;
 const REGION_33 = `${"a".repeat(15)}-${"b".repeat(15)}-1`;

@@ -58,6 +58,9 @@ function required(body: Body, name: string): string {
   return value;
 }
 
+/** Length in Unicode characters (code points), as KMS counts them, not UTF-16 units. */
+const chars = (text: string): number => [...text].length;
+
 /** The tag limits of KMS: key 1–128 characters, value 0–256, at most 50 tags on a key. */
 const MAX_TAG_KEY = 128;
 const MAX_TAG_VALUE = 256;
@@ -72,8 +75,8 @@ function tagsOf(body: Body): Map<string, string> {
     if (typeof item.TagKey !== "string" || item.TagKey === "" || typeof item.TagValue !== "string") {
       throw fault.tag("Each tag needs a TagKey and a TagValue.");
     }
-    if (item.TagKey.length > MAX_TAG_KEY) throw fault.tag(`Tag key ${item.TagKey} is longer than 128.`);
-    if (item.TagValue.length > MAX_TAG_VALUE)
+    if (chars(item.TagKey) > MAX_TAG_KEY) throw fault.tag(`Tag key ${item.TagKey} is longer than 128.`);
+    if (chars(item.TagValue) > MAX_TAG_VALUE)
       throw fault.tag(`The value of tag ${item.TagKey} is longer than 256.`);
     if (tags.has(item.TagKey)) throw fault.tag(`Duplicate tag key ${item.TagKey}.`);
     if (item.TagKey.startsWith("aws:")) throw fault.tag("Tag keys may not start with aws:.");
@@ -107,7 +110,7 @@ function checkPolicy(policy: string): void {
 }
 
 function checkDescription(description: string | undefined): void {
-  if (description !== undefined && description.length > 8192) {
+  if (description !== undefined && chars(description) > 8192) {
     throw fault.validation(
       "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 8192",
     );
@@ -525,7 +528,7 @@ const untagResource: Handler = (ctx, body) => {
   }
   const next = new Map(key.tags);
   for (const tagKey of list as unknown[]) {
-    if (typeof tagKey !== "string" || tagKey === "" || tagKey.length > MAX_TAG_KEY) {
+    if (typeof tagKey !== "string" || tagKey === "" || chars(tagKey) > MAX_TAG_KEY) {
       throw fault.tag(`Tag key ${String(tagKey)} is not valid.`);
     }
     next.delete(tagKey);

@@ -88,16 +88,21 @@ export interface AliasRecord {
   readonly updatedAt: number;
 }
 
-/** The true state of a key at `now` (`setState` lets a read pass the value it may see instead). */
-export function stateOf(key: KeyRecord, now: number, setState = key.setState): KeyState {
-  if (key.creatingUntil !== undefined && now < key.creatingUntil) return "Creating";
-  if (key.updatingUntil !== undefined && now < key.updatingUntil) return "Updating";
-  return setState ?? key.bornState;
+/** The true state of a key at `now`. */
+export function stateOf(key: KeyRecord, now: number): KeyState {
+  return stateWith(key, now, key.setState);
 }
 
 /** The state a read sees at `now`: an EnableKey/DisableKey may not show yet. */
 export function visibleStateOf(key: KeyRecord, now: number): KeyState {
-  return stateOf(key, now, key.lag.read("state", key.setState, now));
+  return stateWith(key, now, key.lag.read("state", key.setState, now));
+}
+
+/** Creating and Updating come from timestamps; otherwise the state set (undefined: born to). */
+function stateWith(key: KeyRecord, now: number, setState: KeyState | undefined): KeyState {
+  if (key.creatingUntil !== undefined && now < key.creatingUntil) return "Creating";
+  if (key.updatingUntil !== undefined && now < key.updatingUntil) return "Updating";
+  return setState ?? key.bornState;
 }
 
 export class RegionStore {

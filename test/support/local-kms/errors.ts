@@ -21,6 +21,7 @@ export const fault = {
   alreadyExists: (message: string) => new KmsFault("AlreadyExistsException", message),
   malformedPolicy: (message: string) => new KmsFault("MalformedPolicyDocumentException", message),
   tag: (message: string) => new KmsFault("TagException", message),
+  limitExceeded: (message: string) => new KmsFault("LimitExceededException", message),
   throttling: () => new KmsFault("ThrottlingException", "Rate exceeded"),
   internal: () => new KmsFault("KMSInternalException", "An internal error occurred.", 500),
   unrecognizedClient: () =>

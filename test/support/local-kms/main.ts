@@ -1,15 +1,30 @@
 // `npm run kms-local -- --port 4566`: the local KMS endpoint as its own process, until Ctrl-C.
 import { parseArgs } from "node:util";
 import { REGION_PATTERN } from "./operations.js";
+import { DEFAULT_QUOTAS } from "./quotas.js";
 import { startKmsLocal } from "./server.js";
 
 const USAGE = `usage: kms-local [--port N] [--creating-delay MS] [--account ID] [--primary REGION]
+                 [--enforce-quotas] [--quota-scale X] [--quota OPERATION=N]
+                 [--updating-delay MS] [--read-after-write REGION=MS]
 
   --port N            listen on 127.0.0.1:N (default: a free port)
   --creating-delay MS how long new replicas stay Creating (default 3000)
   --account ID        the 12-digit account ID in every ARN (default 111122223333)
   --primary REGION    create a multi-Region primary key in REGION at start and print its ARN
                       (repeat for more keys)
+  --enforce-quotas    answer ThrottlingException ("Rate exceeded") above KMS's request quotas,
+                      per operation and Region (e.g. ReplicateKey 5/s, and 2 CreateKey per
+                      ReplicateKey in the replica's Region); off by default
+  --quota-scale X     multiply every quota by X (e.g. 10 for a short benchmark; default 1)
+  --quota OP=N        OP's quota is N requests/s instead of KMS's default (repeatable)
+  --updating-delay MS how long both keys stay Updating after UpdatePrimaryRegion (default 0)
+  --read-after-write REGION=MS
+                      for MS after a write in REGION, reads of what it changed (tags,
+                      description, policy, aliases, enabled state) answer the old value
+                      (repeatable)
+
+Settings can be changed while it runs: POST /_kms-local/config (see README.md).
 `;
 
 function fail(message: string): never {
@@ -22,6 +37,11 @@ let values: {
   "creating-delay"?: string;
   account?: string;
   primary?: string[];
+  "enforce-quotas"?: boolean;
+  "quota-scale"?: string;
+  quota?: string[];
+  "updating-delay"?: string;
+  "read-after-write"?: string[];
   help?: boolean;
 };
 try {
@@ -31,6 +51,11 @@ try {
       "creating-delay": { type: "string" },
       account: { type: "string" },
       primary: { type: "string", multiple: true },
+      "enforce-quotas": { type: "boolean" },
+      "quota-scale": { type: "string" },
+      quota: { type: "string", multiple: true },
+      "updating-delay": { type: "string" },
+      "read-after-write": { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
     },
   }));
@@ -41,18 +66,53 @@ if (values.help === true) {
   process.stdout.write(USAGE);
   process.exit(0);
 }
+
+const ms = (flag: string, text: string | undefined, fallback: number): number => {
+  const value = Number(text ?? String(fallback));
+  if (!Number.isFinite(value) || value < 0) fail(`--${flag} ${text} is not a number of ms`);
+  return value;
+};
+/** `NAME=N` pairs of a repeatable flag → a record, each name checked by `valid`. */
+const pairs = (flag: string, list: string[] | undefined, valid: (name: string) => boolean) => {
+  const record: Record<string, number> = {};
+  for (const item of list ?? []) {
+    const match = /^([^=]+)=(\d+(?:\.\d+)?)$/.exec(item);
+    if (match === null) fail(`--${flag} ${item} is not NAME=NUMBER`);
+    const [, name = "", value = ""] = match;
+    if (!valid(name)) fail(`--${flag} ${item}: ${name} is not valid here`);
+    record[name] = Number(value);
+  }
+  return record;
+};
+
 const port = Number(values.port ?? "0");
-const creatingDelayMs = Number(values["creating-delay"] ?? "3000");
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port ${values.port} is not a port number`);
-if (!Number.isFinite(creatingDelayMs) || creatingDelayMs < 0)
-  fail(`--creating-delay ${values["creating-delay"]} is not a number of ms`);
+const creatingDelayMs = ms("creating-delay", values["creating-delay"], 3000);
+const updatingMs = ms("updating-delay", values["updating-delay"], 0);
 if (values.account !== undefined && !/^\d{12}$/.test(values.account)) fail("--account must be 12 digits");
 for (const region of values.primary ?? []) {
   if (!REGION_PATTERN.test(region)) fail(`--primary ${region} is not a Region ID`);
 }
+const quotaScale = Number(values["quota-scale"] ?? "1");
+if (!Number.isFinite(quotaScale) || quotaScale <= 0)
+  fail(`--quota-scale ${values["quota-scale"]} is not above 0`);
+const quotaOverrides = pairs("quota", values.quota, (op) => DEFAULT_QUOTAS[op] !== undefined);
+const readAfterWriteMs = pairs("read-after-write", values["read-after-write"], (r) => REGION_PATTERN.test(r));
 
-const server = await startKmsLocal({ port, creatingDelayMs, account: values.account });
+const server = await startKmsLocal({
+  port,
+  creatingDelayMs,
+  account: values.account,
+  enforceQuotas: values["enforce-quotas"] === true,
+  quotaScale,
+  quotaOverrides,
+  updatingMs,
+  readAfterWriteMs,
+});
 process.stdout.write(`kms-local listening on ${server.url}\n`);
+if (values["enforce-quotas"] === true) {
+  process.stdout.write(`kms-local enforces KMS's request quotas (scale ${quotaScale})\n`);
+}
 for (const region of values.primary ?? []) {
   const key = server.createKey(region, { MultiRegion: true, Description: "kms-local primary" });
   process.stdout.write(`kms-local created multi-Region primary key ${String(key.Arn)}\n`);

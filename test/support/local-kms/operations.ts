@@ -1,11 +1,23 @@
 // One handler per KMS operation, with the validation and errors of the real API
 // (see shared/kms-replicatekey.md for ReplicateKey's rules).
 import { fault } from "./errors.js";
-import { defaultPolicy, newKeyId, partitionName, stateOf, type KeyRecord, type Store } from "./store.js";
+import {
+  newKeyId,
+  ReadLag,
+  stateOf,
+  visibleStateOf,
+  type AliasRecord,
+  type KeyRecord,
+  type KeyState,
+  type RegionStore,
+  type Store,
+} from "./store.js";
 
 export interface OperationContext {
   readonly region: string;
   readonly store: Store;
+  /** When the request arrived, on the endpoint's clock (epoch ms). */
+  readonly now: number;
   /** How long a new replica in `region` stays Creating (ms; Infinity: forever). */
   readonly creatingDelay: (region: string) => number;
   /** How many DescribeKey calls of a new replica in `region` answer NotFound first. */
@@ -14,6 +26,12 @@ export interface OperationContext {
   readonly hmacUnsupported: (region: string) => boolean;
   /** Opt-in Regions not enabled for the account: nothing can be created there. */
   readonly regionDisabled: (region: string) => boolean;
+  /** How long a write in `region` takes to read back (ms; 0: at once). */
+  readonly readAfterWriteMs: (region: string) => number;
+  /** How long both keys stay Updating after UpdatePrimaryRegion, by the key's Region (ms). */
+  readonly updatingMs: (region: string) => number;
+  /** While Updating, DescribeKey shows the new primary as a REPLICA too (as KMS may). */
+  readonly updatingShowsReplicas: boolean;
 }
 
 type Body = Record<string, unknown>;
@@ -40,6 +58,14 @@ function required(body: Body, name: string): string {
   return value;
 }
 
+/** Length in Unicode characters (code points), as KMS counts them, not UTF-16 units. */
+const chars = (text: string): number => [...text].length;
+
+/** The tag limits of KMS: key 1–128 characters, value 0–256, at most 50 tags on a key. */
+const MAX_TAG_KEY = 128;
+const MAX_TAG_VALUE = 256;
+const MAX_TAGS = 50;
+
 function tagsOf(body: Body): Map<string, string> {
   const tags = new Map<string, string>();
   const list = body.Tags;
@@ -49,13 +75,18 @@ function tagsOf(body: Body): Map<string, string> {
     if (typeof item.TagKey !== "string" || item.TagKey === "" || typeof item.TagValue !== "string") {
       throw fault.tag("Each tag needs a TagKey and a TagValue.");
     }
+    if (chars(item.TagKey) > MAX_TAG_KEY) throw fault.tag(`Tag key ${item.TagKey} is longer than 128.`);
+    if (chars(item.TagValue) > MAX_TAG_VALUE)
+      throw fault.tag(`The value of tag ${item.TagKey} is longer than 256.`);
     if (tags.has(item.TagKey)) throw fault.tag(`Duplicate tag key ${item.TagKey}.`);
     if (item.TagKey.startsWith("aws:")) throw fault.tag("Tag keys may not start with aws:.");
     tags.set(item.TagKey, item.TagValue);
   }
+  if (tags.size > MAX_TAGS) throw fault.limitExceeded(`A key can have at most ${MAX_TAGS} tags.`);
   return tags;
 }
 
+/** Length (1–32768, a ValidationException like every member constraint), characters, a JSON object. */
 function checkPolicy(policy: string): void {
   if (policy.length < 1 || policy.length > 32_768) {
     throw fault.validation(
@@ -65,21 +96,60 @@ function checkPolicy(policy: string): void {
   if (!POLICY_CHARACTERS.test(policy)) {
     throw fault.malformedPolicy("The policy contains characters that are not allowed.");
   }
+  let parsed: unknown;
   try {
-    JSON.parse(policy);
+    parsed = JSON.parse(policy);
   } catch {
     throw fault.malformedPolicy(
       "The new key policy will not allow you to update the key policy in the future.",
     );
   }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw fault.malformedPolicy("The key policy must be a JSON object.");
+  }
 }
 
 function checkDescription(description: string | undefined): void {
-  if (description !== undefined && description.length > 8192) {
+  if (description !== undefined && chars(description) > 8192) {
     throw fault.validation(
       "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 8192",
     );
   }
+}
+
+/** A Region ID as KMS checks it: 1–32 characters matching REGION_PATTERN. */
+function checkRegion(region: string, member: string): void {
+  if (region.length > 32 || !REGION_PATTERN.test(region)) {
+    throw fault.validation(
+      `1 validation error detected: Value '${region}' at '${member}' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([a-z]+-){2,3}\\d+$`,
+    );
+  }
+}
+
+/** KeyId as ReplicateKey and UpdatePrimaryRegion take it: a key ID or key ARN, never an alias. */
+function keyIdOrArn(body: Body, member = "KeyId"): string {
+  const keyId = required(body, member);
+  if (keyId.length > 2048) throw fault.validation(`${member} must be at most 2048 characters.`);
+  if (keyId.startsWith("alias/") || /^arn:[^:]+:kms:[^:]*:[^:]*:alias\//.test(keyId)) {
+    throw fault.notFound(`Key '${keyId}'`);
+  }
+  return keyId;
+}
+
+/** An alias name as CreateAlias/UpdateAlias/DeleteAlias take it. */
+function aliasName(body: Body): string {
+  const name = required(body, "AliasName");
+  if (name.length > 256 || !/^alias\/[a-zA-Z0-9/_-]+$/.test(name)) {
+    throw fault.validation(
+      `1 validation error detected: Value '${name}' at 'aliasName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^alias/[a-zA-Z0-9/_-]+$`,
+    );
+  }
+  if (name.startsWith("alias/aws/")) {
+    throw fault.validation(
+      `Alias name ${name} must not begin with alias/aws/: that prefix is reserved for AWS managed keys.`,
+    );
+  }
+  return name;
 }
 
 function algorithms(keySpec: string, keyUsage: string): Record<string, string[]> {
@@ -93,15 +163,24 @@ function algorithms(keySpec: string, keyUsage: string): Record<string, string[]>
   return { EncryptionAlgorithms: ["RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"] };
 }
 
-export function metadataOf(store: Store, key: KeyRecord): Record<string, unknown> {
-  const state = stateOf(key);
+/**
+ * A key's metadata as a read at `now` sees it: description and enabled state through the key's
+ * read-after-write lag. `updatingShowsReplicas`: a new primary still Updating shows as a REPLICA.
+ */
+export function metadataOf(
+  store: Store,
+  key: KeyRecord,
+  now = store.now(),
+  updatingShowsReplicas = false,
+): Record<string, unknown> {
+  const state = visibleStateOf(key, now);
   const metadata: Record<string, unknown> = {
     AWSAccountId: store.account,
     KeyId: key.keyId,
     Arn: key.arn,
     CreationDate: epochSeconds(key.createdAt),
     Enabled: state === "Enabled",
-    Description: key.description,
+    Description: key.lag.read("description", key.description, now),
     KeyUsage: key.keyUsage,
     KeyState: state,
     Origin: key.origin,
@@ -118,8 +197,9 @@ export function metadataOf(store: Store, key: KeyRecord): Record<string, unknown
   if (key.multiRegion) {
     const family = store.family(key.keyId);
     const primary = family.find((k) => k.role === "PRIMARY");
+    const shownAsReplica = updatingShowsReplicas && state === "Updating";
     metadata.MultiRegionConfiguration = {
-      MultiRegionKeyType: key.role,
+      MultiRegionKeyType: shownAsReplica ? "REPLICA" : key.role,
       PrimaryKey: primary === undefined ? undefined : { Arn: primary.arn, Region: primary.region },
       ReplicaKeys: family.filter((k) => k.role === "REPLICA").map((k) => ({ Arn: k.arn, Region: k.region })),
     };
@@ -142,6 +222,25 @@ const KEY_SPECS = new Set([
   "HMAC_512",
 ]);
 
+function newKey(
+  ctx: OperationContext,
+  fields: Omit<KeyRecord, "arn" | "region" | "createdAt" | "hiddenDescribes" | "lag"> &
+    Partial<Pick<KeyRecord, "hiddenDescribes">>,
+  region: string,
+): KeyRecord {
+  const store = ctx.store.region(region);
+  const key: KeyRecord = {
+    hiddenDescribes: 0,
+    ...fields,
+    arn: store.arnOf(`key/${fields.keyId}`),
+    region,
+    createdAt: ctx.now,
+    lag: new ReadLag(),
+  };
+  store.keys.set(key.keyId, key);
+  return key;
+}
+
 const createKey: Handler = (ctx, body) => {
   const keySpec = str(body, "KeySpec") ?? str(body, "CustomerMasterKeySpec") ?? "SYMMETRIC_DEFAULT";
   if (!KEY_SPECS.has(keySpec)) throw fault.validation(`Unsupported KeySpec ${keySpec}.`);
@@ -155,26 +254,23 @@ const createKey: Handler = (ctx, body) => {
   const policy = str(body, "Policy");
   if (policy !== undefined) checkPolicy(policy);
   const multiRegion = body.MultiRegion === true;
-  const store = ctx.store.region(ctx.region);
-  const keyId = newKeyId(multiRegion);
-  const key: KeyRecord = {
-    keyId,
-    arn: store.arnOf(`key/${keyId}`),
-    region: ctx.region,
-    createdAt: Date.now(),
-    keySpec,
-    keyUsage,
-    origin,
-    multiRegion,
-    role: multiRegion ? "PRIMARY" : undefined,
-    description,
-    tags: tagsOf(body),
-    policy: policy ?? defaultPolicy(ctx.region, ctx.store.account),
-    bornState: origin === "EXTERNAL" ? "PendingImport" : "Enabled",
-    hiddenDescribes: 0,
-  };
-  store.keys.set(keyId, key);
-  return { KeyMetadata: metadataOf(ctx.store, key) };
+  const key = newKey(
+    ctx,
+    {
+      keyId: newKeyId(multiRegion),
+      keySpec,
+      keyUsage,
+      origin,
+      multiRegion,
+      role: multiRegion ? "PRIMARY" : undefined,
+      description,
+      tags: tagsOf(body),
+      policy: policy ?? ctx.store.defaultPolicy(ctx.region),
+      bornState: origin === "EXTERNAL" ? "PendingImport" : "Enabled",
+    },
+    ctx.region,
+  );
+  return { KeyMetadata: metadataOf(ctx.store, key, ctx.now) };
 };
 
 const describeKey: Handler = (ctx, body) => {
@@ -183,27 +279,16 @@ const describeKey: Handler = (ctx, body) => {
     key.hiddenDescribes -= 1;
     throw fault.notFound(`Key '${key.arn}'`);
   }
-  return { KeyMetadata: metadataOf(ctx.store, key) };
+  return { KeyMetadata: metadataOf(ctx.store, key, ctx.now, ctx.updatingShowsReplicas) };
 };
 
 const replicateKey: Handler = (ctx, body) => {
-  const keyId = required(body, "KeyId");
-  if (keyId.length > 2048) throw fault.validation("KeyId must be at most 2048 characters.");
+  const keyId = keyIdOrArn(body);
   const target = required(body, "ReplicaRegion");
-  if (target.length > 32 || !REGION_PATTERN.test(target)) {
-    throw fault.validation(
-      `1 validation error detected: Value '${target}' at 'replicaRegion' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([a-z]+-){2,3}\\d+$`,
-    );
-  }
-  // KeyId is a key ID or key ARN: ReplicateKey does not resolve aliases.
-  if (keyId.startsWith("alias/") || /^arn:[^:]+:kms:[^:]*:[^:]*:alias\//.test(keyId)) {
-    throw fault.notFound(`Key '${keyId}'`);
-  }
+  checkRegion(target, "replicaRegion");
   const primary = ctx.store.find(ctx.region, keyId);
-  if (!primary.multiRegion || primary.role !== "PRIMARY") {
-    throw fault.unsupported(`${primary.arn} is not a multi-Region primary key.`);
-  }
-  const state = stateOf(primary);
+  if (!primary.multiRegion || primary.role !== "PRIMARY") throw notPrimary(primary.arn);
+  const state = stateOf(primary, ctx.now);
   if (state === "Disabled") throw fault.disabled(primary.arn);
   if (state !== "Enabled" && state !== "PendingImport") {
     throw fault.invalidState(`${primary.arn} is ${state}.`);
@@ -211,7 +296,7 @@ const replicateKey: Handler = (ctx, body) => {
   // The real service answers ValidationException for these two; we do the same.
   if (target === primary.region)
     throw fault.validation(`The replica Region ${target} is the primary key's Region.`);
-  if (partitionName(target) !== partitionName(primary.region)) {
+  if (ctx.store.partitionOf(target) !== ctx.store.partitionOf(primary.region)) {
     throw fault.validation(`${target} is not in the same partition as ${primary.region}.`);
   }
   if (ctx.regionDisabled(target)) {
@@ -229,31 +314,74 @@ const replicateKey: Handler = (ctx, body) => {
   checkDescription(description);
   const tags = tagsOf(body);
 
-  const store = ctx.store.region(target);
-  const now = Date.now();
-  const replica: KeyRecord = {
-    keyId: primary.keyId,
-    arn: store.arnOf(`key/${primary.keyId}`),
-    region: target,
-    createdAt: now,
-    keySpec: primary.keySpec,
-    keyUsage: primary.keyUsage,
-    origin: primary.origin,
-    multiRegion: true,
-    role: "REPLICA",
-    description,
-    tags,
-    policy: policy ?? defaultPolicy(target, ctx.store.account),
-    creatingUntil: now + ctx.creatingDelay(target),
-    bornState: primary.origin === "EXTERNAL" ? "PendingImport" : "Enabled",
-    hiddenDescribes: ctx.hiddenDescribes(target),
-  };
-  store.keys.set(replica.keyId, replica);
+  const replica = newKey(
+    ctx,
+    {
+      keyId: primary.keyId,
+      keySpec: primary.keySpec,
+      keyUsage: primary.keyUsage,
+      origin: primary.origin,
+      multiRegion: true,
+      role: "REPLICA",
+      description,
+      tags,
+      policy: policy ?? ctx.store.defaultPolicy(target),
+      creatingUntil: ctx.now + ctx.creatingDelay(target),
+      bornState: primary.origin === "EXTERNAL" ? "PendingImport" : "Enabled",
+      hiddenDescribes: ctx.hiddenDescribes(target),
+    },
+    target,
+  );
   return {
-    ReplicaKeyMetadata: metadataOf(ctx.store, replica),
+    ReplicaKeyMetadata: metadataOf(ctx.store, replica, ctx.now),
     ReplicaPolicy: replica.policy,
     ReplicaTags: [...tags].map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
   };
+};
+
+/** KMS's answer when KeyId names a replica or a single-Region key where a primary is needed. */
+export function notPrimary(arn: string): Error {
+  return fault.unsupported(`${arn} is not a multi-Region primary key.`);
+}
+
+/** DisabledException for a Disabled key, KMSInvalidStateException for any other state but Enabled. */
+function mustBeEnabled(key: KeyRecord, now: number): void {
+  const state = stateOf(key, now);
+  if (state === "Disabled") throw fault.disabled(key.arn);
+  if (state !== "Enabled") throw fault.invalidState(`${key.arn} is ${state}.`);
+}
+
+/**
+ * UpdatePrimaryRegion (shared/kms-lifecycle.md): sent to the primary's Region. The replica in
+ * PrimaryRegion becomes the primary, the primary a replica, every other replica follows (the family
+ * is found by key ID, so their MultiRegionConfiguration names the new primary at once); both keys
+ * are Updating for `updatingMs` of their Region. Choices where KMS does not say: no replica in
+ * PrimaryRegion → NotFoundException (the API reference lists it; "there must be an existing replica
+ * key in this Region"); PrimaryRegion is the primary's own Region or of another partition →
+ * ValidationException, as ReplicateKey answers for the same mistakes.
+ */
+const updatePrimaryRegion: Handler = (ctx, body) => {
+  const keyId = keyIdOrArn(body);
+  const target = required(body, "PrimaryRegion");
+  checkRegion(target, "primaryRegion");
+  const primary = ctx.store.find(ctx.region, keyId);
+  if (!primary.multiRegion || primary.role !== "PRIMARY") throw notPrimary(primary.arn);
+  if (target === primary.region) {
+    throw fault.validation(`${target} is already the primary Region of ${primary.arn}.`);
+  }
+  if (ctx.store.partitionOf(target) !== ctx.store.partitionOf(primary.region)) {
+    throw fault.validation(`${target} is not in the same partition as ${primary.region}.`);
+  }
+  const replica = ctx.store.region(target).keys.get(primary.keyId);
+  if (replica === undefined) {
+    throw fault.notFound(`Key '${ctx.store.region(target).arnOf(`key/${primary.keyId}`)}'`);
+  }
+  mustBeEnabled(primary, ctx.now);
+  mustBeEnabled(replica, ctx.now);
+  primary.role = "REPLICA";
+  replica.role = "PRIMARY";
+  for (const key of [primary, replica]) key.updatingUntil = ctx.now + ctx.updatingMs(key.region);
+  return {};
 };
 
 function page<T>(items: T[], body: Body): { items: T[]; next?: string } {
@@ -273,16 +401,78 @@ const listKeys: Handler = (ctx, body) => {
   };
 };
 
-const createAlias: Handler = (ctx, body) => {
-  const name = required(body, "AliasName");
-  if (!/^alias\/[a-zA-Z0-9/_-]{1,250}$/.test(name) || name.startsWith("alias/aws/")) {
-    throw fault.validation(`Alias name ${name} is not valid.`);
+/**
+ * A key a management call may change: found, and not PendingDeletion (KMS's key state table refuses
+ * tags, description and aliases on a key pending deletion; PutKeyPolicy and DeleteAlias pass).
+ */
+function manageableKey(ctx: OperationContext, ref: string): KeyRecord {
+  const key = ctx.store.find(ctx.region, ref);
+  if (stateOf(key, ctx.now) === "PendingDeletion") {
+    throw fault.invalidState(`${key.arn} is pending deletion.`);
   }
-  const key = ctx.store.find(ctx.region, required(body, "TargetKeyId"));
+  return key;
+}
+
+/** The target of CreateAlias/UpdateAlias: a key ID or key ARN in this Region, not an alias. */
+function aliasTarget(ctx: OperationContext, body: Body): KeyRecord {
+  const ref = required(body, "TargetKeyId");
+  if (ref.startsWith("alias/") || /^arn:[^:]+:kms:[^:]*:[^:]*:alias\//.test(ref)) {
+    throw fault.validation(`TargetKeyId ${ref} must be a key ID or key ARN, not an alias.`);
+  }
+  return manageableKey(ctx, ref);
+}
+
+function writeAlias(
+  ctx: OperationContext,
+  store: RegionStore,
+  name: string,
+  next: AliasRecord | undefined,
+): void {
+  store.aliasLag.wrote(name, store.aliases.get(name), ctx.now, ctx.readAfterWriteMs(ctx.region));
+  if (next === undefined) store.aliases.delete(name);
+  else store.aliases.set(name, next);
+}
+
+const createAlias: Handler = (ctx, body) => {
+  const name = aliasName(body);
+  const key = aliasTarget(ctx, body);
   const store = ctx.store.region(ctx.region);
   if (store.aliases.has(name))
     throw fault.alreadyExists(`An alias with the name ${store.arnOf(name)} already exists`);
-  store.aliases.set(name, { name, targetKeyId: key.keyId, createdAt: Date.now() });
+  writeAlias(ctx, store, name, { name, targetKeyId: key.keyId, createdAt: ctx.now, updatedAt: ctx.now });
+  return {};
+};
+
+/** The key type KMS requires UpdateAlias's old and new targets to share. */
+const keyType = (key: KeyRecord): string =>
+  key.keySpec === "SYMMETRIC_DEFAULT" ? "symmetric" : key.keySpec.startsWith("HMAC_") ? "HMAC" : "asymmetric";
+
+/**
+ * UpdateAlias: the alias must exist in this Region (NotFoundException), the new target is a key of
+ * this Region of the same type (symmetric / asymmetric / HMAC) and key usage as the current one
+ * (ValidationException otherwise).
+ */
+const updateAlias: Handler = (ctx, body) => {
+  const name = aliasName(body);
+  const store = ctx.store.region(ctx.region);
+  const alias = store.aliases.get(name);
+  if (alias === undefined) throw fault.notFound(`Alias '${store.arnOf(name)}'`);
+  const key = aliasTarget(ctx, body);
+  const current = store.keys.get(alias.targetKeyId);
+  if (current !== undefined && (keyType(current) !== keyType(key) || current.keyUsage !== key.keyUsage)) {
+    throw fault.validation(
+      `${key.arn} is not of the same key type and key usage as ${current.arn}, the current target of ${name}.`,
+    );
+  }
+  writeAlias(ctx, store, name, { ...alias, targetKeyId: key.keyId, updatedAt: ctx.now });
+  return {};
+};
+
+const deleteAlias: Handler = (ctx, body) => {
+  const name = aliasName(body);
+  const store = ctx.store.region(ctx.region);
+  if (!store.aliases.has(name)) throw fault.notFound(`Alias '${store.arnOf(name)}'`);
+  writeAlias(ctx, store, name, undefined);
   return {};
 };
 
@@ -290,7 +480,9 @@ const listAliases: Handler = (ctx, body) => {
   const store = ctx.store.region(ctx.region);
   const keyId = str(body, "KeyId");
   const target = keyId === undefined ? undefined : ctx.store.find(ctx.region, keyId).keyId;
-  const aliases = [...store.aliases.values()].filter((a) => target === undefined || a.targetKeyId === target);
+  const aliases = store
+    .visibleAliases(ctx.now)
+    .filter((a) => target === undefined || a.targetKeyId === target);
   const { items, next } = page(aliases, body);
   return {
     Aliases: items.map((a) => ({
@@ -298,21 +490,56 @@ const listAliases: Handler = (ctx, body) => {
       AliasArn: store.arnOf(a.name),
       TargetKeyId: a.targetKeyId,
       CreationDate: epochSeconds(a.createdAt),
+      LastUpdatedDate: epochSeconds(a.updatedAt),
     })),
     Truncated: next !== undefined,
     NextMarker: next,
   };
 };
 
+/** Records a write of a key property for read-after-write, then applies it. */
+function writeTags(ctx: OperationContext, key: KeyRecord, next: Map<string, string>): void {
+  key.lag.wrote("tags", new Map(key.tags), ctx.now, ctx.readAfterWriteMs(ctx.region));
+  key.tags = next;
+}
+
 const tagResource: Handler = (ctx, body) => {
-  const key = ctx.store.find(ctx.region, required(body, "KeyId"));
-  for (const [k, v] of tagsOf(body)) key.tags.set(k, v);
+  const key = manageableKey(ctx, required(body, "KeyId"));
+  if (!Array.isArray(body.Tags)) {
+    throw fault.validation(
+      "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null",
+    );
+  }
+  const next = new Map(key.tags);
+  for (const [k, v] of tagsOf(body)) next.set(k, v);
+  if (next.size > MAX_TAGS) throw fault.limitExceeded(`A key can have at most ${MAX_TAGS} tags.`);
+  writeTags(ctx, key, next);
+  return {};
+};
+
+/** UntagResource: TagKeys is a list of tag keys (1–128 characters); keys the key lacks are ignored. */
+const untagResource: Handler = (ctx, body) => {
+  const key = manageableKey(ctx, required(body, "KeyId"));
+  const list = body.TagKeys;
+  if (!Array.isArray(list)) {
+    throw fault.validation(
+      "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null",
+    );
+  }
+  const next = new Map(key.tags);
+  for (const tagKey of list as unknown[]) {
+    if (typeof tagKey !== "string" || tagKey === "" || chars(tagKey) > MAX_TAG_KEY) {
+      throw fault.tag(`Tag key ${String(tagKey)} is not valid.`);
+    }
+    next.delete(tagKey);
+  }
+  writeTags(ctx, key, next);
   return {};
 };
 
 const listResourceTags: Handler = (ctx, body) => {
   const key = ctx.store.find(ctx.region, required(body, "KeyId"));
-  const { items, next } = page([...key.tags], body);
+  const { items, next } = page([...key.lag.read("tags", key.tags, ctx.now)], body);
   return {
     Tags: items.map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
     Truncated: next !== undefined,
@@ -320,41 +547,67 @@ const listResourceTags: Handler = (ctx, body) => {
   };
 };
 
-const getKeyPolicy: Handler = (ctx, body) => {
-  const key = ctx.store.find(ctx.region, required(body, "KeyId"));
+/** UpdateKeyDescription: Description is required but may be empty (0–8192 characters). */
+const updateKeyDescription: Handler = (ctx, body) => {
+  const key = manageableKey(ctx, required(body, "KeyId"));
+  const description = str(body, "Description");
+  if (description === undefined) {
+    throw fault.validation(
+      "1 validation error detected: Value null at 'description' failed to satisfy constraint: Member must not be null",
+    );
+  }
+  checkDescription(description);
+  key.lag.wrote("description", key.description, ctx.now, ctx.readAfterWriteMs(ctx.region));
+  key.description = description;
+  return {};
+};
+
+function policyName(body: Body): void {
   const name = str(body, "PolicyName") ?? "default";
   if (name !== "default") throw fault.notFound(`Policy ${name}`);
-  return { Policy: key.policy, PolicyName: "default" };
+}
+
+const getKeyPolicy: Handler = (ctx, body) => {
+  const key = ctx.store.find(ctx.region, required(body, "KeyId"));
+  policyName(body);
+  return { Policy: key.lag.read("policy", key.policy, ctx.now), PolicyName: "default" };
 };
 
 const putKeyPolicy: Handler = (ctx, body) => {
   const key = ctx.store.find(ctx.region, required(body, "KeyId"));
+  policyName(body);
   const policy = required(body, "Policy");
   checkPolicy(policy);
+  const bypass = body.BypassPolicyLockoutSafetyCheck;
+  if (bypass !== undefined && typeof bypass !== "boolean") {
+    throw fault.validation("BypassPolicyLockoutSafetyCheck must be a boolean.");
+  }
+  key.lag.wrote("policy", key.policy, ctx.now, ctx.readAfterWriteMs(ctx.region));
   key.policy = policy;
   return {};
 };
 
+/** A key whose state may be changed: not Creating, not Updating (shared/kms-lifecycle.md). */
 function settledKey(ctx: OperationContext, body: Body): KeyRecord {
   const key = ctx.store.find(ctx.region, required(body, "KeyId"));
-  const state = stateOf(key);
-  if (state === "Creating") throw fault.invalidState(`${key.arn} is Creating.`);
+  const state = stateOf(key, ctx.now);
+  if (state === "Creating" || state === "Updating") throw fault.invalidState(`${key.arn} is ${state}.`);
   return key;
 }
 
-const enableKey: Handler = (ctx, body) => {
+/** EnableKey/DisableKey: any key (primary or replica) that is Enabled or Disabled. */
+function setEnabled(ctx: OperationContext, body: Body, next: KeyState): unknown {
   const key = settledKey(ctx, body);
-  if (stateOf(key) === "PendingDeletion") throw fault.invalidState(`${key.arn} is pending deletion.`);
-  key.setState = "Enabled";
+  const state = stateOf(key, ctx.now);
+  if (state === "PendingDeletion") throw fault.invalidState(`${key.arn} is pending deletion.`);
+  if (state === "PendingImport") throw fault.invalidState(`${key.arn} is pending import.`);
+  key.lag.wrote("state", key.setState, ctx.now, ctx.readAfterWriteMs(ctx.region));
+  key.setState = next;
   return {};
-};
+}
 
-const disableKey: Handler = (ctx, body) => {
-  const key = settledKey(ctx, body);
-  if (stateOf(key) === "PendingDeletion") throw fault.invalidState(`${key.arn} is pending deletion.`);
-  key.setState = "Disabled";
-  return {};
-};
+const enableKey: Handler = (ctx, body) => setEnabled(ctx, body, "Enabled");
+const disableKey: Handler = (ctx, body) => setEnabled(ctx, body, "Disabled");
 
 const scheduleKeyDeletion: Handler = (ctx, body) => {
   const key = settledKey(ctx, body);
@@ -362,9 +615,10 @@ const scheduleKeyDeletion: Handler = (ctx, body) => {
   if (!Number.isInteger(days) || days < 7 || days > 30) {
     throw fault.validation("PendingWindowInDays must be between 7 and 30.");
   }
+  key.lag.wrote("state", key.setState, ctx.now, 0);
   key.setState = "PendingDeletion";
   key.pendingWindowInDays = days;
-  key.deletionDate = Date.now() + days * 86_400_000;
+  key.deletionDate = ctx.now + days * 86_400_000;
   return {
     KeyId: key.arn,
     DeletionDate: epochSeconds(key.deletionDate),
@@ -375,7 +629,9 @@ const scheduleKeyDeletion: Handler = (ctx, body) => {
 
 const cancelKeyDeletion: Handler = (ctx, body) => {
   const key = settledKey(ctx, body);
-  if (stateOf(key) !== "PendingDeletion") throw fault.invalidState(`${key.arn} is not pending deletion.`);
+  if (stateOf(key, ctx.now) !== "PendingDeletion")
+    throw fault.invalidState(`${key.arn} is not pending deletion.`);
+  key.lag.wrote("state", key.setState, ctx.now, 0);
   key.setState = "Disabled";
   key.deletionDate = undefined;
   return { KeyId: key.arn };
@@ -385,11 +641,16 @@ export const OPERATIONS: Readonly<Record<string, Handler>> = {
   CreateKey: createKey,
   DescribeKey: describeKey,
   ReplicateKey: replicateKey,
+  UpdatePrimaryRegion: updatePrimaryRegion,
   ListKeys: listKeys,
   CreateAlias: createAlias,
+  UpdateAlias: updateAlias,
+  DeleteAlias: deleteAlias,
   ListAliases: listAliases,
   TagResource: tagResource,
+  UntagResource: untagResource,
   ListResourceTags: listResourceTags,
+  UpdateKeyDescription: updateKeyDescription,
   GetKeyPolicy: getKeyPolicy,
   PutKeyPolicy: putKeyPolicy,
   EnableKey: enableKey,

@@ -4,7 +4,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { KmsFault, fault } from "./errors.js";
-import { OPERATIONS, metadataOf } from "./operations.js";
+import { OPERATIONS, metadataOf, notPrimary } from "./operations.js";
+import { partitionOf } from "./partitions.js";
+import { DEFAULT_QUOTAS, SlidingWindowLimiter, chargesOf } from "./quotas.js";
 import { Store, stateOf, type KeyState } from "./store.js";
 
 /** A fault rule; `region` / `operation` unset match any. Counted rules switch off once used up. */
@@ -31,6 +33,12 @@ export interface FaultRule {
   readonly processThenDrop?: { readonly count: number } | true;
   /** AccessDeniedException for every matching call. */
   readonly accessDenied?: boolean;
+  /**
+   * UnsupportedOperationException "… is not a multi-Region primary key" for the next `count`
+   * matching calls, doing nothing (as KMS may answer UpdatePrimaryRegion or ReplicateKey right
+   * after another promotion, eventual consistency).
+   */
+  readonly notPrimary?: { readonly count: number };
 }
 
 export interface KmsLocalConfig {
@@ -54,6 +62,32 @@ export interface KmsLocalConfig {
    * SDK corrects its clock offset). 0: off.
    */
   readonly clockSkewMs: number;
+  /**
+   * Answer ThrottlingException ("Rate exceeded") when a client exceeds KMS's request quotas
+   * (quotas.ts: per operation and Region, a sliding 1-second window). Off by default.
+   */
+  readonly enforceQuotas: boolean;
+  /** Multiplies every quota, overrides included (10: ten times KMS's rates). Default 1. */
+  readonly quotaScale: number;
+  /** Requests per second by operation, replacing KMS's default (an account with raised quotas). */
+  readonly quotaOverrides: Readonly<Record<string, number>>;
+  /**
+   * Per Region: for this many ms after a write, reads of what it changed answer the old value
+   * (tags: ListResourceTags; description and enabled state: DescribeKey; policy: GetKeyPolicy;
+   * aliases: ListAliases), as KMS's eventual consistency may.
+   */
+  readonly readAfterWriteMs: Readonly<Record<string, number>>;
+  /** How long both keys stay Updating after UpdatePrimaryRegion, in ms (default 0). */
+  readonly updatingMs: number;
+  /** Per Region (the key's); `null` = the key never leaves Updating. */
+  readonly updatingMsByRegion: Readonly<Record<string, number | null>>;
+  /** While Updating, DescribeKey shows the new primary as a REPLICA too (KMS says it may). */
+  readonly updatingShowsReplicas: boolean;
+  /**
+   * Extra Region → partition entries, checked before the endpoint's own table (partitions.ts):
+   * e.g. an invented `{"us-north-50": "aws-us-gov"}`.
+   */
+  readonly regionPartitions: Readonly<Record<string, string>>;
 }
 
 const CONFIG_KEYS = new Set([
@@ -65,6 +99,14 @@ const CONFIG_KEYS = new Set([
   "faults",
   "seed",
   "clockSkewMs",
+  "enforceQuotas",
+  "quotaScale",
+  "quotaOverrides",
+  "readAfterWriteMs",
+  "updatingMs",
+  "updatingMsByRegion",
+  "updatingShowsReplicas",
+  "regionPartitions",
 ]);
 const FAULT_KEYS = new Set([
   "region",
@@ -76,6 +118,7 @@ const FAULT_KEYS = new Set([
   "stall",
   "processThenDrop",
   "accessDenied",
+  "notPrimary",
 ]);
 
 /** What is wrong with a config sent over HTTP: a misspelt key must not be ignored silently. */
@@ -101,12 +144,64 @@ export function configProblems(partial: unknown): string[] {
       }
     });
   }
+  return [...problems, ...valueProblems(partial as Record<string, unknown>)];
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+const isMs = (value: unknown): boolean => typeof value === "number" && Number.isFinite(value) && value >= 0;
+
+/** Wrong values of the newer settings (an unknown operation in quotaOverrides is not ignored). */
+function valueProblems(partial: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const { enforceQuotas, quotaScale, quotaOverrides, readAfterWriteMs, updatingMs, updatingMsByRegion } =
+    partial;
+  if (enforceQuotas !== undefined && typeof enforceQuotas !== "boolean") {
+    problems.push("enforceQuotas must be true or false");
+  }
+  if (
+    quotaScale !== undefined &&
+    !(typeof quotaScale === "number" && quotaScale > 0 && isFinite(quotaScale))
+  ) {
+    problems.push("quotaScale must be a number above 0");
+  }
+  if (quotaOverrides !== undefined) {
+    if (!isRecord(quotaOverrides)) problems.push("quotaOverrides must be an object of operation: requests/s");
+    else
+      for (const [operation, quota] of Object.entries(quotaOverrides)) {
+        if (DEFAULT_QUOTAS[operation] === undefined) {
+          problems.push(
+            `quotaOverrides: ${operation} has no quota (known: ${Object.keys(DEFAULT_QUOTAS).join(", ")})`,
+          );
+        } else if (!(typeof quota === "number" && quota > 0)) {
+          problems.push(`quotaOverrides.${operation} must be a number above 0`);
+        }
+      }
+  }
+  if (
+    readAfterWriteMs !== undefined &&
+    !(isRecord(readAfterWriteMs) && Object.values(readAfterWriteMs).every(isMs))
+  ) {
+    problems.push("readAfterWriteMs must be an object of Region: ms");
+  }
+  if (updatingMs !== undefined && !isMs(updatingMs)) problems.push("updatingMs must be a number of ms");
+  if (
+    updatingMsByRegion !== undefined &&
+    !(isRecord(updatingMsByRegion) && Object.values(updatingMsByRegion).every((v) => v === null || isMs(v)))
+  ) {
+    problems.push("updatingMsByRegion must be an object of Region: ms or null");
+  }
   return problems;
 }
 
 export interface KmsLocalOptions extends Partial<KmsLocalConfig> {
   readonly port?: number;
   readonly account?: string;
+  /**
+   * The endpoint's clock (epoch ms) for key states, quotas, Updating and read-after-write; a test
+   * passes a fake one. Default Date.now. Signatures are always checked against the real clock.
+   */
+  readonly now?: () => number;
 }
 
 export interface CallRecord {
@@ -124,6 +219,20 @@ export interface CallRecord {
   readonly accessKeyId?: string;
   /** A fault that kept the answer from the client. */
   fault?: "dropConnection" | "stall" | "processThenDrop";
+  /** Why it was answered ThrottlingException: a quota (enforceQuotas) or a `throttle` fault rule. */
+  throttledBy?: "quota" | "fault";
+  /** The quota it exceeded (e.g. CreateKey in the replica's Region, for a ReplicateKey). */
+  quotaExceeded?: { readonly operation: string; readonly region: string };
+}
+
+/** ThrottlingException answers per (Region, operation) of the request. */
+export interface ThrottleCount {
+  readonly region: string;
+  readonly operation: string;
+  /** All ThrottlingException answers: quota + fault. */
+  readonly count: number;
+  readonly quota: number;
+  readonly fault: number;
 }
 
 export interface KeyView {
@@ -139,6 +248,8 @@ export interface KeyView {
   readonly createdAt: number;
   /** Epoch ms when it left (or will leave) Creating; undefined for keys never Creating. */
   readonly settledAt?: number;
+  /** Epoch ms when it leaves (or left) Updating after UpdatePrimaryRegion. */
+  readonly updatingUntil?: number;
 }
 
 export interface KmsLocal {
@@ -147,10 +258,12 @@ export interface KmsLocal {
   readonly account: string;
   /** Merge settings; `faults` replaces the fault list. */
   configure(config: Partial<KmsLocalConfig>): void;
-  /** Forget keys, calls and settings. */
+  /** Forget keys, calls and settings changed since start (back to the options given at start). */
   reset(): void;
   calls(filter?: { region?: string; operation?: string }): CallRecord[];
   callCount(region?: string, operation?: string): number;
+  /** ThrottlingException answers per (Region, operation), from the call log. */
+  throttled(): ThrottleCount[];
   keys(region: string): KeyView[];
   /** CreateKey in `region`, as a test's setup step. */
   createKey(region: string, input?: Record<string, unknown>): Record<string, unknown>;
@@ -168,6 +281,14 @@ const DEFAULTS: KmsLocalConfig = {
   faults: [],
   seed: 1,
   clockSkewMs: 0,
+  enforceQuotas: false,
+  quotaScale: 1,
+  quotaOverrides: {},
+  readAfterWriteMs: {},
+  updatingMs: 0,
+  updatingMsByRegion: {},
+  updatingShowsReplicas: false,
+  regionPartitions: {},
 };
 
 const CONTROL = "/_kms-local/";
@@ -206,21 +327,39 @@ const amzDate = (ms: number): string => new Date(ms).toISOString().replace(/[-:]
 /** KMS refuses a request signed more than this far from its own clock. */
 const SIGNATURE_WINDOW_MS = 5 * 60_000;
 
+/** The config part of the start options (without port, account and clock). */
+function settingsOf(options: KmsLocalOptions): Partial<KmsLocalConfig> {
+  const settings: Record<string, unknown> = { ...options };
+  for (const key of ["port", "account", "now"]) delete settings[key];
+  return settings;
+}
+
 export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsLocal> {
   const account = options.account ?? "111122223333";
-  const store = new Store(account);
-  let config: KmsLocalConfig = { ...DEFAULTS, ...options };
+  const clock = options.now ?? Date.now;
+  const settings = settingsOf(options);
+  let config: KmsLocalConfig = { ...DEFAULTS, ...settings };
+  const store = new Store(account, clock, (region) => partitionOf(region, config.regionPartitions));
+  const limiter = new SlidingWindowLimiter();
   // Counters of counted fault rules, by rule index; reset with each configure().
   let used = new Map<
     number,
-    { throttle: number; internal: number; drop: number; stall: number; processThenDrop: number }
+    {
+      throttle: number;
+      internal: number;
+      drop: number;
+      stall: number;
+      processThenDrop: number;
+      notPrimary: number;
+    }
   >();
   let random = seededRandom(config.seed);
   const log: CallRecord[] = [];
 
-  const context = (region: string) => ({
+  const context = (region: string, now: number) => ({
     region,
     store,
+    now,
     creatingDelay: (r: string) => {
       const delay = config.creatingDelayByRegion[r];
       return delay === null ? Number.POSITIVE_INFINITY : (delay ?? config.creatingDelayMs);
@@ -228,12 +367,23 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
     hiddenDescribes: (r: string) => config.hiddenDescribesByRegion[r] ?? 0,
     hmacUnsupported: (r: string) => config.hmacUnsupportedRegions.includes(r),
     regionDisabled: (r: string) => config.disabledRegions.includes(r),
+    readAfterWriteMs: (r: string) => config.readAfterWriteMs[r] ?? 0,
+    updatingMs: (r: string) => {
+      const ms = config.updatingMsByRegion[r];
+      return ms === null ? Number.POSITIVE_INFINITY : (ms ?? config.updatingMs);
+    },
+    updatingShowsReplicas: config.updatingShowsReplicas,
   });
 
-  const invoke = (region: string, operation: string, input: Record<string, unknown>): unknown => {
+  const invoke = (
+    region: string,
+    operation: string,
+    input: Record<string, unknown>,
+    now = clock(),
+  ): unknown => {
     const handler = OPERATIONS[operation];
     if (handler === undefined) throw fault.unknownOperation(operation);
-    return handler(context(region), input);
+    return handler(context(region, now), input);
   };
 
   type Decision = {
@@ -241,20 +391,41 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
     drop: boolean;
     stall: boolean;
     processThenDrop: boolean;
+    notPrimary: boolean;
     error?: KmsFault;
   };
   /** A counted rule (`{count}`) that has uses left, or an every-call rule (`true`). */
   const applies = (rule: { readonly count: number } | true | undefined, usedSoFar: number): boolean =>
     rule === true || (rule !== undefined && usedSoFar < rule.count);
   const decide = (region: string, operation: string): Decision => {
-    const decision: Decision = { latencyMs: 0, drop: false, stall: false, processThenDrop: false };
+    const decision: Decision = {
+      latencyMs: 0,
+      drop: false,
+      stall: false,
+      processThenDrop: false,
+      notPrimary: false,
+    };
     if (config.disabledRegions.includes(region)) decision.error = fault.unrecognizedClient();
     config.faults.forEach((rule, index) => {
       if (rule.region !== undefined && rule.region !== region) return;
       if (rule.operation !== undefined && rule.operation !== operation) return;
       decision.latencyMs += rule.latencyMs ?? 0;
-      if (decision.error !== undefined || decision.drop || decision.stall || decision.processThenDrop) return;
-      const count = used.get(index) ?? { throttle: 0, internal: 0, drop: 0, stall: 0, processThenDrop: 0 };
+      if (
+        decision.error !== undefined ||
+        decision.drop ||
+        decision.stall ||
+        decision.processThenDrop ||
+        decision.notPrimary
+      )
+        return;
+      const count = used.get(index) ?? {
+        throttle: 0,
+        internal: 0,
+        drop: 0,
+        stall: 0,
+        processThenDrop: 0,
+        notPrimary: 0,
+      };
       used.set(index, count);
       if (rule.accessDenied === true) {
         decision.error = fault.accessDenied(account, operation, `arn:aws:kms:${region}:${account}:key/*`);
@@ -267,6 +438,9 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
       } else if (applies(rule.processThenDrop, count.processThenDrop)) {
         count.processThenDrop += 1;
         decision.processThenDrop = true;
+      } else if (rule.notPrimary !== undefined && count.notPrimary < rule.notPrimary.count) {
+        count.notPrimary += 1;
+        decision.notPrimary = true;
       } else if (rule.internalError !== undefined && count.internal < rule.internalError.count) {
         count.internal += 1;
         decision.error = fault.internal();
@@ -299,6 +473,7 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
 
   const control = (path: string, url: URL, body: string, res: ServerResponse): void => {
     if (path === "calls") return send(res, 200, log);
+    if (path === "throttled") return send(res, 200, throttled());
     if (path === "keys") return send(res, 200, views(url.searchParams.get("region") ?? "us-east-1"));
     if (path === "config") {
       let partial: unknown;
@@ -333,7 +508,7 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
     const call: CallRecord = {
       region: region ?? "-",
       operation,
-      at: Date.now(),
+      at: clock(),
       status: 0,
       ...(accessKeyId !== undefined ? { accessKeyId } : {}),
     };
@@ -381,7 +556,19 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
     try {
       if (decision.error !== undefined) throw decision.error;
       const input = text === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
-      const output = invoke(region, operation, input) as Record<string, unknown>;
+      if (config.enforceQuotas) {
+        const exceeded = limiter.tryAdmit(chargesOf(operation, region, input), call.at, {
+          scale: config.quotaScale,
+          overrides: config.quotaOverrides,
+        });
+        if (exceeded !== undefined) {
+          call.throttledBy = "quota";
+          call.quotaExceeded = { operation: exceeded.operation, region: exceeded.region };
+          throw fault.throttling();
+        }
+      }
+      if (decision.notPrimary) throw notPrimary(requestedArn(region, input.KeyId));
+      const output = invoke(region, operation, input, call.at) as Record<string, unknown>;
       const metadata = (output.KeyMetadata ?? output.ReplicaKeyMetadata) as { KeyState?: string } | undefined;
       call.keyState = metadata?.KeyState;
       if (decision.processThenDrop) {
@@ -396,6 +583,8 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
       const kmsFault =
         error instanceof KmsFault ? error : new KmsFault("KMSInternalException", String(error), 500);
       call.errorType = kmsFault.type;
+      if (kmsFault.type === "ThrottlingException" && call.throttledBy === undefined)
+        call.throttledBy = "fault";
       if (decision.processThenDrop) {
         // The error answer is lost too (status stays 0).
         call.fault = "processThenDrop";
@@ -412,14 +601,34 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
     return typeof value === "string" ? value : undefined;
   };
 
+  /** The ARN a request's KeyId names (a key ID is made an ARN of `region`). */
+  const requestedArn = (region: string, keyId: unknown): string => {
+    const ref = typeof keyId === "string" ? keyId : "";
+    return ref.startsWith("arn:") ? ref : store.region(region).arnOf(`key/${ref}`);
+  };
+
+  const throttled = (): ThrottleCount[] => {
+    const counts = new Map<string, { region: string; operation: string; quota: number; fault: number }>();
+    for (const call of log) {
+      if (call.errorType !== "ThrottlingException") continue;
+      const id = `${call.region} ${call.operation}`;
+      const count = counts.get(id) ?? { region: call.region, operation: call.operation, quota: 0, fault: 0 };
+      if (call.throttledBy === "quota") count.quota += 1;
+      else count.fault += 1;
+      counts.set(id, count);
+    }
+    return [...counts.values()].map((c) => ({ ...c, count: c.quota + c.fault }));
+  };
+
   const views = (region: string): KeyView[] => {
     const regionStore = store.region(region);
+    const now = clock();
     return [...regionStore.keys.values()].map((key) => ({
       keyId: key.keyId,
       arn: key.arn,
       region: key.region,
       role: key.role,
-      state: stateOf(key),
+      state: stateOf(key, now),
       description: key.description,
       tags: Object.fromEntries(key.tags),
       policy: key.policy,
@@ -428,6 +637,7 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
         .map((a) => a.name),
       createdAt: key.createdAt,
       settledAt: key.creatingUntil,
+      ...(key.updatingUntil !== undefined ? { updatingUntil: key.updatingUntil } : {}),
     }));
   };
 
@@ -440,7 +650,8 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
   const reset = (): void => {
     store.clear();
     log.length = 0;
-    config = { ...DEFAULTS };
+    limiter.clear();
+    config = { ...DEFAULTS, ...settings };
     used = new Map();
     random = seededRandom(config.seed);
   };
@@ -475,6 +686,7 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
           (region === undefined || c.region === region) &&
           (operation === undefined || c.operation === operation),
       ).length,
+    throttled,
     keys: views,
     createKey: (region, input = {}) =>
       (invoke(region, "CreateKey", input) as { KeyMetadata: Record<string, unknown> }).KeyMetadata,

@@ -1,9 +1,55 @@
 // Keys and aliases per Region, with key states evaluated lazily from timestamps (no timers).
 import { randomBytes, randomUUID } from "node:crypto";
-import { partition } from "@aws-sdk/core/client";
 import { fault } from "./errors.js";
 
-export type KeyState = "Creating" | "Enabled" | "Disabled" | "PendingDeletion" | "PendingImport";
+export type KeyState = "Creating" | "Updating" | "Enabled" | "Disabled" | "PendingDeletion" | "PendingImport";
+
+/**
+ * Writes that reads do not see yet (KMS is eventually consistent: a changed value can take a while
+ * to read back). For each property, the value before each write and when the write shows; a read
+ * answers the value before the oldest write not yet visible, or the truth when all are.
+ */
+export class ReadLag<V extends Record<string, unknown>> {
+  private readonly pending = new Map<keyof V, { previous: V[keyof V]; visibleAt: number }[]>();
+
+  /** A write of `property` at `now`, whose old value was `previous`, shows after `delayMs`. */
+  wrote<K extends keyof V>(property: K, previous: V[K], now: number, delayMs: number): void {
+    if (delayMs <= 0) {
+      // Visible at once, and so is everything written before it.
+      this.pending.delete(property);
+      return;
+    }
+    const list = this.pending.get(property) ?? [];
+    list.push({ previous, visibleAt: now + delayMs });
+    this.pending.set(property, list);
+  }
+
+  /** What a read of `property` at `now` answers, given its true value. */
+  read<K extends keyof V>(property: K, truth: V[K], now: number): V[K] {
+    const list = this.pending.get(property);
+    if (list === undefined) return truth;
+    const waiting = list.find((entry) => entry.visibleAt > now);
+    if (waiting === undefined) {
+      this.pending.delete(property);
+      return truth;
+    }
+    return waiting.previous as V[K];
+  }
+
+  /** The properties with a write not yet visible at `now`. */
+  lagging(now: number): (keyof V)[] {
+    return [...this.pending].filter(([, list]) => list.some((e) => e.visibleAt > now)).map(([k]) => k);
+  }
+}
+
+/** The properties of a key that read-after-write delays apply to. */
+export interface KeyProperties extends Record<string, unknown> {
+  tags: ReadonlyMap<string, string>;
+  description: string;
+  policy: string;
+  /** The state set by EnableKey/DisableKey (undefined: the state it was born to). */
+  state: KeyState | undefined;
+}
 
 export interface KeyRecord {
   readonly keyId: string;
@@ -14,58 +60,92 @@ export interface KeyRecord {
   readonly keyUsage: string;
   readonly origin: "AWS_KMS" | "EXTERNAL";
   readonly multiRegion: boolean;
-  readonly role?: "PRIMARY" | "REPLICA";
+  /** Changes with UpdatePrimaryRegion. */
+  role?: "PRIMARY" | "REPLICA";
   description: string;
   tags: Map<string, string>;
   policy: string;
   /** State set by EnableKey/DisableKey/ScheduleKeyDeletion…; undefined: the state it was born to. */
   setState?: KeyState;
-  /** While Date.now() < creatingUntil the key is Creating (Infinity: it never leaves). */
+  /** While now < creatingUntil the key is Creating (Infinity: it never leaves). */
   creatingUntil?: number;
+  /** While now < updatingUntil the key is Updating (UpdatePrimaryRegion; Infinity: never leaves). */
+  updatingUntil?: number;
   /** Where a replica goes after Creating: Enabled, or PendingImport for imported material. */
   readonly bornState: KeyState;
   deletionDate?: number;
   pendingWindowInDays?: number;
   /** DescribeKey answers NotFoundException this many more times (eventual consistency). */
   hiddenDescribes: number;
+  /** Writes of tags, description, policy and enabled state that reads do not see yet. */
+  readonly lag: ReadLag<KeyProperties>;
 }
 
 export interface AliasRecord {
   readonly name: string;
-  targetKeyId: string;
+  readonly targetKeyId: string;
   readonly createdAt: number;
+  readonly updatedAt: number;
 }
 
-export function partitionName(region: string): string {
-  return (partition(region) as { name: string }).name;
+/** The true state of a key at `now`. */
+export function stateOf(key: KeyRecord, now: number): KeyState {
+  return stateWith(key, now, key.setState);
 }
 
-export function stateOf(key: KeyRecord, now = Date.now()): KeyState {
+/** The state a read sees at `now`: an EnableKey/DisableKey may not show yet. */
+export function visibleStateOf(key: KeyRecord, now: number): KeyState {
+  return stateWith(key, now, key.lag.read("state", key.setState, now));
+}
+
+/** Creating and Updating come from timestamps; otherwise the state set (undefined: born to). */
+function stateWith(key: KeyRecord, now: number, setState: KeyState | undefined): KeyState {
   if (key.creatingUntil !== undefined && now < key.creatingUntil) return "Creating";
-  return key.setState ?? key.bornState;
+  if (key.updatingUntil !== undefined && now < key.updatingUntil) return "Updating";
+  return setState ?? key.bornState;
 }
 
 export class RegionStore {
   readonly keys = new Map<string, KeyRecord>();
+  /** The true aliases; reads go through visibleAliases(). */
   readonly aliases = new Map<string, AliasRecord>();
+  /** Alias writes that ListAliases does not see yet, by alias name. */
+  readonly aliasLag = new ReadLag<Record<string, AliasRecord | undefined>>();
   constructor(
     readonly region: string,
     readonly account: string,
+    private readonly partitionOf: (region: string) => string,
   ) {}
 
+  get partition(): string {
+    return this.partitionOf(this.region);
+  }
+
   arnOf(resource: string): string {
-    return `arn:${partitionName(this.region)}:kms:${this.region}:${this.account}:${resource}`;
+    return `arn:${this.partition}:kms:${this.region}:${this.account}:${resource}`;
+  }
+
+  /** The aliases a read sees at `now`. */
+  visibleAliases(now: number): AliasRecord[] {
+    const names = new Set([...this.aliases.keys(), ...this.aliasLag.lagging(now)]);
+    return [...names].flatMap((name) => this.aliasLag.read(name, this.aliases.get(name), now) ?? []);
   }
 }
 
 export class Store {
   private readonly regions = new Map<string, RegionStore>();
-  constructor(readonly account: string) {}
+  constructor(
+    readonly account: string,
+    /** The endpoint's clock (epoch ms). */
+    readonly now: () => number,
+    /** The partition of a Region (partitions.ts plus the configured extra Regions). */
+    readonly partitionOf: (region: string) => string,
+  ) {}
 
   region(region: string): RegionStore {
     let store = this.regions.get(region);
     if (store === undefined) {
-      store = new RegionStore(region, this.account);
+      store = new RegionStore(region, this.account, this.partitionOf);
       this.regions.set(region, store);
     }
     return store;
@@ -94,8 +174,10 @@ export class Store {
     if (ref.startsWith("arn:")) {
       const match = /^arn:([^:]+):kms:([^:]+):(\d{12}):(key|alias)\/(.+)$/.exec(ref);
       if (match === null) throw fault.invalidArn(ref);
-      const [, , arnRegion, account, type, rest = ""] = match;
-      if (arnRegion !== region || account !== this.account) throw fault.notFound(`Key '${ref}'`);
+      const [, partition, arnRegion, account, type, rest = ""] = match;
+      if (arnRegion !== region || account !== this.account || partition !== store.partition) {
+        throw fault.notFound(`Key '${ref}'`);
+      }
       ref = type === "alias" ? `alias/${rest}` : rest;
     }
     if (ref.startsWith("alias/")) {
@@ -108,28 +190,29 @@ export class Store {
     if (key === undefined) throw fault.notFound(`Key '${store.arnOf(`key/${ref}`)}'`);
     return key;
   }
+
+  /** The default key policy of a new key in `region`: the account's root may do everything. */
+  defaultPolicy(region: string): string {
+    return JSON.stringify(
+      {
+        Version: "2012-10-17",
+        Id: "key-default-1",
+        Statement: [
+          {
+            Sid: "Enable IAM User Permissions",
+            Effect: "Allow",
+            Principal: { AWS: `arn:${this.partitionOf(region)}:iam::${this.account}:root` },
+            Action: "kms:*",
+            Resource: "*",
+          },
+        ],
+      },
+      null,
+      2,
+    );
+  }
 }
 
 export function newKeyId(multiRegion: boolean): string {
   return multiRegion ? `mrk-${randomBytes(16).toString("hex")}` : randomUUID();
-}
-
-export function defaultPolicy(region: string, account: string): string {
-  return JSON.stringify(
-    {
-      Version: "2012-10-17",
-      Id: "key-default-1",
-      Statement: [
-        {
-          Sid: "Enable IAM User Permissions",
-          Effect: "Allow",
-          Principal: { AWS: `arn:${partitionName(region)}:iam::${account}:root` },
-          Action: "kms:*",
-          Resource: "*",
-        },
-      ],
-    },
-    null,
-    2,
-  );
 }

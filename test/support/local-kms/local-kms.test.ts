@@ -1,4 +1,4 @@
-// The local KMS endpoint (test/support/local-kms/) driven through the real SDK over HTTP: it must answer
+// The local KMS endpoint (this folder) driven through the real SDK over HTTP: it must answer
 // like KMS does (shared/kms-replicatekey.md), so that the CLI's tests against it mean something.
 import {
   AlreadyExistsException,
@@ -35,12 +35,12 @@ import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startKmsLocal, type CallRecord, type KeyView, type KmsLocal } from "../support/local-kms/server.js";
+import { startKmsLocal, type CallRecord, type KeyView, type KmsLocal } from "./server.js";
 
 const CREDENTIALS = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" };
 const ACCOUNT = "111122223333";
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const STANDALONE = fileURLToPath(new URL("../../build/kms-local.js", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const STANDALONE = fileURLToPath(new URL("../../../build/kms-local.js", import.meta.url));
 /** Region names that match `^([a-z]+-){2,3}\d+$`, of 32 and 33 characters. */
 const REGION_32 = `${"a".repeat(15)}-${"b".repeat(14)}-1`;
 const REGION_33 = `${"a".repeat(15)}-${"b".repeat(15)}-1`;
@@ -1024,6 +1024,68 @@ describe("the HTTP control API", () => {
 });
 
 describe("the standalone endpoint (build/kms-local.js)", () => {
+  it.skipIf(!existsSync(STANDALONE))(
+    "--enforce-quotas and --quota OP=N: of two CreateKey sent together, one is throttled; --help lists the flags",
+    async () => {
+      const help = spawn(process.execPath, [STANDALONE, "--help"], {
+        cwd: ROOT,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let usage = "";
+      help.stdout.on("data", (chunk: Buffer) => (usage += chunk.toString()));
+      expect(await new Promise((resolve) => help.once("exit", resolve))).toBe(0);
+      for (const flag of [
+        "--enforce-quotas",
+        "--quota-scale",
+        "--quota OP=N",
+        "--updating-delay",
+        "--read-after-write",
+      ]) {
+        expect(usage).toContain(flag);
+      }
+
+      const child = spawn(
+        process.execPath,
+        [STANDALONE, "--port", "0", "--enforce-quotas", "--quota", "CreateKey=1"],
+        {
+          cwd: ROOT,
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      try {
+        const lines = createInterface({ input: child.stdout });
+        const first = await new Promise<string>((resolve, reject) => {
+          lines.once("line", resolve);
+          child.once("exit", (code) => reject(new Error(`kms-local exited with ${code} before listening`)));
+        });
+        lines.close();
+        const endpoint = /listening on (\S+)$/.exec(first)?.[1];
+        const client = new KMSClient({
+          endpoint,
+          region: "eu-west-1",
+          credentials: CREDENTIALS,
+          maxAttempts: 1,
+        });
+        try {
+          // quota 1/s: sent together (within a few ms of each other), exactly one is served
+          const outcomes = await Promise.all(
+            [1, 2].map(() =>
+              client.send(new CreateKeyCommand({})).then(
+                () => "ok",
+                (error: unknown) => (error as Error).name,
+              ),
+            ),
+          );
+          expect(outcomes.sort()).toEqual(["ThrottlingException", "ok"]);
+        } finally {
+          client.destroy();
+        }
+      } finally {
+        child.kill("SIGTERM");
+      }
+    },
+  );
+
   it.skipIf(!existsSync(STANDALONE))(
     "listens on the port it prints, answers the SDK, exits 0 on SIGTERM",
     async () => {

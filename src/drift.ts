@@ -7,16 +7,22 @@ import { isUsableState } from "./events.js";
 export const READ_FIELDS = ["tags", "aliases", "policy"] as const;
 export type ReadField = (typeof READ_FIELDS)[number];
 
+/** One key of the family as read in its own Region. */
 export interface KeyView {
   readonly region: string;
   readonly role: "PRIMARY" | "REPLICA";
   readonly arn: string;
+  /** KMS's raw KeyState (Enabled, Creating, PendingDeletion, …); null: the key could not be read. */
   readonly keyState: string | null;
+  /** null: the key could not be read. */
   readonly enabled: boolean | null;
+  /** null: none, or the key could not be read. */
   readonly description: string | null;
-  /** null: not known (the key or this field could not be read). */
+  /** Tag key → value; null: not known (the key or this field could not be read), not empty. */
   readonly tags: Readonly<Record<string, string>> | null;
+  /** Alias names (alias/NAME) in the key's Region; null: not known. */
   readonly aliases: readonly string[] | null;
+  /** The key policy document as KMS returned it (a JSON string); null: not known. */
   readonly policy: string | null;
   /** Set when the key could not be read in its Region (DescribeKey): nothing about it is known. */
   readonly error: ErrorReport | null;
@@ -31,14 +37,44 @@ export function unreadFields(view: KeyView): ReadField[] {
   return READ_FIELDS.filter((field) => view.fieldErrors[field] !== null);
 }
 
-export type DriftField = "description" | "tags" | "aliases" | "policy";
+/**
+ * A field in which a replica differs from its primary (KMS does not keep these in sync), with both
+ * values. A field is compared only when both sides could read it.
+ */
+export type Drift = DescriptionDrift | TagsDrift | AliasesDrift | PolicyDrift;
+export type DriftField = Drift["field"];
 
-export interface Drift {
-  readonly field: DriftField;
+interface DriftBase {
   /** Human-readable: what differs. */
   readonly detail: string;
-  readonly primary: unknown;
-  readonly replica: unknown;
+}
+
+export interface DescriptionDrift extends DriftBase {
+  readonly field: "description";
+  /** The primary's description; null: none. */
+  readonly primary: string | null;
+  /** The replica's description; null: none. */
+  readonly replica: string | null;
+}
+
+export interface TagsDrift extends DriftBase {
+  readonly field: "tags";
+  readonly primary: Readonly<Record<string, string>>;
+  readonly replica: Readonly<Record<string, string>>;
+}
+
+export interface AliasesDrift extends DriftBase {
+  readonly field: "aliases";
+  readonly primary: readonly string[];
+  readonly replica: readonly string[];
+}
+
+export interface PolicyDrift extends DriftBase {
+  readonly field: "policy";
+  /** The primary's key policy document (a JSON string). */
+  readonly primary: string;
+  /** The replica's key policy document (a JSON string). */
+  readonly replica: string;
 }
 
 /** Usable as `replicate` and `wait` count it (one definition: events.ts isUsableState). */
@@ -58,30 +94,33 @@ export function driftOf(primary: KeyView, replica: KeyView): Drift[] {
       replica: replica.description,
     });
   }
-  const tagDiff = primary.tags !== null && replica.tags !== null ? diffTags(primary.tags, replica.tags) : [];
-  if (tagDiff.length > 0) {
-    drifts.push({
-      field: "tags",
-      detail: `tags: ${tagDiff.join("; ")}`,
-      primary: primary.tags,
-      replica: replica.tags,
-    });
+  if (primary.tags !== null && replica.tags !== null) {
+    const tagDiff = diffTags(primary.tags, replica.tags);
+    if (tagDiff.length > 0) {
+      drifts.push({
+        field: "tags",
+        detail: `tags: ${tagDiff.join("; ")}`,
+        primary: primary.tags,
+        replica: replica.tags,
+      });
+    }
   }
-  const [mine, theirs] = [primary.aliases ?? [], replica.aliases ?? []];
-  const bothAliases = primary.aliases !== null && replica.aliases !== null;
-  const missing = bothAliases ? mine.filter((a) => !theirs.includes(a)) : [];
-  const extra = bothAliases ? theirs.filter((a) => !mine.includes(a)) : [];
-  if (missing.length > 0 || extra.length > 0) {
-    const parts = [
-      ...(missing.length > 0 ? [`missing ${missing.join(", ")}`] : []),
-      ...(extra.length > 0 ? [`extra ${extra.join(", ")}`] : []),
-    ];
-    drifts.push({
-      field: "aliases",
-      detail: `aliases: ${parts.join("; ")}`,
-      primary: primary.aliases,
-      replica: replica.aliases,
-    });
+  if (primary.aliases !== null && replica.aliases !== null) {
+    const [mine, theirs] = [primary.aliases, replica.aliases];
+    const missing = mine.filter((a) => !theirs.includes(a));
+    const extra = theirs.filter((a) => !mine.includes(a));
+    if (missing.length > 0 || extra.length > 0) {
+      const parts = [
+        ...(missing.length > 0 ? [`missing ${missing.join(", ")}`] : []),
+        ...(extra.length > 0 ? [`extra ${extra.join(", ")}`] : []),
+      ];
+      drifts.push({
+        field: "aliases",
+        detail: `aliases: ${parts.join("; ")}`,
+        primary: primary.aliases,
+        replica: replica.aliases,
+      });
+    }
   }
   if (primary.policy !== null && replica.policy !== null && !samePolicy(primary.policy, replica.policy)) {
     drifts.push({

@@ -388,8 +388,11 @@ export function isAbort(error: unknown): boolean {
 
 /** A failed AWS call as a value we can show: name, message, and what to do next. */
 export interface ErrorReport {
+  /** The AWS error name (AccessDeniedException, …), or ours (UsageError, ReplicaPendingDeletion, AliasTaken, …). */
   readonly name: string;
+  /** What went wrong, in one or more sentences. */
   readonly message: string;
+  /** What to do about it; absent when there is nothing more to say. */
   readonly hint?: string;
 }
 

@@ -31,7 +31,8 @@ import {
   splitTargets,
 } from "./plan.js";
 import { checkRegions } from "./regions.js";
-import { renderJson, runJson } from "./report/json.js";
+import type { DocumentCommand } from "./report/document.js";
+import { renderJson, runJson, usageJson } from "./report/json.js";
 import { createHumanReporter, type HumanReporter } from "./report/live.js";
 import { statusJson, statusSummary, statusTable, type FamilyRow } from "./report/status.js";
 import { stopOf, type LastWords, type Stop } from "./signals.js";
@@ -437,10 +438,26 @@ export function runEndingError(
  * The JSON document of a run that commander refused (an unknown option, a missing value), for a
  * script that asked for JSON: the command's usual shape, exit 2, and the message in `error`.
  */
-export function usageDocument(command: string, message: string): string {
+export function usageDocument(command: DocumentCommand, message: string): string {
   const error: ReportedError = { name: "UsageError", message };
-  if (command === "status") return renderJson(statusJson([], isUsableKey, EXIT.usage, error));
-  return renderJson(
-    runJson({ command, exitCode: EXIT.usage, dryRun: false, results: [], error, warnings: [], elapsedMs: 0 }),
-  );
+  switch (command) {
+    case "status":
+      return renderJson(statusJson([], isUsableKey, EXIT.usage, error));
+    case "replicate":
+    case "wait":
+      return renderJson(
+        runJson({
+          command,
+          exitCode: EXIT.usage,
+          dryRun: false,
+          results: [],
+          error,
+          warnings: [],
+          elapsedMs: 0,
+        }),
+      );
+    case "help":
+    case "completion":
+      return renderJson(usageJson(command, error));
+  }
 }

@@ -10,8 +10,10 @@ import { parseKeyRef, type KeyRef } from "./keys.js";
 
 export type OutputFormat = "text" | "json";
 
+/** A KMS tag, spelt as KMS spells it. */
 export interface Tag {
   readonly TagKey: string;
+  /** May be empty. */
   readonly TagValue: string;
 }
 

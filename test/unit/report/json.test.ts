@@ -1,4 +1,5 @@
 import { describe, it, expect } from "vitest";
+import type { ExitCode } from "../../../src/errors.js";
 import type { Applied, PrimaryKey, RegionResult } from "../../../src/events.js";
 import { JSON_VERSION, regionJson, renderJson, runJson } from "../../../src/report/json.js";
 import { PRIMARY as FIXTURE, arnIn } from "../../support/fixtures.js";
@@ -187,7 +188,7 @@ describe("runJson", () => {
     expect(JSON_VERSION).toBe(1);
   });
 
-  it.each([
+  it.each<{ exitCode: ExitCode; ok: boolean }>([
     { exitCode: 0, ok: true },
     { exitCode: 1, ok: false },
     { exitCode: 2, ok: false },

@@ -9,8 +9,11 @@ export type ReadField = (typeof READ_FIELDS)[number];
 
 /** One key of the family as read in its own Region. */
 export interface KeyView {
+  /** The Region the key is in (and was read in). */
   readonly region: string;
+  /** PRIMARY (the multi-Region primary key) or REPLICA. */
   readonly role: "PRIMARY" | "REPLICA";
+  /** The key's ARN in its Region. */
   readonly arn: string;
   /** KMS's raw KeyState (Enabled, Creating, PendingDeletion, …); null: the key could not be read. */
   readonly keyState: string | null;
@@ -49,6 +52,7 @@ interface DriftBase {
   readonly detail: string;
 }
 
+/** The replica's description differs from the primary's (a missing one counts as empty). */
 export interface DescriptionDrift extends DriftBase {
   readonly field: "description";
   /** The primary's description; null: none. */
@@ -57,18 +61,25 @@ export interface DescriptionDrift extends DriftBase {
   readonly replica: string | null;
 }
 
+/** A tag is missing, extra or has another value on the replica. */
 export interface TagsDrift extends DriftBase {
   readonly field: "tags";
+  /** The primary's tags, key → value. */
   readonly primary: Readonly<Record<string, string>>;
+  /** The replica's tags, key → value. */
   readonly replica: Readonly<Record<string, string>>;
 }
 
+/** An alias of the primary is missing in the replica's Region, or the replica has one more. */
 export interface AliasesDrift extends DriftBase {
   readonly field: "aliases";
+  /** The primary's alias names. */
   readonly primary: readonly string[];
+  /** The replica's alias names. */
   readonly replica: readonly string[];
 }
 
+/** The key policies differ (compared as JSON, not as text). */
 export interface PolicyDrift extends DriftBase {
   readonly field: "policy";
   /** The primary's key policy document (a JSON string). */

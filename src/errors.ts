@@ -17,6 +17,7 @@ export const EXIT = {
   terminated: 143,
   hangup: 129,
 } as const;
+/** A process exit code of kms-replicate (the table in --help and the README). */
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export const EXIT_HELP = `Exit codes:

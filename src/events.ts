@@ -27,6 +27,7 @@ interface ResultBase {
 
 /** What a new replica was given (or, in a dry run, would be given). */
 export interface Applied {
+  /** The tags, in the order given. */
   readonly tags: readonly Tag[];
   /** null: none given (KMS leaves it empty). */
   readonly description: string | null;

@@ -12,6 +12,7 @@ export type OutputFormat = "text" | "json";
 
 /** A KMS tag, spelt as KMS spells it. */
 export interface Tag {
+  /** The tag key. */
   readonly TagKey: string;
   /** May be empty. */
   readonly TagValue: string;

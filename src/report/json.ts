@@ -49,6 +49,7 @@ export interface SettledRegionJson extends RegionJsonBase {
 
 /** A Region that failed (the others were still completed). */
 export interface FailedRegionJson extends RegionJsonBase {
+  /** `failed`: see error. */
   readonly status: "failed";
   /** Why: the AWS error (or ours), its message and what to do. */
   readonly error: ErrorReport;
@@ -61,6 +62,7 @@ export type RegionJson = SettledRegionJson | FailedRegionJson;
 export interface PrimaryJson {
   /** The key ID (mrk-…). */
   readonly keyId: string;
+  /** The primary's key ARN. */
   readonly arn: string;
   /** The primary's Region. */
   readonly region: string;
@@ -76,7 +78,9 @@ export interface PrimaryJson {
 
 /** A Region named on the command line that cannot be used, and why. */
 export interface InvalidRegion {
+  /** As given on the command line. */
   readonly region: string;
+  /** Why it cannot be used (and the Region meant, when one is close). */
   readonly reason: string;
 }
 
@@ -88,7 +92,9 @@ export interface RunError extends ErrorReport {
 
 /** The document of `replicate` (the default command) and `wait`. */
 export interface RunJson {
+  /** The document format's version: changes only when a field changes meaning or disappears. */
   readonly version: typeof JSON_VERSION;
+  /** `replicate` (also when no command was named) or `wait`. */
   readonly command: RunCommand;
   /** exitCode == 0. */
   readonly ok: boolean;
@@ -121,10 +127,15 @@ export interface UsageJson extends Omit<
   RunJson,
   "command" | "ok" | "exitCode" | "primary" | "regions" | "error"
 > {
+  /** The command whose usage was wrong. */
   readonly command: OtherCommand;
+  /** Always false. */
   readonly ok: false;
+  /** Always 2 (usage error). */
   readonly exitCode: typeof EXIT.usage;
+  /** Always null. */
   readonly primary: null;
+  /** Always empty. */
   readonly regions: readonly [];
   /** What commander refused (UsageError). */
   readonly error: ErrorReport;

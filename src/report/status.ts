@@ -72,6 +72,7 @@ export interface KeyJson extends KeyView {
 
 /** The document of `status`: the primary and every replica, each read in its own Region. */
 export interface StatusJson {
+  /** The document format's version: changes only when a field changes meaning or disappears. */
   readonly version: typeof JSON_VERSION;
   readonly command: "status";
   /** exitCode == 0. */

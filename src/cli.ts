@@ -4,6 +4,7 @@
 import { CommanderError } from "commander";
 import { EXIT } from "./errors.js";
 import { buildProgram, jsonRequested } from "./program.js";
+import { isDocumentCommand, type DocumentCommand } from "./report/document.js";
 import { createSignalHub, STOP_SIGNALS, type LastWords, type StopSignalName } from "./signals.js";
 
 const startedAt = performance.now();
@@ -64,9 +65,11 @@ async function main(argv: string[]): Promise<void> {
     wait: async (flags) => (await import("./commands/wait.js")).runWait(flags, io()),
     status: async (flags) => (await import("./commands/status.js")).runStatus(flags, io()),
   });
-  let commandName = "replicate";
+  let commandName: DocumentCommand = "replicate";
   program.hook("preSubcommand", (_program, subcommand) => {
-    commandName = subcommand.name();
+    // Every command of the program is a DocumentCommand (test/unit/program.test.ts checks it).
+    const name = subcommand.name();
+    if (isDocumentCommand(name)) commandName = name;
   });
   if (argv.length <= 2) {
     // No arguments at all: what the tool does, on stderr, and the usage exit code.

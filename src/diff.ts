@@ -89,15 +89,52 @@ export function freshReplica(desired: Desired): Readable {
   };
 }
 
-export type DriftField = "description" | "tags" | "aliases" | "policy";
+/**
+ * A field in which a replica differs from its primary (KMS does not keep these in sync), with both
+ * values. A field is compared only when both sides could read it.
+ */
+export type Drift = DescriptionDrift | TagsDrift | AliasesDrift | PolicyDrift;
+export type DriftField = Drift["field"];
 
-/** A difference as `status` shows it: one per field, with both values. */
-export interface Drift {
-  readonly field: DriftField;
+interface DriftBase {
   /** Human-readable: what differs. */
   readonly detail: string;
-  readonly primary: unknown;
-  readonly replica: unknown;
+}
+
+/** The replica's description differs from the primary's (a missing one counts as empty). */
+export interface DescriptionDrift extends DriftBase {
+  readonly field: "description";
+  /** The primary's description; null: none. */
+  readonly primary: string | null;
+  /** The replica's description; null: none. */
+  readonly replica: string | null;
+}
+
+/** A tag is missing, extra or has another value on the replica. */
+export interface TagsDrift extends DriftBase {
+  readonly field: "tags";
+  /** The primary's tags, key → value. */
+  readonly primary: Readonly<Record<string, string>>;
+  /** The replica's tags, key → value. */
+  readonly replica: Readonly<Record<string, string>>;
+}
+
+/** An alias of the primary is missing in the replica's Region, or the replica has one more. */
+export interface AliasesDrift extends DriftBase {
+  readonly field: "aliases";
+  /** The primary's alias names. */
+  readonly primary: readonly string[];
+  /** The replica's alias names. */
+  readonly replica: readonly string[];
+}
+
+/** The key policies differ (compared as JSON, not as text). */
+export interface PolicyDrift extends DriftBase {
+  readonly field: "policy";
+  /** The primary's key policy document (a JSON string). */
+  readonly primary: string;
+  /** The replica's key policy document (a JSON string). */
+  readonly replica: string;
 }
 
 /**
@@ -135,7 +172,7 @@ export function driftOf(primary: KeyView, replica: KeyView): Drift[] {
     }
     return o.op === "untag" ? [`extra ${o.key}=${o.value}`] : [];
   });
-  if (tagParts.length > 0) {
+  if (tagParts.length > 0 && primary.tags !== null && replica.tags !== null) {
     drifts.push({
       field: "tags",
       detail: `tags: ${tagParts.join("; ")}`,
@@ -145,7 +182,7 @@ export function driftOf(primary: KeyView, replica: KeyView): Drift[] {
   }
   const missing = ops.flatMap((o) => (o.op === "alias" ? [o.name] : []));
   const extra = ops.flatMap((o) => (o.op === "unalias" ? [o.name] : []));
-  if (missing.length > 0 || extra.length > 0) {
+  if ((missing.length > 0 || extra.length > 0) && primary.aliases !== null && replica.aliases !== null) {
     const parts = [
       ...(missing.length > 0 ? [`missing ${missing.join(", ")}`] : []),
       ...(extra.length > 0 ? [`extra ${extra.join(", ")}`] : []),
@@ -157,7 +194,7 @@ export function driftOf(primary: KeyView, replica: KeyView): Drift[] {
       replica: replica.aliases,
     });
   }
-  if (ops.some((o) => o.op === "policy")) {
+  if (ops.some((o) => o.op === "policy") && primary.policy !== null && replica.policy !== null) {
     drifts.push({
       field: "policy",
       detail: "key policy differs from the primary's",

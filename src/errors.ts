@@ -17,6 +17,7 @@ export const EXIT = {
   terminated: 143,
   hangup: 129,
 } as const;
+/** A process exit code of kms-replicate (the table in --help and the README). */
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export const EXIT_HELP = `Exit codes:
@@ -427,8 +428,11 @@ export function isAbort(error: unknown): boolean {
 
 /** A failed AWS call as a value we can show: name, message, and what to do next. */
 export interface ErrorReport {
+  /** The AWS error name (AccessDeniedException, …), or ours (UsageError, ReplicaPendingDeletion, AliasTaken, …). */
   readonly name: string;
+  /** What went wrong, in one or more sentences. */
   readonly message: string;
+  /** What to do about it; absent when there is nothing more to say. */
   readonly hint?: string;
 }
 

@@ -6,6 +6,8 @@ import type { Tag } from "./options.js";
  * Our normalised outcome per Region, always what was verified; `keyState` keeps KMS's raw state
  * beside it. `created` / `exists`: seen usable (requested by this run / there already).
  * `creating`: seen `Creating` (or just requested) and not waited for (--no-wait, --dry-run).
+ * `planned`: --dry-run, would be created. `failed`: see its error. `timeout`: not usable when
+ * --timeout ran out. `interrupted`: not settled when a signal (Ctrl-C) stopped the run.
  */
 export type RegionStatus =
   "created" | "exists" | "creating" | "planned" | "failed" | "timeout" | "interrupted";
@@ -23,8 +25,11 @@ interface ResultBase {
   readonly applied?: Applied;
 }
 
+/** What a new replica was given (or, in a dry run, would be given). */
 export interface Applied {
+  /** The tags, in the order given. */
   readonly tags: readonly Tag[];
+  /** null: none given (KMS leaves it empty). */
   readonly description: string | null;
   /** `default` (KMS's default key policy), `inline`, `primary` (copied), or the file it came from. */
   readonly policySource: string;

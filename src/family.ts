@@ -10,16 +10,25 @@ import type { KeyRef } from "./keys.js";
 export const READ_FIELDS = ["tags", "aliases", "policy"] as const;
 export type ReadField = (typeof READ_FIELDS)[number];
 
+/** One key of the family as read in its own Region. */
 export interface KeyView {
+  /** The Region the key is in (and was read in). */
   readonly region: string;
+  /** PRIMARY (the multi-Region primary key) or REPLICA. */
   readonly role: "PRIMARY" | "REPLICA";
+  /** The key's ARN in its Region. */
   readonly arn: string;
+  /** KMS's raw KeyState (Enabled, Creating, PendingDeletion, …); null: the key could not be read. */
   readonly keyState: string | null;
+  /** null: the key could not be read. */
   readonly enabled: boolean | null;
+  /** null: none, or the key could not be read. */
   readonly description: string | null;
-  /** null: not known (the key or this field could not be read). */
+  /** Tag key → value; null: not known (the key or this field could not be read), not empty. */
   readonly tags: Readonly<Record<string, string>> | null;
+  /** Alias names (alias/NAME) in the key's Region; null: not known. */
   readonly aliases: readonly string[] | null;
+  /** The key policy document as KMS returned it (a JSON string); null: not known. */
   readonly policy: string | null;
   /** Set when the key could not be read in its Region (DescribeKey): nothing about it is known. */
   readonly error: ErrorReport | null;

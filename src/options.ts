@@ -10,8 +10,11 @@ import { isQuotaName, KMS_QUOTAS, type QuotaName, type QuotaOverrides } from "./
 
 export type OutputFormat = "text" | "json";
 
+/** A KMS tag, spelt as KMS spells it. */
 export interface Tag {
+  /** The tag key. */
   readonly TagKey: string;
+  /** May be empty. */
   readonly TagValue: string;
 }
 

@@ -16,7 +16,8 @@ import type { KmsPort } from "./kms.js";
 import { DEFAULT_TIMEOUT_MS, type CommonOptions, type RawCommonFlags } from "./options.js";
 import { resolvePrimaryRegion } from "./plan.js";
 import type { QuotaOverrides } from "./quotas.js";
-import { renderJson } from "./report/json.js";
+import { renderJson, type KmsReplicateDocument } from "./report/document.js";
+
 import { createHumanReporter, type HumanReporter } from "./report/live.js";
 import { stopOf, type LastWords, type Stop } from "./signals.js";
 import { detectFromProcess, type OutputMode } from "./terminal.js";
@@ -67,7 +68,7 @@ export interface Command<T> {
     readonly failure: ReportedError | null;
     readonly warnings: readonly string[];
     readonly elapsedMs: number;
-  }): unknown;
+  }): KmsReplicateDocument;
   /** What is known when a second signal comes, or undefined when the work had not started. */
   partial(elapsedMs: number): T | undefined;
   /** The person's line when a second signal ends the run with `partial`'s result. */

@@ -2,13 +2,30 @@
 // script that asked for JSON: the command's usual shape, exit 2, and the message in `error`.
 import { EXIT } from "../errors.js";
 import { isUsableKey } from "../family.js";
-import { renderJson, runJson } from "../report/json.js";
+import { renderJson, type DocumentCommand } from "../report/document.js";
+import { runJson, usageJson } from "../report/json.js";
 import { statusJson } from "../report/status.js";
 
-export function usageDocument(command: string, message: string): string {
+export function usageDocument(command: DocumentCommand, message: string): string {
   const error = { name: "UsageError", message };
-  if (command === "status") return renderJson(statusJson([], isUsableKey, EXIT.usage, error));
-  return renderJson(
-    runJson({ command, exitCode: EXIT.usage, dryRun: false, results: [], error, warnings: [], elapsedMs: 0 }),
-  );
+  switch (command) {
+    case "status":
+      return renderJson(statusJson([], isUsableKey, EXIT.usage, error));
+    case "replicate":
+    case "wait":
+      return renderJson(
+        runJson({
+          command,
+          exitCode: EXIT.usage,
+          dryRun: false,
+          results: [],
+          error,
+          warnings: [],
+          elapsedMs: 0,
+        }),
+      );
+    case "help":
+    case "completion":
+      return renderJson(usageJson(command, error));
+  }
 }

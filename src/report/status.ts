@@ -1,8 +1,8 @@
 // `status`: the key family as a table for people, and as JSON with the drift spelled out.
 import type { ChalkInstance } from "chalk";
 import type { Drift } from "../diff.js";
+import type { ErrorReport, ExitCode } from "../errors.js";
 import { unreadFields, type KeyView } from "../family.js";
-import type { ErrorReport } from "../errors.js";
 import type { OutputMode } from "../terminal.js";
 import { cellWidth, fitCells, fitColumns, printable, truncateCells } from "./cells.js";
 import { JSON_VERSION } from "./json.js";
@@ -156,20 +156,35 @@ export function statusSummary(rows: readonly FamilyRow[], unusable: number, c: C
   return `${parts.join(", ")}.`;
 }
 
+/** One key of the family in the status document: as read, whether it is usable, how it drifts. */
+export interface KeyJson extends KeyView {
+  /** KeyState Enabled or PendingImport (as `replicate` counts it), and the key could be read. */
+  readonly usable: boolean;
+  /** What differs from the primary (always empty for the primary itself). */
+  readonly drift: readonly Drift[];
+}
+
+/** The document of `status`: the primary and every replica, each read in its own Region. */
 export interface StatusJson {
+  /** The document format's version: changes only when a field changes meaning or disappears. */
   readonly version: typeof JSON_VERSION;
   readonly command: "status";
+  /** exitCode == 0. */
   readonly ok: boolean;
-  readonly exitCode: number;
-  readonly keys: readonly (KeyView & { readonly usable: boolean; readonly drift: readonly Drift[] })[];
+  /** The process's exit code: 0, 1 (a key not usable or a field not read), 4 (drift only), 2, 130, 143, 129. */
+  readonly exitCode: ExitCode;
+  /** The primary first, then every replica; empty when the run stopped before (see error). */
+  readonly keys: readonly KeyJson[];
+  /** A replica drifts from the primary. */
   readonly drift: boolean;
+  /** Set when the family could not be read at all (bad input, no key, DescribeKey failed). */
   readonly error: ErrorReport | null;
 }
 
 export function statusJson(
   rows: readonly FamilyRow[],
   usable: (view: KeyView) => boolean,
-  exitCode: number,
+  exitCode: ExitCode,
   error: ErrorReport | null,
 ): StatusJson {
   return {

@@ -1,6 +1,8 @@
 import { describe, it, expect } from "vitest";
+import type { ExitCode } from "../../../src/errors.js";
 import type { Applied, PrimaryKey, RegionResult } from "../../../src/events.js";
-import { JSON_VERSION, regionJson, renderJson, runJson } from "../../../src/report/json.js";
+import { renderJson } from "../../../src/report/document.js";
+import { JSON_VERSION, regionJson, runJson } from "../../../src/report/json.js";
 import { PRIMARY as FIXTURE, arnIn } from "../../support/fixtures.js";
 
 /** A primary whose origin DescribeKey did not give: the JSON says null. */
@@ -187,7 +189,7 @@ describe("runJson", () => {
     expect(JSON_VERSION).toBe(1);
   });
 
-  it.each([
+  it.each<{ exitCode: ExitCode; ok: boolean }>([
     { exitCode: 0, ok: true },
     { exitCode: 1, ok: false },
     { exitCode: 2, ok: false },

@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { driftOf, samePolicy, type DriftField } from "../../src/diff.js";
+import { diff, driftOf, freshReplica, samePolicy, type DriftField } from "../../src/diff.js";
 import { isUsableKey, unreadFields, type KeyView } from "../../src/family.js";
 import { isUsable, isUsableState } from "../../src/events.js";
 import { keyView } from "../support/fixtures.js";
@@ -256,5 +256,86 @@ describe("one definition of usable, for status and replicate", () => {
   it("planned and creating Regions are not usable", () => {
     expect(isUsable({ region: "a-b-1", status: "planned", elapsedMs: 0 })).toBe(false);
     expect(isUsable({ region: "a-b-1", status: "creating", keyState: "Creating", elapsedMs: 0 })).toBe(false);
+  });
+});
+
+describe("diff: the operations between a desired state and a key", () => {
+  const actual = {
+    tags: { team: "payments", env: "prod", extra: "1" },
+    description: "old",
+    policy: '{"Version":"2012-10-17","Statement":[]}',
+    aliases: ["alias/payments", "alias/old"],
+    enabled: false,
+  };
+  const KEEP = { pruneTags: false, pruneAliases: false };
+
+  it("nothing managed, nothing to do", () => {
+    // GIVEN / WHEN / THEN
+    expect(diff({}, actual, KEEP)).toEqual([]);
+  });
+
+  it("every field, in the order they are best applied, extras kept", () => {
+    // GIVEN
+    const desired = {
+      policy: { text: '{"Version":"2012-10-17","Statement":[{"Sid":"x"}]}', source: "primary" },
+      description: "new",
+      tags: { team: "payments", env: "dr", cost: "42" },
+      enabled: true,
+      aliases: ["alias/payments", "alias/billing"],
+    };
+    // WHEN
+    const ops = diff(desired, actual, KEEP);
+    // THEN
+    expect(ops).toEqual([
+      { op: "policy", from: actual.policy, to: desired.policy.text, source: "primary" },
+      { op: "description", from: "old", to: "new" },
+      { op: "tag", key: "env", value: "dr", from: "prod" },
+      { op: "tag", key: "cost", value: "42" },
+      { op: "enable" },
+      { op: "alias", name: "alias/billing" },
+    ]);
+  });
+
+  it("with prune, extra tags and aliases become untag / unalias", () => {
+    // GIVEN / WHEN
+    const ops = diff({ tags: { team: "payments" }, aliases: ["alias/payments"] }, actual, {
+      pruneTags: true,
+      pruneAliases: true,
+    });
+    // THEN
+    expect(ops).toEqual([
+      { op: "untag", key: "env", value: "prod" },
+      { op: "untag", key: "extra", value: "1" },
+      { op: "unalias", name: "alias/old" },
+    ]);
+  });
+
+  it("compares policies as JSON: another layout is no operation", () => {
+    // GIVEN / WHEN / THEN
+    const same = { text: '{ "Statement": [], "Version": "2012-10-17" }', source: "inline" };
+    expect(diff({ policy: same }, actual, KEEP)).toEqual([]);
+  });
+
+  it("an unknown field (null: could not be read) yields nothing, not a change", () => {
+    // GIVEN / WHEN
+    const ops = diff(
+      { tags: { a: "b" }, aliases: ["alias/x"], policy: { text: "{}", source: "inline" }, enabled: true },
+      { tags: null, aliases: null, policy: null, description: null, enabled: null },
+      KEEP,
+    );
+    // THEN
+    expect(ops).toEqual([]);
+  });
+
+  it("a fresh replica made with the desired tags, description and policy only lacks the aliases", () => {
+    // GIVEN
+    const desired = {
+      tags: { team: "payments" },
+      description: "DR copy",
+      policy: { text: "{}", source: "inline" },
+      aliases: ["alias/payments"],
+    };
+    // WHEN / THEN
+    expect(diff(desired, freshReplica(desired), KEEP)).toEqual([{ op: "alias", name: "alias/payments" }]);
   });
 });

@@ -20,25 +20,20 @@ export function createPacer(
   options: { readonly marginMs?: number; readonly now?: () => number } = {},
 ): Pacer {
   const { slots, windowMs } = paceWindow(perSecond, options.marginMs ?? 100);
+  const window = new RateWindow(slots, windowMs);
   const now = options.now ?? (() => performance.now());
-  const starts: number[] = [];
   let queue: Promise<void> = Promise.resolve();
 
-  /** `units` slots at once (a cost above the whole window's slots is taken a window at a time). */
   const takeSlots = async (units: number, signal?: AbortSignal): Promise<void> => {
-    let left = units;
-    while (left > 0) {
+    for (;;) {
       signal?.throwIfAborted();
       const t = now();
-      while (starts.length > 0 && t - (starts[0] ?? t) >= windowMs) starts.shift();
-      const wanted = Math.min(left, slots);
-      if (starts.length + wanted <= slots) {
-        for (let i = 0; i < wanted; i += 1) starts.push(t);
-        left -= wanted;
-        continue;
+      const wait = window.waitFor(units, t);
+      if (wait === 0) {
+        window.take(units, t);
+        return;
       }
-      const freeAt = starts[starts.length + wanted - slots - 1] ?? t;
-      await sleep(windowMs - (t - freeAt), signal);
+      await sleep(wait, signal);
     }
   };
 
@@ -50,6 +45,32 @@ export function createPacer(
       return turn;
     },
   };
+}
+
+/**
+ * The starts within the last window of one rate limit: how long until more fit, and taking them.
+ * A cost above the whole window (`units` > `slots`) counts as the whole window.
+ */
+export class RateWindow {
+  private readonly starts: number[] = [];
+  constructor(
+    readonly slots: number,
+    readonly windowMs: number,
+  ) {}
+
+  /** Milliseconds from `t` until `units` more starts fit; 0: they fit now. */
+  waitFor(units: number, t: number): number {
+    while (this.starts.length > 0 && t - (this.starts[0] ?? t) >= this.windowMs) this.starts.shift();
+    const wanted = Math.min(units, this.slots);
+    if (this.starts.length + wanted <= this.slots) return 0;
+    const freeAt = this.starts[this.starts.length + wanted - this.slots - 1] ?? t;
+    return Math.max(1, this.windowMs - (t - freeAt));
+  }
+
+  /** Takes `units` starts at `t` (call right after waitFor said 0). */
+  take(units: number, t: number): void {
+    for (let i = 0; i < Math.min(units, this.slots); i += 1) this.starts.push(t);
+  }
 }
 
 /** How many starts in how long a window: see createPacer. */

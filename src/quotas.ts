@@ -5,7 +5,7 @@
 // The defaults are KMS's documented default request quotas per account and Region (AWS KMS
 // developer guide, "Request quotas"; shared/kms-lifecycle.md). Accounts with raised quotas say so
 // with --quota Operation=N; --rate is the older name for the ReplicateKey entry.
-import { createPacer, type Pacer } from "./pace.js";
+import { paceWindow, RateWindow, sleep } from "./pace.js";
 
 export const KMS_QUOTAS = {
   ReplicateKey: 5,
@@ -78,28 +78,39 @@ export interface QuotaBookOptions {
 }
 
 /**
- * The limiters, one per (quota, Region), made on first use. Costs are taken in a fixed order
- * (by quota, then Region) so that two callers never wait on each other's half-taken slots.
+ * The limiters, one window per (quota, Region), made on first use. An attempt's costs are taken
+ * together, at one moment, when every one of them fits: a ReplicateKey never holds a CreateKey
+ * slot while it waits for a ReplicateKey one (the server would count that CreateKey later than we
+ * did, and a later call could then exceed the quota there), and a call waiting for a busy bucket
+ * never holds back calls that need only idle ones.
  */
 export function createQuotaBook(options: QuotaBookOptions = {}): QuotaBook {
-  const pacers = new Map<string, Pacer>();
+  const windows = new Map<string, RateWindow>();
+  const now = options.now ?? (() => performance.now());
   const rateOf = (name: QuotaName): number => options.overrides?.[name] ?? KMS_QUOTAS[name];
-  const pacerFor = (cost: QuotaCost): Pacer => {
+  const windowFor = (cost: QuotaCost): RateWindow => {
     const key = `${cost.name} ${cost.region}`;
-    let pacer = pacers.get(key);
-    if (pacer === undefined) {
-      pacer = createPacer(rateOf(cost.name), { now: options.now, marginMs: options.marginMs });
-      pacers.set(key, pacer);
+    let window = windows.get(key);
+    if (window === undefined) {
+      const { slots, windowMs } = paceWindow(rateOf(cost.name), options.marginMs ?? 100);
+      window = new RateWindow(slots, windowMs);
+      windows.set(key, window);
     }
-    return pacer;
+    return window;
   };
   return {
     rateOf,
     async acquire(costs, signal) {
-      const ordered = [...costs].sort((a, b) =>
-        a.name === b.name ? a.region.localeCompare(b.region) : a.name.localeCompare(b.name),
-      );
-      for (const cost of ordered) await pacerFor(cost).acquire(signal, cost.units);
+      for (;;) {
+        signal?.throwIfAborted();
+        const t = now();
+        const wait = Math.max(0, ...costs.map((cost) => windowFor(cost).waitFor(cost.units, t)));
+        if (wait === 0) {
+          for (const cost of costs) windowFor(cost).take(cost.units, t);
+          return;
+        }
+        await sleep(wait, signal);
+      }
     },
   };
 }

@@ -129,4 +129,22 @@ describe("createQuotaBook", () => {
     // THEN
     expect(at).toEqual([0, 1_000, 0]);
   });
+
+  it("takes an attempt's costs together: a call waiting for ReplicateKey holds no CreateKey slot", async () => {
+    // GIVEN ReplicateKey at 1/s: A goes at once, B (same primary) must wait a second for its slot
+    const book = createQuotaBook({ now: () => Date.now(), marginMs: 0, overrides: { ReplicateKey: 1 } });
+    const t0 = Date.now();
+    const at: Record<string, number> = {};
+    const mark = (name: string) => () => {
+      at[name] = Date.now() - t0;
+    };
+    const a = book.acquire(costOf("ReplicateKey", "us-east-1", "eu-west-1")).then(mark("A"));
+    const b = book.acquire(costOf("ReplicateKey", "us-east-1", "eu-west-1")).then(mark("B"));
+    // WHEN another caller needs the 3 CreateKey slots A left free in eu-west-1
+    const c = book.acquire([{ name: "CreateKey", region: "eu-west-1", units: 3 }]).then(mark("C"));
+    await vi.advanceTimersByTimeAsync(5_000);
+    await Promise.all([a, b, c]);
+    // THEN C got them at once (B took none while it waited), and B went when its second came
+    expect(at).toEqual({ A: 0, C: 0, B: 1_000 });
+  });
 });

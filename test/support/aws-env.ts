@@ -14,6 +14,8 @@ const CLEARED = [
   "AWS_WEB_IDENTITY_TOKEN_FILE",
   "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
   "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+  // The test processes silence the SDK's Node.js notice (vitest.config.ts); the CLI must do so itself.
+  "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED",
 ];
 
 /** `home`: an empty temp directory for the AWS config and credentials files. */

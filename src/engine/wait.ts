@@ -197,6 +197,7 @@ async function pollUntilSettled(
         // The deadline cut this poll: keep what its failed attempts said, for the note.
         const before = failedBeforeAbort(error);
         if (before !== undefined) failures.add(before.last, before.count);
+        else failures.unanswered(performance.now() - lastPollAt);
         return timedOut();
       }
       if (isAbort(error)) return interrupted();
@@ -294,7 +295,19 @@ class FailedPolls {
     this.count += calls;
     this.last = label;
   }
+  /** The last poll was still waiting for its answer when the deadline cut it. */
+  private silentMs: number | undefined;
+  unanswered(ms: number): void {
+    this.silentMs = ms;
+  }
+  /** `the last DescribeKey had not answered after 12.0 s`, or undefined. */
+  silence(): string | undefined {
+    return this.silentMs === undefined
+      ? undefined
+      : `the last DescribeKey had not answered after ${(this.silentMs / 1000).toFixed(1)} s`;
+  }
   sawState(): void {
+    this.silentMs = undefined;
     this.count = 0;
     this.last = undefined;
     this.mixed = false;
@@ -317,7 +330,12 @@ function timeoutNote(state: string | undefined, failures: FailedPolls): string {
       ? `The timeout ran out before DescribeKey answered, so the replica's state was never read. It may exist and finish on its own: ${RERUN}`
       : `DescribeKey never answered with the replica's state: ${failed}. It may exist and finish on its own: ${RERUN}`;
   }
-  const then = failed === undefined ? "" : ` Since then, DescribeKey failed: ${failed}.`;
+  const silence = failures.silence();
+  const then =
+    (failed === undefined ? "" : ` Since then, DescribeKey failed: ${failed}.`) +
+    (silence === undefined
+      ? ""
+      : ` ${silence.charAt(0).toUpperCase()}${silence.slice(1)} (the endpoint did not answer).`);
   return `Still ${state} when the timeout ran out.${then} It may still finish: ${RERUN}`;
 }
 

@@ -388,6 +388,24 @@ describe("followReplica: the deadline is a wall-clock bound", () => {
     expect(mock.commandCalls(DescribeKeyCommand)).toHaveLength(1);
   });
 
+  it("a poll that never answers: the note says the endpoint did not answer, after the state last seen", async () => {
+    // GIVEN ReplicateKey said Creating; every DescribeKey hangs until its signal aborts
+    const describeKey = vi.fn<KmsPort["describeKey"]>(
+      (_region, _key, signal) =>
+        new Promise((_resolve, reject) => {
+          signal?.addEventListener("abort", () => reject(signal.reason as Error), { once: true });
+        }),
+    );
+    const { settings: s } = settings(describeKey, { deadline: performance.now() + 200 });
+    // WHEN
+    const result = await followReplica(follow(), s);
+    // THEN
+    expect(result).toMatchObject({ outcome: "timeout", keyState: "Creating" });
+    expect(result.note).toMatch(
+      /^Still Creating when the timeout ran out\. The last DescribeKey had not answered after 0\.\d s \(the endpoint did not answer\)\./,
+    );
+  });
+
   it("still fires after a garbage collection (AbortSignal.any holds its sources weakly)", async () => {
     // GIVEN a DescribeKey that answers only when its signal aborts, and a GC before the deadline
     setFlagsFromString("--expose-gc");

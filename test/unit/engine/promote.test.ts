@@ -161,7 +161,7 @@ describe("watchKeys (the settle wait)", () => {
       });
     });
     const end = await watchKeys(
-      [after.primary, after.replicas[0] as Member],
+      [after.primary, after.replicas[0]],
       ([t, o]) => t !== undefined && o !== undefined && isSettled(t, [o], "eu-west-1"),
       context(fakeKms({ describeKey })),
     );

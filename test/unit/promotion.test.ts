@@ -159,6 +159,7 @@ describe("memberOf", () => {
     expect(
       memberOf(
         {
+          KeyId: KEY_ID,
           Arn: arnIn("eu-west-1"),
           KeyState: "Updating",
           MultiRegionConfiguration: { MultiRegionKeyType: "PRIMARY", PrimaryKey: { Region: "eu-west-1" } },

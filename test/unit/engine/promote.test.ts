@@ -111,6 +111,7 @@ describe("sendPromotion", () => {
     let looks = 0;
     const describeKey = vi.fn<KmsPort["describeKey"]>((region) =>
       Promise.resolve({
+        KeyId: KEY_ID,
         Arn: arnIn(region),
         KeyState: region === "eu-west-1" && looks++ < 2 ? "Creating" : "Enabled",
         MultiRegionConfiguration: {
@@ -132,7 +133,9 @@ describe("sendPromotion", () => {
 
   it("a target Creating past the deadline: timeout, no call", async () => {
     const creating: Promotion = { ...before, replicas: [member("eu-west-1", { keyState: "Creating" })] };
-    const describeKey = vi.fn<KmsPort["describeKey"]>(() => Promise.resolve({ KeyState: "Creating" }));
+    const describeKey = vi.fn<KmsPort["describeKey"]>(() =>
+      Promise.resolve({ KeyId: KEY_ID, KeyState: "Creating" }),
+    );
     const updatePrimaryRegion = vi.fn<KmsPort["updatePrimaryRegion"]>(() => Promise.resolve());
     const end = await sendPromotion(
       creating,
@@ -151,6 +154,7 @@ describe("watchKeys (the settle wait)", () => {
     const describeKey = vi.fn<KmsPort["describeKey"]>((region) => {
       const n = Math.floor(looks++ / 2);
       return Promise.resolve({
+        KeyId: KEY_ID,
         Arn: arnIn(region),
         KeyState: n < 2 ? "Updating" : "Enabled",
         // KMS may show both as replicas while Updating
@@ -183,7 +187,9 @@ describe("watchKeys (the settle wait)", () => {
   });
 
   it("times out with the last states seen", async () => {
-    const describeKey = vi.fn<KmsPort["describeKey"]>(() => Promise.resolve({ KeyState: "Updating" }));
+    const describeKey = vi.fn<KmsPort["describeKey"]>(() =>
+      Promise.resolve({ KeyId: KEY_ID, KeyState: "Updating" }),
+    );
     const end = await watchKeys([after.primary], () => false, context(fakeKms({ describeKey }), 30));
     expect(end).toMatchObject({ kind: "timeout", members: [{ region: "eu-west-1", keyState: "Updating" }] });
   });
@@ -192,7 +198,7 @@ describe("watchKeys (the settle wait)", () => {
     const controller = new AbortController();
     const describeKey = vi.fn<KmsPort["describeKey"]>(() => {
       controller.abort();
-      return Promise.resolve({ KeyState: "Updating" });
+      return Promise.resolve({ KeyId: KEY_ID, KeyState: "Updating" });
     });
     const end = await watchKeys([after.primary], () => false, {
       ...context(fakeKms({ describeKey })),

@@ -53,6 +53,34 @@ export interface Family {
   readonly replicas: readonly KeyView[];
 }
 
+/**
+ * The primary of the family of `key`, which may name the primary or any replica: its metadata as
+ * read in its own Region (the Region a replica's MultiRegionConfiguration names).
+ */
+export async function findPrimary(
+  kms: KmsPort,
+  key: KeyRef,
+  region: string,
+  signal?: AbortSignal,
+): Promise<{ readonly metadata: KeyMetadata; readonly region: string }> {
+  const metadata = await describe(kms, region, key.value, signal);
+  const config = metadata.MultiRegionConfiguration;
+  if (metadata.MultiRegion !== true || config === undefined) {
+    throw usageError(
+      `${metadata.KeyId ?? key.value} in ${region} is a single-Region key; it has no replicas.`,
+    );
+  }
+  if (config.MultiRegionKeyType !== "REPLICA") return { metadata, region };
+  // Named a replica: its primary is the reference for the whole family.
+  const primary = config.PrimaryKey;
+  if (primary?.Arn === undefined || primary.Region === undefined) {
+    throw usageError(`${metadata.Arn ?? key.value} is a replica whose primary KMS does not name.`);
+  }
+  // While a family is Updating, KMS may show the new primary as a REPLICA naming itself.
+  if (primary.Region === region) return { metadata, region };
+  return { metadata: await describe(kms, primary.Region, primary.Arn, signal), region: primary.Region };
+}
+
 /** The family of `key`, which may name the primary or any replica. */
 export async function readFamily(
   kms: KmsPort,
@@ -60,23 +88,7 @@ export async function readFamily(
   region: string,
   signal?: AbortSignal,
 ): Promise<Family> {
-  let metadata = await describe(kms, region, key.value, signal);
-  let primaryRegion = region;
-  const config = metadata.MultiRegionConfiguration;
-  if (metadata.MultiRegion !== true || config === undefined) {
-    throw usageError(
-      `${metadata.KeyId ?? key.value} in ${region} is a single-Region key; it has no replicas.`,
-    );
-  }
-  if (config.MultiRegionKeyType === "REPLICA") {
-    // Named a replica: its primary is the reference for the whole family.
-    const primary = config.PrimaryKey;
-    if (primary?.Arn === undefined || primary.Region === undefined) {
-      throw usageError(`${metadata.Arn ?? key.value} is a replica whose primary KMS does not name.`);
-    }
-    primaryRegion = primary.Region;
-    metadata = await describe(kms, primaryRegion, primary.Arn, signal);
-  }
+  const { metadata, region: primaryRegion } = await findPrimary(kms, key, region, signal);
   const replicas = metadata.MultiRegionConfiguration?.ReplicaKeys ?? [];
   const [primaryView, ...replicaViews] = await Promise.all([
     readKey(kms, primaryRegion, "PRIMARY", metadata.Arn ?? key.value, metadata, signal),

@@ -33,6 +33,7 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
   UpdateKeyDescriptionCommand,
+  UpdatePrimaryRegionCommand,
   type AliasListEntry,
   type KeyMetadata,
   type Tag,
@@ -106,6 +107,16 @@ export interface KmsPort {
   putKeyPolicy(region: string, keyId: string, policy: string, signal?: AbortSignal): Promise<void>;
   enableKey(region: string, keyId: string, signal?: AbortSignal): Promise<void>;
   disableKey(region: string, keyId: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Sent to the current primary's Region (`region`); `primaryRegion` names the replica's Region that
+   * becomes the primary. Its quota is charged in both Regions.
+   */
+  updatePrimaryRegion(
+    region: string,
+    keyId: string,
+    primaryRegion: string,
+    signal?: AbortSignal,
+  ): Promise<void>;
   /** The caller's account, when the resolved credentials carry it (AWS_ACCOUNT_ID, aws_account_id, SSO, assume-role). */
   callerAccount?(): Promise<string | undefined>;
 }
@@ -367,6 +378,18 @@ export function createKms(settings: KmsSettings): KmsPort {
     async disableKey(region, keyId, signal) {
       await call("DisableKey", region, signal, (client) =>
         client.send(new DisableKeyCommand({ KeyId: keyId }), { abortSignal: signal }),
+      );
+    },
+    async updatePrimaryRegion(region, keyId, primaryRegion, signal) {
+      await call(
+        "UpdatePrimaryRegion",
+        region,
+        signal,
+        (client) =>
+          client.send(new UpdatePrimaryRegionCommand({ KeyId: keyId, PrimaryRegion: primaryRegion }), {
+            abortSignal: signal,
+          }),
+        { target: primaryRegion },
       );
     },
   };

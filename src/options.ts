@@ -475,3 +475,33 @@ function checkEndpoint(value: string | undefined): string | undefined {
     throw usageError(`--endpoint-url ${value} is not an http(s) URL.`);
   return value;
 }
+
+/** `promote`: the Region whose replica becomes the primary, and how long to wait. */
+export interface RawPromoteFlags extends RawCommonFlags {
+  to?: string;
+  timeout?: number;
+  dryRun?: boolean;
+}
+
+export interface PromoteOptions extends CommonOptions {
+  /** The Region whose replica becomes the primary (trimmed; checked in promotion.ts). */
+  readonly to: string;
+  readonly timeoutMs: number;
+  readonly dryRun: boolean;
+}
+
+export function toPromoteOptions(flags: RawPromoteFlags): PromoteOptions {
+  const to = flags.to?.trim() ?? "";
+  if (to === "") {
+    throw usageError(
+      "--to is required: the Region whose replica becomes the primary.",
+      "Example: --to eu-west-1",
+    );
+  }
+  return {
+    ...toCommonOptions(flags),
+    to,
+    timeoutMs: flags.timeout ?? DEFAULT_TIMEOUT_MS,
+    dryRun: flags.dryRun ?? false,
+  };
+}

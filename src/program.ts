@@ -16,6 +16,7 @@ import {
   parsePositiveNumber,
   parseTimeoutSeconds,
   type RawCommonFlags,
+  type RawPromoteFlags,
   type RawReplicateFlags,
   type RawWaitFlags,
 } from "./options.js";
@@ -30,6 +31,7 @@ Examples:
   kms-replicate --key alias/payments --region us-east-1 --regions eu-west-1,eu-central-1 --copy-all --dry-run
   kms-replicate status --key alias/payments --region us-east-1
   kms-replicate wait --key alias/payments --region us-east-1 --timeout 30m
+  kms-replicate promote --key alias/payments --region us-east-1 --to eu-west-1
 
 Key: a key ID, key ARN, alias name (alias/…) or alias ARN of a multi-Region primary key. Its Region
 comes from the ARN, else --region, else AWS_REGION / AWS_DEFAULT_REGION / the profile's region.
@@ -56,6 +58,28 @@ Example:
   kms-replicate wait --key alias/payments --region us-east-1 --regions eu-west-1,ap-southeast-2
 
 ${EXIT_HELP}
+`;
+
+const PROMOTE_HELP = `
+Examples:
+  kms-replicate promote --key alias/payments --region us-east-1 --to eu-west-1
+  kms-replicate promote --key arn:aws:kms:eu-west-1:111122223333:key/mrk-… --to eu-west-1 --dry-run
+  kms-replicate promote --key alias/payments --region eu-west-1 --to eu-west-1 --output json | jq -r .outcome
+
+--key may name the primary or any replica; the current primary is found from the family. Both
+keys must be Enabled (a replica still Creating, or a family still Updating, is waited for first).
+Already the primary: nothing to do, exit 0 (safe to run twice). Needs kms:UpdatePrimaryRegion on
+both keys, and kms:DescribeKey and kms:GetKeyPolicy.
+
+Exit codes:
+  0  the target is the primary and both keys have left Updating (or it was the primary already;
+     with --dry-run: every check passed)
+  1  UpdatePrimaryRegion or a read failed
+  2  usage or a check refused (no replica there, a key Disabled, PendingDeletion, PendingImport):
+     nothing was changed
+  3  timed out: before the call, nothing was changed; after it, the promotion was accepted and may
+     still complete: re-run promote or status
+  130, 143, 129  stopped by SIGINT (Ctrl-C), SIGTERM, SIGHUP; the JSON says what was seen
 `;
 
 /**
@@ -115,6 +139,7 @@ export interface Commands {
   replicate(flags: RawReplicateFlags): Promise<number>;
   wait(flags: RawWaitFlags): Promise<number>;
   status(flags: RawCommonFlags): Promise<number>;
+  promote(flags: RawPromoteFlags): Promise<number>;
 }
 
 export function buildProgram(run: Commands): Command {
@@ -204,6 +229,23 @@ export function buildProgram(run: Commands): Command {
       process.exitCode = await run.status(command.optsWithGlobals<RawCommonFlags>());
     });
 
+  const promote = program
+    .command("promote")
+    .description(
+      "Make the replica in --to the primary of its family (UpdatePrimaryRegion) and wait until both keys have settled.",
+    )
+    .option("--to <region>", "the Region whose replica becomes the primary (required)")
+    .addOption(timeoutOption("how long to wait for the keys to be Enabled and to settle (90s, 2m, 1h)"))
+    .option("--dry-run", "read and check everything, print what would happen, change nothing")
+    .addHelpText("after", PROMOTE_HELP)
+    .action(async (_flags, command: Command) => {
+      const flags = command.optsWithGlobals<RawPromoteFlags>();
+      if (flags.to === undefined) {
+        command.error("error: required option '--to <region>' not specified", { exitCode: EXIT.usage });
+      }
+      process.exitCode = await run.promote(flags);
+    });
+
   // Our own `help [command]`, so that a mistyped name gets a suggestion as everywhere else.
   program
     .helpCommand(false)
@@ -234,7 +276,7 @@ export function buildProgram(run: Commands): Command {
       command.configureOutput().writeOut?.(completionScript(program, shell));
     });
 
-  for (const command of [program, replicate, wait, status]) {
+  for (const command of [program, replicate, wait, status, promote]) {
     command.showHelpAfterError(
       `(run ${command === program ? "kms-replicate" : `kms-replicate ${command.name()}`} --help for usage)`,
     );

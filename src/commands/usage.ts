@@ -4,6 +4,7 @@ import { EXIT } from "../errors.js";
 import { isUsableKey } from "../family.js";
 import { renderJson, type DocumentCommand } from "../report/document.js";
 import { runJson, usageJson } from "../report/json.js";
+import { promoteJson } from "../report/promote.js";
 import { statusJson } from "../report/status.js";
 
 export function usageDocument(command: DocumentCommand, message: string): string {
@@ -19,6 +20,17 @@ export function usageDocument(command: DocumentCommand, message: string): string
           exitCode: EXIT.usage,
           dryRun: false,
           results: [],
+          error,
+          warnings: [],
+          elapsedMs: 0,
+        }),
+      );
+    case "promote":
+      return renderJson(
+        promoteJson({
+          exitCode: EXIT.usage,
+          dryRun: false,
+          report: undefined,
           error,
           warnings: [],
           elapsedMs: 0,

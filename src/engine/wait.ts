@@ -1,18 +1,16 @@
 // The wait step: follow one replica in its own Region with DescribeKey until it leaves a transient
 // state (or, with --no-wait / --dry-run, take one look), and settle the unit on what was seen.
-import { DEFAULT_POLL, pollDelay } from "../backoff.js";
 import {
   attemptsOf,
   classify,
   describeError,
-  errorFacts,
   failedBeforeAbort,
   isAbort,
   isRetryable,
   type ErrorReport,
 } from "../errors.js";
 import { isUsableState } from "../events.js";
-import { sleep } from "../pace.js";
+import { FailedPolls, pollUntil } from "./poll.js";
 import {
   elapsedSince,
   type Change,
@@ -24,7 +22,9 @@ import {
 } from "./work.js";
 
 /** States a replica passes through on its own; anything else is where it will stay. */
-const TRANSIENT = new Set(["Creating", "Updating"]);
+export const TRANSIENT: ReadonlySet<string> = new Set(["Creating", "Updating"]);
+
+export { untilDeadline } from "./poll.js";
 
 export const NOT_FOUND_GRACE_MS = 60_000;
 
@@ -113,43 +113,21 @@ export const IMPORT_NOTE =
   "Created without key material: import the same key material as the primary's into this replica " +
   "(aws kms get-parameters-for-import + import-key-material in its Region) before using it.";
 
-/** However slow a DescribeKey answer was, the next poll waits at least this part of its interval. */
-const MIN_PAUSE_FRACTION = 0.25;
-
 export const INTERRUPTED_NOTE =
   "The replica exists in AWS and finishes on its own; re-run kms-replicate (or 'kms-replicate wait') to see it usable.";
 
 /**
  * Polls until the replica settles, the deadline passes, or the user interrupts. Never throws.
- * The deadline is a wall-clock bound: every poll and every pause gets a signal that also fires at
- * the deadline, so a poll whose retries and backoff outlast it is cut there (a `timeout`).
+ * The deadline is a wall-clock bound (poll.ts): a poll whose retries and backoff outlast it is
+ * cut there (a `timeout`).
  */
 export async function followReplica(follow: Follow, settings: WaitSettings): Promise<WorkResult> {
-  // This wait's own signal: Ctrl-C or the deadline. Derived (AbortSignal.any adds no listener to
-  // the run's signal), so many Regions waiting at once do not pile listeners on the run's signal.
-  const cut = untilDeadline(settings.signal, settings.deadline);
-  try {
-    return await pollUntilSettled(follow, settings, cut.signal);
-  } finally {
-    cut.dispose();
-  }
-}
-
-async function pollUntilSettled(
-  follow: Follow,
-  settings: WaitSettings,
-  bounded: AbortSignal,
-): Promise<WorkResult> {
-  const { kms, emit, signal, deadline } = settings;
-  const schedule = settings.schedule ?? DEFAULT_POLL;
+  const { kms, emit, signal } = settings;
   const grace = settings.notFoundGraceMs ?? NOT_FOUND_GRACE_MS;
   const base = (): ReturnType<typeof resultBase> => resultBase(follow, settings);
   const elapsed = (): number => elapsedSince(settings);
   let state = follow.knownState;
-  let polls = 0;
   const failures = new FailedPolls();
-  const waitStarted = performance.now();
-  let lastPollAt = waitStarted;
   const interrupted = (): WorkResult => ({
     ...base(),
     outcome: "interrupted",
@@ -162,88 +140,56 @@ async function pollUntilSettled(
     keyState: state,
     note: timeoutNote(state, failures),
   });
-  const expired = (): boolean => bounded.aborted || performance.now() >= deadline;
+  if (state !== undefined && !TRANSIENT.has(state)) return settleState(follow, state, elapsed());
 
-  for (;;) {
-    if (state !== undefined && !TRANSIENT.has(state)) {
-      return settleState(follow, state, elapsed());
-    }
-    if (signal.aborted) return interrupted();
-    if (polls > 0 || state !== undefined) {
-      if (expired()) return timedOut();
-      // The schedule spaces the polls' starts, so a distant Region (slow round trips) is not polled
-      // more slowly, nor its replica seen usable later; a slow answer still leaves a short pause.
-      const now = performance.now();
-      const interval = pollDelay(polls, now - waitStarted, schedule, settings.random);
-      const pause = Math.max(interval - (now - lastPollAt), interval * MIN_PAUSE_FRACTION);
+  return pollUntil<WorkResult>(settings, {
+    pauseFirst: state !== undefined,
+    interrupted,
+    timedOut,
+    async look(bounded) {
+      const lookStarted = performance.now();
       try {
-        await sleep(Math.min(pause, deadline - now), bounded);
-      } catch {
+        const metadata = await kms.describeKey(follow.region, follow.arn, bounded);
+        state = metadata.KeyState ?? "Unknown";
+        failures.sawState();
+        emit({
+          type: "phase",
+          keyId: follow.keyId,
+          region: follow.region,
+          phase: "creating",
+          keyState: state,
+        });
+        return TRANSIENT.has(state) ? undefined : settleState(follow, state, elapsed());
+      } catch (error) {
         if (signal.aborted) return interrupted();
-        return timedOut();
+        if (bounded.aborted) {
+          // The deadline cut this poll: keep what its failed attempts said, for the note.
+          const before = failedBeforeAbort(error);
+          if (before !== undefined) failures.add(before.last, before.count);
+          else failures.unanswered(performance.now() - lookStarted);
+          return timedOut();
+        }
+        if (isAbort(error)) return interrupted();
+        failures.add(error, attemptsOf(error));
+        const name = classify(error);
+        const young = performance.now() - follow.since < grace;
+        // Eventual consistency: a replica just created may not be visible yet, or not describable.
+        if ((name === "NotFoundException" && young) || name === "KMSInvalidStateException") return undefined;
+        // Throttling or a 5xx that outlasted the call's own retries says nothing about the replica:
+        // keep polling at the slower pace of the schedule until the deadline.
+        if (isRetryable(error)) return undefined;
+        return {
+          ...base(),
+          outcome: "failed",
+          keyState: state,
+          error:
+            name === "NotFoundException" && follow.requested
+              ? notVisibleError(follow.region, performance.now() - follow.since)
+              : describeError(error, { operation: "DescribeKey", region: follow.region, keyId: follow.arn }),
+        };
       }
-      if (expired()) return timedOut();
-    }
-    polls += 1;
-    lastPollAt = performance.now();
-    try {
-      const metadata = await kms.describeKey(follow.region, follow.arn, bounded);
-      state = metadata.KeyState ?? "Unknown";
-      failures.sawState();
-      emit({ type: "phase", keyId: follow.keyId, region: follow.region, phase: "creating", keyState: state });
-    } catch (error) {
-      if (signal.aborted) return interrupted();
-      if (bounded.aborted) {
-        // The deadline cut this poll: keep what its failed attempts said, for the note.
-        const before = failedBeforeAbort(error);
-        if (before !== undefined) failures.add(before.last, before.count);
-        else failures.unanswered(performance.now() - lastPollAt);
-        return timedOut();
-      }
-      if (isAbort(error)) return interrupted();
-      failures.add(error, attemptsOf(error));
-      const name = classify(error);
-      const young = performance.now() - follow.since < grace;
-      // Eventual consistency: a replica just created may not be visible yet, or not describable.
-      if ((name === "NotFoundException" && young) || name === "KMSInvalidStateException") continue;
-      // Throttling or a 5xx that outlasted the call's own retries says nothing about the replica:
-      // keep polling at the slower pace of the schedule until the deadline.
-      if (isRetryable(error)) continue;
-      return {
-        ...base(),
-        outcome: "failed",
-        keyState: state,
-        error:
-          name === "NotFoundException" && follow.requested
-            ? notVisibleError(follow.region, performance.now() - follow.since)
-            : describeError(error, { operation: "DescribeKey", region: follow.region, keyId: follow.arn }),
-      };
-    }
-  }
-}
-
-/** Node's timers hold at most 2^31-1 ms (about 24.8 days); a later deadline needs no timer. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/**
- * A signal that fires on the run's signal (Ctrl-C) or at the deadline (performance.now() time);
- * `dispose()` stops its timer. Not AbortSignal.timeout(): AbortSignal.any() holds its sources
- * weakly and nothing else holds a timeout signal, so a garbage collection before the deadline
- * silently cancels it (seen on Node 20: a 10 s wait ran 16 s). Here the timer holds the controller.
- */
-export function untilDeadline(
-  signal: AbortSignal,
-  deadline: number,
-): { readonly signal: AbortSignal; dispose(): void } {
-  const remaining = Math.max(0, Math.ceil(deadline - performance.now()));
-  if (remaining > MAX_TIMER_MS) return { signal: AbortSignal.any([signal]), dispose: () => undefined };
-  const controller = new AbortController();
-  const timer = setTimeout(
-    () => controller.abort(new DOMException("The --timeout deadline passed.", "TimeoutError")),
-    remaining,
-  );
-  timer.unref();
-  return { signal: AbortSignal.any([signal, controller.signal]), dispose: () => clearTimeout(timer) };
+    },
+  });
 }
 
 /**
@@ -280,44 +226,6 @@ function notVisibleError(region: string, afterMs?: number): ErrorReport {
     message: `ReplicateKey was accepted, but the replica was not visible in ${region} ${after} (NotFoundException from DescribeKey there).`,
     hint: `KMS may still be making it visible: run 'kms-replicate wait' (or 'status') in a few minutes. If it never appears, look for CreateKey in ${region} in CloudTrail.`,
   };
-}
-
-/** DescribeKey failures since the last state we read, for the note of a wait that ran out. */
-class FailedPolls {
-  private count = 0;
-  private last: string | undefined;
-  private mixed = false;
-  add(error: unknown, calls: number): void {
-    const facts = errorFacts(error);
-    const name = classify(error) === "NetworkError" ? (facts.code ?? "NetworkError") : facts.name;
-    const label = `${name}${facts.httpStatus !== undefined ? ` (HTTP ${facts.httpStatus})` : ""}`;
-    this.mixed ||= this.last !== undefined && this.last !== label;
-    this.count += calls;
-    this.last = label;
-  }
-  /** The last poll was still waiting for its answer when the deadline cut it. */
-  private silentMs: number | undefined;
-  unanswered(ms: number): void {
-    this.silentMs = ms;
-  }
-  /** `the last DescribeKey had not answered after 12.0 s`, or undefined. */
-  silence(): string | undefined {
-    return this.silentMs === undefined
-      ? undefined
-      : `the last DescribeKey had not answered after ${(this.silentMs / 1000).toFixed(1)} s`;
-  }
-  sawState(): void {
-    this.silentMs = undefined;
-    this.count = 0;
-    this.last = undefined;
-    this.mixed = false;
-  }
-  /** `KMSInternalException (HTTP 500) ×7`, `7 calls, the last ThrottlingException`, or undefined. */
-  describe(): string | undefined {
-    if (this.count === 0 || this.last === undefined) return undefined;
-    if (this.count === 1) return this.last;
-    return this.mixed ? `${this.count} calls, the last ${this.last}` : `${this.last} ×${this.count}`;
-  }
 }
 
 const RERUN = "re-run kms-replicate (or 'kms-replicate wait') to pick it up; do not delete it.";

@@ -66,5 +66,6 @@ export function fakeKms(parts: Partial<KmsPort>): KmsPort {
     putKeyPolicy: parts.putKeyPolicy ?? unexpected,
     enableKey: parts.enableKey ?? unexpected,
     disableKey: parts.disableKey ?? unexpected,
+    updatePrimaryRegion: parts.updatePrimaryRegion ?? unexpected,
   };
 }

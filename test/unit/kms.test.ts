@@ -3,6 +3,7 @@ import {
   KMSClient,
   ListResourceTagsCommand,
   ReplicateKeyCommand,
+  UpdatePrimaryRegionCommand,
   type KeyMetadata,
 } from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
@@ -277,5 +278,42 @@ describe("createKms without clientFor", () => {
     expect(first).toBe(second);
     expect(await first.config.maxAttempts()).toBe(1);
     expect(await first.config.region()).toBe("eu-west-1");
+  });
+});
+
+describe("updatePrimaryRegion", () => {
+  it("sends KeyId and PrimaryRegion to the primary's Region, charging the quota in both Regions", async () => {
+    kmsMock.reset();
+    kmsMock.on(UpdatePrimaryRegionCommand).resolves({});
+    const acquire = vi.fn(() => Promise.resolve());
+    const events: ReplicaEvent[] = [];
+    const clientFor = vi.fn((_region: string) => client);
+    const kms = createKms({
+      clientFor,
+      retry: TINY,
+      emit: (event) => events.push(event),
+      quotas: { acquire, rateOf: () => 5 },
+    });
+    await kms.updatePrimaryRegion("us-east-1", PRIMARY_ARN, "eu-west-1");
+    expect(clientFor).toHaveBeenCalledWith("us-east-1");
+    expect(kmsMock.commandCalls(UpdatePrimaryRegionCommand)[0]?.args[0].input).toEqual({
+      KeyId: PRIMARY_ARN,
+      PrimaryRegion: "eu-west-1",
+    });
+    expect(acquire).toHaveBeenCalledWith(
+      [
+        { name: "UpdatePrimaryRegion", region: "us-east-1", units: 1 },
+        { name: "UpdatePrimaryRegion", region: "eu-west-1", units: 1 },
+      ],
+      undefined,
+    );
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: "call",
+        operation: "UpdatePrimaryRegion",
+        region: "us-east-1",
+        target: "eu-west-1",
+      }),
+    );
   });
 });

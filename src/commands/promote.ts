@@ -1,0 +1,344 @@
+// `promote`: make the replica in --to the family's primary (UpdatePrimaryRegion), and return only
+// when the family has settled. Every check before any change (exit 2); already the primary: exit 0
+// with no call, so a runbook can run it twice; timeout: exit 3 (the promotion may still complete).
+import { chalkStderr } from "chalk";
+import { sendPromotion, watchKeys, type PromoteContext, type WatchEnd } from "../engine/promote.js";
+import { EXIT, isAbort, describeError, type ExitCode } from "../errors.js";
+import type { ReplicaEvent } from "../events.js";
+import { parseKeyRef } from "../keys.js";
+import type { KmsPort } from "../kms.js";
+import { toPromoteOptions, type RawPromoteFlags } from "../options.js";
+import { primaryPlaceOf } from "../plan.js";
+import {
+  accountOfArn,
+  checkPromoteTarget,
+  checkPromotion,
+  isSettled,
+  memberIn,
+  policyAllowsReplicateKey,
+  readMember,
+  readPromotion,
+  type Member,
+  type Promotion,
+} from "../promotion.js";
+import { promoteJson, promoteLines, promoteStartLine, type PromoteReport } from "../report/promote.js";
+import { connect, primaryRegionOf, runCommand, type Command, type Io } from "../runner.js";
+
+export const ACCEPTED_TIMEOUT_NOTE =
+  "The promotion was accepted and may still complete; re-run promote or status.";
+const ACCEPTED_INTERRUPTED_NOTE =
+  "The promotion was accepted and completes on its own; re-run promote or status to see it settled.";
+
+/** The exit code of a report: 0 done / unchanged / planned, 1 failed, 3 timeout, the signal's when interrupted. */
+export function promoteExitCode(report: PromoteReport, interrupted: ExitCode = EXIT.interrupted): ExitCode {
+  switch (report.outcome) {
+    case "promoted":
+    case "unchanged":
+    case "planned":
+      return EXIT.ok;
+    case "failed":
+      return EXIT.failed;
+    case "timeout":
+      return EXIT.timeout;
+    case "interrupted":
+      return interrupted;
+  }
+}
+
+const keysOf = (promotion: Promotion): Member[] => [promotion.primary, ...promotion.replicas];
+
+/** The keys with what was seen last, the primary (by what they report) first. */
+function ordered(members: readonly Member[], primaryRegion: string): Member[] {
+  const rest = members
+    .filter((m) => m.region !== primaryRegion)
+    .sort((a, b) => a.region.localeCompare(b.region));
+  const primary = members.find((m) => m.region === primaryRegion);
+  return primary === undefined ? rest : [primary, ...rest];
+}
+
+const json = (m: Member) => ({
+  region: m.region,
+  arn: m.arn,
+  role: m.role,
+  keyState: m.keyState,
+  primaryRegion: m.primaryRegion,
+});
+
+/** A warning when the new primary's key policy cannot allow kms:ReplicateKey; undefined: it can. */
+export async function policyWarning(
+  kms: KmsPort,
+  primary: Member,
+  signal: AbortSignal,
+  future = false,
+): Promise<string | undefined> {
+  const who = `${future ? "the would-be primary" : "the new primary"} in ${primary.region}`;
+  const fix = `Add a statement that allows kms:ReplicateKey (aws kms put-key-policy --key-id ${primary.arn} --region ${primary.region} --policy-name default --policy file://policy.json).`;
+  let policy: string;
+  try {
+    policy = await kms.getKeyPolicy(primary.region, primary.arn, signal);
+  } catch (error) {
+    if (signal.aborted || isAbort(error)) return undefined;
+    const report = describeError(error, {
+      operation: "GetKeyPolicy",
+      region: primary.region,
+      keyId: primary.arn,
+    });
+    return `Could not read the key policy of ${who} (GetKeyPolicy: ${report.name}); check that it allows kms:ReplicateKey, or new replicas will be refused.`;
+  }
+  const verdict = policyAllowsReplicateKey(policy, accountOfArn(primary.arn) ?? "");
+  if (verdict.kind === "allows") return undefined;
+  return verdict.kind === "refuses"
+    ? `The key policy of ${who} does not allow kms:ReplicateKey (${verdict.reason}): new replicas would be refused. ${fix}`
+    : `The key policy of ${who} could not be checked for kms:ReplicateKey (${verdict.reason}). ${fix}`;
+}
+
+export function runPromote(flags: RawPromoteFlags, io: Io): Promise<ExitCode> {
+  const dryRun = flags.dryRun ?? false;
+  /** What a second signal reports: the last report known, with the states seen since. */
+  let known: PromoteReport | undefined;
+  const seen = new Map<string, string>();
+  const command: Command<PromoteReport> = {
+    name: "promote",
+    dryRun,
+    observe(event: ReplicaEvent) {
+      if (event.type === "phase" && event.keyState !== undefined) seen.set(event.region, event.keyState);
+    },
+    async work(session) {
+      const { emit, mode } = session;
+      const options = toPromoteOptions(flags);
+      const to = options.to;
+      const region = await primaryRegionOf(options, io);
+      const warn = (message: string): void => emit({ type: "warning", message });
+      const { warning } = checkPromoteTarget(to, primaryPlaceOf(options.key, region));
+      if (warning !== undefined) warn(warning);
+
+      const kms = await connect(options, emit);
+      const promotion = await readPromotion(kms, options.key, region, io.signal);
+      // The partition as the primary's ARN names it, now that it is known.
+      checkPromoteTarget(to, {
+        region: promotion.primary.region,
+        partition: /^arn:([^:]+):/.exec(promotion.primary.arn)?.[1],
+      });
+      const { keyId } = promotion;
+      const base = {
+        keyId,
+        to,
+        oldPrimary: json(promotion.primary),
+        accepted: false,
+        calls: 0,
+      };
+      const reportOf = (
+        members: readonly Member[],
+        primaryRegion: string,
+        rest: Omit<
+          PromoteReport,
+          "keyId" | "to" | "oldPrimary" | "keys" | "newPrimary" | "accepted" | "calls"
+        > &
+          Partial<Pick<PromoteReport, "accepted" | "calls">>,
+      ): PromoteReport => {
+        const keys = ordered(members, primaryRegion).map(json);
+        return { ...base, ...rest, keys, newPrimary: keys.find((k) => k.region === to) };
+      };
+      known = reportOf(keysOf(promotion), promotion.primary.region, {
+        outcome: "interrupted",
+        note: "Stopped before UpdatePrimaryRegion was sent; nothing was changed.",
+      });
+
+      const verdict = checkPromotion(promotion, to); // a refusal throws: exit 2, nothing changed
+      const ctx: PromoteContext = {
+        kms,
+        emit,
+        keyId,
+        signal: io.signal,
+        deadline: performance.now() + options.timeoutMs,
+      };
+
+      if (verdict.kind === "already") {
+        if (verdict.waitFor.length === 0 || dryRun) {
+          return reportOf(keysOf(promotion), to, {
+            outcome: "unchanged",
+            note:
+              verdict.waitFor.length === 0
+                ? undefined
+                : `An earlier promotion has not settled: ${verdict.waitFor.map((m) => m.region).join(", ")} still Updating. Without --dry-run, promote waits for it.`,
+          });
+        }
+        // A promotion accepted before (a run that timed out): wait for it to settle, send nothing.
+        const started = performance.now();
+        const watched = [promotion.primary, ...verdict.waitFor.filter((m) => m.region !== to)];
+        const end = await watchKeys(
+          watched,
+          ([t, ...others]) => t !== undefined && isSettled(t, others, to),
+          ctx,
+        );
+        const members = merge(keysOf(promotion), end.members);
+        return reportOf(members, to, {
+          ...endOf(end, ACCEPTED_TIMEOUT_NOTE, ACCEPTED_INTERRUPTED_NOTE),
+          ...(end.kind === "done"
+            ? {
+                outcome: "unchanged" as const,
+                settleMs: performance.now() - started,
+                note: `${to} was already the primary; the earlier promotion has now settled.`,
+              }
+            : {}),
+          accepted: true,
+        });
+      }
+
+      const c = chalkStderr;
+      if (!mode.quiet)
+        session.output({
+          stdout: "",
+          stderr: `${promoteStartLine(keyId, promotion.primary.region, to, dryRun, c)}\n`,
+        });
+
+      if (dryRun) {
+        const target = memberIn(promotion, to);
+        if (target !== undefined) {
+          const policy = await policyWarning(kms, target, io.signal, true);
+          if (policy !== undefined) warn(policy);
+        }
+        return reportOf(keysOf(promotion), promotion.primary.region, {
+          outcome: "planned",
+          note:
+            verdict.kind === "wait"
+              ? `${verdict.waitFor.map((m) => `${m.region} is ${m.keyState ?? "?"}`).join(", ")}: promote would wait for it first (within --timeout).`
+              : undefined,
+        });
+      }
+
+      const reread = (signal: AbortSignal): Promise<Promotion> =>
+        readPromotion(kms, parseKeyRef(memberIn(promotion, to)?.arn ?? options.key.value), to, signal);
+      const sent = await sendPromotion(promotion, to, reread, ctx);
+      if (sent.kind !== "accepted") {
+        const members = keysOf(sent.promotion);
+        if (sent.kind === "failed") {
+          return reportOf(members, sent.promotion.primary.region, {
+            outcome: "failed",
+            calls: sent.calls,
+            error: sent.error,
+          });
+        }
+        const waiting = sent.waiting.map((m) => `${m.region} ${m.keyState ?? "?"}`).join(", ");
+        const note =
+          sent.kind === "timeout"
+            ? `Nothing was changed: ${waiting || "the keys"} had not become Enabled when --timeout ran out${sent.failures !== undefined ? ` (DescribeKey since: ${sent.failures})` : ""}. Re-run promote (with a longer --timeout) once both keys are Enabled.`
+            : sent.inFlight
+              ? "Stopped while UpdatePrimaryRegion was in flight: it may have been carried out. Re-run promote (it counts a done promotion as done) or status."
+              : "Stopped before UpdatePrimaryRegion was accepted; nothing was changed.";
+        return reportOf(merge(members, sent.waiting), sent.promotion.primary.region, {
+          outcome: sent.kind,
+          calls: sent.calls,
+          note,
+        });
+      }
+
+      // Accepted: wait until the target is a usable primary and both keys have left Updating.
+      const target = memberIn(sent.promotion, to) ?? memberIn(promotion, to);
+      const old = sent.from;
+      const accepted = { accepted: true, calls: sent.calls };
+      known = reportOf(keysOf(sent.promotion), to, {
+        ...accepted,
+        outcome: "interrupted",
+        note: ACCEPTED_INTERRUPTED_NOTE,
+      });
+      if (target === undefined) throw new TypeError("the target key vanished from the family"); // checkPromotion found it
+      const end = await watchKeys(
+        [target, old],
+        ([t, o]) => t !== undefined && o !== undefined && isSettled(t, [o], to),
+        ctx,
+        { pauseFirst: true },
+      );
+      const settleMs = performance.now() - sent.acceptedAt;
+      let members = merge(keysOf(sent.promotion), end.members);
+      if (end.kind !== "done") {
+        return reportOf(members, to, {
+          ...accepted,
+          ...endOf(end, ACCEPTED_TIMEOUT_NOTE, ACCEPTED_INTERRUPTED_NOTE),
+        });
+      }
+      const [now] = end.members;
+      if (now?.keyState !== "Enabled") {
+        return reportOf(members, to, {
+          ...accepted,
+          outcome: "failed",
+          settleMs,
+          error: {
+            name: "NewPrimaryNotUsable",
+            message: `${to} became the primary, but its key is ${now?.keyState ?? "unknown"}, not Enabled.`,
+            hint: "Check it with 'kms-replicate status'.",
+          },
+        });
+      }
+      // The other replicas follow the new primary: read them to show it.
+      const others = members.filter((m) => m.region !== to && m.region !== old.region);
+      const reread2 = await Promise.all(others.map((m) => readMember(kms, m.region, m.arn, io.signal)));
+      members = merge(members, reread2);
+      const policy = await policyWarning(kms, now, io.signal);
+      if (policy !== undefined) warn(policy);
+      const followers = members
+        .filter((m) => m.region !== to)
+        .map((m) => m.region)
+        .sort();
+      const lagging = members.filter(
+        (m) => m.region !== to && m.primaryRegion !== null && m.primaryRegion !== to,
+      );
+      return reportOf(members, to, {
+        ...accepted,
+        outcome: "promoted",
+        settleMs,
+        note:
+          `The other keys (${followers.join(", ")}) now follow the new primary in ${to}; ARNs and key policies are unchanged.` +
+          (lagging.length > 0
+            ? ` ${lagging.map((m) => m.region).join(", ")} still named ${lagging[0]?.primaryRegion ?? "?"} when read (eventual consistency).`
+            : ""),
+      });
+    },
+    exitCode: (report, stop) => promoteExitCode(report, stop?.exitCode ?? EXIT.interrupted),
+    document: ({ exitCode, result, failure, warnings, elapsedMs }) =>
+      promoteJson({ exitCode, dryRun, to: flags.to, report: result, error: failure, warnings, elapsedMs }),
+    partial: () =>
+      known === undefined
+        ? undefined
+        : {
+            ...known,
+            outcome: "interrupted",
+            keys: known.keys.map((k) => ({ ...k, keyState: seen.get(k.region) ?? k.keyState })),
+          },
+    stoppedLine: (stop, report) => `Stopped by a second ${stop.signalName}. ${report.note ?? ""}`.trim(),
+    finish(session, report, elapsedMs) {
+      session.reporter.finish([], elapsedMs, dryRun); // stops the spinner
+      if (report === undefined) return;
+      const lines = promoteLines(report, elapsedMs, chalkStderr, session.mode.quiet);
+      if (lines.length > 0) session.output({ stdout: "", stderr: `${lines.join("\n")}\n` });
+    },
+  };
+  return runCommand(command, flags, io);
+}
+
+/** `members` with the ones seen since (by Region) replacing them. */
+function merge(members: readonly Member[], newer: readonly Member[]): Member[] {
+  const byRegion = new Map(newer.map((m) => [m.region, m]));
+  return members.map((m) => byRegion.get(m.region) ?? m);
+}
+
+/** A wait that did not settle → the report's outcome, note and error. */
+function endOf(
+  end: WatchEnd,
+  timeoutNote: string,
+  interruptedNote: string,
+): Pick<PromoteReport, "outcome" | "note" | "error"> {
+  switch (end.kind) {
+    case "done":
+      return { outcome: "promoted" };
+    case "timeout":
+      return {
+        outcome: "timeout",
+        note: `${end.members.map((m) => `${m.region} ${m.keyState ?? "?"}`).join(", ")} when --timeout ran out${end.failures !== undefined ? ` (DescribeKey since: ${end.failures})` : ""}. ${timeoutNote}`,
+      };
+    case "interrupted":
+      return { outcome: "interrupted", note: interruptedNote };
+    case "failed":
+      return { outcome: "failed", error: end.error, note: timeoutNote };
+  }
+}

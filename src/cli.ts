@@ -64,6 +64,7 @@ async function main(argv: string[]): Promise<void> {
     replicate: async (flags) => (await import("./commands/replicate.js")).runReplicate(flags, io()),
     wait: async (flags) => (await import("./commands/wait.js")).runWait(flags, io()),
     status: async (flags) => (await import("./commands/status.js")).runStatus(flags, io()),
+    sync: async (flags) => (await import("./commands/sync.js")).runSync(flags, io()),
   });
   let commandName: DocumentCommand = "replicate";
   program.hook("preSubcommand", (_program, subcommand) => {

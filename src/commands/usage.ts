@@ -5,6 +5,7 @@ import { isUsableKey } from "../family.js";
 import { renderJson, type DocumentCommand } from "../report/document.js";
 import { runJson, usageJson } from "../report/json.js";
 import { statusJson } from "../report/status.js";
+import { syncJson } from "../report/sync.js";
 
 export function usageDocument(command: DocumentCommand, message: string): string {
   const error = { name: "UsageError", message };
@@ -23,6 +24,10 @@ export function usageDocument(command: DocumentCommand, message: string): string
           warnings: [],
           elapsedMs: 0,
         }),
+      );
+    case "sync":
+      return renderJson(
+        syncJson({ exitCode: EXIT.usage, dryRun: false, results: [], error, warnings: [], elapsedMs: 0 }),
       );
     case "help":
     case "completion":

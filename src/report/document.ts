@@ -2,17 +2,19 @@
 // schema/kms-replicate.schema.json is generated from it (scripts/schema.mjs, run by the build).
 import type { OtherCommand, RunCommand, RunJson, UsageJson } from "./json.js";
 import type { StatusJson } from "./status.js";
+import type { SyncJson } from "./sync.js";
 
 /**
  * One document per run, on stdout, also after a failure, a timeout or a signal. `command` tells
- * which shape it is: `replicate` and `wait` the run document, `status` the status document,
+ * which shape it is: `replicate` and `wait` the run document, `status` the status document, `sync`
+ * the sync document,
  * `help` and `completion` (only for their usage errors, exit 2) the run document's shape.
  * @title kms-replicate --output json
  */
-export type KmsReplicateDocument = RunJson | StatusJson | UsageJson;
+export type KmsReplicateDocument = RunJson | StatusJson | UsageJson | SyncJson;
 
 /** Every value of `command`: the commands of the program (a test checks it knows them all). */
-export type DocumentCommand = RunCommand | StatusJson["command"] | OtherCommand;
+export type DocumentCommand = RunCommand | StatusJson["command"] | OtherCommand | SyncJson["command"];
 
 export const DOCUMENT_COMMANDS: readonly DocumentCommand[] = [
   "replicate",
@@ -20,6 +22,7 @@ export const DOCUMENT_COMMANDS: readonly DocumentCommand[] = [
   "status",
   "help",
   "completion",
+  "sync",
 ] satisfies readonly DocumentCommand[];
 
 export function isDocumentCommand(name: string): name is DocumentCommand {

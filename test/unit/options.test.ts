@@ -407,11 +407,28 @@ describe("toReplicateOptions", () => {
     expect(options.description).toBeUndefined();
   });
 
-  it("--copy-all turns on every copy", async () => {
+  it("--copy-all turns on the four property copies, not the enabled state", async () => {
     // GIVEN / WHEN
     const options = await toReplicateOptions({ ...base, copyAll: true }, "/");
     // THEN
-    expect(options.copy).toEqual({ tags: true, description: true, policy: true, aliases: true });
+    expect(options.copy).toEqual({
+      tags: true,
+      description: true,
+      policy: true,
+      aliases: true,
+      enabled: false,
+    });
+  });
+
+  it("--copy-enabled alone copies the enabled state", async () => {
+    const options = await toReplicateOptions({ ...base, copyEnabled: true }, "/");
+    expect(options.copy).toEqual({
+      tags: false,
+      description: false,
+      policy: false,
+      aliases: false,
+      enabled: true,
+    });
   });
 
   it.each([

@@ -24,6 +24,7 @@ async function parse(args: readonly string[]): Promise<Parsed> {
     replicate: record("replicate"),
     wait: record("wait"),
     status: record("status"),
+    sync: record("sync"),
   });
   let out = "";
   let err = "";
@@ -180,6 +181,7 @@ describe("jsonRequested", () => {
       replicate: () => Promise.resolve(0),
       wait: () => Promise.resolve(0),
       status: () => Promise.resolve(0),
+      sync: () => Promise.resolve(0),
     });
     if (output !== undefined) p.setOptionValueWithSource("output", output, "cli");
     return p;

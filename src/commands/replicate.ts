@@ -88,13 +88,17 @@ export function replicateRegions(
       progress.changes.some((c) => c.op === "replicate") ? fresh : plannedOperations(unit, progress),
     { bypassPolicyLockoutSafetyCheck: settings.bypassPolicyLockoutSafetyCheck },
   );
-  const inspect = inspectStep({ desired, diff: { pruneTags: false, pruneAliases: false } });
-  const fresh_: readonly Step[] = [create, converge, waitStep];
-  const existing_: readonly Step[] = [inspect, converge, waitStep];
+  const inspect = inspectStep({
+    desired,
+    diff: { pruneTags: false, pruneAliases: false },
+    noteExtras: false,
+  });
+  const forNew: readonly Step[] = [create, converge, waitStep];
+  const forExisting: readonly Step[] = [inspect, converge, waitStep];
   const given = appliedOf(desired);
   return runUnits(
     units,
-    (unit) => (unit.existing && settings.converge === true ? existing_ : fresh_),
+    (unit) => (unit.existing && settings.converge === true ? forExisting : forNew),
     settings,
     (result) => regionResultOf(result, given),
   );

@@ -44,6 +44,8 @@ export interface SyncSettings {
   readonly desired: Desired;
   readonly diff: DiffOptions;
   readonly verify?: VerifySchedule;
+  /** Say which extra tags and aliases are kept (`sync`, which can prune them). Default true. */
+  readonly noteExtras?: boolean;
 }
 
 /** The fields a Desired manages that readKey reads with their own call. */
@@ -117,7 +119,7 @@ export function inspectStep(settings: SyncSettings): Step {
       ...(keyState !== undefined && TRANSIENT.has(keyState)
         ? [`Still ${keyState}; not waited for (${ctx.dryRun ? "--dry-run" : "--no-wait"}).`]
         : []),
-      ...keptExtras(settings, view),
+      ...(settings.noteExtras !== false ? keptExtras(settings, view) : []),
     ];
     const note = notes.length > 0 ? notes.join(" ") : undefined;
     let aliasTargets: Record<string, string>;

@@ -81,7 +81,7 @@ export function fakeReplica(options: FakeReplicaOptions = {}): FakeReplica {
     try {
       return Promise.resolve(body());
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
   };
   const keyState = (): KeyState => {

@@ -9,7 +9,7 @@ import { readKey, type KeyView, type ReadField } from "../family.js";
 import type { Operation } from "../operation.js";
 import { sleep } from "../pace.js";
 import { aliasTaken } from "./converge.js";
-import { followOf, followReplica, INTERRUPTED_NOTE, stateError } from "./wait.js";
+import { followOf, followReplica, stateError } from "./wait.js";
 import {
   elapsedSince,
   type Change,
@@ -24,6 +24,9 @@ import {
 const TRANSIENT = new Set(["Creating", "Updating"]);
 /** States in which nothing about the key can be changed: a failure, with how to recover. */
 const DELETING = new Set(["PendingDeletion", "PendingReplicaDeletion"]);
+
+export const SYNC_INTERRUPTED_NOTE =
+  "Stopped while syncing: what is listed as applied was; the first change not applied may have reached KMS. Re-run sync to finish.";
 
 export const PENDING_IMPORT_NOTE =
   "Synced, but the key material is still missing: import the primary's key material into this replica " +
@@ -286,7 +289,7 @@ export function verifyStep(settings: SyncSettings): Step {
       ...(progress.note !== undefined ? { note: progress.note } : {}),
     };
     if (ctx.signal.aborted) {
-      return { ...base, outcome: "interrupted", elapsedMs: elapsedSince(ctx), note: INTERRUPTED_NOTE };
+      return { ...base, outcome: "interrupted", elapsedMs: elapsedSince(ctx), note: SYNC_INTERRUPTED_NOTE };
     }
     if (applied.length === 0 || (progress.pending ?? []).length > 0) return progress;
     const schedule = settings.verify ?? DEFAULT_VERIFY;
@@ -306,7 +309,12 @@ export function verifyStep(settings: SyncSettings): Step {
         }
       } catch (error) {
         if (ctx.signal.aborted || isAbort(error)) {
-          return { ...base, outcome: "interrupted", elapsedMs: elapsedSince(ctx), note: INTERRUPTED_NOTE };
+          return {
+            ...base,
+            outcome: "interrupted",
+            elapsedMs: elapsedSince(ctx),
+            note: SYNC_INTERRUPTED_NOTE,
+          };
         }
         lastError = describeError(error, {
           operation: "DescribeKey",
@@ -320,7 +328,7 @@ export function verifyStep(settings: SyncSettings): Step {
       try {
         await sleep(pause, ctx.signal);
       } catch {
-        return { ...base, outcome: "interrupted", elapsedMs: elapsedSince(ctx), note: INTERRUPTED_NOTE };
+        return { ...base, outcome: "interrupted", elapsedMs: elapsedSince(ctx), note: SYNC_INTERRUPTED_NOTE };
       }
     }
     const waited = `${Math.round((performance.now() - started) / 100) / 10} s`;

@@ -27,7 +27,7 @@ interface SyncRegionBase {
   readonly elapsedMs: Milliseconds;
   /** What this run applied, in order (--dry-run: would apply), one KMS call each. */
   readonly operations: readonly Operation[];
-  /** What it meant to apply and did not (a failure or a signal stopped it); empty: nothing. */
+  /** What it meant to apply and did not (a failure or a signal stopped it; after a signal, the first may have reached KMS); empty: nothing. */
   readonly pending: readonly Operation[];
   /** What the user must know or do (key material still missing, …); null: nothing. */
   readonly note: string | null;

@@ -292,6 +292,33 @@ describe("sync", () => {
   });
 });
 
+describe("sync, interrupted", () => {
+  it("Ctrl-C: exit 130, valid JSON, and each Region says what was already applied", async () => {
+    // GIVEN TagResource in eu-west-1 takes 1.5 s
+    const arn = family(["eu-west-1"]);
+    kms().configure({ faults: [{ region: "eu-west-1", operation: "TagResource", latencyMs: 1_500 }] });
+    // WHEN SIGINT arrives while the first tag is in flight
+    const run = await runCli(["sync", "--key", arn, "--endpoint-url", kms().url, "-o", "json"], {
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          if (kms().callCount("eu-west-1", "TagResource") > 0) {
+            clearInterval(poll);
+            child.kill("SIGINT");
+          }
+        }, 20);
+      },
+    });
+    // THEN
+    expect(run.code).toBe(130);
+    expect(schemaErrors(JSON.parse(run.stdout))).toEqual([]);
+    const west = regionsOf(run)[0];
+    expect(west?.status).toBe("interrupted");
+    expect(west?.operations.map((o) => o.op)).toEqual(["policy", "description"]);
+    expect(west?.pending.map((o) => o.op)).toEqual(["tag", "tag", "alias"]);
+    expect(keyIn("eu-west-1").description).toBe("Payments key");
+  });
+});
+
 describe("replicate converges existing replicas", () => {
   it("a re-run of replicate --copy-all after a tag is added to the primary converges (exists, 1 tag added)", async () => {
     // GIVEN replicas made with --copy-all

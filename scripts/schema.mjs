@@ -38,6 +38,9 @@ const SOURCES = [
   "src/options.ts",
   "src/family.ts",
   "src/diff.ts",
+  "src/operation.ts",
+  "src/report/sync.ts",
+  "src/engine/work.ts",
 ].map((path) => fileURLToPath(new URL(path, root)));
 
 const ANNOTATIONS = new Set(["description", "markdownDescription", "title"]);

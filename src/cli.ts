@@ -65,6 +65,7 @@ async function main(argv: string[]): Promise<void> {
     wait: async (flags) => (await import("./commands/wait.js")).runWait(flags, io()),
     status: async (flags) => (await import("./commands/status.js")).runStatus(flags, io()),
     promote: async (flags) => (await import("./commands/promote.js")).runPromote(flags, io()),
+    sync: async (flags) => (await import("./commands/sync.js")).runSync(flags, io()),
   });
   let commandName: DocumentCommand = "replicate";
   program.hook("preSubcommand", (_program, subcommand) => {

@@ -2,7 +2,7 @@
 // --description, --policy) and the primary's values for each --copy-* flag, with one merge rule
 // (explicit values win; tags merge by key). `replicate` gives it to new replicas; `status`
 // compares every replica with the primary's whole desired state (src/diff.ts).
-import { awsError, usageError } from "./errors.js";
+import { awsError, EXIT, ReplicateError, usageError } from "./errors.js";
 import type { PrimaryKey } from "./events.js";
 import type { KeyView } from "./family.js";
 import type { KmsPort } from "./kms.js";
@@ -26,6 +26,36 @@ export interface PrimaryProperties {
   readonly description?: string;
   readonly policy?: string;
   readonly aliases?: readonly string[];
+  /** --copy-enabled: the primary is not Disabled (so PendingImport counts as enabled). */
+  readonly enabled?: boolean;
+}
+
+/**
+ * What the primary has, from the primary as readFamily/readKey saw it (`sync`), for the parts the
+ * user asked to copy. A part that could not be read ends the run: the desired state is not known.
+ */
+export function primaryPropertiesOf(view: KeyView, copy: CopyFlags): PrimaryProperties {
+  const field = <T>(wanted: boolean, name: "tags" | "aliases" | "policy", value: T | null): T | undefined => {
+    if (!wanted) return undefined;
+    const error = view.fieldErrors[name];
+    if (value !== null && error === null) return value;
+    const operation = { tags: "ListResourceTags", aliases: "ListAliases", policy: "GetKeyPolicy" }[name];
+    throw new ReplicateError(
+      `${operation} in ${view.region} failed: ${error?.name ?? "Error"}: ${error?.message ?? `the primary's ${name} could not be read`}`,
+      { fault: "aws", exitCode: EXIT.failed, code: error?.name ?? "Error", hint: error?.hint },
+    );
+  };
+  const tags = field(copy.tags, "tags", view.tags);
+  return {
+    tags:
+      tags === undefined
+        ? undefined
+        : Object.entries(tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
+    description: copy.description ? (view.description ?? "") : undefined,
+    policy: field(copy.policy, "policy", view.policy),
+    aliases: field(copy.aliases, "aliases", view.aliases),
+    enabled: copy.enabled ? view.keyState !== "Disabled" : undefined,
+  };
 }
 
 export async function readPrimaryProperties(
@@ -50,6 +80,8 @@ export async function readPrimaryProperties(
     description: copy.description ? (primary.description ?? "") : undefined,
     policy,
     aliases: aliases?.flatMap((a) => (a.AliasName !== undefined ? [a.AliasName] : [])),
+    // `replicate` replicates only a primary that is Enabled (or PendingImport): enabled.
+    enabled: copy.enabled ? true : undefined,
   };
 }
 
@@ -71,7 +103,8 @@ export function desiredOf(explicit: ExplicitProperties, copied: PrimaryPropertie
       "Drop --copy-tags, or give fewer --tag.",
     );
   }
-  const copiedDescription = copied.description === "" ? undefined : copied.description;
+  // A copied empty description is managed too: an existing replica may have another one.
+  const copiedDescription = copied.description;
   const policy =
     explicit.policy ?? (copied.policy !== undefined ? { text: copied.policy, source: "primary" } : undefined);
   return {
@@ -81,6 +114,7 @@ export function desiredOf(explicit: ExplicitProperties, copied: PrimaryPropertie
       : {}),
     ...(policy !== undefined ? { policy } : {}),
     ...(copied.aliases !== undefined ? { aliases: copied.aliases } : {}),
+    ...(copied.enabled !== undefined ? { enabled: copied.enabled } : {}),
   };
 }
 

@@ -1,35 +1,50 @@
 // The one structured diff between a desired state (src/desired.ts) and a key as read (src/family.ts):
 // a list of operations, each one KMS call's worth of change, never display strings. `status`
-// shows them as drift, `replicate` applies them to new replicas; pure.
+// shows them as drift, `replicate` applies them to new replicas (and, with --copy-*, existing ones),
+// `sync` to existing ones; pure.
 import { desiredFromPrimary, type Desired } from "./desired.js";
 import type { KeyView } from "./family.js";
+import type { Operation } from "./operation.js";
 
-export type Operation =
-  /** TagResource: a missing tag, or one whose value differs (`from`: the replica's value). */
-  | { readonly op: "tag"; readonly key: string; readonly value: string; readonly from?: string }
-  /** UntagResource: a tag the replica has and the desired state does not (only when pruning). */
-  | { readonly op: "untag"; readonly key: string; readonly value: string }
-  /** UpdateKeyDescription. */
-  | { readonly op: "description"; readonly from: string; readonly to: string }
-  /** PutKeyPolicy (`source`: where the desired policy came from). */
-  | { readonly op: "policy"; readonly from: string; readonly to: string; readonly source: string }
-  /** CreateAlias: a desired alias missing in the replica's Region. */
-  | { readonly op: "alias"; readonly name: string }
-  /** DeleteAlias: an alias on the replica that the desired state lacks (only when pruning). */
-  | { readonly op: "unalias"; readonly name: string }
-  /** EnableKey / DisableKey. */
-  | { readonly op: "enable" }
-  | { readonly op: "disable" };
+export type { Operation } from "./operation.js";
 
 export interface DiffOptions {
   /** Extra tags become `untag` operations (else they are kept, and not reported as operations). */
   readonly pruneTags: boolean;
   /** Extra aliases become `unalias` operations. */
   readonly pruneAliases: boolean;
+  /**
+   * A desired alias that names another key in the replica's Region becomes `realias` (UpdateAlias);
+   * without it, the alias is left alone and reported by aliasConflicts().
+   */
+  readonly forceAliases?: boolean;
 }
 
 /** The key's properties as far as they are known (null: unknown, never compared). */
-export type Readable = Pick<KeyView, "tags" | "description" | "policy" | "aliases" | "enabled">;
+export type Readable = Pick<KeyView, "tags" | "description" | "policy" | "aliases" | "enabled"> & {
+  /**
+   * For desired aliases missing on this key: the key ID each names in the key's Region, when it
+   * exists there (an alias name is unique per Region). Absent: not looked up (CreateAlias finds out).
+   */
+  readonly aliasTargets?: Readonly<Record<string, string>>;
+};
+
+/** A desired alias that already names another key in the replica's Region. */
+export interface AliasConflict {
+  readonly name: string;
+  /** The key ID it names. */
+  readonly owner: string;
+}
+
+/** The desired aliases that name another key in the replica's Region (see Readable.aliasTargets). */
+export function aliasConflicts(desired: Desired, actual: Readable): AliasConflict[] {
+  if (desired.aliases === undefined || actual.aliases === null) return [];
+  const theirs = actual.aliases;
+  return desired.aliases.flatMap((name) => {
+    const owner = actual.aliasTargets?.[name];
+    return !theirs.includes(name) && owner !== undefined ? [{ name, owner }] : [];
+  });
+}
 
 /**
  * Operations that bring `actual` to `desired`, in the order they are best applied (policy first,
@@ -67,7 +82,12 @@ export function diff(desired: Desired, actual: Readable, options: DiffOptions): 
   }
   if (desired.aliases !== undefined && actual.aliases !== null) {
     const theirs = actual.aliases;
-    for (const name of desired.aliases) if (!theirs.includes(name)) ops.push({ op: "alias", name });
+    for (const name of desired.aliases) {
+      if (theirs.includes(name)) continue;
+      const owner = actual.aliasTargets?.[name];
+      if (owner === undefined) ops.push({ op: "alias", name });
+      else if (options.forceAliases === true) ops.push({ op: "realias", name, from: owner });
+    }
     if (options.pruneAliases) {
       for (const name of theirs) if (!desired.aliases.includes(name)) ops.push({ op: "unalias", name });
     }
@@ -203,6 +223,75 @@ export function driftOf(primary: KeyView, replica: KeyView): Drift[] {
     });
   }
   return drifts;
+}
+
+/**
+ * How two key policies differ, for a person: the statements that differ (matched by Sid, else by
+ * content: a changed statement counts once, an added or removed one once) and the other top-level
+ * fields that differ (Version, Id). undefined: one of them is not a JSON object.
+ */
+export function policyDifference(
+  from: string,
+  to: string,
+): { readonly statements: number; readonly fields: readonly string[] } | undefined {
+  const a = parseObject(from);
+  const b = parseObject(to);
+  if (a === undefined || b === undefined) return undefined;
+  const fields = [...new Set([...Object.keys(a), ...Object.keys(b)])]
+    .filter((k) => k !== "Statement" && canonicalValue(a[k]) !== canonicalValue(b[k]))
+    .sort();
+  const before = statementsOf(a);
+  const after = statementsOf(b);
+  let statements = 0;
+  const sidOf = (s: unknown): string | undefined =>
+    typeof s === "object" && s !== null && typeof (s as { Sid?: unknown }).Sid === "string"
+      ? (s as { Sid: string }).Sid
+      : undefined;
+  const bySid = (list: unknown[]): Map<string, string> =>
+    new Map(list.flatMap((s) => (sidOf(s) !== undefined ? [[sidOf(s) ?? "", canonicalValue(s)]] : [])));
+  const beforeSid = bySid(before);
+  const afterSid = bySid(after);
+  for (const sid of new Set([...beforeSid.keys(), ...afterSid.keys()])) {
+    if (beforeSid.get(sid) !== afterSid.get(sid)) statements += 1;
+  }
+  const anonymous = (list: unknown[]): string[] =>
+    list.filter((s) => sidOf(s) === undefined).map(canonicalValue);
+  const beforeAnon = anonymous(before);
+  const afterAnon = anonymous(after);
+  const unmatched = (x: string[], y: string[]): number => {
+    const rest = [...y];
+    let n = 0;
+    for (const s of x) {
+      const i = rest.indexOf(s);
+      if (i === -1) n += 1;
+      else rest.splice(i, 1);
+    }
+    return n;
+  };
+  statements += Math.max(unmatched(beforeAnon, afterAnon), unmatched(afterAnon, beforeAnon));
+  return { statements, fields };
+}
+
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A policy's statements: KMS accepts one statement object as well as a list. */
+function statementsOf(policy: Record<string, unknown>): unknown[] {
+  const statement = policy.Statement;
+  if (statement === undefined) return [];
+  return Array.isArray(statement) ? statement : [statement];
+}
+
+function canonicalValue(value: unknown): string {
+  return value === undefined ? "" : JSON.stringify(sortKeys(value));
 }
 
 /** Policies compare as JSON documents: white space and key order do not count. */

@@ -1,5 +1,6 @@
 // What the core tells the outside world: events while it works, results when it is done.
 import type { ErrorReport } from "./errors.js";
+import type { Operation } from "./operation.js";
 import type { Tag } from "./options.js";
 
 /**
@@ -23,6 +24,8 @@ interface ResultBase {
   readonly note?: string;
   /** What the new replica was given (or, in a dry run, would be given). */
   readonly applied?: Applied;
+  /** A replica that was there: what this run changed on it (--copy-*, --tag, …; dry run: would change). */
+  readonly converged?: readonly Operation[];
 }
 
 /** What a new replica was given (or, in a dry run, would be given). */
@@ -65,6 +68,8 @@ export type ReplicaEvent =
       readonly regions: readonly string[];
       /** `wait`: the replicas exist already; nothing is requested. */
       readonly waitOnly?: boolean;
+      /** `sync`: existing replicas are brought in line with the primary. */
+      readonly sync?: boolean;
     }
   | {
       readonly type: "phase";

@@ -32,6 +32,7 @@ import {
   ReplicateKeyCommand,
   TagResourceCommand,
   UntagResourceCommand,
+  UpdateAliasCommand,
   UpdateKeyDescriptionCommand,
   UpdatePrimaryRegionCommand,
   type AliasListEntry,
@@ -103,8 +104,16 @@ export interface KmsPort {
     description: string,
     signal?: AbortSignal,
   ): Promise<void>;
-  /** The key's `default` policy (BypassPolicyLockoutSafetyCheck is never set here). */
-  putKeyPolicy(region: string, keyId: string, policy: string, signal?: AbortSignal): Promise<void>;
+  /** The key's `default` policy; BypassPolicyLockoutSafetyCheck only when `options` says so. */
+  putKeyPolicy(
+    region: string,
+    keyId: string,
+    policy: string,
+    signal?: AbortSignal,
+    options?: { readonly bypassPolicyLockoutSafetyCheck?: boolean },
+  ): Promise<void>;
+  /** Points an existing alias of the Region at another key (UpdateAlias). */
+  updateAlias(region: string, aliasName: string, targetKeyId: string, signal?: AbortSignal): Promise<void>;
   enableKey(region: string, keyId: string, signal?: AbortSignal): Promise<void>;
   disableKey(region: string, keyId: string, signal?: AbortSignal): Promise<void>;
   /**
@@ -363,9 +372,19 @@ export function createKms(settings: KmsSettings): KmsPort {
         }),
       );
     },
-    async putKeyPolicy(region, keyId, policy, signal) {
+    async putKeyPolicy(region, keyId, policy, signal, options) {
+      const bypass =
+        options?.bypassPolicyLockoutSafetyCheck === true ? { BypassPolicyLockoutSafetyCheck: true } : {};
       await call("PutKeyPolicy", region, signal, (client) =>
-        client.send(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: "default", Policy: policy }), {
+        client.send(
+          new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: "default", Policy: policy, ...bypass }),
+          { abortSignal: signal },
+        ),
+      );
+    },
+    async updateAlias(region, aliasName, targetKeyId, signal) {
+      await call("UpdateAlias", region, signal, (client) =>
+        client.send(new UpdateAliasCommand({ AliasName: aliasName, TargetKeyId: targetKeyId }), {
           abortSignal: signal,
         }),
       );

@@ -24,9 +24,22 @@ export interface CopyFlags {
   readonly description: boolean;
   readonly policy: boolean;
   readonly aliases: boolean;
+  /** --copy-enabled: the primary's enabled state (EnableKey / DisableKey); not part of --copy-all. */
+  readonly enabled: boolean;
 }
 
-export const COPY_NOTHING: CopyFlags = { tags: false, description: false, policy: false, aliases: false };
+export const COPY_NOTHING: CopyFlags = {
+  tags: false,
+  description: false,
+  policy: false,
+  aliases: false,
+  enabled: false,
+};
+
+/** Any of them. */
+export function copiesAnything(copy: CopyFlags): boolean {
+  return copy.tags || copy.description || copy.policy || copy.aliases || copy.enabled;
+}
 
 export interface Policy {
   readonly text: string;
@@ -394,6 +407,7 @@ export interface RawReplicateFlags extends RawWaitFlags {
   copyDescription?: boolean;
   copyPolicy?: boolean;
   copyAliases?: boolean;
+  copyEnabled?: boolean;
   copyAll?: boolean;
 }
 
@@ -452,6 +466,7 @@ export async function toReplicateOptions(flags: RawReplicateFlags, cwd: string):
       description: flags.copyAll === true || flags.copyDescription === true,
       policy: flags.copyAll === true || flags.copyPolicy === true,
       aliases: flags.copyAll === true || flags.copyAliases === true,
+      enabled: flags.copyEnabled === true,
     },
   };
 }
@@ -503,5 +518,93 @@ export function toPromoteOptions(flags: RawPromoteFlags): PromoteOptions {
     to,
     timeoutMs: flags.timeout ?? DEFAULT_TIMEOUT_MS,
     dryRun: flags.dryRun ?? false,
+  };
+}
+
+// ---- sync ----
+
+/** `sync`: the replicas to bring in line (all, or these Regions) and what they should have. */
+export interface RawSyncFlags extends RawWaitFlags {
+  description?: string;
+  policy?: string;
+  bypassPolicyLockoutSafetyCheck?: boolean;
+  tag?: Tag[];
+  copyTags?: boolean;
+  copyDescription?: boolean;
+  copyPolicy?: boolean;
+  copyAliases?: boolean;
+  copyEnabled?: boolean;
+  copyAll?: boolean;
+  pruneTags?: boolean;
+  pruneAliases?: boolean;
+  forceAliases?: boolean;
+  dryRun?: boolean;
+}
+
+export interface SyncOptions extends CommonOptions {
+  /** Empty: every replica of the key. */
+  readonly regions: readonly string[];
+  readonly description?: string;
+  readonly policy?: Policy;
+  readonly bypassPolicyLockoutSafetyCheck: boolean;
+  readonly tags: readonly Tag[];
+  /** Without any --copy-* flag: --copy-all (the enabled state only with --copy-enabled). */
+  readonly copy: CopyFlags;
+  readonly pruneTags: boolean;
+  readonly pruneAliases: boolean;
+  readonly forceAliases: boolean;
+  readonly dryRun: boolean;
+  /** How long to wait for replicas that are Creating (or Updating) before syncing them. */
+  readonly timeoutMs: number;
+}
+
+export async function toSyncOptions(flags: RawSyncFlags, cwd: string): Promise<SyncOptions> {
+  if (flags.description !== undefined && flags.description.length > DESCRIPTION_MAX_LENGTH) {
+    throw usageError(
+      `--description is ${flags.description.length} characters; at most ${DESCRIPTION_MAX_LENGTH}.`,
+    );
+  }
+  const named =
+    flags.copyAll === true ||
+    flags.copyTags === true ||
+    flags.copyDescription === true ||
+    flags.copyPolicy === true ||
+    flags.copyAliases === true;
+  // No --copy-* flag at all: the primary's tags, description, policy and aliases (--copy-all).
+  const all = flags.copyAll === true || (!named && flags.copyEnabled !== true);
+  const copy: CopyFlags = {
+    tags: all || flags.copyTags === true,
+    description: all || flags.copyDescription === true,
+    policy: all || flags.copyPolicy === true,
+    aliases: all || flags.copyAliases === true,
+    enabled: flags.copyEnabled === true,
+  };
+  if (flags.bypassPolicyLockoutSafetyCheck === true && flags.policy === undefined && !copy.policy) {
+    throw usageError(
+      "--bypass-policy-lockout-safety-check only applies together with --policy or --copy-policy.",
+    );
+  }
+  if (flags.pruneTags === true && !copy.tags && (flags.tag ?? []).length === 0) {
+    throw usageError("--prune-tags needs the tags to keep: --copy-tags (or --copy-all) or --tag.");
+  }
+  if (flags.pruneAliases === true && !copy.aliases) {
+    throw usageError("--prune-aliases needs the aliases to keep: --copy-aliases (or --copy-all).");
+  }
+  if (flags.forceAliases === true && !copy.aliases) {
+    throw usageError("--force-aliases applies to the primary's aliases: add --copy-aliases (or --copy-all).");
+  }
+  return {
+    ...toCommonOptions(flags),
+    regions: splitRegionArgs(flags.regions ?? []),
+    description: flags.description,
+    policy: flags.policy === undefined ? undefined : await loadPolicy(flags.policy, cwd),
+    bypassPolicyLockoutSafetyCheck: flags.bypassPolicyLockoutSafetyCheck ?? false,
+    tags: flags.tag ?? [],
+    copy,
+    pruneTags: flags.pruneTags ?? false,
+    pruneAliases: flags.pruneAliases ?? false,
+    forceAliases: flags.forceAliases ?? false,
+    dryRun: flags.dryRun ?? false,
+    timeoutMs: flags.timeout ?? DEFAULT_TIMEOUT_MS,
   };
 }

@@ -117,7 +117,13 @@ export async function describePrimary(
   region: string,
   signal?: AbortSignal,
   /** Replicating needs the primary's own account; `wait` only reads, from any account allowed to. */
-  options: { readonly sameAccount: boolean } = { sameAccount: true },
+  options: {
+    readonly sameAccount: boolean;
+    /** `--key` may name a replica: its primary is described instead (`sync`). */
+    readonly followReplica?: boolean;
+    /** false: any key state will do (`sync` copies from a disabled primary too). Default true. */
+    readonly requireEnabled?: boolean;
+  } = { sameAccount: true },
 ): Promise<PrimaryKey> {
   const failed = (error: unknown): unknown => {
     if (signal?.aborted === true) return error;
@@ -147,7 +153,21 @@ export async function describePrimary(
     throw failed(error);
   }
   if (metadata.AWSAccountId !== undefined) checkSameAccount(metadata.AWSAccountId, caller, key.value);
-  return toPrimary(metadata, key, region);
+  const named = metadata.MultiRegionConfiguration?.PrimaryKey;
+  if (
+    options.followReplica === true &&
+    metadata.MultiRegionConfiguration?.MultiRegionKeyType === "REPLICA" &&
+    named?.Arn !== undefined &&
+    named.Region !== undefined
+  ) {
+    try {
+      metadata = await kms.describeKey(named.Region, named.Arn, signal);
+    } catch (error) {
+      throw failed(error);
+    }
+    return toPrimary(metadata, key, named.Region, options);
+  }
+  return toPrimary(metadata, key, region, options);
 }
 
 const KEY_ID = /^(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
@@ -178,7 +198,12 @@ export function checkSameAccount(
   );
 }
 
-export function toPrimary(metadata: KeyMetadata, key: KeyRef, region: string): PrimaryKey {
+export function toPrimary(
+  metadata: KeyMetadata,
+  key: KeyRef,
+  region: string,
+  options: { readonly requireEnabled?: boolean } = {},
+): PrimaryKey {
   const keyId = metadata.KeyId ?? key.value;
   const config = metadata.MultiRegionConfiguration;
   if (metadata.MultiRegion !== true || config === undefined) {
@@ -196,7 +221,11 @@ export function toPrimary(metadata: KeyMetadata, key: KeyRef, region: string): P
         : "Name the primary key with --key.",
     );
   }
-  if (metadata.KeyState !== "Enabled" && metadata.KeyState !== "PendingImport") {
+  if (
+    options.requireEnabled !== false &&
+    metadata.KeyState !== "Enabled" &&
+    metadata.KeyState !== "PendingImport"
+  ) {
     throw usageError(
       `The primary key ${keyId} in ${region} is ${metadata.KeyState ?? "in an unknown state"}; it must be Enabled to be replicated.`,
       metadata.KeyState === "PendingDeletion"

@@ -18,6 +18,7 @@ import {
   type RawCommonFlags,
   type RawPromoteFlags,
   type RawReplicateFlags,
+  type RawSyncFlags,
   type RawWaitFlags,
 } from "./options.js";
 import { versionLine } from "./version.js";
@@ -32,6 +33,7 @@ Examples:
   kms-replicate status --key alias/payments --region us-east-1
   kms-replicate wait --key alias/payments --region us-east-1 --timeout 30m
   kms-replicate promote --key alias/payments --region us-east-1 --to eu-west-1
+  kms-replicate sync --key alias/payments --region us-east-1 --dry-run
 
 Key: a key ID, key ARN, alias name (alias/…) or alias ARN of a multi-Region primary key. Its Region
 comes from the ARN, else --region, else AWS_REGION / AWS_DEFAULT_REGION / the profile's region.
@@ -80,6 +82,39 @@ Exit codes:
   3  timed out: before the call, nothing was changed; after it, the promotion was accepted and may
      still complete: re-run promote or status
   130, 143, 129  stopped by SIGINT (Ctrl-C), SIGTERM, SIGHUP; the JSON says what was seen
+`;
+
+const SYNC_HELP = `
+The desired state: the primary's tags, description, key policy and aliases (as --copy-all), or only
+what the --copy-* flags name; --tag, --description and --policy override them, as in 'replicate'.
+The enabled state is copied only with --copy-enabled. Extra tags and aliases on a replica are kept
+(and shown) unless --prune-tags / --prune-aliases. A replica still Creating is waited for first.
+
+Plan (--dry-run), and what was applied, per Region:
+  + tag cost=42                      TagResource: a missing tag
+  ~ tag team=old → team=payments     TagResource: another value
+  - tag scratch=1                    UntagResource (--prune-tags)
+  ~ description "a" → "b"            UpdateKeyDescription
+  ~ policy (3 statements differ)     PutKeyPolicy (compared as JSON)
+  + alias alias/payments             CreateAlias
+  ~ alias alias/payments (moved from mrk-…)   UpdateAlias (--force-aliases)
+  - alias alias/old                  DeleteAlias (--prune-aliases)
+  ~ state Disabled → Enabled         EnableKey / DisableKey (--copy-enabled)
+
+Examples:
+  kms-replicate status --key alias/payments --region us-east-1      # exit 4: a replica drifts
+  kms-replicate sync --key alias/payments --region us-east-1 --dry-run
+  kms-replicate sync --key alias/payments --region us-east-1
+  kms-replicate sync --key alias/payments --region us-east-1 --regions eu-west-1 --copy-tags --prune-tags
+  kms-replicate sync --key alias/payments --region us-east-1 --tag env=dr --output json | jq '.regions[] | {region, status, operations}'
+
+Exit codes:
+  0    every replica in line (unchanged, or done and read back); with --dry-run: the plan was made
+  1    at least one Region failed (the others were still synced): see its error and 'pending'
+  2    usage or validation error: nothing was changed
+  3    a replica was still Creating when --timeout ran out (nothing was changed on it)
+  130  interrupted (Ctrl-C, SIGINT); what was already applied stays applied
+  143  terminated (SIGTERM), 129 hung up (SIGHUP): as 130; each still writes the JSON document
 `;
 
 /**
@@ -140,6 +175,7 @@ export interface Commands {
   wait(flags: RawWaitFlags): Promise<number>;
   status(flags: RawCommonFlags): Promise<number>;
   promote(flags: RawPromoteFlags): Promise<number>;
+  sync(flags: RawSyncFlags): Promise<number>;
 }
 
 export function buildProgram(run: Commands): Command {
@@ -178,7 +214,8 @@ export function buildProgram(run: Commands): Command {
     .option("--copy-description", "give each replica the primary's description (--description wins)")
     .option("--copy-policy", "give each replica the primary's key policy (--policy wins); never rewritten")
     .option("--copy-aliases", "create the primary's aliases in each replica's Region")
-    .option("--copy-all", "all four --copy-… options")
+    .option("--copy-enabled", "existing replicas that are disabled are enabled, as the primary is")
+    .option("--copy-all", "all four --copy-… options above (tags, description, policy, aliases)")
     .addOption(timeoutOption("how long to wait for replicas to leave Creating (90s, 2m, 1h)"))
     .option("--no-wait", "return once ReplicateKey was accepted, without waiting")
     .option("--dry-run", "resolve, describe and validate, print the plan, create nothing")
@@ -246,6 +283,47 @@ export function buildProgram(run: Commands): Command {
       process.exitCode = await run.promote(flags);
     });
 
+  const sync = program
+    .command("sync")
+    .description(
+      "Bring existing replicas (all, or the named Regions) in line with their primary: tags, description, key policy, aliases, and with --copy-enabled the enabled state; then read them back to verify.",
+    )
+    .option(
+      "-r, --regions <regions>",
+      "only these Regions, comma-separated; repeatable (default: every replica)",
+      collect,
+    )
+    .option("--copy-tags", "the primary's tags (--tag values win)")
+    .option("--copy-description", "the primary's description (--description wins)")
+    .option("--copy-policy", "the primary's key policy (--policy wins); never rewritten")
+    .option("--copy-aliases", "the primary's aliases, in each replica's Region")
+    .option("--copy-enabled", "the primary's enabled state (EnableKey / DisableKey)")
+    .option("--copy-all", "tags, description, policy and aliases (the default when no --copy-… is given)")
+    .option("--tag <Key=Value>", "a tag every replica must have; repeatable; as in replicate", collectTag)
+    .option("--description <text>", "the description every replica must have")
+    .option(
+      "--policy <json|file://path>",
+      "the key policy every replica must have, inline JSON or file://path",
+    )
+    .option(
+      "--bypass-policy-lockout-safety-check",
+      "passed to PutKeyPolicy: skip KMS's check that the policy lets you manage the key (dangerous)",
+    )
+    .option("--prune-tags", "remove tags the desired state does not have (default: keep and show them)")
+    .option("--prune-aliases", "delete aliases of a replica that the primary does not have")
+    .option(
+      "--force-aliases",
+      "an alias that names another key in a replica's Region is moved to the replica (UpdateAlias); default: that Region fails",
+    )
+    .option("--dry-run", "read, diff and print the plan per Region; change nothing")
+    .addOption(
+      timeoutOption("how long to wait for replicas still Creating before syncing them (90s, 2m, 1h)"),
+    )
+    .addHelpText("after", SYNC_HELP)
+    .action(async (_flags, command: Command) => {
+      process.exitCode = await run.sync(command.optsWithGlobals<RawSyncFlags>());
+    });
+
   // Our own `help [command]`, so that a mistyped name gets a suggestion as everywhere else.
   program
     .helpCommand(false)
@@ -276,7 +354,7 @@ export function buildProgram(run: Commands): Command {
       command.configureOutput().writeOut?.(completionScript(program, shell));
     });
 
-  for (const command of [program, replicate, wait, status, promote]) {
+  for (const command of [program, replicate, wait, status, sync, promote]) {
     command.showHelpAfterError(
       `(run ${command === program ? "kms-replicate" : `kms-replicate ${command.name()}`} --help for usage)`,
     );

@@ -15,18 +15,25 @@ import type { Stop } from "../signals.js";
  */
 export function regionResultOf(result: WorkResult, given?: Applied): RegionResult {
   const created = result.changes.some((c) => c.op === "replicate");
+  const converged = created ? [] : result.changes.filter((c) => c.op !== "replicate");
   const base = {
     region: result.region,
     keyState: result.keyState,
     replicaArn: result.arn,
     elapsedMs: result.elapsedMs,
     ...(result.note !== undefined ? { note: result.note } : {}),
-    ...(given !== undefined && (created || result.outcome === "planned") ? { applied: given } : {}),
+    ...(given !== undefined && created ? { applied: given } : {}),
+    ...(converged.length > 0 ? { converged } : {}),
   };
   switch (result.outcome) {
     case "failed":
       return { ...base, status: "failed", error: result.error };
     case "planned":
+      // An existing replica a dry run would change (`converged`): still `exists` (or `creating`).
+      if (!created && converged.length > 0) {
+        return { ...base, status: result.keyState === "Creating" ? "creating" : "exists" };
+      }
+      return { ...base, status: "planned" };
     case "timeout":
     case "interrupted":
       return { ...base, status: result.outcome };

@@ -1,8 +1,9 @@
 // `replicate` (the default command): options → plan → steps (create → converge → wait) → results.
 import { convergeStep } from "../engine/converge.js";
 import { createStep, replicaArn } from "../engine/create.js";
+import { inspectStep, plannedOperations } from "../engine/sync.js";
 import { waitStep } from "../engine/wait.js";
-import { runUnits, type StepContext, type Unit } from "../engine/work.js";
+import { runUnits, type Step, type StepContext, type Unit } from "../engine/work.js";
 import {
   desiredOf,
   policyMentionsPrimary,
@@ -13,7 +14,12 @@ import {
 import { diff, freshReplica } from "../diff.js";
 import type { ExitCode } from "../errors.js";
 import type { Applied, RegionResult } from "../events.js";
-import { toReplicateOptions, type RawReplicateFlags } from "../options.js";
+import {
+  copiesAnything,
+  toReplicateOptions,
+  type RawReplicateFlags,
+  type ReplicateOptions,
+} from "../options.js";
 import { createLimiter } from "../pace.js";
 import { checkTargets, describePrimary, primaryPlaceOf, splitTargets, type Plan } from "../plan.js";
 import { connect, primaryRegionOf, runCommand, type Io } from "../runner.js";
@@ -34,11 +40,28 @@ export interface ReplicateSettings extends StepContext {
   readonly bypassPolicyLockoutSafetyCheck: boolean;
   /** ReplicateKey calls in flight at once (--concurrency). */
   readonly concurrency: number;
+  /**
+   * Replicas that were there get the desired state too (any --copy-*, --tag, --description or
+   * --policy was given); otherwise they are left as they are.
+   */
+  readonly converge?: boolean;
+}
+
+/** Does the run manage any property, so that existing replicas are brought in line too? */
+export function managesProperties(options: ReplicateOptions): boolean {
+  return (
+    copiesAnything(options.copy) ||
+    options.tags.length > 0 ||
+    options.description !== undefined ||
+    options.policy !== undefined
+  );
 }
 
 /**
  * The steps, per Region of the plan (in the order given): ReplicateKey where there is no replica,
- * what ReplicateKey cannot give a new replica (its aliases), then the wait.
+ * what ReplicateKey cannot give a new replica (its aliases), then the wait. With `converge`, a
+ * replica that was there is read and diffed first (the inspect step of `sync`), and the same
+ * converge step applies what differs.
  */
 export function replicateRegions(
   plan: Plan,
@@ -55,19 +78,27 @@ export function replicateRegions(
   }));
   const { desired } = settings;
   const fresh = diff(desired, freshReplica(desired), { pruneTags: false, pruneAliases: false });
-  const steps = [
-    createStep({
-      desired,
-      bypassPolicyLockoutSafetyCheck: settings.bypassPolicyLockoutSafetyCheck,
-      limit: createLimiter(settings.concurrency),
-    }),
-    convergeStep((_unit, progress) => (progress.changes.some((c) => c.op === "replicate") ? fresh : [])),
-    waitStep,
-  ];
+  const create = createStep({
+    desired,
+    bypassPolicyLockoutSafetyCheck: settings.bypassPolicyLockoutSafetyCheck,
+    limit: createLimiter(settings.concurrency),
+  });
+  const converge = convergeStep(
+    (unit, progress) =>
+      progress.changes.some((c) => c.op === "replicate") ? fresh : plannedOperations(unit, progress),
+    { bypassPolicyLockoutSafetyCheck: settings.bypassPolicyLockoutSafetyCheck },
+  );
+  const inspect = inspectStep({
+    desired,
+    diff: { pruneTags: false, pruneAliases: false },
+    noteExtras: false,
+  });
+  const forNew: readonly Step[] = [create, converge, waitStep];
+  const forExisting: readonly Step[] = [inspect, converge, waitStep];
   const given = appliedOf(desired);
   return runUnits(
     units,
-    () => steps,
+    (unit) => (unit.existing && settings.converge === true ? forExisting : forNew),
     settings,
     (result) => regionResultOf(result, given),
   );
@@ -124,6 +155,7 @@ export function runReplicate(flags: RawReplicateFlags, io: Io): Promise<ExitCode
       desired,
       bypassPolicyLockoutSafetyCheck: options.bypassPolicyLockoutSafetyCheck,
       concurrency: options.concurrency,
+      converge: managesProperties(options),
     });
   });
   return runCommand(command, flags, io);

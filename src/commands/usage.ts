@@ -6,6 +6,7 @@ import { renderJson, type DocumentCommand } from "../report/document.js";
 import { runJson, usageJson } from "../report/json.js";
 import { promoteJson } from "../report/promote.js";
 import { statusJson } from "../report/status.js";
+import { syncJson } from "../report/sync.js";
 
 export function usageDocument(command: DocumentCommand, message: string): string {
   const error = { name: "UsageError", message };
@@ -35,6 +36,10 @@ export function usageDocument(command: DocumentCommand, message: string): string
           warnings: [],
           elapsedMs: 0,
         }),
+      );
+    case "sync":
+      return renderJson(
+        syncJson({ exitCode: EXIT.usage, dryRun: false, results: [], error, warnings: [], elapsedMs: 0 }),
       );
     case "help":
     case "completion":

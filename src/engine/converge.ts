@@ -3,6 +3,7 @@
 // later steps still run, so a new replica is still waited for) and stops the operations after it.
 import type { Operation } from "../diff.js";
 import { classify, describeError, type ErrorReport } from "../errors.js";
+import { OPERATION_CALL } from "../operation.js";
 import { sleep } from "../pace.js";
 import { NOT_FOUND_GRACE_MS } from "./wait.js";
 import type { Progress, Step, StepContext, Unit } from "./work.js";
@@ -10,36 +11,49 @@ import type { Progress, Step, StepContext, Unit } from "./work.js";
 /** The operations for a unit, given what the steps before found; an empty list: nothing to do. */
 export type OperationsFor = (unit: Unit, progress: Progress) => readonly Operation[];
 
-export function convergeStep(operationsFor: OperationsFor): Step {
+export interface ConvergeSettings {
+  /** Passed to PutKeyPolicy (--bypass-policy-lockout-safety-check). */
+  readonly bypassPolicyLockoutSafetyCheck?: boolean;
+}
+
+/**
+ * Applies the unit's operations in order. What did not apply (the failed operation and those after
+ * it, or those an interruption stopped) is the unit's `pending`.
+ */
+export function convergeStep(operationsFor: OperationsFor, settings: ConvergeSettings = {}): Step {
   return async (unit, progress, ctx) => {
     let changes = progress.changes;
-    for (const operation of operationsFor(unit, progress)) {
+    const operations = operationsFor(unit, progress);
+    for (const [index, operation] of operations.entries()) {
+      const pending = operations.slice(index);
       let failure: ErrorReport | undefined;
       try {
-        failure = await apply(operation, unit, progress, ctx);
+        failure = await apply(operation, unit, progress, ctx, settings);
       } catch (error) {
         // Interrupted (a pause or a call cut by Ctrl-C): the next step settles the unit as such.
-        if (ctx.signal.aborted) return { ...progress, changes };
+        if (ctx.signal.aborted) return { ...progress, changes, pending };
         throw error;
       }
-      if (failure !== undefined) return { ...progress, changes, failure };
+      if (failure !== undefined) return { ...progress, changes, failure, pending };
       changes = [...changes, operation];
     }
-    return { ...progress, changes };
+    return { ...progress, changes, pending: [] };
   };
 }
 
-/** The KMS call behind an operation. */
-const CALL: Record<Operation["op"], string> = {
-  tag: "TagResource",
-  untag: "UntagResource",
-  description: "UpdateKeyDescription",
-  policy: "PutKeyPolicy",
-  alias: "CreateAlias",
-  unalias: "DeleteAlias",
-  enable: "EnableKey",
-  disable: "DisableKey",
-};
+/** An alias the key should have already names another key in its Region. */
+export function aliasTaken(
+  name: string,
+  region: string,
+  owner: string | undefined,
+  requested: boolean,
+): ErrorReport {
+  return {
+    name: "AliasTaken",
+    message: `${requested ? "The replica was created, but " : ""}${name} already exists in ${region} and points to ${owner ?? "another key"}.`,
+    hint: `Choose which key ${name} should name in ${region}: delete that alias and re-run with --copy-aliases, or let 'kms-replicate sync --force-aliases' point it at this key (UpdateAlias).`,
+  };
+}
 
 /** One operation; undefined when it was applied (or already in force), else why not. */
 async function apply(
@@ -47,6 +61,7 @@ async function apply(
   unit: Unit,
   progress: Progress,
   ctx: StepContext,
+  settings: ConvergeSettings,
 ): Promise<ErrorReport | undefined> {
   const { kms, signal } = ctx;
   const { region } = unit;
@@ -61,9 +76,13 @@ async function apply(
       case "description":
         return kms.updateKeyDescription(region, arn, operation.to, signal);
       case "policy":
-        return kms.putKeyPolicy(region, arn, operation.to, signal);
+        return kms.putKeyPolicy(region, arn, operation.to, signal, {
+          bypassPolicyLockoutSafetyCheck: settings.bypassPolicyLockoutSafetyCheck,
+        });
       case "alias":
         return kms.createAlias(region, operation.name, arn, signal);
+      case "realias":
+        return kms.updateAlias(region, operation.name, arn, signal);
       case "unalias":
         return kms.deleteAlias(region, operation.name, signal);
       case "enable":
@@ -81,11 +100,7 @@ async function apply(
       if (operation.op === "alias" && name === "AlreadyExistsException") {
         const owner = await kms.describeKey(region, operation.name, signal).catch(() => undefined);
         if (owner?.KeyId === keyId) return undefined; // already ours: a re-run
-        return {
-          name: "AliasTaken",
-          message: `${progress.requested ? "The replica was created, but " : ""}${operation.name} already exists in ${region} and points to ${owner?.KeyId ?? "another key"}.`,
-          hint: `Choose which key ${operation.name} should name in ${region} (aws kms update-alias), or delete that alias and re-run with --copy-aliases.`,
-        };
+        return aliasTaken(operation.name, region, owner?.KeyId, progress.requested);
       }
       // A new replica may not be visible in its Region for a moment (eventual consistency).
       if (
@@ -96,7 +111,7 @@ async function apply(
         await sleep(250, signal);
         continue;
       }
-      return describeError(error, { operation: CALL[operation.op], region, keyId });
+      return describeError(error, { operation: OPERATION_CALL[operation.op], region, keyId });
     }
   }
 }

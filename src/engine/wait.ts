@@ -264,7 +264,7 @@ export function settleState(follow: Follow, state: string, elapsedMs: number): W
   return { ...base, outcome: "failed", error: stateError(follow.region, state) };
 }
 
-function stateError(region: string, state: string): ErrorReport {
+export function stateError(region: string, state: string): ErrorReport {
   const message = `The replica in ${region} is ${state}.`;
   switch (state) {
     case "PendingDeletion":

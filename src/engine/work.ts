@@ -35,6 +35,8 @@ interface WorkBase {
   readonly arn?: string;
   /** What this run applied (in a dry run: would apply). */
   readonly changes: readonly Change[];
+  /** What this run meant to apply and did not: a failure or an interruption stopped it. */
+  readonly pending?: readonly Change[];
   readonly note?: string;
   /** From the start of the run to the moment this unit settled. */
   readonly elapsedMs: number;
@@ -56,6 +58,10 @@ export interface Progress {
   readonly requested: boolean;
   /** A step's failure that lets the later steps run (an alias taken: still wait for the replica). */
   readonly failure?: ErrorReport;
+  /** What a step meant to apply and did not (see WorkResult.pending). */
+  readonly pending?: readonly Change[];
+  /** A note for the result (PendingImport: the key material is still missing). */
+  readonly note?: string;
 }
 
 /** What every step gets: the port, the run's bounds and its event sink. */
@@ -92,6 +98,8 @@ function settleProgress(unit: Unit, progress: Progress, ctx: StepContext): WorkR
     keyState: progress.keyState,
     arn: progress.arn,
     changes: progress.changes,
+    ...(progress.pending !== undefined && progress.pending.length > 0 ? { pending: progress.pending } : {}),
+    ...(progress.note !== undefined ? { note: progress.note } : {}),
     elapsedMs: elapsedSince(ctx),
     outcome: progress.changes.length > 0 ? "done" : "unchanged",
   };
@@ -109,6 +117,25 @@ export async function runUnits(
   ctx: StepContext,
   present: (result: WorkResult) => RegionResult,
 ): Promise<RegionResult[]> {
+  const shown = new Map<WorkResult, RegionResult>();
+  const results = await runWork(units, stepsFor, ctx, (result, unit) => {
+    const regionResult = present(result);
+    shown.set(result, regionResult);
+    ctx.emit({ type: "settled", keyId: unit.primary.keyId, result: regionResult });
+  });
+  return results.map((result) => shown.get(result) ?? present(result));
+}
+
+/**
+ * The same, for a command that reports the neutral results themselves (`sync`): `settled` is told
+ * of each result as it settles, and the results come back in the order of `units`.
+ */
+export async function runWork(
+  units: readonly Unit[],
+  stepsFor: (unit: Unit) => readonly Step[],
+  ctx: StepContext,
+  settled: (result: WorkResult, unit: Unit) => void,
+): Promise<WorkResult[]> {
   return Promise.all(
     units.map(async (unit) => {
       // Each unit works with its own signal, derived from the run's (Ctrl-C reaches it; AbortSignal.any
@@ -134,9 +161,11 @@ export async function runUnits(
       if (progress.failure !== undefined && result.outcome !== "interrupted") {
         result = { ...result, outcome: "failed", error: progress.failure };
       }
-      const shown = present(result);
-      ctx.emit({ type: "settled", keyId: unit.primary.keyId, result: shown });
-      return shown;
+      if (result.pending === undefined && progress.pending !== undefined && progress.pending.length > 0) {
+        result = { ...result, pending: progress.pending };
+      }
+      settled(result, unit);
+      return result;
     }),
   );
 }

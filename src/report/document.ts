@@ -3,18 +3,20 @@
 import type { OtherCommand, RunCommand, RunJson, UsageJson } from "./json.js";
 import type { PromoteJson } from "./promote.js";
 import type { StatusJson } from "./status.js";
+import type { SyncJson } from "./sync.js";
 
 /**
  * One document per run, on stdout, also after a failure, a timeout or a signal. `command` tells
  * which shape it is: `replicate` and `wait` the run document, `status` the status document,
- * `promote` the promote document,
+ * `promote` the promote document, `sync` the sync document,
  * `help` and `completion` (only for their usage errors, exit 2) the run document's shape.
  * @title kms-replicate --output json
  */
-export type KmsReplicateDocument = RunJson | StatusJson | UsageJson | PromoteJson;
+export type KmsReplicateDocument = RunJson | StatusJson | UsageJson | PromoteJson | SyncJson;
 
 /** Every value of `command`: the commands of the program (a test checks it knows them all). */
-export type DocumentCommand = RunCommand | StatusJson["command"] | OtherCommand | PromoteJson["command"];
+export type DocumentCommand =
+  RunCommand | StatusJson["command"] | OtherCommand | PromoteJson["command"] | SyncJson["command"];
 
 export const DOCUMENT_COMMANDS: readonly DocumentCommand[] = [
   "replicate",
@@ -23,6 +25,7 @@ export const DOCUMENT_COMMANDS: readonly DocumentCommand[] = [
   "help",
   "completion",
   "promote",
+  "sync",
 ] satisfies readonly DocumentCommand[];
 
 export function isDocumentCommand(name: string): name is DocumentCommand {

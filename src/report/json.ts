@@ -2,6 +2,7 @@
 import type { ErrorReport, ExitCode } from "../errors.js";
 import { EXIT } from "../errors.js";
 import type { Applied, PrimaryKey, RegionResult, RegionStatus } from "../events.js";
+import type { Operation } from "../operation.js";
 
 /** Changes only when a field changes meaning or disappears. */
 export const JSON_VERSION = 1;
@@ -36,6 +37,8 @@ interface RegionJsonBase {
   readonly note: string | null;
   /** For a new replica: what it was given (in a dry run, would be given); null: not a new replica. */
   readonly applied: Applied | null;
+  /** For a replica that was there: what this run changed on it, one KMS call each (--copy-*, --tag, --description, --policy; in a dry run, would change); empty: nothing, or a new replica. */
+  readonly converged: readonly Operation[];
 }
 
 /** A Region that did not fail: its outcome, always what was verified. */
@@ -146,7 +149,11 @@ export function regionJson(result: RegionResult): RegionJson {
     replicaArn: result.replicaArn ?? null,
     elapsedMs: result.elapsedMs,
   };
-  const told = { note: result.note ?? null, applied: result.applied ?? null };
+  const told = {
+    note: result.note ?? null,
+    applied: result.applied ?? null,
+    converged: result.converged ?? [],
+  };
   return result.status === "failed"
     ? { region: result.region, status: result.status, ...seen, error: result.error, ...told }
     : { region: result.region, status: result.status, ...seen, error: null, ...told };

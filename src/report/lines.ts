@@ -8,6 +8,8 @@ import type {
   RegionResult,
   RegionStatus,
 } from "../events.js";
+import { policyDifference } from "../diff.js";
+import type { Operation } from "../operation.js";
 
 type CallEvent = Extract<ReplicaEvent, { type: "call" }>;
 
@@ -43,7 +45,7 @@ function paint(c: ChalkInstance, status: RegionStatus, text: string): string {
 }
 
 /** `✔ eu-west-1       created      Enabled        4.2s  arn:aws:kms:eu-west-1:…` plus indented detail lines. */
-export function regionLine(result: RegionResult, c: ChalkInstance, width = 14): string {
+export function regionLine(result: RegionResult, c: ChalkInstance, width = 14, dryRun = false): string {
   const head = `${SYMBOL[result.status]} ${result.region.padEnd(width)} ${result.status.padEnd(11)}`;
   const state = (result.keyState ?? "-").padEnd(15);
   // The replica's ARN last: what a person copies into the next command.
@@ -53,11 +55,106 @@ export function regionLine(result: RegionResult, c: ChalkInstance, width = 14): 
     lines.push(`    ${c.red(`${result.error.name}: ${result.error.message}`)}`);
     if (result.error.hint !== undefined) lines.push(`    ${c.dim("→")} ${result.error.hint}`);
   }
+  const converged = result.converged ?? [];
+  if (converged.length > 0 && dryRun) {
+    lines.push(`    ${result.status}, would change:`);
+    for (const op of converged) lines.push(`      ${operationLine(op)}`);
+  } else if (converged.length > 0) {
+    lines.push(`    ${result.status}, ${changeSummary(converged)}`);
+  }
   if (result.note !== undefined) lines.push(`    ${c.dim("→")} ${result.note}`);
   if (result.status === "planned" && result.applied !== undefined) {
     lines.push(`    ${c.dim("would get:")} ${appliedText(result.applied)}`);
   }
   return lines.join("\n");
+}
+
+const quoted = (text: string): string => JSON.stringify(text);
+
+/** One operation as a line of the plan: `+ tag cost=42`, `~ description "a" → "b"`, … */
+export function operationLine(op: Operation): string {
+  switch (op.op) {
+    case "tag":
+      return op.from === undefined
+        ? `+ tag ${op.key}=${op.value}`
+        : `~ tag ${op.key}=${op.from} → ${op.key}=${op.value}`;
+    case "untag":
+      return `- tag ${op.key}=${op.value}`;
+    case "description":
+      return `~ description ${quoted(op.from)} → ${quoted(op.to)}`;
+    case "policy": {
+      const difference = policyDifference(op.from, op.to);
+      const from =
+        op.source === "primary" ? "" : op.source === "inline" ? ", from --policy" : `, from ${op.source}`;
+      if (difference === undefined) return `~ policy (replaced${from})`;
+      const parts = [
+        ...(difference.statements > 0
+          ? [`${difference.statements} statement${difference.statements === 1 ? " differs" : "s differ"}`]
+          : []),
+        ...difference.fields.map((f) => `${f} differs`),
+      ];
+      return `~ policy (${parts.join("; ") || "rewritten"}${from})`;
+    }
+    case "alias":
+      return `+ alias ${op.name}`;
+    case "realias":
+      return `~ alias ${op.name} (moved from ${op.from})`;
+    case "unalias":
+      return `- alias ${op.name}`;
+    case "enable":
+      return "~ state Disabled → Enabled";
+    case "disable":
+      return "~ state Enabled → Disabled";
+  }
+}
+
+/** `2 tags added, description updated`: what a list of operations did, in a few words. */
+export function changeSummary(ops: readonly Operation[]): string {
+  const count = (test: (o: Operation) => boolean): number => ops.filter(test).length;
+  const n = (k: number, one: string, many: string, what: string): string[] =>
+    k === 0 ? [] : [`${k} ${k === 1 ? one : many} ${what}`];
+  return [
+    ...n(
+      count((o) => o.op === "tag" && o.from === undefined),
+      "tag",
+      "tags",
+      "added",
+    ),
+    ...n(
+      count((o) => o.op === "tag" && o.from !== undefined),
+      "tag",
+      "tags",
+      "changed",
+    ),
+    ...n(
+      count((o) => o.op === "untag"),
+      "tag",
+      "tags",
+      "removed",
+    ),
+    ...(ops.some((o) => o.op === "description") ? ["description updated"] : []),
+    ...(ops.some((o) => o.op === "policy") ? ["policy replaced"] : []),
+    ...n(
+      count((o) => o.op === "alias"),
+      "alias",
+      "aliases",
+      "created",
+    ),
+    ...n(
+      count((o) => o.op === "realias"),
+      "alias",
+      "aliases",
+      "moved",
+    ),
+    ...n(
+      count((o) => o.op === "unalias"),
+      "alias",
+      "aliases",
+      "deleted",
+    ),
+    ...(ops.some((o) => o.op === "enable") ? ["enabled"] : []),
+    ...(ops.some((o) => o.op === "disable") ? ["disabled"] : []),
+  ].join(", ");
 }
 
 /** `tags team=payments; description "DR copy"; policy from primary; aliases alias/payments` */

@@ -2,6 +2,7 @@
 // terminal), a line per Region as it settles (always), a summary. The same events feed both.
 import type { ChalkInstance } from "chalk";
 import type { Ora } from "ora";
+import type { WorkResult } from "../engine/work.js";
 import type { ReportedError } from "../errors.js";
 import type { RegionPhase, RegionResult, ReplicaEvent } from "../events.js";
 import type { OutputMode } from "../terminal.js";
@@ -16,12 +17,17 @@ import {
   waitCommand,
   type ResumeOptions,
 } from "./lines.js";
+import { syncLine, syncPlanLine, syncSummaryLine } from "./sync.js";
 
 export interface HumanReporter {
   event(event: ReplicaEvent): void;
   /** A run-ending error: always shown, also with --quiet. */
   error(error: ReportedError): void;
   finish(results: readonly RegionResult[], elapsedMs: number, dryRun: boolean): void;
+  /** A unit of a command that shows the neutral results (`sync`) settled. */
+  work(result: WorkResult): void;
+  /** The end of such a command: its summary. */
+  finishWork(results: readonly WorkResult[], elapsedMs: number, dryRun: boolean): void;
 }
 
 export interface HumanReporterOptions {
@@ -100,7 +106,13 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
         case "plan":
           width = Math.max(14, ...event.regions.map((r) => r.length));
           primaryArn = event.primary.arn;
-          if (!mode.quiet) write(planLine(event.primary, event.regions, dryRun, c, event.waitOnly));
+          if (!mode.quiet) {
+            write(
+              event.sync === true
+                ? syncPlanLine(event.primary, event.regions, dryRun, c)
+                : planLine(event.primary, event.regions, dryRun, c, event.waitOnly),
+            );
+          }
           return;
         case "phase": {
           const previous = inProgress.get(event.region);
@@ -119,7 +131,7 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
           // Update the spinner first: ora redraws its current text below every line written.
           refresh();
           const bad = event.result.status === "failed" || event.result.status === "timeout";
-          if (!mode.quiet || bad) write(regionLine(event.result, c, width));
+          if (!mode.quiet || bad) write(regionLine(event.result, c, width, dryRun));
           return;
         }
         case "warning":
@@ -147,6 +159,17 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
       stopSpinner();
       write(c.red(`✖ ${error.message}`));
       if (error.hint !== undefined) write(`  ${c.dim("→")} ${error.hint}`);
+    },
+    work(result) {
+      inProgress.delete(result.region);
+      if (inProgress.size === 0) stopHeartbeat();
+      refresh();
+      const bad = result.outcome === "failed" || result.outcome === "timeout";
+      if (!mode.quiet || bad) write(syncLine(result, c, width));
+    },
+    finishWork(results, elapsedMs, isDryRun) {
+      stopSpinner();
+      if (!mode.quiet) write(syncSummaryLine(results, elapsedMs, isDryRun, c));
     },
     finish(results, elapsedMs, isDryRun) {
       stopSpinner();

@@ -64,6 +64,7 @@ export function fakeKms(parts: Partial<KmsPort>): KmsPort {
     untagResource: parts.untagResource ?? unexpected,
     updateKeyDescription: parts.updateKeyDescription ?? unexpected,
     putKeyPolicy: parts.putKeyPolicy ?? unexpected,
+    updateAlias: parts.updateAlias ?? unexpected,
     enableKey: parts.enableKey ?? unexpected,
     disableKey: parts.disableKey ?? unexpected,
     updatePrimaryRegion: parts.updatePrimaryRegion ?? unexpected,

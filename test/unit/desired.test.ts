@@ -28,7 +28,7 @@ const PRIMARY: PrimaryKey = {
   replicas: [],
 };
 
-const COPY_ALL: CopyFlags = { tags: true, description: true, policy: true, aliases: true };
+const COPY_ALL: CopyFlags = { tags: true, description: true, policy: true, aliases: true, enabled: false };
 
 interface Call {
   readonly operation: string;
@@ -239,10 +239,10 @@ describe("desiredOf: the one merge rule", () => {
       merged: { description: "Payments key" },
     },
     {
-      title: "an empty copied description is not managed (a new replica's is empty anyway)",
+      title: "an empty copied description is managed as empty (an existing replica may have another)",
       explicit: NO_EXPLICIT,
       copied: { description: "" },
-      merged: {},
+      merged: { description: "" },
     },
     {
       title: "explicit policy wins over the copied one",

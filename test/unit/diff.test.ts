@@ -1,5 +1,13 @@
 import { describe, it, expect } from "vitest";
-import { diff, driftOf, freshReplica, samePolicy, type DriftField } from "../../src/diff.js";
+import {
+  aliasConflicts,
+  diff,
+  driftOf,
+  freshReplica,
+  policyDifference,
+  samePolicy,
+  type DriftField,
+} from "../../src/diff.js";
 import { isUsableKey, unreadFields, type KeyView } from "../../src/family.js";
 import { isUsable, isUsableState } from "../../src/events.js";
 import { keyView } from "../support/fixtures.js";
@@ -338,4 +346,130 @@ describe("diff: the operations between a desired state and a key", () => {
     // WHEN / THEN
     expect(diff(desired, freshReplica(desired), KEEP)).toEqual([{ op: "alias", name: "alias/payments" }]);
   });
+
+  it("without prune, extra tags and aliases yield nothing", () => {
+    // GIVEN / WHEN / THEN
+    expect(diff({ tags: { team: "payments" }, aliases: ["alias/payments"] }, actual, KEEP)).toEqual([]);
+  });
+
+  it("a disabled desired state disables an enabled key", () => {
+    expect(diff({ enabled: false }, { ...actual, enabled: true }, KEEP)).toEqual([{ op: "disable" }]);
+    expect(diff({ enabled: true }, { ...actual, enabled: true }, KEEP)).toEqual([]);
+  });
+
+  describe("an alias that names another key in the replica's Region", () => {
+    const desired = { aliases: ["alias/payments", "alias/billing", "alias/free"] };
+    const looked = { ...actual, aliasTargets: { "alias/billing": "mrk-other" } };
+
+    it("without --force-aliases: no operation, a conflict naming the other key", () => {
+      // GIVEN / WHEN
+      const ops = diff(desired, looked, KEEP);
+      // THEN alias/free is created, alias/billing is left alone and reported
+      expect(ops).toEqual([{ op: "alias", name: "alias/free" }]);
+      expect(aliasConflicts(desired, looked)).toEqual([{ name: "alias/billing", owner: "mrk-other" }]);
+    });
+
+    it("with --force-aliases: UpdateAlias (realias), from the other key", () => {
+      // GIVEN / WHEN
+      const ops = diff(desired, looked, { ...KEEP, forceAliases: true });
+      // THEN
+      expect(ops).toEqual([
+        { op: "realias", name: "alias/billing", from: "mrk-other" },
+        { op: "alias", name: "alias/free" },
+      ]);
+    });
+
+    it("not looked up (status, a fresh replica): CreateAlias, which finds out", () => {
+      expect(diff(desired, actual, KEEP)).toEqual([
+        { op: "alias", name: "alias/billing" },
+        { op: "alias", name: "alias/free" },
+      ]);
+      expect(aliasConflicts(desired, actual)).toEqual([]);
+    });
+
+    it("an alias the key already has is no conflict, whatever the lookup says", () => {
+      const stale = { ...actual, aliasTargets: { "alias/payments": "mrk-other" } };
+      expect(aliasConflicts({ aliases: ["alias/payments"] }, stale)).toEqual([]);
+      expect(diff({ aliases: ["alias/payments"] }, stale, { ...KEEP, forceAliases: true })).toEqual([]);
+    });
+  });
 });
+
+describe("policyDifference: how two key policies differ, for the plan", () => {
+  const statement = (sid: string | undefined, action: string) => ({
+    ...(sid !== undefined ? { Sid: sid } : {}),
+    Effect: "Allow",
+    Principal: { AWS: "arn:aws:iam::111122223333:root" },
+    Action: action,
+    Resource: "*",
+  });
+  const doc = (statements: unknown, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ Version: "2012-10-17", ...extra, Statement: statements });
+
+  it.each<{ title: string; from: string; to: string; statements: number; fields: string[] }>([
+    {
+      title: "the same document in another layout",
+      from: doc([statement("A", "kms:*")]),
+      to: reordered(doc([statement("A", "kms:*")])),
+      statements: 0,
+      fields: [],
+    },
+    {
+      title: "one statement changed (matched by Sid)",
+      from: doc([statement("A", "kms:*")]),
+      to: doc([statement("A", "kms:Decrypt")]),
+      statements: 1,
+      fields: [],
+    },
+    {
+      title: "one added, one removed",
+      from: doc([statement("A", "kms:*")]),
+      to: doc([statement("B", "kms:*")]),
+      statements: 2,
+      fields: [],
+    },
+    {
+      title: "statements without Sid, one changed",
+      from: doc([statement(undefined, "kms:*"), statement(undefined, "kms:Encrypt")]),
+      to: doc([statement(undefined, "kms:*"), statement(undefined, "kms:Decrypt")]),
+      statements: 1,
+      fields: [],
+    },
+    {
+      title: "one statement object instead of a list",
+      from: doc(statement("A", "kms:*")),
+      to: doc([statement("A", "kms:*")]),
+      statements: 0,
+      fields: [],
+    },
+    {
+      title: "Id and Version differ",
+      from: doc([], { Id: "a" }),
+      to: JSON.stringify({ Version: "2008-10-17", Id: "b", Statement: [] }),
+      statements: 0,
+      fields: ["Id", "Version"],
+    },
+  ])("$title", ({ from, to, statements, fields }) => {
+    expect(policyDifference(from, to)).toEqual({ statements, fields });
+  });
+
+  it("is undefined when one side is not a JSON object", () => {
+    expect(policyDifference("not json", "{}")).toBeUndefined();
+    expect(policyDifference("{}", "[]")).toBeUndefined();
+  });
+});
+
+/** The same JSON, pretty-printed with every object's keys reversed. */
+function reordered(text: string): string {
+  const reverse = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(reverse)
+      : typeof value === "object" && value !== null
+        ? Object.fromEntries(
+            Object.entries(value)
+              .reverse()
+              .map(([k, v]) => [k, reverse(v)]),
+          )
+        : value;
+  return JSON.stringify(reverse(JSON.parse(text)), null, 4);
+}

@@ -15,7 +15,9 @@ import {
   POLICY_MAX_LENGTH,
   splitRegionArgs,
   toReplicateOptions,
+  toSyncOptions,
   type RawReplicateFlags,
+  type RawSyncFlags,
   type Tag,
   collectQuota,
 } from "../../src/options.js";
@@ -407,11 +409,28 @@ describe("toReplicateOptions", () => {
     expect(options.description).toBeUndefined();
   });
 
-  it("--copy-all turns on every copy", async () => {
+  it("--copy-all turns on the four property copies, not the enabled state", async () => {
     // GIVEN / WHEN
     const options = await toReplicateOptions({ ...base, copyAll: true }, "/");
     // THEN
-    expect(options.copy).toEqual({ tags: true, description: true, policy: true, aliases: true });
+    expect(options.copy).toEqual({
+      tags: true,
+      description: true,
+      policy: true,
+      aliases: true,
+      enabled: false,
+    });
+  });
+
+  it("--copy-enabled alone copies the enabled state", async () => {
+    const options = await toReplicateOptions({ ...base, copyEnabled: true }, "/");
+    expect(options.copy).toEqual({
+      tags: false,
+      description: false,
+      policy: false,
+      aliases: false,
+      enabled: true,
+    });
   });
 
   it.each([
@@ -472,5 +491,80 @@ describe("toReplicateOptions", () => {
     // THEN
     expect(options.region).toBeUndefined();
     expect(options.profile).toBeUndefined();
+  });
+});
+
+describe("toSyncOptions", () => {
+  const base: RawSyncFlags = { key: KEY_ARN, output: "text", color: true };
+  const ALL = { tags: true, description: true, policy: true, aliases: true, enabled: false };
+
+  it("without any --copy-*: the primary's tags, description, policy and aliases (--copy-all), every replica", async () => {
+    // GIVEN / WHEN
+    const options = await toSyncOptions(base, "/");
+    // THEN
+    expect(options).toMatchObject({
+      regions: [],
+      copy: ALL,
+      tags: [],
+      pruneTags: false,
+      pruneAliases: false,
+      forceAliases: false,
+      dryRun: false,
+      bypassPolicyLockoutSafetyCheck: false,
+      timeoutMs: DEFAULT_TIMEOUT_MS,
+    });
+  });
+
+  it("explicit values override the default --copy-all; they do not narrow it", async () => {
+    const options = await toSyncOptions({ ...base, tag: [{ TagKey: "env", TagValue: "dr" }] }, "/");
+    expect(options.copy).toEqual(ALL);
+    expect(options.tags).toEqual([{ TagKey: "env", TagValue: "dr" }]);
+  });
+
+  it.each<[Partial<RawSyncFlags>, object]>([
+    [{ copyTags: true }, { tags: true, description: false, policy: false, aliases: false, enabled: false }],
+    [
+      { copyEnabled: true },
+      { tags: false, description: false, policy: false, aliases: false, enabled: true },
+    ],
+    [
+      { copyAll: true, copyEnabled: true },
+      { ...ALL, enabled: true },
+    ],
+  ])("--copy-* flags name exactly what is copied: %j", async (flags, copy) => {
+    expect((await toSyncOptions({ ...base, ...flags }, "/")).copy).toEqual(copy);
+  });
+
+  it.each<[string, Partial<RawSyncFlags>, RegExp]>([
+    ["--prune-tags with nothing to keep", { copyDescription: true, pruneTags: true }, /--prune-tags needs/],
+    [
+      "--prune-aliases without --copy-aliases",
+      { copyTags: true, pruneAliases: true },
+      /--prune-aliases needs/,
+    ],
+    [
+      "--force-aliases without --copy-aliases",
+      { copyTags: true, forceAliases: true },
+      /--force-aliases applies/,
+    ],
+    [
+      "--bypass… without a policy",
+      { copyTags: true, bypassPolicyLockoutSafetyCheck: true },
+      /only applies together/,
+    ],
+    ["a description over 8192 characters", { description: "d".repeat(8193) }, /at most 8192/],
+  ])("refuses %s (exit 2)", async (_name, flags, message) => {
+    await expect(toSyncOptions({ ...base, ...flags }, "/")).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(message) as unknown,
+    });
+  });
+
+  it("--prune-tags with only --tag keeps exactly those tags", async () => {
+    const options = await toSyncOptions(
+      { ...base, copyDescription: true, pruneTags: true, tag: [{ TagKey: "env", TagValue: "dr" }] },
+      "/",
+    );
+    expect(options).toMatchObject({ pruneTags: true, copy: { tags: false } });
   });
 });

@@ -25,6 +25,7 @@ async function parse(args: readonly string[]): Promise<Parsed> {
     wait: record("wait"),
     status: record("status"),
     promote: record("promote"),
+    sync: record("sync"),
   });
   let out = "";
   let err = "";
@@ -182,6 +183,7 @@ describe("jsonRequested", () => {
       wait: () => Promise.resolve(0),
       status: () => Promise.resolve(0),
       promote: () => Promise.resolve(0),
+      sync: () => Promise.resolve(0),
     });
     if (output !== undefined) p.setOptionValueWithSource("output", output, "cli");
     return p;

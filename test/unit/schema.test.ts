@@ -97,6 +97,7 @@ describe("schema/kms-replicate.schema.json", () => {
       wait: () => Promise.resolve(0),
       status: () => Promise.resolve(0),
       promote: () => Promise.resolve(0),
+      sync: () => Promise.resolve(0),
     });
     const names = program.commands.map((c) => c.name());
     expect([...names].sort()).toEqual([...DOCUMENT_COMMANDS].sort());

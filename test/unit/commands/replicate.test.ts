@@ -18,6 +18,7 @@ import type { Desired } from "../../../src/desired.js";
 import { replicaArn, replicateInput } from "../../../src/engine/create.js";
 import type { Policy, Tag } from "../../../src/options.js";
 import { awsFailure, fakeKms, waitSettings } from "../../support/fake-kms.js";
+import { fakeReplica } from "../../support/fake-replica.js";
 import { KEY_ID, PRIMARY, PRIMARY_ARN, arnIn } from "../../support/fixtures.js";
 
 /** What a new replica is given, as the flags say it. */
@@ -606,5 +607,50 @@ describe("replicaArn", () => {
   ])("puts $region into $arn", ({ arn, region, expected }) => {
     // GIVEN / WHEN / THEN
     expect(replicaArn({ ...primaryWith(), arn }, region)).toBe(expected);
+  });
+});
+
+describe("replicateRegions: replicas that were there", () => {
+  const existingRun = async (converge: boolean, dryRun = false) => {
+    const replica = fakeReplica({ state: { tags: { team: "old" } } });
+    const { settings } = runSettings(replica.kms, {
+      properties: {
+        ...NO_PROPERTIES,
+        tags: [
+          { TagKey: "team", TagValue: "payments" },
+          { TagKey: "cost", TagValue: "42" },
+        ],
+      },
+      converge,
+      dryRun,
+    });
+    const results = await run(["eu-west-1"], ["eu-west-1"], settings);
+    return { replica, result: results[0] };
+  };
+
+  it("with properties to manage: the same diff and converge step bring them in line (exists, and what changed)", async () => {
+    const { replica, result } = await existingRun(true);
+    expect(replica.writes()).toEqual(["TagResource(team=payments)", "TagResource(cost=42)"]);
+    expect(result).toMatchObject({ status: "exists", keyState: "Enabled" });
+    expect(result?.converged).toEqual([
+      { op: "tag", key: "team", value: "payments", from: "old" },
+      { op: "tag", key: "cost", value: "42" },
+    ]);
+    expect(result?.applied).toBeUndefined();
+  });
+
+  it("in a dry run: still exists, with what would change, and nothing written", async () => {
+    const { replica, result } = await existingRun(true, true);
+    expect(replica.writes()).toEqual([]);
+    expect(result).toMatchObject({ status: "exists" });
+    expect(result?.converged).toHaveLength(2);
+  });
+
+  it("without: left as they are (no read of its properties, no write)", async () => {
+    const { replica, result } = await existingRun(false);
+    expect(replica.writes()).toEqual([]);
+    expect(replica.calls.some((c) => c.startsWith("ListResourceTags"))).toBe(false);
+    expect(result).toMatchObject({ status: "exists" });
+    expect(result?.converged).toBeUndefined();
   });
 });

@@ -1,0 +1,191 @@
+// `sync`: bring existing replicas (all, or the named Regions) in line with their primary: options →
+// the primary and the desired state (one merge rule, src/desired.ts) → per replica: inspect (wait
+// while Creating, read, plan the diff) → converge (one KMS call per operation) → verify → results.
+import { convergeStep } from "../engine/converge.js";
+import { inspectStep, plannedOperations, verifyStep, type VerifySchedule } from "../engine/sync.js";
+import { runWork, type StepContext, type Unit, type WorkResult } from "../engine/work.js";
+import { desiredOf, policyMentionsPrimary, primaryPropertiesOf, type Desired } from "../desired.js";
+import type { DiffOptions } from "../diff.js";
+import { EXIT, ReplicateError, usageError, type ExitCode } from "../errors.js";
+import type { PrimaryKey, RegionPhase } from "../events.js";
+import { readKey } from "../family.js";
+import { toSyncOptions, type RawSyncFlags } from "../options.js";
+import { describePrimary, invalidRegionsError, primaryPlaceOf } from "../plan.js";
+import { checkRegions } from "../regions.js";
+import { syncJson } from "../report/sync.js";
+import { connect, primaryRegionOf, runCommand, type Command, type Io } from "../runner.js";
+
+export interface SyncRunSettings extends StepContext {
+  readonly desired: Desired;
+  readonly diff: DiffOptions;
+  readonly bypassPolicyLockoutSafetyCheck: boolean;
+  readonly verify?: VerifySchedule;
+}
+
+/** Every replica through inspect → converge → verify; `settled` is told of each result as it settles. */
+export function syncReplicas(
+  units: readonly Unit[],
+  settings: SyncRunSettings,
+  settled: (result: WorkResult) => void,
+): Promise<WorkResult[]> {
+  const sync = { desired: settings.desired, diff: settings.diff, verify: settings.verify };
+  const steps = [
+    inspectStep(sync),
+    convergeStep(plannedOperations, {
+      bypassPolicyLockoutSafetyCheck: settings.bypassPolicyLockoutSafetyCheck,
+    }),
+    verifyStep(sync),
+  ];
+  return runWork(
+    units,
+    () => steps,
+    settings,
+    (result) => settled(result),
+  );
+}
+
+/**
+ * 130/143/129 if interrupted, else 1 if a Region failed, else 3 if a replica was still Creating when
+ * --timeout ran out, else 0 (every replica in line, or --dry-run's plan made).
+ */
+export function syncExitCode(
+  results: readonly WorkResult[],
+  interrupted: ExitCode = EXIT.interrupted,
+): ExitCode {
+  const has = (outcome: WorkResult["outcome"]): boolean => results.some((r) => r.outcome === outcome);
+  if (has("interrupted")) return interrupted;
+  if (has("failed")) return EXIT.failed;
+  if (has("timeout")) return EXIT.timeout;
+  return EXIT.ok;
+}
+
+const UNSETTLED_NOTE: Record<RegionPhase, string> = {
+  queued: "Stopped before this replica was read; nothing was changed here.",
+  requesting: "Stopped before this replica was read; nothing was changed here.",
+  checking:
+    "Stopped while this replica was being read or changed; 'kms-replicate status' shows what it has now.",
+  creating: "Stopped while waiting for this replica to leave Creating; nothing was changed here.",
+};
+
+export function runSync(flags: RawSyncFlags, io: Io): Promise<ExitCode> {
+  let primary: PrimaryKey | undefined;
+  let regions: readonly string[] | undefined;
+  const dryRun = flags.dryRun ?? false;
+  const phases = new Map<string, RegionPhase>();
+  const settled = new Map<string, WorkResult>();
+  const snapshot = (elapsedMs: number): WorkResult[] =>
+    (regions ?? []).map(
+      (region): WorkResult =>
+        settled.get(region) ?? {
+          keyId: primary?.keyId ?? "",
+          region,
+          arn: primary?.replicas.find((r) => r.region === region)?.arn,
+          changes: [],
+          outcome: "interrupted",
+          elapsedMs: Math.round(elapsedMs),
+          note: UNSETTLED_NOTE[phases.get(region) ?? "queued"],
+        },
+    );
+
+  const command: Command<WorkResult[]> = {
+    name: "sync",
+    dryRun,
+    observe(event) {
+      if (event.type === "phase") phases.set(event.region, event.phase);
+    },
+    async work({ emit, reporter }) {
+      const options = await toSyncOptions(flags, io.cwd);
+      const region = await primaryRegionOf(options, io);
+      const warn = (message: string): void => emit({ type: "warning", message });
+      let named: readonly string[] = [];
+      if (options.regions.length > 0) {
+        const check = checkRegions(options.regions, primaryPlaceOf(options.key, region), { strict: false });
+        if (check.problems.length > 0) throw invalidRegionsError(check.problems);
+        for (const message of check.warnings) warn(message);
+        named = check.regions;
+      }
+      if (options.bypassPolicyLockoutSafetyCheck) {
+        warn(
+          "--bypass-policy-lockout-safety-check: KMS will not check that the replica policy lets you manage the key. A wrong policy can make a replica unmanageable.",
+        );
+      }
+
+      const kms = await connect(options, emit);
+      // --key may name the primary or any replica; the primary may be disabled (--copy-enabled).
+      primary = await describePrimary(kms, options.key, region, io.signal, {
+        sameAccount: true,
+        followReplica: true,
+        requireEnabled: false,
+      });
+      const view = await readKey(kms, primary.region, "PRIMARY", primary.arn, undefined, io.signal);
+      if (view.error !== null) {
+        throw new ReplicateError(`The primary ${primary.arn} could not be read: ${view.error.message}`, {
+          fault: "aws",
+          exitCode: EXIT.failed,
+          code: view.error.name,
+          hint: view.error.hint,
+        });
+      }
+      const copied = primaryPropertiesOf(view, options.copy);
+      const desired = desiredOf(options, copied);
+      if (
+        options.policy === undefined &&
+        copied.policy !== undefined &&
+        policyMentionsPrimary(copied.policy, primary)
+      ) {
+        warn(
+          `The primary's key policy names its Region (${primary.region}) or ARN; it is copied to the replicas unchanged. Review it for each replica's Region.`,
+        );
+      }
+      const replicaIn = new Map(primary.replicas.map((r) => [r.region, r.arn]));
+      const missing = named.filter((r) => !replicaIn.has(r));
+      if (missing.length > 0) {
+        throw usageError(
+          `${primary.keyId} has no replica in ${missing.join(", ")}.`,
+          `Its replicas are in: ${[...replicaIn.keys()].join(", ") || "no Region yet"}. Create them with kms-replicate --regions (with --copy-all, they get the primary's properties).`,
+        );
+      }
+      regions = named.length > 0 ? named : [...replicaIn.keys()].sort();
+      const known = primary;
+      emit({ type: "plan", primary: known, regions, sync: true });
+      return syncReplicas(
+        regions.map((target) => ({
+          primary: known,
+          region: target,
+          arn: replicaIn.get(target) ?? "",
+          existing: true,
+        })),
+        {
+          kms,
+          emit,
+          signal: io.signal,
+          startedAt: io.startedAt,
+          deadline: performance.now() + options.timeoutMs,
+          wait: true,
+          dryRun: options.dryRun,
+          desired,
+          diff: {
+            pruneTags: options.pruneTags,
+            pruneAliases: options.pruneAliases,
+            forceAliases: options.forceAliases,
+          },
+          bypassPolicyLockoutSafetyCheck: options.bypassPolicyLockoutSafetyCheck,
+        },
+        (result) => {
+          settled.set(result.region, result);
+          reporter.work(result);
+        },
+      );
+    },
+    exitCode: (results, stop) => syncExitCode(results, stop?.exitCode ?? EXIT.interrupted),
+    document: ({ exitCode, result, failure, warnings, elapsedMs }) =>
+      syncJson({ exitCode, dryRun, primary, results: result ?? [], error: failure, warnings, elapsedMs }),
+    partial: (elapsedMs) => (regions !== undefined ? snapshot(elapsedMs) : undefined),
+    stoppedLine: (stop, results) => {
+      const open = results.filter((r) => r.outcome === "interrupted").length;
+      return `Stopped by a second ${stop.signalName}: ${open} of ${results.length} Regions had not settled (listed as interrupted, with what was already applied).`;
+    },
+    finish: (session, results, elapsedMs) => session.reporter.finishWork(results ?? [], elapsedMs, dryRun),
+  };
+  return runCommand(command, flags, io);
+}

@@ -217,7 +217,11 @@ describe("imported key material", () => {
       const { Rotations } = await h
         .kms("us-east-1")
         .send(new ListKeyRotationsCommand({ KeyId: arn, IncludeKeyMaterial: "ALL_KEY_MATERIAL" }));
-      return Object.fromEntries((Rotations ?? []).map((r) => [r.KeyMaterialId, r.KeyMaterialState]));
+      const entries: [string, string | undefined][] = (Rotations ?? []).map((r) => [
+        String(r.KeyMaterialId),
+        r.KeyMaterialState,
+      ]);
+      return Object.fromEntries(entries);
     };
     expect(await states()).toEqual({
       [String(firstId)]: "CURRENT",

@@ -32,6 +32,7 @@ const SOURCES = [
   "src/report/document.ts",
   "src/report/json.ts",
   "src/report/status.ts",
+  "src/report/rotate.ts",
   "src/errors.ts",
   "src/events.ts",
   "src/options.ts",

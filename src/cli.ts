@@ -64,6 +64,10 @@ async function main(argv: string[]): Promise<void> {
     replicate: async (flags) => (await import("./commands/replicate.js")).runReplicate(flags, io()),
     wait: async (flags) => (await import("./commands/wait.js")).runWait(flags, io()),
     status: async (flags) => (await import("./commands/status.js")).runStatus(flags, io()),
+    importMaterial: async (flags) =>
+      (await import("./commands/import-material.js")).runImportMaterial(flags, io()),
+    rotateMaterial: async (flags) =>
+      (await import("./commands/rotate-material.js")).runRotateMaterial(flags, io()),
   });
   let commandName: DocumentCommand = "replicate";
   program.hook("preSubcommand", (_program, subcommand) => {

@@ -23,6 +23,20 @@ interface ResultBase {
   readonly note?: string;
   /** What the new replica was given (or, in a dry run, would be given). */
   readonly applied?: Applied;
+  /** Imported key material: this key's expiration, when it was read. */
+  readonly material?: KeyMaterialInfo;
+}
+
+/** A key's imported material (Origin EXTERNAL) as DescribeKey shows it in its Region. */
+export interface KeyMaterialInfo {
+  /** This run imported the material into this key. */
+  readonly imported: boolean;
+  /** KEY_MATERIAL_EXPIRES or KEY_MATERIAL_DOES_NOT_EXPIRE; null: not shown. */
+  readonly expirationModel: string | null;
+  /** When the material expires in this Region (ISO 8601, UTC); null: it does not, or not shown. */
+  readonly validTo: string | null;
+  /** KMS's ID of the current key material (symmetric keys); null: not shown. */
+  readonly keyMaterialId: string | null;
 }
 
 /** What a new replica was given (or, in a dry run, would be given). */
@@ -56,7 +70,7 @@ export interface PrimaryKey {
 }
 
 /** What a Region is doing now, for live progress. */
-export type RegionPhase = "queued" | "requesting" | "checking" | "creating";
+export type RegionPhase = "queued" | "requesting" | "checking" | "creating" | "importing";
 
 export type ReplicaEvent =
   | {

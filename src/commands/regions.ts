@@ -4,7 +4,7 @@
 import { EXIT, type ExitCode } from "../errors.js";
 import type { Applied, PrimaryKey, RegionPhase, RegionResult, ReplicaEvent } from "../events.js";
 import type { WorkResult } from "../engine/work.js";
-import { runJson } from "../report/json.js";
+import { runJson, type RunCommand } from "../report/json.js";
 import type { Command, Session } from "../runner.js";
 import type { Stop } from "../signals.js";
 
@@ -21,6 +21,7 @@ export function regionResultOf(result: WorkResult, given?: Applied): RegionResul
     replicaArn: result.arn,
     elapsedMs: result.elapsedMs,
     ...(result.note !== undefined ? { note: result.note } : {}),
+    ...(result.material !== undefined ? { material: result.material } : {}),
     ...(given !== undefined && (created || result.outcome === "planned") ? { applied: given } : {}),
   };
   switch (result.outcome) {
@@ -60,6 +61,8 @@ const UNSETTLED_NOTE: Record<RegionPhase, string> = {
   requesting: "Stopped while ReplicateKey was in flight; the replica may exist. Re-run to pick it up.",
   creating: "Stopped while the replica was Creating; it exists in AWS. 'kms-replicate wait' follows it.",
   checking: "Stopped while the existing replica was being read; it exists in AWS.",
+  importing:
+    "Stopped while its key material was being imported; it may be imported already. Re-run 'kms-replicate import-material' to be sure.",
 };
 
 /**
@@ -127,7 +130,7 @@ export function createRunSnapshot(): RunSnapshot {
  * soon as it is known (so a run cut short still reports it).
  */
 export function regionCommand(
-  name: "replicate" | "wait",
+  name: RunCommand,
   dryRun: boolean,
   work: (session: Session, setPrimary: (primary: PrimaryKey) => void) => Promise<RegionResult[]>,
 ): Command<RegionResult[]> {

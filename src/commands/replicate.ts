@@ -1,6 +1,7 @@
 // `replicate` (the default command): options → plan → steps (create → converge → wait) → results.
 import { convergeStep } from "../engine/converge.js";
 import { createStep, replicaArn } from "../engine/create.js";
+import { withImport, type ImportSettings } from "../engine/import.js";
 import { waitStep } from "../engine/wait.js";
 import { runUnits, type StepContext, type Unit } from "../engine/work.js";
 import {
@@ -11,9 +12,16 @@ import {
   type Desired,
 } from "../desired.js";
 import { diff, freshReplica } from "../diff.js";
-import type { ExitCode } from "../errors.js";
+import { usageError, type ExitCode } from "../errors.js";
+import { planImport } from "../import-plan.js";
+import { readMaterial, type KeyMaterial } from "../material.js";
 import type { Applied, RegionResult } from "../events.js";
-import { toReplicateOptions, type RawReplicateFlags } from "../options.js";
+import {
+  toImportOptions,
+  toReplicateOptions,
+  type RawImportFlags,
+  type RawReplicateFlags,
+} from "../options.js";
 import { createLimiter } from "../pace.js";
 import { checkTargets, describePrimary, primaryPlaceOf, splitTargets, type Plan } from "../plan.js";
 import { connect, primaryRegionOf, runCommand, type Io } from "../runner.js";
@@ -34,6 +42,8 @@ export interface ReplicateSettings extends StepContext {
   readonly bypassPolicyLockoutSafetyCheck: boolean;
   /** ReplicateKey calls in flight at once (--concurrency). */
   readonly concurrency: number;
+  /** --key-material: import it into every replica that reaches PendingImport. */
+  readonly importSettings?: ImportSettings;
 }
 
 /**
@@ -62,7 +72,7 @@ export function replicateRegions(
       limit: createLimiter(settings.concurrency),
     }),
     convergeStep((_unit, progress) => (progress.changes.some((c) => c.op === "replicate") ? fresh : [])),
-    waitStep,
+    withImport(waitStep, settings.importSettings),
   ];
   const given = appliedOf(desired);
   return runUnits(
@@ -73,12 +83,21 @@ export function replicateRegions(
   );
 }
 
-export function runReplicate(flags: RawReplicateFlags, io: Io): Promise<ExitCode> {
+export async function runReplicate(flags: RawReplicateFlags & RawImportFlags, io: Io): Promise<ExitCode> {
+  // --key-material: read once, before any call; zeroed after the last import (or when the run ends).
+  let material: KeyMaterial | undefined;
   const command = regionCommand("replicate", flags.dryRun ?? false, async ({ emit }, setPrimary) => {
     // Options and every local check, before any call.
     const options = await toReplicateOptions(flags, io.cwd);
+    const importing = toImportOptions(flags);
+    if (importing !== undefined && !options.wait) {
+      throw usageError(
+        "--key-material and --no-wait exclude each other: the material is imported once a replica is PendingImport.",
+      );
+    }
     const region = await primaryRegionOf(options, io);
     const warn = (message: string): void => emit({ type: "warning", message });
+    if (importing !== undefined) material = await readMaterial(importing.keyMaterial, io.cwd, warn);
     const targets = checkTargets(
       options.regions,
       primaryPlaceOf(options.key, region),
@@ -99,6 +118,15 @@ export function runReplicate(flags: RawReplicateFlags, io: Io): Promise<ExitCode
     );
     const primary = await describePrimary(kms, options.key, region, io.signal);
     setPrimary(primary);
+    const importSettings =
+      material === undefined || importing === undefined
+        ? undefined
+        : planImport(
+            material,
+            importing,
+            await kms.describeKey(primary.region, primary.arn, io.signal),
+            Date.now(),
+          );
     const copied = await readPrimaryProperties(kms, primary, options.copy, io.signal);
     const desired = desiredOf(options, copied);
     if (
@@ -113,7 +141,7 @@ export function runReplicate(flags: RawReplicateFlags, io: Io): Promise<ExitCode
     const plan = splitTargets(primary, targets);
     emit({ type: "plan", primary, regions: targets });
 
-    return replicateRegions(plan, targets, {
+    const results = await replicateRegions(plan, targets, {
       kms,
       emit,
       signal: io.signal,
@@ -124,7 +152,14 @@ export function runReplicate(flags: RawReplicateFlags, io: Io): Promise<ExitCode
       desired,
       bypassPolicyLockoutSafetyCheck: options.bypassPolicyLockoutSafetyCheck,
       concurrency: options.concurrency,
+      importSettings,
     });
+    material?.dispose();
+    return results;
   });
-  return runCommand(command, flags, io);
+  try {
+    return await runCommand(command, flags, io);
+  } finally {
+    material?.dispose();
+  }
 }

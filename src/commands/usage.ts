@@ -4,6 +4,7 @@ import { EXIT } from "../errors.js";
 import { isUsableKey } from "../family.js";
 import { renderJson, type DocumentCommand } from "../report/document.js";
 import { runJson, usageJson } from "../report/json.js";
+import { rotateJson } from "../report/rotate.js";
 import { statusJson } from "../report/status.js";
 
 export function usageDocument(command: DocumentCommand, message: string): string {
@@ -13,6 +14,7 @@ export function usageDocument(command: DocumentCommand, message: string): string
       return renderJson(statusJson([], isUsableKey, EXIT.usage, error));
     case "replicate":
     case "wait":
+    case "import-material":
       return renderJson(
         runJson({
           command,
@@ -24,6 +26,8 @@ export function usageDocument(command: DocumentCommand, message: string): string
           elapsedMs: 0,
         }),
       );
+    case "rotate-material":
+      return renderJson(rotateJson({ exitCode: EXIT.usage, error, warnings: [], elapsedMs: 0 }));
     case "help":
     case "completion":
       return renderJson(usageJson(command, error));

@@ -1,18 +1,20 @@
 // Every JSON document kms-replicate writes on stdout (--output json), as one type. The JSON Schema
 // schema/kms-replicate.schema.json is generated from it (scripts/schema.mjs, run by the build).
 import type { OtherCommand, RunCommand, RunJson, UsageJson } from "./json.js";
+import type { RotateJson } from "./rotate.js";
 import type { StatusJson } from "./status.js";
 
 /**
  * One document per run, on stdout, also after a failure, a timeout or a signal. `command` tells
  * which shape it is: `replicate` and `wait` the run document, `status` the status document,
- * `help` and `completion` (only for their usage errors, exit 2) the run document's shape.
+ * `help` and `completion` (only for their usage errors, exit 2) the run document's shape;
+ * `import-material` the run document, `rotate-material` its own.
  * @title kms-replicate --output json
  */
-export type KmsReplicateDocument = RunJson | StatusJson | UsageJson;
+export type KmsReplicateDocument = RunJson | StatusJson | UsageJson | RotateJson;
 
 /** Every value of `command`: the commands of the program (a test checks it knows them all). */
-export type DocumentCommand = RunCommand | StatusJson["command"] | OtherCommand;
+export type DocumentCommand = RunCommand | StatusJson["command"] | OtherCommand | RotateJson["command"];
 
 export const DOCUMENT_COMMANDS: readonly DocumentCommand[] = [
   "replicate",
@@ -20,6 +22,8 @@ export const DOCUMENT_COMMANDS: readonly DocumentCommand[] = [
   "status",
   "help",
   "completion",
+  "import-material",
+  "rotate-material",
 ] satisfies readonly DocumentCommand[];
 
 export function isDocumentCommand(name: string): name is DocumentCommand {

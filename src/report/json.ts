@@ -1,7 +1,7 @@
 // The machine's view: one versioned JSON document on stdout, also after failure, timeout or Ctrl-C.
 import type { ErrorReport, ExitCode } from "../errors.js";
 import { EXIT } from "../errors.js";
-import type { Applied, PrimaryKey, RegionResult, RegionStatus } from "../events.js";
+import type { Applied, KeyMaterialInfo, PrimaryKey, RegionResult, RegionStatus } from "../events.js";
 
 /** Changes only when a field changes meaning or disappears. */
 export const JSON_VERSION = 1;
@@ -21,7 +21,7 @@ export type Count = number;
 export type Milliseconds = number;
 
 /** The commands that work on Regions and write the run document. */
-export type RunCommand = "replicate" | "wait";
+export type RunCommand = "replicate" | "wait" | "import-material";
 
 interface RegionJsonBase {
   /** The Region ID (eu-west-1, …). */
@@ -36,6 +36,8 @@ interface RegionJsonBase {
   readonly note: string | null;
   /** For a new replica: what it was given (in a dry run, would be given); null: not a new replica. */
   readonly applied: Applied | null;
+  /** Imported key material (Origin EXTERNAL, with --key-material or import-material): its expiration here; null: not read. */
+  readonly keyMaterial: KeyMaterialInfo | null;
 }
 
 /** A Region that did not fail: its outcome, always what was verified. */
@@ -93,7 +95,7 @@ export interface RunError extends ErrorReport {
 export interface RunJson {
   /** The document format's version: changes only when a field changes meaning or disappears. */
   readonly version: typeof JSON_VERSION;
-  /** `replicate` (also when no command was named) or `wait`. */
+  /** `replicate` (also when no command was named), `wait` or `import-material`. */
   readonly command: RunCommand;
   /** exitCode == 0. */
   readonly ok: boolean;
@@ -146,7 +148,11 @@ export function regionJson(result: RegionResult): RegionJson {
     replicaArn: result.replicaArn ?? null,
     elapsedMs: result.elapsedMs,
   };
-  const told = { note: result.note ?? null, applied: result.applied ?? null };
+  const told = {
+    note: result.note ?? null,
+    applied: result.applied ?? null,
+    keyMaterial: result.material ?? null,
+  };
   return result.status === "failed"
     ? { region: result.region, status: result.status, ...seen, error: result.error, ...told }
     : { region: result.region, status: result.status, ...seen, error: null, ...told };

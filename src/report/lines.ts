@@ -2,6 +2,7 @@
 import type { ChalkInstance } from "chalk";
 import type {
   Applied,
+  KeyMaterialInfo,
   ReplicaEvent,
   PrimaryKey,
   RegionPhase,
@@ -53,11 +54,24 @@ export function regionLine(result: RegionResult, c: ChalkInstance, width = 14): 
     lines.push(`    ${c.red(`${result.error.name}: ${result.error.message}`)}`);
     if (result.error.hint !== undefined) lines.push(`    ${c.dim("→")} ${result.error.hint}`);
   }
+  if (result.material !== undefined)
+    lines.push(`    ${c.dim("key material:")} ${materialText(result.material)}`);
   if (result.note !== undefined) lines.push(`    ${c.dim("→")} ${result.note}`);
   if (result.status === "planned" && result.applied !== undefined) {
     lines.push(`    ${c.dim("would get:")} ${appliedText(result.applied)}`);
   }
   return lines.join("\n");
+}
+
+/** `imported; valid to 2027-01-31T00:00:00.000Z` */
+export function materialText(material: KeyMaterialInfo): string {
+  const expiry =
+    material.validTo !== null
+      ? `valid to ${material.validTo}`
+      : material.expirationModel === "KEY_MATERIAL_DOES_NOT_EXPIRE"
+        ? "does not expire"
+        : "expiration not shown";
+  return `${material.imported ? "imported now" : "already there"}; ${expiry}`;
 }
 
 /** `tags team=payments; description "DR copy"; policy from primary; aliases alias/payments` */
@@ -117,6 +131,7 @@ const PHASE_TEXT: Record<RegionPhase, string> = {
   requesting: "ReplicateKey…",
   checking: "checking…",
   creating: "Creating",
+  importing: "importing…",
 };
 
 /** The spinner's text: one line per Region still in progress. */
@@ -150,6 +165,7 @@ const HEARTBEAT_TEXT: Record<RegionPhase, string> = {
   requesting: "ReplicateKey",
   checking: "checking",
   creating: "Creating",
+  importing: "importing",
 };
 
 /**

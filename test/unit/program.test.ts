@@ -24,6 +24,8 @@ async function parse(args: readonly string[]): Promise<Parsed> {
     replicate: record("replicate"),
     wait: record("wait"),
     status: record("status"),
+    importMaterial: record("import-material"),
+    rotateMaterial: record("rotate-material"),
   });
   let out = "";
   let err = "";
@@ -180,6 +182,8 @@ describe("jsonRequested", () => {
       replicate: () => Promise.resolve(0),
       wait: () => Promise.resolve(0),
       status: () => Promise.resolve(0),
+      importMaterial: () => Promise.resolve(0),
+      rotateMaterial: () => Promise.resolve(0),
     });
     if (output !== undefined) p.setOptionValueWithSource("output", output, "cli");
     return p;

@@ -96,6 +96,8 @@ describe("schema/kms-replicate.schema.json", () => {
       replicate: () => Promise.resolve(0),
       wait: () => Promise.resolve(0),
       status: () => Promise.resolve(0),
+      importMaterial: () => Promise.resolve(0),
+      rotateMaterial: () => Promise.resolve(0),
     });
     const names = program.commands.map((c) => c.name());
     expect([...names].sort()).toEqual([...DOCUMENT_COMMANDS].sort());

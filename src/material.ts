@@ -61,9 +61,9 @@ export async function readMaterial(
   cwd: string,
   warn: (message: string) => void,
 ): Promise<KeyMaterial> {
-  const stdin = value === "-" || value === "fileb:///dev/stdin";
-  const path = value === "-" ? "/dev/stdin" : resolve(cwd, value.slice("fileb://".length));
-  const source = stdin ? "stdin" : value;
+  if (value === "-" || value === "fileb:///dev/stdin") return readStdin();
+  const path = resolve(cwd, value.slice("fileb://".length));
+  const source = value;
   const buffer = Buffer.alloc(MATERIAL_MAX_BYTES + 1);
   try {
     const file = await open(path, constants.O_RDONLY);
@@ -99,6 +99,47 @@ export async function readMaterial(
     } finally {
       await file.close();
     }
+  } catch (error) {
+    if (isReplicateError(error)) throw error;
+    throw usageError(
+      `--key-material: cannot read ${source} (${(error as NodeJS.ErrnoException).code ?? "error"}).`,
+    );
+  } finally {
+    buffer.fill(0);
+  }
+}
+
+/**
+ * The material from stdin: a pipe, a socket or a redirected file (opening /dev/stdin would fail
+ * for a socket, as a spawned child's stdin is). Each chunk is copied and zeroed at once.
+ */
+async function readStdin(): Promise<KeyMaterial> {
+  const source = "stdin";
+  if (process.stdin.isTTY) {
+    throw usageError(
+      `--key-material: ${source} is a terminal; the material is never typed.`,
+      "Pipe it in (vault-cli get … | kms-replicate … --key-material -) or give fileb://PATH.",
+    );
+  }
+  const buffer = Buffer.alloc(MATERIAL_MAX_BYTES + 1);
+  let length = 0;
+  try {
+    for await (const chunk of process.stdin) {
+      const bytes = chunk as Buffer;
+      const room = buffer.length - length;
+      bytes.copy(buffer, length, 0, Math.min(room, bytes.length));
+      length += Math.min(room, bytes.length);
+      bytes.fill(0);
+      if (length > MATERIAL_MAX_BYTES) {
+        throw usageError(
+          `--key-material: ${source} gave more than ${MATERIAL_MAX_BYTES} bytes; no key material is.`,
+        );
+      }
+    }
+    if (length === 0) throw usageError(`--key-material: ${source} is empty.`);
+    const bytes = Buffer.alloc(length);
+    buffer.copy(bytes, 0, 0, length);
+    return materialOf(bytes, source);
   } catch (error) {
     if (isReplicateError(error)) throw error;
     throw usageError(

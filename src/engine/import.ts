@@ -156,7 +156,8 @@ async function importAfter(
   if (ctx.dryRun) return { ...result, note: DRY_RUN_IMPORT_NOTE };
   const keyId = unit.primary.keyId;
   ctx.emit({ type: "phase", keyId, region: unit.region, phase: "importing", keyState: "PendingImport" });
-  const { note: _pendingNote, ...rest } = result;
+  // The wait's "import the material yourself" note no longer applies.
+  const rest: WorkResult = { ...result, note: undefined };
   const failed = (error: unknown): WorkResult => ({
     ...rest,
     outcome: "failed",

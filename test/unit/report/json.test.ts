@@ -33,6 +33,7 @@ describe("regionJson", () => {
         error: null,
         note: null,
         applied: null,
+        keyMaterial: null,
       },
     },
     {
@@ -53,6 +54,7 @@ describe("regionJson", () => {
         error: null,
         note: "import",
         applied: null,
+        keyMaterial: null,
       },
     },
     {
@@ -66,6 +68,7 @@ describe("regionJson", () => {
         error: null,
         note: null,
         applied: null,
+        keyMaterial: null,
       },
     },
     {
@@ -84,6 +87,7 @@ describe("regionJson", () => {
         error: { name: "AccessDeniedException", message: "denied", hint: "grant it" },
         note: null,
         applied: null,
+        keyMaterial: null,
       },
     },
     {
@@ -104,6 +108,7 @@ describe("regionJson", () => {
         error: null,
         note: "re-run",
         applied: null,
+        keyMaterial: null,
       },
     },
     {
@@ -117,6 +122,7 @@ describe("regionJson", () => {
         error: null,
         note: "nothing was created",
         applied: null,
+        keyMaterial: null,
       },
     },
     {
@@ -136,6 +142,7 @@ describe("regionJson", () => {
         error: null,
         note: null,
         applied: APPLIED,
+        keyMaterial: null,
       },
     },
   ])("$result.status: every field present, absent ones as null", ({ result, json }) => {

@@ -33,6 +33,7 @@ const SOURCES = [
   "src/report/json.ts",
   "src/report/status.ts",
   "src/report/promote.ts",
+  "src/report/rotate.ts",
   "src/errors.ts",
   "src/events.ts",
   "src/options.ts",

@@ -66,6 +66,10 @@ async function main(argv: string[]): Promise<void> {
     status: async (flags) => (await import("./commands/status.js")).runStatus(flags, io()),
     promote: async (flags) => (await import("./commands/promote.js")).runPromote(flags, io()),
     sync: async (flags) => (await import("./commands/sync.js")).runSync(flags, io()),
+    importMaterial: async (flags) =>
+      (await import("./commands/import-material.js")).runImportMaterial(flags, io()),
+    rotateMaterial: async (flags) =>
+      (await import("./commands/rotate-material.js")).runRotateMaterial(flags, io()),
   });
   let commandName: DocumentCommand = "replicate";
   program.hook("preSubcommand", (_program, subcommand) => {

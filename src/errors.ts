@@ -89,6 +89,10 @@ export type AwsErrorName =
   | "DependencyTimeoutException"
   | "DisabledException"
   | "ExpiredTokenException"
+  | "ExpiredImportTokenException"
+  | "IncorrectKeyMaterialException"
+  | "InvalidCiphertextException"
+  | "InvalidImportTokenException"
   | "IncompleteSignatureException"
   | "InvalidArnException"
   | "InvalidClientTokenId"
@@ -218,6 +222,23 @@ export const ADVICE = {
   DisabledException: {
     hint: () => "The primary key is disabled. Enable it (aws kms enable-key) and re-run.",
   },
+  ExpiredImportTokenException: {
+    hint: (ctx) =>
+      `The import token for ${ctx.region} expired (tokens are valid 24 hours); re-run: kms-replicate fetches new parameters (GetParametersForImport) for every import.`,
+  },
+  IncorrectKeyMaterialException: {
+    message: (ctx) => `This is not the material of the primary; nothing was imported into ${ctx.region}.`,
+    hint: () =>
+      "Give the very material that was imported into the primary (every key of a multi-Region family shares it).",
+  },
+  InvalidCiphertextException: {
+    hint: (ctx) =>
+      `KMS in ${ctx.region} could not unwrap the material; check --wrapping-algorithm and --wrapping-key-spec, and re-run.`,
+  },
+  InvalidImportTokenException: {
+    hint: (ctx) =>
+      `KMS in ${ctx.region} did not accept the import token (it belongs to one key in one Region); re-run: every import gets its own parameters.`,
+  },
   ExpiredTokenException: {
     hint: () =>
       "Your session credentials expired. Refresh them (aws sso login, or new STS credentials) and re-run.",
@@ -308,6 +329,24 @@ export const ADVICE = {
   },
 } satisfies Record<AwsErrorName, Advice>;
 
+/**
+ * Long runs of base64 or hex in a message: key material, a wrapped one or an import token if a
+ * service or a library ever echoed one. No message we show needs them (key IDs are 32 hex digits,
+ * below the threshold). Secrets are recognised by shape, so no copy of the material is kept to
+ * look for (it could not be zeroed).
+ */
+const BASE64_RUN = /[A-Za-z0-9+/]{40,}={0,2}/g;
+const HEX_RUN = /\b[0-9a-fA-F]{48,}\b/g;
+
+/** `text` with every run that may be a secret (see BASE64_RUN) replaced by `[redacted]`. */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(HEX_RUN, "[redacted]")
+    .replace(BASE64_RUN, (run) =>
+      /[0-9]/.test(run) && /[A-Z]/.test(run) && /[a-z]/.test(run) ? "[redacted]" : run,
+    );
+}
+
 /** A connection that closed before the answer: the request may have been carried out. */
 const CLOSED_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "UND_ERR_SOCKET"]);
 /** No connection at all: nothing was sent. */
@@ -334,7 +373,7 @@ export function errorFacts(thrown: unknown): ErrorFacts {
   };
   const code = typeof e.code === "string" ? e.code : undefined;
   const name = typeof e.name === "string" ? e.name : "Error";
-  const message = typeof e.message === "string" ? e.message : JSON.stringify(error);
+  const message = redactSecrets(typeof e.message === "string" ? e.message : JSON.stringify(error));
   return {
     name,
     message,

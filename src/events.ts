@@ -26,6 +26,20 @@ interface ResultBase {
   readonly applied?: Applied;
   /** A replica that was there: what this run changed on it (--copy-*, --tag, …; dry run: would change). */
   readonly converged?: readonly Operation[];
+  /** Imported key material: this key's expiration, when it was read. */
+  readonly material?: KeyMaterialInfo;
+}
+
+/** A key's imported material (Origin EXTERNAL) as DescribeKey shows it in its Region. */
+export interface KeyMaterialInfo {
+  /** This run imported the material into this key. */
+  readonly imported: boolean;
+  /** KEY_MATERIAL_EXPIRES or KEY_MATERIAL_DOES_NOT_EXPIRE; null: not shown. */
+  readonly expirationModel: string | null;
+  /** When the material expires in this Region (ISO 8601, UTC); null: it does not, or not shown. */
+  readonly validTo: string | null;
+  /** KMS's ID of the current key material (symmetric keys); null: not shown. */
+  readonly keyMaterialId: string | null;
 }
 
 /** What a new replica was given (or, in a dry run, would be given). */
@@ -59,7 +73,7 @@ export interface PrimaryKey {
 }
 
 /** What a Region is doing now, for live progress. */
-export type RegionPhase = "queued" | "requesting" | "checking" | "creating";
+export type RegionPhase = "queued" | "requesting" | "checking" | "creating" | "importing";
 
 export type ReplicaEvent =
   | {

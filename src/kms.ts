@@ -25,7 +25,11 @@ import {
   DisableKeyCommand,
   EnableKeyCommand,
   GetKeyPolicyCommand,
+  GetParametersForImportCommand,
+  ImportKeyMaterialCommand,
   KMSClient,
+  ListKeyRotationsCommand,
+  RotateKeyOnDemandCommand,
   ListAliasesCommand,
   ListResourceTagsCommand,
   PutKeyPolicyCommand,
@@ -36,6 +40,9 @@ import {
   UpdateKeyDescriptionCommand,
   UpdatePrimaryRegionCommand,
   type AliasListEntry,
+  type GetParametersForImportCommandInput,
+  type ImportKeyMaterialCommandInput,
+  type RotationsListEntry,
   type KeyMetadata,
   type Tag,
   type ReplicateKeyCommandInput,
@@ -60,6 +67,7 @@ import {
   isReplicateError,
   isRetryable,
   isTimeout,
+  redactSecrets,
   usageError,
   type TransportFacts,
 } from "./errors.js";
@@ -126,6 +134,25 @@ export interface KmsPort {
     primaryRegion: string,
     signal?: AbortSignal,
   ): Promise<void>;
+  /**
+   * A wrapping public key (DER SubjectPublicKeyInfo) and an import token for one key in `region`.
+   * Neither is ever put in an event or a message.
+   */
+  getParametersForImport(
+    region: string,
+    keyId: string,
+    wrapping: { readonly algorithm: string; readonly keySpec: string },
+    signal?: AbortSignal,
+  ): Promise<{ readonly importToken: Uint8Array; readonly publicKey: Uint8Array }>;
+  /** The wrapped material into the key of `region`; the key material ID KMS answers, if any. */
+  importKeyMaterial(
+    region: string,
+    input: ImportKeyMaterialCommandInput,
+    signal?: AbortSignal,
+  ): Promise<{ readonly keyMaterialId?: string }>;
+  rotateKeyOnDemand(region: string, keyId: string, signal?: AbortSignal): Promise<void>;
+  /** Every key material of the key (IncludeKeyMaterial ALL_KEY_MATERIAL, all pages). */
+  listKeyRotations(region: string, keyId: string, signal?: AbortSignal): Promise<RotationsListEntry[]>;
   /** The caller's account, when the resolved credentials carry it (AWS_ACCOUNT_ID, aws_account_id, SSO, assume-role). */
   callerAccount?(): Promise<string | undefined>;
 }
@@ -394,6 +421,55 @@ export function createKms(settings: KmsSettings): KmsPort {
         client.send(new EnableKeyCommand({ KeyId: keyId }), { abortSignal: signal }),
       );
     },
+    async getParametersForImport(region, keyId, wrapping, signal) {
+      const output = await call("GetParametersForImport", region, signal, (client) =>
+        client.send(
+          new GetParametersForImportCommand({
+            KeyId: keyId,
+            WrappingAlgorithm: wrapping.algorithm as GetParametersForImportCommandInput["WrappingAlgorithm"],
+            WrappingKeySpec: wrapping.keySpec as GetParametersForImportCommandInput["WrappingKeySpec"],
+          }),
+          { abortSignal: signal },
+        ),
+      );
+      if (output.ImportToken === undefined || output.PublicKey === undefined) {
+        throw new ReplicateError(
+          `GetParametersForImport in ${region} returned no public key or import token.`,
+          {
+            fault: "aws",
+            exitCode: EXIT.failed,
+            code: "InvalidImportTokenException",
+          },
+        );
+      }
+      return { importToken: output.ImportToken, publicKey: output.PublicKey };
+    },
+    async importKeyMaterial(region, input, signal) {
+      const output = await call("ImportKeyMaterial", region, signal, (client) =>
+        client.send(new ImportKeyMaterialCommand(input), { abortSignal: signal }),
+      );
+      return output.KeyMaterialId !== undefined ? { keyMaterialId: output.KeyMaterialId } : {};
+    },
+    async rotateKeyOnDemand(region, keyId, signal) {
+      await call("RotateKeyOnDemand", region, signal, (client) =>
+        client.send(new RotateKeyOnDemandCommand({ KeyId: keyId }), { abortSignal: signal }),
+      );
+    },
+    listKeyRotations(region, keyId, signal) {
+      return allPages(async (marker) => {
+        const page = await call("ListKeyRotations", region, signal, (client) =>
+          client.send(
+            new ListKeyRotationsCommand({
+              KeyId: keyId,
+              IncludeKeyMaterial: "ALL_KEY_MATERIAL",
+              Marker: marker,
+            }),
+            { abortSignal: signal },
+          ),
+        );
+        return { items: page.Rotations ?? [], next: page.Truncated === true ? page.NextMarker : undefined };
+      });
+    },
     async disableKey(region, keyId, signal) {
       await call("DisableKey", region, signal, (client) =>
         client.send(new DisableKeyCommand({ KeyId: keyId }), { abortSignal: signal }),
@@ -475,7 +551,7 @@ export function sdkLogger(emit: Emit): Logger {
       // The SDK's warnings are text. Objects are its logger middleware's record of each request
       // (input, output, error): the wire log, which our `call` events already summarise.
       if (!content.every((part) => typeof part === "string")) return;
-      const message = content.join(" ").replace(/\s+/g, " ").trim();
+      const message = redactSecrets(content.join(" ").replace(/\s+/g, " ").trim());
       emit({ type: "sdk-log", level, message });
     };
   const drop = (): void => undefined;

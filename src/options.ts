@@ -7,6 +7,7 @@ import { DEFAULT_TIMEOUTS } from "./backoff.js";
 import { isReplicateError, usageError, type ReplicateError } from "./errors.js";
 import { parseKeyRef, type KeyRef } from "./keys.js";
 import { isQuotaName, KMS_QUOTAS, type QuotaName, type QuotaOverrides } from "./quotas.js";
+import type { WrappingAlgorithm, WrappingKeySpec } from "./wrap.js";
 
 export type OutputFormat = "text" | "json";
 
@@ -606,5 +607,50 @@ export async function toSyncOptions(flags: RawSyncFlags, cwd: string): Promise<S
     forceAliases: flags.forceAliases ?? false,
     dryRun: flags.dryRun ?? false,
     timeoutMs: flags.timeout ?? DEFAULT_TIMEOUT_MS,
+  };
+}
+
+// ---- imported key material (--key-material and its companions) ----
+
+/** Raw commander values of the import flags (replicate, import-material, rotate-material). */
+export interface RawImportFlags {
+  /** fileb://PATH or -, from parseMaterialSource. */
+  keyMaterial?: string;
+  wrappingAlgorithm?: WrappingAlgorithm;
+  wrappingKeySpec?: WrappingKeySpec;
+  /** From parseValidTo. */
+  validTo?: Date;
+  /** false: --no-expiry. */
+  expiry?: boolean;
+}
+
+export interface ImportOptions {
+  /** Where the material is read from (fileb://PATH, or - for stdin); never the material. */
+  readonly keyMaterial: string;
+  readonly wrapping: { readonly algorithm?: WrappingAlgorithm; readonly keySpec?: WrappingKeySpec };
+  readonly validTo?: Date;
+  readonly noExpiry: boolean;
+}
+
+/** The import flags; undefined when --key-material is not given (and then none of the others may be). */
+export function toImportOptions(flags: RawImportFlags): ImportOptions | undefined {
+  if (flags.keyMaterial === undefined) {
+    const given = [
+      flags.wrappingAlgorithm !== undefined ? "--wrapping-algorithm" : undefined,
+      flags.wrappingKeySpec !== undefined ? "--wrapping-key-spec" : undefined,
+      flags.validTo !== undefined ? "--valid-to" : undefined,
+      flags.expiry === false ? "--no-expiry" : undefined,
+    ].filter((name) => name !== undefined);
+    if (given.length > 0) throw usageError(`${given.join(", ")} only applies together with --key-material.`);
+    return undefined;
+  }
+  if (flags.validTo !== undefined && flags.expiry === false) {
+    throw usageError("--valid-to and --no-expiry exclude each other.");
+  }
+  return {
+    keyMaterial: flags.keyMaterial,
+    wrapping: { algorithm: flags.wrappingAlgorithm, keySpec: flags.wrappingKeySpec },
+    validTo: flags.validTo,
+    noExpiry: flags.expiry === false,
   };
 }

@@ -6,6 +6,8 @@
 // Each command defines only its own options and reads the global ones with optsWithGlobals().
 import { Command, Option } from "commander";
 import { EXIT, EXIT_HELP } from "./errors.js";
+import { parseMaterialSource, parseValidTo } from "./material.js";
+import { parseWrappingAlgorithm, parseWrappingKeySpec } from "./wrap.js";
 import {
   collect,
   collectQuota,
@@ -17,6 +19,7 @@ import {
   parseTimeoutSeconds,
   type RawCommonFlags,
   type RawPromoteFlags,
+  type RawImportFlags,
   type RawReplicateFlags,
   type RawSyncFlags,
   type RawWaitFlags,
@@ -164,6 +167,58 @@ function addConnectionOptions(command: Command): Command {
     );
 }
 
+const IMPORT_HELP = `
+Example:
+  kms-replicate import-material --key alias/payments --region us-east-1 --key-material fileb://material.bin
+  vault kv get -field=material secret/kms | base64 -d | kms-replicate import-material --key alias/payments --key-material -
+
+The material is read once into memory, wrapped in each Region with that Region's own public key
+(GetParametersForImport), and overwritten with zeros after the last import. It is never written,
+logged or put in the JSON. Needs kms:GetParametersForImport and kms:ImportKeyMaterial in each Region.
+
+${EXIT_HELP}
+`;
+
+const ROTATE_HELP = `
+Example:
+  kms-replicate rotate-material --key alias/payments --region us-east-1 --key-material fileb://new-material.bin
+
+Every replica must be usable first (exit 2 otherwise, before anything is imported). If an import
+into a replica fails, RotateKeyOnDemand is not called: the output says which keys hold the new
+material (PENDING_MULTI_REGION_IMPORT_AND_ROTATION) and how to finish (run the same command again)
+or undo (aws kms delete-imported-key-material). Needs kms:GetParametersForImport, kms:ImportKeyMaterial
+in every Region, kms:ListKeyRotations and kms:RotateKeyOnDemand on the primary.
+
+Exit codes:
+  0  rotated: every key uses the new material
+  1  an import or the rotation failed (see the state and what to do next)
+  2  usage or validation error, or a replica not usable: nothing was imported
+  3  rotated, but not every key showed the new material before --timeout
+  130, 143, 129  stopped by SIGINT (Ctrl-C), SIGTERM, SIGHUP
+`;
+
+/** --key-material and the options that shape the imports (replicate, import-material, rotate-material). */
+function addImportOptions(command: Command, what: string): Command {
+  return command
+    .option(
+      "--key-material <fileb://path|->",
+      `${what}: fileb://PATH, or - (stdin) for a pipe`,
+      parseMaterialSource,
+    )
+    .option(
+      "--wrapping-algorithm <algorithm>",
+      "RSAES_OAEP_SHA_256 (default for symmetric and HMAC), RSA_AES_KEY_WRAP_SHA_256 (default for RSA/ECC), RSAES_OAEP_SHA_1, RSA_AES_KEY_WRAP_SHA_1",
+      parseWrappingAlgorithm,
+    )
+    .option("--wrapping-key-spec <spec>", "RSA_2048, RSA_3072 or RSA_4096 (default)", parseWrappingKeySpec)
+    .option(
+      "--valid-to <date>",
+      "the imported material expires then (ISO 8601, at most 365 days; default: as the primary's)",
+      parseValidTo,
+    )
+    .option("--no-expiry", "the imported material never expires (default: as the primary's)");
+}
+
 function timeoutOption(description: string): Option {
   return new Option("--timeout <duration>", description)
     .argParser(parseDuration)
@@ -171,7 +226,9 @@ function timeoutOption(description: string): Option {
 }
 
 export interface Commands {
-  replicate(flags: RawReplicateFlags): Promise<number>;
+  replicate(flags: RawReplicateFlags & RawImportFlags): Promise<number>;
+  importMaterial(flags: RawWaitFlags & RawImportFlags): Promise<number>;
+  rotateMaterial(flags: RawCommonFlags & RawImportFlags & { timeout?: number }): Promise<number>;
   wait(flags: RawWaitFlags): Promise<number>;
   status(flags: RawCommonFlags): Promise<number>;
   promote(flags: RawPromoteFlags): Promise<number>;
@@ -216,6 +273,13 @@ export function buildProgram(run: Commands): Command {
     .option("--copy-aliases", "create the primary's aliases in each replica's Region")
     .option("--copy-enabled", "existing replicas that are disabled are enabled, as the primary is")
     .option("--copy-all", "all four --copy-… options above (tags, description, policy, aliases)")
+    .optionsGroup("Imported key material (a primary with Origin EXTERNAL):");
+  addImportOptions(
+    replicate,
+    "the primary's key material, imported into every replica that is PendingImport",
+  );
+  replicate
+    .optionsGroup("Options:")
     .addOption(timeoutOption("how long to wait for replicas to leave Creating (90s, 2m, 1h)"))
     .option("--no-wait", "return once ReplicateKey was accepted, without waiting")
     .option("--dry-run", "resolve, describe and validate, print the plan, create nothing")
@@ -231,7 +295,7 @@ export function buildProgram(run: Commands): Command {
     .allowExcessArguments()
     .action(async (_flags, command: Command) => {
       rejectStrayArgument(program, command);
-      const flags = command.optsWithGlobals<RawReplicateFlags>();
+      const flags = command.optsWithGlobals<RawReplicateFlags & RawImportFlags>();
       if (flags.regions === undefined) {
         command.error("error: required option '-r, --regions <regions>' not specified", {
           exitCode: EXIT.usage,
@@ -255,6 +319,35 @@ export function buildProgram(run: Commands): Command {
     .action(async (_flags, command: Command) => {
       process.exitCode = await run.wait(command.optsWithGlobals<RawWaitFlags>());
     });
+
+  const importMaterial = program
+    .command("import-material")
+    .description(
+      "Import the primary's key material into existing replicas (all, or the named Regions) that are PendingImport, e.g. after it expired, and wait until each is Enabled.",
+    )
+    .option(
+      "-r, --regions <regions>",
+      "only these Regions, comma-separated; repeatable (default: every replica)",
+      collect,
+    )
+    .addOption(timeoutOption("how long to wait for each replica (90s, 2m, 1h)"));
+  addImportOptions(importMaterial, "the primary's key material (required)");
+  importMaterial.addHelpText("after", IMPORT_HELP).action(async (_flags, command: Command) => {
+    process.exitCode = await run.importMaterial(command.optsWithGlobals<RawWaitFlags & RawImportFlags>());
+  });
+
+  const rotateMaterial = program
+    .command("rotate-material")
+    .description(
+      "Rotate imported key material across the family: NEW material into the primary, the same into every replica, then RotateKeyOnDemand; waits until every key uses it.",
+    )
+    .addOption(timeoutOption("how long to wait for the rotation to show in every Region (90s, 2m, 1h)"));
+  addImportOptions(rotateMaterial, "the NEW key material (required; symmetric keys only)");
+  rotateMaterial.addHelpText("after", ROTATE_HELP).action(async (_flags, command: Command) => {
+    process.exitCode = await run.rotateMaterial(
+      command.optsWithGlobals<RawCommonFlags & RawImportFlags & { timeout?: number }>(),
+    );
+  });
 
   const status = program
     .command("status")
@@ -354,7 +447,7 @@ export function buildProgram(run: Commands): Command {
       command.configureOutput().writeOut?.(completionScript(program, shell));
     });
 
-  for (const command of [program, replicate, wait, status, sync, promote]) {
+  for (const command of [program, replicate, wait, status, sync, promote, importMaterial, rotateMaterial]) {
     command.showHelpAfterError(
       `(run ${command === program ? "kms-replicate" : `kms-replicate ${command.name()}`} --help for usage)`,
     );

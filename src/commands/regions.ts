@@ -4,7 +4,8 @@
 import { EXIT, type ExitCode } from "../errors.js";
 import type { Applied, PrimaryKey, RegionPhase, RegionResult, ReplicaEvent } from "../events.js";
 import type { WorkResult } from "../engine/work.js";
-import { runJson } from "../report/json.js";
+import type { Operation } from "../operation.js";
+import { runJson, type RunCommand } from "../report/json.js";
 import type { Command, Session } from "../runner.js";
 import type { Stop } from "../signals.js";
 
@@ -15,13 +16,17 @@ import type { Stop } from "../signals.js";
  */
 export function regionResultOf(result: WorkResult, given?: Applied): RegionResult {
   const created = result.changes.some((c) => c.op === "replicate");
-  const converged = created ? [] : result.changes.filter((c) => c.op !== "replicate");
+  // What was changed on a replica that was there: the diff's operations (not an import).
+  const converged = created
+    ? []
+    : result.changes.filter((c): c is Operation => c.op !== "replicate" && c.op !== "import");
   const base = {
     region: result.region,
     keyState: result.keyState,
     replicaArn: result.arn,
     elapsedMs: result.elapsedMs,
     ...(result.note !== undefined ? { note: result.note } : {}),
+    ...(result.material !== undefined ? { material: result.material } : {}),
     ...(given !== undefined && created ? { applied: given } : {}),
     ...(converged.length > 0 ? { converged } : {}),
   };
@@ -67,6 +72,8 @@ const UNSETTLED_NOTE: Record<RegionPhase, string> = {
   requesting: "Stopped while ReplicateKey was in flight; the replica may exist. Re-run to pick it up.",
   creating: "Stopped while the replica was Creating; it exists in AWS. 'kms-replicate wait' follows it.",
   checking: "Stopped while the existing replica was being read; it exists in AWS.",
+  importing:
+    "Stopped while its key material was being imported; it may be imported already. Re-run 'kms-replicate import-material' to be sure.",
 };
 
 /**
@@ -134,7 +141,7 @@ export function createRunSnapshot(): RunSnapshot {
  * soon as it is known (so a run cut short still reports it).
  */
 export function regionCommand(
-  name: "replicate" | "wait",
+  name: RunCommand,
   dryRun: boolean,
   work: (session: Session, setPrimary: (primary: PrimaryKey) => void) => Promise<RegionResult[]>,
 ): Command<RegionResult[]> {

@@ -2,6 +2,7 @@
 import { convergeStep } from "../engine/converge.js";
 import { createStep, replicaArn } from "../engine/create.js";
 import { inspectStep, plannedOperations } from "../engine/sync.js";
+import { withImport, type ImportSettings } from "../engine/import.js";
 import { waitStep } from "../engine/wait.js";
 import { runUnits, type Step, type StepContext, type Unit } from "../engine/work.js";
 import {
@@ -12,11 +13,15 @@ import {
   type Desired,
 } from "../desired.js";
 import { diff, freshReplica } from "../diff.js";
-import type { ExitCode } from "../errors.js";
+import { usageError, type ExitCode } from "../errors.js";
+import { planImport } from "../import-plan.js";
+import { readMaterial, type KeyMaterial } from "../material.js";
 import type { Applied, RegionResult } from "../events.js";
 import {
   copiesAnything,
+  toImportOptions,
   toReplicateOptions,
+  type RawImportFlags,
   type RawReplicateFlags,
   type ReplicateOptions,
 } from "../options.js";
@@ -40,6 +45,8 @@ export interface ReplicateSettings extends StepContext {
   readonly bypassPolicyLockoutSafetyCheck: boolean;
   /** ReplicateKey calls in flight at once (--concurrency). */
   readonly concurrency: number;
+  /** --key-material: import it into every replica that reaches PendingImport. */
+  readonly importSettings?: ImportSettings;
   /**
    * Replicas that were there get the desired state too (any --copy-*, --tag, --description or
    * --policy was given); otherwise they are left as they are.
@@ -93,8 +100,9 @@ export function replicateRegions(
     diff: { pruneTags: false, pruneAliases: false },
     noteExtras: false,
   });
-  const forNew: readonly Step[] = [create, converge, waitStep];
-  const forExisting: readonly Step[] = [inspect, converge, waitStep];
+  const wait = withImport(waitStep, settings.importSettings);
+  const forNew: readonly Step[] = [create, converge, wait];
+  const forExisting: readonly Step[] = [inspect, converge, wait];
   const given = appliedOf(desired);
   return runUnits(
     units,
@@ -104,12 +112,21 @@ export function replicateRegions(
   );
 }
 
-export function runReplicate(flags: RawReplicateFlags, io: Io): Promise<ExitCode> {
+export async function runReplicate(flags: RawReplicateFlags & RawImportFlags, io: Io): Promise<ExitCode> {
+  // --key-material: read once, before any call; zeroed after the last import (or when the run ends).
+  let material: KeyMaterial | undefined;
   const command = regionCommand("replicate", flags.dryRun ?? false, async ({ emit }, setPrimary) => {
     // Options and every local check, before any call.
     const options = await toReplicateOptions(flags, io.cwd);
+    const importing = toImportOptions(flags);
+    if (importing !== undefined && !options.wait) {
+      throw usageError(
+        "--key-material and --no-wait exclude each other: the material is imported once a replica is PendingImport.",
+      );
+    }
     const region = await primaryRegionOf(options, io);
     const warn = (message: string): void => emit({ type: "warning", message });
+    if (importing !== undefined) material = await readMaterial(importing.keyMaterial, io.cwd, warn);
     const targets = checkTargets(
       options.regions,
       primaryPlaceOf(options.key, region),
@@ -130,6 +147,15 @@ export function runReplicate(flags: RawReplicateFlags, io: Io): Promise<ExitCode
     );
     const primary = await describePrimary(kms, options.key, region, io.signal);
     setPrimary(primary);
+    const importSettings =
+      material === undefined || importing === undefined
+        ? undefined
+        : planImport(
+            material,
+            importing,
+            await kms.describeKey(primary.region, primary.arn, io.signal),
+            Date.now(),
+          );
     const copied = await readPrimaryProperties(kms, primary, options.copy, io.signal);
     const desired = desiredOf(options, copied);
     if (
@@ -144,7 +170,7 @@ export function runReplicate(flags: RawReplicateFlags, io: Io): Promise<ExitCode
     const plan = splitTargets(primary, targets);
     emit({ type: "plan", primary, regions: targets });
 
-    return replicateRegions(plan, targets, {
+    const results = await replicateRegions(plan, targets, {
       kms,
       emit,
       signal: io.signal,
@@ -156,7 +182,14 @@ export function runReplicate(flags: RawReplicateFlags, io: Io): Promise<ExitCode
       bypassPolicyLockoutSafetyCheck: options.bypassPolicyLockoutSafetyCheck,
       concurrency: options.concurrency,
       converge: managesProperties(options),
+      importSettings,
     });
+    material?.dispose();
+    return results;
   });
-  return runCommand(command, flags, io);
+  try {
+    return await runCommand(command, flags, io);
+  } finally {
+    material?.dispose();
+  }
 }

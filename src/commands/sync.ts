@@ -65,6 +65,8 @@ const UNSETTLED_NOTE: Record<RegionPhase, string> = {
   checking:
     "Stopped while this replica was being read or changed; 'kms-replicate status' shows what it has now.",
   creating: "Stopped while waiting for this replica to leave Creating; nothing was changed here.",
+  // sync imports nothing; the phase is replicate's and import-material's.
+  importing: "Stopped while key material was being imported; 'kms-replicate status' shows what it has now.",
 };
 
 export function runSync(flags: RawSyncFlags, io: Io): Promise<ExitCode> {

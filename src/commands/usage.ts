@@ -5,6 +5,7 @@ import { isUsableKey } from "../family.js";
 import { renderJson, type DocumentCommand } from "../report/document.js";
 import { runJson, usageJson } from "../report/json.js";
 import { promoteJson } from "../report/promote.js";
+import { rotateJson } from "../report/rotate.js";
 import { statusJson } from "../report/status.js";
 import { syncJson } from "../report/sync.js";
 
@@ -15,6 +16,7 @@ export function usageDocument(command: DocumentCommand, message: string): string
       return renderJson(statusJson([], isUsableKey, EXIT.usage, error));
     case "replicate":
     case "wait":
+    case "import-material":
       return renderJson(
         runJson({
           command,
@@ -41,6 +43,8 @@ export function usageDocument(command: DocumentCommand, message: string): string
       return renderJson(
         syncJson({ exitCode: EXIT.usage, dryRun: false, results: [], error, warnings: [], elapsedMs: 0 }),
       );
+    case "rotate-material":
+      return renderJson(rotateJson({ exitCode: EXIT.usage, error, warnings: [], elapsedMs: 0 }));
     case "help":
     case "completion":
       return renderJson(usageJson(command, error));

@@ -4,7 +4,7 @@
 import type { PollSchedule } from "../backoff.js";
 import type { Operation } from "../diff.js";
 import type { ErrorReport } from "../errors.js";
-import type { Emit, PrimaryKey, RegionResult } from "../events.js";
+import type { Emit, KeyMaterialInfo, PrimaryKey, RegionResult } from "../events.js";
 import type { KmsPort } from "../kms.js";
 
 /** One key in one Region: the unit of work. */
@@ -19,7 +19,11 @@ export interface Unit {
 }
 
 /** What a step did to a key: ReplicateKey, or one operation of the diff. */
-export type Change = { readonly op: "replicate" } | Operation;
+export type Change =
+  | { readonly op: "replicate" }
+  /** ImportKeyMaterial: the key's material (KMS's ID for it, when it answers one). */
+  | { readonly op: "import"; readonly keyMaterialId?: string }
+  | Operation;
 
 /**
  * The outcome of a unit, the same for every command: `done` (changed, and seen as it should be),
@@ -38,6 +42,8 @@ interface WorkBase {
   /** What this run meant to apply and did not: a failure or an interruption stopped it. */
   readonly pending?: readonly Change[];
   readonly note?: string;
+  /** Imported material (Origin EXTERNAL): its expiration in this Region, when it was read. */
+  readonly material?: KeyMaterialInfo;
   /** From the start of the run to the moment this unit settled. */
   readonly elapsedMs: number;
 }

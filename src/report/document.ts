@@ -2,21 +2,28 @@
 // schema/kms-replicate.schema.json is generated from it (scripts/schema.mjs, run by the build).
 import type { OtherCommand, RunCommand, RunJson, UsageJson } from "./json.js";
 import type { PromoteJson } from "./promote.js";
+import type { RotateJson } from "./rotate.js";
 import type { StatusJson } from "./status.js";
 import type { SyncJson } from "./sync.js";
 
 /**
  * One document per run, on stdout, also after a failure, a timeout or a signal. `command` tells
  * which shape it is: `replicate` and `wait` the run document, `status` the status document,
- * `promote` the promote document, `sync` the sync document,
- * `help` and `completion` (only for their usage errors, exit 2) the run document's shape.
+ * `promote` the promote document, `sync` the sync document, `import-material` the run document,
+ * `rotate-material` its own, `help` and `completion` (only for their usage errors, exit 2) the run
+ * document's shape.
  * @title kms-replicate --output json
  */
-export type KmsReplicateDocument = RunJson | StatusJson | UsageJson | PromoteJson | SyncJson;
+export type KmsReplicateDocument = RunJson | StatusJson | UsageJson | PromoteJson | SyncJson | RotateJson;
 
 /** Every value of `command`: the commands of the program (a test checks it knows them all). */
 export type DocumentCommand =
-  RunCommand | StatusJson["command"] | OtherCommand | PromoteJson["command"] | SyncJson["command"];
+  | RunCommand
+  | StatusJson["command"]
+  | OtherCommand
+  | PromoteJson["command"]
+  | SyncJson["command"]
+  | RotateJson["command"];
 
 export const DOCUMENT_COMMANDS: readonly DocumentCommand[] = [
   "replicate",
@@ -26,6 +33,8 @@ export const DOCUMENT_COMMANDS: readonly DocumentCommand[] = [
   "completion",
   "promote",
   "sync",
+  "import-material",
+  "rotate-material",
 ] satisfies readonly DocumentCommand[];
 
 export function isDocumentCommand(name: string): name is DocumentCommand {

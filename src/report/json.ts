@@ -1,7 +1,7 @@
 // The machine's view: one versioned JSON document on stdout, also after failure, timeout or Ctrl-C.
 import type { ErrorReport, ExitCode } from "../errors.js";
 import { EXIT } from "../errors.js";
-import type { Applied, PrimaryKey, RegionResult, RegionStatus } from "../events.js";
+import type { Applied, KeyMaterialInfo, PrimaryKey, RegionResult, RegionStatus } from "../events.js";
 import type { Operation } from "../operation.js";
 
 /** Changes only when a field changes meaning or disappears. */
@@ -22,7 +22,7 @@ export type Count = number;
 export type Milliseconds = number;
 
 /** The commands that work on Regions and write the run document. */
-export type RunCommand = "replicate" | "wait";
+export type RunCommand = "replicate" | "wait" | "import-material";
 
 interface RegionJsonBase {
   /** The Region ID (eu-west-1, …). */
@@ -39,6 +39,8 @@ interface RegionJsonBase {
   readonly applied: Applied | null;
   /** For a replica that was there: what this run changed on it, one KMS call each (--copy-*, --tag, --description, --policy; in a dry run, would change); empty: nothing, or a new replica. */
   readonly converged: readonly Operation[];
+  /** Imported key material (Origin EXTERNAL, with --key-material or import-material): its expiration here; null: not read. */
+  readonly keyMaterial: KeyMaterialInfo | null;
 }
 
 /** A Region that did not fail: its outcome, always what was verified. */
@@ -96,7 +98,7 @@ export interface RunError extends ErrorReport {
 export interface RunJson {
   /** The document format's version: changes only when a field changes meaning or disappears. */
   readonly version: typeof JSON_VERSION;
-  /** `replicate` (also when no command was named) or `wait`. */
+  /** `replicate` (also when no command was named), `wait` or `import-material`. */
   readonly command: RunCommand;
   /** exitCode == 0. */
   readonly ok: boolean;
@@ -153,6 +155,7 @@ export function regionJson(result: RegionResult): RegionJson {
     note: result.note ?? null,
     applied: result.applied ?? null,
     converged: result.converged ?? [],
+    keyMaterial: result.material ?? null,
   };
   return result.status === "failed"
     ? { region: result.region, status: result.status, ...seen, error: result.error, ...told }

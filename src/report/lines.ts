@@ -2,6 +2,7 @@
 import type { ChalkInstance } from "chalk";
 import type {
   Applied,
+  KeyMaterialInfo,
   ReplicaEvent,
   PrimaryKey,
   RegionPhase,
@@ -62,6 +63,8 @@ export function regionLine(result: RegionResult, c: ChalkInstance, width = 14, d
   } else if (converged.length > 0) {
     lines.push(`    ${result.status}, ${changeSummary(converged)}`);
   }
+  if (result.material !== undefined)
+    lines.push(`    ${c.dim("key material:")} ${materialText(result.material)}`);
   if (result.note !== undefined) lines.push(`    ${c.dim("→")} ${result.note}`);
   if (result.status === "planned" && result.applied !== undefined) {
     lines.push(`    ${c.dim("would get:")} ${appliedText(result.applied)}`);
@@ -157,6 +160,17 @@ export function changeSummary(ops: readonly Operation[]): string {
   ].join(", ");
 }
 
+/** `imported; valid to 2027-01-31T00:00:00.000Z` */
+export function materialText(material: KeyMaterialInfo): string {
+  const expiry =
+    material.validTo !== null
+      ? `valid to ${material.validTo}`
+      : material.expirationModel === "KEY_MATERIAL_DOES_NOT_EXPIRE"
+        ? "does not expire"
+        : "expiration not shown";
+  return `${material.imported ? "imported now" : "already there"}; ${expiry}`;
+}
+
 /** `tags team=payments; description "DR copy"; policy from primary; aliases alias/payments` */
 export function appliedText(applied: Applied): string {
   const tags = applied.tags.map((t) => `${t.TagKey}=${t.TagValue}`).join(", ");
@@ -214,6 +228,7 @@ const PHASE_TEXT: Record<RegionPhase, string> = {
   requesting: "ReplicateKey…",
   checking: "checking…",
   creating: "Creating",
+  importing: "importing…",
 };
 
 /** The spinner's text: one line per Region still in progress. */
@@ -247,6 +262,7 @@ const HEARTBEAT_TEXT: Record<RegionPhase, string> = {
   requesting: "ReplicateKey",
   checking: "checking",
   creating: "Creating",
+  importing: "importing",
 };
 
 /**

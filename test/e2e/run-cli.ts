@@ -62,6 +62,8 @@ export interface RunOptions {
   readonly stdoutFd?: number;
   /** Give the child this file descriptor as its stderr instead of a pipe. */
   readonly stderrFd?: number;
+  /** Write these bytes to the child's stdin (a pipe), then close it; default: no stdin. */
+  readonly stdin?: Buffer;
 }
 
 export function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliRun> {
@@ -70,8 +72,13 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env,
-      stdio: ["ignore", options.stdoutFd ?? "pipe", options.stderrFd ?? "pipe"],
+      stdio: [
+        options.stdin !== undefined ? "pipe" : "ignore",
+        options.stdoutFd ?? "pipe",
+        options.stderrFd ?? "pipe",
+      ],
     });
+    if (options.stdin !== undefined) child.stdin?.end(options.stdin);
     let stdout = "";
     let stderr = "";
     child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

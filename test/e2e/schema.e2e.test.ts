@@ -202,6 +202,10 @@ describe("usage errors with --output json: the exit 2 document", () => {
     ["status", ["status", "--key", "k", "--tag", "a=b"]],
     ["help", ["help", "statsu"]],
     ["completion", ["completion", "tcsh"]],
+    ["import-material", ["import-material", "--key", "k", "--key-material", "file://m.bin"]],
+    ["import-material", ["import-material", "--key", "k"]],
+    ["rotate-material", ["rotate-material", "--key", "k", "--wrapping-algorithm", "SM2PKE"]],
+    ["rotate-material", ["rotate-material", "--key", "k", "--valid-to", "2027-01-01", "--no-expiry"]],
   ])("%s: %j", async (command, args) => {
     const doc = await documentOf(args, 2);
     expect(doc.command).toBe(command);
@@ -212,7 +216,9 @@ describe("usage errors with --output json: the exit 2 document", () => {
 
 describe("coverage of this file", () => {
   it("validated a real document of every command and of every Region status", () => {
-    expect([...seen.commands].sort()).toEqual(["completion", "help", "replicate", "status", "wait"]);
+    expect([...seen.commands].sort()).toEqual(
+      ["completion", "help", "import-material", "replicate", "rotate-material", "status", "wait"].sort(),
+    );
     expect([...seen.statuses].sort()).toEqual(
       ["created", "creating", "exists", "failed", "interrupted", "planned", "timeout"].sort(),
     );

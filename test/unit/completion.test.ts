@@ -132,7 +132,15 @@ describe("knownRegionIds", () => {
 describe("the real program's `completion` command", () => {
   it("writes the script for the shell through commander's output, with the default command's flags at the root", async () => {
     const done = (): Promise<number> => Promise.resolve(0);
-    const real = buildProgram({ replicate: done, wait: done, status: done, promote: done, sync: done });
+    const real = buildProgram({
+      replicate: done,
+      wait: done,
+      status: done,
+      promote: done,
+      sync: done,
+      importMaterial: done,
+      rotateMaterial: done,
+    });
     let out = "";
     for (const c of [real, ...real.commands]) c.configureOutput({ writeOut: (s) => (out += s) });
     await real.parseAsync(["completion", "bash"], { from: "user" });

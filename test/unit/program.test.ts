@@ -26,6 +26,8 @@ async function parse(args: readonly string[]): Promise<Parsed> {
     status: record("status"),
     promote: record("promote"),
     sync: record("sync"),
+    importMaterial: record("import-material"),
+    rotateMaterial: record("rotate-material"),
   });
   let out = "";
   let err = "";
@@ -184,6 +186,8 @@ describe("jsonRequested", () => {
       status: () => Promise.resolve(0),
       promote: () => Promise.resolve(0),
       sync: () => Promise.resolve(0),
+      importMaterial: () => Promise.resolve(0),
+      rotateMaterial: () => Promise.resolve(0),
     });
     if (output !== undefined) p.setOptionValueWithSource("output", output, "cli");
     return p;

@@ -98,6 +98,8 @@ describe("schema/kms-replicate.schema.json", () => {
       status: () => Promise.resolve(0),
       promote: () => Promise.resolve(0),
       sync: () => Promise.resolve(0),
+      importMaterial: () => Promise.resolve(0),
+      rotateMaterial: () => Promise.resolve(0),
     });
     const names = program.commands.map((c) => c.name());
     expect([...names].sort()).toEqual([...DOCUMENT_COMMANDS].sort());

@@ -31,6 +31,17 @@ export const fault = {
       "AccessDeniedException",
       `User: arn:aws:iam::${account}:user/test is not authorized to perform: kms:${operation} on resource: ${resource} because no identity-based policy allows the kms:${operation} action`,
     ),
+  invalidImportToken: () =>
+    new KmsFault("InvalidImportTokenException", "The import token is not valid for this key."),
+  expiredImportToken: () =>
+    new KmsFault("ExpiredImportTokenException", "The import token has expired; get new parameters."),
+  invalidCiphertext: () =>
+    new KmsFault("InvalidCiphertextException", "The encrypted key material could not be unwrapped."),
+  incorrectKeyMaterial: () =>
+    new KmsFault(
+      "IncorrectKeyMaterialException",
+      "The key material is not the key material that was previously imported into this key.",
+    ),
   unknownOperation: (operation: string) =>
     new KmsFault("UnknownOperationException", `Unknown operation ${operation}`),
 };

@@ -1,6 +1,7 @@
 // One handler per KMS operation, with the validation and errors of the real API
 // (see shared/kms-replicatekey.md for ReplicateKey's rules).
 import { fault } from "./errors.js";
+import { IMPORT_OPERATIONS, materialMetadata } from "./imports.js";
 import {
   newKeyId,
   ReadLag,
@@ -32,6 +33,8 @@ export interface OperationContext {
   readonly updatingMs: (region: string) => number;
   /** While Updating, DescribeKey shows the new primary as a REPLICA too (as KMS may). */
   readonly updatingShowsReplicas: boolean;
+  /** How long GetParametersForImport's public key and import token stay valid (ms). */
+  readonly importTokenValidityMs: number;
 }
 
 type Body = Record<string, unknown>;
@@ -189,6 +192,7 @@ export function metadataOf(
     KeySpec: key.keySpec,
     MultiRegion: key.multiRegion,
     ...algorithms(key.keySpec, key.keyUsage),
+    ...materialMetadata(key, now),
   };
   if (key.deletionDate !== undefined && state === "PendingDeletion") {
     metadata.DeletionDate = epochSeconds(key.deletionDate);
@@ -224,14 +228,19 @@ const KEY_SPECS = new Set([
 
 function newKey(
   ctx: OperationContext,
-  fields: Omit<KeyRecord, "arn" | "region" | "createdAt" | "hiddenDescribes" | "lag"> &
-    Partial<Pick<KeyRecord, "hiddenDescribes">>,
+  fields: Omit<
+    KeyRecord,
+    "arn" | "region" | "createdAt" | "hiddenDescribes" | "lag" | "materials" | "imports"
+  > &
+    Partial<Pick<KeyRecord, "hiddenDescribes" | "materials">>,
   region: string,
 ): KeyRecord {
   const store = ctx.store.region(region);
   const key: KeyRecord = {
     hiddenDescribes: 0,
+    materials: [],
     ...fields,
+    imports: new Map(),
     arn: store.arnOf(`key/${fields.keyId}`),
     region,
     createdAt: ctx.now,
@@ -329,6 +338,8 @@ const replicateKey: Handler = (ctx, body) => {
       creatingUntil: ctx.now + ctx.creatingDelay(target),
       bornState: primary.origin === "EXTERNAL" ? "PendingImport" : "Enabled",
       hiddenDescribes: ctx.hiddenDescribes(target),
+      // The family's materials, shared; the replica holds none of them until they are imported.
+      materials: primary.materials,
     },
     target,
   );
@@ -657,4 +668,5 @@ export const OPERATIONS: Readonly<Record<string, Handler>> = {
   DisableKey: disableKey,
   ScheduleKeyDeletion: scheduleKeyDeletion,
   CancelKeyDeletion: cancelKeyDeletion,
+  ...IMPORT_OPERATIONS,
 };

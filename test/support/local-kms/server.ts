@@ -39,6 +39,10 @@ export interface FaultRule {
    * after another promotion, eventual consistency).
    */
   readonly notPrimary?: { readonly count: number };
+  /** ExpiredImportTokenException for the next `count` matching calls (ImportKeyMaterial), doing nothing. */
+  readonly expiredImportToken?: { readonly count: number };
+  /** InvalidImportTokenException for the next `count` matching calls (ImportKeyMaterial), doing nothing. */
+  readonly invalidImportToken?: { readonly count: number };
 }
 
 export interface KmsLocalConfig {
@@ -88,6 +92,8 @@ export interface KmsLocalConfig {
    * e.g. an invented `{"us-north-50": "aws-us-gov"}`.
    */
   readonly regionPartitions: Readonly<Record<string, string>>;
+  /** How long GetParametersForImport's wrapping key and import token are valid, in ms (KMS: 24 h). */
+  readonly importTokenValidityMs: number;
 }
 
 const CONFIG_KEYS = new Set([
@@ -107,6 +113,7 @@ const CONFIG_KEYS = new Set([
   "updatingMsByRegion",
   "updatingShowsReplicas",
   "regionPartitions",
+  "importTokenValidityMs",
 ]);
 const FAULT_KEYS = new Set([
   "region",
@@ -119,6 +126,8 @@ const FAULT_KEYS = new Set([
   "processThenDrop",
   "accessDenied",
   "notPrimary",
+  "expiredImportToken",
+  "invalidImportToken",
 ]);
 
 /** What is wrong with a config sent over HTTP: a misspelt key must not be ignored silently. */
@@ -289,6 +298,7 @@ const DEFAULTS: KmsLocalConfig = {
   updatingMsByRegion: {},
   updatingShowsReplicas: false,
   regionPartitions: {},
+  importTokenValidityMs: 24 * 3_600_000,
 };
 
 const CONTROL = "/_kms-local/";
@@ -351,6 +361,8 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
       stall: number;
       processThenDrop: number;
       notPrimary: number;
+      expiredToken: number;
+      invalidToken: number;
     }
   >();
   let random = seededRandom(config.seed);
@@ -373,6 +385,7 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
       return ms === null ? Number.POSITIVE_INFINITY : (ms ?? config.updatingMs);
     },
     updatingShowsReplicas: config.updatingShowsReplicas,
+    importTokenValidityMs: config.importTokenValidityMs,
   });
 
   const invoke = (
@@ -425,6 +438,8 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
         stall: 0,
         processThenDrop: 0,
         notPrimary: 0,
+        expiredToken: 0,
+        invalidToken: 0,
       };
       used.set(index, count);
       if (rule.accessDenied === true) {
@@ -441,6 +456,18 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
       } else if (rule.notPrimary !== undefined && count.notPrimary < rule.notPrimary.count) {
         count.notPrimary += 1;
         decision.notPrimary = true;
+      } else if (
+        rule.expiredImportToken !== undefined &&
+        count.expiredToken < rule.expiredImportToken.count
+      ) {
+        count.expiredToken += 1;
+        decision.error = fault.expiredImportToken();
+      } else if (
+        rule.invalidImportToken !== undefined &&
+        count.invalidToken < rule.invalidImportToken.count
+      ) {
+        count.invalidToken += 1;
+        decision.error = fault.invalidImportToken();
       } else if (rule.internalError !== undefined && count.internal < rule.internalError.count) {
         count.internal += 1;
         decision.error = fault.internal();
@@ -568,7 +595,8 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
         }
       }
       if (decision.notPrimary) throw notPrimary(requestedArn(region, input.KeyId));
-      const output = invoke(region, operation, input, call.at) as Record<string, unknown>;
+      // Most handlers answer at once; GetParametersForImport makes an RSA key pair first.
+      const output = (await invoke(region, operation, input, call.at)) as Record<string, unknown>;
       const metadata = (output.KeyMetadata ?? output.ReplicaKeyMetadata) as { KeyState?: string } | undefined;
       call.keyState = metadata?.KeyState;
       if (decision.processThenDrop) {

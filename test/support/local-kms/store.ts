@@ -1,5 +1,5 @@
 // Keys and aliases per Region, with key states evaluated lazily from timestamps (no timers).
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes, randomUUID, type KeyObject } from "node:crypto";
 import { fault } from "./errors.js";
 
 export type KeyState = "Creating" | "Updating" | "Enabled" | "Disabled" | "PendingDeletion" | "PendingImport";
@@ -79,6 +79,56 @@ export interface KeyRecord {
   hiddenDescribes: number;
   /** Writes of tags, description, policy and enabled state that reads do not see yet. */
   readonly lag: ReadLag<KeyProperties>;
+  /** Imported material (Origin EXTERNAL): the family's list, shared by reference by every key of it. */
+  readonly materials: FamilyMaterial[];
+  /** What was imported into this key, by key material ID (expiration is per key). */
+  readonly imports: Map<string, MaterialImport>;
+}
+
+/** KMS's KeyMaterialState (ListKeyRotations). */
+export type KeyMaterialState =
+  "CURRENT" | "NON_CURRENT" | "PENDING_ROTATION" | "PENDING_MULTI_REGION_IMPORT_AND_ROTATION";
+
+/**
+ * A key material the family knows. Its ID is a digest of the key ID and the material, so the
+ * endpoint never keeps the material itself and still tells the same material from another.
+ */
+export interface FamilyMaterial {
+  readonly id: string;
+  state: KeyMaterialState;
+  readonly description?: string;
+  /** When RotateKeyOnDemand made it current (epoch ms). */
+  rotatedAt?: number;
+}
+
+/** One ImportKeyMaterial into one key. */
+export interface MaterialImport {
+  readonly expirationModel: "KEY_MATERIAL_EXPIRES" | "KEY_MATERIAL_DOES_NOT_EXPIRE";
+  /** Epoch ms; undefined: does not expire. */
+  readonly validTo?: number;
+  readonly importedAt: number;
+}
+
+/** What GetParametersForImport handed out: valid for one key in one Region until `expiresAt`. */
+export interface ImportParameters {
+  readonly keyId: string;
+  readonly region: string;
+  readonly privateKey: KeyObject;
+  readonly algorithm: string;
+  /** The wrapping key's modulus length in bytes (where RSA_AES's wrapped AES key ends). */
+  readonly modulusBytes: number;
+  readonly expiresAt: number;
+}
+
+/** The family's current material, if any. */
+export function currentMaterial(key: KeyRecord): FamilyMaterial | undefined {
+  return key.materials.find((m) => m.state === "CURRENT");
+}
+
+/** This key's import of material `id`, if it has one that has not expired at `now`. */
+export function liveImport(key: KeyRecord, id: string, now: number): MaterialImport | undefined {
+  const found = key.imports.get(id);
+  return found !== undefined && (found.validTo === undefined || now < found.validTo) ? found : undefined;
 }
 
 export interface AliasRecord {
@@ -102,6 +152,12 @@ export function visibleStateOf(key: KeyRecord, now: number): KeyState {
 function stateWith(key: KeyRecord, now: number, setState: KeyState | undefined): KeyState {
   if (key.creatingUntil !== undefined && now < key.creatingUntil) return "Creating";
   if (key.updatingUntil !== undefined && now < key.updatingUntil) return "Updating";
+  if (key.origin === "EXTERNAL" && setState !== "PendingDeletion") {
+    // Imported material: usable while this key holds the family's current material, unexpired.
+    const current = currentMaterial(key);
+    if (current === undefined || liveImport(key, current.id, now) === undefined) return "PendingImport";
+    return setState ?? "Enabled";
+  }
   return setState ?? key.bornState;
 }
 
@@ -134,6 +190,8 @@ export class RegionStore {
 
 export class Store {
   private readonly regions = new Map<string, RegionStore>();
+  /** GetParametersForImport's answers, by import token (base64). */
+  readonly importTokens = new Map<string, ImportParameters>();
   constructor(
     readonly account: string,
     /** The endpoint's clock (epoch ms). */
@@ -165,6 +223,7 @@ export class Store {
 
   clear(): void {
     this.regions.clear();
+    this.importTokens.clear();
   }
 
   /** Key ID, key ARN, alias name or alias ARN → the key, as seen from `region`. */

@@ -34,6 +34,7 @@ describe("regionJson", () => {
         note: null,
         applied: null,
         converged: [],
+        keyMaterial: null,
       },
     },
     {
@@ -55,6 +56,7 @@ describe("regionJson", () => {
         note: "import",
         applied: null,
         converged: [],
+        keyMaterial: null,
       },
     },
     {
@@ -69,6 +71,7 @@ describe("regionJson", () => {
         note: null,
         applied: null,
         converged: [],
+        keyMaterial: null,
       },
     },
     {
@@ -88,6 +91,7 @@ describe("regionJson", () => {
         note: null,
         applied: null,
         converged: [],
+        keyMaterial: null,
       },
     },
     {
@@ -109,6 +113,7 @@ describe("regionJson", () => {
         note: "re-run",
         applied: null,
         converged: [],
+        keyMaterial: null,
       },
     },
     {
@@ -123,6 +128,7 @@ describe("regionJson", () => {
         note: "nothing was created",
         applied: null,
         converged: [],
+        keyMaterial: null,
       },
     },
     {
@@ -143,6 +149,7 @@ describe("regionJson", () => {
         note: null,
         applied: APPLIED,
         converged: [],
+        keyMaterial: null,
       },
     },
   ])("$result.status: every field present, absent ones as null", ({ result, json }) => {

@@ -1,0 +1,442 @@
+// Imported key material end to end: the built bin against the local endpoint, which really unwraps.
+// Every output of every run in this file is kept, and the last test greps all of it for every
+// material used, in hex and in base64.
+import { constants, createCipheriv, publicEncrypt, randomBytes } from "node:crypto";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { schemaErrors } from "../support/schema.js";
+import { runCli, useLocalKms, type CliRun, type RunOptions } from "./run-cli.js";
+
+const kms = useLocalKms({ creatingDelayMs: 100 });
+const dir = mkdtempSync(join(tmpdir(), "kms-replicate-import-"));
+const outputs: string[] = [];
+const materials: Buffer[] = [];
+
+/** A fresh material in a file only the owner can read: its fileb:// and the bytes. */
+function materialFile(bytes = randomBytes(32), mode = 0o600): { arg: string; bytes: Buffer } {
+  materials.push(bytes);
+  const path = join(dir, `material-${materials.length}.bin`);
+  writeFileSync(path, bytes);
+  chmodSync(path, mode);
+  return { arg: `fileb://${path}`, bytes };
+}
+
+/** The test's own wrapping (not src/'s), for setting up the primary. */
+function wrap(material: Buffer, publicKey: string): string {
+  const aes = randomBytes(32);
+  const cipher = createCipheriv("id-aes256-wrap-pad", aes, Buffer.from("A65959A6", "hex"));
+  const key = { key: Buffer.from(publicKey, "base64"), format: "der", type: "spki" } as const;
+  const wrappedKey = publicEncrypt(
+    { ...key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" },
+    aes,
+  );
+  return Buffer.concat([wrappedKey, cipher.update(material), cipher.final()]).toString("base64");
+}
+
+/** Imports `material` into `keyArn` in `region` directly on the endpoint (a setup step). */
+async function importDirectly(
+  region: string,
+  keyArn: string,
+  material: Buffer,
+  extra: Record<string, unknown> = {},
+) {
+  const params = (await kms().invoke(region, "GetParametersForImport", {
+    KeyId: keyArn,
+    WrappingAlgorithm: "RSA_AES_KEY_WRAP_SHA_256",
+    WrappingKeySpec: "RSA_2048",
+  })) as { PublicKey: string; ImportToken: string };
+  return kms().invoke(region, "ImportKeyMaterial", {
+    KeyId: keyArn,
+    ImportToken: params.ImportToken,
+    EncryptedKeyMaterial: wrap(material, params.PublicKey),
+    ...extra,
+  }) as { KeyMaterialId: string };
+}
+
+const DAY = 86_400_000;
+
+/** An EXTERNAL primary in us-east-1 holding `material`, expiring in 30 days unless told otherwise. */
+async function externalPrimary(
+  material: Buffer,
+  extra: Record<string, unknown> = {
+    ExpirationModel: "KEY_MATERIAL_EXPIRES",
+    ValidTo: (Date.now() + 30 * DAY) / 1000,
+  },
+): Promise<string> {
+  const arn = String(kms().createKey("us-east-1", { MultiRegion: true, Origin: "EXTERNAL" }).Arn);
+  await importDirectly("us-east-1", arn, material, extra);
+  return arn;
+}
+
+/** The family's key in `region` (the primary's ARN, with that Region), as the endpoint holds it. */
+const describeKey = (region: string, arn: string) =>
+  (
+    kms().invoke(region, "DescribeKey", { KeyId: arn.replace(/:kms:[^:]+:/, `:kms:${region}:`) }) as {
+      KeyMetadata: Record<string, unknown>;
+    }
+  ).KeyMetadata;
+
+async function run(args: readonly string[], options?: RunOptions): Promise<CliRun> {
+  const result = await runCli([...args, "--endpoint-url", kms().url], options);
+  outputs.push(result.stdout, result.stderr);
+  return result;
+}
+
+/** A JSON run: valid by the schema, with the exit code. */
+async function json(
+  args: readonly string[],
+  code: number,
+): Promise<Record<string, unknown> & NonNullable<CliRun["json"]>> {
+  const result = await run([...args, "-o", "json"]);
+  expect(schemaErrors(JSON.parse(result.stdout)), result.stdout).toEqual([]);
+  expect(result.code, result.stderr).toBe(code);
+  return result.json as Record<string, unknown> & NonNullable<CliRun["json"]>;
+}
+
+interface MaterialJson {
+  imported: boolean;
+  expirationModel: string | null;
+  validTo: string | null;
+  keyMaterialId: string | null;
+}
+const materialOf = (region: object | undefined): MaterialJson =>
+  (region as { keyMaterial?: MaterialJson } | undefined)?.keyMaterial as MaterialJson;
+
+describe("replicate --key-material", () => {
+  it("an EXTERNAL primary into 3 Regions: every replica Enabled, with the primary's ValidTo", async () => {
+    const m = materialFile();
+    const arn = await externalPrimary(m.bytes);
+    const doc = await json(
+      ["--key", arn, "--regions", "eu-west-1,ap-southeast-2,eu-central-1", "--key-material", m.arg],
+      0,
+    );
+    const validTo = new Date(Number(describeKey("us-east-1", arn).ValidTo) * 1000).toISOString();
+    expect(doc.regions.map((r) => [r.region, r.status, r.keyState])).toEqual([
+      ["eu-west-1", "created", "Enabled"],
+      ["ap-southeast-2", "created", "Enabled"],
+      ["eu-central-1", "created", "Enabled"],
+    ]);
+    for (const r of doc.regions) {
+      expect(materialOf(r)).toMatchObject({
+        imported: true,
+        expirationModel: "KEY_MATERIAL_EXPIRES",
+        validTo,
+      });
+      expect(r.note).toBeNull();
+      expect(describeKey(r.region, arn).KeyState).toBe("Enabled");
+    }
+    // GetParametersForImport's 1/s quota per Region: one call in each Region, all at once.
+    for (const region of ["eu-west-1", "ap-southeast-2", "eu-central-1"]) {
+      expect(kms().callCount(region, "GetParametersForImport")).toBe(1);
+    }
+  }, 60_000);
+
+  it("text output: each Region's key material line; a re-run reports the replicas with their ValidTo", async () => {
+    const m = materialFile();
+    const arn = await externalPrimary(m.bytes, { ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE" });
+    const first = await run([
+      "--key",
+      arn,
+      "--regions",
+      "eu-west-1",
+      "--key-material",
+      m.arg,
+      "--wrapping-key-spec",
+      "RSA_2048",
+    ]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain("key material: imported now; does not expire");
+    const again = await run(["--key", arn, "--regions", "eu-west-1", "--key-material", m.arg, "--debug"]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain("key material: already there; does not expire");
+  });
+
+  it("wrong material: every Region fails with the message, nothing is imported, exit 1", async () => {
+    const arn = await externalPrimary(randomBytes(32));
+    const wrong = materialFile();
+    const doc = await json(
+      [
+        "--key",
+        arn,
+        "--regions",
+        "eu-west-1,ap-southeast-2",
+        "--key-material",
+        wrong.arg,
+        "--wrapping-key-spec",
+        "RSA_2048",
+      ],
+      1,
+    );
+    for (const r of doc.regions) {
+      expect(r.status).toBe("failed");
+      expect(r.error?.name).toBe("IncorrectKeyMaterialException");
+      expect(r.error?.message).toBe(
+        `This is not the material of the primary; nothing was imported into ${r.region}.`,
+      );
+      expect(describeKey(r.region, arn).KeyState).toBe("PendingImport");
+    }
+  });
+
+  it("a Region whose import fails fails alone; the others are Enabled", async () => {
+    const m = materialFile();
+    const arn = await externalPrimary(m.bytes);
+    kms().configure({
+      faults: [{ region: "ap-southeast-2", operation: "ImportKeyMaterial", accessDenied: true }],
+    });
+    const doc = await json(
+      [
+        "--key",
+        arn,
+        "--regions",
+        "eu-west-1,ap-southeast-2",
+        "--key-material",
+        m.arg,
+        "--wrapping-key-spec",
+        "RSA_2048",
+      ],
+      1,
+    );
+    expect(doc.regions.map((r) => [r.region, r.status, r.keyState])).toEqual([
+      ["eu-west-1", "created", "Enabled"],
+      ["ap-southeast-2", "failed", "PendingImport"],
+    ]);
+    expect(doc.regions[1]?.error?.hint).toContain("kms:ImportKeyMaterial in ap-southeast-2");
+  });
+
+  it("an expired import token: new parameters once, and the import goes through", async () => {
+    const m = materialFile();
+    const arn = await externalPrimary(m.bytes);
+    kms().configure({
+      faults: [{ region: "eu-west-1", operation: "ImportKeyMaterial", expiredImportToken: { count: 1 } }],
+    });
+    const doc = await json(
+      ["--key", arn, "--regions", "eu-west-1", "--key-material", m.arg, "--wrapping-key-spec", "RSA_2048"],
+      0,
+    );
+    expect(doc.regions[0]?.keyState).toBe("Enabled");
+    expect(kms().callCount("eu-west-1", "GetParametersForImport")).toBe(2);
+    expect(kms().callCount("eu-west-1", "ImportKeyMaterial")).toBe(2);
+  });
+
+  it("checks before any change (exit 2): length, KMS-generated material, both expiry flags, --no-wait", async () => {
+    const arn = await externalPrimary(randomBytes(32));
+    const short = materialFile(randomBytes(31));
+    const tooShort = await json(["--key", arn, "--regions", "eu-west-1", "--key-material", short.arg], 2);
+    expect(tooShort.error?.message).toContain("it is 31 bytes; symmetric key material is exactly 32 bytes");
+    const kmsKey = String(kms().createKey("us-east-1", { MultiRegion: true }).Arn);
+    const generated = await json(
+      ["--key", kmsKey, "--regions", "eu-west-1", "--key-material", materialFile().arg],
+      2,
+    );
+    expect(generated.error?.message).toContain("material is generated by KMS");
+    const both = await json(
+      [
+        "--key",
+        arn,
+        "--regions",
+        "eu-west-1",
+        "--key-material",
+        materialFile().arg,
+        "--no-expiry",
+        "--valid-to",
+        "2030-01-01",
+      ],
+      2,
+    );
+    expect(both.error?.message).toContain("exclude each other");
+    expect(
+      (
+        await json(
+          ["--key", arn, "--regions", "eu-west-1", "--key-material", materialFile().arg, "--no-wait"],
+          2,
+        )
+      ).error?.message,
+    ).toContain("--no-wait");
+    expect(kms().callCount(undefined, "ReplicateKey")).toBe(0);
+    expect(kms().callCount(undefined, "ImportKeyMaterial")).toBe(0);
+  });
+
+  it("a pipe on stdin, and a warning for a material file others can read", async () => {
+    const m = materialFile(randomBytes(32), 0o644);
+    const arn = await externalPrimary(m.bytes);
+    const warned = await json(
+      ["--key", arn, "--regions", "eu-west-1", "--key-material", m.arg, "--wrapping-key-spec", "RSA_2048"],
+      0,
+    );
+    expect(warned.warnings.join("\n")).toContain("can be read or written by group or others (mode 644)");
+    const piped = await run(
+      [
+        "--key",
+        arn,
+        "--regions",
+        "eu-central-1",
+        "--key-material",
+        "-",
+        "--wrapping-key-spec",
+        "RSA_2048",
+        "-o",
+        "json",
+      ],
+      { stdin: m.bytes },
+    );
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(describeKey("eu-central-1", arn).KeyState).toBe("Enabled");
+  });
+});
+
+describe("import-material", () => {
+  it("material expired in a replica: import-material restores it", async () => {
+    const m = materialFile();
+    const arn = await externalPrimary(m.bytes, { ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE" });
+    const soon = new Date(Date.now() + 2_500).toISOString();
+    const first = await json(
+      [
+        "--key",
+        arn,
+        "--regions",
+        "eu-west-1,ap-southeast-2",
+        "--key-material",
+        m.arg,
+        "--valid-to",
+        soon,
+        "--wrapping-key-spec",
+        "RSA_2048",
+      ],
+      0,
+    );
+    expect(materialOf(first.regions[0]).validTo).toBe(soon);
+    await new Promise((resolve) => setTimeout(resolve, 2_600));
+    expect(describeKey("eu-west-1", arn).KeyState).toBe("PendingImport");
+    const restored = await json(
+      [
+        "import-material",
+        "--key",
+        arn,
+        "--regions",
+        "eu-west-1",
+        "--key-material",
+        m.arg,
+        "--wrapping-key-spec",
+        "RSA_2048",
+      ],
+      0,
+    );
+    expect(restored.command).toBe("import-material");
+    expect(restored.regions.map((r) => [r.region, r.keyState])).toEqual([["eu-west-1", "Enabled"]]);
+    expect(materialOf(restored.regions[0])).toMatchObject({
+      imported: true,
+      expirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE",
+      validTo: null,
+    });
+    expect(describeKey("ap-southeast-2", arn).KeyState).toBe("PendingImport");
+  }, 30_000);
+});
+
+describe("rotate-material", () => {
+  async function family(): Promise<{ arn: string; current: Buffer }> {
+    const current = randomBytes(32);
+    materials.push(current);
+    const arn = await externalPrimary(current, { ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE" });
+    for (const region of ["eu-west-1", "ap-southeast-2"]) {
+      kms().invoke("us-east-1", "ReplicateKey", { KeyId: arn, ReplicaRegion: region });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    for (const region of ["eu-west-1", "ap-southeast-2"]) {
+      await importDirectly(region, arn.replace("us-east-1", region), current, {
+        ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE",
+      });
+    }
+    return { arn, current };
+  }
+
+  it("NEW into the primary, EXISTING into every replica, RotateKeyOnDemand: every key uses it", async () => {
+    const { arn } = await family();
+    const before = describeKey("us-east-1", arn).CurrentKeyMaterialId;
+    const next = materialFile();
+    const doc = await json(
+      ["rotate-material", "--key", arn, "--key-material", next.arg, "--wrapping-key-spec", "RSA_2048"],
+      0,
+    );
+    expect(doc).toMatchObject({
+      command: "rotate-material",
+      state: "rotated",
+      previousKeyMaterialId: before,
+      resumed: false,
+      next: null,
+    });
+    const id = doc.keyMaterialId as string;
+    expect(id).not.toBe(before);
+    for (const region of ["us-east-1", "eu-west-1", "ap-southeast-2"]) {
+      expect(describeKey(region, arn.replace("us-east-1", region)).CurrentKeyMaterialId).toBe(id);
+    }
+    const text = await run(["status", "--key", arn]);
+    expect(text.code).toBe(0);
+  }, 30_000);
+
+  it("a replica import fails: no rotation, the state and how to finish; the same command then finishes", async () => {
+    const { arn } = await family();
+    const before = describeKey("us-east-1", arn).CurrentKeyMaterialId;
+    const next = materialFile();
+    kms().configure({
+      faults: [{ region: "ap-southeast-2", operation: "ImportKeyMaterial", accessDenied: true }],
+    });
+    const stopped = await json(
+      ["rotate-material", "--key", arn, "--key-material", next.arg, "--wrapping-key-spec", "RSA_2048"],
+      1,
+    );
+    expect(stopped.state).toBe("pending-import");
+    expect(String(stopped.next)).toContain("Stopped before RotateKeyOnDemand");
+    expect(String(stopped.next)).toContain("PENDING_MULTI_REGION_IMPORT_AND_ROTATION");
+    expect(String(stopped.next)).toContain("not in ap-southeast-2");
+    expect(String(stopped.next)).toContain("delete-imported-key-material");
+    expect(kms().callCount("us-east-1", "RotateKeyOnDemand")).toBe(0);
+    expect(describeKey("us-east-1", arn).CurrentKeyMaterialId).toBe(before);
+    kms().configure({ faults: [] });
+    const text = await run([
+      "rotate-material",
+      "--key",
+      arn,
+      "--key-material",
+      next.arg,
+      "--wrapping-key-spec",
+      "RSA_2048",
+    ]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stderr).toContain("Rotated: every key uses the new key material.");
+    expect(
+      describeKey("ap-southeast-2", arn.replace("us-east-1", "ap-southeast-2")).CurrentKeyMaterialId,
+    ).toBe(stopped.keyMaterialId);
+  }, 30_000);
+
+  it("refused before the first import when a replica is not usable (exit 2)", async () => {
+    const m = materialFile();
+    const arn = await externalPrimary(m.bytes, { ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE" });
+    kms().invoke("us-east-1", "ReplicateKey", { KeyId: arn, ReplicaRegion: "eu-west-1" });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const doc = await json(["rotate-material", "--key", arn, "--key-material", materialFile().arg], 2);
+    expect(doc.error?.message).toContain("eu-west-1 (PendingImport)");
+    expect(kms().callCount(undefined, "ImportKeyMaterial")).toBe(0);
+  });
+});
+
+describe("secrecy", () => {
+  it("no output of any run above holds any material, in hex or base64", () => {
+    expect(outputs.length).toBeGreaterThan(20);
+    const all = outputs.join("\n");
+    for (const material of materials) {
+      for (const form of [
+        material.toString("hex"),
+        material.toString("hex").toUpperCase(),
+        material.toString("base64"),
+        material.toString("base64url"),
+        // Any 16-byte stretch, in case a part of it leaked.
+        material.subarray(8, 24).toString("hex"),
+        material.subarray(0, 24).toString("base64"),
+      ]) {
+        expect(all.includes(form)).toBe(false);
+      }
+    }
+  });
+});

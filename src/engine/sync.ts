@@ -30,7 +30,7 @@ export const SYNC_INTERRUPTED_NOTE =
 
 export const PENDING_IMPORT_NOTE =
   "Synced, but the key material is still missing: import the primary's key material into this replica " +
-  "(aws kms get-parameters-for-import + import-key-material in its Region) before using it.";
+  "before using it: kms-replicate import-material --key KEY --key-material fileb://PATH.";
 
 /** How verification reads again: delays grow from `initialMs` by `factor` up to `maxMs`, for at most `boundMs`. */
 export interface VerifySchedule {

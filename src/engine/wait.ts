@@ -111,7 +111,7 @@ function resultBase(
 
 export const IMPORT_NOTE =
   "Created without key material: import the same key material as the primary's into this replica " +
-  "(aws kms get-parameters-for-import + import-key-material in its Region) before using it.";
+  "before using it: kms-replicate import-material --key KEY --key-material fileb://PATH (or run replicate with --key-material).";
 
 export const INTERRUPTED_NOTE =
   "The replica exists in AWS and finishes on its own; re-run kms-replicate (or 'kms-replicate wait') to see it usable.";

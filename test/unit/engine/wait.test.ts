@@ -105,7 +105,7 @@ describe("followReplica", () => {
     // THEN
     expect(result).toMatchObject({ outcome: "done", keyState: "PendingImport" });
     expect(result.note).toBe(IMPORT_NOTE);
-    expect(result.note).toContain("import-key-material");
+    expect(result.note).toContain("kms-replicate import-material");
   });
 
   it("tolerates NotFoundException within the grace period, then sees Enabled", async () => {

@@ -99,6 +99,9 @@ async function run<T>(bounds: PollBounds, loop: PollLoop<T>, bounded: AbortSigna
   }
 }
 
+/** How long a look cut by the deadline must have waited to be called unanswered. */
+const SILENT_AFTER_MS = 1_000;
+
 /** Failed calls since the last good answer, for the note of a wait that ran out. */
 export class FailedPolls {
   private count = 0;
@@ -112,10 +115,13 @@ export class FailedPolls {
     this.count += calls;
     this.last = label;
   }
-  /** The last look was still waiting for its answer when the deadline cut it. */
+  /**
+   * The last look was still waiting for its answer when the deadline cut it. Under a second that
+   * is an ordinary round trip that the deadline happened to meet, not an endpoint that is silent.
+   */
   private silentMs: number | undefined;
   unanswered(ms: number): void {
-    this.silentMs = ms;
+    this.silentMs = ms >= SILENT_AFTER_MS ? ms : undefined;
   }
   /** `the last DescribeKey had not answered after 12.0 s`, or undefined. */
   silence(): string | undefined {

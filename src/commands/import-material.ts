@@ -4,15 +4,13 @@
 // expiration.
 import { withImport } from "../engine/import.js";
 import { waitStep } from "../engine/wait.js";
-import { runUnits } from "../engine/work.js";
 import { usageError, type ExitCode } from "../errors.js";
 import { planImport } from "../import-plan.js";
 import { readMaterial, type KeyMaterial } from "../material.js";
 import { toImportOptions, toWaitOptions, type RawImportFlags, type RawWaitFlags } from "../options.js";
-import { describePrimary, invalidRegionsError, primaryPlaceOf } from "../plan.js";
-import { checkRegions } from "../regions.js";
+import { describePrimary, primaryPlaceOf } from "../plan.js";
 import { connect, primaryRegionOf, runCommand, type Io } from "../runner.js";
-import { regionCommand, regionResultOf } from "./regions.js";
+import { existingReplicas, followReplicas, namedRegions, regionCommand } from "./regions.js";
 
 export async function runImportMaterial(flags: RawWaitFlags & RawImportFlags, io: Io): Promise<ExitCode> {
   let material: KeyMaterial | undefined;
@@ -25,12 +23,7 @@ export async function runImportMaterial(flags: RawWaitFlags & RawImportFlags, io
       );
     }
     const region = await primaryRegionOf(options, io);
-    let regions: readonly string[] = [];
-    if (options.regions.length > 0) {
-      const check = checkRegions(options.regions, primaryPlaceOf(options.key, region), { strict: false });
-      if (check.problems.length > 0) throw invalidRegionsError(check.problems);
-      regions = check.regions;
-    }
+    const regions = namedRegions(options.regions, primaryPlaceOf(options.key, region));
     material = await readMaterial(importing.keyMaterial, io.cwd, (message) =>
       emit({ type: "warning", message }),
     );
@@ -43,41 +36,22 @@ export async function runImportMaterial(flags: RawWaitFlags & RawImportFlags, io
       await kms.describeKey(primary.region, primary.arn, io.signal),
       Date.now(),
     );
-    const replicaIn = new Map(primary.replicas.map((r) => [r.region, r.arn]));
-    const missing = regions.filter((r) => !replicaIn.has(r));
-    if (missing.length > 0) {
-      throw usageError(
-        `${primary.keyId} has no replica in ${missing.join(", ")}.`,
-        `Its replicas are in: ${[...replicaIn.keys()].join(", ") || "no Region yet"}. Create them with kms-replicate --regions … --key-material.`,
-      );
-    }
-    const targets = regions.length > 0 ? regions : [...replicaIn.keys()];
-    if (targets.length === 0) {
+    const units = existingReplicas(
+      primary,
+      regions,
+      "Create them with kms-replicate --regions … --key-material.",
+    );
+    if (units.length === 0) {
       throw usageError(
         `${primary.keyId} has no replicas yet.`,
         "Create them with kms-replicate --regions … --key-material.",
       );
     }
-    emit({ type: "plan", primary, regions: targets, waitOnly: true });
-    const step = withImport(waitStep, settings);
-    const results = await runUnits(
-      targets.map((target) => ({
-        primary,
-        region: target,
-        arn: replicaIn.get(target) ?? "",
-        existing: true,
-      })),
-      () => [step],
-      {
-        kms,
-        emit,
-        signal: io.signal,
-        startedAt: io.startedAt,
-        deadline: performance.now() + options.timeoutMs,
-        wait: true,
-        dryRun: false,
-      },
-      (result) => regionResultOf(result),
+    emit({ type: "plan", primary, regions: units.map((u) => u.region), waitOnly: true });
+    const results = await followReplicas(
+      units,
+      { kms, emit, io, timeoutMs: options.timeoutMs },
+      withImport(waitStep, settings),
     );
     material.dispose();
     return results;

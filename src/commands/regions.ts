@@ -1,12 +1,17 @@
 // What the commands that report a result per Region (replicate, wait) share: how a unit's result
 // is shown (created / exists / creating …), the snapshot a second signal reports from, the JSON
 // document, the exit code, and the summary.
-import { EXIT, type ExitCode } from "../errors.js";
+import { waitStep } from "../engine/wait.js";
+import { runUnits, type Step, type Unit } from "../engine/work.js";
+import { EXIT, usageError, type ExitCode } from "../errors.js";
+import type { KmsPort } from "../kms.js";
+import { invalidRegionsError } from "../plan.js";
+import { checkRegions, type PrimaryPlace } from "../regions.js";
 import type { Applied, PrimaryKey, RegionPhase, RegionResult, ReplicaEvent } from "../events.js";
 import type { WorkResult } from "../engine/work.js";
 import type { Operation } from "../operation.js";
 import { runJson, type RunCommand } from "../report/json.js";
-import type { Command, Session } from "../runner.js";
+import type { Command, Io, Session } from "../runner.js";
 import type { Stop } from "../signals.js";
 
 /**
@@ -170,4 +175,51 @@ export function regionCommand(
     },
     finish: (session, results, elapsedMs) => session.reporter.finish(results ?? [], elapsedMs, dryRun),
   };
+}
+
+/** `--regions` of a command that works on existing replicas: checked, or empty (every replica). */
+export function namedRegions(regions: readonly string[], place: PrimaryPlace): readonly string[] {
+  if (regions.length === 0) return [];
+  const check = checkRegions(regions, place, { strict: false });
+  if (check.problems.length > 0) throw invalidRegionsError(check.problems);
+  return check.regions;
+}
+
+/**
+ * The existing replicas to work on: those of the named Regions (each must hold one: else exit 2,
+ * `create` saying how to make them), or every replica of the family.
+ */
+export function existingReplicas(primary: PrimaryKey, regions: readonly string[], create: string): Unit[] {
+  const replicaIn = new Map(primary.replicas.map((r) => [r.region, r.arn]));
+  const missing = regions.filter((r) => !replicaIn.has(r));
+  if (missing.length > 0) {
+    throw usageError(
+      `${primary.keyId} has no replica in ${missing.join(", ")}.`,
+      `Its replicas are in: ${[...replicaIn.keys()].join(", ") || "no Region yet"}. ${create}`,
+    );
+  }
+  const targets = regions.length > 0 ? regions : [...replicaIn.keys()];
+  return targets.map((region) => ({ primary, region, arn: replicaIn.get(region) ?? "", existing: true }));
+}
+
+/** Follows existing replicas through `step` (the wait, or the wait with an import) until each settles. */
+export function followReplicas(
+  units: readonly Unit[],
+  run: { readonly kms: KmsPort; readonly emit: Session["emit"]; readonly io: Io; readonly timeoutMs: number },
+  step: Step = waitStep,
+): Promise<RegionResult[]> {
+  return runUnits(
+    units,
+    () => [step],
+    {
+      kms: run.kms,
+      emit: run.emit,
+      signal: run.io.signal,
+      startedAt: run.io.startedAt,
+      deadline: performance.now() + run.timeoutMs,
+      wait: true,
+      dryRun: false,
+    },
+    (result) => regionResultOf(result),
+  );
 }

@@ -10,44 +10,45 @@ import type {
   RegionStatus,
 } from "../events.js";
 import { policyDifference } from "../diff.js";
+import type { Outcome } from "../engine/work.js";
 import type { Operation } from "../operation.js";
 
 type CallEvent = Extract<ReplicaEvent, { type: "call" }>;
 
-const SYMBOL: Record<RegionStatus, string> = {
-  created: "✔",
-  exists: "✔",
-  creating: "◐",
-  planned: "○",
-  failed: "✖",
-  timeout: "⏱",
-  interrupted: "■",
+/** Every status a Region line shows (replicate's and wait's, and the engine's own for sync). */
+export type LineStatus = RegionStatus | Outcome;
+
+/** How each status looks: its symbol and its colour. */
+const LOOK: Record<
+  LineStatus,
+  { readonly symbol: string; readonly colour: "green" | "blue" | "cyan" | "red" | "yellow" }
+> = {
+  created: { symbol: "✔", colour: "green" },
+  exists: { symbol: "✔", colour: "green" },
+  done: { symbol: "✔", colour: "green" },
+  unchanged: { symbol: "✔", colour: "green" },
+  creating: { symbol: "◐", colour: "blue" },
+  planned: { symbol: "○", colour: "cyan" },
+  failed: { symbol: "✖", colour: "red" },
+  timeout: { symbol: "⏱", colour: "yellow" },
+  interrupted: { symbol: "■", colour: "yellow" },
 };
+
+export function symbolOf(status: LineStatus): string {
+  return LOOK[status].symbol;
+}
+
+export function paint(c: ChalkInstance, status: LineStatus, text: string): string {
+  return c[LOOK[status].colour](text);
+}
 
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
 }
 
-function paint(c: ChalkInstance, status: RegionStatus, text: string): string {
-  switch (status) {
-    case "created":
-    case "exists":
-      return c.green(text);
-    case "creating":
-      return c.blue(text);
-    case "planned":
-      return c.cyan(text);
-    case "failed":
-      return c.red(text);
-    case "timeout":
-    case "interrupted":
-      return c.yellow(text);
-  }
-}
-
 /** `✔ eu-west-1       created      Enabled        4.2s  arn:aws:kms:eu-west-1:…` plus indented detail lines. */
 export function regionLine(result: RegionResult, c: ChalkInstance, width = 14, dryRun = false): string {
-  const head = `${SYMBOL[result.status]} ${result.region.padEnd(width)} ${result.status.padEnd(11)}`;
+  const head = `${symbolOf(result.status)} ${result.region.padEnd(width)} ${result.status.padEnd(11)}`;
   const state = (result.keyState ?? "-").padEnd(15);
   // The replica's ARN last: what a person copies into the next command.
   const arn = result.replicaArn === undefined ? "" : `  ${result.replicaArn}`;

@@ -14,7 +14,7 @@ import {
   type PrimaryJson,
   type RunError,
 } from "./json.js";
-import { operationLine, seconds } from "./lines.js";
+import { operationLine, paint, seconds, symbolOf } from "./lines.js";
 
 interface SyncRegionBase {
   /** The Region ID (eu-west-1, …). */
@@ -126,36 +126,12 @@ export function syncJson(input: {
 
 // ---- for people ----
 
-const SYMBOL: Record<Outcome, string> = {
-  done: "✔",
-  unchanged: "✔",
-  planned: "○",
-  failed: "✖",
-  timeout: "⏱",
-  interrupted: "■",
-};
-
-function paint(c: ChalkInstance, outcome: Outcome, text: string): string {
-  switch (outcome) {
-    case "done":
-    case "unchanged":
-      return c.green(text);
-    case "planned":
-      return c.cyan(text);
-    case "failed":
-      return c.red(text);
-    case "timeout":
-    case "interrupted":
-      return c.yellow(text);
-  }
-}
-
 /**
  * `✔ eu-west-1       done        Enabled         1.2s  arn:…`, then what was applied (or, in a dry
  * run, the plan) as a diff, and for a failure why and what was not applied.
  */
 export function syncLine(result: WorkResult, c: ChalkInstance, width = 14): string {
-  const head = `${SYMBOL[result.outcome]} ${result.region.padEnd(width)} ${result.outcome.padEnd(11)}`;
+  const head = `${symbolOf(result.outcome)} ${result.region.padEnd(width)} ${result.outcome.padEnd(11)}`;
   const state = (result.keyState ?? "-").padEnd(15);
   const arn = result.arn === undefined ? "" : `  ${result.arn}`;
   const lines = [`${paint(c, result.outcome, head)} ${state} ${c.dim(seconds(result.elapsedMs))}${arn}`];

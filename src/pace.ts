@@ -48,28 +48,65 @@ export function createPacer(
 }
 
 /**
- * The starts within the last window of one rate limit: how long until more fit, and taking them.
- * A cost above the whole window (`units` > `slots`) counts as the whole window.
+ * The starts within the last window of one rate limit: how much room there is now or later, how
+ * long until more fit, and taking them. A cost above the whole window (`units` > `slots`) counts as
+ * the whole window. Times only move forward: `t` is never earlier than a `t` seen before.
  */
 export class RateWindow {
-  private readonly starts: number[] = [];
+  /** Start times, oldest first; those before `first` have left the window. */
+  private starts: number[] = [];
+  private first = 0;
   constructor(
     readonly slots: number,
     readonly windowMs: number,
   ) {}
 
+  /** Slots free at `t`. */
+  room(t: number): number {
+    return this.slots - this.inWindow(t);
+  }
+
+  /**
+   * Slots free at `at` (now or later) if nothing more is taken before then: the starts taken so
+   * far that are still within the window at `at` count, the older ones do not.
+   */
+  roomAt(at: number): number {
+    // The first start still within the window at `at` (binary search: the starts are sorted).
+    let low = this.first;
+    let high = this.starts.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (at - (this.starts[middle] ?? at) >= this.windowMs) low = middle + 1;
+      else high = middle;
+    }
+    return this.slots - (this.starts.length - low);
+  }
+
   /** Milliseconds from `t` until `units` more starts fit; 0: they fit now. */
   waitFor(units: number, t: number): number {
-    while (this.starts.length > 0 && t - (this.starts[0] ?? t) >= this.windowMs) this.starts.shift();
+    const taken = this.inWindow(t);
     const wanted = Math.min(units, this.slots);
-    if (this.starts.length + wanted <= this.slots) return 0;
-    const freeAt = this.starts[this.starts.length + wanted - this.slots - 1] ?? t;
+    if (taken + wanted <= this.slots) return 0;
+    const freeAt = this.starts[this.first + taken + wanted - this.slots - 1] ?? t;
     return Math.max(1, this.windowMs - (t - freeAt));
   }
 
-  /** Takes `units` starts at `t` (call right after waitFor said 0). */
+  /** Takes `units` starts at `t` (call when they fit: waitFor said 0, or room is enough). */
   take(units: number, t: number): void {
     for (let i = 0; i < Math.min(units, this.slots); i += 1) this.starts.push(t);
+  }
+
+  /** How many starts are within the window at `t`, forgetting the older ones. */
+  private inWindow(t: number): number {
+    while (this.first < this.starts.length && t - (this.starts[this.first] ?? t) >= this.windowMs) {
+      this.first += 1;
+    }
+    // Drop the forgotten starts once they are most of the array: amortised O(1) per start.
+    if (this.first > 32 && this.first * 2 > this.starts.length) {
+      this.starts = this.starts.slice(this.first);
+      this.first = 0;
+    }
+    return this.starts.length - this.first;
   }
 }
 

@@ -5,7 +5,11 @@
 // The defaults are KMS's documented default request quotas per account and Region (AWS KMS
 // developer guide, "Request quotas"; shared/kms-lifecycle.md). Accounts with raised quotas say so
 // with --quota Operation=N; --rate is the older name for the ReplicateKey entry.
-import { paceWindow, RateWindow, sleep } from "./pace.js";
+//
+// One scheduler serves every waiting attempt of the process (fleets of thousands of keys share the
+// account's budget): a queue in arrival order, walked on every "pump", and one timer for the whole
+// book. See createQuotaBook for the order in which waiters are served.
+import { paceWindow, RateWindow } from "./pace.js";
 
 export const KMS_QUOTAS = {
   ReplicateKey: 5,
@@ -63,11 +67,37 @@ export function costOf(operation: string, region: string, target?: string): read
   return [own];
 }
 
+/** Names one in-flight cap: attempts of `name` sent to `region` that have started and not ended. */
+export interface InFlightKey {
+  readonly name: QuotaName;
+  readonly region: string;
+}
+
+export interface AcquireOptions {
+  /** The in-flight cap this attempt counts against, if the book has one for `name`. */
+  readonly inFlight?: InFlightKey;
+}
+
+/** Ends an attempt's hold on its in-flight slot; calling it again does nothing. */
+export type Release = () => void;
+
 export interface QuotaBook {
-  /** Resolves when every cost of one attempt fits its quota; rejects with the signal's reason. */
-  acquire(costs: readonly QuotaCost[], signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves once every cost of one attempt fits its quota, all taken at one moment, and (when
+   * `options.inFlight` names a capped operation) fewer than the cap are in flight there. The
+   * in-flight slot is held until `release()` is called, which every caller must do when the
+   * attempt ends. Rejects with the signal's reason if it aborts first, having taken nothing.
+   */
+  acquire(costs: readonly QuotaCost[], signal?: AbortSignal, options?: AcquireOptions): Promise<Release>;
   /** The rate in force for `name` (requests per second). */
   rateOf(name: QuotaName): number;
+  /** How many attempts wait for their slots now. */
+  waiting(): number;
+  /**
+   * Resolves as soon as fewer than `n` attempts wait (at once if that is already so): lets a fleet
+   * keep the queue fed without holding thousands of attempts in memory. Rejects on abort.
+   */
+  whenWaitingBelow(n: number, signal?: AbortSignal): Promise<void>;
 }
 
 export interface QuotaBookOptions {
@@ -75,17 +105,125 @@ export interface QuotaBookOptions {
   readonly now?: () => number;
   /** Added to each 1 s window (see createPacer); 100 ms by default. */
   readonly marginMs?: number;
+  /**
+   * At most this many attempts in flight at once per (operation, Region); no cap for an operation
+   * left out. A cap below 1 counts as 1 (0 would never let an attempt start).
+   */
+  readonly inFlight?: Readonly<Partial<Record<QuotaName, number>>>;
 }
 
+/** What a waiter needs from one limit: a rate window, or an in-flight cap. */
+interface Limit {
+  /** Free room at `t`. */
+  room(t: number): number;
+  /** Free room at `at` (≥ now) if nothing more is taken before then. */
+  roomAt(at: number): number;
+  /** Milliseconds from `t` until `units` fit, other waiters aside; Infinity: only a release frees room. */
+  waitFor(units: number, t: number): number;
+  take(units: number, t: number): void;
+}
+
+/** The attempts of one (operation, Region) that have been granted and not yet released. */
+class InFlight implements Limit {
+  active = 0;
+  /** The walk in which a waiter last could not have this cap's slot: a release then wakes the book. */
+  blockedIn = -1;
+  constructor(readonly cap: number) {}
+  room(): number {
+    return this.cap - this.active;
+  }
+  roomAt(): number {
+    return this.room();
+  }
+  waitFor(units: number): number {
+    return this.room() >= units ? 0 : Infinity;
+  }
+  take(units: number): void {
+    this.active += units;
+  }
+}
+
+interface Need {
+  readonly limit: Limit;
+  /** Already capped at the window's size (a cost above the whole window counts as the window). */
+  readonly units: number;
+}
+
+/** One waiting attempt: a small record, emptied when it is granted or aborted. */
+interface Waiter {
+  readonly needs: readonly Need[];
+  readonly gate: InFlight | undefined;
+  /** Undefined once granted or aborted (the queue drops it on the next pump). */
+  settle: { resolve: (release: Release) => void; reject: (reason: unknown) => void } | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+interface Watcher {
+  readonly below: number;
+  resolve: () => void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+/** One walk over the queue, in arrival order (see createQuotaBook); continued while it holds. */
+interface Walk {
+  readonly id: number;
+  /** Rule 2: the limits on which a waiter seen still waits for room. */
+  readonly held: Set<Limit>;
+  /** Rule 3: the oldest waiter seen that still waits, not for an in-flight slot, and when it can start. */
+  head: Waiter | undefined;
+  headAt: number;
+  /** The queue's first `walked` entries have been seen. */
+  walked: number;
+  /** The first moment at which a need of a waiter seen could have room: the walk holds until then. */
+  wakeAt: number;
+}
+
+function freshWalk(id: number): Walk {
+  return { id, held: new Set(), head: undefined, headAt: 0, walked: 0, wakeAt: Infinity };
+}
+
+/** setTimeout takes at most 2^31 - 1 ms (longer fires at once); the next pump sets the timer again. */
+const MAX_DELAY_MS = 2 ** 31 - 1;
+const NOTHING_TO_RELEASE: Release = () => undefined;
+
 /**
- * The limiters, one window per (quota, Region), made on first use. An attempt's costs are taken
- * together, at one moment, when every one of them fits: a ReplicateKey never holds a CreateKey
- * slot while it waits for a ReplicateKey one (the server would count that CreateKey later than we
- * did, and a later call could then exceed the quota there), and a call waiting for a busy bucket
- * never holds back calls that need only idle ones.
+ * The limiters, one window per (quota, Region) and one in-flight count per capped (operation,
+ * Region), made on first use, and the queue of attempts waiting for them.
+ *
+ * An attempt's costs are taken together, at one moment, when every one of them fits: a ReplicateKey
+ * never holds a CreateKey slot while it waits for a ReplicateKey one (the server would count that
+ * CreateKey later than we did, and a later call could then exceed the quota there).
+ *
+ * Order. Each pump walks the waiters in arrival order and grants, there and then, every waiter for
+ * which each limit it needs (each rate window, and its in-flight cap)
+ *   1. has room now, after the grants already made in this walk: earlier waiters get first pick;
+ *   2. is not held by an earlier waiter that still waits because that limit had no room for it:
+ *      the waiters that a limit holds up are served in arrival order there, so a one-slot CreateKey
+ *      cannot slip into the last free slot ahead of an earlier ReplicateKey that needs two;
+ *   3. keeps room for the oldest waiter at the moment it can start, if it took its units now:
+ *      the oldest waiter ("head") that is blocked on one limit keeps its units on its other ones
+ *      until then (the other waiters' takes now that will have left the window by then cost it
+ *      nothing, so this rarely holds anyone back). Without this rule, traffic on each of its limits
+ *      in turn could keep a two-limit attempt out forever.
+ * A waiter that cannot go never holds back later ones that need only other limits: a ReplicateKey
+ * waiting for CreateKey in a busy replica Region leaves the primary's ReplicateKey slots to calls
+ * into idle Regions. Rule 2 costs at most a few slots of one window where waiters need different
+ * amounts of one limit; rule 3 at most the head's own units, and only if the head is not waiting
+ * for an in-flight slot (when it can start is then unknown).
+ *
+ * Wake-ups. A pump runs when a waiter arrives (in a microtask, so that waiters asked for together
+ * are walked once; one that arrives while no one waits is granted at once if it fits), when an
+ * aborted waiter leaves or a release frees an in-flight slot that held a waiter back (once per turn
+ * of the event loop), and at the book's one timer: the first moment at which a need of any waiting
+ * attempt could have room. A walk costs O(waiters × costs); after mere arrivals, only the new
+ * waiters are walked (see pump). The timer is not unref'd: a pending promise does not keep Node
+ * alive, so the timer must while anyone waits; it is cleared once no one does.
  */
 export function createQuotaBook(options: QuotaBookOptions = {}): QuotaBook {
   const windows = new Map<string, RateWindow>();
+  const gates = new Map<string, InFlight>();
   const now = options.now ?? (() => performance.now());
   const rateOf = (name: QuotaName): number => options.overrides?.[name] ?? KMS_QUOTAS[name];
   const windowFor = (cost: QuotaCost): RateWindow => {
@@ -98,19 +236,212 @@ export function createQuotaBook(options: QuotaBookOptions = {}): QuotaBook {
     }
     return window;
   };
+  const gateFor = (key: InFlightKey | undefined): InFlight | undefined => {
+    const cap = key === undefined ? undefined : options.inFlight?.[key.name];
+    if (key === undefined || cap === undefined) return undefined;
+    const id = `${key.name} ${key.region}`;
+    let gate = gates.get(id);
+    if (gate === undefined) {
+      gate = new InFlight(Math.max(1, Math.floor(cap)));
+      gates.set(id, gate);
+    }
+    return gate;
+  };
+  /** The costs per limit (two costs in one window add up), and the in-flight slot last. */
+  const needsOf = (costs: readonly QuotaCost[], gate: InFlight | undefined): Need[] => {
+    const units = new Map<RateWindow, number>();
+    for (const cost of costs) {
+      const window = windowFor(cost);
+      units.set(window, (units.get(window) ?? 0) + cost.units);
+    }
+    const needs: Need[] = [];
+    for (const [window, n] of units) needs.push({ limit: window, units: Math.min(n, window.slots) });
+    if (gate !== undefined) needs.push({ limit: gate, units: 1 });
+    return needs;
+  };
+
+  /** Arrival order; granted and aborted waiters are dropped by the next walk, in one pass. */
+  const queue: Waiter[] = [];
+  /** Waiters neither granted nor aborted. */
+  let live = 0;
+  let watchers: Watcher[] = [];
+  let pumpQueued = false;
+  let walk = freshWalk(0);
+  /** Something other than an arrival changed since the last walk: walk the whole queue again. */
+  let stale = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timerAt = Infinity;
+
+  const schedulePump = (): void => {
+    if (pumpQueued) return;
+    pumpQueued = true;
+    queueMicrotask(pump);
+  };
+  /**
+   * After a release or an abort: the whole queue is walked again, once per turn of the event loop
+   * however many attempts ended in it (answers that arrive together are released together).
+   */
+  let walkQueued = false;
+  const scheduleWalk = (): void => {
+    stale = true;
+    if (walkQueued) return;
+    walkQueued = true;
+    setImmediate(() => {
+      walkQueued = false;
+      if (stale) pump();
+    });
+  };
+
+  const releaseOf = (gate: InFlight | undefined): Release => {
+    if (gate === undefined) return NOTHING_TO_RELEASE;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      gate.active -= 1;
+      // Only a waiter the cap held back can go now (or the ones it holds up).
+      if (gate.blockedIn === walk.id && live > 0) scheduleWalk();
+    };
+  };
+
+  const grant = (waiter: Waiter, t: number): void => {
+    for (const need of waiter.needs) need.limit.take(need.units, t);
+    const { settle, signal, onAbort } = waiter;
+    waiter.settle = undefined;
+    waiter.signal = undefined;
+    waiter.onAbort = undefined;
+    if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
+    live -= 1;
+    settle?.resolve(releaseOf(waiter.gate));
+  };
+
+  const notifyWatchers = (): void => {
+    if (watchers.length === 0) return;
+    const still: Watcher[] = [];
+    for (const watcher of watchers) {
+      if (live < watcher.below) {
+        if (watcher.onAbort !== undefined) watcher.signal?.removeEventListener("abort", watcher.onAbort);
+        watcher.resolve();
+      } else still.push(watcher);
+    }
+    watchers = still;
+  };
+
+  /**
+   * Grants every waiter that may go now (see the rules above) and sets the timer. Until the timer's
+   * moment, a waiter that could not go cannot either unless another one leaves or a release frees a
+   * cap that held one back: so a pump after mere arrivals continues the last walk with the new
+   * waiters only, and the others walk the whole queue again.
+   */
+  function pump(): void {
+    pumpQueued = false;
+    const t = now();
+    if (stale || t >= walk.wakeAt) {
+      walk = freshWalk(walk.id + 1);
+      stale = false;
+    }
+    const current = walk;
+    const fits = (need: Need): boolean => {
+      if (current.held.has(need.limit) || need.limit.room(t) < need.units) return false;
+      const heads = current.head?.needs.find((own) => own.limit === need.limit);
+      return heads === undefined || need.limit.roomAt(current.headAt) >= heads.units + need.units;
+    };
+    let kept = current.walked;
+    for (let i = current.walked; i < queue.length; i += 1) {
+      const waiter = queue[i];
+      if (waiter?.settle === undefined) continue;
+      if (waiter.needs.every(fits)) {
+        grant(waiter, t);
+        continue;
+      }
+      queue[kept] = waiter;
+      kept += 1;
+      let startsIn = 0;
+      for (const need of waiter.needs) {
+        if (!fits(need)) {
+          current.held.add(need.limit);
+          if (need.limit instanceof InFlight) need.limit.blockedIn = current.id;
+        }
+        // Wake when any of its limits could have room: that may let it or the waiters it holds up go.
+        const wait = need.limit.waitFor(need.units, t);
+        if (wait > 0) current.wakeAt = Math.min(current.wakeAt, t + wait);
+        startsIn = Math.max(startsIn, wait);
+      }
+      if (current.head === undefined && startsIn < Infinity) {
+        current.head = waiter;
+        current.headAt = t + startsIn;
+      }
+    }
+    queue.length = kept;
+    current.walked = kept;
+    const wakeAt = live > 0 ? current.wakeAt : Infinity;
+    if (wakeAt !== timerAt) {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = wakeAt < Infinity ? setTimeout(onTimer, Math.min(wakeAt - t, MAX_DELAY_MS)) : undefined;
+      timerAt = wakeAt;
+    }
+    notifyWatchers();
+  }
+
+  function onTimer(): void {
+    timer = undefined;
+    timerAt = Infinity;
+    stale = true;
+    pump();
+  }
+
   return {
     rateOf,
-    async acquire(costs, signal) {
-      for (;;) {
-        signal?.throwIfAborted();
+    waiting: () => live,
+    acquire(costs, signal, acquireOptions) {
+      if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
+      const gate = gateFor(acquireOptions?.inFlight);
+      const needs = needsOf(costs, gate);
+      if (needs.length === 0) return Promise.resolve(NOTHING_TO_RELEASE);
+      if (live === 0) {
+        // No one waits: nothing to be fair to, so no need to wait for a pump either.
         const t = now();
-        const wait = Math.max(0, ...costs.map((cost) => windowFor(cost).waitFor(cost.units, t)));
-        if (wait === 0) {
-          for (const cost of costs) windowFor(cost).take(cost.units, t);
-          return;
+        if (needs.every((need) => need.limit.room(t) >= need.units)) {
+          for (const need of needs) need.limit.take(need.units, t);
+          return Promise.resolve(releaseOf(gate));
         }
-        await sleep(wait, signal);
       }
+      return new Promise<Release>((resolve, reject) => {
+        const waiter: Waiter = { needs, gate, settle: { resolve, reject }, signal, onAbort: undefined };
+        if (signal !== undefined) {
+          waiter.onAbort = () => {
+            const { settle } = waiter;
+            if (settle === undefined) return;
+            waiter.settle = undefined;
+            waiter.signal = undefined;
+            waiter.onAbort = undefined;
+            live -= 1;
+            settle.reject(signal.reason);
+            // The waiters it held up may go now.
+            scheduleWalk();
+            notifyWatchers();
+          };
+          signal.addEventListener("abort", waiter.onAbort, { once: true });
+        }
+        queue.push(waiter);
+        live += 1;
+        schedulePump();
+      });
+    },
+    whenWaitingBelow(n, signal) {
+      if (live < n) return Promise.resolve();
+      if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
+      return new Promise<void>((resolve, reject) => {
+        const watcher: Watcher = { below: n, resolve, signal, onAbort: undefined };
+        if (signal !== undefined) {
+          watcher.onAbort = () => {
+            watchers = watchers.filter((other) => other !== watcher);
+            reject(signal.reason as Error);
+          };
+          signal.addEventListener("abort", watcher.onAbort, { once: true });
+        }
+        watchers.push(watcher);
+      });
     },
   };
 }

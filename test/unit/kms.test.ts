@@ -176,11 +176,16 @@ describe("createKms calls", () => {
       .rejectsOnce(awsFailure("ThrottlingException"))
       .resolves({ ReplicaKeyMetadata: { KeyId: METADATA.KeyId, KeyState: "Creating" } });
     const asked: unknown[] = [];
+    let released = 0;
     const quotas = {
       rateOf: () => 5,
+      waiting: () => 0,
+      whenWaitingBelow: () => Promise.resolve(),
       acquire: (costs: unknown) => {
         asked.push(costs);
-        return Promise.resolve();
+        return Promise.resolve(() => {
+          released += 1;
+        });
       },
     };
     const kms = createKms({ clientFor: () => client, quotas, retry: TINY });
@@ -192,6 +197,8 @@ describe("createKms calls", () => {
       { name: "CreateKey", region: "eu-west-1", units: 2 },
     ];
     expect(asked).toEqual([cost, cost]);
+    // …and each attempt, the failed one too, gave its in-flight slot back when it ended
+    expect(released).toBe(2);
   });
 
   it("runs beforeAttempt before every ReplicateKey attempt, retries included", async () => {
@@ -285,14 +292,15 @@ describe("updatePrimaryRegion", () => {
   it("sends KeyId and PrimaryRegion to the primary's Region, charging the quota in both Regions", async () => {
     kmsMock.reset();
     kmsMock.on(UpdatePrimaryRegionCommand).resolves({});
-    const acquire = vi.fn(() => Promise.resolve());
+    const release = vi.fn();
+    const acquire = vi.fn(() => Promise.resolve(release));
     const events: ReplicaEvent[] = [];
     const clientFor = vi.fn((_region: string) => client);
     const kms = createKms({
       clientFor,
       retry: TINY,
       emit: (event) => events.push(event),
-      quotas: { acquire, rateOf: () => 5 },
+      quotas: { acquire, rateOf: () => 5, waiting: () => 0, whenWaitingBelow: () => Promise.resolve() },
     });
     await kms.updatePrimaryRegion("us-east-1", PRIMARY_ARN, "eu-west-1");
     expect(clientFor).toHaveBeenCalledWith("us-east-1");
@@ -306,7 +314,9 @@ describe("updatePrimaryRegion", () => {
         { name: "UpdatePrimaryRegion", region: "eu-west-1", units: 1 },
       ],
       undefined,
+      { inFlight: { name: "UpdatePrimaryRegion", region: "us-east-1" } },
     );
+    expect(release).toHaveBeenCalledTimes(1);
     expect(events).toContainEqual(
       expect.objectContaining({
         type: "call",

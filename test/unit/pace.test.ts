@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, it, expect, vi } from "vitest";
-import { createLimiter, createPacer, paceWindow, sleep } from "../../src/pace.js";
+import { createLimiter, createPacer, paceWindow, RateWindow, sleep } from "../../src/pace.js";
 
 describe("createPacer", () => {
   beforeEach(() => {
@@ -127,6 +127,47 @@ describe("a fractional --rate", () => {
   ])("--rate $rate: $slots starts per $windowMs ms", ({ rate, slots, windowMs }) => {
     // GIVEN / WHEN / THEN (integer rates keep the 100 ms margin; fractional rates are exact)
     expect(paceWindow(rate)).toEqual({ slots, windowMs });
+  });
+});
+
+describe("RateWindow", () => {
+  it("says how much room there is now and later, counting only the starts still in the window", () => {
+    // GIVEN 5 slots per 1 s, 2 starts at 0 ms and 2 at 400 ms
+    const window = new RateWindow(5, 1_000);
+    window.take(2, 0);
+    window.take(2, 400);
+    // WHEN / THEN
+    expect(window.room(500)).toBe(1);
+    expect(window.roomAt(999)).toBe(1);
+    expect(window.roomAt(1_000)).toBe(3);
+    expect(window.roomAt(1_400)).toBe(5);
+    expect(window.waitFor(2, 500)).toBe(500);
+    expect(window.waitFor(4, 500)).toBe(900);
+    // …and asking about later did not forget what still counts now
+    expect(window.room(500)).toBe(1);
+  });
+
+  it("counts a cost above the whole window as the whole window", () => {
+    // GIVEN / WHEN
+    const window = new RateWindow(3, 1_000);
+    window.take(7, 0);
+    // THEN
+    expect(window.room(0)).toBe(0);
+    expect(window.waitFor(7, 500)).toBe(500);
+    expect(window.room(1_000)).toBe(3);
+  });
+
+  it("stays exact over many windows (the starts that left are dropped as it goes)", () => {
+    // GIVEN 2 slots per 100 ms, filled every 100 ms for 1000 windows
+    const window = new RateWindow(2, 100);
+    for (let t = 0; t < 100_000; t += 100) {
+      expect(window.waitFor(2, t)).toBe(0);
+      window.take(2, t);
+    }
+    // WHEN / THEN
+    expect(window.room(99_950)).toBe(0);
+    expect(window.waitFor(1, 99_950)).toBe(50);
+    expect(window.roomAt(100_000)).toBe(2);
   });
 });
 

@@ -235,7 +235,6 @@ async function sequential(server: KmsLocal): Promise<number> {
       bypassPolicyLockoutSafetyCheck: false,
       wait: true,
       dryRun: false,
-      concurrency: 1,
     });
   }
   return performance.now() - t0;

@@ -41,6 +41,7 @@ const SOURCES = [
   "src/diff.ts",
   "src/operation.ts",
   "src/report/sync.ts",
+  "src/report/fleet.ts",
   "src/engine/work.ts",
 ].map((path) => fileURLToPath(new URL(path, root)));
 

@@ -3,7 +3,7 @@
 // It owns the process: its streams, its stop signals, its exit code.
 import { CommanderError } from "commander";
 import { EXIT } from "./errors.js";
-import { buildProgram, jsonRequested } from "./program.js";
+import { buildProgram, fleetInArgv, jsonRequested } from "./program.js";
 import { isDocumentCommand, type DocumentCommand } from "./report/document.js";
 import { createSignalHub, STOP_SIGNALS, type LastWords, type StopSignalName } from "./signals.js";
 
@@ -96,7 +96,9 @@ async function main(argv: string[]): Promise<void> {
     // commander has told the person on stderr; a script that asked for JSON gets its document too.
     if (!shown && jsonRequested(program, argv)) {
       const { usageDocument } = await import("./commands/usage.js");
-      process.stdout.write(usageDocument(commandName, error.message.replace(/^error: /, "")));
+      process.stdout.write(
+        usageDocument(commandName, error.message.replace(/^error: /, ""), fleetInArgv(argv)),
+      );
     }
   }
 }

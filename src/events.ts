@@ -94,6 +94,19 @@ export type ReplicaEvent =
       readonly keyState?: string;
     }
   | { readonly type: "settled"; readonly keyId: string; readonly result: RegionResult }
+  /** A run over a selection of keys starts: how many keys, for which command. */
+  | {
+      readonly type: "fleet";
+      readonly command: "replicate" | "wait" | "status" | "sync" | "promote";
+      readonly keys: number;
+      readonly dryRun: boolean;
+      /**
+       * The request quotas in force that bound this command's work, per second and Region
+       * (ReplicateKey, CreateKey, UpdatePrimaryRegion, …): the progress display's estimate of the
+       * time left comes from them.
+       */
+      readonly quotas: Readonly<Record<string, number>>;
+    }
   | { readonly type: "warning"; readonly message: string }
   /** A warning or error the AWS SDK logged (never printed raw; shown with --debug). */
   | { readonly type: "sdk-log"; readonly level: "warn" | "error"; readonly message: string }

@@ -31,6 +31,7 @@ import {
   ListKeyRotationsCommand,
   RotateKeyOnDemandCommand,
   ListAliasesCommand,
+  ListKeysCommand,
   ListResourceTagsCommand,
   PutKeyPolicyCommand,
   ReplicateKeyCommand,
@@ -40,6 +41,7 @@ import {
   UpdateKeyDescriptionCommand,
   UpdatePrimaryRegionCommand,
   type AliasListEntry,
+  type KeyListEntry,
   type GetParametersForImportCommandInput,
   type ImportKeyMaterialCommandInput,
   type RotationsListEntry,
@@ -72,7 +74,7 @@ import {
   type TransportFacts,
 } from "./errors.js";
 import type { Emit } from "./events.js";
-import { costOf, createQuotaBook, type QuotaBook } from "./quotas.js";
+import { costOf, createQuotaBook, isQuotaName, type QuotaBook } from "./quotas.js";
 
 // Every KMSClient, also the one that only reads a profile's Region, warns under Node 20 that SDK
 // releases after January 2027 need Node 22. Our lockfile pins a release that supports Node 20, so
@@ -91,6 +93,8 @@ export interface KmsPort {
     signal?: AbortSignal,
     beforeAttempt?: () => void,
   ): Promise<ReplicateKeyCommandOutput>;
+  /** Every key of the Region (ListKeys, all pages of 1000): key IDs and ARNs. */
+  listKeys(region: string, signal?: AbortSignal): Promise<KeyListEntry[]>;
   /** Every tag of the key (all pages). */
   listResourceTags(region: string, keyId: string, signal?: AbortSignal): Promise<Tag[]>;
   /** The key's `default` policy document. */
@@ -165,7 +169,11 @@ export interface KmsSettings {
   /** --cli-connect-timeout / --cli-read-timeout. */
   readonly timeouts?: Timeouts;
   readonly emit?: Emit;
-  /** KMS's request quotas; one book per process (default: KMS's default quotas). */
+  /**
+   * KMS's request quotas; one book per process (default: KMS's default quotas, no in-flight caps).
+   * Every attempt waits in it for its slots, counts against the book's in-flight cap for its
+   * (operation, Region) if it has one, and releases that slot when the attempt ends.
+   */
   readonly quotas?: QuotaBook;
   /** For unit tests: a ready client per Region (e.g. with aws-sdk-client-mock). */
   readonly clientFor?: (region: string) => KMSClient;
@@ -239,6 +247,7 @@ export function createKms(settings: KmsSettings): KmsPort {
     let retryLast = false;
     let transport: TransportFacts | undefined;
     const costs = costOf(operation, region, target);
+    const inFlight = isQuotaName(operation) ? { inFlight: { name: operation, region } } : undefined;
     /** Another attempt? Once per failure, in order, so the counters are exact. */
     const decide = (error: unknown): boolean => {
       if (signal?.aborted === true || isAbort(error) || !isRetryable(error)) return false;
@@ -250,42 +259,46 @@ export function createKms(settings: KmsSettings): KmsPort {
     try {
       return await pRetry(
         async () => {
-          await quotas.acquire(costs, signal);
-          beforeAttempt?.();
-          attempt += 1;
-          const started = performance.now();
+          const release = await quotas.acquire(costs, signal, inFlight);
           try {
-            const value = await send(clientFor(region));
-            emit({
-              ...what,
-              attempt,
-              durationMs: performance.now() - started,
-              willRetry: false,
-            });
-            return value;
-          } catch (error) {
-            if (!isAbort(error)) failed = { count: (failed?.count ?? 0) + 1, last: error };
-            transport = {
-              region,
-              endpoint: endpointByError.get(error as object) ?? endpointFor(region),
-              connectTimeoutMs: timeouts.connectMs,
-              readTimeoutMs: timeouts.readMs,
-            };
-            retryLast = decide(error);
-            const name = classify(error);
-            emit({
-              ...what,
-              attempt,
-              durationMs: performance.now() - started,
-              errorName:
-                name === "NetworkError"
-                  ? (errorFacts(error).code ?? name)
-                  : name === "ConnectionClosed" || name === "ConnectTimeout" || name === "ReadTimeout"
-                    ? name
-                    : errorFacts(error).name,
-              willRetry: retryLast,
-            });
-            throw error;
+            beforeAttempt?.();
+            attempt += 1;
+            const started = performance.now();
+            try {
+              const value = await send(clientFor(region));
+              emit({
+                ...what,
+                attempt,
+                durationMs: performance.now() - started,
+                willRetry: false,
+              });
+              return value;
+            } catch (error) {
+              if (!isAbort(error)) failed = { count: (failed?.count ?? 0) + 1, last: error };
+              transport = {
+                region,
+                endpoint: endpointByError.get(error as object) ?? endpointFor(region),
+                connectTimeoutMs: timeouts.connectMs,
+                readTimeoutMs: timeouts.readMs,
+              };
+              retryLast = decide(error);
+              const name = classify(error);
+              emit({
+                ...what,
+                attempt,
+                durationMs: performance.now() - started,
+                errorName:
+                  name === "NetworkError"
+                    ? (errorFacts(error).code ?? name)
+                    : name === "ConnectionClosed" || name === "ConnectTimeout" || name === "ReadTimeout"
+                      ? name
+                      : errorFacts(error).name,
+                willRetry: retryLast,
+              });
+              throw error;
+            }
+          } finally {
+            release();
           }
         },
         {
@@ -340,6 +353,14 @@ export function createKms(settings: KmsSettings): KmsPort {
         (client) => client.send(new ReplicateKeyCommand(input), { abortSignal: signal }),
         { beforeAttempt, target: input.ReplicaRegion },
       );
+    },
+    listKeys(region, signal) {
+      return allPages(async (marker) => {
+        const page = await call("ListKeys", region, signal, (client) =>
+          client.send(new ListKeysCommand({ Limit: 1000, Marker: marker }), { abortSignal: signal }),
+        );
+        return { items: page.Keys ?? [], next: page.Truncated === true ? page.NextMarker : undefined };
+      });
     },
     listResourceTags(region, keyId, signal) {
       return allPages(async (marker) => {

@@ -48,10 +48,8 @@ export interface Policy {
   readonly source: string;
 }
 
-/** What every command shares: where the key is, how to reach AWS, how to report. */
-export interface CommonOptions {
-  readonly key: KeyRef;
-  readonly region?: string;
+/** How to reach AWS and how to report: what every run shares, one key or a fleet. */
+export interface ConnectionOptions {
   readonly profile?: string;
   readonly endpointUrl?: string;
   /** --cli-connect-timeout, in ms. */
@@ -66,7 +64,14 @@ export interface CommonOptions {
   readonly quotas: QuotaOverrides;
 }
 
-export interface ReplicateOptions extends CommonOptions {
+/** What every command shares: where the key is, how to reach AWS, how to report. */
+export interface CommonOptions extends ConnectionOptions {
+  readonly key: KeyRef;
+  readonly region?: string;
+}
+
+/** What `replicate` does, whatever the key (one, or each of a fleet). */
+export interface ReplicateChoices {
   readonly regions: readonly string[];
   readonly strictRegions: boolean;
   readonly description?: string;
@@ -76,11 +81,14 @@ export interface ReplicateOptions extends CommonOptions {
   readonly timeoutMs: number;
   readonly wait: boolean;
   readonly dryRun: boolean;
+  /** ReplicateKey calls in flight at once per primary Region (--concurrency; default: the quota per second, at least 5). */
   readonly concurrency: number;
   /** ReplicateKey requests per second at most (--rate; undefined: the quota's). */
   readonly rate?: number;
   readonly copy: CopyFlags;
 }
+
+export interface ReplicateOptions extends CommonOptions, ReplicateChoices {}
 
 export const DEFAULT_TIMEOUT_MS = 20 * 60_000;
 export const POLICY_MAX_LENGTH = 32_768;
@@ -365,8 +373,15 @@ export function checkPolicyText(text: string, source: string): void {
 
 /** Raw commander values every command has (strings as typed, or what our parsers made of them). */
 export interface RawCommonFlags {
-  key?: string;
-  region?: string;
+  /** --key, repeatable (a fleet when given more than once). */
+  key?: string | readonly string[];
+  /** --region, repeatable for --all-primaries. */
+  region?: string | readonly string[];
+  /** --keys-from FILE or - (stdin). */
+  keysFrom?: string;
+  allPrimaries?: boolean;
+  /** --select-tag Key=Value, repeatable. */
+  selectTag?: Tag[];
   profile?: string;
   endpointUrl?: string;
   /** ms, from parseTimeoutSeconds. */
@@ -386,11 +401,14 @@ export interface RawWaitFlags extends RawCommonFlags {
   timeout?: number;
 }
 
-export interface WaitOptions extends CommonOptions {
+/** What `wait` does, whatever the key. */
+export interface WaitChoices {
   /** Empty: every replica of the key. */
   readonly regions: readonly string[];
   readonly timeoutMs: number;
 }
+
+export interface WaitOptions extends CommonOptions, WaitChoices {}
 
 /** The main command. */
 export interface RawReplicateFlags extends RawWaitFlags {
@@ -412,15 +430,40 @@ export interface RawReplicateFlags extends RawWaitFlags {
   copyAll?: boolean;
 }
 
+/** The first of a flag given once or repeated (one key's run has one --key and one --region). */
+const firstOf = (value: string | readonly string[] | undefined): string | undefined =>
+  typeof value === "string" ? value : value?.[0];
+
 export function toCommonOptions(flags: RawCommonFlags): CommonOptions {
-  if (flags.key === undefined) {
+  const many = typeof flags.key === "object" && flags.key.length > 1;
+  if (many || flags.keysFrom !== undefined || flags.allPrimaries === true) {
+    // The fleet commands (replicate, wait, status, sync, promote) never come here with a selection.
     throw usageError(
-      "--key is required: the multi-Region primary key (key ID, key ARN, alias/NAME or alias ARN).",
+      `${many ? "--key is given more than once" : flags.allPrimaries === true ? "--all-primaries" : "--keys-from"}: this command works on one key.`,
+      "Give one --key.",
+    );
+  }
+  const key = firstOf(flags.key);
+  if (key === undefined) {
+    throw usageError(
+      "--key is required: the multi-Region primary key (key ID, key ARN, alias/NAME or alias ARN); or --keys-from FILE, or --all-primaries.",
+    );
+  }
+  const regions = typeof flags.region === "string" ? [flags.region] : (flags.region ?? []);
+  if (regions.length > 1) {
+    throw usageError(
+      `--region is given ${regions.length} times; a key is in one Region (several Regions are for --all-primaries).`,
     );
   }
   return {
-    key: parseKeyRef(flags.key),
-    region: emptyToUndefined(flags.region),
+    ...toConnectionOptions(flags),
+    key: parseKeyRef(key),
+    region: emptyToUndefined(firstOf(flags.region)),
+  };
+}
+
+export function toConnectionOptions(flags: RawCommonFlags): ConnectionOptions {
+  return {
     profile: emptyToUndefined(flags.profile),
     endpointUrl: checkEndpoint(flags.endpointUrl),
     connectTimeoutMs: flags.cliConnectTimeout ?? DEFAULT_TIMEOUTS.connectMs,
@@ -434,6 +477,11 @@ export function toCommonOptions(flags: RawCommonFlags): CommonOptions {
 }
 
 export async function toReplicateOptions(flags: RawReplicateFlags, cwd: string): Promise<ReplicateOptions> {
+  const choices = await toReplicateChoices(flags, cwd);
+  return { ...toCommonOptions(flags), ...choices };
+}
+
+export async function toReplicateChoices(flags: RawReplicateFlags, cwd: string): Promise<ReplicateChoices> {
   const regions = splitRegionArgs(flags.regions ?? []);
   if (regions.length === 0) {
     throw usageError("--regions names no Region.", "Example: --regions eu-west-1,ap-southeast-2");
@@ -449,8 +497,8 @@ export async function toReplicateOptions(flags: RawReplicateFlags, cwd: string):
       "--bypass-policy-lockout-safety-check only applies together with --policy or --copy-policy.",
     );
   }
+  const rate = flags.rate ?? flags.quota?.ReplicateKey ?? 5;
   return {
-    ...toCommonOptions(flags),
     regions,
     strictRegions: flags.strictRegions ?? false,
     description: flags.description,
@@ -460,7 +508,8 @@ export async function toReplicateOptions(flags: RawReplicateFlags, cwd: string):
     timeoutMs: flags.timeout ?? DEFAULT_TIMEOUT_MS,
     wait: flags.wait,
     dryRun: flags.dryRun ?? false,
-    concurrency: flags.concurrency ?? 5,
+    // One second's worth of the quota in flight keeps it busy up to a second of round trip.
+    concurrency: flags.concurrency ?? Math.max(5, Math.ceil(rate)),
     rate: flags.rate,
     copy: {
       tags: flags.copyAll === true || flags.copyTags === true,
@@ -473,8 +522,11 @@ export async function toReplicateOptions(flags: RawReplicateFlags, cwd: string):
 }
 
 export function toWaitOptions(flags: RawWaitFlags): WaitOptions {
+  return { ...toCommonOptions(flags), ...toWaitChoices(flags) };
+}
+
+export function toWaitChoices(flags: RawWaitFlags): WaitChoices {
   return {
-    ...toCommonOptions(flags),
     regions: splitRegionArgs(flags.regions ?? []),
     timeoutMs: flags.timeout ?? DEFAULT_TIMEOUT_MS,
   };
@@ -499,14 +551,22 @@ export interface RawPromoteFlags extends RawCommonFlags {
   dryRun?: boolean;
 }
 
-export interface PromoteOptions extends CommonOptions {
+/** What `promote` does, whatever the key. */
+export interface PromoteChoices {
   /** The Region whose replica becomes the primary (trimmed; checked in promotion.ts). */
   readonly to: string;
   readonly timeoutMs: number;
   readonly dryRun: boolean;
 }
 
+export interface PromoteOptions extends CommonOptions, PromoteChoices {}
+
 export function toPromoteOptions(flags: RawPromoteFlags): PromoteOptions {
+  const choices = toPromoteChoices(flags);
+  return { ...toCommonOptions(flags), ...choices };
+}
+
+export function toPromoteChoices(flags: RawPromoteFlags): PromoteChoices {
   const to = flags.to?.trim() ?? "";
   if (to === "") {
     throw usageError(
@@ -515,7 +575,6 @@ export function toPromoteOptions(flags: RawPromoteFlags): PromoteOptions {
     );
   }
   return {
-    ...toCommonOptions(flags),
     to,
     timeoutMs: flags.timeout ?? DEFAULT_TIMEOUT_MS,
     dryRun: flags.dryRun ?? false,
@@ -542,7 +601,8 @@ export interface RawSyncFlags extends RawWaitFlags {
   dryRun?: boolean;
 }
 
-export interface SyncOptions extends CommonOptions {
+/** What `sync` does, whatever the key. */
+export interface SyncChoices {
   /** Empty: every replica of the key. */
   readonly regions: readonly string[];
   readonly description?: string;
@@ -559,7 +619,14 @@ export interface SyncOptions extends CommonOptions {
   readonly timeoutMs: number;
 }
 
+export interface SyncOptions extends CommonOptions, SyncChoices {}
+
 export async function toSyncOptions(flags: RawSyncFlags, cwd: string): Promise<SyncOptions> {
+  const choices = await toSyncChoices(flags, cwd);
+  return { ...toCommonOptions(flags), ...choices };
+}
+
+export async function toSyncChoices(flags: RawSyncFlags, cwd: string): Promise<SyncChoices> {
   if (flags.description !== undefined && flags.description.length > DESCRIPTION_MAX_LENGTH) {
     throw usageError(
       `--description is ${flags.description.length} characters; at most ${DESCRIPTION_MAX_LENGTH}.`,
@@ -595,7 +662,6 @@ export async function toSyncOptions(flags: RawSyncFlags, cwd: string): Promise<S
     throw usageError("--force-aliases applies to the primary's aliases: add --copy-aliases (or --copy-all).");
   }
   return {
-    ...toCommonOptions(flags),
     regions: splitRegionArgs(flags.regions ?? []),
     description: flags.description,
     policy: flags.policy === undefined ? undefined : await loadPolicy(flags.policy, cwd),

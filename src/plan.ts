@@ -110,20 +110,23 @@ export function checkTargets(
   return check.regions;
 }
 
+/** How a command accepts the key it was given (describePrimary). */
+export interface DescribeOptions {
+  /** Replicating needs the primary's own account; `wait` only reads, from any account allowed to. */
+  readonly sameAccount: boolean;
+  /** `--key` may name a replica: its primary is described instead (`sync`). */
+  readonly followReplica?: boolean;
+  /** false: any key state will do (`sync` copies from a disabled primary too). Default true. */
+  readonly requireEnabled?: boolean;
+}
+
 /** DescribeKey the primary: it must exist, be a multi-Region primary, and be Enabled. */
 export async function describePrimary(
   kms: KmsPort,
   key: KeyRef,
   region: string,
   signal?: AbortSignal,
-  /** Replicating needs the primary's own account; `wait` only reads, from any account allowed to. */
-  options: {
-    readonly sameAccount: boolean;
-    /** `--key` may name a replica: its primary is described instead (`sync`). */
-    readonly followReplica?: boolean;
-    /** false: any key state will do (`sync` copies from a disabled primary too). Default true. */
-    readonly requireEnabled?: boolean;
-  } = { sameAccount: true },
+  options: DescribeOptions = { sameAccount: true },
 ): Promise<PrimaryKey> {
   const failed = (error: unknown): unknown => {
     if (signal?.aborted === true) return error;

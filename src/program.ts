@@ -128,9 +128,27 @@ function addConnectionOptions(command: Command): Command {
   return command
     .option(
       "-k, --key <key>",
-      "the multi-Region primary key: key ID, key ARN, alias/NAME or alias ARN (required)",
+      "the multi-Region primary key: key ID, key ARN, alias/NAME or alias ARN; repeatable (a fleet)",
+      collect,
     )
-    .option("--region <region>", "the primary key's Region, when --key is not an ARN")
+    .option(
+      "--region <region>",
+      "the primary key's Region, when --key is not an ARN; with --all-primaries, where to look (repeatable)",
+      collect,
+    )
+    .option(
+      "--keys-from <file|->",
+      "a fleet: one key ID, key ARN or alias per line (# comments), from a file or - (stdin)",
+    )
+    .option(
+      "--all-primaries",
+      "a fleet: every Enabled customer-managed multi-Region primary key in the --region(s)",
+    )
+    .option(
+      "--select-tag <Key=Value>",
+      "only the keys whose primary carries this tag; repeatable (all must match)",
+      collectTag,
+    )
     .option(
       "--profile <name>",
       "AWS profile (SSO, assume-role and credential_process work as in the AWS CLI)",
@@ -283,7 +301,11 @@ export function buildProgram(run: Commands): Command {
     .addOption(timeoutOption("how long to wait for replicas to leave Creating (90s, 2m, 1h)"))
     .option("--no-wait", "return once ReplicateKey was accepted, without waiting")
     .option("--dry-run", "resolve, describe and validate, print the plan, create nothing")
-    .option("--concurrency <n>", "ReplicateKey calls in flight at once", parsePositiveInt, 5)
+    .option(
+      "--concurrency <n>",
+      "ReplicateKey calls in flight at once per primary Region (default: its quota per second, at least 5)",
+      parsePositiveInt,
+    )
     .option(
       "--rate <per-second>",
       "ReplicateKey calls per second (default: KMS's quota, 5/s per account and Region; as --quota ReplicateKey=N)",
@@ -525,5 +547,20 @@ export function jsonRequested(program: Command, argv: readonly string[]): boolea
       arg === "--output=json" ||
       arg === "-ojson" ||
       ((arg === "--output" || arg === "-o") && all[i + 1] === "json"),
+  );
+}
+
+/**
+ * Does the command line select a fleet (JSON version 2)? For a usage error that came before
+ * commander could parse it: --all-primaries, --keys-from, or --key given more than once.
+ */
+export function fleetInArgv(argv: readonly string[]): boolean {
+  const args = argv.slice(2);
+  const end = args.indexOf("--");
+  const words = end === -1 ? args : args.slice(0, end);
+  const keys = words.filter((w) => w === "--key" || w === "-k" || w.startsWith("--key=")).length;
+  return (
+    keys > 1 ||
+    words.some((w) => w === "--all-primaries" || w === "--keys-from" || w.startsWith("--keys-from="))
   );
 }

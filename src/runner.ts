@@ -13,12 +13,16 @@ import {
 } from "./errors.js";
 import type { Emit, ReplicaEvent } from "./events.js";
 import type { KmsPort } from "./kms.js";
-import { DEFAULT_TIMEOUT_MS, type CommonOptions, type RawCommonFlags } from "./options.js";
+import {
+  DEFAULT_TIMEOUT_MS,
+  type CommonOptions,
+  type ConnectionOptions,
+  type RawCommonFlags,
+} from "./options.js";
 import { resolvePrimaryRegion } from "./plan.js";
-import type { QuotaOverrides } from "./quotas.js";
+import type { QuotaBook, QuotaOverrides } from "./quotas.js";
 import { renderJson, type KmsReplicateDocument } from "./report/document.js";
-
-import { createHumanReporter, type HumanReporter } from "./report/live.js";
+import { createHumanReporter, type HumanReporter, type HumanReporterOptions } from "./report/live.js";
 import { stopOf, type LastWords, type Stop } from "./signals.js";
 import { detectFromProcess, type OutputMode } from "./terminal.js";
 
@@ -58,6 +62,8 @@ export interface Command<T> {
   readonly dryRun: boolean;
   /** Sees every event before the reporter does (e.g. to keep a snapshot for a second signal). */
   observe?(event: ReplicaEvent): void;
+  /** The person's view on stderr, if not the one of a run over one key (a fleet's). */
+  reporter?(options: HumanReporterOptions): Promise<HumanReporter>;
   work(session: Session): Promise<T>;
   /** The exit code of a run that ended with `result`; `stop` when a signal cut it short. */
   exitCode(result: T, stop: Stop | undefined): ExitCode;
@@ -88,7 +94,7 @@ export async function runCommand<T>(
     debug: flags.debug ?? false,
     color: flags.color,
   });
-  const reporter = await createHumanReporter({
+  const reporter = await (command.reporter ?? createHumanReporter)({
     mode,
     stream: io.stderr,
     chalk: chalkStderr,
@@ -147,7 +153,8 @@ export async function runCommand<T>(
     exitCode = command.exitCode(result, io.signal.aborted ? stopOf(io.signal) : undefined);
   } catch (error) {
     let reported: ReportedError;
-    ({ failure: reported, exitCode } = runEndingError(error, io.signal, flags.key ?? ""));
+    const key = typeof flags.key === "string" ? flags.key : (flags.key?.[0] ?? "");
+    ({ failure: reported, exitCode } = runEndingError(error, io.signal, key));
     failure = reported;
     reporter.error(reported);
   }
@@ -211,11 +218,16 @@ export function primaryRegionOf(options: CommonOptions, io: Io): Promise<string>
   });
 }
 
-/** The AWS SDK, loaded only once every local check has passed; one adapter (and quota book) per run. */
+/**
+ * The AWS SDK, loaded only once every local check has passed; one adapter (and quota book) per run.
+ * `limits`: the command's own quota settings (replicate's --rate) and in-flight caps (--concurrency).
+ * `book`: a quota book the caller made (a fleet watches its queue) instead.
+ */
 export async function connect(
-  options: CommonOptions,
+  options: ConnectionOptions,
   emit: Emit,
-  quotas: QuotaOverrides = {},
+  limits: { readonly quotas?: QuotaOverrides; readonly inFlight?: QuotaOverrides } = {},
+  book?: QuotaBook,
 ): Promise<KmsPort> {
   const [{ createKms }, { createQuotaBook }] = await Promise.all([import("./kms.js"), import("./quotas.js")]);
   return createKms({
@@ -223,6 +235,8 @@ export async function connect(
     endpointUrl: options.endpointUrl,
     timeouts: { connectMs: options.connectTimeoutMs, readMs: options.readTimeoutMs },
     emit,
-    quotas: createQuotaBook({ overrides: { ...options.quotas, ...quotas } }),
+    quotas:
+      book ??
+      createQuotaBook({ overrides: { ...options.quotas, ...limits.quotas }, inFlight: limits.inFlight }),
   });
 }

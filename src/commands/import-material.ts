@@ -50,7 +50,13 @@ export async function runImportMaterial(flags: RawWaitFlags & RawImportFlags, io
     emit({ type: "plan", primary, regions: units.map((u) => u.region), waitOnly: true });
     const results = await followReplicas(
       units,
-      { kms, emit, io, timeoutMs: options.timeoutMs },
+      {
+        kms,
+        emit,
+        signal: io.signal,
+        startedAt: io.startedAt,
+        deadline: performance.now() + options.timeoutMs,
+      },
       withImport(waitStep, settings),
     );
     material.dispose();

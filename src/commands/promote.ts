@@ -4,10 +4,13 @@
 import { chalkStderr } from "chalk";
 import { sendPromotion, watchKeys, type PromoteContext, type WatchEnd } from "../engine/promote.js";
 import { EXIT, isAbort, describeError, type ExitCode } from "../errors.js";
-import type { ReplicaEvent } from "../events.js";
-import { parseKeyRef } from "../keys.js";
+import type { Emit, ReplicaEvent } from "../events.js";
+import { parseKeyRef, type KeyRef } from "../keys.js";
+import { noTags } from "../selection.js";
 import type { KmsPort } from "../kms.js";
-import { toPromoteOptions, type RawPromoteFlags } from "../options.js";
+import { toConnectionOptions, toPromoteChoices, toPromoteOptions, type RawPromoteFlags } from "../options.js";
+import { usageError } from "../errors.js";
+import { fleetCommand, fleetRequested, type FleetSpec } from "./fleet.js";
 import { primaryPlaceOf } from "../plan.js";
 import {
   accountOfArn,
@@ -92,7 +95,65 @@ export async function policyWarning(
     : `The key policy of ${who} could not be checked for kms:ReplicateKey (${verdict.reason}). ${fix}`;
 }
 
+/** How promote accepts its key: any key of the family, any state (checkPromotion judges). */
+const PROMOTE_ACCEPTS = { sameAccount: false, followReplica: true, requireEnabled: false } as const;
+
+/**
+ * `promote` over a selection of keys: a regional failover. Every selected key's primary moves to
+ * --to; a key already primary there (with --all-primaries: a key of the Region whose family an
+ * earlier run moved) is `unchanged`, with no call. UpdatePrimaryRegion counts against its quota in
+ * both Regions, shared by every key.
+ */
+function promoteFleet(flags: RawPromoteFlags): FleetSpec<PromoteReport> {
+  const dryRun = flags.dryRun ?? false;
+  const to = flags.to?.trim();
+  return {
+    command: "promote",
+    dryRun,
+    to,
+    prepare({ emit }) {
+      const choices = toPromoteChoices(flags);
+      const { warning } = checkPromoteTarget(choices.to, { region: "", partition: undefined });
+      if (warning !== undefined) emit({ type: "warning", message: warning });
+      return Promise.resolve({
+        connection: toConnectionOptions(flags),
+        timeoutMs: choices.timeoutMs,
+        accept: PROMOTE_ACCEPTS,
+        movedTo: choices.to,
+        check(keys) {
+          const problems = keys.flatMap((key) => {
+            const { primary } = key;
+            if (primary.region === choices.to || primary.replicas.some((r) => r.region === choices.to)) {
+              return [];
+            }
+            return [`  ${key.given}: no replica in ${choices.to} (its primary is in ${primary.region})`];
+          });
+          if (problems.length > 0) {
+            throw usageError(
+              `${problems.length === 1 ? "1 key has" : `${problems.length} keys have`} no replica in ${choices.to} to promote; nothing was changed:\n${problems.join("\n")}`,
+              `Replicate them there first (kms-replicate --regions ${choices.to}), or leave them out of the selection.`,
+            );
+          }
+        },
+        runKey: (key, ctx) =>
+          promoteKey(parseKeyRef(key.primary.arn), key.primary.region, choices.to, {
+            kms: ctx.kms,
+            emit: ctx.emit,
+            signal: ctx.signal,
+            deadline: ctx.deadline,
+            dryRun,
+            accepted: ctx.waiting,
+          }),
+      });
+    },
+    exitCode: (report, stop) => promoteExitCode(report, stop?.exitCode ?? EXIT.interrupted),
+    document: ({ exitCode, result, failure }) =>
+      promoteJson({ exitCode, dryRun, to, report: result, error: failure, warnings: [], elapsedMs: 0 }),
+  };
+}
+
 export function runPromote(flags: RawPromoteFlags, io: Io): Promise<ExitCode> {
+  if (fleetRequested(flags)) return runCommand(fleetCommand(promoteFleet(flags), flags, io), flags, io);
   const dryRun = flags.dryRun ?? false;
   /** What a second signal reports: the last report known, with the states seen since. */
   let known: PromoteReport | undefined;
@@ -108,190 +169,33 @@ export function runPromote(flags: RawPromoteFlags, io: Io): Promise<ExitCode> {
       const options = toPromoteOptions(flags);
       const to = options.to;
       const region = await primaryRegionOf(options, io);
-      const warn = (message: string): void => emit({ type: "warning", message });
       const { warning } = checkPromoteTarget(to, primaryPlaceOf(options.key, region));
-      if (warning !== undefined) warn(warning);
-
+      if (warning !== undefined) emit({ type: "warning", message: warning });
       const kms = await connect(options, emit);
-      const promotion = await readPromotion(kms, options.key, region, io.signal);
-      // The partition as the primary's ARN names it, now that it is known.
-      checkPromoteTarget(to, {
-        region: promotion.primary.region,
-        partition: /^arn:([^:]+):/.exec(promotion.primary.arn)?.[1],
-      });
-      const { keyId } = promotion;
-      const base = {
-        keyId,
-        to,
-        oldPrimary: json(promotion.primary),
-        accepted: false,
-        calls: 0,
-      };
-      const reportOf = (
-        members: readonly Member[],
-        primaryRegion: string,
-        rest: Omit<
-          PromoteReport,
-          "keyId" | "to" | "oldPrimary" | "keys" | "newPrimary" | "accepted" | "calls"
-        > &
-          Partial<Pick<PromoteReport, "accepted" | "calls">>,
-      ): PromoteReport => {
-        const keys = ordered(members, primaryRegion).map(json);
-        return { ...base, ...rest, keys, newPrimary: keys.find((k) => k.region === to) };
-      };
-      known = reportOf(keysOf(promotion), promotion.primary.region, {
-        outcome: "interrupted",
-        note: "Stopped before UpdatePrimaryRegion was sent; nothing was changed.",
-      });
-
-      const verdict = checkPromotion(promotion, to); // a refusal throws: exit 2, nothing changed
-      const ctx: PromoteContext = {
+      if ((flags.selectTag ?? []).length > 0) {
+        const { primary } = await readPromotion(kms, options.key, region, io.signal);
+        const tags = await kms.listResourceTags(primary.region, primary.arn, io.signal);
+        const has = new Map(tags.map((t) => [t.TagKey ?? "", t.TagValue ?? ""]));
+        const wanted = flags.selectTag ?? [];
+        if (!wanted.every((t) => has.get(t.TagKey) === t.TagValue)) throw noTags(primary.arn, wanted);
+      }
+      return promoteKey(options.key, region, to, {
         kms,
         emit,
-        keyId,
         signal: io.signal,
         deadline: performance.now() + options.timeoutMs,
-      };
-
-      if (verdict.kind === "already") {
-        if (verdict.waitFor.length === 0 || dryRun) {
-          return reportOf(keysOf(promotion), to, {
-            outcome: "unchanged",
-            note:
-              verdict.waitFor.length === 0
-                ? undefined
-                : `An earlier promotion has not settled: ${verdict.waitFor.map((m) => m.region).join(", ")} still Updating. Without --dry-run, promote waits for it.`,
-          });
-        }
-        // A promotion accepted before (a run that timed out): wait for it to settle, send nothing.
-        const started = performance.now();
-        const watched = [promotion.primary, ...verdict.waitFor.filter((m) => m.region !== to)];
-        const end = await watchKeys(
-          watched,
-          ([t, ...others]) => t !== undefined && isSettled(t, others, to),
-          ctx,
-        );
-        const members = merge(keysOf(promotion), end.members);
-        return reportOf(members, to, {
-          ...endOf(end, ACCEPTED_TIMEOUT_NOTE, ACCEPTED_INTERRUPTED_NOTE),
-          ...(end.kind === "done"
-            ? {
-                outcome: "unchanged" as const,
-                settleMs: performance.now() - started,
-                note: `${to} was already the primary; the earlier promotion has now settled.`,
-              }
-            : {}),
-          accepted: true,
-        });
-      }
-
-      const c = chalkStderr;
-      if (!mode.quiet)
-        session.output({
-          stdout: "",
-          stderr: `${promoteStartLine(keyId, promotion.primary.region, to, dryRun, c)}\n`,
-        });
-
-      if (dryRun) {
-        const target = memberIn(promotion, to);
-        if (target !== undefined) {
-          const policy = await policyWarning(kms, target, io.signal, true);
-          if (policy !== undefined) warn(policy);
-        }
-        return reportOf(keysOf(promotion), promotion.primary.region, {
-          outcome: "planned",
-          note:
-            verdict.kind === "wait"
-              ? `${verdict.waitFor.map((m) => `${m.region} is ${m.keyState ?? "?"}`).join(", ")}: promote would wait for it first (within --timeout).`
-              : undefined,
-        });
-      }
-
-      const reread = (signal: AbortSignal): Promise<Promotion> =>
-        readPromotion(kms, parseKeyRef(memberIn(promotion, to)?.arn ?? options.key.value), to, signal);
-      const sent = await sendPromotion(promotion, to, reread, ctx);
-      if (sent.kind !== "accepted") {
-        const members = keysOf(sent.promotion);
-        if (sent.kind === "failed") {
-          return reportOf(members, sent.promotion.primary.region, {
-            outcome: "failed",
-            calls: sent.calls,
-            error: sent.error,
-          });
-        }
-        const waiting = sent.waiting.map((m) => `${m.region} ${m.keyState ?? "?"}`).join(", ");
-        const note =
-          sent.kind === "timeout"
-            ? `Nothing was changed: ${waiting || "the keys"} had not become Enabled when --timeout ran out${sent.failures !== undefined ? ` (DescribeKey since: ${sent.failures})` : ""}. Re-run promote (with a longer --timeout) once both keys are Enabled.`
-            : sent.inFlight
-              ? "Stopped while UpdatePrimaryRegion was in flight: it may have been carried out. Re-run promote (it counts a done promotion as done) or status."
-              : "Stopped before UpdatePrimaryRegion was accepted; nothing was changed.";
-        return reportOf(merge(members, sent.waiting), sent.promotion.primary.region, {
-          outcome: sent.kind,
-          calls: sent.calls,
-          note,
-        });
-      }
-
-      // Accepted: wait until the target is a usable primary and both keys have left Updating.
-      const target = memberIn(sent.promotion, to) ?? memberIn(promotion, to);
-      const old = sent.from;
-      const accepted = { accepted: true, calls: sent.calls };
-      known = reportOf(keysOf(sent.promotion), to, {
-        ...accepted,
-        outcome: "interrupted",
-        note: ACCEPTED_INTERRUPTED_NOTE,
-      });
-      if (target === undefined) throw new TypeError("the target key vanished from the family"); // checkPromotion found it
-      const end = await watchKeys(
-        [target, old],
-        ([t, o]) => t !== undefined && o !== undefined && isSettled(t, [o], to),
-        ctx,
-        { pauseFirst: true },
-      );
-      const settleMs = performance.now() - sent.acceptedAt;
-      let members = merge(keysOf(sent.promotion), end.members);
-      if (end.kind !== "done") {
-        return reportOf(members, to, {
-          ...accepted,
-          ...endOf(end, ACCEPTED_TIMEOUT_NOTE, ACCEPTED_INTERRUPTED_NOTE),
-        });
-      }
-      const [now] = end.members;
-      if (now?.keyState !== "Enabled") {
-        return reportOf(members, to, {
-          ...accepted,
-          outcome: "failed",
-          settleMs,
-          error: {
-            name: "NewPrimaryNotUsable",
-            message: `${to} became the primary, but its key is ${now?.keyState ?? "unknown"}, not Enabled.`,
-            hint: "Check it with 'kms-replicate status'.",
-          },
-        });
-      }
-      // The other replicas follow the new primary: read them to show it.
-      const others = members.filter((m) => m.region !== to && m.region !== old.region);
-      const reread2 = await Promise.all(others.map((m) => readMember(kms, m.region, m.arn, io.signal)));
-      members = merge(members, reread2);
-      const policy = await policyWarning(kms, now, io.signal);
-      if (policy !== undefined) warn(policy);
-      const followers = members
-        .filter((m) => m.region !== to)
-        .map((m) => m.region)
-        .sort();
-      const lagging = members.filter(
-        (m) => m.region !== to && m.primaryRegion !== null && m.primaryRegion !== to,
-      );
-      return reportOf(members, to, {
-        ...accepted,
-        outcome: "promoted",
-        settleMs,
-        note:
-          `The other keys (${followers.join(", ")}) now follow the new primary in ${to}; ARNs and key policies are unchanged.` +
-          (lagging.length > 0
-            ? ` ${lagging.map((m) => m.region).join(", ")} still named ${lagging[0]?.primaryRegion ?? "?"} when read (eventual consistency).`
-            : ""),
+        dryRun,
+        known: (report) => {
+          known = report;
+        },
+        starting: (promotion) => {
+          if (!mode.quiet) {
+            session.output({
+              stdout: "",
+              stderr: `${promoteStartLine(promotion.keyId, promotion.primary.region, to, dryRun, chalkStderr)}\n`,
+            });
+          }
+        },
       });
     },
     exitCode: (report, stop) => promoteExitCode(report, stop?.exitCode ?? EXIT.interrupted),
@@ -314,6 +218,214 @@ export function runPromote(flags: RawPromoteFlags, io: Io): Promise<ExitCode> {
     },
   };
   return runCommand(command, flags, io);
+}
+
+/** What promoting one key works with: the adapter, the bounds, and hooks for its command. */
+export interface PromoteRun {
+  readonly kms: KmsPort;
+  readonly emit: Emit;
+  readonly signal: AbortSignal;
+  /** performance.now() after which the waits stop (--timeout). */
+  readonly deadline: number;
+  readonly dryRun: boolean;
+  /** The report as known so far (what a second signal reports). */
+  readonly known?: (report: PromoteReport) => void;
+  /** Every check passed and UpdatePrimaryRegion is next (or, in a dry run, would be). */
+  readonly starting?: (promotion: Promotion) => void;
+  /** UpdatePrimaryRegion was accepted: only the settle wait is left. */
+  readonly accepted?: () => void;
+}
+
+/**
+ * One key (for one --key, and for each key of a failover): read the family, every check (a
+ * refusal throws: exit 2, nothing changed), UpdatePrimaryRegion unless --to already is the
+ * primary, and the wait until both keys have settled.
+ */
+export async function promoteKey(
+  key: KeyRef,
+  region: string,
+  to: string,
+  run: PromoteRun,
+): Promise<PromoteReport> {
+  const { kms, emit, signal, dryRun } = run;
+  const warn = (message: string): void => emit({ type: "warning", message });
+  const promotion = await readPromotion(kms, key, region, signal);
+  // The partition as the primary's ARN names it, now that it is known.
+  checkPromoteTarget(to, {
+    region: promotion.primary.region,
+    partition: /^arn:([^:]+):/.exec(promotion.primary.arn)?.[1],
+  });
+  const { keyId } = promotion;
+  const base = {
+    keyId,
+    to,
+    oldPrimary: json(promotion.primary),
+    accepted: false,
+    calls: 0,
+  };
+  const reportOf = (
+    members: readonly Member[],
+    primaryRegion: string,
+    rest: Omit<PromoteReport, "keyId" | "to" | "oldPrimary" | "keys" | "newPrimary" | "accepted" | "calls"> &
+      Partial<Pick<PromoteReport, "accepted" | "calls">>,
+  ): PromoteReport => {
+    const keys = ordered(members, primaryRegion).map(json);
+    return { ...base, ...rest, keys, newPrimary: keys.find((k) => k.region === to) };
+  };
+  run.known?.(
+    reportOf(keysOf(promotion), promotion.primary.region, {
+      outcome: "interrupted",
+      note: "Stopped before UpdatePrimaryRegion was sent; nothing was changed.",
+    }),
+  );
+
+  const verdict = checkPromotion(promotion, to); // a refusal throws: exit 2, nothing changed
+  const ctx: PromoteContext = {
+    kms,
+    emit,
+    keyId,
+    signal,
+    deadline: run.deadline,
+  };
+
+  if (verdict.kind === "already") {
+    if (verdict.waitFor.length === 0 || dryRun) {
+      return reportOf(keysOf(promotion), to, {
+        outcome: "unchanged",
+        note:
+          verdict.waitFor.length === 0
+            ? undefined
+            : `An earlier promotion has not settled: ${verdict.waitFor.map((m) => m.region).join(", ")} still Updating. Without --dry-run, promote waits for it.`,
+      });
+    }
+    // A promotion accepted before (a run that timed out): wait for it to settle, send nothing.
+    const started = performance.now();
+    const watched = [promotion.primary, ...verdict.waitFor.filter((m) => m.region !== to)];
+    const end = await watchKeys(
+      watched,
+      ([t, ...others]) => t !== undefined && isSettled(t, others, to),
+      ctx,
+    );
+    const members = merge(keysOf(promotion), end.members);
+    return reportOf(members, to, {
+      ...endOf(end, ACCEPTED_TIMEOUT_NOTE, ACCEPTED_INTERRUPTED_NOTE),
+      ...(end.kind === "done"
+        ? {
+            outcome: "unchanged" as const,
+            settleMs: performance.now() - started,
+            note: `${to} was already the primary; the earlier promotion has now settled.`,
+          }
+        : {}),
+      accepted: true,
+    });
+  }
+
+  run.starting?.(promotion);
+
+  if (dryRun) {
+    const target = memberIn(promotion, to);
+    if (target !== undefined) {
+      const policy = await policyWarning(kms, target, signal, true);
+      if (policy !== undefined) warn(policy);
+    }
+    return reportOf(keysOf(promotion), promotion.primary.region, {
+      outcome: "planned",
+      note:
+        verdict.kind === "wait"
+          ? `${verdict.waitFor.map((m) => `${m.region} is ${m.keyState ?? "?"}`).join(", ")}: promote would wait for it first (within --timeout).`
+          : undefined,
+    });
+  }
+
+  const reread = (signal: AbortSignal): Promise<Promotion> =>
+    readPromotion(kms, parseKeyRef(memberIn(promotion, to)?.arn ?? key.value), to, signal);
+  const sent = await sendPromotion(promotion, to, reread, ctx);
+  if (sent.kind !== "accepted") {
+    const members = keysOf(sent.promotion);
+    if (sent.kind === "failed") {
+      return reportOf(members, sent.promotion.primary.region, {
+        outcome: "failed",
+        calls: sent.calls,
+        error: sent.error,
+      });
+    }
+    const waiting = sent.waiting.map((m) => `${m.region} ${m.keyState ?? "?"}`).join(", ");
+    const note =
+      sent.kind === "timeout"
+        ? `Nothing was changed: ${waiting || "the keys"} had not become Enabled when --timeout ran out${sent.failures !== undefined ? ` (DescribeKey since: ${sent.failures})` : ""}. Re-run promote (with a longer --timeout) once both keys are Enabled.`
+        : sent.inFlight
+          ? "Stopped while UpdatePrimaryRegion was in flight: it may have been carried out. Re-run promote (it counts a done promotion as done) or status."
+          : "Stopped before UpdatePrimaryRegion was accepted; nothing was changed.";
+    return reportOf(merge(members, sent.waiting), sent.promotion.primary.region, {
+      outcome: sent.kind,
+      calls: sent.calls,
+      note,
+    });
+  }
+
+  // Accepted: wait until the target is a usable primary and both keys have left Updating.
+  const target = memberIn(sent.promotion, to) ?? memberIn(promotion, to);
+  const old = sent.from;
+  const accepted = { accepted: true, calls: sent.calls };
+  run.known?.(
+    reportOf(keysOf(sent.promotion), to, {
+      ...accepted,
+      outcome: "interrupted",
+      note: ACCEPTED_INTERRUPTED_NOTE,
+    }),
+  );
+  run.accepted?.();
+  if (target === undefined) throw new TypeError("the target key vanished from the family"); // checkPromotion found it
+  const end = await watchKeys(
+    [target, old],
+    ([t, o]) => t !== undefined && o !== undefined && isSettled(t, [o], to),
+    ctx,
+    { pauseFirst: true },
+  );
+  const settleMs = performance.now() - sent.acceptedAt;
+  let members = merge(keysOf(sent.promotion), end.members);
+  if (end.kind !== "done") {
+    return reportOf(members, to, {
+      ...accepted,
+      ...endOf(end, ACCEPTED_TIMEOUT_NOTE, ACCEPTED_INTERRUPTED_NOTE),
+    });
+  }
+  const [now] = end.members;
+  if (now?.keyState !== "Enabled") {
+    return reportOf(members, to, {
+      ...accepted,
+      outcome: "failed",
+      settleMs,
+      error: {
+        name: "NewPrimaryNotUsable",
+        message: `${to} became the primary, but its key is ${now?.keyState ?? "unknown"}, not Enabled.`,
+        hint: "Check it with 'kms-replicate status'.",
+      },
+    });
+  }
+  // The other replicas follow the new primary: read them to show it.
+  const others = members.filter((m) => m.region !== to && m.region !== old.region);
+  const reread2 = await Promise.all(others.map((m) => readMember(kms, m.region, m.arn, signal)));
+  members = merge(members, reread2);
+  const policy = await policyWarning(kms, now, signal);
+  if (policy !== undefined) warn(policy);
+  const followers = members
+    .filter((m) => m.region !== to)
+    .map((m) => m.region)
+    .sort();
+  const lagging = members.filter(
+    (m) => m.region !== to && m.primaryRegion !== null && m.primaryRegion !== to,
+  );
+  return reportOf(members, to, {
+    ...accepted,
+    outcome: "promoted",
+    settleMs,
+    note:
+      `The other keys (${followers.join(", ")}) now follow the new primary in ${to}; ARNs and key policies are unchanged.` +
+      (lagging.length > 0
+        ? ` ${lagging.map((m) => m.region).join(", ")} still named ${lagging[0]?.primaryRegion ?? "?"} when read (eventual consistency).`
+        : ""),
+  });
 }
 
 /** `members` with the ones seen since (by Region) replacing them. */

@@ -11,7 +11,7 @@ import type { Applied, PrimaryKey, RegionPhase, RegionResult, ReplicaEvent } fro
 import type { WorkResult } from "../engine/work.js";
 import type { Operation } from "../operation.js";
 import { runJson, type RunCommand } from "../report/json.js";
-import type { Command, Io, Session } from "../runner.js";
+import type { Command, Session } from "../runner.js";
 import type { Stop } from "../signals.js";
 
 /**
@@ -205,21 +205,20 @@ export function existingReplicas(primary: PrimaryKey, regions: readonly string[]
 /** Follows existing replicas through `step` (the wait, or the wait with an import) until each settles. */
 export function followReplicas(
   units: readonly Unit[],
-  run: { readonly kms: KmsPort; readonly emit: Session["emit"]; readonly io: Io; readonly timeoutMs: number },
+  run: {
+    readonly kms: KmsPort;
+    readonly emit: Session["emit"];
+    readonly signal: AbortSignal;
+    readonly startedAt: number;
+    /** performance.now() after which the waits stop (--timeout). */
+    readonly deadline: number;
+  },
   step: Step = waitStep,
 ): Promise<RegionResult[]> {
   return runUnits(
     units,
     () => [step],
-    {
-      kms: run.kms,
-      emit: run.emit,
-      signal: run.io.signal,
-      startedAt: run.io.startedAt,
-      deadline: performance.now() + run.timeoutMs,
-      wait: true,
-      dryRun: false,
-    },
+    { ...run, wait: true, dryRun: false },
     (result) => regionResultOf(result),
   );
 }

@@ -19,16 +19,24 @@ import { readMaterial, type KeyMaterial } from "../material.js";
 import type { Applied, RegionResult } from "../events.js";
 import {
   copiesAnything,
+  toConnectionOptions,
   toImportOptions,
+  toReplicateChoices,
   toReplicateOptions,
   type RawImportFlags,
   type RawReplicateFlags,
-  type ReplicateOptions,
+  type ReplicateChoices,
 } from "../options.js";
-import { createLimiter } from "../pace.js";
 import { checkTargets, describePrimary, primaryPlaceOf, splitTargets, type Plan } from "../plan.js";
+import { EXIT } from "../errors.js";
+import type { PrimaryKey } from "../events.js";
+import type { QuotaOverrides } from "../quotas.js";
+import { partitionProblem } from "../regions.js";
+import { runJson } from "../report/json.js";
 import { connect, primaryRegionOf, runCommand, type Io } from "../runner.js";
-import { regionCommand, regionResultOf } from "./regions.js";
+import { requireSelectTags } from "../selection.js";
+import { fleetCommand, fleetRequested, type FleetSpec } from "./fleet.js";
+import { exitCodeFor, regionCommand, regionResultOf } from "./regions.js";
 
 /** What a new replica is given, as the JSON's `applied` shows it. */
 export function appliedOf(desired: Desired): Applied {
@@ -43,8 +51,11 @@ export function appliedOf(desired: Desired): Applied {
 export interface ReplicateSettings extends StepContext {
   readonly desired: Desired;
   readonly bypassPolicyLockoutSafetyCheck: boolean;
-  /** ReplicateKey calls in flight at once (--concurrency). */
-  readonly concurrency: number;
+  /**
+   * Called once every Region of the key has sent what it had to send (it waits now, or settled):
+   * a fleet starts its next key then.
+   */
+  readonly waiting?: () => void;
   /** --key-material: import it into every replica that reaches PendingImport. */
   readonly importSettings?: ImportSettings;
   /**
@@ -55,7 +66,7 @@ export interface ReplicateSettings extends StepContext {
 }
 
 /** Does the run manage any property, so that existing replicas are brought in line too? */
-export function managesProperties(options: ReplicateOptions): boolean {
+export function managesProperties(options: ReplicateChoices): boolean {
   return (
     copiesAnything(options.copy) ||
     options.tags.length > 0 ||
@@ -88,7 +99,6 @@ export function replicateRegions(
   const create = createStep({
     desired,
     bypassPolicyLockoutSafetyCheck: settings.bypassPolicyLockoutSafetyCheck,
-    limit: createLimiter(settings.concurrency),
   });
   const converge = convergeStep(
     (unit, progress) =>
@@ -101,18 +111,36 @@ export function replicateRegions(
     noteExtras: false,
   });
   const wait = withImport(waitStep, settings.importSettings);
-  const forNew: readonly Step[] = [create, converge, wait];
-  const forExisting: readonly Step[] = [inspect, converge, wait];
+  // Each Region passes here, or settles before: once all have, the key only waits.
+  const sent = new Set<string>();
+  const pass = (region: string): void => {
+    if (sent.has(region)) return;
+    sent.add(region);
+    if (sent.size === units.length) settings.waiting?.();
+  };
+  const waiting: Step = (unit, progress) => {
+    pass(unit.region);
+    return Promise.resolve(progress);
+  };
+  const forNew: readonly Step[] = [create, converge, waiting, wait];
+  const forExisting: readonly Step[] = [inspect, converge, waiting, wait];
   const given = appliedOf(desired);
+  if (units.length === 0) settings.waiting?.();
   return runUnits(
     units,
     (unit) => (unit.existing && settings.converge === true ? forExisting : forNew),
     settings,
-    (result) => regionResultOf(result, given),
+    (result) => {
+      pass(result.region);
+      return regionResultOf(result, given);
+    },
   );
 }
 
 export async function runReplicate(flags: RawReplicateFlags & RawImportFlags, io: Io): Promise<ExitCode> {
+  if (fleetRequested(flags)) {
+    return runCommand(fleetCommand(replicateFleet(flags, io), flags, io), flags, io);
+  }
   // --key-material: read once, before any call; zeroed after the last import (or when the run ends).
   let material: KeyMaterial | undefined;
   const command = regionCommand("replicate", flags.dryRun ?? false, async ({ emit }, setPrimary) => {
@@ -133,19 +161,12 @@ export async function runReplicate(flags: RawReplicateFlags & RawImportFlags, io
       options.strictRegions,
       warn,
     );
-    if (options.bypassPolicyLockoutSafetyCheck) {
-      warn(
-        "--bypass-policy-lockout-safety-check: KMS will not check that the replica policy lets you manage the key. A wrong policy can make a replica unmanageable.",
-      );
-    }
+    warnBypass(options, warn);
 
     // The plan: the primary, what each replica should be, which Regions need a replica.
-    const kms = await connect(
-      options,
-      emit,
-      options.rate !== undefined ? { ReplicateKey: options.rate } : {},
-    );
+    const kms = await connect(options, emit, limitsOf(options));
     const primary = await describePrimary(kms, options.key, region, io.signal);
+    await requireSelectTags(kms, primary, flags.selectTag ?? [], io.signal);
     setPrimary(primary);
     const importSettings =
       material === undefined || importing === undefined
@@ -156,32 +177,12 @@ export async function runReplicate(flags: RawReplicateFlags & RawImportFlags, io
             await kms.describeKey(primary.region, primary.arn, io.signal),
             Date.now(),
           );
-    const copied = await readPrimaryProperties(kms, primary, options.copy, io.signal);
-    const desired = desiredOf(options, copied);
-    if (
-      options.policy === undefined &&
-      copied.policy !== undefined &&
-      policyMentionsPrimary(copied.policy, primary)
-    ) {
-      warn(
-        `The primary's key policy names its Region (${primary.region}) or ARN; it is copied to the replicas unchanged. Review it for each replica's Region.`,
-      );
-    }
-    const plan = splitTargets(primary, targets);
-    emit({ type: "plan", primary, regions: targets });
-
-    const results = await replicateRegions(plan, targets, {
+    const results = await replicateKey(primary, targets, options, {
       kms,
       emit,
       signal: io.signal,
       startedAt: io.startedAt,
       deadline: performance.now() + options.timeoutMs,
-      wait: options.wait,
-      dryRun: options.dryRun,
-      desired,
-      bypassPolicyLockoutSafetyCheck: options.bypassPolicyLockoutSafetyCheck,
-      concurrency: options.concurrency,
-      converge: managesProperties(options),
       importSettings,
     });
     material?.dispose();
@@ -192,4 +193,140 @@ export async function runReplicate(flags: RawReplicateFlags & RawImportFlags, io
   } finally {
     material?.dispose();
   }
+}
+
+/** The quotas and in-flight caps of a run: --rate (the ReplicateKey quota) and --concurrency. */
+function limitsOf(options: ReplicateChoices): { quotas: QuotaOverrides; inFlight: QuotaOverrides } {
+  return {
+    quotas: options.rate !== undefined ? { ReplicateKey: options.rate } : {},
+    inFlight: { ReplicateKey: options.concurrency },
+  };
+}
+
+function warnBypass(options: ReplicateChoices, warn: (message: string) => void): void {
+  if (options.bypassPolicyLockoutSafetyCheck) {
+    warn(
+      "--bypass-policy-lockout-safety-check: KMS will not check that the replica policy lets you manage the key. A wrong policy can make a replica unmanageable.",
+    );
+  }
+}
+
+/**
+ * One key, from its primary on (a run over one key, and each key of a fleet): what each replica
+ * should be (the primary's properties read for --copy-*), which Regions need a replica, and the
+ * steps per Region.
+ */
+export async function replicateKey(
+  primary: PrimaryKey,
+  targets: readonly string[],
+  options: ReplicateChoices,
+  run: Pick<
+    ReplicateSettings,
+    "kms" | "emit" | "signal" | "startedAt" | "deadline" | "importSettings" | "waiting"
+  >,
+): Promise<RegionResult[]> {
+  const { kms, emit, signal } = run;
+  const copied = await readPrimaryProperties(kms, primary, options.copy, signal);
+  const desired = desiredOf(options, copied);
+  if (
+    options.policy === undefined &&
+    copied.policy !== undefined &&
+    policyMentionsPrimary(copied.policy, primary)
+  ) {
+    emit({
+      type: "warning",
+      message: `The primary's key policy names its Region (${primary.region}) or ARN; it is copied to the replicas unchanged. Review it for each replica's Region.`,
+    });
+  }
+  const plan = splitTargets(primary, targets);
+  emit({ type: "plan", primary, regions: targets });
+  return replicateRegions(plan, targets, {
+    ...run,
+    wait: options.wait,
+    dryRun: options.dryRun,
+    desired,
+    bypassPolicyLockoutSafetyCheck: options.bypassPolicyLockoutSafetyCheck,
+    converge: managesProperties(options),
+  });
+}
+
+/** `replicate` over a selection of keys: the same work per key, one adapter and quota budget for all. */
+function replicateFleet(
+  flags: RawReplicateFlags & RawImportFlags,
+  io: Io,
+): FleetSpec<{ readonly primary: PrimaryKey; readonly results: RegionResult[] }> {
+  const dryRun = flags.dryRun ?? false;
+  return {
+    command: "replicate",
+    dryRun,
+    async prepare({ emit }) {
+      if (toImportOptions(flags) !== undefined) {
+        throw usageError(
+          "--key-material works on one key (each key family has its own material): give one --key.",
+        );
+      }
+      const choices = await toReplicateChoices(flags, io.cwd);
+      const connection = toConnectionOptions(flags);
+      const warn = (message: string): void => emit({ type: "warning", message });
+      // Every Region's own checks now; against each key's primary (its Region, its partition) once
+      // the keys are known.
+      const targets = checkTargets(
+        choices.regions,
+        { region: "", partition: undefined },
+        choices.strictRegions,
+        warn,
+      );
+      warnBypass(choices, warn);
+      const options = { ...connection, ...choices };
+      return {
+        connection,
+        ...limitsOf(options),
+        timeoutMs: choices.timeoutMs,
+        accept: { sameAccount: true },
+        check(keys) {
+          const problems = keys.flatMap((key) =>
+            targets.flatMap((region) => {
+              const reason = partitionProblem(region, key.primary.partition);
+              return reason === undefined ? [] : [`  ${key.given}: ${region}: ${reason}`];
+            }),
+          );
+          if (problems.length > 0) {
+            throw usageError(
+              `Some target Regions are not in a key's partition; nothing was changed:\n${problems.join("\n")}`,
+            );
+          }
+          const home = keys.filter((key) => targets.includes(key.primary.region));
+          if (home.length > 0) {
+            warn(
+              `${home.length === 1 ? "1 key has its" : `${home.length} keys have their`} primary in a target Region (${[...new Set(home.map((k) => k.primary.region))].join(", ")}); that Region is left out for ${home.length === 1 ? "it" : "them"}.`,
+            );
+          }
+        },
+        async runKey(key, ctx) {
+          const own = targets.filter((region) => region !== key.primary.region);
+          const results = await replicateKey(key.primary, own, options, {
+            kms: ctx.kms,
+            emit: ctx.emit,
+            signal: ctx.signal,
+            startedAt: ctx.startedAt,
+            deadline: ctx.deadline,
+            waiting: ctx.waiting,
+          });
+          return { primary: key.primary, results };
+        },
+      };
+    },
+    exitCode: (result, stop) => exitCodeFor(result.results, stop?.exitCode ?? EXIT.interrupted),
+    document: ({ key, exitCode, result, failure }) =>
+      runJson({
+        command: "replicate",
+        exitCode,
+        dryRun,
+        primary: result?.primary ?? key.primary,
+        results: result?.results ?? [],
+        error: failure,
+        warnings: [],
+        elapsedMs: 0,
+      }),
+  };
 }

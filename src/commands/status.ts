@@ -4,8 +4,13 @@ import { chalkStderr } from "chalk";
 import { driftOf } from "../diff.js";
 import { EXIT, type ExitCode } from "../errors.js";
 import { isUsableKey, readFamily, unreadFields } from "../family.js";
-import { toCommonOptions, type RawCommonFlags } from "../options.js";
-import { statusJson, statusOutput, type FamilyRow } from "../report/status.js";
+import type { KeyRef } from "../keys.js";
+import { parseKeyRef } from "../keys.js";
+import type { KmsPort } from "../kms.js";
+import { toCommonOptions, toConnectionOptions, type RawCommonFlags } from "../options.js";
+import { fleetStatusOutput, statusJson, statusOutput, type FamilyRow } from "../report/status.js";
+import { noTags } from "../selection.js";
+import { fleetCommand, fleetRequested, type FleetSpec } from "./fleet.js";
 import { connect, primaryRegionOf, runCommand, type Command, type Io } from "../runner.js";
 import { stdoutChalk } from "../terminal.js";
 
@@ -17,7 +22,47 @@ export function statusExitCode(rows: readonly FamilyRow[]): ExitCode {
   return rows.some((r) => r.drift.length > 0) ? EXIT.drift : EXIT.ok;
 }
 
+/** How status accepts its key: any key of a family, any state, read from any account allowed to. */
+const STATUS_ACCEPTS = { sameAccount: false, followReplica: true, requireEnabled: false } as const;
+
+/** The family's rows: the primary, then every replica with its drift from the primary. */
+async function statusRows(
+  kms: KmsPort,
+  key: KeyRef,
+  region: string,
+  signal: AbortSignal,
+): Promise<FamilyRow[]> {
+  const family = await readFamily(kms, key, region, signal);
+  return [
+    { view: family.primary, drift: [] },
+    ...family.replicas.map((view) => ({ view, drift: driftOf(family.primary, view) })),
+  ];
+}
+
+/** `status` over a selection of keys: every family read, one table (a KEY column first). */
+function statusFleet(flags: RawCommonFlags): FleetSpec<FamilyRow[]> {
+  return {
+    command: "status",
+    dryRun: false,
+    prepare: () =>
+      Promise.resolve({
+        connection: toConnectionOptions(flags),
+        accept: STATUS_ACCEPTS,
+        runKey: (key, ctx) =>
+          statusRows(ctx.kms, parseKeyRef(key.primary.arn), key.primary.region, ctx.signal),
+      }),
+    exitCode: (rows, stop) => stop?.exitCode ?? statusExitCode(rows),
+    document: ({ exitCode, result, failure }) => statusJson(result ?? [], isUsableKey, exitCode, failure),
+    output(session, runs) {
+      const families = runs.map((run) => ({ keyId: run.key.primary.keyId, rows: run.result ?? [] }));
+      const chalks = { stdout: stdoutChalk(session.mode), stderr: chalkStderr };
+      session.output(fleetStatusOutput(families, session.mode, chalks));
+    },
+  };
+}
+
 export function runStatus(flags: RawCommonFlags, io: Io): Promise<ExitCode> {
+  if (fleetRequested(flags)) return runCommand(fleetCommand(statusFleet(flags), flags, io), flags, io);
   const command: Command<FamilyRow[]> = {
     name: "status",
     dryRun: false,
@@ -25,11 +70,16 @@ export function runStatus(flags: RawCommonFlags, io: Io): Promise<ExitCode> {
       const options = toCommonOptions(flags);
       const region = await primaryRegionOf(options, io);
       const kms = await connect(options, emit);
-      const family = await readFamily(kms, options.key, region, io.signal);
-      return [
-        { view: family.primary, drift: [] },
-        ...family.replicas.map((view) => ({ view, drift: driftOf(family.primary, view) })),
-      ];
+      const rows = await statusRows(kms, options.key, region, io.signal);
+      const primary = rows[0]?.view;
+      if (primary !== undefined && (flags.selectTag ?? []).length > 0) {
+        // The primary's tags were just read: --select-tag needs no other call.
+        const wanted = flags.selectTag ?? [];
+        if (!wanted.every((t) => primary.tags?.[t.TagKey] === t.TagValue)) {
+          throw noTags(primary.arn, wanted);
+        }
+      }
+      return rows;
     },
     exitCode: (rows, stop) => stop?.exitCode ?? statusExitCode(rows),
     document: ({ exitCode, result, failure }) => statusJson(result ?? [], isUsableKey, exitCode, failure),

@@ -9,9 +9,17 @@ import type { DiffOptions } from "../diff.js";
 import { EXIT, ReplicateError, usageError, type ExitCode } from "../errors.js";
 import type { PrimaryKey, RegionPhase } from "../events.js";
 import { readKey } from "../family.js";
-import { toSyncOptions, type RawSyncFlags } from "../options.js";
+import {
+  toConnectionOptions,
+  toSyncChoices,
+  toSyncOptions,
+  type RawSyncFlags,
+  type SyncChoices,
+} from "../options.js";
 import { describePrimary, invalidRegionsError, primaryPlaceOf } from "../plan.js";
-import { checkRegions } from "../regions.js";
+import { checkRegions, type PrimaryPlace } from "../regions.js";
+import { requireSelectTags } from "../selection.js";
+import { fleetCommand, fleetRequested, type FleetSpec } from "./fleet.js";
 import { syncJson } from "../report/sync.js";
 import { connect, primaryRegionOf, runCommand, type Command, type Io } from "../runner.js";
 
@@ -69,7 +77,164 @@ const UNSETTLED_NOTE: Record<RegionPhase, string> = {
   importing: "Stopped while key material was being imported; 'kms-replicate status' shows what it has now.",
 };
 
+/** How sync accepts its key: a replica is followed to its primary, which may be disabled. */
+const SYNC_ACCEPTS = { sameAccount: true, followReplica: true, requireEnabled: false } as const;
+
+/** --regions checked (empty: every replica), and the bypass warning: before any call. */
+function syncRegions(
+  options: SyncChoices,
+  place: PrimaryPlace,
+  warn: (message: string) => void,
+): readonly string[] {
+  let named: readonly string[] = [];
+  if (options.regions.length > 0) {
+    const check = checkRegions(options.regions, place, { strict: false });
+    if (check.problems.length > 0) throw invalidRegionsError(check.problems);
+    for (const message of check.warnings) warn(message);
+    named = check.regions;
+  }
+  if (options.bypassPolicyLockoutSafetyCheck) {
+    warn(
+      "--bypass-policy-lockout-safety-check: KMS will not check that the replica policy lets you manage the key. A wrong policy can make a replica unmanageable.",
+    );
+  }
+  return named;
+}
+
+/** Every key must hold a replica in each named Region: one usage error naming every gap. */
+function missingReplicas(
+  keys: readonly { given: string; primary: PrimaryKey }[],
+  named: readonly string[],
+): void {
+  const problems = keys.flatMap(({ given, primary }) => {
+    const has = new Set(primary.replicas.map((r) => r.region));
+    const missing = named.filter((r) => !has.has(r));
+    if (missing.length === 0) return [];
+    return [
+      keys.length === 1
+        ? `${primary.keyId} has no replica in ${missing.join(", ")}.`
+        : `  ${given}: no replica in ${missing.join(", ")}`,
+    ];
+  });
+  if (problems.length === 0) return;
+  const create =
+    "Create them with kms-replicate --regions (with --copy-all, they get the primary's properties).";
+  const only = keys[0];
+  if (keys.length === 1 && only !== undefined) {
+    throw usageError(
+      problems[0] ?? "",
+      `Its replicas are in: ${only.primary.replicas.map((r) => r.region).join(", ") || "no Region yet"}. ${create}`,
+    );
+  }
+  throw usageError(
+    `${problems.length === 1 ? "1 key has" : `${problems.length} keys have`} no replica in a named Region; nothing was changed:\n${problems.join("\n")}`,
+    create,
+  );
+}
+
+/**
+ * One key, from its primary on: the desired state from the primary (read in its Region), then
+ * every replica (the named, or all) through inspect → converge → verify.
+ */
+export async function syncKey(
+  primary: PrimaryKey,
+  named: readonly string[],
+  options: SyncChoices,
+  run: Pick<SyncRunSettings, "kms" | "emit" | "signal" | "startedAt" | "deadline">,
+  planned: (regions: readonly string[]) => void,
+  settled: (result: WorkResult) => void,
+): Promise<WorkResult[]> {
+  const { kms, emit, signal } = run;
+  const view = await readKey(kms, primary.region, "PRIMARY", primary.arn, undefined, signal);
+  if (view.error !== null) {
+    throw new ReplicateError(`The primary ${primary.arn} could not be read: ${view.error.message}`, {
+      fault: "aws",
+      exitCode: EXIT.failed,
+      code: view.error.name,
+      hint: view.error.hint,
+    });
+  }
+  const copied = primaryPropertiesOf(view, options.copy);
+  const desired = desiredOf(options, copied);
+  if (
+    options.policy === undefined &&
+    copied.policy !== undefined &&
+    policyMentionsPrimary(copied.policy, primary)
+  ) {
+    emit({
+      type: "warning",
+      message: `The primary's key policy names its Region (${primary.region}) or ARN; it is copied to the replicas unchanged. Review it for each replica's Region.`,
+    });
+  }
+  const replicaIn = new Map(primary.replicas.map((r) => [r.region, r.arn]));
+  const regions = named.length > 0 ? named : [...replicaIn.keys()].sort();
+  planned(regions);
+  emit({ type: "plan", primary, regions, sync: true });
+  return syncReplicas(
+    regions.map((target) => ({ primary, region: target, arn: replicaIn.get(target) ?? "", existing: true })),
+    {
+      ...run,
+      wait: true,
+      dryRun: options.dryRun,
+      desired,
+      diff: {
+        pruneTags: options.pruneTags,
+        pruneAliases: options.pruneAliases,
+        forceAliases: options.forceAliases,
+      },
+      bypassPolicyLockoutSafetyCheck: options.bypassPolicyLockoutSafetyCheck,
+    },
+    settled,
+  );
+}
+
+/** `sync` over a selection of keys: every key's replicas brought in line, one quota budget for all. */
+function syncFleet(
+  flags: RawSyncFlags,
+  io: Io,
+): FleetSpec<{ readonly primary: PrimaryKey; readonly results: WorkResult[] }> {
+  const dryRun = flags.dryRun ?? false;
+  return {
+    command: "sync",
+    dryRun,
+    async prepare({ emit }) {
+      const choices = await toSyncChoices(flags, io.cwd);
+      const warn = (message: string): void => emit({ type: "warning", message });
+      const named = syncRegions(choices, { region: "", partition: undefined }, warn);
+      return {
+        connection: toConnectionOptions(flags),
+        timeoutMs: choices.timeoutMs,
+        accept: SYNC_ACCEPTS,
+        check: (keys) => missingReplicas(keys, named),
+        async runKey(key, ctx) {
+          const results = await syncKey(
+            key.primary,
+            named,
+            choices,
+            ctx,
+            () => undefined,
+            () => undefined,
+          );
+          return { primary: key.primary, results };
+        },
+      };
+    },
+    exitCode: (result, stop) => syncExitCode(result.results, stop?.exitCode ?? EXIT.interrupted),
+    document: ({ key, exitCode, result, failure }) =>
+      syncJson({
+        exitCode,
+        dryRun,
+        primary: result?.primary ?? key.primary,
+        results: result?.results ?? [],
+        error: failure,
+        warnings: [],
+        elapsedMs: 0,
+      }),
+  };
+}
+
 export function runSync(flags: RawSyncFlags, io: Io): Promise<ExitCode> {
+  if (fleetRequested(flags)) return runCommand(fleetCommand(syncFleet(flags, io), flags, io), flags, io);
   let primary: PrimaryKey | undefined;
   let regions: readonly string[] | undefined;
   const dryRun = flags.dryRun ?? false;
@@ -99,79 +264,26 @@ export function runSync(flags: RawSyncFlags, io: Io): Promise<ExitCode> {
       const options = await toSyncOptions(flags, io.cwd);
       const region = await primaryRegionOf(options, io);
       const warn = (message: string): void => emit({ type: "warning", message });
-      let named: readonly string[] = [];
-      if (options.regions.length > 0) {
-        const check = checkRegions(options.regions, primaryPlaceOf(options.key, region), { strict: false });
-        if (check.problems.length > 0) throw invalidRegionsError(check.problems);
-        for (const message of check.warnings) warn(message);
-        named = check.regions;
-      }
-      if (options.bypassPolicyLockoutSafetyCheck) {
-        warn(
-          "--bypass-policy-lockout-safety-check: KMS will not check that the replica policy lets you manage the key. A wrong policy can make a replica unmanageable.",
-        );
-      }
-
+      const named = syncRegions(options, primaryPlaceOf(options.key, region), warn);
       const kms = await connect(options, emit);
       // --key may name the primary or any replica; the primary may be disabled (--copy-enabled).
-      primary = await describePrimary(kms, options.key, region, io.signal, {
-        sameAccount: true,
-        followReplica: true,
-        requireEnabled: false,
-      });
-      const view = await readKey(kms, primary.region, "PRIMARY", primary.arn, undefined, io.signal);
-      if (view.error !== null) {
-        throw new ReplicateError(`The primary ${primary.arn} could not be read: ${view.error.message}`, {
-          fault: "aws",
-          exitCode: EXIT.failed,
-          code: view.error.name,
-          hint: view.error.hint,
-        });
-      }
-      const copied = primaryPropertiesOf(view, options.copy);
-      const desired = desiredOf(options, copied);
-      if (
-        options.policy === undefined &&
-        copied.policy !== undefined &&
-        policyMentionsPrimary(copied.policy, primary)
-      ) {
-        warn(
-          `The primary's key policy names its Region (${primary.region}) or ARN; it is copied to the replicas unchanged. Review it for each replica's Region.`,
-        );
-      }
-      const replicaIn = new Map(primary.replicas.map((r) => [r.region, r.arn]));
-      const missing = named.filter((r) => !replicaIn.has(r));
-      if (missing.length > 0) {
-        throw usageError(
-          `${primary.keyId} has no replica in ${missing.join(", ")}.`,
-          `Its replicas are in: ${[...replicaIn.keys()].join(", ") || "no Region yet"}. Create them with kms-replicate --regions (with --copy-all, they get the primary's properties).`,
-        );
-      }
-      regions = named.length > 0 ? named : [...replicaIn.keys()].sort();
+      primary = await describePrimary(kms, options.key, region, io.signal, SYNC_ACCEPTS);
+      await requireSelectTags(kms, primary, flags.selectTag ?? [], io.signal);
+      missingReplicas([{ given: options.key.value, primary }], named);
       const known = primary;
-      emit({ type: "plan", primary: known, regions, sync: true });
-      return syncReplicas(
-        regions.map((target) => ({
-          primary: known,
-          region: target,
-          arn: replicaIn.get(target) ?? "",
-          existing: true,
-        })),
+      return syncKey(
+        known,
+        named,
+        options,
         {
           kms,
           emit,
           signal: io.signal,
           startedAt: io.startedAt,
           deadline: performance.now() + options.timeoutMs,
-          wait: true,
-          dryRun: options.dryRun,
-          desired,
-          diff: {
-            pruneTags: options.pruneTags,
-            pruneAliases: options.pruneAliases,
-            forceAliases: options.forceAliases,
-          },
-          bypassPolicyLockoutSafetyCheck: options.bypassPolicyLockoutSafetyCheck,
+        },
+        (targets) => {
+          regions = targets;
         },
         (result) => {
           settled.set(result.region, result);

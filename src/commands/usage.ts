@@ -3,14 +3,28 @@
 import { EXIT } from "../errors.js";
 import { isUsableKey } from "../family.js";
 import { renderJson, type DocumentCommand } from "../report/document.js";
+import { fleetDocument, type FleetCommand } from "../report/fleet.js";
 import { runJson, usageJson } from "../report/json.js";
 import { promoteJson } from "../report/promote.js";
 import { rotateJson } from "../report/rotate.js";
 import { statusJson } from "../report/status.js";
 import { syncJson } from "../report/sync.js";
 
-export function usageDocument(command: DocumentCommand, message: string): string {
+export function usageDocument(command: DocumentCommand, message: string, fleet = false): string {
   const error = { name: "UsageError", message };
+  if (fleet && isFleetCommand(command)) {
+    return renderJson(
+      fleetDocument({
+        command,
+        exitCode: EXIT.usage,
+        dryRun: false,
+        keys: [],
+        error,
+        warnings: [],
+        elapsedMs: 0,
+      }),
+    );
+  }
   switch (command) {
     case "status":
       return renderJson(statusJson([], isUsableKey, EXIT.usage, error));
@@ -49,4 +63,16 @@ export function usageDocument(command: DocumentCommand, message: string): string
     case "completion":
       return renderJson(usageJson(command, error));
   }
+}
+
+const FLEET_COMMANDS: readonly string[] = [
+  "replicate",
+  "wait",
+  "status",
+  "sync",
+  "promote",
+] satisfies readonly FleetCommand[];
+
+function isFleetCommand(command: DocumentCommand): command is FleetCommand {
+  return FLEET_COMMANDS.includes(command);
 }

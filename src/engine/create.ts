@@ -10,8 +10,6 @@ import { elapsedSince } from "./work.js";
 export interface CreateSettings {
   readonly desired: Desired;
   readonly bypassPolicyLockoutSafetyCheck: boolean;
-  /** At most this many ReplicateKey calls in flight (--concurrency). */
-  readonly limit: <T>(task: () => Promise<T>) => Promise<T>;
 }
 
 /** The replica's ARN: the primary's, with the replica's Region (they share the key ID). */
@@ -54,19 +52,18 @@ export function createStep(settings: CreateSettings): Step {
       };
     };
     try {
-      const output = await settings.limit(() => {
-        // Stopped while queued: nothing is sent after Ctrl-C.
-        ctx.signal.throwIfAborted();
-        return ctx.kms.replicateKey(
-          primary.region,
-          replicateInput(primary, region, settings),
-          ctx.signal,
-          () => {
-            if (!sent) ctx.emit({ type: "phase", keyId, region, phase: "requesting" });
-            sent = true;
-          },
-        );
-      });
+      // Stopped while queued: nothing is sent after Ctrl-C. The adapter holds the call until its
+      // quotas and the in-flight cap (--concurrency) let it go.
+      ctx.signal.throwIfAborted();
+      const output = await ctx.kms.replicateKey(
+        primary.region,
+        replicateInput(primary, region, settings),
+        ctx.signal,
+        () => {
+          if (!sent) ctx.emit({ type: "phase", keyId, region, phase: "requesting" });
+          sent = true;
+        },
+      );
       const metadata = output.ReplicaKeyMetadata;
       return requested(metadata?.KeyState ?? "Creating", metadata?.Arn ?? unit.arn);
     } catch (error) {

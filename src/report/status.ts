@@ -2,7 +2,7 @@
 import type { ChalkInstance } from "chalk";
 import type { Drift } from "../diff.js";
 import type { ErrorReport, ExitCode } from "../errors.js";
-import { unreadFields, type KeyView } from "../family.js";
+import { isUsableKey, unreadFields, type KeyView } from "../family.js";
 import type { OutputMode } from "../terminal.js";
 import { cellWidth, fitCells, fitColumns, printable, truncateCells } from "./cells.js";
 import { JSON_VERSION } from "./json.js";
@@ -196,4 +196,71 @@ export function statusJson(
     drift: rows.some((r) => r.drift.length > 0),
     error,
   };
+}
+
+/** One family of a fleet's status: its key ID, and its rows (none when it could not be read). */
+export interface FamilyOfFleet {
+  readonly keyId: string;
+  readonly rows: readonly FamilyRow[];
+}
+
+/**
+ * `status` over a selection of keys, by stream. stdout: for a terminal, one table aligned across
+ * every family, each family under a line with its key ID; for a program, TSV with a KEY column
+ * first on every line. stderr: the notes of a TSV table (led by key ID and Region) and a summary.
+ * A family that could not be read at all has no rows here: its error is the fleet reporter's.
+ */
+export function fleetStatusOutput(
+  families: readonly FamilyOfFleet[],
+  mode: Pick<OutputMode, "json" | "quiet" | "table">,
+  chalks: { readonly stdout: ChalkInstance; readonly stderr: ChalkInstance },
+): { stdout: string; stderr: string } {
+  const rows = families.flatMap((f) => f.rows);
+  const unusable = rows.filter((r) => !isUsableKey(r.view)).length;
+  const summary = mode.quiet ? [] : [fleetStatusSummary(families, unusable, chalks.stderr)];
+  if (mode.json) return { stdout: "", stderr: lines(summary) };
+  if (mode.table.aligned) {
+    const table = statusTable(rows, chalks.stdout, mode.table.columns).split("\n");
+    // statusTable gives the header, then each row with its notes under it: regroup by family.
+    const [header = "", ...body] = table;
+    const blocks: string[] = [header];
+    let at = 0;
+    for (const family of families) {
+      if (family.rows.length === 0) continue;
+      blocks.push(chalks.stdout.bold(family.keyId));
+      for (const row of family.rows) {
+        const height = 1 + notesOf(row).length;
+        blocks.push(...body.slice(at, at + height));
+        at += height;
+      }
+    }
+    return { stdout: lines(blocks), stderr: lines(summary) };
+  }
+  const tsv = [
+    ["KEY", ...HEADER].join("\t"),
+    ...families.flatMap((f) => f.rows.map((row) => [printable(f.keyId), ...cellsOf(row.view)].join("\t"))),
+  ];
+  const notes = families.flatMap((f) =>
+    statusNotes(f.rows, mode.quiet, chalks.stderr).map((note) => `${f.keyId} ${note}`),
+  );
+  return { stdout: lines(tsv), stderr: lines([...notes, ...summary]) };
+}
+
+export function fleetStatusSummary(
+  families: readonly FamilyOfFleet[],
+  unusable: number,
+  c: ChalkInstance,
+): string {
+  const rows = families.flatMap((f) => f.rows);
+  const drifting = rows.filter((r) => r.drift.length > 0).length;
+  const unread = families.filter((f) => f.rows.length === 0).length;
+  const parts = [
+    `${families.length} key ${families.length === 1 ? "family" : "families"}, ${rows.length} key${rows.length === 1 ? "" : "s"}`,
+    unusable === 0 ? c.green("all usable") : c.red(`${unusable} not usable`),
+    ...(unread > 0 ? [c.red(`${unread} ${unread === 1 ? "family" : "families"} could not be read`)] : []),
+    drifting === 0
+      ? c.green("no drift")
+      : c.yellow(`${drifting} replica${drifting === 1 ? "" : "s"} drift from the primary`),
+  ];
+  return `${parts.join(", ")}.`;
 }

@@ -55,6 +55,7 @@ export function fakeKms(parts: Partial<KmsPort>): KmsPort {
             beforeAttempt?.();
             return replicateKey(region, input, signal, beforeAttempt);
           },
+    listKeys: parts.listKeys ?? unexpected,
     listResourceTags: parts.listResourceTags ?? unexpected,
     getKeyPolicy: parts.getKeyPolicy ?? unexpected,
     listAliases: parts.listAliases ?? unexpected,

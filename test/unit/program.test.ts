@@ -60,8 +60,9 @@ const GLOBAL = [
   "--no-color",
 ];
 const EXPECTED_GLOBAL = {
-  key: "alias/x",
-  region: "us-east-1",
+  // Repeatable: a fleet when --key is given more than once, several Regions for --all-primaries.
+  key: ["alias/x"],
+  region: ["us-east-1"],
   profile: "prod",
   output: "json",
   quiet: true,

@@ -93,7 +93,6 @@ function runSettings(
       wait: true,
       dryRun: false,
       ...given(properties),
-      concurrency: 5,
       ...overrides,
     },
   };
@@ -326,7 +325,6 @@ describe("replicateRegions", () => {
     });
     const { settings } = runSettings(fakeKms({ replicateKey, describeKey: describeByRegion() }), {
       signal: run12.signal,
-      concurrency: 12,
     });
     const regions = Array.from({ length: 12 }, (_, i) => `eu-west-${i + 1}`);
     // WHEN
@@ -372,26 +370,34 @@ describe("replicateRegions", () => {
     expect(result?.replicaArn).toBe(arnIn("eu-west-1"));
   });
 
-  it("keeps at most `concurrency` ReplicateKey calls in flight", async () => {
-    // GIVEN
-    let active = 0;
-    let most = 0;
-    const replicateKey = vi.fn<ReplicateFn>(async (_region, input) => {
-      active += 1;
-      most = Math.max(most, active);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      active -= 1;
-      return creating(input.ReplicaRegion ?? "");
+  it("says once that the key only waits, when every Region has sent its ReplicateKey (a fleet's next key starts then)", async () => {
+    // GIVEN replicas that stay Creating for a while, and one Region that fails at once
+    const events: string[] = [];
+    const replicateKey = vi.fn<ReplicateFn>((_region, input) => {
+      events.push(`sent ${input.ReplicaRegion ?? ""}`);
+      return input.ReplicaRegion === "eu-north-1"
+        ? Promise.reject(awsFailure("AccessDeniedException"))
+        : Promise.resolve(creating(input.ReplicaRegion ?? ""));
     });
-    const { settings } = runSettings(fakeKms({ replicateKey, describeKey: describeByRegion() }), {
-      concurrency: 2,
-      wait: false,
-    });
+    const describeKey = describeByRegion({ "eu-west-1": ["Creating", "Creating", "Enabled"] });
+    const waiting = vi.fn(() => events.push("waiting"));
+    const { settings } = runSettings(fakeKms({ replicateKey, describeKey }), { waiting });
     // WHEN
-    await run(["eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1"], [], settings);
+    const results = await run(["eu-west-1", "eu-west-2", "eu-north-1"], [], settings);
     // THEN
-    expect(replicateKey).toHaveBeenCalledTimes(5);
-    expect(most).toBe(2);
+    expect(results.map((r) => r.status)).toEqual(["created", "created", "failed"]);
+    expect(waiting).toHaveBeenCalledTimes(1);
+    expect(events.indexOf("waiting")).toBeGreaterThan(events.lastIndexOf("sent eu-north-1"));
+  });
+
+  it("says at once that a key with nothing to do only waits", async () => {
+    // GIVEN
+    const waiting = vi.fn();
+    const { settings } = runSettings(fakeKms({ describeKey: describeByRegion() }), { waiting });
+    // WHEN
+    await run([], [], settings);
+    // THEN
+    expect(waiting).toHaveBeenCalledTimes(1);
   });
 
   it("creates the copied aliases in the replica's Region", async () => {

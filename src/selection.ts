@@ -1,0 +1,339 @@
+// Which keys a run works on: `--key` (repeatable), `--keys-from FILE|-` (one key per line),
+// `--all-primaries` (every Enabled customer-managed multi-Region primary of the `--region`s), each
+// narrowed by `--select-tag Key=Value` (all must match the primary's tags). Every key is resolved to
+// its family's primary, and checked as the command checks one key, before anything changes: a key
+// that cannot be used is a usage error that names every such key at once.
+import type { KeyMetadata } from "@aws-sdk/client-kms";
+import { EXIT, ReplicateError, awsError, describeError, isReplicateError, usageError } from "./errors.js";
+import type { PrimaryKey } from "./events.js";
+import type { KmsPort } from "./kms.js";
+import { REGION_PATTERN, parseKeyRef, regionOfKeyRef, type KeyRef } from "./keys.js";
+import type { Tag } from "./options.js";
+import { createLimiter } from "./pace.js";
+import { describePrimary, toPrimary, type DescribeOptions } from "./plan.js";
+
+/** How the user chose the keys (flags → typed, nothing read yet). */
+export interface SelectionOptions {
+  /** --key, in the order given (repeatable). */
+  readonly keys: readonly KeyRef[];
+  /** --keys-from: a path, or `-` for stdin. */
+  readonly keysFrom?: string;
+  /** --all-primaries: every Enabled customer-managed multi-Region primary key of `regions`. */
+  readonly allPrimaries: boolean;
+  /** --region as given: at most one, except with --all-primaries. */
+  readonly regions: readonly string[];
+  /** --select-tag: the primary must carry every one of these tags, with this value. */
+  readonly selectTags: readonly Tag[];
+}
+
+/** One line of a key list: the key as written, and where it was. */
+export interface KeyListEntry {
+  readonly line: number;
+  readonly text: string;
+  readonly ref: KeyRef;
+}
+
+/**
+ * A key list (--keys-from): one key ID, key ARN, alias name or alias ARN per line; blank lines and
+ * everything from `#` on are ignored (no key reference contains `#`). Every bad line at once.
+ */
+export function parseKeyList(text: string, source: string): KeyListEntry[] {
+  const entries: KeyListEntry[] = [];
+  const problems: string[] = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const value = raw.replace(/#.*$/, "").trim();
+    if (value === "") return;
+    try {
+      entries.push({ line: index + 1, text: value, ref: parseKeyRef(value) });
+    } catch (error) {
+      if (!isReplicateError(error)) throw error;
+      problems.push(`  line ${index + 1}: ${error.message.replace(/^--key /, "")}`);
+    }
+  });
+  if (problems.length > 0) {
+    throw usageError(
+      `--keys-from ${source}: ${problems.length === 1 ? "1 line is" : `${problems.length} lines are`} not a key ID, key ARN, alias/NAME or alias ARN; nothing was changed:\n${problems.join("\n")}`,
+    );
+  }
+  return entries;
+}
+
+/** One key of the run: how it was named, and its family's primary as DescribeKey showed it. */
+export interface SelectedKey {
+  /** As the user named it (a --key, a line of --keys-from), or the key ARN ListKeys listed. */
+  readonly given: string;
+  readonly primary: PrimaryKey;
+  /**
+   * `promote` with --all-primaries: a key of the Region whose family's primary is already in
+   * --to (an earlier run moved it): nothing to do, and counted as done.
+   */
+  readonly moved?: boolean;
+}
+
+/** What the selection looked at, for the empty-selection message and the JSON. */
+export interface SelectionStats {
+  /** Keys ListKeys listed (--all-primaries), in every Region together. */
+  readonly listed: number;
+  /** Of those, multi-Region keys (mrk-…), each described. */
+  readonly multiRegion: number;
+  /** Keys that passed the state and role checks, before --select-tag. */
+  readonly candidates: number;
+  /** After --select-tag and removing keys named twice. */
+  readonly selected: number;
+}
+
+export interface SelectionContext {
+  readonly kms: KmsPort;
+  readonly signal: AbortSignal;
+  /** The key list's text, when --keys-from was given (read by the caller: a file or stdin). */
+  readonly keyList?: readonly KeyListEntry[];
+  /** The Region of keys named without an ARN (the one --region, else AWS_REGION / the profile's). */
+  readonly defaultRegion?: string;
+  /** How the command checks one key (describePrimary): a replica followed, any state, … */
+  readonly accept: DescribeOptions;
+  /** `promote`: keys of the --all-primaries Regions whose primary is already here count as done. */
+  readonly movedTo?: string;
+  readonly warn: (message: string) => void;
+  /** Calls at once while selecting (DescribeKey, ListResourceTags); the quotas pace them. */
+  readonly parallel?: number;
+}
+
+const KEY_STATES_SELECTED = new Set(["Enabled"]);
+
+/**
+ * The keys of the run, each resolved to its primary and checked, in the order given (--key, then
+ * --keys-from, then --all-primaries by Region and ListKeys' order), each primary once.
+ */
+export async function selectKeys(
+  selection: SelectionOptions,
+  ctx: SelectionContext,
+): Promise<{ readonly keys: SelectedKey[]; readonly stats: SelectionStats }> {
+  const pool = createLimiter(ctx.parallel ?? 32);
+  // Each call its own signal, derived from the run's (Ctrl-C reaches it): dozens of calls at once
+  // do not pile abort listeners on one signal.
+  const limit = <T>(task: (signal: AbortSignal) => Promise<T>): Promise<T> =>
+    pool(() => task(AbortSignal.any([ctx.signal])));
+  const named = [
+    ...selection.keys.map((ref) => ({ text: ref.value, ref, where: `--key ${ref.value}` })),
+    ...(ctx.keyList ?? []).map((e) => ({
+      text: e.text,
+      ref: e.ref,
+      where: `--keys-from line ${e.line} (${e.text})`,
+    })),
+  ];
+  const problems: string[] = [];
+  const withoutRegion = named.filter((n) => regionOfKeyRef(n.ref) === undefined);
+  if (withoutRegion.length > 0 && ctx.defaultRegion === undefined) {
+    throw usageError(
+      `No Region for ${withoutRegion.map((n) => n.text).join(", ")}: give the keys as ARNs, or set --region, AWS_REGION or a profile's region.`,
+    );
+  }
+  const explicit = await Promise.all(
+    named.map((n) =>
+      limit(async (signal): Promise<SelectedKey | undefined> => {
+        const region = regionOfKeyRef(n.ref) ?? ctx.defaultRegion ?? "";
+        try {
+          const primary = await describePrimary(ctx.kms, n.ref, region, signal, ctx.accept);
+          return { given: n.text, primary };
+        } catch (error) {
+          if (ctx.signal.aborted || !isReplicateError(error)) throw error;
+          problems.push(
+            `  ${n.where}: ${error.message}${error.hint !== undefined ? ` (${error.hint})` : ""}`,
+          );
+          return undefined;
+        }
+      }),
+    ),
+  );
+  if (problems.length > 0) {
+    throw new ReplicateError(
+      `${problems.length === 1 ? "1 key" : `${problems.length} keys`} of the selection cannot be used; nothing was changed:\n${problems.join("\n")}`,
+      { fault: "user", exitCode: EXIT.usage, code: "InvalidSelection" },
+    );
+  }
+  const listed = selection.allPrimaries
+    ? await allPrimaries(selection.regions, ctx, limit)
+    : { keys: [], listed: 0, multiRegion: 0 };
+  const candidates = [...explicit.filter((k) => k !== undefined), ...listed.keys];
+  const tagged =
+    selection.selectTags.length === 0
+      ? candidates
+      : (
+          await Promise.all(
+            candidates.map((key) =>
+              limit(async (signal) =>
+                (await carriesTags(key, selection.selectTags, { kms: ctx.kms, signal })) ? key : undefined,
+              ),
+            ),
+          )
+        ).filter((k) => k !== undefined);
+  const keys = onceEach(tagged, ctx.warn);
+  const stats: SelectionStats = {
+    listed: listed.listed,
+    multiRegion: listed.multiRegion,
+    candidates: candidates.length,
+    selected: keys.length,
+  };
+  if (keys.length === 0) throw emptySelection(selection, stats);
+  return { keys, stats };
+}
+
+/** --all-primaries: ListKeys (every page) in each Region, DescribeKey of each mrk- key, filtered. */
+async function allPrimaries(
+  regions: readonly string[],
+  ctx: SelectionContext,
+  limit: <T>(task: (signal: AbortSignal) => Promise<T>) => Promise<T>,
+): Promise<{ keys: SelectedKey[]; listed: number; multiRegion: number }> {
+  let listed = 0;
+  let multiRegion = 0;
+  const keys: SelectedKey[] = [];
+  for (const region of regions) {
+    let entries;
+    try {
+      entries = await ctx.kms.listKeys(region, ctx.signal);
+    } catch (error) {
+      if (ctx.signal.aborted) throw error;
+      throw awsError(error, { operation: "ListKeys", region, keyId: "*" });
+    }
+    listed += entries.length;
+    const mrk = entries.filter((e) => e.KeyId?.startsWith("mrk-") === true);
+    multiRegion += mrk.length;
+    const found = await Promise.all(
+      mrk.map((entry) =>
+        limit(async (signal): Promise<SelectedKey | undefined> => {
+          const arn = entry.KeyArn ?? entry.KeyId ?? "";
+          let metadata;
+          try {
+            metadata = await ctx.kms.describeKey(region, arn, signal);
+          } catch (error) {
+            if (ctx.signal.aborted) throw error;
+            // Listed a moment ago and gone now (deleted), or not readable: not part of the fleet.
+            const report = describeError(error, { operation: "DescribeKey", region, keyId: arn });
+            ctx.warn(`${arn} could not be described (${report.name}); it is not selected.`);
+            return undefined;
+          }
+          if (metadata.KeyManager !== "CUSTOMER" || metadata.MultiRegion !== true) return undefined;
+          const config = metadata.MultiRegionConfiguration;
+          if (config?.MultiRegionKeyType === "REPLICA") {
+            const home = config.PrimaryKey;
+            if (ctx.movedTo === undefined || home?.Region !== ctx.movedTo || home.Arn === undefined) {
+              return undefined;
+            }
+            // promote's failover re-run: this Region's key already follows a primary in --to.
+            return { given: arn, moved: true, primary: movedPrimary(metadata, home.Arn, home.Region) };
+          }
+          if (!KEY_STATES_SELECTED.has(metadata.KeyState ?? "")) return undefined;
+          return { given: arn, primary: toPrimary(metadata, parseKeyRef(arn), region) };
+        }),
+      ),
+    );
+    for (const key of found) if (key !== undefined) keys.push(key);
+  }
+  return { keys, listed, multiRegion };
+}
+
+/** The primary of a family as one of its replicas describes it (promote's moved keys). */
+function movedPrimary(metadata: KeyMetadata, arn: string, region: string): PrimaryKey {
+  return {
+    keyId: metadata.KeyId ?? arn,
+    arn,
+    region,
+    partition: /^arn:([^:]+):/.exec(arn)?.[1] ?? "aws",
+    keySpec: metadata.KeySpec,
+    keyUsage: metadata.KeyUsage,
+    origin: metadata.Origin,
+    replicas: (metadata.MultiRegionConfiguration?.ReplicaKeys ?? []).flatMap((r) =>
+      r.Region !== undefined && r.Arn !== undefined ? [{ region: r.Region, arn: r.Arn }] : [],
+    ),
+  };
+}
+
+/** Does the primary carry every tag asked for, with that value? ListResourceTags in its Region. */
+async function carriesTags(
+  key: SelectedKey,
+  wanted: readonly Tag[],
+  ctx: Pick<SelectionContext, "kms" | "signal">,
+): Promise<boolean> {
+  const { region, arn } = key.primary;
+  let tags;
+  try {
+    tags = await ctx.kms.listResourceTags(region, arn, ctx.signal);
+  } catch (error) {
+    if (ctx.signal.aborted) throw error;
+    throw awsError(error, { operation: "ListResourceTags", region, keyId: arn }, EXIT.failed);
+  }
+  const has = new Map(tags.map((t) => [t.TagKey ?? "", t.TagValue ?? ""]));
+  return wanted.every((t) => has.get(t.TagKey) === t.TagValue);
+}
+
+/** Each primary once, in the order first named; a key named twice is said once. */
+function onceEach(keys: readonly SelectedKey[], warn: (message: string) => void): SelectedKey[] {
+  const seen = new Map<string, SelectedKey>();
+  for (const key of keys) {
+    const first = seen.get(key.primary.arn);
+    if (first === undefined) seen.set(key.primary.arn, key);
+    else if (first.given !== key.given) {
+      warn(`${key.given} and ${first.given} are the same key (${key.primary.keyId}); it is worked on once.`);
+    }
+  }
+  return [...seen.values()];
+}
+
+/** An empty selection is a usage error that says what was looked at, and why nothing matched. */
+export function emptySelection(selection: SelectionOptions, stats: SelectionStats): ReplicateError {
+  const tags = selection.selectTags.map((t) => `${t.TagKey}=${t.TagValue}`).join(", ");
+  const facts: string[] = [];
+  if (selection.allPrimaries) {
+    facts.push(
+      `--all-primaries listed ${stats.listed} key${stats.listed === 1 ? "" : "s"} in ${selection.regions.join(", ")}, ${stats.multiRegion} of them multi-Region, ${stats.candidates} of those Enabled customer-managed primaries`,
+    );
+  } else {
+    facts.push(`${stats.candidates} key${stats.candidates === 1 ? " was" : "s were"} named`);
+  }
+  if (tags !== "") facts.push(`none of ${stats.candidates === 1 ? "it" : "them"} carries ${tags}`);
+  return new ReplicateError(`No key selected: ${facts.join("; ")}. Nothing was changed.`, {
+    fault: "user",
+    exitCode: EXIT.usage,
+    code: "EmptySelection",
+    hint:
+      tags !== ""
+        ? "Check the tag with 'aws kms list-resource-tags', or drop --select-tag."
+        : "Check --region: --all-primaries looks only there.",
+  });
+}
+
+/** The Regions of --all-primaries, each a Region ID. */
+export function checkSelectionRegions(regions: readonly string[]): void {
+  const bad = regions.filter((r) => !REGION_PATTERN.test(r));
+  if (bad.length > 0) {
+    throw usageError(
+      `--region ${bad.join(", ")}: not a Region ID (lower-case words and a number, like us-east-1).`,
+    );
+  }
+}
+
+/**
+ * One --key with --select-tag: the key is worked on only if its primary carries every tag (exit 2
+ * otherwise, nothing done), as a selection of keys would have left it out.
+ */
+export async function requireSelectTags(
+  kms: KmsPort,
+  primary: PrimaryKey,
+  wanted: readonly Tag[],
+  signal: AbortSignal,
+): Promise<void> {
+  if (wanted.length === 0) return;
+  if (await carriesTags({ given: primary.arn, primary }, wanted, { kms, signal })) return;
+  throw noTags(primary.arn, wanted);
+}
+
+/** The one key named does not carry the --select-tag tags: nothing is selected (exit 2). */
+export function noTags(arn: string, wanted: readonly Tag[]): ReplicateError {
+  const tags = wanted.map((t) => `${t.TagKey}=${t.TagValue}`).join(", ");
+  return new ReplicateError(`No key selected: ${arn} does not carry ${tags}. Nothing was changed.`, {
+    fault: "user",
+    exitCode: EXIT.usage,
+    code: "EmptySelection",
+    hint: "Check the tag with 'aws kms list-resource-tags', or drop --select-tag.",
+  });
+}

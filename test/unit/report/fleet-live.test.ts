@@ -1,0 +1,439 @@
+import { PassThrough } from "node:stream";
+import { Chalk } from "chalk";
+import { afterEach, beforeEach, describe, it, expect, vi } from "vitest";
+import { EXIT, type ExitCode } from "../../../src/errors.js";
+import type { PrimaryKey, RegionResult, ReplicaEvent } from "../../../src/events.js";
+import {
+  entryOf,
+  type FleetCommand,
+  type FleetKeyJson,
+  type FleetKeyReport,
+} from "../../../src/report/fleet.js";
+import { createFleetReporter, type FleetReporter } from "../../../src/report/fleet-live.js";
+import { runJson } from "../../../src/report/json.js";
+import { promoteJson } from "../../../src/report/promote.js";
+import { statusJson } from "../../../src/report/status.js";
+import { isUsableKey } from "../../../src/family.js";
+import type { OutputMode } from "../../../src/terminal.js";
+import { PRIMARY, keyView } from "../../support/fixtures.js";
+
+const PLAIN_MODE: OutputMode = {
+  spinner: false,
+  color: false,
+  json: false,
+  quiet: false,
+  debug: false,
+  table: { aligned: false, columns: 80, color: false },
+  heartbeatMs: 0,
+};
+
+const QUOTAS = { ReplicateKey: 5, CreateKey: 5, UpdatePrimaryRegion: 5 };
+const REGIONS = ["eu-west-1", "ap-southeast-2"];
+
+async function reporter(
+  mode: Partial<OutputMode> = {},
+  options: { now?: () => number; command?: FleetCommand; dryRun?: boolean } = {},
+): Promise<{ reporter: FleetReporter; lines: () => string[]; text: () => string }> {
+  const stream = new PassThrough();
+  let text = "";
+  stream.on("data", (chunk: Buffer) => (text += chunk.toString()));
+  const fleet = await createFleetReporter({
+    mode: { ...PLAIN_MODE, ...mode },
+    stream,
+    chalk: new Chalk({ level: 0 }),
+    dryRun: options.dryRun ?? false,
+    now: options.now ?? (() => 0),
+    command: options.command ?? "replicate",
+  });
+  return {
+    reporter: fleet,
+    lines: () => text.split("\n").filter((line) => line !== ""),
+    text: () => text,
+  };
+}
+
+const keyId = (i: number): string => `mrk-${String(i).padStart(32, "0")}`;
+const primaryOf = (i: number): PrimaryKey => ({
+  ...PRIMARY,
+  keyId: keyId(i),
+  arn: PRIMARY.arn.replace(PRIMARY.keyId, keyId(i)),
+});
+
+const created = (region: string): RegionResult => ({
+  region,
+  status: "created",
+  keyState: "Enabled",
+  elapsedMs: 1_000,
+});
+const denied = (region: string): RegionResult => ({
+  region,
+  status: "failed",
+  elapsedMs: 1_000,
+  error: { name: "AccessDeniedException", message: "not allowed", hint: "grant kms:CreateKey" },
+});
+
+function reportOf(i: number, results: RegionResult[], exitCode: ExitCode = EXIT.ok): FleetKeyReport {
+  const doc = runJson({
+    command: "replicate",
+    exitCode,
+    dryRun: false,
+    primary: primaryOf(i),
+    results,
+    warnings: [],
+    elapsedMs: 1_000,
+  });
+  return { keyId: keyId(i), primaryRegion: "us-east-1", entry: entryOf(keyId(i), doc) };
+}
+
+/** Key i of a replicate fleet: planned, each Region requested and Creating, then settled as `results`. */
+function replicateKey(
+  r: FleetReporter,
+  i: number,
+  results: RegionResult[],
+  exitCode: ExitCode = EXIT.ok,
+): void {
+  r.event({ type: "plan", primary: primaryOf(i), regions: results.map((x) => x.region) });
+  for (const { region } of results) {
+    r.event({ type: "phase", keyId: keyId(i), region, phase: "requesting" });
+    r.event({ type: "phase", keyId: keyId(i), region, phase: "creating", keyState: "Creating" });
+  }
+  for (const result of results) r.event({ type: "settled", keyId: keyId(i), result });
+  r.key(reportOf(i, results, exitCode));
+}
+
+const fleetEvent = (keys: number, command: FleetCommand = "replicate"): ReplicaEvent => ({
+  type: "fleet",
+  command,
+  keys,
+  dryRun: false,
+  quotas: QUOTAS,
+});
+
+describe("createFleetReporter (no terminal)", () => {
+  it("prints a start line, a line per key as it settles, and the summary", async () => {
+    // GIVEN
+    const { reporter: r, lines } = await reporter();
+    // WHEN
+    r.event(fleetEvent(2));
+    const ok = [created("eu-west-1"), created("ap-southeast-2")];
+    const bad = [created("eu-west-1"), denied("ap-southeast-2")];
+    replicateKey(r, 1, ok);
+    replicateKey(r, 2, bad, EXIT.failed);
+    r.finishFleet([reportOf(1, ok), reportOf(2, bad, EXIT.failed)], 65_000);
+    // THEN
+    expect(lines()).toEqual([
+      "Replicating 2 keys.",
+      `✔ ${keyId(1)} (us-east-1) 2 created`,
+      `✖ ${keyId(2)} (us-east-1) ap-southeast-2 failed: AccessDeniedException: not allowed`,
+      "  → grant kms:CreateKey",
+      "eu-west-1      2 created",
+      "ap-southeast-2 1 created, 1 failed",
+      "1 key failed:",
+      `  ✖ ${keyId(2)} (us-east-1) ap-southeast-2 failed: AccessDeniedException: not allowed`,
+      "    → grant kms:CreateKey",
+      "2 keys in 1m05s: 1 ok, 1 failed.",
+    ]);
+  });
+
+  it("prints no line for a key a signal stopped before it started, and finishes once", async () => {
+    // GIVEN
+    const { reporter: r, lines } = await reporter();
+    r.event(fleetEvent(2));
+    replicateKey(r, 1, [created("eu-west-1")]);
+    const notStarted = runJson({
+      command: "replicate",
+      exitCode: EXIT.interrupted,
+      dryRun: false,
+      results: [],
+      error: { name: "Interrupted", message: "Stopped by SIGINT before this key was started." },
+      warnings: [],
+      elapsedMs: 0,
+    });
+    const report = {
+      keyId: keyId(2),
+      primaryRegion: "us-east-1",
+      entry: entryOf(keyId(2), notStarted) as FleetKeyJson,
+    };
+    // WHEN
+    r.key(report);
+    r.finishFleet([reportOf(1, [created("eu-west-1")]), report], 3_000);
+    r.finishFleet([reportOf(1, [created("eu-west-1")]), report], 3_000);
+    // THEN
+    expect(lines()).toEqual([
+      "Replicating 2 keys.",
+      `✔ ${keyId(1)} (us-east-1) 1 created`,
+      "eu-west-1      1 created",
+      "2 keys in 3s: 1 ok, 1 interrupted.",
+    ]);
+  });
+
+  it("after a second signal (no reports), sums up the keys settled so far", async () => {
+    // GIVEN
+    const { reporter: r, lines } = await reporter();
+    r.event(fleetEvent(3));
+    replicateKey(r, 1, [created("eu-west-1")]);
+    // WHEN
+    r.finishFleet([], 3_000);
+    // THEN
+    expect(lines().slice(-2)).toEqual(["eu-west-1      1 created", "1 key in 3s: 1 ok."]);
+  });
+
+  it("announces a call that keeps failing once per operation and Region; with --debug, every call", async () => {
+    // GIVEN
+    const call = (attempt: number): ReplicaEvent => ({
+      type: "call",
+      operation: "ReplicateKey",
+      region: "us-east-1",
+      target: "eu-west-1",
+      attempt,
+      durationMs: 3,
+      errorName: "ThrottlingException",
+      willRetry: true,
+    });
+    const plain = await reporter();
+    const debug = await reporter({ debug: true });
+    // WHEN
+    for (const r of [plain.reporter, debug.reporter]) {
+      for (const attempt of [1, 2, 3, 1, 2]) r.event(call(attempt));
+      r.event({ type: "warning", message: `${keyId(1)}: the key policy names its Region` });
+    }
+    // THEN
+    expect(plain.lines()).toEqual([
+      "⚠ ReplicateKey in us-east-1 (for eu-west-1) failed twice (ThrottlingException); retrying with backoff. --debug shows every attempt.",
+      `⚠ ${keyId(1)}: the key policy names its Region`,
+    ]);
+    expect(debug.lines()).toHaveLength(6);
+    expect(debug.lines()[0]).toBe(
+      "[debug] KMS.ReplicateKey(us-east-1 → eu-west-1) attempt 1 [3ms] -> ThrottlingException, retrying",
+    );
+  });
+});
+
+describe("createFleetReporter: --quiet", () => {
+  it("prints only the failed keys and a run-ending error", async () => {
+    // GIVEN
+    const { reporter: r, lines } = await reporter({ quiet: true });
+    // WHEN
+    r.event(fleetEvent(3));
+    r.event({ type: "warning", message: "a warning" });
+    replicateKey(r, 1, [created("eu-west-1")]);
+    replicateKey(r, 2, [denied("eu-west-1")], EXIT.failed);
+    r.error({ name: "UsageError", message: "stopped", hint: "do this" });
+    r.finishFleet([], 1_000);
+    // THEN
+    expect(lines()).toEqual([
+      `✖ ${keyId(2)} (us-east-1) eu-west-1 failed: AccessDeniedException: not allowed`,
+      "  → grant kms:CreateKey",
+      "✖ stopped",
+      "  → do this",
+    ]);
+  });
+});
+
+describe("createFleetReporter: status", () => {
+  it("prints a line only for a family that could not be read, and one summary line", async () => {
+    // GIVEN
+    const { reporter: r, lines } = await reporter({}, { command: "status" });
+    const report = (i: number, doc: Parameters<typeof entryOf>[1]): FleetKeyReport => ({
+      keyId: keyId(i),
+      primaryRegion: "us-east-1",
+      entry: entryOf(keyId(i), doc) as FleetKeyJson,
+    });
+    const unusable = statusJson(
+      [
+        { view: keyView("us-east-1", "PRIMARY"), drift: [] },
+        { view: keyView("eu-west-1", "REPLICA", { keyState: "PendingDeletion" }), drift: [] },
+      ],
+      isUsableKey,
+      EXIT.failed,
+      null,
+    );
+    const unread = statusJson([], isUsableKey, EXIT.failed, {
+      name: "AccessDeniedException",
+      message: "not allowed",
+      hint: "grant kms:DescribeKey",
+    });
+    const reports = [report(1, unusable), report(2, unread)];
+    // WHEN
+    r.event(fleetEvent(2, "status"));
+    for (const each of reports) r.key(each);
+    r.finishFleet(reports, 2_000);
+    // THEN
+    expect(lines()).toEqual([
+      "Reading 2 keys.",
+      `✖ ${keyId(2)} (us-east-1) failed: AccessDeniedException: not allowed`,
+      "  → grant kms:DescribeKey",
+      "2 key families read in 2s: 2 failed.",
+    ]);
+  });
+});
+
+describe("createFleetReporter: heartbeat (no spinner)", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("sums up the fleet every interval while keys are open, with the time left, and stops after the last key", async () => {
+    // GIVEN a fleet of 3 keys, a heartbeat every 30 s, a fake clock
+    const { reporter: r, lines } = await reporter({ heartbeatMs: 30_000 }, { now: () => Date.now() });
+    r.event(fleetEvent(3));
+    // key 1 is planned into 2 Regions; both requested and Creating
+    r.event({ type: "plan", primary: primaryOf(1), regions: REGIONS });
+    for (const region of REGIONS) {
+      r.event({ type: "phase", keyId: keyId(1), region, phase: "creating", keyState: "Creating" });
+    }
+    // WHEN 30 s pass
+    vi.advanceTimersByTime(29_999);
+    expect(lines().filter((l) => l.startsWith("waiting:"))).toEqual([]);
+    vi.advanceTimersByTime(1);
+    // THEN two keys not planned yet count as the planned one: 2 replicas per Region × 2 CreateKey / 5 per s; no Creating seen yet
+    expect(lines().at(-1)).toBe(
+      "waiting: 3 of 3 keys (1 at work, 2 queued); eu-west-1 0/3 done, 1 in progress; ap-southeast-2 0/3 done, 1 in progress; 30s, ~1s left",
+    );
+    // WHEN the first key settles 60 s after it began Creating, then 30 s pass
+    vi.advanceTimersByTime(30_000);
+    for (const region of REGIONS) r.event({ type: "settled", keyId: keyId(1), result: created(region) });
+    r.key(reportOf(1, REGIONS.map(created)));
+    vi.advanceTimersByTime(30_000);
+    // THEN the typical Creating (60 s) is added to the requests of the 2 queued keys (2 per Region × 2 / 5 = 0.8 s)
+    expect(lines().at(-1)).toBe(
+      "waiting: 2 of 3 keys (2 queued); eu-west-1 1/3 done; ap-southeast-2 1/3 done; 1m30s, ~1m01s left",
+    );
+    // WHEN the other keys settle: no more lines, and no timer left behind
+    replicateKey(r, 2, REGIONS.map(created));
+    replicateKey(r, 3, REGIONS.map(created));
+    const count = lines().length;
+    vi.advanceTimersByTime(300_000);
+    expect(lines()).toHaveLength(count);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("counts sync's Regions from the key's entry, and estimates from the rate of keys settled", async () => {
+    // GIVEN
+    const { reporter: r, lines } = await reporter(
+      { heartbeatMs: 10_000 },
+      { now: () => Date.now(), command: "sync" },
+    );
+    r.event(fleetEvent(10, "sync"));
+    // WHEN 5 keys settle within 10 s (sync has no `settled` events: its Regions are in the entry)
+    for (let i = 1; i <= 5; i += 1) {
+      r.event({ type: "plan", primary: primaryOf(i), regions: ["eu-west-1"], sync: true });
+      r.event({ type: "phase", keyId: keyId(i), region: "eu-west-1", phase: "checking" });
+      r.key({
+        keyId: keyId(i),
+        primaryRegion: "us-east-1",
+        entry: {
+          key: keyId(i),
+          ok: true,
+          exitCode: EXIT.ok,
+          primary: null,
+          regions: [
+            {
+              region: "eu-west-1",
+              status: "done",
+              keyState: "Enabled",
+              replicaArn: null,
+              elapsedMs: 1,
+              operations: [],
+              pending: [],
+              note: null,
+              error: null,
+            },
+          ],
+          summary: { done: 1, unchanged: 0, planned: 0, failed: 0, timeout: 0, interrupted: 0 },
+          error: null,
+        },
+      });
+    }
+    vi.advanceTimersByTime(10_000);
+    // THEN 5 keys in 10 s: 5 more take about 10 s
+    expect(lines().at(-1)).toBe("waiting: 5 of 10 keys (5 queued); eu-west-1 5/10 done; 10s, ~10s left");
+  });
+
+  it("promote: counts keys by outcome, and estimates from UpdatePrimaryRegion's quota and the settle time seen", async () => {
+    // GIVEN 10 keys; key 1's two Regions are watched from 0 s and it settles, promoted, at 20 s
+    const { reporter: r, lines } = await reporter(
+      { heartbeatMs: 30_000 },
+      { now: () => Date.now(), command: "promote" },
+    );
+    r.event(fleetEvent(10, "promote"));
+    for (const region of ["us-east-1", "eu-west-1"]) {
+      r.event({ type: "phase", keyId: keyId(1), region, phase: "creating", keyState: "Updating" });
+    }
+    vi.advanceTimersByTime(20_000);
+    const member = {
+      region: "us-east-1",
+      arn: PRIMARY.arn,
+      role: "REPLICA" as const,
+      keyState: "Enabled",
+      primaryRegion: "eu-west-1",
+    };
+    const doc = promoteJson({
+      exitCode: EXIT.ok,
+      dryRun: false,
+      report: {
+        outcome: "promoted",
+        keyId: keyId(1),
+        to: "eu-west-1",
+        oldPrimary: member,
+        keys: [member],
+        accepted: true,
+        calls: 1,
+      },
+      error: null,
+      warnings: [],
+      elapsedMs: 20_000,
+    });
+    r.key({ keyId: keyId(1), primaryRegion: "us-east-1", entry: entryOf(keyId(1), doc) });
+    // WHEN
+    vi.advanceTimersByTime(10_000);
+    // THEN 9 calls at 5 per s (1.8 s), then the typical 20 s
+    expect(lines()).toEqual([
+      "Promoting 10 keys.",
+      `✔ ${keyId(1)} (us-east-1) promoted: the primary is now in eu-west-1`,
+      "waiting: 9 of 10 keys (9 to go); 1 promoted; 30s, ~22s left",
+    ]);
+    r.finish([], 0, false);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("clears its timer on a run-ending error", async () => {
+    // GIVEN
+    const { reporter: r, lines } = await reporter({ heartbeatMs: 1_000 }, { now: () => Date.now() });
+    r.event(fleetEvent(5));
+    // WHEN
+    r.error({ name: "UsageError", message: "stopped" });
+    vi.advanceTimersByTime(10_000);
+    r.finish([], 0, false);
+    // THEN
+    expect(lines().filter((l) => l.startsWith("waiting:"))).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe("createFleetReporter (terminal)", () => {
+  it("prints only the keys that fail or have a note, and stops its block", async () => {
+    // GIVEN a spinner on a stream ora animates
+    const { reporter: r, text } = await reporter({ spinner: true });
+    r.event(fleetEvent(3));
+    // WHEN
+    replicateKey(r, 1, [created("eu-west-1")]);
+    replicateKey(r, 2, [denied("eu-west-1")], EXIT.failed);
+    const noted: RegionResult = { ...created("eu-west-1"), status: "creating", note: "Not waited for." };
+    replicateKey(r, 3, [noted]);
+    r.finishFleet([], 1_000);
+    r.finish([], 1_000, false);
+    // THEN
+    const written = text();
+    expect(written).toContain("Replicating 3 keys:");
+    expect(written).not.toContain(`${keyId(1)} (us-east-1) 1 created`);
+    expect(written).toContain(
+      `✖ ${keyId(2)} (us-east-1) eu-west-1 failed: AccessDeniedException: not allowed`,
+    );
+    expect(written).toContain(`✔ ${keyId(3)} (us-east-1) 1 creating\n  → eu-west-1: Not waited for.`);
+    expect(written).toContain("3 keys in 1s: 2 ok, 1 failed.");
+  });
+});

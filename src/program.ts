@@ -38,6 +38,11 @@ Examples:
   kms-replicate promote --key alias/payments --region us-east-1 --to eu-west-1
   kms-replicate sync --key alias/payments --region us-east-1 --dry-run
 
+Fleets (every command but the import ones; JSON version 2):
+  kms-replicate --all-primaries --region us-east-1 --select-tag dr=true --regions eu-west-1 --dry-run
+  kms-replicate --keys-from dr-keys.txt --region us-east-1 --regions eu-west-1,ap-southeast-2
+  kms-replicate promote --all-primaries --region us-east-1 --to us-west-2      # a regional failover
+
 Key: a key ID, key ARN, alias name (alias/…) or alias ARN of a multi-Region primary key. Its Region
 comes from the ARN, else --region, else AWS_REGION / AWS_DEFAULT_REGION / the profile's region.
 Credentials: --profile, else the AWS CLI's default chain (environment, SSO, config files, roles).

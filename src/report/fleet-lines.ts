@@ -406,8 +406,10 @@ export function isBadKey(command: FleetCommand, report: FleetKeyReport): boolean
 /** The notes of a key (a Region's, or promote's), as `→` lines grouped by text. */
 function notesOf(command: FleetCommand, report: FleetKeyReport): { text: string; regions: string[] }[] {
   if (command === "promote") {
-    const note = (report.entry as PromoteKeyEntryJson).note;
-    return note === null ? [] : [{ text: note, regions: [] }];
+    const { note, outcome } = report.entry as PromoteKeyEntryJson;
+    // A promoted key's note says what every promotion does (the others follow; ARNs and policies
+    // stay): the summary says it once for the fleet.
+    return note === null || outcome === "promoted" ? [] : [{ text: note, regions: [] }];
   }
   if (command === "status") return [];
   const regions = (report.entry as RunKeyJson | SyncKeyJson).regions;
@@ -438,6 +440,19 @@ function errorLines(
   const lines = [`${head}: ${c.red(`${error.name}: ${error.message}`)}`];
   if (error.hint !== undefined) lines.push(`  ${c.dim("→")} ${error.hint}`);
   return lines;
+}
+
+/** `planned sa-east-1, ap-south-1; exists eu-west-1` */
+function regionsByStatus(
+  regions: readonly { readonly region: string; readonly status: LineStatus }[],
+  order: readonly LineStatus[],
+  c: ChalkInstance,
+): string {
+  return order
+    .map((s) => [s, regions.filter((r) => r.status === s).map((r) => r.region)] as const)
+    .filter(([, names]) => names.length > 0)
+    .map(([s, names]) => paint(c, s, `${s} ${names.join(", ")}`))
+    .join("; ");
 }
 
 /** `5 created, 2 exists` */
@@ -502,7 +517,11 @@ function bodyLines(
       if ((bad && failures.length > 0) || (entry.regions.length === 0 && entry.error !== null))
         return failures;
       const statuses = entry.regions.map((r) => r.status);
-      const counts = statusCounts(statuses, command === "sync" ? SYNC_ORDER : RUN_ORDER, c);
+      const order = command === "sync" ? SYNC_ORDER : RUN_ORDER;
+      // A plan (--dry-run) names its Regions: which would be created, which are there already.
+      const counts = statuses.includes("planned")
+        ? regionsByStatus(entry.regions, order, c)
+        : statusCounts(statuses, order, c);
       const look: LineStatus =
         outcome !== "ok"
           ? KEY_LOOK[outcome]
@@ -659,6 +678,16 @@ export function fleetSummaryLines(
         });
         lines.push(`${region.padEnd(width)} ${parts.join(", ")}`);
       }
+      if (command === "replicate") {
+        const all = [...tally.regions.values()];
+        const total = all.reduce((n, counts) => n + [...counts.values()].reduce((a, b) => a + b, 0), 0);
+        const there = all.reduce((n, counts) => n + (counts.get("exists") ?? 0), 0);
+        if (there > 0) {
+          lines.push(
+            `${there} of ${total} replicas were there already (an earlier run's work, or made another way): counted as done, not requested again.`,
+          );
+        }
+      }
     }
     if (tally.failed > 0) {
       lines.push(c.red(`${plural(tally.failed, "key")} failed:`));
@@ -682,5 +711,10 @@ export function fleetSummaryLines(
       ? `${plural(tally.total, "key family", "key families")} read`
       : plural(tally.total, "key");
   lines.push(`${what} in ${clock(elapsedMs)}${counts === "" ? "" : `: ${counts}`}.${tail}`);
+  if (command === "promote" && (tally.outcomes.get("promoted") ?? 0) > 0) {
+    lines.push(
+      "Each promoted key's other keys now follow its new primary; ARNs and key policies are unchanged (a new primary's policy must allow kms:ReplicateKey for new replicas).",
+    );
+  }
   return lines;
 }

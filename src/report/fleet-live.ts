@@ -404,7 +404,8 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
       end();
       if (summarised) return;
       summarised = true;
-      if (mode.quiet) return;
+      // status: its table's own summary (report/status.ts fleetStatusOutput) says it all.
+      if (mode.quiet || command === "status") return;
       const totals = reports.length > 0 ? tallyOf(command, reports) : tally;
       if (totals.total === 0) return;
       for (const line of fleetSummaryLines(command, totals, elapsedMs, dryRun, c)) write(line);

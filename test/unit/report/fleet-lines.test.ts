@@ -463,7 +463,7 @@ describe("fleetKeyLines", () => {
     ]);
     // WHEN / THEN
     expect(fleetKeyLines("replicate", report, plain)).toEqual([
-      `○ ${KEY_ID} (us-east-1) 2 planned`,
+      `○ ${KEY_ID} (us-east-1) planned eu-west-1, ap-southeast-2`,
       `  → eu-west-1, ap-southeast-2: ${note}`,
     ]);
     expect(hasNote("replicate", report)).toBe(true);
@@ -638,6 +638,7 @@ describe("fleetSummaryLines", () => {
     // WHEN / THEN
     expect(fleetSummaryLines("promote", tallyOf("promote", [report, report]), 61_000, false, plain)).toEqual([
       "2 keys in 1m01s: 2 promoted.",
+      expect.stringMatching(/^Each promoted key's other keys now follow its new primary/) as unknown,
     ]);
     expect(fleetSummaryLines("status", tallyOf("status", [status]), 3_000, false, plain)).toEqual([
       "1 key family read in 3s: 1 drift.",

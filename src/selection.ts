@@ -102,7 +102,8 @@ const KEY_STATES_SELECTED = new Set(["Enabled"]);
 
 /**
  * The keys of the run, each resolved to its primary and checked, in the order given (--key, then
- * --keys-from, then --all-primaries by Region and ListKeys' order), each primary once.
+ * --keys-from, then --all-primaries by Region and ListKeys' order), each primary once. None: the
+ * caller refuses the run with emptySelection(), which says what was looked at.
  */
 export async function selectKeys(
   selection: SelectionOptions,
@@ -174,7 +175,6 @@ export async function selectKeys(
     candidates: candidates.length,
     selected: keys.length,
   };
-  if (keys.length === 0) throw emptySelection(selection, stats);
   return { keys, stats };
 }
 
@@ -298,7 +298,9 @@ export function emptySelection(selection: SelectionOptions, stats: SelectionStat
     hint:
       tags !== ""
         ? "Check the tag with 'aws kms list-resource-tags', or drop --select-tag."
-        : "Check --region: --all-primaries looks only there.",
+        : selection.allPrimaries
+          ? "Check --region: --all-primaries looks only there."
+          : "The key list names no key: give one key ID, key ARN or alias per line.",
   });
 }
 

@@ -3,7 +3,7 @@
 // at work at once and one AWS adapter for all, so that every call of every key draws on the same
 // request quotas (src/quotas.ts: per operation and Region, first come first served among the calls
 // that fit). A key that fails is a result, not the end of the run; the JSON document is version 2.
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { EXIT, isReplicateError, usageError, type ExitCode, type ReportedError } from "../errors.js";
 import type { Emit } from "../events.js";
@@ -25,6 +25,7 @@ import { connect, runEndingError, type Command, type Io, type Session } from "..
 import { createQuotaBook } from "../quotas.js";
 import {
   checkSelectionRegions,
+  emptySelection,
   parseKeyList,
   selectKeys,
   type SelectedKey,
@@ -258,6 +259,7 @@ export function fleetCommand<R>(
       });
       keys = picked.keys;
       stats = picked.stats;
+      if (keys.length === 0) throw emptySelection(selection, stats);
       plan.check?.(keys, warn);
       emit({
         type: "fleet",
@@ -424,8 +426,16 @@ export async function runKeys<T>(
   return results;
 }
 
-/** The key list of --keys-from: a file, or stdin (`-`); at most 64 MiB. */
+/** A key list is at most this long (about 400,000 key ARNs): anything longer is not a key list. */
+const KEY_LIST_MAX_BYTES = 64 * 2 ** 20;
+
+/** The key list of --keys-from: a file, or stdin (`-`). */
 async function readKeyList(source: string, io: Io): Promise<string> {
+  const tooLong = (): never => {
+    throw usageError(
+      `--keys-from ${source} is more than ${KEY_LIST_MAX_BYTES} bytes; that is not a key list.`,
+    );
+  };
   try {
     if (source === "-") {
       if (process.stdin.isTTY) {
@@ -435,10 +445,17 @@ async function readKeyList(source: string, io: Io): Promise<string> {
         );
       }
       const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      let length = 0;
+      for await (const chunk of process.stdin) {
+        length += (chunk as Buffer).length;
+        if (length > KEY_LIST_MAX_BYTES) tooLong();
+        chunks.push(chunk as Buffer);
+      }
       return Buffer.concat(chunks).toString("utf8");
     }
-    return await readFile(resolve(io.cwd, source), "utf8");
+    const path = resolve(io.cwd, source);
+    if ((await stat(path)).size > KEY_LIST_MAX_BYTES) tooLong();
+    return await readFile(path, "utf8");
   } catch (error) {
     if (isReplicateError(error)) throw error;
     throw usageError(

@@ -4,6 +4,7 @@ import { isReplicateError, type ReplicateError } from "../../src/errors.js";
 import { parseKeyRef } from "../../src/keys.js";
 import type { KmsPort } from "../../src/kms.js";
 import {
+  emptySelection,
   parseKeyList,
   requireSelectTags,
   selectKeys,
@@ -198,26 +199,38 @@ describe("selectKeys --all-primaries", () => {
     expect(keys.map((k) => k.primary.keyId)).toEqual([keyId(6)]);
   });
 
-  it("is a usage error when nothing matches, saying what was looked at", async () => {
+  it("selects nothing when nothing matches, and the refusal says what was looked at", async () => {
     // GIVEN
     const { kms } = account(fleet);
+    const selection = options({
+      allPrimaries: true,
+      regions: ["us-east-1"],
+      selectTags: [{ TagKey: "dr", TagValue: "yes" }],
+    });
     // WHEN
-    const error = await refusal(
-      selectKeys(
-        options({
-          allPrimaries: true,
-          regions: ["us-east-1"],
-          selectTags: [{ TagKey: "dr", TagValue: "yes" }],
-        }),
-        context(kms),
-      ),
-    );
+    const { keys, stats } = await selectKeys(selection, context(kms));
+    const error = emptySelection(selection, stats);
     // THEN
+    expect(keys).toEqual([]);
+    expect(stats).toEqual({ listed: 6, multiRegion: 5, candidates: 2, selected: 0 });
     expect(error.exitCode).toBe(2);
     expect(error.code).toBe("EmptySelection");
     expect(error.message).toMatch(
       /--all-primaries listed 6 keys in us-east-1, 5 of them multi-Region, 2 of those Enabled customer-managed primaries; none of them carries dr=yes/,
     );
+  });
+
+  it("an empty key list is told as such", () => {
+    // GIVEN / WHEN
+    const error = emptySelection(options({ keysFrom: "-" }), {
+      listed: 0,
+      multiRegion: 0,
+      candidates: 0,
+      selected: 0,
+    });
+    // THEN
+    expect(error.message).toMatch(/^No key selected: 0 keys were named/);
+    expect(error.hint).toMatch(/The key list names no key/);
   });
 
   it("for promote's failover, counts a key of the Region whose family already moved to --to", async () => {

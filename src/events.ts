@@ -106,6 +106,14 @@ export type ReplicaEvent =
        * time left comes from them.
        */
       readonly quotas: Readonly<Record<string, number>>;
+      /** How the keys were chosen, as flags (for the `kms-replicate wait` that picks up a timeout). */
+      readonly selection: {
+        readonly keys: readonly string[];
+        readonly keysFrom?: string;
+        readonly allPrimaries: boolean;
+        readonly regions: readonly string[];
+        readonly selectTags: readonly Tag[];
+      };
     }
   | { readonly type: "warning"; readonly message: string }
   /** A warning or error the AWS SDK logged (never printed raw; shown with --debug). */

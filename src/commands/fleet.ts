@@ -266,6 +266,7 @@ export function fleetCommand<R>(
         command: spec.command,
         keys: keys.length,
         dryRun: spec.dryRun,
+        selection: { ...selection, keys: selection.keys.map((k) => k.value) },
         quotas: Object.fromEntries(
           (["ReplicateKey", "CreateKey", "UpdatePrimaryRegion"] as const).map((name) => [
             name,

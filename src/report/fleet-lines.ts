@@ -12,7 +12,16 @@ import {
   type StatusKeyJson,
   type SyncKeyJson,
 } from "./fleet.js";
-import { clock, paint, symbolOf, type LineStatus } from "./lines.js";
+import {
+  clock,
+  paint,
+  shellQuote,
+  symbolOf,
+  waitFlags,
+  type LineStatus,
+  type ResumeOptions,
+} from "./lines.js";
+import type { ReplicaEvent } from "../events.js";
 import type { ErrorReport } from "../errors.js";
 
 // ---- the time left ----
@@ -717,4 +726,41 @@ export function fleetSummaryLines(
     );
   }
   return lines;
+}
+
+/** The flags that chose a fleet's keys (the `fleet` event's selection). */
+type FleetSelection = Extract<ReplicaEvent, { type: "fleet" }>["selection"];
+
+/** At most this many keys named one by one in the `wait` that picks up a timeout. */
+export const WAIT_KEYS_NAMED = 10;
+
+/**
+ * `kms-replicate wait …` for the Regions of a fleet that timed out: the keys themselves (`--key`
+ * each) when there are few, else the run's own selection (which `wait` resolves again; keys already
+ * usable are done at once), or undefined when the selection came from stdin and cannot be given
+ * again on a command line.
+ */
+export function fleetWaitCommand(
+  late: readonly { readonly arn: string; readonly regions: readonly string[] }[],
+  selection: FleetSelection,
+  resume: ResumeOptions,
+): string | undefined {
+  const regions = [...new Set(late.flatMap((k) => k.regions))];
+  const words = ["kms-replicate", "wait"];
+  if (late.length <= WAIT_KEYS_NAMED) {
+    for (const key of late) words.push("--key", key.arn);
+  } else if (selection.allPrimaries) {
+    words.push("--all-primaries");
+    for (const region of selection.regions) words.push("--region", region);
+  } else if (selection.keysFrom !== undefined && selection.keysFrom !== "-") {
+    words.push("--keys-from", selection.keysFrom);
+    for (const region of selection.regions) words.push("--region", region);
+    for (const key of selection.keys) words.push("--key", key);
+  } else {
+    return undefined;
+  }
+  if (late.length > WAIT_KEYS_NAMED) {
+    for (const tag of selection.selectTags) words.push("--select-tag", `${tag.TagKey}=${tag.TagValue}`);
+  }
+  return [...words, ...waitFlags(regions, resume)].map(shellQuote).join(" ");
 }

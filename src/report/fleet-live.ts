@@ -19,6 +19,7 @@ import {
   fleetKeyLines,
   fleetStartLine,
   fleetSummaryLines,
+  fleetWaitCommand,
   hasNote,
   isBadKey,
   median,
@@ -113,6 +114,7 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
   let dryRun = options.dryRun;
   let keys = 0;
   let quotas: Readonly<Record<string, number>> = {};
+  let selection: Extract<ReplicaEvent, { type: "fleet" }>["selection"] | undefined;
   let startedAt = now();
   let settled = 0;
   let bad = 0;
@@ -328,6 +330,7 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
         case "fleet":
           keys = event.keys;
           quotas = event.quotas;
+          selection = event.selection;
           dryRun ||= event.dryRun;
           startedAt = now();
           if (!mode.spinner && !mode.quiet && keys > 0) write(fleetStartLine(command, keys, dryRun));
@@ -405,10 +408,22 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
       if (summarised) return;
       summarised = true;
       // status: its table's own summary (report/status.ts fleetStatusOutput) says it all.
-      if (mode.quiet || command === "status") return;
-      const totals = reports.length > 0 ? tallyOf(command, reports) : tally;
-      if (totals.total === 0) return;
-      for (const line of fleetSummaryLines(command, totals, elapsedMs, dryRun, c)) write(line);
+      if (!mode.quiet && command !== "status") {
+        const totals = reports.length > 0 ? tallyOf(command, reports) : tally;
+        if (totals.total > 0) {
+          for (const line of fleetSummaryLines(command, totals, elapsedMs, dryRun, c)) write(line);
+        }
+      }
+      // Also with --quiet: like the timed-out Regions' own lines, it says what to do about them.
+      const late = command === "replicate" || command === "wait" ? timedOut(reports) : [];
+      if (late.length > 0 && selection !== undefined && options.resume !== undefined) {
+        const again = fleetWaitCommand(late, selection, options.resume);
+        write(
+          again === undefined
+            ? `To keep waiting for the ${late.length} keys that timed out, run 'kms-replicate wait' with the same key list and --regions.`
+            : `To keep waiting for ${late.length === 1 ? "it" : "them"}:\n  ${again}`,
+        );
+      }
     },
     // A fleet command ends with finishFleet; these only stop the block (the runner's second signal
     // reaches the command's finish, which must never leave a spinner running).
@@ -420,4 +435,13 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
       end();
     },
   };
+}
+
+/** The keys with Regions that timed out, and those Regions (replicate, wait). */
+function timedOut(reports: readonly FleetKeyReport[]): { arn: string; regions: string[] }[] {
+  return reports.flatMap(({ entry }) => {
+    const { primary, regions } = entry as RunKeyJson;
+    const late = regions.filter((r) => r.status === "timeout").map((r) => r.region);
+    return late.length === 0 || primary === null ? [] : [{ arn: primary.arn, regions: late }];
+  });
 }

@@ -307,7 +307,12 @@ export function durationFlag(ms: number): string {
 
 /** `kms-replicate wait --key ARN --regions eu-west-1 … --timeout 20m`: to follow `regions` further. */
 export function waitCommand(key: string, regions: readonly string[], options: ResumeOptions): string {
-  const words = ["kms-replicate", "wait", "--key", key, "--regions", regions.join(",")];
+  return ["kms-replicate", "wait", "--key", key, ...waitFlags(regions, options)].map(shellQuote).join(" ");
+}
+
+/** The flags of a `kms-replicate wait` after its keys: the Regions, how to reach AWS, the timeout. */
+export function waitFlags(regions: readonly string[], options: ResumeOptions): string[] {
+  const words = ["--regions", regions.join(",")];
   if (options.profile !== undefined) words.push("--profile", options.profile);
   if (options.endpointUrl !== undefined) words.push("--endpoint-url", options.endpointUrl);
   if (options.connectTimeoutMs !== undefined) {
@@ -316,7 +321,7 @@ export function waitCommand(key: string, regions: readonly string[], options: Re
   if (options.readTimeoutMs !== undefined)
     words.push("--cli-read-timeout", String(options.readTimeoutMs / 1000));
   words.push("--timeout", durationFlag(options.timeoutMs));
-  return words.map(shellQuote).join(" ");
+  return words;
 }
 
 /** `KMS.ReplicateKey(us-east-1 → eu-west-1) attempt 2 [412ms] -> ThrottlingException, retrying` */

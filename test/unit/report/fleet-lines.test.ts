@@ -25,6 +25,7 @@ import {
   type FleetProgress,
   type RegionProgress,
   type ReplicateEstimateInput,
+  fleetWaitCommand,
 } from "../../../src/report/fleet-lines.js";
 import { runJson } from "../../../src/report/json.js";
 import { promoteJson, type PromoteReport } from "../../../src/report/promote.js";
@@ -660,5 +661,50 @@ describe("fleetSummaryLines", () => {
     expect(
       fleetSummaryLines("replicate", tallyOf("replicate", reports), 1_000, false, plain).join("\n"),
     ).not.toContain("\u001B[");
+  });
+});
+
+describe("fleetWaitCommand", () => {
+  const resume = { timeoutMs: 1_800_000, profile: "prod admin" };
+  const selection = {
+    keys: [],
+    allPrimaries: true,
+    regions: ["us-east-1", "us-west-2"],
+    selectTags: [{ TagKey: "dr", TagValue: "true" }],
+  };
+  const late = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      arn: `arn:aws:kms:us-east-1:111122223333:key/mrk-${String(i).padStart(32, "0")}`,
+      regions: i % 2 === 0 ? ["eu-west-1"] : ["eu-west-1", "sa-east-1"],
+    }));
+
+  it("names a few keys one by one, with every Region that timed out, shell-quoted", () => {
+    // GIVEN / WHEN
+    const command = fleetWaitCommand(late(2), selection, resume);
+    // THEN
+    expect(command).toBe(
+      `kms-replicate wait --key ${late(2)[0]?.arn} --key ${late(2)[1]?.arn} --regions eu-west-1,sa-east-1 --profile 'prod admin' --timeout 30m`,
+    );
+  });
+
+  it("gives many keys as the run's own selection", () => {
+    // GIVEN / WHEN / THEN
+    expect(fleetWaitCommand(late(11), selection, resume)).toBe(
+      "kms-replicate wait --all-primaries --region us-east-1 --region us-west-2 --select-tag dr=true --regions eu-west-1,sa-east-1 --profile 'prod admin' --timeout 30m",
+    );
+    expect(
+      fleetWaitCommand(
+        late(11),
+        { ...selection, allPrimaries: false, keysFrom: "dr.txt", regions: [] },
+        resume,
+      ),
+    ).toMatch(/^kms-replicate wait --keys-from dr\.txt --select-tag dr=true --regions/);
+  });
+
+  it("cannot give again a key list read from stdin", () => {
+    // GIVEN / WHEN / THEN
+    expect(fleetWaitCommand(late(11), { ...selection, allPrimaries: false, keysFrom: "-" }, resume)).toBe(
+      undefined,
+    );
   });
 });

@@ -32,7 +32,12 @@ const REGIONS = ["eu-west-1", "ap-southeast-2"];
 
 async function reporter(
   mode: Partial<OutputMode> = {},
-  options: { now?: () => number; command?: FleetCommand; dryRun?: boolean } = {},
+  options: {
+    now?: () => number;
+    command?: FleetCommand;
+    dryRun?: boolean;
+    resume?: { endpointUrl?: string; timeoutMs: number };
+  } = {},
 ): Promise<{ reporter: FleetReporter; lines: () => string[]; text: () => string }> {
   const stream = new PassThrough();
   let text = "";
@@ -44,6 +49,7 @@ async function reporter(
     dryRun: options.dryRun ?? false,
     now: options.now ?? (() => 0),
     command: options.command ?? "replicate",
+    resume: options.resume,
   });
   return {
     reporter: fleet,
@@ -107,6 +113,7 @@ const fleetEvent = (keys: number, command: FleetCommand = "replicate"): ReplicaE
   keys,
   dryRun: false,
   quotas: QUOTAS,
+  selection: { keys: [], allPrimaries: true, regions: ["us-east-1"], selectTags: [] },
 });
 
 describe("createFleetReporter (no terminal)", () => {
@@ -434,5 +441,36 @@ describe("createFleetReporter (terminal)", () => {
     );
     expect(written).toContain(`✔ ${keyId(3)} (us-east-1) 1 creating\n  → eu-west-1: Not waited for.`);
     expect(written).toContain("3 keys in 1s: 2 ok, 1 failed.");
+  });
+});
+
+describe("createFleetReporter: Regions that timed out", () => {
+  const late = (region: string): RegionResult => ({
+    region,
+    status: "timeout",
+    keyState: "Creating",
+    elapsedMs: 20_000,
+  });
+
+  it("prints the `kms-replicate wait` that picks them up, naming the keys when they are few, also with --quiet", async () => {
+    // GIVEN
+    const { reporter: r, lines } = await reporter(
+      { quiet: true },
+      { resume: { endpointUrl: "http://127.0.0.1:4566", timeoutMs: 1_200_000 } },
+    );
+    r.event(fleetEvent(2));
+    const results = [
+      [created("eu-west-1"), late("ap-southeast-2")],
+      [created("eu-west-1"), created("ap-southeast-2")],
+    ];
+    replicateKey(r, 1, results[0] ?? [], EXIT.timeout);
+    replicateKey(r, 2, results[1] ?? []);
+    // WHEN
+    r.finishFleet([reportOf(1, results[0] ?? [], EXIT.timeout), reportOf(2, results[1] ?? [])], 30_000);
+    // THEN
+    expect(lines().slice(-2)).toEqual([
+      "To keep waiting for it:",
+      `  kms-replicate wait --key ${primaryOf(1).arn} --regions ap-southeast-2 --endpoint-url http://127.0.0.1:4566 --timeout 20m`,
+    ]);
   });
 });

@@ -22,6 +22,11 @@ export const fault = {
   malformedPolicy: (message: string) => new KmsFault("MalformedPolicyDocumentException", message),
   tag: (message: string) => new KmsFault("TagException", message),
   limitExceeded: (message: string) => new KmsFault("LimitExceededException", message),
+  invalidMarker: () =>
+    new KmsFault(
+      "InvalidMarkerException",
+      "The request was rejected because the marker that specifies where pagination should next begin is not valid.",
+    ),
   throttling: () => new KmsFault("ThrottlingException", "Rate exceeded"),
   internal: () => new KmsFault("KMSInternalException", "An internal error occurred.", 500),
   unrecognizedClient: () =>

@@ -21,6 +21,7 @@ import {
 } from "node:crypto";
 import { promisify } from "node:util";
 import { fault } from "./errors.js";
+import { page } from "./paging.js";
 import {
   currentMaterial,
   liveImport,
@@ -373,10 +374,8 @@ const listKeyRotations: Handler = (ctx, body) => {
           : {}),
       };
     });
-  const limit = typeof body.Limit === "number" ? body.Limit : 100;
-  const start = Number(str(body, "Marker") ?? "0");
-  const next = start + limit < entries.length ? String(start + limit) : undefined;
-  return { Rotations: entries.slice(start, start + limit), Truncated: next !== undefined, NextMarker: next };
+  const { items, next } = page(entries, body, "ListKeyRotations", `${ctx.region} ${key.keyId} ${include}`);
+  return { Rotations: items, Truncated: next !== undefined, NextMarker: next };
 };
 
 /**

@@ -5,6 +5,7 @@ import { DEFAULT_QUOTAS } from "./quotas.js";
 import { startKmsLocal } from "./server.js";
 
 const USAGE = `usage: kms-local [--port N] [--creating-delay MS] [--account ID] [--primary REGION]
+                 [--primaries N [--primary-region REGION]] [--primary-tag KEY=VALUE]
                  [--enforce-quotas] [--quota-scale X] [--quota OPERATION=N]
                  [--updating-delay MS] [--read-after-write REGION=MS]
 
@@ -13,6 +14,11 @@ const USAGE = `usage: kms-local [--port N] [--creating-delay MS] [--account ID] 
   --account ID        the 12-digit account ID in every ARN (default 111122223333)
   --primary REGION    create a multi-Region primary key in REGION at start and print its ARN
                       (repeat for more keys)
+  --primaries N       create N multi-Region primary keys at start, in --primary-region
+                      (default us-east-1), and print how many (a fleet to try by hand)
+  --primary-tag KEY=VALUE
+                      tag every primary key created at start (--primary, --primaries) with
+                      KEY=VALUE; VALUE may be empty (repeatable)
   --enforce-quotas    answer ThrottlingException ("Rate exceeded") above KMS's request quotas,
                       per operation and Region (e.g. ReplicateKey 5/s, and 2 CreateKey per
                       ReplicateKey in the replica's Region); off by default
@@ -37,6 +43,9 @@ let values: {
   "creating-delay"?: string;
   account?: string;
   primary?: string[];
+  primaries?: string;
+  "primary-region"?: string;
+  "primary-tag"?: string[];
   "enforce-quotas"?: boolean;
   "quota-scale"?: string;
   quota?: string[];
@@ -51,6 +60,9 @@ try {
       "creating-delay": { type: "string" },
       account: { type: "string" },
       primary: { type: "string", multiple: true },
+      primaries: { type: "string" },
+      "primary-region": { type: "string" },
+      "primary-tag": { type: "string", multiple: true },
       "enforce-quotas": { type: "boolean" },
       "quota-scale": { type: "string" },
       quota: { type: "string", multiple: true },
@@ -93,6 +105,24 @@ if (values.account !== undefined && !/^\d{12}$/.test(values.account)) fail("--ac
 for (const region of values.primary ?? []) {
   if (!REGION_PATTERN.test(region)) fail(`--primary ${region} is not a Region ID`);
 }
+const primaries = Number(values.primaries ?? "0");
+if (values.primaries !== undefined && !(Number.isInteger(primaries) && primaries > 0)) {
+  fail(`--primaries ${values.primaries} is not a number of keys above 0`);
+}
+const primaryRegion = values["primary-region"] ?? "us-east-1";
+if (values["primary-region"] !== undefined && values.primaries === undefined) {
+  fail("--primary-region goes with --primaries N");
+}
+if (!REGION_PATTERN.test(primaryRegion)) fail(`--primary-region ${primaryRegion} is not a Region ID`);
+/** --primary-tag KEY=VALUE → CreateKey's Tags (the endpoint checks them as KMS does). */
+const primaryTags = (values["primary-tag"] ?? []).map((item) => {
+  const at = item.indexOf("=");
+  if (at < 1) fail(`--primary-tag ${item} is not KEY=VALUE`);
+  return { TagKey: item.slice(0, at), TagValue: item.slice(at + 1) };
+});
+if (primaryTags.length > 0 && values.primary === undefined && values.primaries === undefined) {
+  fail("--primary-tag goes with --primary REGION or --primaries N");
+}
 const quotaScale = Number(values["quota-scale"] ?? "1");
 if (!Number.isFinite(quotaScale) || quotaScale <= 0)
   fail(`--quota-scale ${values["quota-scale"]} is not above 0`);
@@ -113,9 +143,30 @@ process.stdout.write(`kms-local listening on ${server.url}\n`);
 if (values["enforce-quotas"] === true) {
   process.stdout.write(`kms-local enforces KMS's request quotas (scale ${quotaScale})\n`);
 }
+/** A multi-Region primary key made at start; a tag KMS would refuse ends the process (exit 2). */
+const createPrimary = async (region: string): Promise<Record<string, unknown>> => {
+  const input = {
+    MultiRegion: true,
+    Description: "kms-local primary",
+    ...(primaryTags.length > 0 ? { Tags: primaryTags } : {}),
+  };
+  try {
+    return server.createKey(region, input);
+  } catch (error) {
+    await server.stop();
+    fail(`--primary-tag: ${(error as Error).message}`);
+  }
+};
 for (const region of values.primary ?? []) {
-  const key = server.createKey(region, { MultiRegion: true, Description: "kms-local primary" });
+  const key = await createPrimary(region);
   process.stdout.write(`kms-local created multi-Region primary key ${String(key.Arn)}\n`);
+}
+for (let i = 0; i < primaries; i += 1) await createPrimary(primaryRegion);
+if (primaries > 0) {
+  const tags = primaryTags.map((t) => `${t.TagKey}=${t.TagValue}`).join(", ");
+  process.stdout.write(
+    `kms-local created ${primaries} multi-Region primary keys in ${primaryRegion}${tags === "" ? "" : ` tagged ${tags}`}\n`,
+  );
 }
 const stop = (): void => {
   void server.stop().then(() => process.exit(0));

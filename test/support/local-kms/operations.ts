@@ -2,12 +2,14 @@
 // (see shared/kms-replicatekey.md for ReplicateKey's rules).
 import { fault } from "./errors.js";
 import { IMPORT_OPERATIONS, materialMetadata } from "./imports.js";
+import { page } from "./paging.js";
 import {
   newKeyId,
   ReadLag,
   stateOf,
   visibleStateOf,
   type AliasRecord,
+  type KeyManager,
   type KeyRecord,
   type KeyState,
   type RegionStore,
@@ -187,7 +189,7 @@ export function metadataOf(
     KeyUsage: key.keyUsage,
     KeyState: state,
     Origin: key.origin,
-    KeyManager: "CUSTOMER",
+    KeyManager: key.keyManager,
     CustomerMasterKeySpec: key.keySpec,
     KeySpec: key.keySpec,
     MultiRegion: key.multiRegion,
@@ -230,27 +232,38 @@ function newKey(
   ctx: OperationContext,
   fields: Omit<
     KeyRecord,
-    "arn" | "region" | "createdAt" | "hiddenDescribes" | "lag" | "materials" | "imports"
+    "arn" | "region" | "createdAt" | "hiddenDescribes" | "lag" | "materials" | "imports" | "keyManager"
   > &
-    Partial<Pick<KeyRecord, "hiddenDescribes" | "materials">>,
+    Partial<Pick<KeyRecord, "hiddenDescribes" | "materials" | "keyManager">>,
   region: string,
 ): KeyRecord {
-  const store = ctx.store.region(region);
   const key: KeyRecord = {
     hiddenDescribes: 0,
     materials: [],
+    keyManager: "CUSTOMER",
     ...fields,
     imports: new Map(),
-    arn: store.arnOf(`key/${fields.keyId}`),
+    arn: ctx.store.region(region).arnOf(`key/${fields.keyId}`),
     region,
     createdAt: ctx.now,
     lag: new ReadLag(),
   };
-  store.keys.set(key.keyId, key);
+  ctx.store.add(key);
   return key;
 }
 
-const createKey: Handler = (ctx, body) => {
+const createKey: Handler = (ctx, body) => makeKey(ctx, body, "CUSTOMER");
+
+/**
+ * CreateKey's work, for a key managed by `keyManager`. KMS's CreateKey makes CUSTOMER keys only; an
+ * AWS managed key (made by an AWS service for the account) is a test's setup step, and such keys
+ * are never multi-Region.
+ */
+export function makeKey(
+  ctx: OperationContext,
+  body: Body,
+  keyManager: KeyManager,
+): { KeyMetadata: Record<string, unknown> } {
   const keySpec = str(body, "KeySpec") ?? str(body, "CustomerMasterKeySpec") ?? "SYMMETRIC_DEFAULT";
   if (!KEY_SPECS.has(keySpec)) throw fault.validation(`Unsupported KeySpec ${keySpec}.`);
   const keyUsage =
@@ -263,6 +276,9 @@ const createKey: Handler = (ctx, body) => {
   const policy = str(body, "Policy");
   if (policy !== undefined) checkPolicy(policy);
   const multiRegion = body.MultiRegion === true;
+  if (multiRegion && keyManager === "AWS") {
+    throw new Error("kms-local setup: AWS managed keys are single-Region keys; drop MultiRegion");
+  }
   const key = newKey(
     ctx,
     {
@@ -270,6 +286,7 @@ const createKey: Handler = (ctx, body) => {
       keySpec,
       keyUsage,
       origin,
+      keyManager,
       multiRegion,
       role: multiRegion ? "PRIMARY" : undefined,
       description,
@@ -280,7 +297,7 @@ const createKey: Handler = (ctx, body) => {
     ctx.region,
   );
   return { KeyMetadata: metadataOf(ctx.store, key, ctx.now) };
-};
+}
 
 const describeKey: Handler = (ctx, body) => {
   const key = ctx.store.find(ctx.region, required(body, "KeyId"));
@@ -395,16 +412,10 @@ const updatePrimaryRegion: Handler = (ctx, body) => {
   return {};
 };
 
-function page<T>(items: T[], body: Body): { items: T[]; next?: string } {
-  const limit = typeof body.Limit === "number" ? body.Limit : 100;
-  const start = Number(str(body, "Marker") ?? "0");
-  const next = start + limit < items.length ? String(start + limit) : undefined;
-  return { items: items.slice(start, start + limit), next };
-}
-
+/** Every key of the Region, in any state: primaries, replicas, single-Region and AWS managed keys. */
 const listKeys: Handler = (ctx, body) => {
   const keys = [...ctx.store.region(ctx.region).keys.values()];
-  const { items, next } = page(keys, body);
+  const { items, next } = page(keys, body, "ListKeys", ctx.region);
   return {
     Keys: items.map((k) => ({ KeyId: k.keyId, KeyArn: k.arn })),
     Truncated: next !== undefined,
@@ -494,7 +505,7 @@ const listAliases: Handler = (ctx, body) => {
   const aliases = store
     .visibleAliases(ctx.now)
     .filter((a) => target === undefined || a.targetKeyId === target);
-  const { items, next } = page(aliases, body);
+  const { items, next } = page(aliases, body, "ListAliases", `${ctx.region} ${target ?? "*"}`);
   return {
     Aliases: items.map((a) => ({
       AliasName: a.name,
@@ -550,7 +561,8 @@ const untagResource: Handler = (ctx, body) => {
 
 const listResourceTags: Handler = (ctx, body) => {
   const key = ctx.store.find(ctx.region, required(body, "KeyId"));
-  const { items, next } = page([...key.lag.read("tags", key.tags, ctx.now)], body);
+  const tags = [...key.lag.read("tags", key.tags, ctx.now)];
+  const { items, next } = page(tags, body, "ListResourceTags", `${ctx.region} ${key.keyId}`);
   return {
     Tags: items.map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
     Truncated: next !== undefined,

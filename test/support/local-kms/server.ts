@@ -4,15 +4,24 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { KmsFault, fault } from "./errors.js";
-import { OPERATIONS, metadataOf, notPrimary } from "./operations.js";
+import { OPERATIONS, makeKey, metadataOf, notPrimary } from "./operations.js";
 import { partitionOf } from "./partitions.js";
 import { DEFAULT_QUOTAS, SlidingWindowLimiter, chargesOf } from "./quotas.js";
-import { Store, stateOf, type KeyState } from "./store.js";
+import { Store, stateOf, type KeyManager, type KeyState } from "./store.js";
 
-/** A fault rule; `region` / `operation` unset match any. Counted rules switch off once used up. */
+/**
+ * A fault rule; `region` / `operation` / `keyId` unset match any. Counted rules switch off once
+ * used up (only the calls a rule matches use it up).
+ */
 export interface FaultRule {
   readonly region?: string;
   readonly operation?: string;
+  /**
+   * Only requests whose KeyId or TargetKeyId names this key: by key ID, by key ARN of any Region,
+   * or by an alias (name or ARN) that points at it in the request's Region at the time. Given as a
+   * key ID or a key ARN (of any Region: what counts is the key ID after `key/`).
+   */
+  readonly keyId?: string;
   /** Added before the answer, in ms. */
   readonly latencyMs?: number;
   /** ThrottlingException for the next `count` matching calls, or for a `rate` (0–1) of them. */
@@ -118,6 +127,7 @@ const CONFIG_KEYS = new Set([
 const FAULT_KEYS = new Set([
   "region",
   "operation",
+  "keyId",
   "latencyMs",
   "throttle",
   "internalError",
@@ -150,6 +160,10 @@ export function configProblems(partial: unknown): string[] {
         if (!FAULT_KEYS.has(key)) {
           problems.push(`unknown key ${key} in faults[${index}] (known: ${[...FAULT_KEYS].join(", ")})`);
         }
+      }
+      const { keyId } = rule as { keyId?: unknown };
+      if (keyId !== undefined && (typeof keyId !== "string" || keyId === "")) {
+        problems.push(`faults[${index}].keyId must be a key ID or key ARN`);
       }
     });
   }
@@ -261,6 +275,16 @@ export interface KeyView {
   readonly updatingUntil?: number;
 }
 
+/** What a test's setup may ask of a new key beyond CreateKey's input: what KMS's API cannot make. */
+export interface KeySetup {
+  /**
+   * "AWS": an AWS managed key, as an AWS service makes one for the account: DescribeKey shows
+   * KeyManager AWS and ListKeys lists it. Single-Region only (with MultiRegion the call throws).
+   * Default "CUSTOMER", as CreateKey makes.
+   */
+  readonly keyManager?: KeyManager;
+}
+
 export interface KmsLocal {
   readonly url: string;
   readonly port: number;
@@ -274,8 +298,11 @@ export interface KmsLocal {
   /** ThrottlingException answers per (Region, operation), from the call log. */
   throttled(): ThrottleCount[];
   keys(region: string): KeyView[];
-  /** CreateKey in `region`, as a test's setup step. */
-  createKey(region: string, input?: Record<string, unknown>): Record<string, unknown>;
+  /**
+   * CreateKey in `region`, as a test's setup step (not counted, no quota); its KeyMetadata.
+   * `setup` makes what CreateKey cannot, e.g. `{ keyManager: "AWS" }` for an AWS managed key.
+   */
+  createKey(region: string, input?: Record<string, unknown>, setup?: KeySetup): Record<string, unknown>;
   /** Call any operation in-process, as a test's setup step (not counted). */
   invoke(region: string, operation: string, input: Record<string, unknown>): unknown;
   stop(): Promise<void>;
@@ -313,6 +340,14 @@ function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** The alias name in an alias ARN: `arn:aws:kms:eu-west-1:111122223333:alias/app` → `alias/app`. */
+const ALIAS_ARN = /^arn:[^:]*:kms:[^:]*:[^:]*:(alias\/.+)$/;
+
+/** The key ID in a key ARN (of any Region: the part after `key/`); anything else as it is. */
+function keyIdIn(ref: string): string {
+  return /^arn:[^:]*:kms:[^:]*:[^:]*:key\/(.+)$/.exec(ref)?.[1] ?? ref;
 }
 
 /** The Region of a SigV4-signed request: `Credential=AKID/20261122/eu-west-1/kms/aws4_request`. */
@@ -367,6 +402,15 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
   >();
   let random = seededRandom(config.seed);
   const log: CallRecord[] = [];
+  // The log holds one copy of each Region, operation and access key ID, not one per call (each
+  // would otherwise keep its request's Authorization header alive): a fleet makes 100,000s of calls.
+  const texts = new Map<string, string>();
+  const shared = (text: string): string => {
+    const known = texts.get(text);
+    if (known !== undefined) return known;
+    texts.set(text, text);
+    return text;
+  };
 
   const context = (region: string, now: number) => ({
     region,
@@ -410,7 +454,18 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
   /** A counted rule (`{count}`) that has uses left, or an every-call rule (`true`). */
   const applies = (rule: { readonly count: number } | true | undefined, usedSoFar: number): boolean =>
     rule === true || (rule !== undefined && usedSoFar < rule.count);
-  const decide = (region: string, operation: string): Decision => {
+  /** The key IDs a request names in KeyId and TargetKeyId (aliases as they point in `region` now). */
+  const keysNamed = (region: string, input: unknown): string[] => {
+    if (!isRecord(input)) return [];
+    return [input.KeyId, input.TargetKeyId].flatMap((ref) => {
+      if (typeof ref !== "string") return [];
+      const alias = ref.startsWith("alias/") ? ref : ALIAS_ARN.exec(ref)?.[1];
+      if (alias === undefined) return [keyIdIn(ref)];
+      const target = store.region(region).aliases.get(alias)?.targetKeyId;
+      return target === undefined ? [] : [target];
+    });
+  };
+  const decide = (region: string, operation: string, input: unknown): Decision => {
     const decision: Decision = {
       latencyMs: 0,
       drop: false,
@@ -419,9 +474,12 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
       notPrimary: false,
     };
     if (config.disabledRegions.includes(region)) decision.error = fault.unrecognizedClient();
+    let named: string[] | undefined;
     config.faults.forEach((rule, index) => {
       if (rule.region !== undefined && rule.region !== region) return;
       if (rule.operation !== undefined && rule.operation !== operation) return;
+      if (rule.keyId !== undefined && !(named ??= keysNamed(region, input)).includes(keyIdIn(rule.keyId)))
+        return;
       decision.latencyMs += rule.latencyMs ?? 0;
       if (
         decision.error !== undefined ||
@@ -443,7 +501,8 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
       };
       used.set(index, count);
       if (rule.accessDenied === true) {
-        decision.error = fault.accessDenied(account, operation, `arn:aws:kms:${region}:${account}:key/*`);
+        const resource = `key/${rule.keyId === undefined ? "*" : keyIdIn(rule.keyId)}`;
+        decision.error = fault.accessDenied(account, operation, store.region(region).arnOf(resource));
       } else if (rule.dropConnection !== undefined && count.drop < rule.dropConnection.count) {
         count.drop += 1;
         decision.drop = true;
@@ -525,19 +584,21 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString("utf8");
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    if (url.pathname.startsWith(CONTROL)) return control(url.pathname.slice(CONTROL.length), url, text, res);
+    if (req.url?.startsWith(CONTROL) === true) {
+      const url = new URL(req.url, "http://127.0.0.1");
+      return control(url.pathname.slice(CONTROL.length), url, text, res);
+    }
 
     const region = regionOfRequest(req.headers.authorization);
     const target = req.headers["x-amz-target"];
     const operation = typeof target === "string" ? target.replace(/^TrentService\./, "") : "";
     const accessKeyId = accessKeyIdOfRequest(req.headers.authorization);
     const call: CallRecord = {
-      region: region ?? "-",
-      operation,
+      region: shared(region ?? "-"),
+      operation: shared(operation),
       at: clock(),
       status: 0,
-      ...(accessKeyId !== undefined ? { accessKeyId } : {}),
+      ...(accessKeyId !== undefined ? { accessKeyId: shared(accessKeyId) } : {}),
     };
     log.push(call);
     if (region === undefined) {
@@ -568,7 +629,14 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
         ),
       );
     }
-    const decision = decide(region, operation);
+    let input: Record<string, unknown> = {};
+    let unreadable: Error | undefined;
+    try {
+      if (text !== "") input = JSON.parse(text) as Record<string, unknown>;
+    } catch (error) {
+      unreadable = error as SyntaxError;
+    }
+    const decision = decide(region, operation, input);
     if (decision.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.latencyMs));
     if (decision.drop) {
       call.fault = "dropConnection";
@@ -582,7 +650,7 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
     }
     try {
       if (decision.error !== undefined) throw decision.error;
-      const input = text === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
+      if (unreadable !== undefined) throw unreadable;
       if (config.enforceQuotas) {
         const exceeded = limiter.tryAdmit(chargesOf(operation, region, input), call.at, {
           scale: config.quotaScale,
@@ -651,6 +719,12 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
   const views = (region: string): KeyView[] => {
     const regionStore = store.region(region);
     const now = clock();
+    const aliasesOf = new Map<string, string[]>();
+    for (const alias of regionStore.aliases.values()) {
+      const names = aliasesOf.get(alias.targetKeyId);
+      if (names === undefined) aliasesOf.set(alias.targetKeyId, [alias.name]);
+      else names.push(alias.name);
+    }
     return [...regionStore.keys.values()].map((key) => ({
       keyId: key.keyId,
       arn: key.arn,
@@ -660,9 +734,7 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
       description: key.description,
       tags: Object.fromEntries(key.tags),
       policy: key.policy,
-      aliases: [...regionStore.aliases.values()]
-        .filter((a) => a.targetKeyId === key.keyId)
-        .map((a) => a.name),
+      aliases: aliasesOf.get(key.keyId) ?? [],
       createdAt: key.createdAt,
       settledAt: key.creatingUntil,
       ...(key.updatingUntil !== undefined ? { updatingUntil: key.updatingUntil } : {}),
@@ -689,7 +761,11 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
       if (!res.headersSent) sendFault(res, new KmsFault("KMSInternalException", String(error), 500));
     });
   });
-  server.keepAliveTimeout = 5_000;
+  // An idle connection stays open for 2 minutes (Node's default is 5 s). The SDK keeps idle sockets
+  // with no timeout of its own, so a client that pauses about as long as this (a poll backing off to
+  // 4–8 s) can send on a socket the endpoint is closing: "socket hang up", which a test with one
+  // attempt would report as a failure. KMS does not document its own idle timeout.
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
@@ -716,8 +792,8 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
       ).length,
     throttled,
     keys: views,
-    createKey: (region, input = {}) =>
-      (invoke(region, "CreateKey", input) as { KeyMetadata: Record<string, unknown> }).KeyMetadata,
+    createKey: (region, input = {}, setup = {}) =>
+      makeKey(context(region, clock()), input, setup.keyManager ?? "CUSTOMER").KeyMetadata,
     invoke,
     stop: () =>
       new Promise<void>((resolve) => {
@@ -728,3 +804,4 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
 }
 
 export { metadataOf };
+export type { KeyManager };

@@ -4,6 +4,9 @@ import { fault } from "./errors.js";
 
 export type KeyState = "Creating" | "Updating" | "Enabled" | "Disabled" | "PendingDeletion" | "PendingImport";
 
+/** DescribeKey's KeyManager: CUSTOMER for every key the API makes; AWS only for setup-made keys. */
+export type KeyManager = "CUSTOMER" | "AWS";
+
 /**
  * Writes that reads do not see yet (KMS is eventually consistent: a changed value can take a while
  * to read back). For each property, the value before each write and when the write shows; a read
@@ -59,6 +62,8 @@ export interface KeyRecord {
   readonly keySpec: string;
   readonly keyUsage: string;
   readonly origin: "AWS_KMS" | "EXTERNAL";
+  /** AWS: an AWS managed key, as AWS services create them (never through CreateKey). */
+  readonly keyManager: KeyManager;
   readonly multiRegion: boolean;
   /** Changes with UpdatePrimaryRegion. */
   role?: "PRIMARY" | "REPLICA";
@@ -190,6 +195,8 @@ export class RegionStore {
 
 export class Store {
   private readonly regions = new Map<string, RegionStore>();
+  /** Every key by key ID, in every Region (a multi-Region family), in the order they were made. */
+  private readonly families = new Map<string, KeyRecord[]>();
   /** GetParametersForImport's answers, by import token (base64). */
   readonly importTokens = new Map<string, ImportParameters>();
   constructor(
@@ -209,20 +216,22 @@ export class Store {
     return store;
   }
 
-  allRegions(): RegionStore[] {
-    return [...this.regions.values()];
+  /** A new key, in its Region and in its family. */
+  add(key: KeyRecord): void {
+    this.region(key.region).keys.set(key.keyId, key);
+    const family = this.families.get(key.keyId);
+    if (family === undefined) this.families.set(key.keyId, [key]);
+    else family.push(key);
   }
 
-  /** Every key with this ID, in every Region: a multi-Region family. */
-  family(keyId: string): KeyRecord[] {
-    return this.allRegions().flatMap((r) => {
-      const key = r.keys.get(keyId);
-      return key === undefined ? [] : [key];
-    });
+  /** Every key with this ID, in every Region: a multi-Region family (oldest first). */
+  family(keyId: string): readonly KeyRecord[] {
+    return this.families.get(keyId) ?? [];
   }
 
   clear(): void {
     this.regions.clear();
+    this.families.clear();
     this.importTokens.clear();
   }
 

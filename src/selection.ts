@@ -129,46 +129,49 @@ export async function selectKeys(
       `No Region for ${withoutRegion.map((n) => n.text).join(", ")}: give the keys as ARNs, or set --region, AWS_REGION or a profile's region.`,
     );
   }
-  const explicit = await Promise.all(
-    named.map((n) =>
-      limit(async (signal): Promise<SelectedKey | undefined> => {
-        const region = regionOfKeyRef(n.ref) ?? ctx.defaultRegion ?? "";
-        try {
-          const primary = await describePrimary(ctx.kms, n.ref, region, signal, ctx.accept);
-          return { given: n.text, primary };
-        } catch (error) {
-          if (ctx.signal.aborted || !isReplicateError(error)) throw error;
-          problems.push(
-            `  ${n.where}: ${error.message}${error.hint !== undefined ? ` (${error.hint})` : ""}`,
-          );
-          return undefined;
-        }
-      }),
+  /** Does the primary carry every --select-tag? Asked right after its DescribeKey, in the same turn. */
+  const tagged = (key: SelectedKey, signal: AbortSignal): Promise<boolean> =>
+    selection.selectTags.length === 0
+      ? Promise.resolve(true)
+      : carriesTags(key, selection.selectTags, { kms: ctx.kms, signal });
+  // The named keys and every Region's listing at once; each key's DescribeKey and tags in one turn.
+  const [explicit, listed] = await Promise.all([
+    Promise.all(
+      named.map((n) =>
+        limit(async (signal): Promise<Candidate | undefined> => {
+          const region = regionOfKeyRef(n.ref) ?? ctx.defaultRegion ?? "";
+          let key: SelectedKey;
+          try {
+            key = {
+              given: n.text,
+              primary: await describePrimary(ctx.kms, n.ref, region, signal, ctx.accept),
+            };
+          } catch (error) {
+            if (ctx.signal.aborted || !isReplicateError(error)) throw error;
+            problems.push(
+              `  ${n.where}: ${error.message}${error.hint !== undefined ? ` (${error.hint})` : ""}`,
+            );
+            return undefined;
+          }
+          return { key, tagged: await tagged(key, signal) };
+        }),
+      ),
     ),
-  );
+    selection.allPrimaries
+      ? allPrimaries(selection.regions, ctx, limit, tagged)
+      : Promise.resolve({ candidates: [], listed: 0, multiRegion: 0 }),
+  ]);
   if (problems.length > 0) {
     throw new ReplicateError(
       `${problems.length === 1 ? "1 key" : `${problems.length} keys`} of the selection cannot be used; nothing was changed:\n${problems.join("\n")}`,
       { fault: "user", exitCode: EXIT.usage, code: "InvalidSelection" },
     );
   }
-  const listed = selection.allPrimaries
-    ? await allPrimaries(selection.regions, ctx, limit)
-    : { keys: [], listed: 0, multiRegion: 0 };
-  const candidates = [...explicit.filter((k) => k !== undefined), ...listed.keys];
-  const tagged =
-    selection.selectTags.length === 0
-      ? candidates
-      : (
-          await Promise.all(
-            candidates.map((key) =>
-              limit(async (signal) =>
-                (await carriesTags(key, selection.selectTags, { kms: ctx.kms, signal })) ? key : undefined,
-              ),
-            ),
-          )
-        ).filter((k) => k !== undefined);
-  const keys = onceEach(tagged, ctx.warn);
+  const candidates = [...explicit.filter((c) => c !== undefined), ...listed.candidates];
+  const keys = onceEach(
+    candidates.filter((c) => c.tagged).map((c) => c.key),
+    ctx.warn,
+  );
   const stats: SelectionStats = {
     listed: listed.listed,
     multiRegion: listed.multiRegion,
@@ -178,58 +181,72 @@ export async function selectKeys(
   return { keys, stats };
 }
 
-/** --all-primaries: ListKeys (every page) in each Region, DescribeKey of each mrk- key, filtered. */
+/** A key that passed the command's checks, and whether it carries the --select-tag tags. */
+interface Candidate {
+  readonly key: SelectedKey;
+  readonly tagged: boolean;
+}
+
+/**
+ * --all-primaries: ListKeys (every page) in each Region, all Regions at once; DescribeKey of each
+ * mrk- key, filtered, and its tags; in the order of the Regions given and of ListKeys.
+ */
 async function allPrimaries(
   regions: readonly string[],
   ctx: SelectionContext,
   limit: <T>(task: (signal: AbortSignal) => Promise<T>) => Promise<T>,
-): Promise<{ keys: SelectedKey[]; listed: number; multiRegion: number }> {
-  let listed = 0;
-  let multiRegion = 0;
-  const keys: SelectedKey[] = [];
-  for (const region of regions) {
-    let entries;
-    try {
-      entries = await ctx.kms.listKeys(region, ctx.signal);
-    } catch (error) {
-      if (ctx.signal.aborted) throw error;
-      throw awsError(error, { operation: "ListKeys", region, keyId: "*" });
-    }
-    listed += entries.length;
-    const mrk = entries.filter((e) => e.KeyId?.startsWith("mrk-") === true);
-    multiRegion += mrk.length;
-    const found = await Promise.all(
-      mrk.map((entry) =>
-        limit(async (signal): Promise<SelectedKey | undefined> => {
-          const arn = entry.KeyArn ?? entry.KeyId ?? "";
-          let metadata;
-          try {
-            metadata = await ctx.kms.describeKey(region, arn, signal);
-          } catch (error) {
-            if (ctx.signal.aborted) throw error;
-            // Listed a moment ago and gone now (deleted), or not readable: not part of the fleet.
-            const report = describeError(error, { operation: "DescribeKey", region, keyId: arn });
-            ctx.warn(`${arn} could not be described (${report.name}); it is not selected.`);
+  tagged: (key: SelectedKey, signal: AbortSignal) => Promise<boolean>,
+): Promise<{ candidates: Candidate[]; listed: number; multiRegion: number }> {
+  const lists = await Promise.all(
+    regions.map(async (region) => {
+      try {
+        return { region, entries: await ctx.kms.listKeys(region, ctx.signal) };
+      } catch (error) {
+        if (ctx.signal.aborted) throw error;
+        throw awsError(error, { operation: "ListKeys", region, keyId: "*" });
+      }
+    }),
+  );
+  const mrk = lists.flatMap(({ region, entries }) =>
+    entries.filter((e) => e.KeyId?.startsWith("mrk-") === true).map((entry) => ({ region, entry })),
+  );
+  const found = await Promise.all(
+    mrk.map(({ region, entry }) =>
+      limit(async (signal): Promise<Candidate | undefined> => {
+        const arn = entry.KeyArn ?? entry.KeyId ?? "";
+        let metadata;
+        try {
+          metadata = await ctx.kms.describeKey(region, arn, signal);
+        } catch (error) {
+          if (ctx.signal.aborted) throw error;
+          // Listed a moment ago and gone now (deleted), or not readable: not part of the fleet.
+          const report = describeError(error, { operation: "DescribeKey", region, keyId: arn });
+          ctx.warn(`${arn} could not be described (${report.name}); it is not selected.`);
+          return undefined;
+        }
+        if (metadata.KeyManager !== "CUSTOMER" || metadata.MultiRegion !== true) return undefined;
+        const config = metadata.MultiRegionConfiguration;
+        let key: SelectedKey;
+        if (config?.MultiRegionKeyType === "REPLICA") {
+          const home = config.PrimaryKey;
+          if (ctx.movedTo === undefined || home?.Region !== ctx.movedTo || home.Arn === undefined) {
             return undefined;
           }
-          if (metadata.KeyManager !== "CUSTOMER" || metadata.MultiRegion !== true) return undefined;
-          const config = metadata.MultiRegionConfiguration;
-          if (config?.MultiRegionKeyType === "REPLICA") {
-            const home = config.PrimaryKey;
-            if (ctx.movedTo === undefined || home?.Region !== ctx.movedTo || home.Arn === undefined) {
-              return undefined;
-            }
-            // promote's failover re-run: this Region's key already follows a primary in --to.
-            return { given: arn, moved: true, primary: movedPrimary(metadata, home.Arn, home.Region) };
-          }
+          // promote's failover re-run: this Region's key already follows a primary in --to.
+          key = { given: arn, moved: true, primary: movedPrimary(metadata, home.Arn, home.Region) };
+        } else {
           if (!KEY_STATES_SELECTED.has(metadata.KeyState ?? "")) return undefined;
-          return { given: arn, primary: toPrimary(metadata, parseKeyRef(arn), region) };
-        }),
-      ),
-    );
-    for (const key of found) if (key !== undefined) keys.push(key);
-  }
-  return { keys, listed, multiRegion };
+          key = { given: arn, primary: toPrimary(metadata, parseKeyRef(arn), region) };
+        }
+        return { key, tagged: await tagged(key, signal) };
+      }),
+    ),
+  );
+  return {
+    candidates: found.filter((c) => c !== undefined),
+    listed: lists.reduce((n, l) => n + l.entries.length, 0),
+    multiRegion: mrk.length,
+  };
 }
 
 /** The primary of a family as one of its replicas describes it (promote's moved keys). */

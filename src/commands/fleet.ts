@@ -357,10 +357,36 @@ export function fleetCommand<R>(
 }
 
 /**
- * Runs every key: at most KEYS_AT_WORK at work (a key that only waits no longer counts), and a new
+ * The order keys start in: one of each primary Region in turn (round-robin), each Region's keys in
+ * the order given. Every primary Region has its own ReplicateKey quota, and first come first served
+ * on the replica Regions' shared CreateKey quota would otherwise hand each of their windows to the
+ * first primary Region's keys, leaving the other primaries' quotas idle until the first is done
+ * (measured: 10 s of sending instead of 8 for 4 × 50 keys).
+ */
+export function startOrder(keys: readonly SelectedKey[]): number[] {
+  const byRegion = new Map<string, number[]>();
+  keys.forEach((key, index) => {
+    const list = byRegion.get(key.primary.region) ?? [];
+    list.push(index);
+    byRegion.set(key.primary.region, list);
+  });
+  const lists = [...byRegion.values()];
+  const order: number[] = [];
+  for (let i = 0; order.length < keys.length; i += 1) {
+    for (const list of lists) {
+      const index = list[i];
+      if (index !== undefined) order.push(index);
+    }
+  }
+  return order;
+}
+
+/**
+ * Runs every key (in startOrder): at most KEYS_AT_WORK at work (a key that only waits no longer counts), and a new
  * key only while the quota queue holds fewer than QUEUE_TARGET calls, so that every quota with
  * work stays busy without a queue of thousands. Keys not started when the run is stopped are
- * `notStarted`. Results in the order of `keys`; nothing of a settled key is kept but its result.
+ * `notStarted`. Results in the order of `keys` (the selection's); nothing of a settled key is
+ * kept but its result.
  */
 export async function runKeys<T>(
   keys: readonly SelectedKey[],
@@ -384,7 +410,9 @@ export async function runKeys<T>(
   const running = new Set<Promise<void>>();
   const over = (): boolean =>
     options.signal.aborted || performance.now() >= (options.deadline ?? Number.POSITIVE_INFINITY);
-  for (const [index, key] of keys.entries()) {
+  for (const index of startOrder(keys)) {
+    const key = keys[index];
+    if (key === undefined) continue;
     if (over()) {
       results[index] = options.notStarted(key);
       options.settled(index, results[index]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fleetRequested, runKeys, toSelectionOptions } from "../../../src/commands/fleet.js";
+import { fleetRequested, runKeys, startOrder, toSelectionOptions } from "../../../src/commands/fleet.js";
 import { isReplicateError } from "../../../src/errors.js";
 import type { RawCommonFlags } from "../../../src/options.js";
 import { createQuotaBook, type QuotaBook } from "../../../src/quotas.js";
@@ -212,5 +212,27 @@ describe("runKeys", () => {
       [1, "key-2"],
       [0, "key-1"],
     ]);
+  });
+});
+
+describe("startOrder", () => {
+  it("takes one key of each primary Region in turn, each Region's keys in their order", () => {
+    // GIVEN keys 0–4 in us-east-1, 5–6 in us-west-2, 7 in eu-west-1
+    const inRegion = (n: number, region: string): SelectedKey => ({
+      given: `key-${n}`,
+      primary: { ...PRIMARY, region, arn: `${PRIMARY.arn}-${n}` },
+    });
+    const keys = [
+      ...[0, 1, 2, 3, 4].map((n) => inRegion(n, "us-east-1")),
+      ...[5, 6].map((n) => inRegion(n, "us-west-2")),
+      inRegion(7, "eu-west-1"),
+    ];
+    // WHEN / THEN
+    expect(startOrder(keys)).toEqual([0, 5, 7, 1, 6, 2, 3, 4]);
+  });
+
+  it("keeps the order of keys of one Region", () => {
+    // GIVEN / WHEN / THEN
+    expect(startOrder([key(1), key(2), key(3)])).toEqual([0, 1, 2]);
   });
 });

@@ -98,7 +98,10 @@ export type ReplicaEvent =
   | {
       readonly type: "fleet";
       readonly command: "replicate" | "wait" | "status" | "sync" | "promote";
+      /** Keys selected; while `selecting`, those found so far (the selection goes on). */
       readonly keys: number;
+      /** --all-primaries: keys start as they are found; another `fleet` event says how many in all. */
+      readonly selecting: boolean;
       readonly dryRun: boolean;
       /**
        * The request quotas in force that bound this command's work, per second and Region

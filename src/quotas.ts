@@ -110,6 +110,12 @@ export interface QuotaBookOptions {
    * left out. A cap below 1 counts as 1 (0 would never let an attempt start).
    */
   readonly inFlight?: Readonly<Partial<Record<QuotaName, number>>>;
+  /**
+   * At most this many attempts in flight at once in the whole process, whatever the operation and
+   * Region: what the AWS SDK holds for a request in flight (its command, signed request, socket
+   * buffers) is then bounded however high the quotas are; a waiting attempt costs a small record.
+   */
+  readonly maxInFlight?: number;
 }
 
 /** What a waiter needs from one limit: a rate window, or an in-flight cap. */
@@ -152,7 +158,8 @@ interface Need {
 /** One waiting attempt: a small record, emptied when it is granted or aborted. */
 interface Waiter {
   readonly needs: readonly Need[];
-  readonly gate: InFlight | undefined;
+  /** The in-flight counts it takes a slot of (its operation's cap, the process's). */
+  readonly gates: readonly InFlight[];
   /** Undefined once granted or aborted (the queue drops it on the next pump). */
   settle: { resolve: (release: Release) => void; reject: (reason: unknown) => void } | undefined;
   signal: AbortSignal | undefined;
@@ -247,8 +254,12 @@ export function createQuotaBook(options: QuotaBookOptions = {}): QuotaBook {
     }
     return gate;
   };
-  /** The costs per limit (two costs in one window add up), and the in-flight slot last. */
-  const needsOf = (costs: readonly QuotaCost[], gate: InFlight | undefined): Need[] => {
+  const total =
+    options.maxInFlight === undefined ? undefined : new InFlight(Math.max(1, options.maxInFlight));
+  const gatesOf = (key: InFlightKey | undefined): InFlight[] =>
+    [gateFor(key), total].filter((gate) => gate !== undefined);
+  /** The costs per limit (two costs in one window add up), and the in-flight slots last. */
+  const needsOf = (costs: readonly QuotaCost[], gates: readonly InFlight[]): Need[] => {
     const units = new Map<RateWindow, number>();
     for (const cost of costs) {
       const window = windowFor(cost);
@@ -256,7 +267,7 @@ export function createQuotaBook(options: QuotaBookOptions = {}): QuotaBook {
     }
     const needs: Need[] = [];
     for (const [window, n] of units) needs.push({ limit: window, units: Math.min(n, window.slots) });
-    if (gate !== undefined) needs.push({ limit: gate, units: 1 });
+    for (const gate of gates) needs.push({ limit: gate, units: 1 });
     return needs;
   };
 
@@ -292,15 +303,19 @@ export function createQuotaBook(options: QuotaBookOptions = {}): QuotaBook {
     });
   };
 
-  const releaseOf = (gate: InFlight | undefined): Release => {
-    if (gate === undefined) return NOTHING_TO_RELEASE;
+  const releaseOf = (gates: readonly InFlight[]): Release => {
+    if (gates.length === 0) return NOTHING_TO_RELEASE;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      gate.active -= 1;
-      // Only a waiter the cap held back can go now (or the ones it holds up).
-      if (gate.blockedIn === walk.id && live > 0) scheduleWalk();
+      let held = false;
+      for (const gate of gates) {
+        gate.active -= 1;
+        held ||= gate.blockedIn === walk.id;
+      }
+      // Only a waiter a cap held back can go now (or the ones it holds up).
+      if (held && live > 0) scheduleWalk();
     };
   };
 
@@ -312,7 +327,7 @@ export function createQuotaBook(options: QuotaBookOptions = {}): QuotaBook {
     waiter.onAbort = undefined;
     if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
     live -= 1;
-    settle?.resolve(releaseOf(waiter.gate));
+    settle?.resolve(releaseOf(waiter.gates));
   };
 
   const notifyWatchers = (): void => {
@@ -395,19 +410,19 @@ export function createQuotaBook(options: QuotaBookOptions = {}): QuotaBook {
     waiting: () => live,
     acquire(costs, signal, acquireOptions) {
       if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
-      const gate = gateFor(acquireOptions?.inFlight);
-      const needs = needsOf(costs, gate);
+      const gates = gatesOf(acquireOptions?.inFlight);
+      const needs = needsOf(costs, gates);
       if (needs.length === 0) return Promise.resolve(NOTHING_TO_RELEASE);
       if (live === 0) {
         // No one waits: nothing to be fair to, so no need to wait for a pump either.
         const t = now();
         if (needs.every((need) => need.limit.room(t) >= need.units)) {
           for (const need of needs) need.limit.take(need.units, t);
-          return Promise.resolve(releaseOf(gate));
+          return Promise.resolve(releaseOf(gates));
         }
       }
       return new Promise<Release>((resolve, reject) => {
-        const waiter: Waiter = { needs, gate, settle: { resolve, reject }, signal, onAbort: undefined };
+        const waiter: Waiter = { needs, gates, settle: { resolve, reject }, signal, onAbort: undefined };
         if (signal !== undefined) {
           waiter.onAbort = () => {
             const { settle } = waiter;

@@ -4,7 +4,15 @@
 // its family's primary, and checked as the command checks one key, before anything changes: a key
 // that cannot be used is a usage error that names every such key at once.
 import type { KeyMetadata } from "@aws-sdk/client-kms";
-import { EXIT, ReplicateError, awsError, describeError, isReplicateError, usageError } from "./errors.js";
+import {
+  EXIT,
+  ReplicateError,
+  awsError,
+  describeError,
+  isReplicateError,
+  usageError,
+  type ErrorReport,
+} from "./errors.js";
 import type { PrimaryKey } from "./events.js";
 import type { KmsPort } from "./kms.js";
 import { REGION_PATTERN, parseKeyRef, regionOfKeyRef, type KeyRef } from "./keys.js";
@@ -68,6 +76,10 @@ export interface SelectedKey {
    * --to (an earlier run moved it): nothing to do, and counted as done.
    */
   readonly moved?: boolean;
+  /** Its place in the selection: the order given, or (--all-primaries) by Region and ListKeys. */
+  readonly rank: number;
+  /** It could not be checked for --select-tag (ListResourceTags failed): it fails, alone. */
+  readonly failure?: ErrorReport;
 }
 
 /** What the selection looked at, for the empty-selection message and the JSON. */
@@ -94,7 +106,10 @@ export interface SelectionContext {
   /** `promote`: keys of the --all-primaries Regions whose primary is already here count as done. */
   readonly movedTo?: string;
   readonly warn: (message: string) => void;
-  /** Calls at once while selecting (DescribeKey, ListResourceTags); the quotas pace them. */
+  /**
+   * Keys described at once while selecting (DescribeKey, then ListResourceTags): their round trips
+   * overlap, and the quotas pace the calls (default 128, the fleet's calls in flight at most).
+   */
   readonly parallel?: number;
 }
 
@@ -109,11 +124,12 @@ export async function selectKeys(
   selection: SelectionOptions,
   ctx: SelectionContext,
 ): Promise<{ readonly keys: SelectedKey[]; readonly stats: SelectionStats }> {
-  const pool = createLimiter(ctx.parallel ?? 32);
-  // Each call its own signal, derived from the run's (Ctrl-C reaches it): dozens of calls at once
-  // do not pile abort listeners on one signal.
-  const limit = <T>(task: (signal: AbortSignal) => Promise<T>): Promise<T> =>
-    pool(() => task(AbortSignal.any([ctx.signal])));
+  if (selection.allPrimaries) {
+    const keys: SelectedKey[] = [];
+    const stats = await streamPrimaries(selection, ctx, (key) => keys.push(key));
+    return { keys: keys.sort((a, b) => a.rank - b.rank), stats };
+  }
+  const limit = pooled(ctx);
   const named = [
     ...selection.keys.map((ref) => ({ text: ref.value, ref, where: `--key ${ref.value}` })),
     ...(ctx.keyList ?? []).map((e) => ({
@@ -129,56 +145,46 @@ export async function selectKeys(
       `No Region for ${withoutRegion.map((n) => n.text).join(", ")}: give the keys as ARNs, or set --region, AWS_REGION or a profile's region.`,
     );
   }
-  /** Does the primary carry every --select-tag? Asked right after its DescribeKey, in the same turn. */
-  const tagged = (key: SelectedKey, signal: AbortSignal): Promise<boolean> =>
-    selection.selectTags.length === 0
-      ? Promise.resolve(true)
-      : carriesTags(key, selection.selectTags, { kms: ctx.kms, signal });
-  // The named keys and every Region's listing at once; each key's DescribeKey and tags in one turn.
-  const [explicit, listed] = await Promise.all([
-    Promise.all(
-      named.map((n) =>
-        limit(async (signal): Promise<Candidate | undefined> => {
-          const region = regionOfKeyRef(n.ref) ?? ctx.defaultRegion ?? "";
-          let key: SelectedKey;
-          try {
-            key = {
-              given: n.text,
-              primary: await describePrimary(ctx.kms, n.ref, region, signal, ctx.accept),
-            };
-          } catch (error) {
-            if (ctx.signal.aborted || !isReplicateError(error)) throw error;
-            problems.push(
-              `  ${n.where}: ${error.message}${error.hint !== undefined ? ` (${error.hint})` : ""}`,
-            );
-            return undefined;
-          }
-          return { key, tagged: await tagged(key, signal) };
-        }),
-      ),
+  // Every key at once; each key's DescribeKey and tags in one turn.
+  const candidates = await Promise.all(
+    named.map((n, rank) =>
+      limit(async (signal): Promise<Candidate | undefined> => {
+        const region = regionOfKeyRef(n.ref) ?? ctx.defaultRegion ?? "";
+        let key: SelectedKey;
+        try {
+          const primary = await describePrimary(ctx.kms, n.ref, region, signal, ctx.accept);
+          key = { given: n.text, primary, rank };
+        } catch (error) {
+          if (ctx.signal.aborted || !isReplicateError(error)) throw error;
+          problems.push(
+            `  ${n.where}: ${error.message}${error.hint !== undefined ? ` (${error.hint})` : ""}`,
+          );
+          return undefined;
+        }
+        // A named key whose tags cannot be read ends the run before any change.
+        return { key, tagged: await carriesTags(key, selection.selectTags, { kms: ctx.kms, signal }) };
+      }),
     ),
-    selection.allPrimaries
-      ? allPrimaries(selection.regions, ctx, limit, tagged)
-      : Promise.resolve({ candidates: [], listed: 0, multiRegion: 0 }),
-  ]);
+  );
   if (problems.length > 0) {
     throw new ReplicateError(
       `${problems.length === 1 ? "1 key" : `${problems.length} keys`} of the selection cannot be used; nothing was changed:\n${problems.join("\n")}`,
       { fault: "user", exitCode: EXIT.usage, code: "InvalidSelection" },
     );
   }
-  const candidates = [...explicit.filter((c) => c !== undefined), ...listed.candidates];
+  const checked = candidates.filter((c) => c !== undefined);
   const keys = onceEach(
-    candidates.filter((c) => c.tagged).map((c) => c.key),
+    checked.filter((c) => c.tagged).map((c) => c.key),
     ctx.warn,
   );
-  const stats: SelectionStats = {
-    listed: listed.listed,
-    multiRegion: listed.multiRegion,
-    candidates: candidates.length,
-    selected: keys.length,
-  };
-  return { keys, stats };
+  return { keys, stats: { listed: 0, multiRegion: 0, candidates: checked.length, selected: keys.length } };
+}
+
+/** Calls in a pool, each with its own signal derived from the run's (Ctrl-C reaches it): dozens of
+ * calls at once do not pile abort listeners on one signal. */
+function pooled(ctx: SelectionContext): <T>(task: (signal: AbortSignal) => Promise<T>) => Promise<T> {
+  const pool = createLimiter(ctx.parallel ?? 32);
+  return (task) => pool(() => task(AbortSignal.any([ctx.signal])));
 }
 
 /** A key that passed the command's checks, and whether it carries the --select-tag tags. */
@@ -188,17 +194,20 @@ interface Candidate {
 }
 
 /**
- * --all-primaries: ListKeys (every page) in each Region, all Regions at once; DescribeKey of each
- * mrk- key, filtered, and its tags; in the order of the Regions given and of ListKeys.
+ * --all-primaries, as a stream: ListKeys (every page) in each Region, all at once (a failure ends
+ * the run before any key is found); then DescribeKey of each mrk- key, one Region's in turn with
+ * the others' (so keys of every primary Region come early), filtered, and its tags; `found` is told
+ * of each selected key at once, so that the fleet starts it while the others are still read. The
+ * statistics when every key was read. A key whose tags cannot be read is found with its `failure`.
  */
-async function allPrimaries(
-  regions: readonly string[],
+export async function streamPrimaries(
+  selection: SelectionOptions,
   ctx: SelectionContext,
-  limit: <T>(task: (signal: AbortSignal) => Promise<T>) => Promise<T>,
-  tagged: (key: SelectedKey, signal: AbortSignal) => Promise<boolean>,
-): Promise<{ candidates: Candidate[]; listed: number; multiRegion: number }> {
+  found: (key: SelectedKey) => void,
+): Promise<SelectionStats> {
+  const limit = pooled(ctx);
   const lists = await Promise.all(
-    regions.map(async (region) => {
+    selection.regions.map(async (region) => {
       try {
         return { region, entries: await ctx.kms.listKeys(region, ctx.signal) };
       } catch (error) {
@@ -207,12 +216,27 @@ async function allPrimaries(
       }
     }),
   );
-  const mrk = lists.flatMap(({ region, entries }) =>
-    entries.filter((e) => e.KeyId?.startsWith("mrk-") === true).map((entry) => ({ region, entry })),
+  // Ranks by Region, then ListKeys' order; the work in turns: one key of each Region after another.
+  let rank = 0;
+  const byRegion = lists.map(({ region, entries }) =>
+    entries
+      .filter((e) => e.KeyId?.startsWith("mrk-") === true)
+      .map((entry) => ({ region, entry, rank: rank++ })),
   );
-  const found = await Promise.all(
-    mrk.map(({ region, entry }) =>
-      limit(async (signal): Promise<Candidate | undefined> => {
+  const mrk = roundRobin(byRegion);
+  let candidates = 0;
+  let selected = 0;
+  const seen = new Set<string>();
+  const select = (key: SelectedKey): void => {
+    // A family moved by an earlier promote is listed twice when --region names both its Regions.
+    if (seen.has(key.primary.arn)) return;
+    seen.add(key.primary.arn);
+    selected += 1;
+    found(key);
+  };
+  await Promise.all(
+    mrk.map(({ region, entry, rank: place }) =>
+      limit(async (signal): Promise<void> => {
         const arn = entry.KeyArn ?? entry.KeyId ?? "";
         let metadata;
         try {
@@ -222,31 +246,59 @@ async function allPrimaries(
           // Listed a moment ago and gone now (deleted), or not readable: not part of the fleet.
           const report = describeError(error, { operation: "DescribeKey", region, keyId: arn });
           ctx.warn(`${arn} could not be described (${report.name}); it is not selected.`);
-          return undefined;
+          return;
         }
-        if (metadata.KeyManager !== "CUSTOMER" || metadata.MultiRegion !== true) return undefined;
+        if (metadata.KeyManager !== "CUSTOMER" || metadata.MultiRegion !== true) return;
         const config = metadata.MultiRegionConfiguration;
         let key: SelectedKey;
         if (config?.MultiRegionKeyType === "REPLICA") {
           const home = config.PrimaryKey;
-          if (ctx.movedTo === undefined || home?.Region !== ctx.movedTo || home.Arn === undefined) {
-            return undefined;
-          }
+          if (ctx.movedTo === undefined || home?.Region !== ctx.movedTo || home.Arn === undefined) return;
           // promote's failover re-run: this Region's key already follows a primary in --to.
-          key = { given: arn, moved: true, primary: movedPrimary(metadata, home.Arn, home.Region) };
+          key = {
+            given: arn,
+            moved: true,
+            primary: movedPrimary(metadata, home.Arn, home.Region),
+            rank: place,
+          };
         } else {
-          if (!KEY_STATES_SELECTED.has(metadata.KeyState ?? "")) return undefined;
-          key = { given: arn, primary: toPrimary(metadata, parseKeyRef(arn), region) };
+          if (!KEY_STATES_SELECTED.has(metadata.KeyState ?? "")) return;
+          key = { given: arn, primary: toPrimary(metadata, parseKeyRef(arn), region), rank: place };
         }
-        return { key, tagged: await tagged(key, signal) };
+        candidates += 1;
+        if (selection.selectTags.length === 0) return select(key);
+        try {
+          if (await carriesTags(key, selection.selectTags, { kms: ctx.kms, signal })) select(key);
+        } catch (error) {
+          if (ctx.signal.aborted) throw error;
+          // Work may have started on other keys: this one fails alone, and says why.
+          select({
+            ...key,
+            failure: describeError(error, { operation: "ListResourceTags", region, keyId: arn }),
+          });
+        }
       }),
     ),
   );
   return {
-    candidates: found.filter((c) => c !== undefined),
     listed: lists.reduce((n, l) => n + l.entries.length, 0),
     multiRegion: mrk.length,
+    candidates,
+    selected,
   };
+}
+
+/** One of each list in turn, each list in its order. */
+function roundRobin<T>(lists: readonly (readonly T[])[]): T[] {
+  const out: T[] = [];
+  const longest = Math.max(0, ...lists.map((l) => l.length));
+  for (let i = 0; i < longest; i += 1) {
+    for (const list of lists) {
+      const item = list[i];
+      if (item !== undefined) out.push(item);
+    }
+  }
+  return out;
 }
 
 /** The primary of a family as one of its replicas describes it (promote's moved keys). */
@@ -271,6 +323,7 @@ async function carriesTags(
   wanted: readonly Tag[],
   ctx: Pick<SelectionContext, "kms" | "signal">,
 ): Promise<boolean> {
+  if (wanted.length === 0) return true;
   const { region, arn } = key.primary;
   let tags;
   try {
@@ -342,7 +395,7 @@ export async function requireSelectTags(
   signal: AbortSignal,
 ): Promise<void> {
   if (wanted.length === 0) return;
-  if (await carriesTags({ given: primary.arn, primary }, wanted, { kms, signal })) return;
+  if (await carriesTags({ given: primary.arn, primary, rank: 0 }, wanted, { kms, signal })) return;
   throw noTags(primary.arn, wanted);
 }
 

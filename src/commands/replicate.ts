@@ -295,11 +295,11 @@ function replicateFleet(
               `Some target Regions are not in a key's partition; nothing was changed:\n${problems.join("\n")}`,
             );
           }
-          const home = keys.filter((key) => targets.includes(key.primary.region));
-          if (home.length > 0) {
-            warn(
-              `${home.length === 1 ? "1 key has its" : `${home.length} keys have their`} primary in a target Region (${[...new Set(home.map((k) => k.primary.region))].join(", ")}); that Region is left out for ${home.length === 1 ? "it" : "them"}.`,
-            );
+          const home = new Set(
+            keys.filter((key) => targets.includes(key.primary.region)).map((key) => key.primary.region),
+          );
+          for (const region of home) {
+            warn(`Keys whose primary is in ${region}, a target Region, have that Region left out.`);
           }
         },
         async runKey(key, ctx) {

@@ -253,8 +253,10 @@ export function perRegion(command: FleetCommand): boolean {
 }
 
 /** `Replicating 200 keys.` (without a terminal, when the work starts) */
-export function fleetStartLine(command: FleetCommand, keys: number, dryRun: boolean): string {
-  return `${dryRun ? VERB[command].dry : VERB[command].run} ${plural(keys, "key")}.`;
+/** `Replicating 200 keys.`; without a number (--all-primaries), `Replicating the keys as they are found.` */
+export function fleetStartLine(command: FleetCommand, keys: number | undefined, dryRun: boolean): string {
+  const verb = dryRun ? VERB[command].dry : VERB[command].run;
+  return keys === undefined ? `${verb} the keys as they are found.` : `${verb} ${plural(keys, "key")}.`;
 }
 
 /** Keys not started yet: `queued` where each key announces its start, `to go` where it does not. */

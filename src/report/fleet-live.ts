@@ -113,6 +113,8 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
 
   let dryRun = options.dryRun;
   let keys = 0;
+  /** --all-primaries is still finding keys: `keys` is those found so far. */
+  let selecting = false;
   let quotas: Readonly<Record<string, number>> = {};
   let selection: Extract<ReplicaEvent, { type: "fleet" }>["selection"] | undefined;
   let startedAt = now();
@@ -204,7 +206,7 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
     spinner?.stop();
   };
   const startLive = (): void => {
-    if (ended || keys === 0) return;
+    if (ended || (keys === 0 && !selecting)) return;
     if (spinner !== undefined) {
       spinner.text = fleetBlock(progress(), c);
       spinner.start();
@@ -213,7 +215,7 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
     } else if (mode.heartbeatMs > 0) {
       // A line now and then, so a log shows the run is alive (and a CI watchdog sees output).
       heartbeat ??= setInterval(() => {
-        if (settled < keys) write(fleetHeartbeat(progress()));
+        if (settled < keys || selecting) write(fleetHeartbeat(progress()));
       }, mode.heartbeatMs);
       heartbeat.unref();
     }
@@ -327,15 +329,24 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
   return {
     event(event) {
       switch (event.type) {
-        case "fleet":
-          keys = event.keys;
+        case "fleet": {
+          // --all-primaries: a first event while the keys are still being found, a second one
+          // with their number once the selection is done.
+          const first = selection === undefined;
+          keys = Math.max(event.keys, settled + open.size);
+          selecting = event.selecting;
           quotas = event.quotas;
           selection = event.selection;
           dryRun ||= event.dryRun;
-          startedAt = now();
-          if (!mode.spinner && !mode.quiet && keys > 0) write(fleetStartLine(command, keys, dryRun));
-          startLive();
+          if (first) startedAt = now();
+          if (!mode.spinner && !mode.quiet && (keys > 0 || selecting)) {
+            if (first) write(fleetStartLine(command, selecting ? undefined : keys, dryRun));
+            else if (!selecting) write(`Selected ${keys === 1 ? "1 key" : `${keys} keys`}.`);
+          }
+          if (!selecting && settled >= keys) stopLive();
+          else startLive();
           return;
+        }
         case "plan":
           onPlan(event);
           return;
@@ -396,7 +407,7 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
       if (isBadKey(command, report)) bad += 1;
       tallyKey(tally, command, report);
       if (shown(report, key !== undefined)) write(fleetKeyLines(command, report, c).join("\n"));
-      if (settled >= keys) stopLive();
+      if (settled >= keys && !selecting) stopLive();
     },
     error(error) {
       end();

@@ -54,6 +54,74 @@ export interface RunDocument {
   drift?: boolean;
 }
 
+/**
+ * The parts of a fleet run's document (version 2: --key given twice, --keys-from, --all-primaries)
+ * the tests read. Each entry of `keys` is the command's version-1 document of that key without the
+ * run's envelope, plus `key`: how the key was selected.
+ */
+export interface FleetDocument {
+  version: 2;
+  command: string;
+  ok: boolean;
+  exitCode: number;
+  dryRun: boolean;
+  selection: {
+    keys: string[];
+    keysFrom: string | null;
+    allPrimaries: boolean;
+    regions: string[];
+    selectTags: { TagKey: string; TagValue: string }[];
+    listed: number;
+    multiRegion: number;
+    candidates: number;
+    selected: number;
+  } | null;
+  /** promote: the Region every primary moves to. */
+  to?: string | null;
+  keys: FleetKeyEntry[];
+  totals: {
+    keys: Record<"ok" | "failed" | "timeout" | "drift" | "interrupted" | "total", number>;
+    /** replicate, wait, sync: every Region of every key, by status. */
+    regions?: Record<string, number>;
+    byRegion?: Record<string, Record<string, number>>;
+    /** promote: keys by promote outcome. */
+    outcomes?: Record<string, number>;
+    /** status */
+    members?: number;
+    unusable?: number;
+    drifting?: number;
+  };
+  error: { name: string; message: string; hint?: string } | null;
+  warnings: string[];
+  elapsedMs: number;
+}
+
+/** One key of a fleet document: the fields of each command's entry the tests read. */
+export interface FleetKeyEntry {
+  key: string;
+  ok: boolean;
+  exitCode: number;
+  error: { name: string; message: string; hint?: string } | null;
+  /** replicate, wait, sync */
+  primary?: RunDocument["primary"];
+  regions?: (RunDocument["regions"][number] & { operations?: { op: string }[] })[];
+  summary?: Record<string, number>;
+  /** promote */
+  outcome?: string | null;
+  keyId?: string | null;
+  oldPrimary?: { region: string; arn: string } | null;
+  newPrimary?: { region: string; arn: string; role: string | null; keyState: string | null } | null;
+  updatePrimaryRegionCalls?: number;
+  /** status: the family's keys; promote: the family's keys after the promotion. */
+  keys?: { region: string; role: string | null; keyState: string | null; usable?: boolean }[];
+  drift?: boolean;
+}
+
+/** stdout as a fleet document, when it is one (version 2). */
+export function fleetOf(run: CliRun): FleetDocument | undefined {
+  return run.json?.version === 2 ? (run.json as unknown as FleetDocument) : undefined;
+}
+
 export interface RunOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Called once the child has started, e.g. to send it a signal later. */

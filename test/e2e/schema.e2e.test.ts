@@ -4,7 +4,7 @@
 import type { ChildProcess } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { schemaErrors } from "../support/schema.js";
-import { runCli, useLocalKms, type CliRun, type RunOptions } from "./run-cli.js";
+import { runCli, useLocalKms, type CliRun, type FleetDocument, type RunOptions } from "./run-cli.js";
 
 const kms = useLocalKms({ creatingDelayMs: 150 });
 
@@ -18,7 +18,7 @@ function replicaOf(arn: string, region: string): void {
 }
 
 /** Every Region status and every command whose real document was validated, for the last test. */
-const seen = { statuses: new Set<string>(), commands: new Set<string>() };
+const seen = { statuses: new Set<string>(), commands: new Set<string>(), fleet: new Set<string>() };
 
 /** Runs the CLI with --output json; stdout must be one document, valid by the schema, with the exit code. */
 async function documentOf(
@@ -33,6 +33,7 @@ async function documentOf(
   const doc = run.json as NonNullable<CliRun["json"]>;
   expect(doc.exitCode).toBe(code);
   seen.commands.add(doc.command);
+  if (doc.version === 2) seen.fleet.add(doc.error?.name === "UsageError" ? "usage" : doc.command);
   for (const region of doc.regions ?? []) seen.statuses.add(region.status);
   return doc;
 }
@@ -214,11 +215,110 @@ describe("usage errors with --output json: the exit 2 document", () => {
   });
 });
 
+describe("fleets (version 2): a selection of keys", () => {
+  /** Primaries of us-east-1 tagged fleet=yes with replicas in eu-west-1, set up on the endpoint. */
+  function fleetOfKeys(n: number): string[] {
+    kms().configure({ creatingDelayMs: 0 });
+    return Array.from({ length: n }, () => {
+      const arn = String(
+        kms().createKey("us-east-1", { MultiRegion: true, Tags: [{ TagKey: "fleet", TagValue: "yes" }] }).Arn,
+      );
+      replicaOf(arn, "eu-west-1");
+      return arn;
+    });
+  }
+  const ALL = ["--all-primaries", "--region", "us-east-1"];
+  const fleetOf = (doc: NonNullable<CliRun["json"]>): FleetDocument => {
+    expect(doc.version).toBe(2);
+    return doc as unknown as FleetDocument;
+  };
+
+  it("replicate (a failed key beside created ones), then wait", async () => {
+    const [denied = ""] = fleetOfKeys(3);
+    kms().configure({ faults: [{ keyId: denied, operation: "ReplicateKey", accessDenied: true }] });
+    const doc = fleetOf(await documentOf([...ALL, "--regions", "eu-west-1,ap-south-1"], 1));
+    expect(doc).toMatchObject({ version: 2, command: "replicate" });
+    expect(doc.totals.regions).toMatchObject({ exists: 3, created: 2, failed: 1 });
+    const waited = fleetOf(await documentOf(["wait", ...ALL, "--regions", "eu-west-1"], 0));
+    expect(waited).toMatchObject({ version: 2, command: "wait" });
+    expect(waited.totals.regions).toMatchObject({ exists: 3 });
+  });
+
+  it("replicate --dry-run and --no-wait", async () => {
+    fleetOfKeys(2);
+    const planned = fleetOf(await documentOf([...ALL, "--regions", "ap-south-1", "--dry-run"], 0));
+    expect(planned.totals.regions).toMatchObject({ planned: 2 });
+    kms().configure({ creatingDelayMs: 1_000 });
+    const creating = fleetOf(await documentOf([...ALL, "--regions", "ap-south-1", "--no-wait"], 0));
+    expect(creating.totals.regions).toMatchObject({ creating: 2 });
+  });
+
+  it("replicate timed out, then interrupted", async () => {
+    fleetOfKeys(2);
+    kms().configure({ creatingDelayByRegion: { "ap-south-1": null } });
+    const late = fleetOf(await documentOf([...ALL, "--regions", "ap-south-1", "--timeout", "2s"], 3));
+    expect(late.totals.regions).toMatchObject({ timeout: 2 });
+    // SIGINT once this run polls the replicas still Creating (the run above polled them too)
+    const polled = kms().callCount("ap-south-1", "DescribeKey");
+    const sendWhenPolled = (child: ChildProcess): void => {
+      const timer = setInterval(() => {
+        if (kms().callCount("ap-south-1", "DescribeKey") > polled + 1) {
+          clearInterval(timer);
+          child.kill("SIGINT");
+        }
+      }, 50);
+      child.once("exit", () => clearInterval(timer));
+    };
+    const stopped = fleetOf(await documentOf(["wait", ...ALL], 130, { onSpawn: sendWhenPolled }));
+    expect(stopped.totals.keys).toMatchObject({ interrupted: 2 });
+  });
+
+  it("status (drift), sync, promote", async () => {
+    const keys = fleetOfKeys(2);
+    const status = fleetOf(await documentOf(["status", ...ALL], 4));
+    expect(status).toMatchObject({ command: "status", totals: { members: 4, drifting: 2 } });
+    const sync = fleetOf(await documentOf(["sync", ...ALL], 0));
+    expect(sync).toMatchObject({ command: "sync", totals: { regions: { done: 2 } } });
+    const promote = fleetOf(
+      await documentOf(["promote", "--key", keys[0] ?? "", "--key", keys[1] ?? "", "--to", "eu-west-1"], 0),
+    );
+    expect(promote).toMatchObject({
+      command: "promote",
+      to: "eu-west-1",
+      totals: { outcomes: { promoted: 2 } },
+    });
+  });
+
+  it("a run-ending error (an empty selection), and commander's usage errors", async () => {
+    fleetOfKeys(1);
+    const empty = fleetOf(
+      await documentOf([...ALL, "--select-tag", "fleet=no", "--regions", "ap-south-1"], 2),
+    );
+    expect(empty).toMatchObject({ keys: [], error: { name: "EmptySelection" } });
+    for (const command of ["replicate", "wait", "status", "sync", "promote"]) {
+      const args = command === "replicate" ? [] : [command];
+      const usage = fleetOf(await documentOf([...args, ...ALL, "--bogus"], 2));
+      expect(usage).toMatchObject({ version: 2, command, selection: null, error: { name: "UsageError" } });
+    }
+  });
+});
+
 describe("coverage of this file", () => {
   it("validated a real document of every command and of every Region status", () => {
     expect([...seen.commands].sort()).toEqual(
-      ["completion", "help", "import-material", "replicate", "rotate-material", "status", "wait"].sort(),
+      [
+        "completion",
+        "help",
+        "import-material",
+        "promote",
+        "replicate",
+        "rotate-material",
+        "status",
+        "sync",
+        "wait",
+      ].sort(),
     );
+    expect([...seen.fleet].sort()).toEqual(["promote", "replicate", "status", "sync", "usage", "wait"]);
     expect([...seen.statuses].sort()).toEqual(
       ["created", "creating", "exists", "failed", "interrupted", "planned", "timeout"].sort(),
     );

@@ -474,3 +474,39 @@ describe("createQuotaBook's scheduler", () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 });
+
+describe("createQuotaBook: maxInFlight", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("caps attempts in flight in the whole process, whatever the operation and Region", async () => {
+    // GIVEN at most 2 in flight in all
+    const book = createQuotaBook({ now: () => Date.now(), maxInFlight: 2 });
+    const granted: string[] = [];
+    const ask = (operation: string, region: string) =>
+      book.acquire(costOf(operation, region)).then((release) => {
+        granted.push(`${operation} ${region}`);
+        return release;
+      });
+    // WHEN four different calls are asked for at once
+    const first = ask("DescribeKey", "eu-west-1");
+    const second = ask("TagResource", "ap-southeast-2");
+    void ask("DescribeKey", "sa-east-1");
+    void ask("ListKeys", "us-east-1");
+    await vi.advanceTimersByTimeAsync(10);
+    // THEN two go, the others wait for a release, then go in order
+    expect(granted).toEqual(["DescribeKey eu-west-1", "TagResource ap-southeast-2"]);
+    expect(book.waiting()).toBe(2);
+    (await first)();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(granted).toEqual(["DescribeKey eu-west-1", "TagResource ap-southeast-2", "DescribeKey sa-east-1"]);
+    (await second)();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(granted).toHaveLength(4);
+    expect(book.waiting()).toBe(0);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fleetRequested, runKeys, startOrder, toSelectionOptions } from "../../../src/commands/fleet.js";
+import { fleetRequested, keyQueue, runKeys, toSelectionOptions } from "../../../src/commands/fleet.js";
 import { isReplicateError } from "../../../src/errors.js";
 import type { RawCommonFlags } from "../../../src/options.js";
 import { createQuotaBook, type QuotaBook } from "../../../src/quotas.js";
@@ -80,6 +80,7 @@ describe("toSelectionOptions", () => {
 
 const key = (n: number): SelectedKey => ({
   given: `key-${n}`,
+  rank: n,
   primary: { ...PRIMARY, keyId: `mrk-${n}`, arn: `${PRIMARY.arn}-${n}` },
 });
 const idle: QuotaBook = createQuotaBook();
@@ -96,7 +97,8 @@ describe("runKeys", () => {
       book: idle,
       signal: new AbortController().signal,
       atWork: 3,
-      run: async (k, _waiting, index) => {
+      run: async (k) => {
+        const index = k.rank;
         busy += 1;
         most = Math.max(most, busy);
         await tick(20 - index);
@@ -142,7 +144,8 @@ describe("runKeys", () => {
       book: idle,
       signal: controller.signal,
       atWork: 1,
-      run: async (k, _waiting, index) => {
+      run: async (k) => {
+        const index = k.rank;
         started.push(index);
         if (index === 2) controller.abort();
         await tick();
@@ -193,6 +196,31 @@ describe("runKeys", () => {
     expect(started).toEqual(["key-1", "key-2"]);
   });
 
+  it("takes keys as an async source gives them (a selection that streams), results by rank", async () => {
+    // GIVEN keys found one after another, the later ones with lower ranks
+    async function* found(): AsyncGenerator<SelectedKey> {
+      for (const n of [3, 1, 2]) {
+        await tick(5);
+        yield key(n);
+      }
+    }
+    const started: string[] = [];
+    // WHEN
+    const results = await runKeys(found(), {
+      book: idle,
+      signal: new AbortController().signal,
+      run: (k) => {
+        started.push(k.given);
+        return Promise.resolve(k.given);
+      },
+      settled: () => undefined,
+      notStarted: () => "",
+    });
+    // THEN each started as it came; the results in the selection's order
+    expect(started).toEqual(["key-3", "key-1", "key-2"]);
+    expect(results).toEqual(["key-1", "key-2", "key-3"]);
+  });
+
   it("tells each settled key as it settles", async () => {
     // GIVEN
     const seen: [number, string][] = [];
@@ -200,8 +228,9 @@ describe("runKeys", () => {
     await runKeys([key(1), key(2)], {
       book: idle,
       signal: new AbortController().signal,
-      run: async (k, _w, index) => {
-        await tick(index === 0 ? 20 : 1);
+      run: async (k) => {
+        const index = k.rank;
+        await tick(index === 1 ? 20 : 1);
         return k.given;
       },
       settled: (index, result) => seen.push([index, result]),
@@ -209,30 +238,45 @@ describe("runKeys", () => {
     });
     // THEN the faster second key first
     expect(seen).toEqual([
-      [1, "key-2"],
-      [0, "key-1"],
+      [2, "key-2"],
+      [1, "key-1"],
     ]);
   });
 });
 
-describe("startOrder", () => {
-  it("takes one key of each primary Region in turn, each Region's keys in their order", () => {
+describe("keyQueue", () => {
+  const inRegion = (n: number, region: string): SelectedKey => ({
+    given: `key-${n}`,
+    rank: n,
+    primary: { ...PRIMARY, region, arn: `${PRIMARY.arn}-${n}` },
+  });
+  async function drain(queue: AsyncIterable<SelectedKey>): Promise<number[]> {
+    const out: number[] = [];
+    for await (const k of queue) out.push(k.rank);
+    return out;
+  }
+
+  it("gives one key of each primary Region in turn, each Region's keys in the order pushed", async () => {
     // GIVEN keys 0–4 in us-east-1, 5–6 in us-west-2, 7 in eu-west-1
-    const inRegion = (n: number, region: string): SelectedKey => ({
-      given: `key-${n}`,
-      primary: { ...PRIMARY, region, arn: `${PRIMARY.arn}-${n}` },
-    });
-    const keys = [
-      ...[0, 1, 2, 3, 4].map((n) => inRegion(n, "us-east-1")),
-      ...[5, 6].map((n) => inRegion(n, "us-west-2")),
-      inRegion(7, "eu-west-1"),
-    ];
+    const queue = keyQueue();
+    for (const n of [0, 1, 2, 3, 4]) queue.push(inRegion(n, "us-east-1"));
+    for (const n of [5, 6]) queue.push(inRegion(n, "us-west-2"));
+    queue.push(inRegion(7, "eu-west-1"));
+    queue.end();
     // WHEN / THEN
-    expect(startOrder(keys)).toEqual([0, 5, 7, 1, 6, 2, 3, 4]);
+    expect(await drain(queue)).toEqual([0, 5, 7, 1, 6, 2, 3, 4]);
   });
 
-  it("keeps the order of keys of one Region", () => {
-    // GIVEN / WHEN / THEN
-    expect(startOrder([key(1), key(2), key(3)])).toEqual([0, 1, 2]);
+  it("waits for keys pushed later, and ends when told", async () => {
+    // GIVEN
+    const queue = keyQueue();
+    const drained = drain(queue);
+    // WHEN keys come while it is read
+    queue.push(key(1));
+    await tick(5);
+    queue.push(key(2));
+    queue.end();
+    // THEN
+    expect(await drained).toEqual([1, 2]);
   });
 });

@@ -113,6 +113,7 @@ const fleetEvent = (keys: number, command: FleetCommand = "replicate"): ReplicaE
   keys,
   dryRun: false,
   quotas: QUOTAS,
+  selecting: false,
   selection: { keys: [], allPrimaries: true, regions: ["us-east-1"], selectTags: [] },
 });
 

@@ -134,6 +134,25 @@ export function tagList(desired: Desired): Tag[] {
 }
 
 /**
+ * The warning for a copied policy (not one given with --policy) that names the primary's Region or
+ * ARN, for replicate and sync alike; undefined: nothing to say.
+ */
+export function copiedPolicyWarning(
+  explicit: Policy | undefined,
+  copied: PrimaryProperties,
+  primary: PrimaryKey,
+): string | undefined {
+  if (
+    explicit !== undefined ||
+    copied.policy === undefined ||
+    !policyMentionsPrimary(copied.policy, primary)
+  ) {
+    return undefined;
+  }
+  return `The primary's key policy names its Region (${primary.region}) or ARN; it is copied to the replicas unchanged. Review it for each replica's Region.`;
+}
+
+/**
  * A copied policy that names the primary's Region or ARN may mean something else in the replica's
  * Region. We never rewrite a policy; we say so once, and the user reviews it.
  */

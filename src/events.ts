@@ -13,6 +13,17 @@ import type { Tag } from "./options.js";
 export type RegionStatus =
   "created" | "exists" | "creating" | "planned" | "failed" | "timeout" | "interrupted";
 
+/** Every RegionStatus, in the order summaries count them. */
+export const REGION_STATUSES: readonly RegionStatus[] = [
+  "created",
+  "exists",
+  "creating",
+  "planned",
+  "failed",
+  "timeout",
+  "interrupted",
+];
+
 interface ResultBase {
   readonly region: string;
   /** KMS KeyState as last seen (Enabled, PendingImport, Creating, PendingDeletion, …). */

@@ -5,13 +5,7 @@ import { inspectStep, plannedOperations } from "../engine/sync.js";
 import { withImport, type ImportSettings } from "../engine/import.js";
 import { waitStep } from "../engine/wait.js";
 import { runUnits, type Step, type StepContext, type Unit } from "../engine/work.js";
-import {
-  desiredOf,
-  policyMentionsPrimary,
-  readPrimaryProperties,
-  tagList,
-  type Desired,
-} from "../desired.js";
+import { desiredOf, copiedPolicyWarning, readPrimaryProperties, tagList, type Desired } from "../desired.js";
 import { diff, freshReplica } from "../diff.js";
 import { usageError, type ExitCode } from "../errors.js";
 import { planImport } from "../import-plan.js";
@@ -228,16 +222,8 @@ export async function replicateKey(
   const { kms, emit, signal } = run;
   const copied = await readPrimaryProperties(kms, primary, options.copy, signal);
   const desired = desiredOf(options, copied);
-  if (
-    options.policy === undefined &&
-    copied.policy !== undefined &&
-    policyMentionsPrimary(copied.policy, primary)
-  ) {
-    emit({
-      type: "warning",
-      message: `The primary's key policy names its Region (${primary.region}) or ARN; it is copied to the replicas unchanged. Review it for each replica's Region.`,
-    });
-  }
+  const policyWarning = copiedPolicyWarning(options.policy, copied, primary);
+  if (policyWarning !== undefined) emit({ type: "warning", message: policyWarning });
   const plan = splitTargets(primary, targets);
   emit({ type: "plan", primary, regions: targets });
   return replicateRegions(plan, targets, {

@@ -4,7 +4,7 @@
 import { convergeStep } from "../engine/converge.js";
 import { inspectStep, plannedOperations, verifyStep, type VerifySchedule } from "../engine/sync.js";
 import { runWork, type StepContext, type Unit, type WorkResult } from "../engine/work.js";
-import { desiredOf, policyMentionsPrimary, primaryPropertiesOf, type Desired } from "../desired.js";
+import { desiredOf, copiedPolicyWarning, primaryPropertiesOf, type Desired } from "../desired.js";
 import type { DiffOptions } from "../diff.js";
 import { EXIT, ReplicateError, usageError, type ExitCode } from "../errors.js";
 import type { PrimaryKey, RegionPhase } from "../events.js";
@@ -156,16 +156,8 @@ export async function syncKey(
   }
   const copied = primaryPropertiesOf(view, options.copy);
   const desired = desiredOf(options, copied);
-  if (
-    options.policy === undefined &&
-    copied.policy !== undefined &&
-    policyMentionsPrimary(copied.policy, primary)
-  ) {
-    emit({
-      type: "warning",
-      message: `The primary's key policy names its Region (${primary.region}) or ARN; it is copied to the replicas unchanged. Review it for each replica's Region.`,
-    });
-  }
+  const policyWarning = copiedPolicyWarning(options.policy, copied, primary);
+  if (policyWarning !== undefined) emit({ type: "warning", message: policyWarning });
   const replicaIn = new Map(primary.replicas.map((r) => [r.region, r.arn]));
   const regions = named.length > 0 ? named : [...replicaIn.keys()].sort();
   planned(regions);

@@ -31,6 +31,16 @@ export type Change =
  */
 export type Outcome = "done" | "unchanged" | "planned" | "failed" | "timeout" | "interrupted";
 
+/** Every Outcome, in the order summaries count them. */
+export const OUTCOMES: readonly Outcome[] = [
+  "done",
+  "unchanged",
+  "planned",
+  "failed",
+  "timeout",
+  "interrupted",
+];
+
 interface WorkBase {
   readonly keyId: string;
   readonly region: string;

@@ -21,7 +21,9 @@ import {
   type LineStatus,
   type ResumeOptions,
 } from "./lines.js";
-import type { ReplicaEvent } from "../events.js";
+import { REGION_STATUSES, type ReplicaEvent } from "../events.js";
+import { OUTCOMES } from "../engine/work.js";
+import { PROMOTE_OUTCOMES } from "./promote.js";
 import type { ErrorReport } from "../errors.js";
 
 // ---- the time left ----
@@ -382,25 +384,6 @@ const KEY_LOOK: Record<KeyOutcome, LineStatus> = {
   interrupted: "interrupted",
 };
 
-/** The order a key's Region statuses are counted in. */
-const RUN_ORDER: readonly LineStatus[] = [
-  "created",
-  "exists",
-  "creating",
-  "planned",
-  "failed",
-  "timeout",
-  "interrupted",
-];
-const SYNC_ORDER: readonly LineStatus[] = [
-  "done",
-  "unchanged",
-  "planned",
-  "failed",
-  "timeout",
-  "interrupted",
-];
-
 /**
  * A key that failed or timed out, or has a Region that did (a key a signal stopped may have one):
  * always shown, also with --quiet, and listed in the summary.
@@ -528,7 +511,7 @@ function bodyLines(
       if ((bad && failures.length > 0) || (entry.regions.length === 0 && entry.error !== null))
         return failures;
       const statuses = entry.regions.map((r) => r.status);
-      const order = command === "sync" ? SYNC_ORDER : RUN_ORDER;
+      const order = command === "sync" ? OUTCOMES : REGION_STATUSES;
       // A plan (--dry-run) names its Regions: which would be created, which are there already.
       const counts = statuses.includes("planned")
         ? regionsByStatus(entry.regions, order, c)
@@ -648,7 +631,7 @@ export function tallyOf(
   return tally;
 }
 
-const PROMOTE_ORDER = ["promoted", "unchanged", "planned", "failed", "timeout", "interrupted"];
+const PROMOTE_ORDER: readonly string[] = PROMOTE_OUTCOMES;
 
 /** promote's outcomes, or status's key outcomes, in the order shown. */
 export function outcomesOf(command: FleetCommand, tally: FleetTally): OutcomeCount[] {
@@ -680,7 +663,7 @@ export function fleetSummaryLines(
   const lines: string[] = [];
   if (command !== "status") {
     if (perRegion(command)) {
-      const order = command === "sync" ? SYNC_ORDER : RUN_ORDER;
+      const order = command === "sync" ? OUTCOMES : REGION_STATUSES;
       const width = Math.max(14, ...[...tally.regions.keys()].map((r) => r.length));
       for (const [region, counts] of tally.regions) {
         const parts = order.flatMap((s) => {

@@ -34,7 +34,7 @@ import {
   type FleetProgress,
   type RegionProgress,
 } from "./fleet-lines.js";
-import { debugLine, retryNotice, type LineStatus } from "./lines.js";
+import { noticeLine, type LineStatus } from "./lines.js";
 import type { HumanReporter, HumanReporterOptions } from "./live.js";
 
 export interface FleetReporter extends HumanReporter {
@@ -357,22 +357,10 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
           onSettled(event);
           return;
         case "warning":
-          if (!mode.quiet) write(c.yellow(`⚠ ${event.message}`));
-          return;
         case "sdk-log":
-          if (mode.debug) write(c.dim(`sdk ${event.level}: ${event.message}`));
-          return;
         case "call": {
-          if (mode.debug) {
-            write(c.dim(debugLine(event)));
-            return;
-          }
-          const notice = retryNotice(event);
-          const key = `${event.operation} ${event.region} ${event.target ?? ""}`;
-          if (notice !== undefined && !mode.quiet && !noticed.has(key)) {
-            noticed.add(key);
-            write(c.yellow(`⚠ ${notice}`));
-          }
+          const line = noticeLine(event, mode, c, noticed);
+          if (line !== undefined) write(line);
           return;
         }
       }

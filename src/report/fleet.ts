@@ -3,11 +3,11 @@
 // is what the command's version-1 document says of that one key, without the run's envelope
 // (version, command, dryRun, warnings, elapsedMs), plus `key`: how the key was selected.
 import { EXIT, type ExitCode } from "../errors.js";
-import type { RegionStatus } from "../events.js";
-import type { Outcome } from "../engine/work.js";
+import { REGION_STATUSES, type RegionStatus } from "../events.js";
+import { OUTCOMES, type Outcome } from "../engine/work.js";
 import type { Tag } from "../options.js";
 import type { Count, Milliseconds, RunError, RunJson } from "./json.js";
-import type { PromoteJson, PromoteOutcome } from "./promote.js";
+import { PROMOTE_OUTCOMES, type PromoteJson, type PromoteOutcome } from "./promote.js";
 import type { StatusJson } from "./status.js";
 import type { SyncJson } from "./sync.js";
 
@@ -235,32 +235,6 @@ export interface FleetKeyReport {
 
 export type FleetKeyJson = RunKeyJson | SyncKeyJson | StatusKeyJson | PromoteKeyEntryJson;
 
-const REGION_STATUSES: readonly RegionStatus[] = [
-  "created",
-  "exists",
-  "creating",
-  "planned",
-  "failed",
-  "timeout",
-  "interrupted",
-];
-const SYNC_OUTCOMES: readonly Outcome[] = [
-  "done",
-  "unchanged",
-  "planned",
-  "failed",
-  "timeout",
-  "interrupted",
-];
-const PROMOTE_OUTCOMES: readonly PromoteOutcome[] = [
-  "promoted",
-  "unchanged",
-  "planned",
-  "failed",
-  "timeout",
-  "interrupted",
-];
-
 /** The version-2 document of a fleet run: its envelope, one entry per key, and the totals. */
 export function fleetDocument(input: {
   readonly command: FleetCommand;
@@ -292,37 +266,21 @@ export function fleetDocument(input: {
     case "replicate":
     case "wait": {
       const keys = input.keys as readonly RunKeyJson[];
-      const regions = keys.flatMap((k) => k.regions);
       return {
         ...{ version: head.version, command: input.command },
         ...head,
         keys,
-        totals: {
-          keys: keyTotals(codes),
-          regions: countBy(
-            REGION_STATUSES,
-            regions.map((r) => r.status),
-          ),
-          byRegion: byRegionOf(REGION_STATUSES, regions),
-        },
+        totals: { keys: keyTotals(codes), ...regionTotals(REGION_STATUSES, keys) },
         ...tail,
       };
     }
     case "sync": {
       const keys = input.keys as readonly SyncKeyJson[];
-      const regions = keys.flatMap((k) => k.regions);
       return {
         ...{ version: head.version, command: "sync" as const },
         ...head,
         keys,
-        totals: {
-          keys: keyTotals(codes),
-          regions: countBy(
-            SYNC_OUTCOMES,
-            regions.map((r) => r.status),
-          ),
-          byRegion: byRegionOf(SYNC_OUTCOMES, regions),
-        },
+        totals: { keys: keyTotals(codes), ...regionTotals(OUTCOMES, keys) },
         ...tail,
       };
     }
@@ -361,6 +319,21 @@ export function fleetDocument(input: {
       };
     }
   }
+}
+
+/** Every Region of every key by status, and the same per Region. */
+function regionTotals<S extends string>(
+  statuses: readonly S[],
+  keys: readonly { readonly regions: readonly { readonly region: string; readonly status: S }[] }[],
+): { regions: Record<S, number>; byRegion: Record<string, Record<S, number>> } {
+  const regions = keys.flatMap((k) => k.regions);
+  return {
+    regions: countBy(
+      statuses,
+      regions.map((r) => r.status),
+    ),
+    byRegion: byRegionOf(statuses, regions),
+  };
 }
 
 /** The selection's options as the fleet runner holds them (src/selection.ts SelectionOptions). */

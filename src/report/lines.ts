@@ -1,13 +1,14 @@
 // Plain text for people, pure: one line per settled Region, a summary, debug lines.
 import type { ChalkInstance } from "chalk";
-import type {
-  Applied,
-  KeyMaterialInfo,
-  ReplicaEvent,
-  PrimaryKey,
-  RegionPhase,
-  RegionResult,
-  RegionStatus,
+import {
+  REGION_STATUSES,
+  type Applied,
+  type KeyMaterialInfo,
+  type ReplicaEvent,
+  type PrimaryKey,
+  type RegionPhase,
+  type RegionResult,
+  type RegionStatus,
 } from "../events.js";
 import { policyDifference } from "../diff.js";
 import type { Outcome } from "../engine/work.js";
@@ -207,16 +208,7 @@ export function summaryLine(
 ): string {
   const counts = new Map<RegionStatus, number>();
   for (const r of results) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
-  const order: RegionStatus[] = [
-    "created",
-    "exists",
-    "creating",
-    "planned",
-    "failed",
-    "timeout",
-    "interrupted",
-  ];
-  const parts = order.flatMap((s) => {
+  const parts = REGION_STATUSES.flatMap((s) => {
     const n = counts.get(s);
     return n === undefined ? [] : [paint(c, s, `${n} ${s}`)];
   });
@@ -330,6 +322,33 @@ export function debugLine(call: CallEvent): string {
     call.errorName === undefined ? "OK" : `${call.errorName}${call.willRetry ? ", retrying" : ""}`;
   const where = call.target === undefined ? call.region : `${call.region} → ${call.target}`;
   return `[debug] KMS.${call.operation}(${where}) attempt ${call.attempt} [${Math.round(call.durationMs)}ms] -> ${outcome}`;
+}
+
+/**
+ * What every reporter prints for a warning (unless --quiet), an SDK log line (with --debug) and a
+ * call (with --debug its line; else, once per operation and Region, the retry notice); undefined:
+ * nothing. `noticed` holds the calls whose retries were already announced.
+ */
+export function noticeLine(
+  event: Extract<ReplicaEvent, { type: "warning" | "sdk-log" | "call" }>,
+  mode: { readonly quiet: boolean; readonly debug: boolean },
+  c: ChalkInstance,
+  noticed: Set<string>,
+): string | undefined {
+  switch (event.type) {
+    case "warning":
+      return mode.quiet ? undefined : c.yellow(`⚠ ${event.message}`);
+    case "sdk-log":
+      return mode.debug ? c.dim(`sdk ${event.level}: ${event.message}`) : undefined;
+    case "call": {
+      if (mode.debug) return c.dim(debugLine(event));
+      const notice = retryNotice(event);
+      const key = `${event.operation} ${event.region} ${event.target ?? ""}`;
+      if (notice === undefined || mode.quiet || noticed.has(key)) return undefined;
+      noticed.add(key);
+      return c.yellow(`⚠ ${notice}`);
+    }
+  }
 }
 
 /**

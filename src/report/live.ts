@@ -7,12 +7,11 @@ import type { ReportedError } from "../errors.js";
 import type { RegionPhase, RegionResult, ReplicaEvent } from "../events.js";
 import type { OutputMode } from "../terminal.js";
 import {
-  debugLine,
   heartbeatLine,
+  noticeLine,
   planLine,
   progressText,
   regionLine,
-  retryNotice,
   summaryLine,
   waitCommand,
   type ResumeOptions,
@@ -135,22 +134,10 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
           return;
         }
         case "warning":
-          if (!mode.quiet) write(c.yellow(`⚠ ${event.message}`));
-          return;
         case "sdk-log":
-          if (mode.debug) write(c.dim(`sdk ${event.level}: ${event.message}`));
-          return;
         case "call": {
-          if (mode.debug) {
-            write(c.dim(debugLine(event)));
-            return;
-          }
-          const notice = retryNotice(event);
-          const key = `${event.operation} ${event.region} ${event.target ?? ""}`;
-          if (notice !== undefined && !mode.quiet && !noticed.has(key)) {
-            noticed.add(key);
-            write(c.yellow(`⚠ ${notice}`));
-          }
+          const line = noticeLine(event, mode, c, noticed);
+          if (line !== undefined) write(line);
           return;
         }
       }

@@ -11,6 +11,16 @@ import { seconds } from "./lines.js";
  */
 export type PromoteOutcome = "promoted" | "unchanged" | "planned" | "failed" | "timeout" | "interrupted";
 
+/** Every PromoteOutcome, in the order summaries count them. */
+export const PROMOTE_OUTCOMES: readonly PromoteOutcome[] = [
+  "promoted",
+  "unchanged",
+  "planned",
+  "failed",
+  "timeout",
+  "interrupted",
+];
+
 /** One key of the family as last read in its own Region. */
 export interface PromoteKeyJson {
   /** The key's Region. */

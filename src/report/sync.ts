@@ -3,7 +3,7 @@
 // `~ policy (3 statements differ)`, `+ alias alias/payments`, `- tag env=dev`), and the summary.
 import type { ChalkInstance } from "chalk";
 import type { ErrorReport, ExitCode } from "../errors.js";
-import type { Change, Outcome, WorkResult } from "../engine/work.js";
+import { OUTCOMES, type Change, type Outcome, type WorkResult } from "../engine/work.js";
 import type { PrimaryKey } from "../events.js";
 import type { Operation } from "../operation.js";
 import {
@@ -77,8 +77,6 @@ export interface SyncJson {
   /** From the start of the process to the document. */
   readonly elapsedMs: Milliseconds;
 }
-
-const OUTCOMES: readonly Outcome[] = ["done", "unchanged", "planned", "failed", "timeout", "interrupted"];
 
 const operationsOf = (changes: readonly Change[] | undefined): Operation[] =>
   (changes ?? []).filter((c): c is Operation => c.op !== "replicate");

@@ -325,6 +325,9 @@ describe("--dry-run over a fleet", () => {
     // GIVEN three tagged primaries, one of them with a replica in eu-west-1 already
     const keys = [primary({ dr: "true" }), primary({ dr: "true" }), primary({ dr: "true" })];
     const [first = "", second = ""] = keys;
+    // Enabled at once: a replica still Creating would be `creating`, not `exists` (a dry run does
+    // not wait), and the run may start within the endpoint's Creating delay.
+    kms().configure({ creatingDelayMs: 0 });
     kms().invoke("us-east-1", "ReplicateKey", { KeyId: second, ReplicaRegion: "eu-west-1" });
     const args = ["--all-primaries", "--region", "us-east-1", "--select-tag", "dr=true"];
     const before = replicateCalls();

@@ -18,7 +18,7 @@ import type { Emit } from "../events.js";
 import type { KmsPort } from "../kms.js";
 import type { ConnectionOptions, RawCommonFlags } from "../options.js";
 import type { DescribeOptions } from "../plan.js";
-import type { QuotaBook, QuotaOverrides } from "../quotas.js";
+import { createQuotaBook, type QuotaBook, type QuotaOverrides } from "../quotas.js";
 import type { KmsReplicateDocument } from "../report/document.js";
 import {
   entryOf,
@@ -30,7 +30,6 @@ import {
 } from "../report/fleet.js";
 import { createFleetReporter, type FleetReporter } from "../report/fleet-live.js";
 import { connect, runEndingError, type Command, type Io, type Session } from "../runner.js";
-import { createQuotaBook } from "../quotas.js";
 import {
   checkSelectionRegions,
   emptySelection,
@@ -101,14 +100,13 @@ export interface KeyContext {
   readonly deadline: number;
   /**
    * The key has sent what it had to send and only waits now (replicas Creating): the next key may
-   * start. Called at most once matters; later calls are ignored. A key that never calls it frees
-   * its place when it ends.
+   * start. Only the first call counts; a key that never calls it frees its place when it ends.
    */
   readonly waiting: () => void;
 }
 
 /** A command's work over a fleet, as the command defines it for one key. */
-export interface FleetPlan {
+export interface FleetPlan<R> {
   /** Where and how to reach AWS. */
   readonly connection: ConnectionOptions;
   /** Extra quota settings of the command (replicate's --rate) and its in-flight caps (--concurrency). */
@@ -123,7 +121,7 @@ export interface FleetPlan {
   /** After the selection, before any change: every key against the flags; throws one usage error naming all. */
   check?(keys: readonly SelectedKey[], warn: (message: string) => void): void;
   /** One key's work, from its primary on. A throw is that key's failure; the others go on. */
-  runKey(key: SelectedKey, ctx: KeyContext): Promise<unknown>;
+  runKey(key: SelectedKey, ctx: KeyContext): Promise<R>;
 }
 
 /** A command over a fleet: its name, and how one key's result is judged and documented (version 1). */
@@ -133,7 +131,7 @@ export interface FleetSpec<R> {
   /** promote's --to, for the document. */
   readonly to?: string;
   /** Once, before any call: the command's flags, its warnings, its plan for every key. */
-  prepare(session: Session): Promise<FleetPlan>;
+  prepare(session: Session): Promise<FleetPlan<R>>;
   /** One key's exit code, as the command computes it for one key. */
   exitCode(result: R, stop: Stop | undefined): ExitCode;
   /** One key's version-1 document (its entry is this without the run's envelope). */
@@ -197,7 +195,7 @@ export function fleetCommand<R>(
   const settled = new Map<number, KeyRun<R>>();
   let reporter: FleetReporter | undefined;
 
-  /** Keys whose work began (by index): a second signal reports the others as not started. */
+  /** Keys whose work began (by rank): a second signal reports the others as not started. */
   const started = new Set<number>();
   /** --timeout ran out before this key's turn: nothing was done on it. */
   const lateRun = (key: SelectedKey): KeyRun<R> => ({
@@ -324,7 +322,7 @@ export function fleetCommand<R>(
           );
         try {
           if (streaming) plan.check?.([key], sayOnce);
-          const result = (await plan.runKey(key, {
+          const result = await plan.runKey(key, {
             kms,
             emit: keyEmit,
             // Each key listens on its own signal, derived from the run's (Ctrl-C reaches it):
@@ -333,7 +331,7 @@ export function fleetCommand<R>(
             startedAt: io.startedAt,
             deadline,
             waiting,
-          })) as R;
+          });
           return {
             key,
             result,

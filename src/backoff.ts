@@ -47,6 +47,97 @@ export function pollDelay(
   return Math.round(capped * (1 - schedule.jitter * random()));
 }
 
+/** Settled replicas per Region whose times are kept (the newest): the window follows a drift. */
+const CREATING_SAMPLES = 32;
+/** A Region's looks are advised once this many of its replicas have settled. */
+const CREATING_MIN_SAMPLES = 3;
+/** The window starts at this quantile of the replicas' last Creating looks… */
+const WINDOW_FROM_QUANTILE = 0.2;
+/** …and ends at this quantile of their first settled looks. */
+const WINDOW_TO_QUANTILE = 0.8;
+/** Looks within the window: at most this many steps across it… */
+const WINDOW_STEPS = 4;
+
+/** Where the replicas of one Region settled, and how to look for the next one there. */
+export interface CreatingWindow {
+  /** ms from ReplicateKey's answer: the first look (none before). */
+  readonly fromMs: number;
+  /** ms from ReplicateKey's answer: after this the schedule's own backoff (pollDelay) again. */
+  readonly toMs: number;
+  /** Between looks within the window. */
+  readonly stepMs: number;
+}
+
+/**
+ * What this run saw of how long its new replicas stayed Creating, per Region. Each replica that
+ * settled gives a range: the last look that still saw Creating and the first that saw it settled,
+ * in ms from ReplicateKey's answer. Once a Region has CREATING_MIN_SAMPLES of them, a new replica
+ * there is looked at where the others settled: not before the window (one look at its start),
+ * then every stepMs across it, then, still Creating, by the schedule's backoff as before. KMS
+ * creates a fleet's replicas in one Region in much the same time, so a replica takes a few looks
+ * instead of one every 0.7 s, and its settling is seen within one step (at least minStepMs) instead
+ * of one capped interval. Where the times vary widely the steps grow (at most the schedule's cap),
+ * and a replica faster than the others is seen at the window's start: later than the schedule would
+ * have seen it, never unseen. Pure: the caller gives every time.
+ */
+export class CreatingTimes {
+  private readonly regions = new Map<
+    string,
+    { lastCreating: number[]; settled: number[]; next: number; window?: CreatingWindow }
+  >();
+  constructor(
+    private readonly options: { readonly minStepMs?: number; readonly schedule?: PollSchedule } = {},
+  ) {}
+
+  /** One replica of `region` settled: last seen Creating at `lastCreatingMs` (0: only ReplicateKey's answer said so), first seen settled at `settledMs`. */
+  record(region: string, lastCreatingMs: number, settledMs: number): void {
+    let times = this.regions.get(region);
+    if (times === undefined) {
+      times = { lastCreating: [], settled: [], next: 0 };
+      this.regions.set(region, times);
+    }
+    times.lastCreating[times.next] = lastCreatingMs;
+    times.settled[times.next] = Math.max(settledMs, lastCreatingMs);
+    times.next = (times.next + 1) % CREATING_SAMPLES;
+    times.window = undefined;
+  }
+
+  /** The window for `region`'s next replicas, or undefined: too few settled yet to say. */
+  window(region: string): CreatingWindow | undefined {
+    const times = this.regions.get(region);
+    if (times === undefined || times.settled.length < CREATING_MIN_SAMPLES) return undefined;
+    if (times.window !== undefined) return times.window;
+    const fromMs = quantile(times.lastCreating, WINDOW_FROM_QUANTILE);
+    const toMs = Math.max(fromMs, quantile(times.settled, WINDOW_TO_QUANTILE));
+    const minStepMs = this.options.minStepMs ?? 100;
+    const cap = pollCap(fromMs, this.options.schedule);
+    const stepMs = Math.round(
+      Math.min(Math.max(minStepMs, cap), Math.max(minStepMs, (toMs - fromMs) / WINDOW_STEPS)),
+    );
+    times.window = { fromMs, toMs, stepMs };
+    return times.window;
+  }
+
+  /**
+   * When to look next at a replica of `region` (ms from ReplicateKey's answer), `elapsedMs` in,
+   * its last look at `lastLookMs` (0: none yet); undefined: the schedule's own backoff.
+   */
+  nextLookAt(region: string, elapsedMs: number, lastLookMs: number): number | undefined {
+    const window = this.window(region);
+    // Settled by the schedule's first look anyway: nothing to gain from looking sooner.
+    const first = (this.options.schedule ?? DEFAULT_POLL).initialMs;
+    if (window === undefined || window.toMs <= first || elapsedMs > window.toMs) return undefined;
+    if (elapsedMs < window.fromMs) return window.fromMs;
+    return Math.max(lastLookMs + window.stepMs, elapsedMs + window.stepMs / 4);
+  }
+}
+
+/** The value below which a `q` part of `values` lie (nearest rank). */
+function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
+}
+
 /**
  * Our retry layer for retryable failures (throttling, 5xx, network): p-retry's options.
  * p-retry waits min(maxTimeout, minTimeout × factor^n × random(1..2)).

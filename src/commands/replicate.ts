@@ -1,4 +1,5 @@
 // `replicate` (the default command): options → plan → steps (create → converge → wait) → results.
+import { CreatingTimes } from "../backoff.js";
 import { convergeStep } from "../engine/converge.js";
 import { createStep, replicaArn } from "../engine/create.js";
 import { inspectStep, plannedOperations } from "../engine/sync.js";
@@ -216,7 +217,7 @@ export async function replicateKey(
   options: ReplicateChoices,
   run: Pick<
     ReplicateSettings,
-    "kms" | "emit" | "signal" | "startedAt" | "deadline" | "importSettings" | "waiting"
+    "kms" | "emit" | "signal" | "startedAt" | "deadline" | "importSettings" | "waiting" | "creatingTimes"
   >,
 ): Promise<RegionResult[]> {
   const { kms, emit, signal } = run;
@@ -264,6 +265,9 @@ function replicateFleet(
       );
       warnBypass(choices, warn);
       const options = { ...connection, ...choices };
+      // Every key's replicas in a Region settle after much the same time: each key's waits learn
+      // from the keys before it where to look.
+      const creatingTimes = new CreatingTimes();
       return {
         connection,
         ...limitsOf(options),
@@ -297,6 +301,7 @@ function replicateFleet(
             startedAt: ctx.startedAt,
             deadline: ctx.deadline,
             waiting: ctx.waiting,
+            creatingTimes,
           });
           return { primary: key.primary, results };
         },

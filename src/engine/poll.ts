@@ -54,6 +54,11 @@ export interface PollLoop<T> {
   timedOut(): T;
   /** Pause before the first look (its state is already known, e.g. from ReplicateKey's answer). */
   readonly pauseFirst?: boolean;
+  /**
+   * When to look next (a performance.now() time) instead of the schedule's backoff, given the time
+   * now; undefined: the schedule's. (A replica wait that learned where its Region's replicas settle.)
+   */
+  nextLookAt?(now: number): number | undefined;
 }
 
 /**
@@ -83,8 +88,12 @@ async function run<T>(bounds: PollBounds, loop: PollLoop<T>, bounded: AbortSigna
     if (looks > 0 || loop.pauseFirst === true) {
       if (expired()) return loop.timedOut();
       const now = performance.now();
-      const interval = pollDelay(looks, now - started, schedule, bounds.random);
-      const pause = Math.max(interval - (now - lastLookAt), interval * MIN_PAUSE_FRACTION);
+      const at = loop.nextLookAt?.(now);
+      const interval = at === undefined ? pollDelay(looks, now - started, schedule, bounds.random) : 0;
+      const pause =
+        at !== undefined
+          ? Math.max(0, at - now)
+          : Math.max(interval - (now - lastLookAt), interval * MIN_PAUSE_FRACTION);
       try {
         await sleep(Math.min(pause, deadline - now), bounded);
       } catch {

@@ -141,17 +141,33 @@ export async function followReplica(follow: Follow, settings: WaitSettings): Pro
     note: timeoutNote(state, failures),
   });
   if (state !== undefined && !TRANSIENT.has(state)) return settleState(follow, state, elapsed());
+  // A replica this run just requested: its Region's others tell where it will settle (CreatingTimes),
+  // in ms from ReplicateKey's answer (follow.since); and it tells the ones after it.
+  const learned = follow.requested && state === "Creating" ? settings.creatingTimes : undefined;
+  let lastLookMs = 0;
+  let lastCreatingMs = 0;
 
   return pollUntil<WorkResult>(settings, {
     pauseFirst: state !== undefined,
     interrupted,
     timedOut,
+    ...(learned === undefined
+      ? {}
+      : {
+          nextLookAt: (now: number) => {
+            const at = learned.nextLookAt(follow.region, now - follow.since, lastLookMs);
+            return at === undefined ? undefined : follow.since + at;
+          },
+        }),
     async look(bounded) {
       const lookStarted = performance.now();
+      lastLookMs = lookStarted - follow.since;
       try {
         const metadata = await kms.describeKey(follow.region, follow.arn, bounded);
         state = metadata.KeyState ?? "Unknown";
         failures.sawState();
+        if (state === "Creating") lastCreatingMs = lastLookMs;
+        else if (!TRANSIENT.has(state)) learned?.record(follow.region, lastCreatingMs, lastLookMs);
         emit({
           type: "phase",
           keyId: follow.keyId,

@@ -1,7 +1,7 @@
 // The engine: work per (key, Region) as a small pipeline of steps (create → converge → wait → …),
 // each step reporting what it applied, and one command-neutral result per unit. A command picks
 // its steps and says how a result is shown (its own statuses, its JSON); the engine runs them.
-import type { PollSchedule } from "../backoff.js";
+import type { CreatingTimes, PollSchedule } from "../backoff.js";
 import type { Operation } from "../diff.js";
 import type { ErrorReport } from "../errors.js";
 import type { Emit, KeyMaterialInfo, PrimaryKey, RegionResult } from "../events.js";
@@ -94,6 +94,11 @@ export interface StepContext {
   readonly wait: boolean;
   readonly dryRun: boolean;
   readonly schedule?: PollSchedule;
+  /**
+   * How long this run's new replicas took to leave Creating, per Region: shared by every key of
+   * the run, so that a replica is looked at where its Region's others settled (backoff.ts).
+   */
+  readonly creatingTimes?: CreatingTimes;
   /** How long NotFoundException counts as "not visible yet" after a replica was requested. */
   readonly notFoundGraceMs?: number;
   readonly random?: () => number;

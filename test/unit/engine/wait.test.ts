@@ -4,7 +4,7 @@ import { getEventListeners } from "node:events";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, it, expect, vi } from "vitest";
-import type { PollSchedule } from "../../../src/backoff.js";
+import { CreatingTimes, type PollSchedule } from "../../../src/backoff.js";
 import type { ReplicaEvent } from "../../../src/events.js";
 import { createKms, type KmsPort } from "../../../src/kms.js";
 import {
@@ -279,6 +279,46 @@ describe("followReplica", () => {
     const result = await followReplica(follow({ knownState: undefined }), s);
     // THEN
     expect(result).toMatchObject({ outcome: "interrupted", keyState: "Creating" });
+  });
+});
+
+describe("followReplica: learning where a Region's replicas settle", () => {
+  it("looks first where its Region's replicas settled, then a step later", async () => {
+    // GIVEN three replicas of eu-west-1 that were last seen Creating at 40 ms and settled by 1 s
+    // (a window long enough that a timer late on a busy machine still lands in it)
+    const creatingTimes = new CreatingTimes({ minStepMs: 5, schedule: TINY_POLL });
+    for (let i = 0; i < 3; i += 1) creatingTimes.record("eu-west-1", 40, 1_000);
+    const since = performance.now();
+    const lookedAt: number[] = [];
+    const answers = scripted("Creating", "Enabled");
+    const describeKey = vi.fn<KmsPort["describeKey"]>((...args) => {
+      lookedAt.push(performance.now() - since);
+      return answers(...args);
+    });
+    const { settings: s } = settings(describeKey, { creatingTimes });
+    // WHEN a new replica there is followed (its own schedule would look every 1 ms)
+    const result = await followReplica(follow({ since }), s);
+    // THEN its first look waited for the window (40 ms), the second came a step (5 ms) later
+    expect(result).toMatchObject({ outcome: "done", keyState: "Enabled" });
+    expect(lookedAt).toHaveLength(2);
+    expect(lookedAt[0]).toBeGreaterThanOrEqual(39);
+    expect((lookedAt[1] ?? 0) - (lookedAt[0] ?? 0)).toBeGreaterThanOrEqual(4);
+  });
+
+  it("teaches the Region only what replicas this run requested show", async () => {
+    // GIVEN
+    const requested = new CreatingTimes({ schedule: TINY_POLL });
+    const found = new CreatingTimes({ schedule: TINY_POLL });
+    // WHEN three replicas this run requested settle, and three it found Creating (`wait`)
+    for (let i = 0; i < 3; i += 1) {
+      const a = settings(scripted("Creating", "Enabled"), { creatingTimes: requested });
+      await followReplica(follow({ since: performance.now() }), a.settings);
+      const b = settings(scripted("Creating", "Enabled"), { creatingTimes: found });
+      await followReplica(follow({ requested: false, changes: [], since: performance.now() }), b.settings);
+    }
+    // THEN only the first know where replicas settle (how long a found one was Creating is unknown)
+    expect(requested.window("eu-west-1")).toBeDefined();
+    expect(found.window("eu-west-1")).toBeUndefined();
   });
 });
 

@@ -127,7 +127,9 @@ export class CreatingTimes {
     // Settled by the schedule's first look anyway: nothing to gain from looking sooner.
     const first = (this.options.schedule ?? DEFAULT_POLL).initialMs;
     if (window === undefined || window.toMs <= first || elapsedMs > window.toMs) return undefined;
-    if (elapsedMs < window.fromMs) return window.fromMs;
+    // Not looked at near the window's start yet: then. (A timer can fire a little early: a look
+    // just before the start counts as the look at the start.)
+    if (lastLookMs < window.fromMs - window.stepMs / 2) return Math.max(window.fromMs, elapsedMs);
     return Math.max(lastLookMs + window.stepMs, elapsedMs + window.stepMs / 4);
   }
 }

@@ -55,7 +55,7 @@ const CREATING_MIN_SAMPLES = 3;
 const WINDOW_FROM_QUANTILE = 0.2;
 /** …and ends at this quantile of their first settled looks. */
 const WINDOW_TO_QUANTILE = 0.8;
-/** Looks within the window: at most this many steps across it… */
+/** The window is crossed in this many steps (each at least minStepMs, at most the schedule's cap). */
 const WINDOW_STEPS = 4;
 
 /** Where the replicas of one Region settled, and how to look for the next one there. */
@@ -89,7 +89,10 @@ export class CreatingTimes {
     private readonly options: { readonly minStepMs?: number; readonly schedule?: PollSchedule } = {},
   ) {}
 
-  /** One replica of `region` settled: last seen Creating at `lastCreatingMs` (0: only ReplicateKey's answer said so), first seen settled at `settledMs`. */
+  /**
+   * One replica of `region` settled: last seen Creating at `lastCreatingMs` (0: only ReplicateKey's
+   * answer said so), first seen settled at `settledMs`.
+   */
   record(region: string, lastCreatingMs: number, settledMs: number): void {
     let times = this.regions.get(region);
     if (times === undefined) {

@@ -89,11 +89,13 @@ async function run<T>(bounds: PollBounds, loop: PollLoop<T>, bounded: AbortSigna
       if (expired()) return loop.timedOut();
       const now = performance.now();
       const at = loop.nextLookAt?.(now);
-      const interval = at === undefined ? pollDelay(looks, now - started, schedule, bounds.random) : 0;
-      const pause =
-        at !== undefined
-          ? Math.max(0, at - now)
-          : Math.max(interval - (now - lastLookAt), interval * MIN_PAUSE_FRACTION);
+      let pause: number;
+      if (at !== undefined) {
+        pause = Math.max(0, at - now);
+      } else {
+        const interval = pollDelay(looks, now - started, schedule, bounds.random);
+        pause = Math.max(interval - (now - lastLookAt), interval * MIN_PAUSE_FRACTION);
+      }
       try {
         await sleep(Math.min(pause, deadline - now), bounded);
       } catch {

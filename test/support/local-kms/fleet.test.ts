@@ -18,15 +18,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ACCOUNT, expectKmsError, harness, type Harness } from "./harness.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ACCOUNT, expectKmsError, useHarness } from "./harness.js";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await harness();
-});
-afterAll(() => h.close());
-beforeEach(() => h.server.reset());
+const h = useHarness();
 
 /** Every page of ListKeys in `region` with `limit` (undefined: KMS's default). */
 async function listKeyPages(region: string, limit?: number): Promise<ListKeysCommandOutput[]> {

@@ -1,7 +1,7 @@
 // What the endpoint's own tests share: an endpoint with a fake clock, real SDK clients for it, and
 // the KMS error a call failed with.
 import { DescribeKeyCommand, KMSClient, KMSServiceException, type KeyMetadata } from "@aws-sdk/client-kms";
-import { expect } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import { startKmsLocal, type KmsLocal, type KmsLocalOptions } from "./server.js";
 
 const CREDENTIALS = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" };
@@ -20,6 +20,37 @@ export interface Harness {
   replica(primaryArn: string, region: string, input?: Record<string, unknown>): string;
   describe(region: string, keyId: string): Promise<KeyMetadata>;
   close(): Promise<void>;
+}
+
+/**
+ * The endpoint of a test file (or of a describe block): started before its tests, back to its
+ * start settings before each, closed after them. The object stands for it from the start; its
+ * members may be used once a test or hook runs.
+ */
+export function useHarness(options: KmsLocalOptions = {}): Harness {
+  let current: Harness | undefined;
+  beforeAll(async () => {
+    current = await harness(options);
+  });
+  afterAll(() => current?.close());
+  beforeEach(() => current?.server.reset());
+  const live = (): Harness => {
+    if (current === undefined)
+      throw new Error("The endpoint starts in beforeAll: use it in a test or a hook.");
+    return current;
+  };
+  return {
+    get server() {
+      return live().server;
+    },
+    now: () => live().now(),
+    advance: (ms) => live().advance(ms),
+    kms: (region) => live().kms(region),
+    primary: (region, input) => live().primary(region, input),
+    replica: (primaryArn, region, input) => live().replica(primaryArn, region, input),
+    describe: (region, keyId) => live().describe(region, keyId),
+    close: () => live().close(),
+  };
 }
 
 /** An endpoint with a fake clock: key states, quotas, Updating and read-after-write follow `advance`. */

@@ -6,8 +6,8 @@ import {
   ReplicateKeyCommand,
 } from "@aws-sdk/client-kms";
 import { readdirSync, readFileSync } from "node:fs";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ACCOUNT, expectKmsError, harness, type Harness } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { ACCOUNT, expectKmsError, useHarness } from "./harness.js";
 import { PARTITIONS, isKnownRegion, partitionOf } from "./partitions.js";
 
 describe("the partition table", () => {
@@ -65,12 +65,7 @@ describe("the partition table", () => {
 });
 
 describe("partitions in answers", () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await harness();
-  });
-  afterAll(() => h.close());
-  beforeEach(() => h.server.reset());
+  const h = useHarness();
 
   it("makes ARNs and default policies of the Region's partition", async () => {
     const china = await h.kms("cn-north-1").send(new CreateKeyCommand({ MultiRegion: true }));

@@ -7,8 +7,8 @@ import {
   ReplicateKeyCommand,
   UpdatePrimaryRegionCommand,
 } from "@aws-sdk/client-kms";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { admitted, expectKmsError, harness, type Harness } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { admitted, expectKmsError, harness, useHarness } from "./harness.js";
 import { DEFAULT_QUOTAS, SlidingWindowLimiter, WINDOW_MS, chargesOf, quotaOf } from "./quotas.js";
 import type { ThrottleCount } from "./server.js";
 
@@ -129,12 +129,7 @@ describe("the sliding window", () => {
 });
 
 describe("quota enforcement through the SDK (fake clock)", () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await harness({ enforceQuotas: true });
-  });
-  afterAll(() => h.close());
-  beforeEach(() => h.server.reset());
+  const h = useHarness({ enforceQuotas: true });
 
   const replicate = (arn: string, target: string) =>
     h.kms(arn.split(":")[3] ?? "").send(new ReplicateKeyCommand({ KeyId: arn, ReplicaRegion: target }));

@@ -14,15 +14,10 @@ import {
   UpdateKeyDescriptionCommand,
   type KMSClient,
 } from "@aws-sdk/client-kms";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ACCOUNT, expectKmsError, harness, type Harness } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { ACCOUNT, expectKmsError, useHarness } from "./harness.js";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await harness();
-});
-afterAll(() => h.close());
-beforeEach(() => h.server.reset());
+const h = useHarness();
 
 const POLICY = JSON.stringify({
   Version: "2012-10-17",

@@ -7,15 +7,10 @@ import {
   UpdatePrimaryRegionCommand,
   type UpdatePrimaryRegionCommandInput,
 } from "@aws-sdk/client-kms";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { expectKmsError, harness, type Harness } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { expectKmsError, useHarness } from "./harness.js";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await harness();
-});
-afterAll(() => h.close());
-beforeEach(() => h.server.reset());
+const h = useHarness();
 
 const promote = (input: UpdatePrimaryRegionCommandInput, region = "us-east-1") =>
   h.kms(region).send(new UpdatePrimaryRegionCommand(input));

@@ -491,6 +491,13 @@ function fleetArgs(server: KmsLocal, scale: number): string[] {
     ...FLEET_PRIMARY_REGIONS.flatMap((region) => ["--region", region]),
     "--select-tag",
     FLEET_TAG,
+    ...targetArgs(server, scale),
+  ];
+}
+
+/** What the fleet run and each key-after-key run share: the 5 targets, the endpoint, the quotas. */
+function targetArgs(server: KmsLocal, scale: number): string[] {
+  return [
     "--regions",
     FLEET_TARGETS.join(","),
     "--endpoint-url",
@@ -754,18 +761,7 @@ async function keyByKey(server: KmsLocal): Promise<KeyByKeyFigures> {
   const times: number[] = [];
   let failed = 0;
   for (const arn of sample) {
-    const run = await runCli([
-      "--key",
-      arn,
-      "--regions",
-      FLEET_TARGETS.join(","),
-      "--endpoint-url",
-      server.url,
-      "--output",
-      "json",
-      "--quiet",
-      ...quotaFlags(FLEET_SCALE),
-    ]);
+    const run = await runCli(["--key", arn, ...targetArgs(server, FLEET_SCALE)]);
     if (run.code !== 0) {
       failed += 1;
       log(`  the single-key run of ${arn} exited ${run.code}`);

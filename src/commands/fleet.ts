@@ -454,9 +454,10 @@ export function fleetCommand<R>(
 }
 
 /**
- * Runs every key of `source` (in the order it gives them: keyQueue's, as a selection finds them): at most KEYS_AT_WORK at work (a key that only waits no longer counts), and a new key only
- * while the quota queue holds fewer than QUEUE_TARGET calls, so that every quota with work stays
- * busy without a queue of thousands. Keys not started when the run is stopped, or after the
+ * Runs every key of `source`, in the order it gives them (keyQueue's, as a selection finds them):
+ * at most KEYS_AT_WORK at work (a key that only waits no longer counts), and a new key only while
+ * the quota queue holds fewer than QUEUE_TARGET calls, so that every quota with work stays busy
+ * without a queue of thousands. Keys not started when the run is stopped, or after the
  * deadline, are `notStarted`. Results in the order of the keys' ranks (the selection's); nothing of
  * a settled key is kept but its result.
  */

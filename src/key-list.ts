@@ -5,7 +5,7 @@ import { isReplicateError, usageError } from "./errors.js";
 import { readInput, STDIN, type InputContext } from "./input.js";
 import { parseKeyRef, type KeyRef } from "./keys.js";
 
-/** A key list is at most this long (about 400,000 key ARNs): anything longer is not a key list. */
+/** A key list is at most this long (about 880,000 key ARNs of 76 bytes a line): anything longer is not one. */
 export const KEY_LIST_MAX_BYTES = 64 * 2 ** 20;
 
 /** At most this many bad lines are listed; the rest are counted. */

@@ -163,7 +163,7 @@ describe("readInput: FIFOs", () => {
 
   it("the deadline ends a writer that never finishes, saying how much came", async () => {
     const path = fifo();
-    writer(`exec 3> ${path}; printf 'alias/a\\n' >&3; sleep 30`);
+    writer(`exec 3> ${path}; printf 'alias/a\\n' >&3; exec sleep 30`);
     const error = await usageErrorOf(
       readInput(
         spec(path),

@@ -9,7 +9,7 @@ import { planImport } from "../import-plan.js";
 import { readMaterial, type KeyMaterial } from "../material.js";
 import { toImportOptions, toWaitOptions, type RawImportFlags, type RawWaitFlags } from "../options.js";
 import { describePrimary, primaryPlaceOf } from "../plan.js";
-import { connect, primaryRegionOf, runCommand, type Io } from "../runner.js";
+import { connect, inputsOf, primaryRegionOf, runCommand, type Io } from "../runner.js";
 import { existingReplicas, followReplicas, namedRegions, regionCommand } from "./regions.js";
 
 export async function runImportMaterial(flags: RawWaitFlags & RawImportFlags, io: Io): Promise<ExitCode> {
@@ -24,7 +24,7 @@ export async function runImportMaterial(flags: RawWaitFlags & RawImportFlags, io
     }
     const region = await primaryRegionOf(options, io);
     const regions = namedRegions(options.regions, primaryPlaceOf(options.key, region));
-    material = await readMaterial(importing.keyMaterial, io.cwd, (message) =>
+    material = await readMaterial(importing.keyMaterial, inputsOf(io, options.timeoutMs), (message) =>
       emit({ type: "warning", message }),
     );
     const kms = await connect(options, emit);

@@ -21,7 +21,7 @@ import { checkRegions, type PrimaryPlace } from "../regions.js";
 import { requireSelectTags } from "../selection.js";
 import { fleetCommand, fleetRequested, type FleetSpec } from "./fleet.js";
 import { syncJson } from "../report/sync.js";
-import { connect, primaryRegionOf, runCommand, type Command, type Io } from "../runner.js";
+import { connect, inputsOf, primaryRegionOf, runCommand, type Command, type Io } from "../runner.js";
 
 export interface SyncRunSettings extends StepContext {
   readonly desired: Desired;
@@ -190,7 +190,7 @@ function syncFleet(
     command: "sync",
     dryRun,
     async prepare({ emit }) {
-      const choices = await toSyncChoices(flags, io.cwd);
+      const choices = await toSyncChoices(flags, inputsOf(io, flags.timeout));
       const warn = (message: string): void => emit({ type: "warning", message });
       const named = syncRegions(choices, { region: "", partition: undefined }, warn);
       return {
@@ -253,7 +253,7 @@ export function runSync(flags: RawSyncFlags, io: Io): Promise<ExitCode> {
       if (event.type === "phase") phases.set(event.region, event.phase);
     },
     async work({ emit, reporter }) {
-      const options = await toSyncOptions(flags, io.cwd);
+      const options = await toSyncOptions(flags, inputsOf(io, flags.timeout));
       const region = await primaryRegionOf(options, io);
       const warn = (message: string): void => emit({ type: "warning", message });
       const named = syncRegions(options, primaryPlaceOf(options.key, region), warn);

@@ -21,6 +21,7 @@ import {
   type Tag,
   collectQuota,
 } from "../../src/options.js";
+import { inputsAt } from "../support/inputs.js";
 
 const execFileAsync = promisify(execFile);
 const KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab";
@@ -241,21 +242,21 @@ describe("loadPolicy and checkPolicyText", () => {
     const text = '{"Version":"2012-10-17","Statement":[]}';
     await writeFile(join(dir, "policy.json"), text);
     // WHEN
-    const policy = await loadPolicy("file://policy.json", dir);
+    const policy = await loadPolicy("file://policy.json", inputsAt(dir));
     // THEN
     expect(policy).toEqual({ text, source: "policy.json" });
   });
 
   it("keeps inline JSON as it is", async () => {
     // GIVEN / WHEN
-    const policy = await loadPolicy('{"Version":"2012-10-17"}', dir);
+    const policy = await loadPolicy('{"Version":"2012-10-17"}', inputsAt(dir));
     // THEN
     expect(policy).toEqual({ text: '{"Version":"2012-10-17"}', source: "inline" });
   });
 
   it("says which file it cannot read, and why", async () => {
     // GIVEN / WHEN
-    const error = await usageErrorOf(() => loadPolicy("file://missing.json", dir));
+    const error = await usageErrorOf(() => loadPolicy("file://missing.json", inputsAt(dir)));
     // THEN
     expect(error.message).toContain("missing.json");
     expect(error.message).toContain("ENOENT");
@@ -282,7 +283,7 @@ describe("loadPolicy and checkPolicyText", () => {
     // GIVEN a policy pasted from a word processor, in a file
     await writeFile(join(dir, "quotes.json"), '{"Sid": \u201cAllowAll\u201d}');
     // WHEN
-    const error = await usageErrorOf(() => loadPolicy("file://quotes.json", dir));
+    const error = await usageErrorOf(() => loadPolicy("file://quotes.json", inputsAt(dir)));
     // THEN
     expect(error.message).toContain("U+201C");
     expect(error.message).toContain("quotes.json");
@@ -312,44 +313,62 @@ describe("loadPolicy and checkPolicyText", () => {
     );
   });
 
-  it.each([
-    {
-      what: "a directory",
-      make: (path: string) => mkdir(path),
-      message: /is a directory, not a regular file/,
-    },
-    {
-      what: "a FIFO",
-      make: (path: string) => execFileAsync("mkfifo", [path]),
-      message: /is a named pipe \(FIFO\), not a regular file/,
-    },
-  ])("refuses $what without blocking", async ({ make, message }) => {
+  it("refuses a directory", async () => {
     // GIVEN
-    const path = join(dir, `special-${Math.random().toString(36).slice(2)}`);
-    await make(path);
+    const path = join(dir, `policy-${Math.random().toString(36).slice(2)}.d`);
+    await mkdir(path);
     // WHEN
-    const error = await usageErrorOf(() => loadPolicy(`file://${path}`, dir));
+    const error = await usageErrorOf(() => loadPolicy(`file://${path}`, inputsAt(dir)));
     // THEN
-    expect(error.message).toMatch(message);
+    expect(error.message).toBe(`--policy file ${path} is a directory.`);
   });
 
-  it("refuses a device such as /dev/zero at once, without reading it", async () => {
-    // GIVEN / WHEN
-    const started = performance.now();
-    const error = await usageErrorOf(() => loadPolicy("file:///dev/zero", dir));
+  it("reads a FIFO once its writer has written (as file://<(jq …) gives it)", async () => {
+    // GIVEN a FIFO whose writer comes later
+    const path = join(dir, `policy-${Math.random().toString(36).slice(2)}.fifo`);
+    await execFileAsync("mkfifo", [path]);
+    const writer = execFileAsync("sh", ["-c", `sleep 0.2; printf '{"Version":"2012-10-17"}' > ${path}`]);
+    // WHEN
+    const policy = await loadPolicy(`file://${path}`, inputsAt(dir));
+    await writer;
     // THEN
-    expect(error.message).toBe("--policy: /dev/zero is a device, not a regular file.");
-    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(policy).toEqual({ text: '{"Version":"2012-10-17"}', source: path });
+  });
+
+  it("gives up on a FIFO with no writer at the deadline, naming it", async () => {
+    // GIVEN
+    const path = join(dir, `policy-${Math.random().toString(36).slice(2)}.fifo`);
+    await execFileAsync("mkfifo", [path]);
+    // WHEN
+    const error = await usageErrorOf(() =>
+      loadPolicy(
+        `file://${path}`,
+        inputsAt(dir, { deadline: performance.now() + 200, deadlineName: "--timeout 200ms" }),
+      ),
+    );
+    // THEN
+    expect(error.message).toBe(
+      `--policy file ${path}: no writer came within --timeout 200ms; nothing was read.`,
+    );
+  });
+
+  it("stops reading a device such as /dev/zero one byte past 32768", async () => {
+    // GIVEN / WHEN
+    const error = await usageErrorOf(() => loadPolicy("file:///dev/zero", inputsAt(dir)));
+    // THEN
+    expect(error.message).toBe(
+      "--policy file /dev/zero is more than 32768 bytes (32 KiB), KMS's limit for a key policy; reading stopped there.",
+    );
   });
 
   it("refuses a file over 32768 bytes as too long", async () => {
     // GIVEN a 1 MB file
     await writeFile(join(dir, "huge.json"), `{"Pad":"${"x".repeat(1_000_000)}"}`);
     // WHEN
-    const error = await usageErrorOf(() => loadPolicy("file://huge.json", dir));
+    const error = await usageErrorOf(() => loadPolicy("file://huge.json", inputsAt(dir)));
     // THEN
     expect(error.message).toBe(
-      "--policy file huge.json is more than 32768 bytes; a key policy is at most 32768.",
+      "--policy file huge.json is more than 32768 bytes (32 KiB), KMS's limit for a key policy; reading stopped there.",
     );
   });
 
@@ -357,7 +376,7 @@ describe("loadPolicy and checkPolicyText", () => {
     // GIVEN
     await writeFile(join(dir, "max.json"), policyOfLength(POLICY_MAX_LENGTH));
     // WHEN / THEN
-    await expect(loadPolicy("file://max.json", dir)).resolves.toMatchObject({ source: "max.json" });
+    await expect(loadPolicy("file://max.json", inputsAt(dir))).resolves.toMatchObject({ source: "max.json" });
   });
 
   it("reads a file through a symbolic link", async () => {
@@ -365,7 +384,10 @@ describe("loadPolicy and checkPolicyText", () => {
     await writeFile(join(dir, "target.json"), "{}");
     await symlink(join(dir, "target.json"), join(dir, "link.json"));
     // WHEN / THEN
-    await expect(loadPolicy("file://link.json", dir)).resolves.toEqual({ text: "{}", source: "link.json" });
+    await expect(loadPolicy("file://link.json", inputsAt(dir))).resolves.toEqual({
+      text: "{}",
+      source: "link.json",
+    });
   });
 
   it("refuses invalid JSON and says so", async () => {
@@ -387,7 +409,7 @@ describe("toReplicateOptions", () => {
 
   it("fills the defaults", async () => {
     // GIVEN / WHEN
-    const options = await toReplicateOptions(base, "/");
+    const options = await toReplicateOptions(base, inputsAt("/"));
     // THEN
     expect(options).toMatchObject({
       key: { kind: "key-arn", region: "us-east-1" },
@@ -411,7 +433,7 @@ describe("toReplicateOptions", () => {
 
   it("--copy-all turns on the four property copies, not the enabled state", async () => {
     // GIVEN / WHEN
-    const options = await toReplicateOptions({ ...base, copyAll: true }, "/");
+    const options = await toReplicateOptions({ ...base, copyAll: true }, inputsAt("/"));
     // THEN
     expect(options.copy).toEqual({
       tags: true,
@@ -423,7 +445,7 @@ describe("toReplicateOptions", () => {
   });
 
   it("--copy-enabled alone copies the enabled state", async () => {
-    const options = await toReplicateOptions({ ...base, copyEnabled: true }, "/");
+    const options = await toReplicateOptions({ ...base, copyEnabled: true }, inputsAt("/"));
     expect(options.copy).toEqual({
       tags: false,
       description: false,
@@ -459,7 +481,7 @@ describe("toReplicateOptions", () => {
     },
   ])("refuses $name", async ({ flags, message }) => {
     // GIVEN / WHEN
-    const error = await usageErrorOf(() => toReplicateOptions({ ...base, ...flags }, "/"));
+    const error = await usageErrorOf(() => toReplicateOptions({ ...base, ...flags }, inputsAt("/")));
     // THEN
     expect(error.message).toMatch(message);
   });
@@ -472,7 +494,7 @@ describe("toReplicateOptions", () => {
     // GIVEN / WHEN
     const options = await toReplicateOptions(
       { ...base, ...flags, bypassPolicyLockoutSafetyCheck: true },
-      "/",
+      inputsAt("/"),
     );
     // THEN
     expect(options.bypassPolicyLockoutSafetyCheck).toBe(true);
@@ -480,14 +502,14 @@ describe("toReplicateOptions", () => {
 
   it("accepts a description of exactly 8192 characters", async () => {
     // GIVEN / WHEN
-    const options = await toReplicateOptions({ ...base, description: "d".repeat(8192) }, "/");
+    const options = await toReplicateOptions({ ...base, description: "d".repeat(8192) }, inputsAt("/"));
     // THEN
     expect(options.description).toHaveLength(8192);
   });
 
   it("treats an empty --region and --profile as not given", async () => {
     // GIVEN / WHEN
-    const options = await toReplicateOptions({ ...base, region: " ", profile: "" }, "/");
+    const options = await toReplicateOptions({ ...base, region: " ", profile: "" }, inputsAt("/"));
     // THEN
     expect(options.region).toBeUndefined();
     expect(options.profile).toBeUndefined();
@@ -500,7 +522,7 @@ describe("toSyncOptions", () => {
 
   it("without any --copy-*: the primary's tags, description, policy and aliases (--copy-all), every replica", async () => {
     // GIVEN / WHEN
-    const options = await toSyncOptions(base, "/");
+    const options = await toSyncOptions(base, inputsAt("/"));
     // THEN
     expect(options).toMatchObject({
       regions: [],
@@ -516,7 +538,7 @@ describe("toSyncOptions", () => {
   });
 
   it("explicit values override the default --copy-all; they do not narrow it", async () => {
-    const options = await toSyncOptions({ ...base, tag: [{ TagKey: "env", TagValue: "dr" }] }, "/");
+    const options = await toSyncOptions({ ...base, tag: [{ TagKey: "env", TagValue: "dr" }] }, inputsAt("/"));
     expect(options.copy).toEqual(ALL);
     expect(options.tags).toEqual([{ TagKey: "env", TagValue: "dr" }]);
   });
@@ -532,7 +554,7 @@ describe("toSyncOptions", () => {
       { ...ALL, enabled: true },
     ],
   ])("--copy-* flags name exactly what is copied: %j", async (flags, copy) => {
-    expect((await toSyncOptions({ ...base, ...flags }, "/")).copy).toEqual(copy);
+    expect((await toSyncOptions({ ...base, ...flags }, inputsAt("/"))).copy).toEqual(copy);
   });
 
   it.each<[string, Partial<RawSyncFlags>, RegExp]>([
@@ -554,7 +576,7 @@ describe("toSyncOptions", () => {
     ],
     ["a description over 8192 characters", { description: "d".repeat(8193) }, /at most 8192/],
   ])("refuses %s (exit 2)", async (_name, flags, message) => {
-    await expect(toSyncOptions({ ...base, ...flags }, "/")).rejects.toMatchObject({
+    await expect(toSyncOptions({ ...base, ...flags }, inputsAt("/"))).rejects.toMatchObject({
       exitCode: 2,
       message: expect.stringMatching(message) as unknown,
     });
@@ -563,7 +585,7 @@ describe("toSyncOptions", () => {
   it("--prune-tags with only --tag keeps exactly those tags", async () => {
     const options = await toSyncOptions(
       { ...base, copyDescription: true, pruneTags: true, tag: [{ TagKey: "env", TagValue: "dr" }] },
-      "/",
+      inputsAt("/"),
     );
     expect(options).toMatchObject({ pruneTags: true, copy: { tags: false } });
   });

@@ -949,12 +949,13 @@ describe("the HTTP control API", () => {
     const config = await fetch(`${server.url}/_kms-local/config`, {
       method: "POST",
       body: JSON.stringify({
-        creatingDelayMs: 50,
+        // Long enough that the replica is still Creating when it is listed, however busy the machine.
+        creatingDelayMs: 30_000,
         faults: [{ region: "eu-west-1", operation: "ListKeys", throttle: { count: 1 } }],
       }),
     });
     expect(config.status).toBe(200);
-    expect(await config.json()).toMatchObject({ creatingDelayMs: 50 });
+    expect(await config.json()).toMatchObject({ creatingDelayMs: 30_000 });
 
     await replicate({ KeyId: arn, ReplicaRegion: "eu-west-1" });
     await expectKmsError(kms("eu-west-1").send(new ListKeysCommand({})), "ThrottlingException");

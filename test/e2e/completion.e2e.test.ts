@@ -1,6 +1,6 @@
 // `kms-replicate completion bash|zsh|fish` as a user loads it: the built bin on PATH, the script
-// sourced by the real shell, then a completion asked for. bash always (CI has it); zsh and fish
-// when installed.
+// sourced by the real shell, then a completion asked for. bash always; zsh and fish when installed,
+// and in CI always: .ci/run installs them, and with `CI` set a missing one fails instead of skipping.
 import { execFile, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +11,7 @@ import { BIN, runCli } from "./run-cli.js";
 
 const exec = promisify(execFile);
 const has = (shell: string): boolean => spawnSync(shell, ["-c", "exit 0"]).status === 0;
+const inCi = (process.env.CI ?? "") !== "" && process.env.CI !== "false";
 
 // A folder with `kms-replicate` in it, first on PATH, as after `npm install -g`.
 const pathDir = mkdtempSync(join(tmpdir(), "kms-replicate-completion-"));
@@ -104,6 +105,12 @@ describe("bash", () => {
       "eu-west-1,ap-southeast-2",
     );
     expect(await complete(["kms-replicate", "completion", "z"])).toBe("zsh");
+  });
+});
+
+describe.runIf(inCi)("in CI", () => {
+  it.each(["bash", "zsh", "fish"])("%s is installed, so that none of these tests is skipped", (name) => {
+    expect(has(name), `${name} is not installed (.ci/run installs it with apt-get)`).toBe(true);
   });
 });
 

@@ -9,7 +9,8 @@ import { startKmsLocal } from "./server.js";
 const USAGE = `usage: kms-local [--port N] [--creating-delay MS] [--account ID] [--primary REGION]
                  [--primaries N [--primary-region REGION]] [--primary-tag KEY=VALUE]
                  [--enforce-quotas] [--quota-scale X] [--quota OPERATION=N]
-                 [--updating-delay MS] [--read-after-write REGION=MS] [--tls [--tls-dir DIR]]
+                 [--updating-delay MS] [--read-after-write REGION=MS]
+                 [--tls [--tls-dir DIR]]
 
   --port N            listen on 127.0.0.1:N (default: a free port)
   --creating-delay MS how long new replicas stay Creating (default 3000)
@@ -157,9 +158,7 @@ const server = await startKmsLocal({
 });
 process.stdout.write(`kms-local listening on ${server.url}\n`);
 if (server.caFile !== undefined) {
-  process.stdout.write(
-    `kms-local CA certificate in ${server.caFile} (trust it: AWS_CA_BUNDLE=${server.caFile})\n`,
-  );
+  process.stdout.write(`kms-local CA certificate in ${server.caFile} (for AWS_CA_BUNDLE or --ca-bundle)\n`);
 }
 if (values["enforce-quotas"] === true) {
   process.stdout.write(`kms-local enforces KMS's request quotas (scale ${quotaScale})\n`);

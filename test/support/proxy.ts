@@ -1,6 +1,6 @@
-// A forward proxy for tests, on 127.0.0.1: plain HTTP proxy requests (absolute-form URL, as a client
-// sends them to an http:// target) and CONNECT tunnels (for an https:// target), optionally behind
-// Proxy-Authorization (Basic), counting what passes through: requests and tunnels per target
+// A forward proxy for tests, on 127.0.0.1: plain HTTP proxy requests (absolute-form URL, as a
+// client sends them for an http:// target) and CONNECT tunnels (for an https:// target), optionally
+// behind Proxy-Authorization (Basic), counting what passes through: requests and tunnels per target
 // host:port, bytes each way, and what it refused. Test infrastructure, not the product: node:http
 // and node:net only. It forwards to 127.0.0.1 and localhost only (`allowedHosts`) and refuses any
 // other target with 403 without resolving or connecting to it: a test can never reach the Internet

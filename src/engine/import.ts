@@ -11,6 +11,7 @@ import type { Expiration, KeyMaterial } from "../material.js";
 import { sleep } from "../pace.js";
 import { wrapMaterial, type Wrapping } from "../wrap.js";
 import { untilDeadline } from "./wait.js";
+import { mayHaveBeenApplied } from "./sent.js";
 import { elapsedSince, type Step, type StepContext, type Unit, type WorkResult } from "./work.js";
 
 export interface ImportSettings {
@@ -21,6 +22,8 @@ export interface ImportSettings {
   readonly importType?: "NEW_KEY_MATERIAL" | "EXISTING_KEY_MATERIAL";
   /** With EXISTING_KEY_MATERIAL: the material KMS must find (it checks that this is it). */
   readonly keyMaterialId?: string;
+  /** The command that imports the material into `region` again (import-material, this run's values), for notes. */
+  readonly again?: (region: string) => string;
 }
 
 /** The errors after which new parameters are fetched, once. */
@@ -136,6 +139,14 @@ export function withImport(step: Step, settings: ImportSettings | undefined): St
   };
 }
 
+/** A key whose ImportKeyMaterial was sent and never answered: nothing is known of its material. */
+const UNKNOWN_IMPORT: KeyMaterialInfo = {
+  imported: null,
+  expirationModel: null,
+  validTo: null,
+  keyMaterialId: null,
+};
+
 export const DRY_RUN_IMPORT_NOTE = "Would import the key material (--dry-run: nothing was imported).";
 
 async function importAfter(
@@ -168,12 +179,25 @@ async function importAfter(
   try {
     imported = await importMaterial(unit.region, arn, settings, ctx);
   } catch (error) {
-    if (ctx.signal.aborted || isAbort(error)) {
+    const stopped = ctx.signal.aborted || isAbort(error);
+    const again = settings.again?.(unit.region) ?? "kms-replicate import-material for this Region";
+    if (mayHaveBeenApplied(error, "ImportKeyMaterial")) {
+      // Sent, and no answer: it may be there. Never "imported: false".
+      const unknown = { ...rest, elapsedMs: elapsedSince(ctx), material: UNKNOWN_IMPORT };
+      const why = stopped
+        ? "the run stopped before its answer came"
+        : `its answer was lost (${describeError(error, { operation: "ImportKeyMaterial", region: unit.region }).name})`;
+      const note = `Unknown: ImportKeyMaterial was sent and ${why}; the material may have been imported here. To make sure: ${again}`;
+      return stopped
+        ? { ...unknown, outcome: "interrupted", note }
+        : { ...failed(error), material: UNKNOWN_IMPORT, note };
+    }
+    if (stopped) {
       return {
         ...rest,
         outcome: "interrupted",
         elapsedMs: elapsedSince(ctx),
-        note: "Interrupted while importing the key material; re-run 'kms-replicate import-material' to be sure it is there.",
+        note: `Stopped before ImportKeyMaterial was sent here; nothing was imported. To import it: ${again}`,
       };
     }
     return failed(error);

@@ -424,7 +424,12 @@ describe("rotate-material", () => {
     expect(String(stopped.next)).toContain("Stopped before RotateKeyOnDemand");
     expect(String(stopped.next)).toContain("PENDING_MULTI_REGION_IMPORT_AND_ROTATION");
     expect(String(stopped.next)).toContain("not in ap-southeast-2");
-    expect(String(stopped.next)).toContain("delete-imported-key-material");
+    expect(stopped.undoCommands).toEqual([
+      `aws kms delete-imported-key-material --key-id ${arn} --key-material-id ${String(stopped.keyMaterialId)} --region us-east-1 --endpoint-url ${kms().url}`,
+    ]);
+    expect(String(stopped.continueCommand)).toBe(
+      `kms-replicate rotate-material --key ${arn} --key-material ${next.arg} --wrapping-key-spec RSA_2048 --endpoint-url ${kms().url}`,
+    );
     expect(kms().callCount("us-east-1", "RotateKeyOnDemand")).toBe(0);
     expect(describeKey("us-east-1", arn).CurrentKeyMaterialId).toBe(before);
     kms().configure({ faults: [] });

@@ -26,8 +26,11 @@ export interface MaterialFlags {
   readonly noExpiry: boolean;
 }
 
+/** The flags of a run that say how it reaches AWS. */
+type ReachFlags = Pick<RawCommonFlags, "profile" | "endpointUrl" | "cliConnectTimeout" | "cliReadTimeout">;
+
 /** The run's flags that reach AWS, as given (the defaults are left out). */
-export function reachOf(flags: RawCommonFlags): Reach {
+export function reachOf(flags: ReachFlags): Reach {
   return {
     profile: flags.profile?.trim() || undefined,
     endpointUrl: flags.endpointUrl,
@@ -110,7 +113,7 @@ export function importMaterialCommand(input: {
 export function importAgain(
   primaryArn: string,
   importing: ImportOptions,
-  flags: RawCommonFlags & { readonly timeout?: number },
+  flags: ReachFlags & { readonly timeout?: number },
   cwd: string,
 ): (region: string) => string {
   const material = materialFlagsOf(importing, cwd);

@@ -310,8 +310,11 @@ export async function rotate(input: RotateInput): Promise<RotateResult> {
         );
       }
       if (outcome.kind !== "imported") return done(outcome.kind === "unknown" ? "unknown" : "not-started");
+      // A check, not an import: the key's material and expiration are as they were.
+      const seen = rows.get(key.region)?.keyMaterial ?? null;
       set(key.region, {
-        note: "KMS accepted a re-import of the current material with its own expiration: nothing changed.",
+        keyMaterial: seen && { ...seen, imported: false },
+        note: "KMS confirmed it is the current material (a re-import under the key's own expiration, which changes nothing).",
       });
     }
     // The family's current material: nothing to import; every key must show it.

@@ -6,7 +6,7 @@ export type { RotateResult, RotationCall, RotationState, RotateRegionStatus };
 export type RotateRegionJson = RotateRegion;
 import type { ChalkInstance } from "chalk";
 import { EXIT, type ErrorReport, type ExitCode } from "../errors.js";
-import type { PrimaryKey } from "../events.js";
+import type { KeyMaterialInfo, PrimaryKey } from "../events.js";
 import type {
   RotateRegion,
   RotateRegionStatus,
@@ -15,7 +15,7 @@ import type {
   RotationState,
 } from "../engine/rotate.js";
 import { JSON_VERSION, primaryJson, type Milliseconds, type PrimaryJson, type RunError } from "./json.js";
-import { materialText, seconds } from "./lines.js";
+import { seconds } from "./lines.js";
 
 /** The commands a result's advice names, with the run's own values (src/report/rerun.ts). */
 export interface RotateRerun {
@@ -130,7 +130,7 @@ export function nextSteps(result: RotateResult, rerun: RotateRerun): NextSteps {
   const unknown = where("unknown").filter((r) => r !== primary.region);
   const holding = where("imported");
   const finish = `To finish, run the continue command${withStdin(rerun)}: it reads where the family stands (ListKeyRotations) and goes on.`;
-  const undoOnPrimary = `To undo, run the undo command: the pending material deleted from the primary, KMS takes it off every replica too${unknown.length > 0 ? ` (also off ${list(unknown)} if it got there)` : ""}.`;
+  const undoOnPrimary = `To undo, run the undo command: deleting the pending material from the primary takes it off every replica too${unknown.length > 0 ? ` (also off ${list(unknown)} if it got there)` : ""}.`;
   switch (result.state) {
     case "rotated":
     case "unchanged":
@@ -156,9 +156,11 @@ export function nextSteps(result: RotateResult, rerun: RotateRerun): NextSteps {
         .filter((r) => r.role === "REPLICA" && r.status !== "imported" && r.status !== "unknown")
         .map((r) => r.region);
       const state =
-        notIn.length === 0 && unknown.length === 0
-          ? "PENDING_ROTATION"
-          : "PENDING_MULTI_REGION_IMPORT_AND_ROTATION";
+        notIn.length > 0
+          ? "PENDING_MULTI_REGION_IMPORT_AND_ROTATION"
+          : unknown.length > 0
+            ? `PENDING_ROTATION if ${list(unknown)} took it, else PENDING_MULTI_REGION_IMPORT_AND_ROTATION`
+            : "PENDING_ROTATION";
       const head =
         result.rotation === "failed"
           ? "RotateKeyOnDemand failed (see rotationError)"
@@ -207,6 +209,26 @@ const STATE_TEXT: Record<RotationState, string> = {
   unchanged: "Nothing to do: the family already uses this key material.",
 };
 
+/** `new material imported; current 1f…; does not expire`: what this run did here, and what the key uses. */
+function rotateMaterialText(status: RotateRegionStatus, material: KeyMaterialInfo): string {
+  const done =
+    status === "unchanged"
+      ? "uses this material already"
+      : material.imported === null
+        ? "the new material may have been imported (no answer came)"
+        : material.imported
+          ? "new material imported"
+          : "new material not imported";
+  const current = material.keyMaterialId !== null ? `; current ${material.keyMaterialId}` : "";
+  const expiry =
+    material.validTo !== null
+      ? `; valid to ${material.validTo}`
+      : material.expirationModel === "KEY_MATERIAL_DOES_NOT_EXPIRE"
+        ? "; does not expire"
+        : "";
+  return `${done}${current}${expiry}`;
+}
+
 const SYMBOL: Record<RotateRegionStatus, (c: ChalkInstance) => string> = {
   imported: (c) => c.green("✔"),
   unchanged: (c) => c.green("✔"),
@@ -228,9 +250,7 @@ export function rotateText(
     const head = `${SYMBOL[r.status](c)} ${r.region.padEnd(width)} ${r.role.padEnd(8)} ${r.status.padEnd(14)} ${(r.keyState ?? "-").padEnd(15)}`;
     const more: string[] = [head.trimEnd()];
     if (r.keyMaterial !== null)
-      more.push(
-        `    ${c.dim("key material:")} ${materialText(r.keyMaterial)}${r.keyMaterial.keyMaterialId !== null ? `; current ${r.keyMaterial.keyMaterialId}` : ""}`,
-      );
+      more.push(`    ${c.dim("key material:")} ${rotateMaterialText(r.status, r.keyMaterial)}`);
     if (r.note !== null) more.push(`    ${c.dim("→")} ${r.note}`);
     if (r.error !== null) {
       more.push(`    ${c.red(`${r.error.name}: ${r.error.message}`)}`);

@@ -190,7 +190,7 @@ function promoteProblems(doc: Json, dryRun: boolean, at: string, say: Say): void
 const ROTATE_IMPORTED: Readonly<Record<string, (imported: unknown) => boolean>> = {
   imported: (v) => v === true,
   unknown: (v) => v === null,
-  unchanged: (v) => v !== null,
+  unchanged: (v) => v === false,
   failed: (v) => v === false,
   interrupted: (v) => v === false,
   "not-attempted": (v) => v === false,

@@ -211,23 +211,32 @@ export async function rotate(input: RotateInput): Promise<RotateResult> {
 
   input.watch?.(() => {
     // A second signal: an import under way may have been sent; the step says where the family is.
-    for (const region of working) {
-      const seen = rows.get(region)?.keyMaterial ?? null;
-      set(region, {
-        status: "unknown",
-        keyMaterial: seen && { ...seen, imported: null },
-        note: "Unknown: the run was stopped while importing here; the material may have been applied.",
-      });
-    }
-    interrupted = true;
-    if (step === "rotate") rotation = "unknown";
+    // What the run itself records is left as it is.
+    const regions = keys.flatMap((k) => {
+      const row = rows.get(k.region);
+      if (row === undefined) return [];
+      if (!working.has(k.region)) return [row];
+      return [
+        {
+          ...row,
+          status: "unknown" as const,
+          keyMaterial: row.keyMaterial && { ...row.keyMaterial, imported: null },
+          note: "Unknown: the run was stopped while importing here; the material may have been applied.",
+        },
+      ];
+    });
     const state: RotationState =
       step === "poll"
         ? "rotating"
         : step === "replicas" || (step === "primary" && resumed)
           ? "pending-import"
           : "unknown";
-    return done(state, id !== undefined ? { keyMaterialId: id } : {});
+    return {
+      ...done(state, id !== undefined ? { keyMaterialId: id } : {}),
+      regions,
+      interrupted: true,
+      rotation: step === "rotate" ? "unknown" : rotation,
+    };
   });
 
   // 1. The primary: the pending material again (continuing), or NEW material.

@@ -231,6 +231,33 @@ describe("rotate", () => {
     expect(doc.continueCommand).toBe(RERUN.again);
   });
 
+  it("a second signal reads what is known so far: the import under way is unknown, the family pending", async () => {
+    // GIVEN an import into ap-south-1 that does not end until the run is aborted
+    let arrived: () => void = () => undefined;
+    const inFlight = new Promise<void>((resolve) => (arrived = resolve));
+    const { input, abort } = setup({
+      importKeyMaterial: (region, _input, signal) => {
+        if (region !== "ap-south-1") return Promise.resolve({ keyMaterialId: NEW });
+        arrived();
+        return new Promise((_, reject) =>
+          signal?.addEventListener("abort", () => reject(cutAfterSending("ImportKeyMaterial", region))),
+        );
+      },
+    });
+    let snapshot: (() => Awaited<ReturnType<typeof rotate>>) | undefined;
+    const running = rotate({ ...input, watch: (read) => (snapshot = read) });
+    await inFlight;
+    while (snapshot?.().regions[1]?.status !== "imported") await new Promise((r) => setImmediate(r));
+    // WHEN the second signal's document is made
+    const partial = snapshot();
+    // THEN
+    expect(partial).toMatchObject({ state: "pending-import", keyMaterialId: NEW, interrupted: true });
+    expect(partial.regions.map((r) => r.status)).toEqual(["imported", "imported", "unknown"]);
+    documentOf(partial, 143);
+    abort.abort();
+    await running;
+  });
+
   it("RotateKeyOnDemand refused: pending-import, its error apart from the Regions' imports", async () => {
     const { input } = setup({
       rotateKeyOnDemand: (region) =>

@@ -291,8 +291,9 @@ describe("import-material, interrupted and continued", () => {
       faults: [{ region: "ap-south-1", operation: "ImportKeyMaterial", answerDelayMs: 600_000 }],
     });
     const args = ["import-material", "--key", arn, "--key-material", m.arg, "--endpoint-url", kms().url];
-    const stopped = await run([...args, "-o", "json"], {
-      onSpawn: terminateAfter("ap-south-1", "ImportKeyMaterial"),
+    // SIGTERM once eu-west-1's import was answered: only ap-south-1's is in flight.
+    const stopped = await run([...args, "-o", "json", "--debug"], {
+      onSpawn: terminateAfter("ap-south-1", "ImportKeyMaterial", ["ImportKeyMaterial\\(eu-west-1\\)"]),
     });
     expect(stopped.code, stopped.stderr).toBe(143);
     const doc = docOf(stopped);

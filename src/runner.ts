@@ -40,6 +40,8 @@ export interface Io {
   readonly lastWords?: (words: LastWords | undefined) => void;
   /** performance.now() when the process started its work; elapsed times count from here. */
   readonly startedAt: number;
+  /** The command line after `kms-replicate`, for the hint that runs the same command again. */
+  readonly argv?: readonly string[];
 }
 
 /** What a command works with: the terminal's facts, the reporter, and one event sink. */
@@ -107,6 +109,7 @@ export async function runCommand<T>(
       readTimeoutMs: flags.cliReadTimeout,
       // The run's own --timeout, but never less than the default: it just proved too short.
       timeoutMs: Math.max(flags.timeout ?? DEFAULT_TIMEOUT_MS, DEFAULT_TIMEOUT_MS),
+      ...(io.argv !== undefined ? { argv: io.argv } : {}),
     },
   });
   const warnings: string[] = [];
@@ -219,14 +222,29 @@ export function primaryRegionOf(options: CommonOptions, io: Io): Promise<string>
 }
 
 /**
+ * The run's deadline (--timeout), as performance.now() time: counted from the start of the process,
+ * so that `--timeout 3s` means three seconds from the moment the command was run. No --timeout
+ * (status): none.
+ */
+export function deadlineOf(io: Pick<Io, "startedAt">, timeoutMs: number | undefined): number {
+  return timeoutMs === undefined ? Number.POSITIVE_INFINITY : io.startedAt + timeoutMs;
+}
+
+/**
  * The AWS SDK, loaded only once every local check has passed; one adapter (and quota book) per run.
- * `limits`: the command's own quota settings (replicate's --rate) and in-flight caps (--concurrency).
- * `book`: a quota book the caller made (a fleet watches its queue) instead.
+ * `run.deadline`: the run's deadline (deadlineOf), after which the adapter sends no write: every
+ * command names its own, so none can forget it. `run.quotas` / `run.inFlight`: the command's own
+ * quota settings (replicate's --rate) and in-flight caps (--concurrency). `book`: a quota book the
+ * caller made (a fleet watches its queue) instead.
  */
 export async function connect(
   options: ConnectionOptions,
   emit: Emit,
-  limits: { readonly quotas?: QuotaOverrides; readonly inFlight?: QuotaOverrides } = {},
+  run: {
+    readonly deadline: number;
+    readonly quotas?: QuotaOverrides;
+    readonly inFlight?: QuotaOverrides;
+  },
   book?: QuotaBook,
 ): Promise<KmsPort> {
   const [{ createKms }, { createQuotaBook }] = await Promise.all([import("./kms.js"), import("./quotas.js")]);
@@ -234,9 +252,9 @@ export async function connect(
     profile: options.profile,
     endpointUrl: options.endpointUrl,
     timeouts: { connectMs: options.connectTimeoutMs, readMs: options.readTimeoutMs },
+    deadline: run.deadline,
     emit,
     quotas:
-      book ??
-      createQuotaBook({ overrides: { ...options.quotas, ...limits.quotas }, inFlight: limits.inFlight }),
+      book ?? createQuotaBook({ overrides: { ...options.quotas, ...run.quotas }, inFlight: run.inFlight }),
   });
 }

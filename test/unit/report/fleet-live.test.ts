@@ -350,7 +350,15 @@ describe("createFleetReporter: heartbeat (no spinner)", () => {
               error: null,
             },
           ],
-          summary: { done: 1, unchanged: 0, planned: 0, failed: 0, timeout: 0, interrupted: 0 },
+          summary: {
+            done: 1,
+            unchanged: 0,
+            planned: 0,
+            failed: 0,
+            timeout: 0,
+            notStarted: 0,
+            interrupted: 0,
+          },
           error: null,
         },
       });

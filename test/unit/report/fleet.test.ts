@@ -115,7 +115,15 @@ describe("fleetDocument", () => {
     ]);
     expect(doc).toMatchObject({ version: 2, command: "replicate", ok: false, exitCode: 3, elapsedMs: 5000 });
     expect(doc.selection).toEqual({ ...selection, ...stats });
-    expect(doc.totals.keys).toEqual({ ok: 1, failed: 0, timeout: 1, drift: 0, interrupted: 0, total: 2 });
+    expect(doc.totals.keys).toEqual({
+      ok: 1,
+      failed: 0,
+      timeout: 1,
+      notStarted: 0,
+      drift: 0,
+      interrupted: 0,
+      total: 2,
+    });
     expect(doc.totals.regions).toMatchObject({ created: 2, exists: 1, timeout: 1, failed: 0 });
     expect(doc.totals.byRegion).toEqual({
       "eu-west-1": expect.objectContaining({ created: 1, timeout: 1, exists: 0 }) as unknown,

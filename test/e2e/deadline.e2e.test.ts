@@ -194,6 +194,55 @@ describe("one key with many Regions", () => {
   });
 });
 
+describe("sync: a change after others", () => {
+  it("the tags not sent before the deadline are pending, the Region timeout (not failed), and the same command finishes them", async () => {
+    // GIVEN a primary with 3 tags and 4 replicas without them; TagResource paced at one per 2 s
+    const arn = String(
+      kms().createKey("us-east-1", {
+        MultiRegion: true,
+        Tags: ["a", "b", "c"].map((k) => ({ TagKey: k, TagValue: "1" })),
+      }).Arn,
+    );
+    const replicas = ["eu-west-1", "eu-west-2", "ap-south-1", "sa-east-1"];
+    for (const region of replicas)
+      kms().invoke("us-east-1", "ReplicateKey", { KeyId: arn, ReplicaRegion: region });
+    const since = Date.now();
+    // WHEN sync runs with --timeout 2s (each replica needs 3 TagResource: 4 s)
+    const args = ["sync", "--key", arn, "--copy-tags", "--quota", "TagResource=0.5", "--timeout", "2s"];
+    const { run, deadline } = await timed(
+      async (options) => ({ run: await cli([...args, "-o", "json"], options) }),
+      2_000,
+    );
+    // THEN no TagResource after the deadline
+    const writes = expectNoWriteAfter(deadline, since);
+    expect(writes.every((c) => c.operation === "TagResource")).toBe(true);
+    // AND exit 3; each Region lists what was applied and what was not sent
+    expect(run.code, run.stderr).toBe(3);
+    const regions = (run.json?.regions ?? []) as unknown as {
+      region: string;
+      status: string;
+      operations: { op: string; key: string }[];
+      pending: { op: string; key: string }[];
+      note: string | null;
+    }[];
+    expect(regions).toHaveLength(4);
+    for (const region of regions) {
+      const applied = region.operations.length;
+      expect(applied + region.pending.length).toBe(3);
+      expect(region.pending.length).toBeGreaterThan(0);
+      expect(region.status).toBe(applied === 0 ? "notStarted" : "timeout");
+      expect(region.note).toMatch(/^--timeout ran out before TagResource [abc] was sent/);
+      // …and the endpoint holds exactly what was applied
+      const tags = kms().keys(region.region)[0]?.tags ?? {};
+      expect(Object.keys(tags).sort()).toEqual(region.operations.map((o) => o.key).sort());
+    }
+    // AND stderr gives the same command to finish
+    expect(run.stderr).toContain(
+      `To finish (what is done counts as done):\n  kms-replicate sync --key ${arn} --copy-tags --quota TagResource=0.5 -o json --endpoint-url ${kms().url} --timeout 20m`,
+    );
+  });
+});
+
 describe("in flight means sent", () => {
   it("an interrupted fleet promote says 'in flight' for exactly the calls the endpoint received without answering", async () => {
     // GIVEN 20 keys to move, and an endpoint that takes every UpdatePrimaryRegion and never answers

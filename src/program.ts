@@ -245,8 +245,15 @@ function addImportOptions(command: Command, what: string): Command {
     .option("--no-expiry", "the imported material never expires (default: as the primary's)");
 }
 
-function timeoutOption(description: string): Option {
-  return new Option("--timeout <duration>", description)
+/**
+ * --timeout: what the command waits for, and, for a command that changes keys, the rule they share:
+ * the run's deadline, after which no change is sent.
+ */
+function timeoutOption(description: string, changes = true): Option {
+  return new Option(
+    "--timeout <duration>",
+    changes ? `${description}; no change is sent after it` : description,
+  )
     .argParser(parseDuration)
     .default(DEFAULT_TIMEOUT_MS, "20m");
 }
@@ -344,7 +351,7 @@ export function buildProgram(run: Commands): Command {
       "only these Regions, comma-separated; repeatable (default: every replica)",
       collect,
     )
-    .addOption(timeoutOption("how long to wait (90s, 2m, 1h)"))
+    .addOption(timeoutOption("how long to wait (90s, 2m, 1h)", false))
     .addHelpText("after", WAIT_HELP)
     .action(async (_flags, command: Command) => {
       process.exitCode = await run.wait(command.optsWithGlobals<RawWaitFlags>());

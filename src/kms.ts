@@ -392,8 +392,11 @@ export function createKms(settings: KmsSettings): KmsPort {
                 attempt -= 1;
                 throw refusal();
               }
-              // Sent, and no HTTP answer came back (a timeout, a dropped connection, an abort).
-              if (sent.left && errorFacts(error).httpStatus === undefined) wire.unanswered = true;
+              // An HTTP answer means the request reached KMS (a server may answer before the last
+              // byte is written). Sent and no answer: a timeout, a dropped connection, an abort.
+              const answered = errorFacts(error).httpStatus !== undefined;
+              if (answered) wire.sent = true;
+              else if (sent.left) wire.unanswered = true;
               if (!isAbort(error)) failed = { count: (failed?.count ?? 0) + 1, last: error };
               transport = {
                 region,

@@ -22,6 +22,7 @@ import {
 import { resolvePrimaryRegion } from "./plan.js";
 import type { QuotaBook, QuotaOverrides } from "./quotas.js";
 import { renderJson, type KmsReplicateDocument } from "./report/document.js";
+import type { ResumeOptions } from "./report/lines.js";
 import { createHumanReporter, type HumanReporter, type HumanReporterOptions } from "./report/live.js";
 import { stopOf, type LastWords, type Stop } from "./signals.js";
 import { detectFromProcess, type OutputMode } from "./terminal.js";
@@ -51,6 +52,8 @@ export interface Session {
   readonly emit: Emit;
   readonly warnings: readonly string[];
   readonly io: Io;
+  /** How to continue the run: `wait`'s options, and the command line to run it again (rerunLines). */
+  readonly resume?: ResumeOptions;
   /** The data the user asked for on stdout, and its notes on stderr, as a renderer made them. */
   output(text: { readonly stdout: string; readonly stderr: string }): void;
 }
@@ -96,21 +99,22 @@ export async function runCommand<T>(
     debug: flags.debug ?? false,
     color: flags.color,
   });
+  // What `kms-replicate wait` (or the same command again) needs to continue a run that timed out.
+  const resume: ResumeOptions = {
+    profile: flags.profile?.trim() || undefined,
+    endpointUrl: flags.endpointUrl,
+    connectTimeoutMs: flags.cliConnectTimeout,
+    readTimeoutMs: flags.cliReadTimeout,
+    // The run's own --timeout, but never less than the default: it just proved too short.
+    timeoutMs: Math.max(flags.timeout ?? DEFAULT_TIMEOUT_MS, DEFAULT_TIMEOUT_MS),
+    ...(io.argv !== undefined ? { argv: io.argv } : {}),
+  };
   const reporter = await (command.reporter ?? createHumanReporter)({
     mode,
     stream: io.stderr,
     chalk: chalkStderr,
     dryRun: command.dryRun,
-    // What `kms-replicate wait` needs to continue a run that timed out.
-    resume: {
-      profile: flags.profile?.trim() || undefined,
-      endpointUrl: flags.endpointUrl,
-      connectTimeoutMs: flags.cliConnectTimeout,
-      readTimeoutMs: flags.cliReadTimeout,
-      // The run's own --timeout, but never less than the default: it just proved too short.
-      timeoutMs: Math.max(flags.timeout ?? DEFAULT_TIMEOUT_MS, DEFAULT_TIMEOUT_MS),
-      ...(io.argv !== undefined ? { argv: io.argv } : {}),
-    },
+    resume,
   });
   const warnings: string[] = [];
   const session: Session = {
@@ -118,6 +122,7 @@ export async function runCommand<T>(
     reporter,
     warnings,
     io,
+    resume,
     output(text) {
       if (text.stdout !== "") io.stdout.write(text.stdout);
       if (text.stderr !== "") io.stderr.write(text.stderr);

@@ -25,6 +25,7 @@ import {
   type Member,
   type Promotion,
 } from "../promotion.js";
+import { rerunLines } from "../report/lines.js";
 import { promoteJson, promoteLines, promoteStartLine, type PromoteReport } from "../report/promote.js";
 import { connect, deadlineOf, primaryRegionOf, runCommand, type Command, type Io } from "../runner.js";
 
@@ -220,7 +221,11 @@ export function runPromote(flags: RawPromoteFlags, io: Io): Promise<ExitCode> {
     finish(session, report, elapsedMs) {
       session.reporter.finish([], elapsedMs, dryRun); // stops the spinner
       if (report === undefined) return;
-      const lines = promoteLines(report, elapsedMs, chalkStderr, session.mode.quiet);
+      const lines = [
+        ...promoteLines(report, elapsedMs, chalkStderr, session.mode.quiet),
+        // Also with --quiet: what to run to finish.
+        ...(report.outcome === "notStarted" ? rerunLines([report.oldPrimary.region], session.resume) : []),
+      ];
       if (lines.length > 0) session.output({ stdout: "", stderr: `${lines.join("\n")}\n` });
     },
   };

@@ -19,6 +19,7 @@ import {
   type RawImportFlags,
 } from "../options.js";
 import { describePrimary } from "../plan.js";
+import { rerunLines } from "../report/lines.js";
 import { rotateJson, rotateText, type RotateRegionJson, type RotateResult } from "../report/rotate.js";
 import { connect, deadlineOf, primaryRegionOf, runCommand, type Command, type Io } from "../runner.js";
 
@@ -108,7 +109,17 @@ export async function runRotateMaterial(
     finish(session, result, elapsedMs) {
       if (result === undefined) return;
       if (session.mode.quiet && rotateExitCode(result) === EXIT.ok) return;
-      session.output({ stdout: "", stderr: rotateText(result, elapsedMs, chalkStderr) });
+      // --timeout kept an import or the rotation from being sent: the same command finishes it.
+      const unsent = result.timedOut && result.state !== "rotating";
+      const notSent = result.regions.filter((r) => r.status === "not-attempted").map((r) => r.region);
+      // Every import sent, RotateKeyOnDemand not: it is the primary's.
+      const rerun = unsent
+        ? rerunLines(notSent.length > 0 ? notSent : [result.primary.region], session.resume)
+        : [];
+      session.output({
+        stdout: "",
+        stderr: `${rotateText(result, elapsedMs, chalkStderr)}${rerun.map((line) => `${line}\n`).join("")}`,
+      });
     },
   };
   try {

@@ -194,6 +194,30 @@ describe("one key with many Regions", () => {
   });
 });
 
+describe("promote one key", () => {
+  it("--timeout ran out before UpdatePrimaryRegion could be sent: notStarted, exit 3, nothing sent, the command to finish", async () => {
+    // GIVEN a family, and a deadline that passes before the promotion can be sent
+    const arn = family("us-east-1", ["eu-west-1"]);
+    // WHEN
+    const run = await cli(["promote", "--key", arn, "--to", "eu-west-1", "--timeout", "1ms", "-o", "json"]);
+    // THEN
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.json).toMatchObject({
+      command: "promote",
+      outcome: "notStarted",
+      updatePrimaryRegionCalls: 0,
+      accepted: false,
+      error: null,
+    });
+    expect(kms().callCount(undefined, "UpdatePrimaryRegion")).toBe(0);
+    expect(kms().keys("us-east-1")[0]?.role).toBe("PRIMARY");
+    expect(run.stderr).toContain("--timeout ran out before UpdatePrimaryRegion was sent");
+    expect(run.stderr).toContain(
+      `To finish (what is done counts as done):\n  kms-replicate promote --key ${arn} --to eu-west-1 -o json --endpoint-url ${kms().url} --timeout 20m`,
+    );
+  });
+});
+
 describe("sync: a change after others", () => {
   it("the tags not sent before the deadline are pending, the Region timeout (not failed), and the same command finishes them", async () => {
     // GIVEN a primary with 3 tags and 4 replicas without them; TagResource paced at one per 2 s

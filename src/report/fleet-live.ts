@@ -434,9 +434,13 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
       // Keys --timeout kept from beginning need the same command again; Regions that only waited,
       // `wait`.
       const unsent = reports.filter((r) => keyOutcome(r.entry) === "notStarted" || hasUnsentRegion(r));
-      if (unsent.length > 0 && command !== "status" && command !== "wait") {
+      if (unsent.length > 0 && command !== "status") {
         const again = options.resume === undefined ? undefined : rerunCommand(options.resume);
-        const what = `--timeout ran out before everything was sent for ${unsent.length === 1 ? "1 key" : `${unsent.length} keys`} (notStarted: nothing was changed there).`;
+        const keys = unsent.length === 1 ? "1 key" : `${unsent.length} keys`;
+        const what =
+          command === "wait"
+            ? `--timeout ran out before ${keys} could be waited for (notStarted).`
+            : `--timeout ran out before everything was sent for ${keys} (notStarted: nothing was changed there).`;
         write(
           again === undefined
             ? `${what} Run the same command again with a longer --timeout.`

@@ -310,9 +310,14 @@ export function rerunCommand(options: ResumeOptions): string | undefined {
   for (let i = 0; i < options.argv.length; i += 1) {
     const word = options.argv[i] ?? "";
     if (word === "--timeout") i += 1;
-    else if (!word.startsWith("--timeout=")) words.push(word);
+    else if (!word.startsWith("--timeout=")) words.push(withoutPassword(word));
   }
   return ["kms-replicate", ...words, "--timeout", durationFlag(options.timeoutMs)].map(shellQuote).join(" ");
+}
+
+/** A URL's password (`http://user:secret@host` → `http://user:***@host`); any other word as it is. */
+function withoutPassword(word: string): string {
+  return word.replace(/^((?:--[\w-]+=)?[a-z][a-z\d+.-]*:\/\/[^/@:\s]*:)[^/@\s]*@/i, "$1***@");
 }
 
 /** The lines that tell how to finish what --timeout kept from being sent (`regions`: where). */

@@ -451,6 +451,23 @@ describe("rerunCommand", () => {
     );
   });
 
+  it("never prints a password given in a URL (--endpoint-url http://user:pass@host)", () => {
+    expect(
+      rerunCommand({
+        timeoutMs: 1_200_000,
+        argv: [
+          "--key",
+          "k",
+          "--endpoint-url",
+          "http://me:s3cret@127.0.0.1:4566",
+          "--endpoint-url=https://a:b@h",
+        ],
+      }),
+    ).toBe(
+      "kms-replicate --key k --endpoint-url 'http://me:***@127.0.0.1:4566' '--endpoint-url=https://a:***@h' --timeout 20m",
+    );
+  });
+
   it("is undefined without the command line", () => {
     expect(rerunCommand({ timeoutMs: 1_200_000 })).toBeUndefined();
   });

@@ -25,7 +25,8 @@ export const EXIT_HELP = `Exit codes:
        with --no-wait / --dry-run also 'creating': in Creating, not waited for
   1    at least one Region failed (the others were still completed)
   2    usage or validation error: nothing was changed
-  3    timed out waiting for a replica to leave Creating (it may still finish: re-run or use 'wait')
+  3    timed out waiting for a replica to leave Creating (it may still finish: re-run or use 'wait'),
+       or --timeout ran out before a change was sent (notStarted: re-run the same command)
   4    'status' only: all keys usable, but a replica drifts from its primary
   130  interrupted (Ctrl-C, SIGINT); what was already requested exists in AWS
   143  terminated (SIGTERM), 129 hung up (SIGHUP): as 130; each still writes the JSON document`;
@@ -140,6 +141,12 @@ export class KmsCallError extends Error {
       readonly transport?: TransportFacts;
       /** A call its signal cut (a deadline): the attempts that had failed on their own, and the last one's error. */
       readonly failedBefore?: { readonly count: number; readonly last: unknown };
+      /**
+       * What reached the wire (see src/sent.ts): `sent`, an attempt's request left the process;
+       * `unanswered`, one left and no answer came back for it (it may have been carried out).
+       * Undefined: not known (a client the adapter does not watch, e.g. a test's mock).
+       */
+      readonly wire?: { readonly sent: boolean; readonly unanswered: boolean };
     },
   ) {
     const facts = errorFacts(cause);
@@ -166,6 +173,58 @@ export function failedBeforeAbort(
   return error instanceof KmsCallError ? error.call.failedBefore : undefined;
 }
 
+/**
+ * A write the AWS adapter did not send because the run's deadline (--timeout) had passed: its
+ * request never left the process, so it changed nothing. Never retried. `sentBefore`: earlier
+ * attempts of the same call that did leave (and failed) before the deadline, with the last one's
+ * error; 0 when the call never reached KMS at all.
+ */
+export class NotSentError extends ReplicateError {
+  constructor(
+    readonly call: {
+      readonly operation: string;
+      readonly region: string;
+      readonly sentBefore: number;
+      readonly lastError?: unknown;
+      /** An earlier attempt left the process and got no answer: it may have been carried out. */
+      readonly unanswered?: boolean;
+    },
+  ) {
+    super(
+      call.operation === ""
+        ? "--timeout ran out before the call could be sent; it was not sent."
+        : `--timeout ran out before ${call.operation} could be sent to ${call.region}; it was not sent.`,
+      { fault: "user", exitCode: EXIT.timeout, code: "NotSent", cause: call.lastError },
+    );
+  }
+}
+
+export function isNotSent(error: unknown): error is NotSentError {
+  return error instanceof NotSentError;
+}
+
+/**
+ * Nothing of this call reached KMS: it was refused at the deadline before any attempt left the
+ * process. (An error that says nothing either way counts as sent: never "nothing changed" unless
+ * known.)
+ */
+export function neverSent(error: unknown): boolean {
+  if (error instanceof NotSentError) return error.call.sentBefore === 0;
+  if (error instanceof KmsCallError) return error.call.wire?.sent === false;
+  return false;
+}
+
+/**
+ * A request of this call left the process and no answer came back: it may have been carried out.
+ * True when not known (an error that does not say), so that nobody is told "nothing changed" on a
+ * guess.
+ */
+export function mayHaveBeenApplied(error: unknown): boolean {
+  if (error instanceof NotSentError) return error.call.unanswered === true;
+  if (error instanceof KmsCallError) return error.call.wire?.unanswered ?? true;
+  return true;
+}
+
 export function transportOf(error: unknown): TransportFacts | undefined {
   return error instanceof KmsCallError ? error.call.transport : undefined;
 }
@@ -178,6 +237,8 @@ export interface ErrorContext {
   readonly keyId?: string;
   /** How the call was sent (read off the error by describeError). */
   readonly transport?: TransportFacts;
+  /** What reached the wire (read off the error by describeError); undefined: not known. */
+  readonly wire?: { readonly sent: boolean; readonly unanswered: boolean };
 }
 
 interface Advice {
@@ -198,9 +259,21 @@ const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
 const endpointOf = (ctx: ErrorContext): string =>
   `KMS in ${sentTo(ctx)}${ctx.transport !== undefined ? ` (${ctx.transport.endpoint})` : ""}`;
 const RERUN = "re-run: existing replicas count as done";
-/** A lost answer to a call that changes something: it may have been carried out. */
+/** A lost answer to a call that changes something: it may have been carried out (unless it never left). */
 const mayHaveRun = (ctx: ErrorContext): string =>
-  /^(Describe|List|Get)/.test(ctx.operation) ? "" : "; the request may have been carried out";
+  isReadOperation(ctx.operation)
+    ? ""
+    : ctx.wire?.sent === false
+      ? "; the request had not left this machine, so it was not carried out"
+      : "; the request may have been carried out";
+
+/**
+ * Calls that only read (Describe*, List*, GetKeyPolicy): everything else changes something in KMS
+ * or starts a change (GetParametersForImport begins an import), and is a write for the deadline.
+ */
+export function isReadOperation(operation: string): boolean {
+  return /^(Describe|List)/.test(operation) || operation === "GetKeyPolicy";
+}
 
 const permissionFor = (ctx: ErrorContext): string =>
   ctx.operation === "ReplicateKey"
@@ -484,7 +557,12 @@ export function describeError(error: unknown, ctx: ErrorContext): ErrorReport {
   if (isReplicateError(error)) return { name: error.code, message: error.message, hint: error.hint };
   const facts = errorFacts(error);
   const known = classify(error);
-  const full: ErrorContext = { ...ctx, transport: ctx.transport ?? transportOf(error) };
+  const wire = error instanceof KmsCallError ? error.call.wire : undefined;
+  const full: ErrorContext = {
+    ...ctx,
+    transport: ctx.transport ?? transportOf(error),
+    ...(wire !== undefined ? { wire } : {}),
+  };
   if (known !== undefined) {
     const advice: Advice = ADVICE[known];
     const name =

@@ -87,8 +87,9 @@ Exit codes:
   1  UpdatePrimaryRegion or a read failed
   2  usage or a check refused (no replica there, a key Disabled, PendingDeletion, PendingImport):
      nothing was changed
-  3  timed out: before the call, nothing was changed; after it, the promotion was accepted and may
-     still complete: re-run promote or status
+  3  timed out: before the call (or with it not sent before --timeout ran out: notStarted),
+     nothing was changed; after it, the promotion was accepted and may still complete: re-run
+     promote or status
   130, 143, 129  stopped by SIGINT (Ctrl-C), SIGTERM, SIGHUP; the JSON says what was seen
 `;
 
@@ -120,7 +121,8 @@ Exit codes:
   0    every replica in line (unchanged, or done and read back); with --dry-run: the plan was made
   1    at least one Region failed (the others were still synced): see its error and 'pending'
   2    usage or validation error: nothing was changed
-  3    a replica was still Creating when --timeout ran out (nothing was changed on it)
+  3    a replica was still Creating when --timeout ran out, or --timeout ran out before a change was
+       sent (notStarted: re-run the same command)
   130  interrupted (Ctrl-C, SIGINT); what was already applied stays applied
   143  terminated (SIGTERM), 129 hung up (SIGHUP): as 130; each still writes the JSON document
 `;
@@ -216,7 +218,8 @@ Exit codes:
   0  rotated: every key uses the new material
   1  an import or the rotation failed (see the state and what to do next)
   2  usage or validation error, or a replica not usable: nothing was imported
-  3  rotated, but not every key showed the new material before --timeout
+  3  rotated, but not every key showed the new material before --timeout; or --timeout ran out
+     before an import or the rotation was sent (see the state and what to do next)
   130, 143, 129  stopped by SIGINT (Ctrl-C), SIGTERM, SIGHUP
 `;
 
@@ -242,8 +245,15 @@ function addImportOptions(command: Command, what: string): Command {
     .option("--no-expiry", "the imported material never expires (default: as the primary's)");
 }
 
-function timeoutOption(description: string): Option {
-  return new Option("--timeout <duration>", description)
+/**
+ * --timeout: what the command waits for, and, for a command that changes keys, the rule they share:
+ * the run's deadline, after which no change is sent.
+ */
+function timeoutOption(description: string, changes = true): Option {
+  return new Option(
+    "--timeout <duration>",
+    changes ? `${description}; no change is sent after it` : description,
+  )
     .argParser(parseDuration)
     .default(DEFAULT_TIMEOUT_MS, "20m");
 }
@@ -341,7 +351,7 @@ export function buildProgram(run: Commands): Command {
       "only these Regions, comma-separated; repeatable (default: every replica)",
       collect,
     )
-    .addOption(timeoutOption("how long to wait (90s, 2m, 1h)"))
+    .addOption(timeoutOption("how long to wait (90s, 2m, 1h)", false))
     .addHelpText("after", WAIT_HELP)
     .action(async (_flags, command: Command) => {
       process.exitCode = await run.wait(command.optsWithGlobals<RawWaitFlags>());

@@ -9,7 +9,7 @@ import { planImport } from "../import-plan.js";
 import { readMaterial, type KeyMaterial } from "../material.js";
 import { toImportOptions, toWaitOptions, type RawImportFlags, type RawWaitFlags } from "../options.js";
 import { describePrimary, primaryPlaceOf } from "../plan.js";
-import { connect, inputsOf, primaryRegionOf, runCommand, type Io } from "../runner.js";
+import { connect, deadlineOf, inputsOf, primaryRegionOf, runCommand, type Io } from "../runner.js";
 import { existingReplicas, followReplicas, namedRegions, regionCommand } from "./regions.js";
 
 export async function runImportMaterial(flags: RawWaitFlags & RawImportFlags, io: Io): Promise<ExitCode> {
@@ -27,7 +27,8 @@ export async function runImportMaterial(flags: RawWaitFlags & RawImportFlags, io
     material = await readMaterial(importing.keyMaterial, inputsOf(io, options.timeoutMs), (message) =>
       emit({ type: "warning", message }),
     );
-    const kms = await connect(options, emit);
+    const deadline = deadlineOf(io, options.timeoutMs);
+    const kms = await connect(options, emit, { deadline });
     const primary = await describePrimary(kms, options.key, region, io.signal);
     setPrimary(primary);
     const settings = planImport(
@@ -55,7 +56,7 @@ export async function runImportMaterial(flags: RawWaitFlags & RawImportFlags, io
         emit,
         signal: io.signal,
         startedAt: io.startedAt,
-        deadline: performance.now() + options.timeoutMs,
+        deadline,
       },
       withImport(waitStep, settings),
     );

@@ -28,7 +28,7 @@ import type { PrimaryKey } from "../events.js";
 import type { QuotaOverrides } from "../quotas.js";
 import { partitionProblem } from "../regions.js";
 import { runJson } from "../report/json.js";
-import { connect, inputsOf, primaryRegionOf, runCommand, type Io } from "../runner.js";
+import { connect, deadlineOf, inputsOf, primaryRegionOf, runCommand, type Io } from "../runner.js";
 import { requireSelectTags } from "../selection.js";
 import { fleetCommand, fleetRequested, type FleetSpec } from "./fleet.js";
 import { exitCodeFor, regionCommand, regionResultOf } from "./regions.js";
@@ -160,7 +160,8 @@ export async function runReplicate(flags: RawReplicateFlags & RawImportFlags, io
     warnBypass(options, warn);
 
     // The plan: the primary, what each replica should be, which Regions need a replica.
-    const kms = await connect(options, emit, limitsOf(options));
+    const deadline = deadlineOf(io, options.timeoutMs);
+    const kms = await connect(options, emit, { deadline, ...limitsOf(options) });
     const primary = await describePrimary(kms, options.key, region, io.signal);
     await requireSelectTags(kms, primary, flags.selectTag ?? [], io.signal);
     setPrimary(primary);
@@ -178,7 +179,7 @@ export async function runReplicate(flags: RawReplicateFlags & RawImportFlags, io
       emit,
       signal: io.signal,
       startedAt: io.startedAt,
-      deadline: performance.now() + options.timeoutMs,
+      deadline,
       importSettings,
     });
     material?.dispose();

@@ -7,7 +7,7 @@
 import type { KeyMetadata } from "@aws-sdk/client-kms";
 import { chalkStderr } from "chalk";
 import { importMaterial, materialInfo, pollKey, type ImportSettings } from "../engine/import.js";
-import { awsError, describeError, EXIT, isAbort, usageError, type ExitCode } from "../errors.js";
+import { awsError, describeError, EXIT, isAbort, isNotSent, usageError, type ExitCode } from "../errors.js";
 import type { PrimaryKey } from "../events.js";
 import { planImport } from "../import-plan.js";
 import { readMaterial, type KeyMaterial } from "../material.js";
@@ -19,8 +19,17 @@ import {
   type RawImportFlags,
 } from "../options.js";
 import { describePrimary } from "../plan.js";
+import { rerunLines } from "../report/lines.js";
 import { rotateJson, rotateText, type RotateRegionJson, type RotateResult } from "../report/rotate.js";
-import { connect, inputsOf, primaryRegionOf, runCommand, type Command, type Io } from "../runner.js";
+import {
+  connect,
+  deadlineOf,
+  inputsOf,
+  primaryRegionOf,
+  runCommand,
+  type Command,
+  type Io,
+} from "../runner.js";
 
 const PENDING = new Set(["PENDING_MULTI_REGION_IMPORT_AND_ROTATION", "PENDING_ROTATION"]);
 
@@ -50,7 +59,8 @@ export async function runRotateMaterial(
       material = await readMaterial(importing.keyMaterial, inputsOf(io, flags.timeout), (message) =>
         emit({ type: "warning", message }),
       );
-      const kms = await connect(options, emit);
+      const deadline = deadlineOf(io, flags.timeout ?? DEFAULT_TIMEOUT_MS);
+      const kms = await connect(options, emit, { deadline });
       const primary = await describePrimary(kms, options.key, region, io.signal);
       primarySeen = primary;
       const metadata = await kms.describeKey(primary.region, primary.arn, io.signal);
@@ -93,7 +103,7 @@ export async function runRotateMaterial(
         ctx: {
           kms,
           signal: io.signal,
-          deadline: performance.now() + (flags.timeout ?? DEFAULT_TIMEOUT_MS),
+          deadline,
         },
       });
       material.dispose();
@@ -107,7 +117,17 @@ export async function runRotateMaterial(
     finish(session, result, elapsedMs) {
       if (result === undefined) return;
       if (session.mode.quiet && rotateExitCode(result) === EXIT.ok) return;
-      session.output({ stdout: "", stderr: rotateText(result, elapsedMs, chalkStderr) });
+      // --timeout kept an import or the rotation from being sent: the same command finishes it.
+      const unsent = result.timedOut && result.state !== "rotating";
+      const notSent = result.regions.filter((r) => r.status === "not-attempted").map((r) => r.region);
+      // Every import sent, RotateKeyOnDemand not: it is the primary's.
+      const rerun = unsent
+        ? rerunLines(notSent.length > 0 ? notSent : [result.primary.region], session.resume)
+        : [];
+      session.output({
+        stdout: "",
+        stderr: `${rotateText(result, elapsedMs, chalkStderr)}${rerun.map((line) => `${line}\n`).join("")}`,
+      });
     },
   };
   try {
@@ -158,13 +178,18 @@ async function rotate(input: RotateInput): Promise<RotateResult> {
     if (row !== undefined) rows.set(region, { ...row, ...change });
   };
   let interrupted = false;
+  /** --timeout ran out before a write could be sent (an import, or the rotation): exit 3. */
+  let unsent = false;
   const attempt = async (key: (typeof keys)[number], with_: ImportSettings): Promise<string | undefined> => {
     try {
       const { keyMaterialId } = await importMaterial(key.region, key.arn, with_, ctx);
       set(key.region, { status: "imported" });
       return keyMaterialId ?? with_.keyMaterialId;
     } catch (error) {
-      if (ctx.signal.aborted || isAbort(error)) {
+      if (isNotSent(error)) {
+        // Refused at the deadline: nothing was imported here (the row stays not-attempted).
+        unsent = true;
+      } else if (ctx.signal.aborted || isAbort(error)) {
         interrupted = true;
         set(key.region, { status: "interrupted" });
       } else {
@@ -182,10 +207,14 @@ async function rotate(input: RotateInput): Promise<RotateResult> {
     resumed,
     state,
     regions: keys.map((k) => rows.get(k.region)).filter((r) => r !== undefined),
-    timedOut: false,
+    timedOut: unsent,
     interrupted,
     ...extra,
   });
+  const beforeDeadline = (next: string): string =>
+    unsent
+      ? `--timeout ran out before every import (or the rotation) was sent; what is not-attempted was not sent. ${next}`
+      : next;
 
   // 1. The primary: NEW material, or (resuming) the pending one again, which KMS checks is this.
   const [primaryKey] = keys;
@@ -196,14 +225,18 @@ async function rotate(input: RotateInput): Promise<RotateResult> {
     ...(pending !== undefined ? { keyMaterialId: pending } : {}),
   });
   if (id === undefined) {
-    const failedPrimary = rows.get(primary.region)?.status !== "imported";
+    const failedPrimary = rows.get(primary.region)?.status !== "imported" && !unsent;
     return done(resumed ? "pending-import" : "not-started", {
       ...(pending !== undefined ? { keyMaterialId: pending } : {}),
       ...(resumed && failedPrimary
         ? {
             next: `A previous run left key material ${pending ?? ""} pending; this material is not it. ${undoText(primary, pending ?? "", [])}`,
           }
-        : {}),
+        : unsent
+          ? {
+              next: "--timeout ran out before the new key material was sent to the primary; nothing was imported. Run the same command again with a longer --timeout.",
+            }
+          : {}),
     });
   }
 
@@ -219,11 +252,12 @@ async function rotate(input: RotateInput): Promise<RotateResult> {
     const holding = replicaKeys.filter((k) => !missing.includes(k.region)).map((k) => k.region);
     return done("pending-import", {
       keyMaterialId: id,
-      next:
+      next: beforeDeadline(
         `Stopped before RotateKeyOnDemand: the new key material ${id} is in the primary (${primary.region})` +
-        `${holding.length > 0 ? ` and in ${holding.join(", ")}` : ""}, not in ${missing.join(", ")}. ` +
-        `KMS shows it as PENDING_MULTI_REGION_IMPORT_AND_ROTATION; nothing was rotated: every key still uses ${previousKeyMaterialId ?? "its current material"}. ` +
-        `To finish: fix the cause and run the same command again (it continues with this material). ${undoText(primary, id, holding)}`,
+          `${holding.length > 0 ? ` and in ${holding.join(", ")}` : ""}, not in ${missing.join(", ")}. ` +
+          `KMS shows it as PENDING_MULTI_REGION_IMPORT_AND_ROTATION; nothing was rotated: every key still uses ${previousKeyMaterialId ?? "its current material"}. ` +
+          `To finish: fix the cause and run the same command again (it continues with this material). ${undoText(primary, id, holding)}`,
+      ),
     });
   }
 
@@ -231,7 +265,8 @@ async function rotate(input: RotateInput): Promise<RotateResult> {
   try {
     await ctx.kms.rotateKeyOnDemand(primary.region, primary.arn, ctx.signal);
   } catch (error) {
-    if (ctx.signal.aborted || isAbort(error)) interrupted = true;
+    if (isNotSent(error)) unsent = true;
+    else if (ctx.signal.aborted || isAbort(error)) interrupted = true;
     else
       set(primary.region, {
         status: "failed",
@@ -243,11 +278,13 @@ async function rotate(input: RotateInput): Promise<RotateResult> {
       });
     return done("pending-import", {
       keyMaterialId: id,
-      next: `The new key material ${id} is in every key (PENDING_ROTATION) but RotateKeyOnDemand did not run: run the same command again, or aws kms rotate-key-on-demand --key-id ${primary.arn} --region ${primary.region}. ${undoText(
-        primary,
-        id,
-        replicaKeys.map((k) => k.region),
-      )}`,
+      next: beforeDeadline(
+        `The new key material ${id} is in every key (PENDING_ROTATION) but RotateKeyOnDemand did not run: run the same command again, or aws kms rotate-key-on-demand --key-id ${primary.arn} --region ${primary.region}. ${undoText(
+          primary,
+          id,
+          replicaKeys.map((k) => k.region),
+        )}`,
+      ),
     });
   }
 

@@ -21,7 +21,15 @@ import { checkRegions, type PrimaryPlace } from "../regions.js";
 import { requireSelectTags } from "../selection.js";
 import { fleetCommand, fleetRequested, type FleetSpec } from "./fleet.js";
 import { syncJson } from "../report/sync.js";
-import { connect, inputsOf, primaryRegionOf, runCommand, type Command, type Io } from "../runner.js";
+import {
+  connect,
+  deadlineOf,
+  inputsOf,
+  primaryRegionOf,
+  runCommand,
+  type Command,
+  type Io,
+} from "../runner.js";
 
 export interface SyncRunSettings extends StepContext {
   readonly desired: Desired;
@@ -54,7 +62,8 @@ export function syncReplicas(
 
 /**
  * 130/143/129 if interrupted, else 1 if a Region failed, else 3 if a replica was still Creating when
- * --timeout ran out, else 0 (every replica in line, or --dry-run's plan made).
+ * --timeout ran out or its changes were not sent before it ran out, else 0 (every replica in line,
+ * or --dry-run's plan made).
  */
 export function syncExitCode(
   results: readonly WorkResult[],
@@ -63,7 +72,7 @@ export function syncExitCode(
   const has = (outcome: WorkResult["outcome"]): boolean => results.some((r) => r.outcome === outcome);
   if (has("interrupted")) return interrupted;
   if (has("failed")) return EXIT.failed;
-  if (has("timeout")) return EXIT.timeout;
+  if (has("timeout") || has("notStarted")) return EXIT.timeout;
   return EXIT.ok;
 }
 
@@ -257,7 +266,8 @@ export function runSync(flags: RawSyncFlags, io: Io): Promise<ExitCode> {
       const region = await primaryRegionOf(options, io);
       const warn = (message: string): void => emit({ type: "warning", message });
       const named = syncRegions(options, primaryPlaceOf(options.key, region), warn);
-      const kms = await connect(options, emit);
+      const deadline = deadlineOf(io, options.timeoutMs);
+      const kms = await connect(options, emit, { deadline });
       // --key may name the primary or any replica; the primary may be disabled (--copy-enabled).
       primary = await describePrimary(kms, options.key, region, io.signal, SYNC_ACCEPTS);
       await requireSelectTags(kms, primary, flags.selectTag ?? [], io.signal);
@@ -272,7 +282,7 @@ export function runSync(flags: RawSyncFlags, io: Io): Promise<ExitCode> {
           emit,
           signal: io.signal,
           startedAt: io.startedAt,
-          deadline: performance.now() + options.timeoutMs,
+          deadline,
         },
         (targets) => {
           regions = targets;

@@ -5,11 +5,20 @@
 // of it after the last import.
 import type { ImportKeyMaterialCommandInput, KeyMetadata } from "@aws-sdk/client-kms";
 import { DEFAULT_POLL, pollDelay } from "../backoff.js";
-import { classify, describeError, isAbort, isRetryable } from "../errors.js";
+import {
+  KmsCallError,
+  classify,
+  describeError,
+  isAbort,
+  isNotSent,
+  isRetryable,
+  mayHaveBeenApplied,
+} from "../errors.js";
 import type { KeyMaterialInfo } from "../events.js";
 import type { Expiration, KeyMaterial } from "../material.js";
 import { sleep } from "../pace.js";
 import { wrapMaterial, type Wrapping } from "../wrap.js";
+import { refusedResult } from "./deadline.js";
 import { untilDeadline } from "./wait.js";
 import { elapsedSince, type Step, type StepContext, type Unit, type WorkResult } from "./work.js";
 
@@ -168,12 +177,31 @@ async function importAfter(
   try {
     imported = await importMaterial(unit.region, arn, settings, ctx);
   } catch (error) {
+    if (isNotSent(error)) {
+      const progress = {
+        arn,
+        keyState: result.keyState,
+        since: 0,
+        changes: result.changes,
+        requested: false,
+      };
+      return {
+        ...refusedResult(unit, progress, ctx, error),
+        ...(result.material !== undefined ? { material: result.material } : {}),
+      };
+    }
     if (ctx.signal.aborted || isAbort(error)) {
+      // Only an ImportKeyMaterial that left and got no answer may have imported anything.
+      const maybe =
+        !(error instanceof KmsCallError && error.call.operation !== "ImportKeyMaterial") &&
+        mayHaveBeenApplied(error);
       return {
         ...rest,
         outcome: "interrupted",
         elapsedMs: elapsedSince(ctx),
-        note: "Interrupted while importing the key material; re-run 'kms-replicate import-material' to be sure it is there.",
+        note: maybe
+          ? "Interrupted while importing the key material (ImportKeyMaterial was sent and not answered: it may be imported); re-run 'kms-replicate import-material' to be sure it is there."
+          : "Interrupted before the key material was imported here (ImportKeyMaterial was not sent); re-run 'kms-replicate import-material' to import it.",
       };
     }
     return failed(error);

@@ -109,6 +109,7 @@ export type AwsErrorName =
   | "UnsupportedOperationException"
   | "ValidationException"
   | "CredentialsProviderError"
+  | "RegionNotServed"
   | "NetworkError"
   | "ConnectionClosed"
   | "ConnectTimeout"
@@ -294,7 +295,7 @@ export const ADVICE = {
   },
   UnsupportedOperationException: {
     hint: (ctx) =>
-      `${ctx.region} does not support this: HMAC keys are not offered in every Region, and an opt-in Region must be enabled for the account first (Account > AWS Regions). Choose another Region or enable it.`,
+      `${ctx.region} does not support this: KMS is not offered in every Region (check the Region ID), HMAC keys are not offered in every Region, and an opt-in Region must be enabled for the account first (Account > AWS Regions). Choose another Region or enable it.`,
   },
   ValidationException: {
     hint: () => "KMS rejected a parameter. Check --regions, --tag, --description and --policy.",
@@ -302,6 +303,10 @@ export const ADVICE = {
   CredentialsProviderError: {
     hint: () =>
       "No usable AWS credentials: check that the profile (--profile or AWS_PROFILE) exists in ~/.aws/config, run 'aws sso login' for an SSO profile, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.",
+  },
+  RegionNotServed: {
+    hint: (ctx) =>
+      `KMS does not serve ${sentTo(ctx)}${ctx.transport !== undefined ? ` at ${ctx.transport.endpoint}` : ""}: it is not a Region, or not one KMS is offered in, and nothing was done there. Check the Region ID (--regions, --to, --region or the key ARN's); if --endpoint-url is set, check that it serves ${sentTo(ctx)}.`,
   },
   NetworkError: {
     hint: (ctx) =>
@@ -351,6 +356,21 @@ export function redactSecrets(text: string): string {
 const CLOSED_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "UND_ERR_SOCKET"]);
 /** No connection at all: nothing was sent. */
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH"]);
+/** KMS's public endpoint of a Region (kms.REGION.amazonaws.com, kms-fips.…, ….amazonaws.com.cn). */
+const KMS_HOST = /\bkms(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\b/;
+
+/**
+ * KMS does not serve the Region the call was for: its public host has no DNS name (a Region that
+ * does not exist has no endpoint), or an endpoint refused a credential scoped to a Region it does
+ * not serve ("Credential should be scoped to a valid region").
+ */
+function regionNotServed(error: object, facts: ErrorFacts): boolean {
+  if (facts.code === "ENOTFOUND") {
+    const hostname = (error as { hostname?: unknown }).hostname;
+    return KMS_HOST.test(typeof hostname === "string" ? hostname : facts.message);
+  }
+  return facts.name === "InvalidSignatureException" && /scoped to a valid region/i.test(facts.message);
+}
 
 /** What we read off any thrown value: the SDK's ServiceException, a Node network error, or anything else. */
 export interface ErrorFacts {
@@ -408,6 +428,7 @@ export function classify(thrown: unknown): AwsErrorName | undefined {
   const facts = errorFacts(error);
   if (facts.code !== undefined && CLOSED_CODES.has(facts.code)) return "ConnectionClosed";
   if (facts.message === "socket hang up") return "ConnectionClosed";
+  if (regionNotServed(error, facts)) return "RegionNotServed";
   if (facts.code !== undefined && NETWORK_CODES.has(facts.code)) return "NetworkError";
   const timeout = timeoutKind(error, facts);
   if (timeout !== undefined) return timeout;
@@ -427,13 +448,16 @@ type SdkErrorLike = Parameters<typeof isTransientError>[0];
  * Worth another attempt by our retry layer, as the SDK's own standard retry strategy decides it
  * (@smithy/core/retry: throttling, transient errors — timeouts, resets, 500/502/503/504, a clock
  * skew the SDK corrected —, other 5xx), behind our own rule: LimitExceededException, which the
- * SDK counts as throttling, is a *resource* quota in KMS (keys per Region…): never retried.
+ * SDK counts as throttling, is a *resource* quota in KMS (keys per Region…): never retried; nor
+ * is a Region KMS does not serve (ENOTFOUND of kms.REGION.amazonaws.com: it has no endpoint).
  * Our own errors (ReplicateError: credentials, a profile, a missing field) are never retried.
  */
 export function isRetryable(thrown: unknown): boolean {
   const error = sdkErrorOf(thrown);
   if (typeof error !== "object" || error === null || isAbort(error) || isReplicateError(error)) return false;
-  if (classify(error) === "LimitExceededException") return false;
+  const name = classify(error);
+  // A resource quota, and a Region KMS does not serve (its host does not exist): never transient.
+  if (name === "LimitExceededException" || name === "RegionNotServed") return false;
   const e = error as SdkErrorLike;
   return isThrottlingError(e) || isTransientError(e) || isServerError(e);
 }
@@ -488,7 +512,13 @@ export function describeError(error: unknown, ctx: ErrorContext): ErrorReport {
   if (known !== undefined) {
     const advice: Advice = ADVICE[known];
     const name =
-      known === "NetworkError" ? (facts.code ?? known) : advice.message !== undefined ? known : facts.name;
+      known === "NetworkError"
+        ? (facts.code ?? known)
+        : known === "RegionNotServed"
+          ? (facts.code ?? facts.name)
+          : advice.message !== undefined
+            ? known
+            : facts.name;
     return { name, message: advice.message?.(full) ?? facts.message, hint: advice.hint(full) };
   }
   const name = facts.name;

@@ -7,6 +7,7 @@ import { DEFAULT_TIMEOUTS } from "./backoff.js";
 import { isReplicateError, usageError, type ReplicateError } from "./errors.js";
 import { parseKeyRef, type KeyRef } from "./keys.js";
 import { isQuotaName, KMS_QUOTAS, type QuotaName, type QuotaOverrides } from "./quotas.js";
+import type { UnknownRegionRule } from "./regions.js";
 import type { WrappingAlgorithm, WrappingKeySpec } from "./wrap.js";
 
 export type OutputFormat = "text" | "json";
@@ -62,6 +63,8 @@ export interface ConnectionOptions {
   readonly color: boolean;
   /** --quota Operation=N: the account's own request quotas, where they were raised. */
   readonly quotas: QuotaOverrides;
+  /** A Region the SDK does not list: --strict-regions, --allow-unknown-regions, or neither (src/regions.ts). */
+  readonly unknownRegions: UnknownRegionRule;
 }
 
 /** What every command shares: where the key is, how to reach AWS, how to report. */
@@ -73,7 +76,6 @@ export interface CommonOptions extends ConnectionOptions {
 /** What `replicate` does, whatever the key (one, or each of a fleet). */
 export interface ReplicateChoices {
   readonly regions: readonly string[];
-  readonly strictRegions: boolean;
   readonly description?: string;
   readonly policy?: Policy;
   readonly bypassPolicyLockoutSafetyCheck: boolean;
@@ -393,6 +395,8 @@ export interface RawCommonFlags {
   debug?: boolean;
   color: boolean;
   quota?: QuotaOverrides;
+  strictRegions?: boolean;
+  allowUnknownRegions?: boolean;
 }
 
 /** `wait`: the replicas to wait for (all, or these Regions), and for how long. */
@@ -412,7 +416,6 @@ export interface WaitOptions extends CommonOptions, WaitChoices {}
 
 /** The main command. */
 export interface RawReplicateFlags extends RawWaitFlags {
-  strictRegions?: boolean;
   description?: string;
   policy?: string;
   bypassPolicyLockoutSafetyCheck?: boolean;
@@ -473,7 +476,20 @@ export function toConnectionOptions(flags: RawCommonFlags): ConnectionOptions {
     debug: flags.debug ?? false,
     color: flags.color,
     quotas: flags.quota ?? {},
+    unknownRegions: unknownRegionRule(flags),
   };
+}
+
+/** --strict-regions and --allow-unknown-regions ask for opposite things: both is a usage error. */
+function unknownRegionRule(flags: RawCommonFlags): UnknownRegionRule {
+  if (flags.strictRegions === true && flags.allowUnknownRegions === true) {
+    throw usageError(
+      "--strict-regions and --allow-unknown-regions exclude each other: the first refuses every Region this AWS SDK does not know, the second tries each one.",
+      "Keep --allow-unknown-regions for a Region newer than the SDK; drop it to have typos refused.",
+    );
+  }
+  if (flags.strictRegions === true) return "refuse";
+  return flags.allowUnknownRegions === true ? "allow" : "typos";
 }
 
 export async function toReplicateOptions(flags: RawReplicateFlags, cwd: string): Promise<ReplicateOptions> {
@@ -500,7 +516,6 @@ export async function toReplicateChoices(flags: RawReplicateFlags, cwd: string):
   const rate = flags.rate ?? flags.quota?.ReplicateKey ?? 5;
   return {
     regions,
-    strictRegions: flags.strictRegions ?? false,
     description: flags.description,
     policy: flags.policy === undefined ? undefined : await loadPolicy(flags.policy, cwd),
     bypassPolicyLockoutSafetyCheck: flags.bypassPolicyLockoutSafetyCheck ?? false,

@@ -210,11 +210,20 @@ export function runEndingError(
   };
 }
 
-/** The primary's Region; loads the SDK only when the environment or a profile must name it. */
-export function primaryRegionOf(options: CommonOptions, io: Io): Promise<string> {
+/**
+ * The primary's Region, checked as every Region is (src/regions.ts); loads the SDK only when the
+ * environment or a profile must name it. `warn`: a Region the SDK does not know, tried.
+ */
+export function primaryRegionOf(
+  options: CommonOptions,
+  io: Io,
+  warn: (message: string) => void,
+): Promise<string> {
   return resolvePrimaryRegion(options.key, {
     flag: options.region,
     fromEnvironment: async () => (await import("./kms.js")).regionFromEnvironment(options.profile, io.env),
+    unknownRegions: options.unknownRegions,
+    warn,
   });
 }
 

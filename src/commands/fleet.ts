@@ -31,6 +31,7 @@ import {
 import { createFleetReporter, type FleetReporter } from "../report/fleet-live.js";
 import { connect, runEndingError, type Command, type Io, type Session } from "../runner.js";
 import {
+  checkSelectionPlaces,
   checkSelectionRegions,
   emptySelection,
   parseKeyList,
@@ -277,6 +278,7 @@ export function fleetCommand<R>(
         selection.regions.length > 0 || defaultRegion === undefined ? selection.regions : [defaultRegion];
       selection = { ...selection, regions: selection.allPrimaries ? regions : selection.regions };
       const chosen: SelectionOptions = selection;
+      checkSelectionPlaces(chosen, keyList, defaultRegion, plan.connection.unknownRegions, warn);
       const selecting = {
         kms,
         signal: io.signal,

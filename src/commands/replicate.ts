@@ -147,13 +147,13 @@ export async function runReplicate(flags: RawReplicateFlags & RawImportFlags, io
         "--key-material and --no-wait exclude each other: the material is imported once a replica is PendingImport.",
       );
     }
-    const region = await primaryRegionOf(options, io);
     const warn = (message: string): void => emit({ type: "warning", message });
+    const region = await primaryRegionOf(options, io, warn);
     if (importing !== undefined) material = await readMaterial(importing.keyMaterial, io.cwd, warn);
     const targets = checkTargets(
       options.regions,
       primaryPlaceOf(options.key, region),
-      options.strictRegions,
+      options.unknownRegions,
       warn,
     );
     warnBypass(options, warn);
@@ -260,7 +260,7 @@ function replicateFleet(
       const targets = checkTargets(
         choices.regions,
         { region: "", partition: undefined },
-        choices.strictRegions,
+        connection.unknownRegions,
         warn,
       );
       warnBypass(choices, warn);

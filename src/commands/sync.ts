@@ -16,10 +16,11 @@ import {
   type RawSyncFlags,
   type SyncChoices,
 } from "../options.js";
-import { describePrimary, invalidRegionsError, primaryPlaceOf } from "../plan.js";
-import { checkRegions, type PrimaryPlace } from "../regions.js";
+import { describePrimary, primaryPlaceOf } from "../plan.js";
+import type { PrimaryPlace, UnknownRegionRule } from "../regions.js";
 import { requireSelectTags } from "../selection.js";
 import { fleetCommand, fleetRequested, type FleetSpec } from "./fleet.js";
+import { namedRegions } from "./regions.js";
 import { syncJson } from "../report/sync.js";
 import { connect, primaryRegionOf, runCommand, type Command, type Io } from "../runner.js";
 
@@ -84,15 +85,10 @@ const SYNC_ACCEPTS = { sameAccount: true, followReplica: true, requireEnabled: f
 function syncRegions(
   options: SyncChoices,
   place: PrimaryPlace,
+  unknown: UnknownRegionRule,
   warn: (message: string) => void,
 ): readonly string[] {
-  let named: readonly string[] = [];
-  if (options.regions.length > 0) {
-    const check = checkRegions(options.regions, place, { strict: false });
-    if (check.problems.length > 0) throw invalidRegionsError(check.problems);
-    for (const message of check.warnings) warn(message);
-    named = check.regions;
-  }
+  const named = namedRegions(options.regions, place, unknown, warn);
   if (options.bypassPolicyLockoutSafetyCheck) {
     warn(
       "--bypass-policy-lockout-safety-check: KMS will not check that the replica policy lets you manage the key. A wrong policy can make a replica unmanageable.",
@@ -192,9 +188,15 @@ function syncFleet(
     async prepare({ emit }) {
       const choices = await toSyncChoices(flags, io.cwd);
       const warn = (message: string): void => emit({ type: "warning", message });
-      const named = syncRegions(choices, { region: "", partition: undefined }, warn);
+      const connection = toConnectionOptions(flags);
+      const named = syncRegions(
+        choices,
+        { region: "", partition: undefined },
+        connection.unknownRegions,
+        warn,
+      );
       return {
-        connection: toConnectionOptions(flags),
+        connection,
         timeoutMs: choices.timeoutMs,
         accept: SYNC_ACCEPTS,
         check: (keys) => missingReplicas(keys, named),
@@ -254,9 +256,9 @@ export function runSync(flags: RawSyncFlags, io: Io): Promise<ExitCode> {
     },
     async work({ emit, reporter }) {
       const options = await toSyncOptions(flags, io.cwd);
-      const region = await primaryRegionOf(options, io);
       const warn = (message: string): void => emit({ type: "warning", message });
-      const named = syncRegions(options, primaryPlaceOf(options.key, region), warn);
+      const region = await primaryRegionOf(options, io, warn);
+      const named = syncRegions(options, primaryPlaceOf(options.key, region), options.unknownRegions, warn);
       const kms = await connect(options, emit);
       // --key may name the primary or any replica; the primary may be disabled (--copy-enabled).
       primary = await describePrimary(kms, options.key, region, io.signal, SYNC_ACCEPTS);

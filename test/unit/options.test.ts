@@ -392,7 +392,7 @@ describe("toReplicateOptions", () => {
     expect(options).toMatchObject({
       key: { kind: "key-arn", region: "us-east-1" },
       regions: ["eu-west-1", "ap-southeast-2"],
-      strictRegions: false,
+      unknownRegions: "typos",
       tags: [],
       bypassPolicyLockoutSafetyCheck: false,
       timeoutMs: DEFAULT_TIMEOUT_MS,
@@ -407,6 +407,25 @@ describe("toReplicateOptions", () => {
     });
     expect(options.policy).toBeUndefined();
     expect(options.description).toBeUndefined();
+  });
+
+  it.each([
+    { flags: { strictRegions: true }, rule: "refuse" },
+    { flags: { allowUnknownRegions: true }, rule: "allow" },
+    { flags: {}, rule: "typos" },
+  ])("the Region rule of $flags is $rule", async ({ flags, rule }) => {
+    expect((await toReplicateOptions({ ...base, ...flags }, "/")).unknownRegions).toBe(rule);
+  });
+
+  it("refuses --strict-regions with --allow-unknown-regions (exit 2)", async () => {
+    await expect(
+      toReplicateOptions({ ...base, strictRegions: true, allowUnknownRegions: true }, "/"),
+    ).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(
+        /--strict-regions and --allow-unknown-regions exclude each other/,
+      ) as unknown,
+    });
   });
 
   it("--copy-all turns on the four property copies, not the enabled state", async () => {

@@ -29,6 +29,8 @@ export interface OperationContext {
   readonly hmacUnsupported: (region: string) => boolean;
   /** Opt-in Regions not enabled for the account: nothing can be created there. */
   readonly regionDisabled: (region: string) => boolean;
+  /** A Region of the endpoint's table (partitions.ts) or of its config's regionPartitions. */
+  readonly regionKnown: (region: string) => boolean;
   /** How long a write in `region` takes to read back (ms; 0: at once). */
   readonly readAfterWriteMs: (region: string) => number;
   /** How long both keys stay Updating after UpdatePrimaryRegion, by the key's Region (ms). */
@@ -322,6 +324,7 @@ const replicateKey: Handler = (ctx, body) => {
   // The real service answers ValidationException for these two; we do the same.
   if (target === primary.region)
     throw fault.validation(`The replica Region ${target} is the primary key's Region.`);
+  if (!ctx.regionKnown(target)) throw fault.regionNotOffered(target);
   if (ctx.store.partitionOf(target) !== ctx.store.partitionOf(primary.region)) {
     throw fault.validation(`${target} is not in the same partition as ${primary.region}.`);
   }

@@ -209,6 +209,21 @@ const permissionFor = (ctx: ErrorContext): string =>
       "; a replica policy also needs kms:PutKeyPolicy"
     : `kms:${ctx.operation} in ${ctx.region}`;
 
+/**
+ * LimitExceededException is KMS's answer to every resource limit: which one depends on the call.
+ * Tags per key (50) is fixed; aliases per key and keys per Region can be raised.
+ */
+const aliasLimit = (ctx: ErrorContext): string =>
+  `The key in ${ctx.region} has as many aliases as KMS allows (50 per key by default). Delete aliases it no longer needs, or ask for a quota increase (Service Quotas: Aliases per KMS key).`;
+const LIMIT_HINTS: Readonly<Record<string, (ctx: ErrorContext) => string>> = {
+  TagResource: (ctx) =>
+    `The key in ${ctx.region} would have more than 50 tags, KMS's limit per key, which cannot be raised. Remove tags first: 'kms-replicate sync --prune-tags' removes those the primary (and --tag) do not have, or aws kms untag-resource.`,
+  CreateAlias: aliasLimit,
+  UpdateAlias: aliasLimit,
+};
+const quotaLimit = (ctx: ErrorContext): string =>
+  `A KMS resource quota is exhausted in ${ctx.region} (for example keys per Region). Delete unused keys or ask for a quota increase (Service Quotas).`;
+
 export const ADVICE = {
   AccessDeniedException: {
     hint: (ctx) => `Grant ${permissionFor(ctx)}. See "IAM permissions" in the README.`,
@@ -270,8 +285,7 @@ export const ADVICE = {
       `The key's state in ${ctx.region} does not allow ${ctx.operation}. Check it with 'kms-replicate status' (a primary pending deletion cannot be replicated).`,
   },
   LimitExceededException: {
-    hint: (ctx) =>
-      `A KMS resource quota is exhausted in ${ctx.region} (for example keys per Region). Delete unused keys or ask for a quota increase (Service Quotas).`,
+    hint: (ctx) => (LIMIT_HINTS[ctx.operation] ?? quotaLimit)(ctx),
   },
   MalformedPolicyDocumentException: {
     hint: () =>

@@ -28,6 +28,7 @@ import type { PrimaryKey } from "../events.js";
 import type { QuotaOverrides } from "../quotas.js";
 import { partitionProblem } from "../regions.js";
 import { runJson } from "../report/json.js";
+import { checkTagLimit } from "../tag-plan.js";
 import { connect, primaryRegionOf, runCommand, type Io } from "../runner.js";
 import { requireSelectTags } from "../selection.js";
 import { fleetCommand, fleetRequested, type FleetSpec } from "./fleet.js";
@@ -226,6 +227,17 @@ export async function replicateKey(
   const policyWarning = copiedPolicyWarning(options.policy, copied, primary);
   if (policyWarning !== undefined) emit({ type: "warning", message: policyWarning });
   const plan = splitTargets(primary, targets);
+  const converge = managesProperties(options);
+  // Existing replicas get the desired tags too (new ones get them from ReplicateKey: at most 50).
+  if (converge) {
+    await checkTagLimit(
+      kms,
+      primary.keyId,
+      plan.existing,
+      { desired, prune: false, command: "replicate" },
+      signal,
+    );
+  }
   emit({ type: "plan", primary, regions: targets });
   return replicateRegions(plan, targets, {
     ...run,
@@ -233,7 +245,7 @@ export async function replicateKey(
     dryRun: options.dryRun,
     desired,
     bypassPolicyLockoutSafetyCheck: options.bypassPolicyLockoutSafetyCheck,
-    converge: managesProperties(options),
+    converge,
   });
 }
 

@@ -22,6 +22,7 @@ import { requireSelectTags } from "../selection.js";
 import { fleetCommand, fleetRequested, type FleetSpec } from "./fleet.js";
 import { namedRegions } from "./regions.js";
 import { syncJson } from "../report/sync.js";
+import { checkTagLimit } from "../tag-plan.js";
 import { connect, primaryRegionOf, runCommand, type Command, type Io } from "../runner.js";
 
 export interface SyncRunSettings extends StepContext {
@@ -156,6 +157,13 @@ export async function syncKey(
   if (policyWarning !== undefined) emit({ type: "warning", message: policyWarning });
   const replicaIn = new Map(primary.replicas.map((r) => [r.region, r.arn]));
   const regions = named.length > 0 ? named : [...replicaIn.keys()].sort();
+  await checkTagLimit(
+    kms,
+    primary.keyId,
+    regions.map((target) => ({ region: target, arn: replicaIn.get(target) ?? "" })),
+    { desired, prune: options.pruneTags, command: "sync" },
+    signal,
+  );
   planned(regions);
   emit({ type: "plan", primary, regions, sync: true });
   return syncReplicas(

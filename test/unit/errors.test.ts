@@ -248,6 +248,21 @@ describe("describeError", () => {
   });
 });
 
+describe("LimitExceededException's advice depends on the call", () => {
+  it.each([
+    {
+      operation: "TagResource",
+      hint: /more than 50 tags, KMS's limit per key, which cannot be raised.*--prune-tags/,
+    },
+    { operation: "CreateAlias", hint: /aliases.*Service Quotas: Aliases per KMS key/ },
+    { operation: "ReplicateKey", hint: /resource quota is exhausted in eu-west-1.*quota increase/ },
+  ])("$operation", ({ operation, hint }) => {
+    const report = describeError(awsFailure("LimitExceededException"), { ...REPLICATE, operation });
+    expect(report.hint).toMatch(hint);
+    if (operation === "TagResource") expect(report.hint).not.toMatch(/quota increase/);
+  });
+});
+
 describe("ADVICE", () => {
   it.each(Object.keys(ADVICE))("%s has a non-empty hint", (name) => {
     // GIVEN

@@ -21,7 +21,12 @@ export const fault = {
   alreadyExists: (message: string) => new KmsFault("AlreadyExistsException", message),
   malformedPolicy: (message: string) => new KmsFault("MalformedPolicyDocumentException", message),
   tag: (message: string) => new KmsFault("TagException", message),
-  limitExceeded: (message: string) => new KmsFault("LimitExceededException", message),
+  /** As the API reference describes LimitExceededException (HTTP 400), for every limit. */
+  limitExceeded: () =>
+    new KmsFault(
+      "LimitExceededException",
+      "The request was rejected because a length constraint or quota was exceeded. For more information, see Quotas in the Key Management Service Developer Guide.",
+    ),
   invalidMarker: () =>
     new KmsFault(
       "InvalidMarkerException",

@@ -68,7 +68,11 @@ function required(body: Body, name: string): string {
 /** Length in Unicode characters (code points), as KMS counts them, not UTF-16 units. */
 const chars = (text: string): number => [...text].length;
 
-/** The tag limits of KMS: key 1–128 characters, value 0–256, at most 50 tags on a key. */
+/**
+ * The tag limits of KMS: key 1–128 characters, value 0–256, at most 50 tags on a key ("each
+ * resource can have up to 50 user-created tags"), whether they come in one request (CreateKey,
+ * ReplicateKey, TagResource) or are added to those the key has (TagResource).
+ */
 const MAX_TAG_KEY = 128;
 const MAX_TAG_VALUE = 256;
 const MAX_TAGS = 50;
@@ -89,7 +93,7 @@ function tagsOf(body: Body): Map<string, string> {
     if (item.TagKey.startsWith("aws:")) throw fault.tag("Tag keys may not start with aws:.");
     tags.set(item.TagKey, item.TagValue);
   }
-  if (tags.size > MAX_TAGS) throw fault.limitExceeded(`A key can have at most ${MAX_TAGS} tags.`);
+  if (tags.size > MAX_TAGS) throw fault.limitExceeded();
   return tags;
 }
 
@@ -537,7 +541,7 @@ const tagResource: Handler = (ctx, body) => {
   }
   const next = new Map(key.tags);
   for (const [k, v] of tagsOf(body)) next.set(k, v);
-  if (next.size > MAX_TAGS) throw fault.limitExceeded(`A key can have at most ${MAX_TAGS} tags.`);
+  if (next.size > MAX_TAGS) throw fault.limitExceeded();
   writeTags(ctx, key, next);
   return {};
 };

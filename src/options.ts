@@ -492,6 +492,14 @@ function unknownRegionRule(flags: RawCommonFlags): UnknownRegionRule {
   return flags.allowUnknownRegions === true ? "allow" : "typos";
 }
 
+/** KMS counts a description's characters (code points), not UTF-16 units: at most 8192. */
+function checkDescription(description: string | undefined): void {
+  const length = description === undefined ? 0 : [...description].length;
+  if (length > DESCRIPTION_MAX_LENGTH) {
+    throw usageError(`--description is ${length} characters; at most ${DESCRIPTION_MAX_LENGTH}.`);
+  }
+}
+
 export async function toReplicateOptions(flags: RawReplicateFlags, cwd: string): Promise<ReplicateOptions> {
   const choices = await toReplicateChoices(flags, cwd);
   return { ...toCommonOptions(flags), ...choices };
@@ -502,11 +510,7 @@ export async function toReplicateChoices(flags: RawReplicateFlags, cwd: string):
   if (regions.length === 0) {
     throw usageError("--regions names no Region.", "Example: --regions eu-west-1,ap-southeast-2");
   }
-  if (flags.description !== undefined && flags.description.length > DESCRIPTION_MAX_LENGTH) {
-    throw usageError(
-      `--description is ${flags.description.length} characters; at most ${DESCRIPTION_MAX_LENGTH}.`,
-    );
-  }
+  checkDescription(flags.description);
   const copyPolicy = flags.copyAll === true || flags.copyPolicy === true;
   if (flags.bypassPolicyLockoutSafetyCheck === true && flags.policy === undefined && !copyPolicy) {
     throw usageError(
@@ -551,8 +555,16 @@ function emptyToUndefined(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value.trim();
 }
 
+/** The port of a URL as written (`:99999`), before URL parsing refuses it without saying why. */
+const URL_PORT = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(?:\[[^\]]*\]|[^:/?#]*):(\d+)(?:[/?#]|$)/i;
+
 function checkEndpoint(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
+  // Only the port is named: the URL may carry a user and password.
+  const port = URL_PORT.exec(value)?.[1];
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65_535)) {
+    throw usageError(`--endpoint-url: the port ${port} is out of range; a port is 1 to 65535.`);
+  }
   const protocol = URL.canParse(value) ? new URL(value).protocol : undefined;
   if (protocol !== "http:" && protocol !== "https:")
     throw usageError(`--endpoint-url ${value} is not an http(s) URL.`);
@@ -641,12 +653,25 @@ export async function toSyncOptions(flags: RawSyncFlags, cwd: string): Promise<S
   return { ...toCommonOptions(flags), ...choices };
 }
 
+/**
+ * Why the primary's tags or aliases are not copied: the --copy-… options given name what is
+ * copied, and the default --copy-all applies only when none is given.
+ */
+function whatIsCopied(flags: RawSyncFlags): string {
+  const named = (
+    [
+      ["--copy-tags", flags.copyTags],
+      ["--copy-description", flags.copyDescription],
+      ["--copy-policy", flags.copyPolicy],
+      ["--copy-aliases", flags.copyAliases],
+      ["--copy-enabled", flags.copyEnabled],
+    ] as const
+  ).flatMap(([flag, given]) => (given === true ? [flag] : []));
+  return `${named.join(" and ")} ${named.length === 1 ? "names" : "name"} what is copied (--copy-all is the default only when no --copy-… option is given)`;
+}
+
 export async function toSyncChoices(flags: RawSyncFlags, cwd: string): Promise<SyncChoices> {
-  if (flags.description !== undefined && flags.description.length > DESCRIPTION_MAX_LENGTH) {
-    throw usageError(
-      `--description is ${flags.description.length} characters; at most ${DESCRIPTION_MAX_LENGTH}.`,
-    );
-  }
+  checkDescription(flags.description);
   const named =
     flags.copyAll === true ||
     flags.copyTags === true ||
@@ -668,13 +693,22 @@ export async function toSyncChoices(flags: RawSyncFlags, cwd: string): Promise<S
     );
   }
   if (flags.pruneTags === true && !copy.tags && (flags.tag ?? []).length === 0) {
-    throw usageError("--prune-tags needs the tags to keep: --copy-tags (or --copy-all) or --tag.");
+    throw usageError(
+      `--prune-tags removes every tag not in the desired state, but this run has no tags to keep: ${whatIsCopied(flags)}, and no --tag was given.`,
+      "Add --copy-tags (or --copy-all) to keep the primary's tags, or --tag for the tags to keep.",
+    );
   }
   if (flags.pruneAliases === true && !copy.aliases) {
-    throw usageError("--prune-aliases needs the aliases to keep: --copy-aliases (or --copy-all).");
+    throw usageError(
+      `--prune-aliases deletes the aliases the primary does not have, but this run does not copy the primary's aliases: ${whatIsCopied(flags)}.`,
+      "Add --copy-aliases (or --copy-all).",
+    );
   }
   if (flags.forceAliases === true && !copy.aliases) {
-    throw usageError("--force-aliases applies to the primary's aliases: add --copy-aliases (or --copy-all).");
+    throw usageError(
+      `--force-aliases moves the primary's aliases onto the replicas, but this run does not copy the primary's aliases: ${whatIsCopied(flags)}.`,
+      "Add --copy-aliases (or --copy-all).",
+    );
   }
   return {
     regions: splitRegionArgs(flags.regions ?? []),

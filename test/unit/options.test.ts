@@ -476,6 +476,17 @@ describe("toReplicateOptions", () => {
       flags: { endpointUrl: "localhost:4566" },
       message: /not an http\(s\) URL/,
     },
+    ...[
+      "http://127.0.0.1:99999",
+      "http://127.0.0.1:0",
+      "https://user:secret@kms.example:65536/path",
+      "http://[::1]:70000",
+    ].map((endpointUrl) => ({
+      name: `the port of ${endpointUrl}`,
+      flags: { endpointUrl },
+      // the port, never the URL (it may carry a password)
+      message: /^--endpoint-url: the port \d+ is out of range; a port is 1 to 65535\.$/,
+    })),
   ])("refuses $name", async ({ flags, message }) => {
     // GIVEN / WHEN
     const error = await usageErrorOf(() => toReplicateOptions({ ...base, ...flags }, "/"));
@@ -555,16 +566,25 @@ describe("toSyncOptions", () => {
   });
 
   it.each<[string, Partial<RawSyncFlags>, RegExp]>([
-    ["--prune-tags with nothing to keep", { copyDescription: true, pruneTags: true }, /--prune-tags needs/],
+    [
+      "--prune-tags with nothing to keep",
+      { copyDescription: true, pruneTags: true },
+      /^--prune-tags removes every tag not in the desired state, but this run has no tags to keep: --copy-description names what is copied \(--copy-all is the default only when no --copy-… option is given\), and no --tag was given\.$/,
+    ],
+    [
+      "--prune-tags with --copy-enabled alone (it names what is copied: no tags)",
+      { copyEnabled: true, pruneTags: true },
+      /^--prune-tags .*: --copy-enabled names what is copied \(--copy-all is the default only when no --copy-… option is given\)/,
+    ],
     [
       "--prune-aliases without --copy-aliases",
-      { copyTags: true, pruneAliases: true },
-      /--prune-aliases needs/,
+      { copyTags: true, copyEnabled: true, pruneAliases: true },
+      /^--prune-aliases deletes the aliases the primary does not have, but this run does not copy the primary's aliases: --copy-tags and --copy-enabled name what is copied/,
     ],
     [
       "--force-aliases without --copy-aliases",
       { copyTags: true, forceAliases: true },
-      /--force-aliases applies/,
+      /^--force-aliases moves the primary's aliases onto the replicas, but this run does not copy the primary's aliases: --copy-tags names/,
     ],
     [
       "--bypass… without a policy",
@@ -576,6 +596,22 @@ describe("toSyncOptions", () => {
     await expect(toSyncOptions({ ...base, ...flags }, "/")).rejects.toMatchObject({
       exitCode: 2,
       message: expect.stringMatching(message) as unknown,
+    });
+  });
+
+  it.each(["http://127.0.0.1:1", "http://127.0.0.1:65535", "https://kms.example", "http://[::1]:4566/x"])(
+    "accepts the endpoint %s",
+    async (endpointUrl) => {
+      expect((await toSyncOptions({ ...base, endpointUrl }, "/")).endpointUrl).toBe(endpointUrl);
+    },
+  );
+
+  it("counts a description in characters, as KMS does: 8192 four-byte characters are accepted, 8193 are not", async () => {
+    const description = "\u{20000}".repeat(8192); // 16384 UTF-16 units
+    expect((await toSyncOptions({ ...base, description }, "/")).description).toBe(description);
+    await expect(toSyncOptions({ ...base, description: `${description}x` }, "/")).rejects.toMatchObject({
+      exitCode: 2,
+      message: "--description is 8193 characters; at most 8192.",
     });
   });
 

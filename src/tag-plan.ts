@@ -59,7 +59,7 @@ export function tagLimitError(
         `  ${c.region}: ${c.after} tags (${c.now} it has, ${c.added} to add${c.removed > 0 ? `, ${c.removed} to remove` : ""})`,
     )
     .join("\n");
-  const prune = `with --prune-tags, which removes the tags the desired state lacks before adding any, each would have ${desired}`;
+  const then = `each replica then has the ${desired} desired tag${desired === 1 ? "" : "s"}`;
   return new ReplicateError(
     `${over.length === 1 ? "1 replica" : `${over.length} replicas`} of ${keyId} would pass KMS's limit of ${TAGS_MAX} tags per key (a fixed limit: it cannot be raised); nothing was changed:\n${lines}`,
     {
@@ -68,8 +68,8 @@ export function tagLimitError(
       code: "TagLimitExceeded",
       hint:
         command === "sync"
-          ? `Add --prune-tags (${prune}), or remove tags from ${over.length === 1 ? "that replica" : "those replicas"} first (aws kms untag-resource).`
-          : `replicate never removes tags: bring the replicas in line with 'kms-replicate sync' and the same --copy-… and --tag flags ${prune}; or remove tags first (aws kms untag-resource).`,
+          ? `Add --prune-tags: it removes the tags the desired state lacks before it adds any, and ${then}. Or remove tags from ${over.length === 1 ? "that replica" : "those replicas"} first (aws kms untag-resource).`
+          : `replicate never removes tags: run 'kms-replicate sync' with the same --copy-… and --tag options and --prune-tags (${then}), or remove tags first (aws kms untag-resource).`,
     },
   );
 }

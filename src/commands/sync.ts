@@ -301,7 +301,7 @@ export function runSync(flags: RawSyncFlags, io: Io): Promise<ExitCode> {
       const open = results.filter((r) => r.outcome === "interrupted").length;
       return `Stopped by a second ${stop.signalName}: ${open} of ${results.length} Regions had not settled (listed as interrupted, with what was already applied).`;
     },
-    finish: (session, results, elapsedMs) => session.reporter.finishWork(results ?? [], elapsedMs, dryRun),
+    finish: (session, results, elapsedMs) => session.reporter.finishWork(results, elapsedMs, dryRun),
   };
   return runCommand(command, flags, io);
 }

@@ -26,7 +26,8 @@ export interface HumanReporter {
   /** A unit of a command that shows the neutral results (`sync`) settled. */
   work(result: WorkResult): void;
   /** The end of such a command: its summary. */
-  finishWork(results: readonly WorkResult[], elapsedMs: number, dryRun: boolean): void;
+  /** `results` undefined: the run ended before its Regions (an error, a signal): no summary line. */
+  finishWork(results: readonly WorkResult[] | undefined, elapsedMs: number, dryRun: boolean): void;
 }
 
 export interface HumanReporterOptions {
@@ -156,7 +157,7 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
     },
     finishWork(results, elapsedMs, isDryRun) {
       stopSpinner();
-      if (!mode.quiet) write(syncSummaryLine(results, elapsedMs, isDryRun, c));
+      if (!mode.quiet && results !== undefined) write(syncSummaryLine(results, elapsedMs, isDryRun, c));
     },
     finish(results, elapsedMs, isDryRun) {
       stopSpinner();

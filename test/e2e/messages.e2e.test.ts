@@ -25,6 +25,8 @@ describe("sync's --prune-… options need what they keep", () => {
     expect(run.stderr).toContain(
       "Add --copy-tags (or --copy-all) to keep the primary's tags, or --tag for the tags to keep.",
     );
+    // a run refused before its Regions has no summary line ("Nothing to sync" would say it looked)
+    expect(run.stderr).not.toMatch(/Nothing to sync/);
     expect(kms().calls()).toEqual([]);
   });
 

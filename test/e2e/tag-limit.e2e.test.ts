@@ -70,9 +70,13 @@ describe("a plan that would pass 50 tags on a key is refused before any write", 
         /^1 replica of mrk-\w+ would pass KMS's limit of 50 tags per key \(a fixed limit: it cannot be raised\); nothing was changed:\n {2}eu-west-1: 51 tags \(49 it has, 2 to add\)$/,
       );
       const hint = (run.json?.error as { hint?: string } | null)?.hint ?? "";
-      expect(hint).toMatch(/^Add --prune-tags \(.*each would have 2\)/);
+      expect(hint).toMatch(/^Add --prune-tags: .*each replica then has the 2 desired tags\./);
       expect(hint).not.toMatch(/quota increase/);
     }
+    const text = await runCli(["sync", "--key", arn, "--endpoint-url", kms().url]);
+    expect(text.code).toBe(2);
+    expect(text.stderr).toMatch(/^✖ 1 replica of mrk-\w+ would pass KMS's limit of 50 tags per key/m);
+    expect(text.stderr).not.toMatch(/Nothing to sync/);
     // nothing written anywhere: not even sa-east-1, which would have been fine
     expect(writes()).toBe(before);
     expect(Object.keys(tagsOf("eu-west-1", arn))).toHaveLength(49);

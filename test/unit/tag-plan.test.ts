@@ -69,7 +69,9 @@ describe("tagLimitError", () => {
         "  eu-west-1: 51 tags (49 it has, 2 to add)\n" +
         "  sa-east-1: 52 tags (50 it has, 2 to add)",
     );
-    expect(error.hint).toMatch(/^Add --prune-tags \(with --prune-tags, .* each would have 3\)/);
+    expect(error.hint).toMatch(
+      /^Add --prune-tags: it removes .*, and each replica then has the 3 desired tags\./,
+    );
     expect(error.hint).not.toMatch(/quota increase/);
   });
 

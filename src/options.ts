@@ -558,17 +558,38 @@ function emptyToUndefined(value: string | undefined): string | undefined {
 /** The port of a URL as written (`:99999`), before URL parsing refuses it without saying why. */
 const URL_PORT = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(?:\[[^\]]*\]|[^:/?#]*):(\d+)(?:[/?#]|$)/i;
 
-function checkEndpoint(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  // Only the port is named: the URL may carry a user and password.
+/** A port out of range, named by itself (the URL may carry a user and password). */
+function checkPort(value: string, name: string): void {
   const port = URL_PORT.exec(value)?.[1];
   if (port !== undefined && (Number(port) < 1 || Number(port) > 65_535)) {
-    throw usageError(`--endpoint-url: the port ${port} is out of range; a port is 1 to 65535.`);
+    throw usageError(`${name}: the port ${port} is out of range; a port is 1 to 65535.`);
   }
-  const protocol = URL.canParse(value) ? new URL(value).protocol : undefined;
-  if (protocol !== "http:" && protocol !== "https:")
-    throw usageError(`--endpoint-url ${value} is not an http(s) URL.`);
+}
+
+const isHttpUrl = (value: string): boolean =>
+  URL.canParse(value) && ["http:", "https:"].includes(new URL(value).protocol);
+
+function checkEndpoint(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  checkPort(value, "--endpoint-url");
+  if (!isHttpUrl(value)) throw usageError(`--endpoint-url ${value} is not an http(s) URL.`);
   return value;
+}
+
+/**
+ * Without --endpoint-url, the SDK sends every call to AWS_ENDPOINT_URL_KMS, else AWS_ENDPOINT_URL
+ * (unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true): checked as --endpoint-url is, before any
+ * call, instead of the SDK's "TypeError: Invalid URL" on the first one. The value is not echoed.
+ */
+export function checkEndpointEnvironment(env: NodeJS.ProcessEnv): void {
+  if (env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.toLowerCase() === "true") return;
+  const name = (["AWS_ENDPOINT_URL_KMS", "AWS_ENDPOINT_URL"] as const).find((n) => (env[n] ?? "") !== "");
+  const value = name === undefined ? undefined : env[name];
+  if (name === undefined || value === undefined) return;
+  checkPort(value, name);
+  if (!isHttpUrl(value)) {
+    throw usageError(`${name} is not an http(s) URL.`, `Set it like http://127.0.0.1:4566, or unset it.`);
+  }
 }
 
 /** `promote`: the Region whose replica becomes the primary, and how long to wait. */

@@ -14,6 +14,7 @@ import {
 import type { Emit, ReplicaEvent } from "./events.js";
 import type { KmsPort } from "./kms.js";
 import {
+  checkEndpointEnvironment,
   DEFAULT_TIMEOUT_MS,
   type CommonOptions,
   type ConnectionOptions,
@@ -238,6 +239,7 @@ export async function connect(
   limits: { readonly quotas?: QuotaOverrides; readonly inFlight?: QuotaOverrides } = {},
   book?: QuotaBook,
 ): Promise<KmsPort> {
+  if (options.endpointUrl === undefined) checkEndpointEnvironment(process.env);
   const [{ createKms }, { createQuotaBook }] = await Promise.all([import("./kms.js"), import("./quotas.js")]);
   return createKms({
     profile: options.profile,

@@ -70,4 +70,14 @@ describe("--endpoint-url", () => {
       expect(`${run.stdout}${run.stderr}`).not.toContain("secret");
     },
   );
+
+  it("AWS_ENDPOINT_URL_KMS with a port out of range: the same, before any call (not the SDK's 'Invalid URL')", async () => {
+    const run = await runCli(["status", "--key", "alias/payments", "--region", "us-east-1"], {
+      env: { AWS_ENDPOINT_URL_KMS: "http://127.0.0.1:99999" },
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      "AWS_ENDPOINT_URL_KMS: the port 99999 is out of range; a port is 1 to 65535.",
+    );
+  });
 });

@@ -7,6 +7,7 @@ import { InvalidArgumentError } from "commander";
 import { afterAll, beforeAll, describe, it, expect } from "vitest";
 import { isReplicateError, type ReplicateError } from "../../src/errors.js";
 import {
+  checkEndpointEnvironment,
   checkPolicyText,
   collectTag,
   DEFAULT_TIMEOUT_MS,
@@ -621,5 +622,35 @@ describe("toSyncOptions", () => {
       "/",
     );
     expect(options).toMatchObject({ pruneTags: true, copy: { tags: false } });
+  });
+});
+
+describe("checkEndpointEnvironment", () => {
+  it.each([
+    { env: {}, error: undefined },
+    { env: { AWS_ENDPOINT_URL_KMS: "http://127.0.0.1:4566" }, error: undefined },
+    {
+      env: { AWS_ENDPOINT_URL_KMS: "http://127.0.0.1:99999" },
+      error: /^AWS_ENDPOINT_URL_KMS: the port 99999 is out of range/,
+    },
+    {
+      env: { AWS_ENDPOINT_URL: "https://u:secret@h:70000" },
+      error: /^AWS_ENDPOINT_URL: the port 70000 is out of range; a port is 1 to 65535\.$/,
+    },
+    { env: { AWS_ENDPOINT_URL: "localhost:4566" }, error: /^AWS_ENDPOINT_URL is not an http\(s\) URL\.$/ },
+    // the KMS one is the one the SDK uses
+    {
+      env: { AWS_ENDPOINT_URL_KMS: "http://127.0.0.1:4566", AWS_ENDPOINT_URL: "nonsense" },
+      error: undefined,
+    },
+    { env: { AWS_ENDPOINT_URL_KMS: "", AWS_ENDPOINT_URL: "nonsense" }, error: /^AWS_ENDPOINT_URL is not/ },
+    // the SDK ignores them then
+    {
+      env: { AWS_ENDPOINT_URL_KMS: "nonsense", AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: "true" },
+      error: undefined,
+    },
+  ])("$env", ({ env, error }) => {
+    if (error === undefined) expect(() => checkEndpointEnvironment(env)).not.toThrow();
+    else expect(() => checkEndpointEnvironment(env)).toThrow(error);
   });
 });

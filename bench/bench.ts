@@ -1,7 +1,8 @@
 // `npm run bench`: kms-replicate's speed, API economy, start-up and memory against the local KMS
 // endpoint, for one key and for a fleet of keys. Prints a table (or, with --json, one JSON document)
 // and writes bench/results.json. Figures only: nothing here asserts, so a busy machine cannot make
-// a test flaky. `--only startup` / `--only fleet` measure one part and merge it into results.json.
+// a test flaky. `--only startup` / `--only fleet` / `--only package` measure one part and merge it
+// into results.json.
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -19,16 +20,17 @@ import {
   type FaultRule,
   type KmsLocal,
 } from "../test/support/local-kms/server.js";
+import { formatBytes, packAndInstall, type PackageFigures } from "../test/support/package.js";
 
 const root = new URL("..", import.meta.url);
 const bin = fileURLToPath(new URL("bin/kms-replicate.js", root));
 const rssProbe = new URL("bench/rss-probe.mjs", root).href;
 const jsonOnly = process.argv.includes("--json");
-/** `--only startup` / `--only fleet`: only those figures, merged into bench/results.json. */
+/** `--only startup` / `--only fleet` / `--only package`: only those figures, merged into bench/results.json. */
 const onlyAt = process.argv.indexOf("--only");
 const only = onlyAt === -1 ? undefined : process.argv[onlyAt + 1];
-if (only !== undefined && only !== "startup" && only !== "fleet") {
-  process.stderr.write(`bench: --only takes "startup" or "fleet", not ${JSON.stringify(only)}\n`);
+if (only !== undefined && only !== "startup" && only !== "fleet" && only !== "package") {
+  process.stderr.write(`bench: --only takes "startup", "fleet" or "package", not ${JSON.stringify(only)}\n`);
   process.exit(2);
 }
 /** The Node.js major versions the start-up is measured on: the supported ones (CI runs each). */
@@ -360,6 +362,29 @@ function timeProcess(argv: readonly string[]): Promise<number> {
     child.once("error", reject);
     child.once("exit", () => resolve(performance.now() - t0));
   });
+}
+
+/**
+ * The package's size as a user gets it (test/support/package.ts: npm pack, then npm install -g of
+ * the tarball, offline, into an empty prefix): the README's Install figures, which
+ * test/e2e/package.e2e.test.ts checks against the same measurement.
+ */
+async function packageFigures(): Promise<PackageFigures> {
+  const work = mkdtempSync(join(tmpdir(), "kms-replicate-bench-package-"));
+  try {
+    return (await packAndInstall(fileURLToPath(root), work)).figures;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function packageRows(f: PackageFigures): [string, string, string][] {
+  const figure = (bytes: number): string => `${formatBytes(bytes)} (${bytes.toLocaleString("en")} bytes)`;
+  return [
+    [`package: tarball, the download (${f.files} files)`, figure(f.tarballBytes), "< 1 MiB"],
+    ["package: unpacked (npm pack)", figure(f.unpackedBytes), "< 2.5 MiB"],
+    ["package: installed (npm install -g, its folder)", figure(f.installedBytes), "< 3 MiB"],
+  ];
 }
 
 async function memory(server: KmsLocal): Promise<number> {
@@ -997,6 +1022,20 @@ if (only === "startup") {
   process.exit(0);
 }
 
+if (only === "package") {
+  log(heading);
+  log("package: npm pack, npm install -g of the tarball (offline) …");
+  const figures = await packageFigures();
+  mergeResults({ packageDate: new Date().toISOString(), package: figures });
+  printRows(packageRows(figures));
+  log(
+    `README, Install: "about ${formatBytes(figures.installedBytes)} installed (a ${formatBytes(figures.tarballBytes)} download)"`,
+  );
+  log("written to bench/results.json");
+  rmSync(home, { recursive: true, force: true });
+  process.exit(0);
+}
+
 // KMS's request quotas enforced, as KMS does: a run that exceeded one would be throttled and slower.
 const server = await startKmsLocal({ enforceQuotas: true });
 if (only === "fleet") {
@@ -1036,6 +1075,8 @@ try {
   // Counted now: the fleet scenario resets the endpoint's call log.
   const faultThrottles = server.calls().filter((c) => c.errorType === "ThrottlingException").length;
   const fleetFigures = await fleet(server);
+  log("package: npm pack, npm install -g of the tarball (offline) …");
+  const packaged = await packageFigures();
 
   const results = {
     date: new Date().toISOString(),
@@ -1075,6 +1116,7 @@ try {
       throttledCalls: faultThrottles,
     },
     fleet: fleetResults(fleetFigures),
+    package: packaged,
   };
   writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   if (jsonOnly) {
@@ -1109,6 +1151,7 @@ try {
         "≤ 1.5",
       ],
       ...fleetRows(fleetFigures),
+      ...packageRows(packaged),
     ];
     printRows(rows);
     log(`detection lag per Region (ms): ${JSON.stringify(results.fanout.detectionLagMs)}`);

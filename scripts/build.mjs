@@ -1,10 +1,12 @@
 // Builds the product into dist/ and the development tools into build/, with esbuild.
 // Type-checking is `npm run typecheck` (tsc).
 //
-// dist/ is exactly what the npm package ships besides bin/ (package.json `files`): the CLI, its
-// chunks and the SDK's partition data and retry predicates, every dependency bundled in (no runtime
-// dependencies), no source maps. build/ (ignored by git, never packed) holds the local KMS
-// endpoint, the demo and the benchmark, with source maps.
+// dist/ is exactly what the npm package ships besides bin/, the schema and the README (package.json
+// `files`): the CLI, its chunks and the SDK's partition data and retry predicates, every dependency
+// bundled in (no runtime dependencies), no source maps, and THIRD-PARTY-NOTICES.txt, the licences
+// of the bundled packages, made from esbuild's metafiles of these builds (scripts/notices.mjs).
+// build/ (ignored by git, never packed) holds the local KMS endpoint, the demo and the benchmark,
+// with source maps, and dist-metafile.json (the dist builds' metafiles merged, for the tests).
 //
 // Start-up budget: `--help` and `--version` near bare `node`, an invalid-Region run under 2×.
 // So everything is bundled (fewer files to resolve and read), code splitting keeps every
@@ -13,8 +15,9 @@
 // file inside a split build it would drag ~350 SDK modules into the Region check.
 import { build } from "esbuild";
 import { execFile } from "node:child_process";
-import { readFile, rm } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { NOTICES_FILE, thirdPartyNotices } from "./notices.mjs";
 
 // The JSON Schema of --output json, from the types (scripts/schema.mjs), in a child process while
 // esbuild works: about 1 s on its own (mostly loading TypeScript), so the build waits little for it.
@@ -31,9 +34,14 @@ const schema = new Promise((resolve, reject) => {
   );
 });
 
-const versionOf = async (path) => JSON.parse(await readFile(new URL(path, import.meta.url), "utf8")).version;
+const readJson = async (path) => JSON.parse(await readFile(new URL(path, import.meta.url), "utf8"));
+const versionOf = async (path) => (await readJson(path)).version;
+
+/** The project's folder: esbuild's working directory, so that the metafiles' paths are relative to it. */
+const root = fileURLToPath(new URL("..", import.meta.url));
 
 const common = {
+  absWorkingDir: root,
   bundle: true,
   format: "esm",
   platform: "node",
@@ -66,26 +74,32 @@ for (const dir of ["../dist", "../build"]) {
   await rm(new URL(dir, import.meta.url), { recursive: true, force: true });
 }
 
+/** The metafiles of the builds into dist/: what the package's notices are made from. */
+const distMetafiles = [];
 for (const [outdir, sourcemap] of [
   ["dist", false],
   ["build", "linked"],
 ]) {
   // The SDK's retry predicates (src/sdk-retry.ts, used by src/errors.ts, which `--help` loads) the same way.
-  await build({
+  const { metafile } = await build({
     ...common,
     sourcemap,
+    metafile: outdir === "dist",
     entryPoints: { "sdk-partition": "src/sdk-partition.ts", "sdk-retry": "src/sdk-retry.ts" },
     outdir,
   });
+  if (metafile) distMetafiles.push(metafile);
 }
 
-await build({
+const cli = await build({
   ...common,
+  metafile: true,
   entryPoints: { cli: "src/cli.ts" },
   outdir: "dist",
   splitting: true,
   plugins: [partitionExternal],
 });
+distMetafiles.push(cli.metafile);
 
 await build({
   ...common,
@@ -99,5 +113,16 @@ await build({
   splitting: true,
   plugins: [partitionExternal],
 });
+
+const { text } = thirdPartyNotices(await readJson("../package.json"), distMetafiles, root);
+await writeFile(new URL(`../dist/${NOTICES_FILE}`, import.meta.url), text);
+const merged = {
+  inputs: Object.assign({}, ...distMetafiles.map((m) => m.inputs)),
+  outputs: Object.assign({}, ...distMetafiles.map((m) => m.outputs)),
+};
+await writeFile(
+  new URL("../build/dist-metafile.json", import.meta.url),
+  `${JSON.stringify(merged, null, 2)}\n`,
+);
 
 await schema;

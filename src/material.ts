@@ -3,12 +3,9 @@
 // expiration (ExpirationModel / ValidTo) each import is given, from the primary or the flags.
 import type { KeyMetadata } from "@aws-sdk/client-kms";
 import { createPrivateKey } from "node:crypto";
-import { constants } from "node:fs";
-import { open } from "node:fs/promises";
-import { resolve } from "node:path";
-import { isatty } from "node:tty";
 import { InvalidArgumentError } from "commander";
-import { isReplicateError, usageError } from "./errors.js";
+import { usageError } from "./errors.js";
+import { readInput, STDIN, type InputContext } from "./input.js";
 
 /** No key material is this long (an RSA_4096 PKCS#8 key is about 2.4 KB). */
 export const MATERIAL_MAX_BYTES = 16 * 1024;
@@ -53,101 +50,35 @@ export function parseMaterialSource(value: string): string {
 }
 
 /**
- * Reads the material once: a regular file or a pipe, at most MATERIAL_MAX_BYTES. A terminal is
- * refused (the material is never typed). `warn` hears of a file that group or others can read.
+ * Reads the material once, through the bounded reader: a regular file, a FIFO or pipe (process
+ * substitution too), a device or stdin, at most MATERIAL_MAX_BYTES. A terminal is refused (the
+ * material is never typed). `warn` hears of a file that group or others can read.
  */
 export async function readMaterial(
   value: string,
-  cwd: string,
+  ctx: InputContext,
   warn: (message: string) => void,
 ): Promise<KeyMaterial> {
-  if (value === "-" || value === "fileb:///dev/stdin") return readStdin();
-  const path = resolve(cwd, value.slice("fileb://".length));
-  const source = value;
-  const buffer = Buffer.alloc(MATERIAL_MAX_BYTES + 1);
-  try {
-    const file = await open(path, constants.O_RDONLY);
-    try {
-      const stats = await file.stat();
-      if (stats.isDirectory()) throw usageError(`--key-material: ${source} is a directory.`);
-      if (isatty(file.fd)) {
-        throw usageError(
-          `--key-material: ${source} is a terminal; the material is never typed.`,
-          "Pipe it in (vault-cli get … | kms-replicate … --key-material -) or give fileb://PATH.",
-        );
-      }
-      if (stats.isFile() && (stats.mode & 0o077) !== 0) {
-        warn(
-          `${source} can be read or written by group or others (mode ${(stats.mode & 0o777).toString(8)}); key material belongs in a file only you can read (chmod 600), or better in a pipe.`,
-        );
-      }
-      let length = 0;
-      for (;;) {
-        const { bytesRead } = await file.read(buffer, length, buffer.length - length, null);
-        if (bytesRead === 0) break;
-        length += bytesRead;
-        if (length > MATERIAL_MAX_BYTES) {
-          throw usageError(
-            `--key-material: ${source} is more than ${MATERIAL_MAX_BYTES} bytes; no key material is.`,
-          );
-        }
-      }
-      if (length === 0) throw usageError(`--key-material: ${source} is empty.`);
-      const bytes = Buffer.alloc(length);
-      buffer.copy(bytes, 0, 0, length);
-      return materialOf(bytes, source);
-    } finally {
-      await file.close();
-    }
-  } catch (error) {
-    if (isReplicateError(error)) throw error;
-    throw usageError(
-      `--key-material: cannot read ${source} (${(error as NodeJS.ErrnoException).code ?? "error"}).`,
-    );
-  } finally {
-    buffer.fill(0);
-  }
-}
-
-/**
- * The material from stdin: a pipe, a socket or a redirected file (opening /dev/stdin would fail
- * for a socket, as a spawned child's stdin is). Each chunk is copied and zeroed at once.
- */
-async function readStdin(): Promise<KeyMaterial> {
-  const source = "stdin";
-  if (process.stdin.isTTY) {
-    throw usageError(
-      `--key-material: ${source} is a terminal; the material is never typed.`,
-      "Pipe it in (vault-cli get … | kms-replicate … --key-material -) or give fileb://PATH.",
+  const stdin = value === "-";
+  const source = stdin ? "stdin" : value;
+  const read = await readInput(
+    {
+      label: `--key-material ${value}`,
+      path: stdin ? STDIN : value.slice("fileb://".length),
+      maxBytes: MATERIAL_MAX_BYTES,
+      cap: "the cap for key material (an RSA_4096 private key is about 2.4 KB)",
+      secret: true,
+      terminalHint: "Pipe it in (vault-cli get … | kms-replicate … --key-material -) or give fileb://PATH.",
+    },
+    ctx,
+  );
+  if (read.bytes.length === 0) throw usageError(`--key-material ${value} is empty.`);
+  if (read.mode !== undefined && (read.mode & 0o077) !== 0) {
+    warn(
+      `${source} can be read or written by group or others (mode ${(read.mode & 0o777).toString(8)}); key material belongs in a file only you can read (chmod 600), or better in a pipe.`,
     );
   }
-  const buffer = Buffer.alloc(MATERIAL_MAX_BYTES + 1);
-  let length = 0;
-  try {
-    for await (const chunk of process.stdin) {
-      const bytes = chunk as Buffer;
-      const room = buffer.length - length;
-      bytes.copy(buffer, length, 0, Math.min(room, bytes.length));
-      length += Math.min(room, bytes.length);
-      bytes.fill(0);
-      if (length > MATERIAL_MAX_BYTES) {
-        throw usageError(
-          `--key-material: ${source} gave more than ${MATERIAL_MAX_BYTES} bytes; no key material is.`,
-        );
-      }
-    }
-    if (length === 0) throw usageError(`--key-material: ${source} is empty.`);
-    const bytes = Buffer.alloc(length);
-    buffer.copy(bytes, 0, 0, length);
-    return materialOf(bytes, source);
-  } catch (error) {
-    if (isReplicateError(error)) throw error;
-    throw usageError(
-      `--key-material: cannot read ${source} (${(error as NodeJS.ErrnoException).code ?? "error"}).`,
-    );
-  } finally {
-    buffer.fill(0);
-  }
+  return materialOf(read.bytes, source);
 }
 
 /** HMAC material lengths in bytes, by key spec (KMS developer guide). */

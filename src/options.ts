@@ -1,10 +1,8 @@
 // Unknown input (flags, file://, the environment) → typed options, once. After this, trust the types.
-import { constants, type Stats } from "node:fs";
-import { open, stat } from "node:fs/promises";
-import { resolve } from "node:path";
 import { InvalidArgumentError } from "commander";
 import { DEFAULT_TIMEOUTS } from "./backoff.js";
-import { isReplicateError, usageError, type ReplicateError } from "./errors.js";
+import { usageError } from "./errors.js";
+import { readInput, type InputContext } from "./input.js";
 import { parseKeyRef, type KeyRef } from "./keys.js";
 import { isQuotaName, KMS_QUOTAS, type QuotaName, type QuotaOverrides } from "./quotas.js";
 import type { UnknownRegionRule } from "./regions.js";
@@ -277,68 +275,24 @@ export function collect(value: string, previous: string[] = []): string[] {
 /** Only tab, LF, CR and U+0020–U+00FF, as ReplicateKey requires. */
 const POLICY_CHARACTERS = /^[\t\n\r\u0020-\u00FF]*$/;
 
-export async function loadPolicy(value: string, cwd: string): Promise<Policy> {
+export async function loadPolicy(value: string, ctx: InputContext): Promise<Policy> {
   if (!value.startsWith("file://")) {
     checkPolicyText(value, "inline");
     return { text: value, source: "inline" };
   }
   const source = value.slice("file://".length);
-  const text = await readPolicyFile(resolve(cwd, source), source);
+  const { bytes } = await readInput(
+    {
+      label: `--policy file ${source}`,
+      path: source,
+      maxBytes: POLICY_MAX_LENGTH,
+      cap: "KMS's limit for a key policy",
+    },
+    ctx,
+  );
+  const text = bytes.toString("utf8");
   checkPolicyText(text, source);
   return { text, source };
-}
-
-/**
- * A policy file, without ever blocking: only a regular file is read (a FIFO would block open()
- * and read() until a writer comes, /dev/zero never ends), and at most POLICY_MAX_LENGTH + 1 bytes,
- * enough to tell that a file is too long. stat() first, so a FIFO or device is refused without
- * opening it; then open with O_NONBLOCK and check the open file again with fstat(), in case the
- * path was swapped for something else in between.
- */
-async function readPolicyFile(path: string, source: string): Promise<string> {
-  const failed = (error: unknown): ReplicateError =>
-    isReplicateError(error)
-      ? error
-      : usageError(
-          `--policy: cannot read ${source} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`,
-        );
-  const notRegular = (stats: Stats): ReplicateError | undefined =>
-    stats.isFile() ? undefined : usageError(`--policy: ${source} is ${fileKind(stats)}, not a regular file.`);
-  const tooLong = (): ReplicateError =>
-    usageError(
-      `--policy file ${source} is more than ${POLICY_MAX_LENGTH} bytes; a key policy is at most ${POLICY_MAX_LENGTH}.`,
-    );
-  try {
-    const before = await stat(path);
-    const refused = notRegular(before) ?? (before.size > POLICY_MAX_LENGTH ? tooLong() : undefined);
-    if (refused !== undefined) throw refused;
-    const file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-    try {
-      const opened = notRegular(await file.stat());
-      if (opened !== undefined) throw opened;
-      const buffer = Buffer.alloc(POLICY_MAX_LENGTH + 1);
-      let length = 0;
-      for (;;) {
-        const { bytesRead } = await file.read(buffer, length, buffer.length - length, null);
-        if (bytesRead === 0) break;
-        length += bytesRead;
-        if (length === buffer.length) throw tooLong();
-      }
-      return buffer.toString("utf8", 0, length);
-    } finally {
-      await file.close();
-    }
-  } catch (error) {
-    throw failed(error);
-  }
-}
-
-function fileKind(stats: Stats): string {
-  if (stats.isDirectory()) return "a directory";
-  if (stats.isFIFO()) return "a named pipe (FIFO)";
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) return "a device";
-  if (stats.isSocket()) return "a socket";
-  return "not a file";
 }
 
 export function checkPolicyText(text: string, source: string): void {
@@ -500,12 +454,18 @@ function checkDescription(description: string | undefined): void {
   }
 }
 
-export async function toReplicateOptions(flags: RawReplicateFlags, cwd: string): Promise<ReplicateOptions> {
-  const choices = await toReplicateChoices(flags, cwd);
+export async function toReplicateOptions(
+  flags: RawReplicateFlags,
+  inputs: InputContext,
+): Promise<ReplicateOptions> {
+  const choices = await toReplicateChoices(flags, inputs);
   return { ...toCommonOptions(flags), ...choices };
 }
 
-export async function toReplicateChoices(flags: RawReplicateFlags, cwd: string): Promise<ReplicateChoices> {
+export async function toReplicateChoices(
+  flags: RawReplicateFlags,
+  inputs: InputContext,
+): Promise<ReplicateChoices> {
   const regions = splitRegionArgs(flags.regions ?? []);
   if (regions.length === 0) {
     throw usageError("--regions names no Region.", "Example: --regions eu-west-1,ap-southeast-2");
@@ -521,7 +481,7 @@ export async function toReplicateChoices(flags: RawReplicateFlags, cwd: string):
   return {
     regions,
     description: flags.description,
-    policy: flags.policy === undefined ? undefined : await loadPolicy(flags.policy, cwd),
+    policy: flags.policy === undefined ? undefined : await loadPolicy(flags.policy, inputs),
     bypassPolicyLockoutSafetyCheck: flags.bypassPolicyLockoutSafetyCheck ?? false,
     tags: flags.tag ?? [],
     timeoutMs: flags.timeout ?? DEFAULT_TIMEOUT_MS,
@@ -669,8 +629,8 @@ export interface SyncChoices {
 
 export interface SyncOptions extends CommonOptions, SyncChoices {}
 
-export async function toSyncOptions(flags: RawSyncFlags, cwd: string): Promise<SyncOptions> {
-  const choices = await toSyncChoices(flags, cwd);
+export async function toSyncOptions(flags: RawSyncFlags, inputs: InputContext): Promise<SyncOptions> {
+  const choices = await toSyncChoices(flags, inputs);
   return { ...toCommonOptions(flags), ...choices };
 }
 
@@ -691,7 +651,7 @@ function whatIsCopied(flags: RawSyncFlags): string {
   return `${named.join(" and ")} ${named.length === 1 ? "names" : "name"} what is copied (--copy-all is the default only when no --copy-… option is given)`;
 }
 
-export async function toSyncChoices(flags: RawSyncFlags, cwd: string): Promise<SyncChoices> {
+export async function toSyncChoices(flags: RawSyncFlags, inputs: InputContext): Promise<SyncChoices> {
   checkDescription(flags.description);
   const named =
     flags.copyAll === true ||
@@ -734,7 +694,7 @@ export async function toSyncChoices(flags: RawSyncFlags, cwd: string): Promise<S
   return {
     regions: splitRegionArgs(flags.regions ?? []),
     description: flags.description,
-    policy: flags.policy === undefined ? undefined : await loadPolicy(flags.policy, cwd),
+    policy: flags.policy === undefined ? undefined : await loadPolicy(flags.policy, inputs),
     bypassPolicyLockoutSafetyCheck: flags.bypassPolicyLockoutSafetyCheck ?? false,
     tags: flags.tag ?? [],
     copy,

@@ -12,6 +12,7 @@ import {
   type ReportedError,
 } from "./errors.js";
 import type { Emit, ReplicaEvent } from "./events.js";
+import type { InputContext } from "./input.js";
 import type { KmsPort } from "./kms.js";
 import {
   checkEndpointEnvironment,
@@ -23,6 +24,7 @@ import {
 import { resolvePrimaryRegion } from "./plan.js";
 import type { QuotaBook, QuotaOverrides } from "./quotas.js";
 import { renderJson, type KmsReplicateDocument } from "./report/document.js";
+import { durationFlag } from "./report/lines.js";
 import { createHumanReporter, type HumanReporter, type HumanReporterOptions } from "./report/live.js";
 import { stopOf, type LastWords, type Stop } from "./signals.js";
 import { detectFromProcess, type OutputMode } from "./terminal.js";
@@ -208,6 +210,21 @@ export function runEndingError(
       hint: "This is a bug in kms-replicate; please report it with the output of --debug.",
     },
     exitCode: EXIT.failed,
+  };
+}
+
+/**
+ * How a run reads the files and pipes it is given: a stop signal ends a wait for a writer at once,
+ * and every writer must have finished within --timeout (`timeoutMs`) of the start; a command
+ * without --timeout (status) waits as long as the default.
+ */
+export function inputsOf(io: Io, timeoutMs: number | undefined): InputContext {
+  const ms = timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  return {
+    cwd: io.cwd,
+    signal: io.signal,
+    deadline: io.startedAt + ms,
+    deadlineName: timeoutMs === undefined ? durationFlag(ms) : `--timeout ${durationFlag(ms)}`,
   };
 }
 

@@ -15,6 +15,7 @@ import {
 } from "./errors.js";
 import type { PrimaryKey } from "./events.js";
 import type { KmsPort } from "./kms.js";
+import type { KeyListEntry } from "./key-list.js";
 import { REGION_PATTERN, parseKeyRef, regionOfKeyRef, type KeyRef } from "./keys.js";
 import type { Tag } from "./options.js";
 import { createLimiter } from "./pace.js";
@@ -33,38 +34,6 @@ export interface SelectionOptions {
   readonly regions: readonly string[];
   /** --select-tag: the primary must carry every one of these tags, with this value. */
   readonly selectTags: readonly Tag[];
-}
-
-/** One line of a key list: the key as written, and where it was. */
-export interface KeyListEntry {
-  readonly line: number;
-  readonly text: string;
-  readonly ref: KeyRef;
-}
-
-/**
- * A key list (--keys-from): one key ID, key ARN, alias name or alias ARN per line; blank lines and
- * everything from `#` on are ignored (no key reference contains `#`). Every bad line at once.
- */
-export function parseKeyList(text: string, source: string): KeyListEntry[] {
-  const entries: KeyListEntry[] = [];
-  const problems: string[] = [];
-  text.split(/\r?\n/).forEach((raw, index) => {
-    const value = raw.replace(/#.*$/, "").trim();
-    if (value === "") return;
-    try {
-      entries.push({ line: index + 1, text: value, ref: parseKeyRef(value) });
-    } catch (error) {
-      if (!isReplicateError(error)) throw error;
-      problems.push(`  line ${index + 1}: ${error.message.replace(/^--key /, "")}`);
-    }
-  });
-  if (problems.length > 0) {
-    throw usageError(
-      `--keys-from ${source}: ${problems.length === 1 ? "1 line is" : `${problems.length} lines are`} not a key ID, key ARN, alias/NAME or alias ARN; nothing was changed:\n${problems.join("\n")}`,
-    );
-  }
-  return entries;
 }
 
 /** One key of the run: how it was named, and its family's primary as DescribeKey showed it. */

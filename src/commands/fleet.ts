@@ -3,17 +3,8 @@
 // at work at once and one AWS adapter for all, so that every call of every key draws on the same
 // request quotas (src/quotas.ts: per operation and Region, first come first served among the calls
 // that fit). A key that fails is a result, not the end of the run; the JSON document is version 2.
-import { readFile, stat } from "node:fs/promises";
-import { resolve } from "node:path";
 import { setFlagsFromString } from "node:v8";
-import {
-  EXIT,
-  describeError,
-  isReplicateError,
-  usageError,
-  type ExitCode,
-  type ReportedError,
-} from "../errors.js";
+import { EXIT, describeError, usageError, type ExitCode, type ReportedError } from "../errors.js";
 import type { Emit } from "../events.js";
 import type { KmsPort } from "../kms.js";
 import type { ConnectionOptions, RawCommonFlags } from "../options.js";
@@ -29,12 +20,12 @@ import {
   type FleetKeyReport,
 } from "../report/fleet.js";
 import { createFleetReporter, type FleetReporter } from "../report/fleet-live.js";
-import { connect, runEndingError, type Command, type Io, type Session } from "../runner.js";
+import { readKeyList } from "../key-list.js";
+import { connect, inputsOf, runEndingError, type Command, type Io, type Session } from "../runner.js";
 import {
   checkSelectionPlaces,
   checkSelectionRegions,
   emptySelection,
-  parseKeyList,
   selectKeys,
   streamPrimaries,
   type SelectedKey,
@@ -250,7 +241,7 @@ export function fleetCommand<R>(
       const keyList =
         selection.keysFrom === undefined
           ? undefined
-          : parseKeyList(await readKeyList(selection.keysFrom, io), selection.keysFrom);
+          : await readKeyList(selection.keysFrom, inputsOf(io, plan.timeoutMs));
       const book = createQuotaBook({
         overrides: { ...plan.connection.quotas, ...plan.quotas },
         inFlight: plan.inFlight,
@@ -579,42 +570,4 @@ export function keyQueue(): AsyncIterable<SelectedKey> & {
       }
     },
   };
-}
-
-/** A key list is at most this long (about 400,000 key ARNs): anything longer is not a key list. */
-const KEY_LIST_MAX_BYTES = 64 * 2 ** 20;
-
-/** The key list of --keys-from: a file, or stdin (`-`). */
-async function readKeyList(source: string, io: Io): Promise<string> {
-  const tooLong = (): never => {
-    throw usageError(
-      `--keys-from ${source} is more than ${KEY_LIST_MAX_BYTES} bytes; that is not a key list.`,
-    );
-  };
-  try {
-    if (source === "-") {
-      if (process.stdin.isTTY) {
-        throw usageError(
-          "--keys-from -: stdin is a terminal.",
-          "Pipe the list in (… | kms-replicate --keys-from -) or give a file.",
-        );
-      }
-      const chunks: Buffer[] = [];
-      let length = 0;
-      for await (const chunk of process.stdin) {
-        length += (chunk as Buffer).length;
-        if (length > KEY_LIST_MAX_BYTES) tooLong();
-        chunks.push(chunk as Buffer);
-      }
-      return Buffer.concat(chunks).toString("utf8");
-    }
-    const path = resolve(io.cwd, source);
-    if ((await stat(path)).size > KEY_LIST_MAX_BYTES) tooLong();
-    return await readFile(path, "utf8");
-  } catch (error) {
-    if (isReplicateError(error)) throw error;
-    throw usageError(
-      `--keys-from ${source}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)}).`,
-    );
-  }
 }

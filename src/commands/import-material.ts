@@ -9,7 +9,7 @@ import { planImport } from "../import-plan.js";
 import { readMaterial, type KeyMaterial } from "../material.js";
 import { toImportOptions, toWaitOptions, type RawImportFlags, type RawWaitFlags } from "../options.js";
 import { describePrimary, primaryPlaceOf } from "../plan.js";
-import { connect, primaryRegionOf, runCommand, type Io } from "../runner.js";
+import { connect, inputsOf, primaryRegionOf, runCommand, type Io } from "../runner.js";
 import { existingReplicas, followReplicas, namedRegions, regionCommand } from "./regions.js";
 
 export async function runImportMaterial(flags: RawWaitFlags & RawImportFlags, io: Io): Promise<ExitCode> {
@@ -30,7 +30,7 @@ export async function runImportMaterial(flags: RawWaitFlags & RawImportFlags, io
       options.unknownRegions,
       warn,
     );
-    material = await readMaterial(importing.keyMaterial, io.cwd, warn);
+    material = await readMaterial(importing.keyMaterial, inputsOf(io, options.timeoutMs), warn);
     const kms = await connect(options, emit);
     const primary = await describePrimary(kms, options.key, region, io.signal);
     setPrimary(primary);

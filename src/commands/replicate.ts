@@ -29,7 +29,7 @@ import type { QuotaOverrides } from "../quotas.js";
 import { partitionProblem } from "../regions.js";
 import { runJson } from "../report/json.js";
 import { checkTagLimit } from "../tag-plan.js";
-import { connect, primaryRegionOf, runCommand, type Io } from "../runner.js";
+import { connect, inputsOf, primaryRegionOf, runCommand, type Io } from "../runner.js";
 import { requireSelectTags } from "../selection.js";
 import { fleetCommand, fleetRequested, type FleetSpec } from "./fleet.js";
 import { exitCodeFor, regionCommand, regionResultOf } from "./regions.js";
@@ -141,7 +141,7 @@ export async function runReplicate(flags: RawReplicateFlags & RawImportFlags, io
   let material: KeyMaterial | undefined;
   const command = regionCommand("replicate", flags.dryRun ?? false, async ({ emit }, setPrimary) => {
     // Options and every local check, before any call.
-    const options = await toReplicateOptions(flags, io.cwd);
+    const options = await toReplicateOptions(flags, inputsOf(io, flags.timeout));
     const importing = toImportOptions(flags);
     if (importing !== undefined && !options.wait) {
       throw usageError(
@@ -150,7 +150,8 @@ export async function runReplicate(flags: RawReplicateFlags & RawImportFlags, io
     }
     const warn = (message: string): void => emit({ type: "warning", message });
     const region = await primaryRegionOf(options, io, warn);
-    if (importing !== undefined) material = await readMaterial(importing.keyMaterial, io.cwd, warn);
+    if (importing !== undefined)
+      material = await readMaterial(importing.keyMaterial, inputsOf(io, options.timeoutMs), warn);
     const targets = checkTargets(
       options.regions,
       primaryPlaceOf(options.key, region),
@@ -264,7 +265,7 @@ function replicateFleet(
           "--key-material works on one key (each key family has its own material): give one --key.",
         );
       }
-      const choices = await toReplicateChoices(flags, io.cwd);
+      const choices = await toReplicateChoices(flags, inputsOf(io, flags.timeout));
       const connection = toConnectionOptions(flags);
       const warn = (message: string): void => emit({ type: "warning", message });
       // Every Region's own checks now; against each key's primary (its Region, its partition) once

@@ -20,7 +20,7 @@ import {
 } from "../options.js";
 import { describePrimary } from "../plan.js";
 import { rotateJson, rotateText, type RotateRegionJson, type RotateResult } from "../report/rotate.js";
-import { connect, primaryRegionOf, runCommand, type Command, type Io } from "../runner.js";
+import { connect, inputsOf, primaryRegionOf, runCommand, type Command, type Io } from "../runner.js";
 
 const PENDING = new Set(["PENDING_MULTI_REGION_IMPORT_AND_ROTATION", "PENDING_ROTATION"]);
 
@@ -47,7 +47,7 @@ export async function runRotateMaterial(
         throw usageError("--key-material is required: the NEW material (fileb://PATH, or - for stdin).");
       }
       const region = await primaryRegionOf(options, io, (message) => emit({ type: "warning", message }));
-      material = await readMaterial(importing.keyMaterial, io.cwd, (message) =>
+      material = await readMaterial(importing.keyMaterial, inputsOf(io, flags.timeout), (message) =>
         emit({ type: "warning", message }),
       );
       const kms = await connect(options, emit);

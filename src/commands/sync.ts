@@ -23,7 +23,7 @@ import { fleetCommand, fleetRequested, type FleetSpec } from "./fleet.js";
 import { namedRegions } from "./regions.js";
 import { syncJson } from "../report/sync.js";
 import { checkTagLimit } from "../tag-plan.js";
-import { connect, primaryRegionOf, runCommand, type Command, type Io } from "../runner.js";
+import { connect, inputsOf, primaryRegionOf, runCommand, type Command, type Io } from "../runner.js";
 
 export interface SyncRunSettings extends StepContext {
   readonly desired: Desired;
@@ -194,7 +194,7 @@ function syncFleet(
     command: "sync",
     dryRun,
     async prepare({ emit }) {
-      const choices = await toSyncChoices(flags, io.cwd);
+      const choices = await toSyncChoices(flags, inputsOf(io, flags.timeout));
       const warn = (message: string): void => emit({ type: "warning", message });
       const connection = toConnectionOptions(flags);
       const named = syncRegions(
@@ -263,7 +263,7 @@ export function runSync(flags: RawSyncFlags, io: Io): Promise<ExitCode> {
       if (event.type === "phase") phases.set(event.region, event.phase);
     },
     async work({ emit, reporter }) {
-      const options = await toSyncOptions(flags, io.cwd);
+      const options = await toSyncOptions(flags, inputsOf(io, flags.timeout));
       const warn = (message: string): void => emit({ type: "warning", message });
       const region = await primaryRegionOf(options, io, warn);
       const named = syncRegions(options, primaryPlaceOf(options.key, region), options.unknownRegions, warn);

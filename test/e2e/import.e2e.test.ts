@@ -2,12 +2,13 @@
 // Every output of every run in this file is kept, and the last test greps all of it for every
 // material used, in hex and in base64.
 import { constants, createCipheriv, publicEncrypt, randomBytes } from "node:crypto";
+import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { schemaErrors } from "../support/schema.js";
-import { runCli, useLocalKms, type CliRun, type RunOptions } from "./run-cli.js";
+import { runBash, runCli, useLocalKms, type CliRun, type RunOptions } from "./run-cli.js";
 
 const kms = useLocalKms({ creatingDelayMs: 100 });
 const dir = mkdtempSync(join(tmpdir(), "kms-replicate-import-"));
@@ -283,6 +284,39 @@ describe("replicate --key-material", () => {
     );
     expect(piped.code, piped.stderr).toBe(0);
     expect(describeKey("eu-central-1", arn).KeyState).toBe("Enabled");
+  });
+  it("process substitution (fileb://<(…)) and a FIFO whose writer comes later: read as pipes, imported", async () => {
+    // GIVEN an EXTERNAL primary, its material in a file only the test reads from
+    const m = materialFile();
+    const arn = await externalPrimary(m.bytes);
+    const path = m.arg.slice("fileb://".length);
+    // WHEN the material comes through a process substitution, as a shell gives it
+    const substituted = await runBash(
+      `"$NODE" "$BIN" --key "$ARN" --regions eu-west-1 --key-material fileb://<(cat "$MATERIAL") --wrapping-key-spec RSA_2048 --endpoint-url "$URL" -o json`,
+      { ARN: arn, MATERIAL: path, URL: kms().url },
+    );
+    outputs.push(substituted.stdout, substituted.stderr);
+    // …and through a named pipe whose writer comes a second after the run started
+    const fifo = join(dir, "material.fifo");
+    execFileSync("mkfifo", [fifo]);
+    const writer = spawn("sh", ["-c", `sleep 1; cat "${path}" > "${fifo}"`], { stdio: "ignore" });
+    const piped = await run([
+      "--key",
+      arn,
+      "--regions",
+      "ap-southeast-2",
+      "--key-material",
+      `fileb://${fifo}`,
+      "--wrapping-key-spec",
+      "RSA_2048",
+    ]);
+    writer.kill();
+    // THEN both imported, with no warning about the file's mode (a pipe has none)
+    expect(substituted.code, substituted.stderr).toBe(0);
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(describeKey("eu-west-1", arn).KeyState).toBe("Enabled");
+    expect(describeKey("ap-southeast-2", arn).KeyState).toBe("Enabled");
+    expect(substituted.stderr + piped.stderr).not.toMatch(/group or others/);
   });
 });
 

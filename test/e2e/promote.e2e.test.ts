@@ -145,7 +145,8 @@ describe("promote", () => {
   });
 
   it("waits for a target still Creating, then promotes", async () => {
-    kms().configure({ creatingDelayByRegion: { "eu-west-1": 1_200 } });
+    // Creating for long enough that the CLI sees it so, however slowly it starts on a busy machine.
+    kms().configure({ creatingDelayByRegion: { "eu-west-1": 4_000 } });
     const arn = String(kms().createKey("us-east-1", { MultiRegion: true }).Arn);
     kms().invoke("us-east-1", "ReplicateKey", { KeyId: arn, ReplicaRegion: "eu-west-1" });
     expect(kms().keys("eu-west-1")[0]?.state).toBe("Creating");

@@ -135,10 +135,37 @@ export interface RunOptions {
 }
 
 export function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliRun> {
-  const env: NodeJS.ProcessEnv = { ...isolatedAwsEnv(home), FORCE_COLOR: "0", NO_COLOR: "1", ...options.env };
+  return run(process.execPath, [BIN, ...args], {}, options);
+}
+
+/**
+ * Runs `script` with bash, as a user types it in a terminal: process substitution (`<(…)`),
+ * redirections. `$NODE` and `$BIN` name node and the built bin; `vars` are set too.
+ */
+export function runBash(
+  script: string,
+  vars: Record<string, string> = {},
+  options: RunOptions = {},
+): Promise<CliRun> {
+  return run("bash", ["-c", script], { NODE: process.execPath, BIN, ...vars }, options);
+}
+
+function run(
+  command: string,
+  args: readonly string[],
+  vars: Record<string, string>,
+  options: RunOptions,
+): Promise<CliRun> {
+  const env: NodeJS.ProcessEnv = {
+    ...isolatedAwsEnv(home),
+    FORCE_COLOR: "0",
+    NO_COLOR: "1",
+    ...vars,
+    ...options.env,
+  };
   delete env.CI;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(command, args, {
       env,
       stdio: [
         options.stdin !== undefined ? "pipe" : "ignore",

@@ -53,7 +53,7 @@ describe("invalid flags", () => {
     [
       "a policy file that does not exist",
       ["--policy", "file://no-such-policy.json"],
-      /cannot read no-such-policy.json/,
+      /--policy file no-such-policy\.json: cannot read it \(ENOENT\)/,
     ],
     ["a bad --timeout", ["--timeout", "soon"], /not a duration/],
     ["an unknown flag", ["--bogus"], /unknown option '--bogus'/],

@@ -12,6 +12,7 @@ import {
   parseValidTo,
   readMaterial,
 } from "../../src/material.js";
+import { inputsAt } from "../support/inputs.js";
 
 const der = (type: "rsa" | "ec", option: number | string): Buffer =>
   (type === "rsa"
@@ -111,7 +112,7 @@ describe("reading the material", () => {
     writeFileSync(path, bytes);
     chmodSync(path, 0o640);
     const warnings: string[] = [];
-    const material = await readMaterial(`fileb://${path}`, dir, (w) => warnings.push(w));
+    const material = await readMaterial(`fileb://${path}`, inputsAt(dir), (w) => warnings.push(w));
     expect(material.bytes().equals(bytes)).toBe(true);
     expect(warnings).toEqual([expect.stringContaining("mode 640")]);
     const held = material.bytes();
@@ -125,9 +126,9 @@ describe("reading the material", () => {
     for (const [arg, message] of [
       [`fileb://${empty}`, "is empty"],
       [`fileb://${dir}`, "is a directory"],
-      ["fileb://nope.bin", "cannot read fileb://nope.bin (ENOENT)"],
+      ["fileb://nope.bin", "--key-material fileb://nope.bin: cannot read it (ENOENT)"],
     ]) {
-      await expect(readMaterial(arg ?? "", dir, () => undefined)).rejects.toThrow(message);
+      await expect(readMaterial(arg ?? "", inputsAt(dir), () => undefined)).rejects.toThrow(message);
     }
   });
 });

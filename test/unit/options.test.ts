@@ -22,6 +22,7 @@ import {
   type Tag,
   collectQuota,
 } from "../../src/options.js";
+import { inputsAt } from "../support/inputs.js";
 
 const execFileAsync = promisify(execFile);
 const KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab";
@@ -242,21 +243,21 @@ describe("loadPolicy and checkPolicyText", () => {
     const text = '{"Version":"2012-10-17","Statement":[]}';
     await writeFile(join(dir, "policy.json"), text);
     // WHEN
-    const policy = await loadPolicy("file://policy.json", dir);
+    const policy = await loadPolicy("file://policy.json", inputsAt(dir));
     // THEN
     expect(policy).toEqual({ text, source: "policy.json" });
   });
 
   it("keeps inline JSON as it is", async () => {
     // GIVEN / WHEN
-    const policy = await loadPolicy('{"Version":"2012-10-17"}', dir);
+    const policy = await loadPolicy('{"Version":"2012-10-17"}', inputsAt(dir));
     // THEN
     expect(policy).toEqual({ text: '{"Version":"2012-10-17"}', source: "inline" });
   });
 
   it("says which file it cannot read, and why", async () => {
     // GIVEN / WHEN
-    const error = await usageErrorOf(() => loadPolicy("file://missing.json", dir));
+    const error = await usageErrorOf(() => loadPolicy("file://missing.json", inputsAt(dir)));
     // THEN
     expect(error.message).toContain("missing.json");
     expect(error.message).toContain("ENOENT");
@@ -283,7 +284,7 @@ describe("loadPolicy and checkPolicyText", () => {
     // GIVEN a policy pasted from a word processor, in a file
     await writeFile(join(dir, "quotes.json"), '{"Sid": \u201cAllowAll\u201d}');
     // WHEN
-    const error = await usageErrorOf(() => loadPolicy("file://quotes.json", dir));
+    const error = await usageErrorOf(() => loadPolicy("file://quotes.json", inputsAt(dir)));
     // THEN
     expect(error.message).toContain("U+201C");
     expect(error.message).toContain("quotes.json");
@@ -313,44 +314,62 @@ describe("loadPolicy and checkPolicyText", () => {
     );
   });
 
-  it.each([
-    {
-      what: "a directory",
-      make: (path: string) => mkdir(path),
-      message: /is a directory, not a regular file/,
-    },
-    {
-      what: "a FIFO",
-      make: (path: string) => execFileAsync("mkfifo", [path]),
-      message: /is a named pipe \(FIFO\), not a regular file/,
-    },
-  ])("refuses $what without blocking", async ({ make, message }) => {
+  it("refuses a directory", async () => {
     // GIVEN
-    const path = join(dir, `special-${Math.random().toString(36).slice(2)}`);
-    await make(path);
+    const path = join(dir, `policy-${Math.random().toString(36).slice(2)}.d`);
+    await mkdir(path);
     // WHEN
-    const error = await usageErrorOf(() => loadPolicy(`file://${path}`, dir));
+    const error = await usageErrorOf(() => loadPolicy(`file://${path}`, inputsAt(dir)));
     // THEN
-    expect(error.message).toMatch(message);
+    expect(error.message).toBe(`--policy file ${path} is a directory.`);
   });
 
-  it("refuses a device such as /dev/zero at once, without reading it", async () => {
-    // GIVEN / WHEN
-    const started = performance.now();
-    const error = await usageErrorOf(() => loadPolicy("file:///dev/zero", dir));
+  it("reads a FIFO once its writer has written (as file://<(jq …) gives it)", async () => {
+    // GIVEN a FIFO whose writer comes later
+    const path = join(dir, `policy-${Math.random().toString(36).slice(2)}.fifo`);
+    await execFileAsync("mkfifo", [path]);
+    const writer = execFileAsync("sh", ["-c", `sleep 0.2; printf '{"Version":"2012-10-17"}' > ${path}`]);
+    // WHEN
+    const policy = await loadPolicy(`file://${path}`, inputsAt(dir));
+    await writer;
     // THEN
-    expect(error.message).toBe("--policy: /dev/zero is a device, not a regular file.");
-    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(policy).toEqual({ text: '{"Version":"2012-10-17"}', source: path });
+  });
+
+  it("gives up on a FIFO with no writer at the deadline, naming it", async () => {
+    // GIVEN
+    const path = join(dir, `policy-${Math.random().toString(36).slice(2)}.fifo`);
+    await execFileAsync("mkfifo", [path]);
+    // WHEN
+    const error = await usageErrorOf(() =>
+      loadPolicy(
+        `file://${path}`,
+        inputsAt(dir, { deadline: performance.now() + 200, deadlineName: "--timeout 200ms" }),
+      ),
+    );
+    // THEN
+    expect(error.message).toBe(
+      `--policy file ${path}: no writer came within --timeout 200ms; nothing was read.`,
+    );
+  });
+
+  it("stops reading a device such as /dev/zero one byte past 32768", async () => {
+    // GIVEN / WHEN
+    const error = await usageErrorOf(() => loadPolicy("file:///dev/zero", inputsAt(dir)));
+    // THEN
+    expect(error.message).toBe(
+      "--policy file /dev/zero is more than 32768 bytes (32 KiB), KMS's limit for a key policy; reading stopped there.",
+    );
   });
 
   it("refuses a file over 32768 bytes as too long", async () => {
     // GIVEN a 1 MB file
     await writeFile(join(dir, "huge.json"), `{"Pad":"${"x".repeat(1_000_000)}"}`);
     // WHEN
-    const error = await usageErrorOf(() => loadPolicy("file://huge.json", dir));
+    const error = await usageErrorOf(() => loadPolicy("file://huge.json", inputsAt(dir)));
     // THEN
     expect(error.message).toBe(
-      "--policy file huge.json is more than 32768 bytes; a key policy is at most 32768.",
+      "--policy file huge.json is more than 32768 bytes (32 KiB), KMS's limit for a key policy; reading stopped there.",
     );
   });
 
@@ -358,7 +377,7 @@ describe("loadPolicy and checkPolicyText", () => {
     // GIVEN
     await writeFile(join(dir, "max.json"), policyOfLength(POLICY_MAX_LENGTH));
     // WHEN / THEN
-    await expect(loadPolicy("file://max.json", dir)).resolves.toMatchObject({ source: "max.json" });
+    await expect(loadPolicy("file://max.json", inputsAt(dir))).resolves.toMatchObject({ source: "max.json" });
   });
 
   it("reads a file through a symbolic link", async () => {
@@ -366,7 +385,10 @@ describe("loadPolicy and checkPolicyText", () => {
     await writeFile(join(dir, "target.json"), "{}");
     await symlink(join(dir, "target.json"), join(dir, "link.json"));
     // WHEN / THEN
-    await expect(loadPolicy("file://link.json", dir)).resolves.toEqual({ text: "{}", source: "link.json" });
+    await expect(loadPolicy("file://link.json", inputsAt(dir))).resolves.toEqual({
+      text: "{}",
+      source: "link.json",
+    });
   });
 
   it("refuses invalid JSON and says so", async () => {
@@ -388,7 +410,7 @@ describe("toReplicateOptions", () => {
 
   it("fills the defaults", async () => {
     // GIVEN / WHEN
-    const options = await toReplicateOptions(base, "/");
+    const options = await toReplicateOptions(base, inputsAt("/"));
     // THEN
     expect(options).toMatchObject({
       key: { kind: "key-arn", region: "us-east-1" },
@@ -415,12 +437,12 @@ describe("toReplicateOptions", () => {
     { flags: { allowUnknownRegions: true }, rule: "allow" },
     { flags: {}, rule: "typos" },
   ])("the Region rule of $flags is $rule", async ({ flags, rule }) => {
-    expect((await toReplicateOptions({ ...base, ...flags }, "/")).unknownRegions).toBe(rule);
+    expect((await toReplicateOptions({ ...base, ...flags }, inputsAt("/"))).unknownRegions).toBe(rule);
   });
 
   it("refuses --strict-regions with --allow-unknown-regions (exit 2)", async () => {
     await expect(
-      toReplicateOptions({ ...base, strictRegions: true, allowUnknownRegions: true }, "/"),
+      toReplicateOptions({ ...base, strictRegions: true, allowUnknownRegions: true }, inputsAt("/")),
     ).rejects.toMatchObject({
       exitCode: 2,
       message: expect.stringMatching(
@@ -431,7 +453,7 @@ describe("toReplicateOptions", () => {
 
   it("--copy-all turns on the four property copies, not the enabled state", async () => {
     // GIVEN / WHEN
-    const options = await toReplicateOptions({ ...base, copyAll: true }, "/");
+    const options = await toReplicateOptions({ ...base, copyAll: true }, inputsAt("/"));
     // THEN
     expect(options.copy).toEqual({
       tags: true,
@@ -443,7 +465,7 @@ describe("toReplicateOptions", () => {
   });
 
   it("--copy-enabled alone copies the enabled state", async () => {
-    const options = await toReplicateOptions({ ...base, copyEnabled: true }, "/");
+    const options = await toReplicateOptions({ ...base, copyEnabled: true }, inputsAt("/"));
     expect(options.copy).toEqual({
       tags: false,
       description: false,
@@ -490,7 +512,7 @@ describe("toReplicateOptions", () => {
     })),
   ])("refuses $name", async ({ flags, message }) => {
     // GIVEN / WHEN
-    const error = await usageErrorOf(() => toReplicateOptions({ ...base, ...flags }, "/"));
+    const error = await usageErrorOf(() => toReplicateOptions({ ...base, ...flags }, inputsAt("/")));
     // THEN
     expect(error.message).toMatch(message);
   });
@@ -503,7 +525,7 @@ describe("toReplicateOptions", () => {
     // GIVEN / WHEN
     const options = await toReplicateOptions(
       { ...base, ...flags, bypassPolicyLockoutSafetyCheck: true },
-      "/",
+      inputsAt("/"),
     );
     // THEN
     expect(options.bypassPolicyLockoutSafetyCheck).toBe(true);
@@ -511,14 +533,14 @@ describe("toReplicateOptions", () => {
 
   it("accepts a description of exactly 8192 characters", async () => {
     // GIVEN / WHEN
-    const options = await toReplicateOptions({ ...base, description: "d".repeat(8192) }, "/");
+    const options = await toReplicateOptions({ ...base, description: "d".repeat(8192) }, inputsAt("/"));
     // THEN
     expect(options.description).toHaveLength(8192);
   });
 
   it("treats an empty --region and --profile as not given", async () => {
     // GIVEN / WHEN
-    const options = await toReplicateOptions({ ...base, region: " ", profile: "" }, "/");
+    const options = await toReplicateOptions({ ...base, region: " ", profile: "" }, inputsAt("/"));
     // THEN
     expect(options.region).toBeUndefined();
     expect(options.profile).toBeUndefined();
@@ -531,7 +553,7 @@ describe("toSyncOptions", () => {
 
   it("without any --copy-*: the primary's tags, description, policy and aliases (--copy-all), every replica", async () => {
     // GIVEN / WHEN
-    const options = await toSyncOptions(base, "/");
+    const options = await toSyncOptions(base, inputsAt("/"));
     // THEN
     expect(options).toMatchObject({
       regions: [],
@@ -547,7 +569,7 @@ describe("toSyncOptions", () => {
   });
 
   it("explicit values override the default --copy-all; they do not narrow it", async () => {
-    const options = await toSyncOptions({ ...base, tag: [{ TagKey: "env", TagValue: "dr" }] }, "/");
+    const options = await toSyncOptions({ ...base, tag: [{ TagKey: "env", TagValue: "dr" }] }, inputsAt("/"));
     expect(options.copy).toEqual(ALL);
     expect(options.tags).toEqual([{ TagKey: "env", TagValue: "dr" }]);
   });
@@ -563,7 +585,7 @@ describe("toSyncOptions", () => {
       { ...ALL, enabled: true },
     ],
   ])("--copy-* flags name exactly what is copied: %j", async (flags, copy) => {
-    expect((await toSyncOptions({ ...base, ...flags }, "/")).copy).toEqual(copy);
+    expect((await toSyncOptions({ ...base, ...flags }, inputsAt("/"))).copy).toEqual(copy);
   });
 
   it.each<[string, Partial<RawSyncFlags>, RegExp]>([
@@ -594,7 +616,7 @@ describe("toSyncOptions", () => {
     ],
     ["a description over 8192 characters", { description: "d".repeat(8193) }, /at most 8192/],
   ])("refuses %s (exit 2)", async (_name, flags, message) => {
-    await expect(toSyncOptions({ ...base, ...flags }, "/")).rejects.toMatchObject({
+    await expect(toSyncOptions({ ...base, ...flags }, inputsAt("/"))).rejects.toMatchObject({
       exitCode: 2,
       message: expect.stringMatching(message) as unknown,
     });
@@ -603,14 +625,16 @@ describe("toSyncOptions", () => {
   it.each(["http://127.0.0.1:1", "http://127.0.0.1:65535", "https://kms.example", "http://[::1]:4566/x"])(
     "accepts the endpoint %s",
     async (endpointUrl) => {
-      expect((await toSyncOptions({ ...base, endpointUrl }, "/")).endpointUrl).toBe(endpointUrl);
+      expect((await toSyncOptions({ ...base, endpointUrl }, inputsAt("/"))).endpointUrl).toBe(endpointUrl);
     },
   );
 
   it("counts a description in characters, as KMS does: 8192 four-byte characters are accepted, 8193 are not", async () => {
     const description = "\u{20000}".repeat(8192); // 16384 UTF-16 units
-    expect((await toSyncOptions({ ...base, description }, "/")).description).toBe(description);
-    await expect(toSyncOptions({ ...base, description: `${description}x` }, "/")).rejects.toMatchObject({
+    expect((await toSyncOptions({ ...base, description }, inputsAt("/"))).description).toBe(description);
+    await expect(
+      toSyncOptions({ ...base, description: `${description}x` }, inputsAt("/")),
+    ).rejects.toMatchObject({
       exitCode: 2,
       message: "--description is 8193 characters; at most 8192.",
     });
@@ -619,7 +643,7 @@ describe("toSyncOptions", () => {
   it("--prune-tags with only --tag keeps exactly those tags", async () => {
     const options = await toSyncOptions(
       { ...base, copyDescription: true, pruneTags: true, tag: [{ TagKey: "env", TagValue: "dr" }] },
-      "/",
+      inputsAt("/"),
     );
     expect(options).toMatchObject({ pruneTags: true, copy: { tags: false } });
   });

@@ -1,11 +1,11 @@
 import type { KeyMetadata, Tag as KmsTag } from "@aws-sdk/client-kms";
 import { describe, expect, it, vi } from "vitest";
 import { isReplicateError, type ReplicateError } from "../../src/errors.js";
+import { parseKeyList } from "../../src/key-list.js";
 import { parseKeyRef } from "../../src/keys.js";
 import type { KmsPort } from "../../src/kms.js";
 import {
   emptySelection,
-  parseKeyList,
   requireSelectTags,
   selectKeys,
   type SelectionContext,
@@ -104,49 +104,6 @@ async function refusal(promise: Promise<unknown>): Promise<ReplicateError> {
   if (!isReplicateError(error)) throw new Error(`expected a ReplicateError, got ${String(error)}`);
   return error;
 }
-
-describe("parseKeyList", () => {
-  it("reads one key per line, skipping blank lines and # comments", () => {
-    // GIVEN
-    const text = [
-      "# DR keys",
-      keyId(1),
-      "",
-      `  ${arnOf("eu-west-1", keyId(2))}  # the Dublin one`,
-      "alias/payments\r",
-    ].join("\n");
-    // WHEN
-    const entries = parseKeyList(text, "keys.txt");
-    // THEN
-    expect(entries.map((e) => [e.line, e.text, e.ref.kind])).toEqual([
-      [2, keyId(1), "key-id"],
-      [4, arnOf("eu-west-1", keyId(2)), "key-arn"],
-      [5, "alias/payments", "alias"],
-    ]);
-  });
-
-  it("names every bad line at once (exit 2)", () => {
-    // GIVEN
-    const text = ["arn:aws:kms:nowhere", keyId(1), "alias/"].join("\n");
-    // WHEN
-    let error: unknown;
-    try {
-      parseKeyList(text, "keys.txt");
-    } catch (e) {
-      error = e;
-    }
-    // THEN
-    expect(isReplicateError(error) && error.exitCode).toBe(2);
-    expect((error as Error).message).toMatch(/--keys-from keys\.txt: 2 lines are not/);
-    expect((error as Error).message).toMatch(/line 1: /);
-    expect((error as Error).message).toMatch(/line 3: /);
-  });
-
-  it("gives an empty list for a file of comments", () => {
-    // GIVEN / WHEN / THEN
-    expect(parseKeyList("# nothing\n\n", "-")).toEqual([]);
-  });
-});
 
 describe("selectKeys --all-primaries", () => {
   const fleet: FakeKey[] = [

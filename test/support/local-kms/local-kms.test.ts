@@ -471,15 +471,16 @@ describe("ReplicateKey validation", () => {
 
 describe("ReplicateKey results", () => {
   it("moves a replica from Creating to Enabled after the configured delay; keys() shows settledAt", async () => {
-    server.configure({ creatingDelayMs: 60 });
+    // Long enough for the checks below while Creating, however busy the machine.
+    server.configure({ creatingDelayMs: 2_000 });
     const { keyId, arn } = primary();
     const answer = await replicate({ KeyId: arn, ReplicaRegion: "eu-west-1" });
     expect(answer.ReplicaKeyMetadata).toMatchObject({ KeyId: keyId, KeyState: "Creating", Enabled: false });
 
     const [view] = server.keys("eu-west-1");
     expect(view).toMatchObject({ keyId, role: "REPLICA", state: "Creating" });
-    expect(view?.settledAt).toBeGreaterThanOrEqual((view?.createdAt ?? 0) + 60);
-    expect(view?.settledAt).toBeLessThan((view?.createdAt ?? 0) + 100);
+    expect(view?.settledAt).toBeGreaterThanOrEqual((view?.createdAt ?? 0) + 2_000);
+    expect(view?.settledAt).toBeLessThan((view?.createdAt ?? 0) + 2_040);
     expect((await describe_("eu-west-1", keyId)).KeyState).toBe("Creating");
     // While Creating it can be managed (tags) but not enabled/disabled
     await kms("eu-west-1").send(
@@ -951,12 +952,13 @@ describe("the HTTP control API", () => {
     const config = await fetch(`${server.url}/_kms-local/config`, {
       method: "POST",
       body: JSON.stringify({
-        creatingDelayMs: 50,
+        // Long enough that the replica is still Creating when it is listed, however busy the machine.
+        creatingDelayMs: 30_000,
         faults: [{ region: "eu-west-1", operation: "ListKeys", throttle: { count: 1 } }],
       }),
     });
     expect(config.status).toBe(200);
-    expect(await config.json()).toMatchObject({ creatingDelayMs: 50 });
+    expect(await config.json()).toMatchObject({ creatingDelayMs: 30_000 });
 
     await replicate({ KeyId: arn, ReplicaRegion: "eu-west-1" });
     await expectKmsError(kms("eu-west-1").send(new ListKeysCommand({})), "ThrottlingException");

@@ -1,4 +1,6 @@
 // `npm run kms-local -- --port 4566`: the local KMS endpoint as its own process, until Ctrl-C.
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { REGION_PATTERN } from "./operations.js";
 import { isKnownRegion } from "./partitions.js";
@@ -9,6 +11,7 @@ const USAGE = `usage: kms-local [--port N] [--creating-delay MS] [--account ID] 
                  [--primaries N [--primary-region REGION]] [--primary-tag KEY=VALUE]
                  [--enforce-quotas] [--quota-scale X] [--quota OPERATION=N]
                  [--updating-delay MS] [--read-after-write REGION=MS]
+                 [--tls [--tls-dir DIR]]
 
   --port N            listen on 127.0.0.1:N (default: a free port)
   --creating-delay MS how long new replicas stay Creating (default 3000)
@@ -30,6 +33,10 @@ const USAGE = `usage: kms-local [--port N] [--creating-delay MS] [--account ID] 
                       for MS after a write in REGION, reads of what it changed (tags,
                       description, policy, aliases, enabled state) answer the old value
                       (repeatable)
+  --tls               serve https, with a certificate for 127.0.0.1 and localhost signed by a CA
+                      made at start; prints the file that holds the CA certificate (for
+                      AWS_CA_BUNDLE or --ca-bundle), in a temporary folder removed at exit
+  --tls-dir DIR       write the CA certificate to DIR/ca.pem instead (kept at exit)
 
 Settings can be changed while it runs: POST /_kms-local/config (see README.md).
 `;
@@ -55,6 +62,8 @@ let values: {
   quota?: string[];
   "updating-delay"?: string;
   "read-after-write"?: string[];
+  tls?: boolean;
+  "tls-dir"?: string;
   help?: boolean;
 };
 try {
@@ -72,6 +81,8 @@ try {
       quota: { type: "string", multiple: true },
       "updating-delay": { type: "string" },
       "read-after-write": { type: "string", multiple: true },
+      tls: { type: "boolean" },
+      "tls-dir": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   }));
@@ -136,6 +147,10 @@ if (!Number.isFinite(quotaScale) || quotaScale <= 0)
   fail(`--quota-scale ${values["quota-scale"]} is not above 0`);
 const quotaOverrides = pairs("quota", values.quota, (op) => DEFAULT_QUOTAS[op] !== undefined);
 const readAfterWriteMs = pairs("read-after-write", values["read-after-write"], (r) => REGION_PATTERN.test(r));
+const tlsDir = values["tls-dir"];
+if (tlsDir !== undefined && values.tls !== true) fail("--tls-dir goes with --tls");
+if (tlsDir !== undefined && !(existsSync(tlsDir) && statSync(tlsDir).isDirectory()))
+  fail(`--tls-dir ${tlsDir} is not a folder that exists`);
 
 const server = await startKmsLocal({
   port,
@@ -146,8 +161,13 @@ const server = await startKmsLocal({
   quotaOverrides,
   updatingMs,
   readAfterWriteMs,
+  tls: values.tls === true,
+  tlsDir: tlsDir === undefined ? undefined : resolve(tlsDir),
 });
 process.stdout.write(`kms-local listening on ${server.url}\n`);
+if (server.caFile !== undefined) {
+  process.stdout.write(`kms-local CA certificate in ${server.caFile} (for AWS_CA_BUNDLE or --ca-bundle)\n`);
+}
 if (values["enforce-quotas"] === true) {
   process.stdout.write(`kms-local enforces KMS's request quotas (scale ${quotaScale})\n`);
 }

@@ -4,6 +4,7 @@
 // not serve it answers (InvalidSignatureException "Credential should be scoped to a valid region").
 // Faults can be switched on per Region and operation; every call is counted and recorded.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { KmsFault, fault } from "./errors.js";
 import { OPERATIONS, makeKey, metadataOf, notPrimary } from "./operations.js";
@@ -227,6 +228,13 @@ export interface KmsLocalOptions extends Partial<KmsLocalConfig> {
    * passes a fake one. Default Date.now. Signatures are always checked against the real clock.
    */
   readonly now?: () => number;
+  /**
+   * Serve https, with a certificate for 127.0.0.1 and localhost signed by a CA made at start
+   * (tls.ts); the CA certificate is written to `caFile` (in `tlsDir`, default a new temporary
+   * folder, removed by stop()). A client must be given the CA to trust the endpoint.
+   */
+  readonly tls?: boolean;
+  readonly tlsDir?: string;
 }
 
 export interface CallRecord {
@@ -288,7 +296,11 @@ export interface KeySetup {
 }
 
 export interface KmsLocal {
+  /** http://127.0.0.1:PORT, or https://… with `tls`. */
   readonly url: string;
+  /** With `tls`: the file that holds the CA certificate (PEM), and the certificate itself. */
+  readonly caFile?: string;
+  readonly caCert?: string;
   readonly port: number;
   readonly account: string;
   /** Merge settings; `faults` replaces the fault list. */
@@ -374,10 +386,10 @@ const amzDate = (ms: number): string => new Date(ms).toISOString().replace(/[-:]
 /** KMS refuses a request signed more than this far from its own clock. */
 const SIGNATURE_WINDOW_MS = 5 * 60_000;
 
-/** The config part of the start options (without port, account and clock). */
+/** The config part of the start options (without port, account, clock and TLS). */
 function settingsOf(options: KmsLocalOptions): Partial<KmsLocalConfig> {
   const settings: Record<string, unknown> = { ...options };
-  for (const key of ["port", "account", "now"]) delete settings[key];
+  for (const key of ["port", "account", "now", "tls", "tlsDir"]) delete settings[key];
   return settings;
 }
 
@@ -769,11 +781,18 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
     random = seededRandom(config.seed);
   };
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) sendFault(res, new KmsFault("KMSInternalException", String(error), 500));
     });
-  });
+  };
+  // Loaded only for TLS: node-forge is a CommonJS module, which only a bundle with a require() can load.
+  const tls =
+    options.tls === true ? await (await import("./tls.js")).makeLocalTls(options.tlsDir) : undefined;
+  const server =
+    tls === undefined
+      ? createServer(onRequest)
+      : createHttpsServer({ key: tls.key, cert: tls.cert }, onRequest);
   // An idle connection stays open for 2 minutes (Node's default is 5 s). The SDK keeps idle sockets
   // with no timeout of its own, so a client that pauses about as long as this (a poll backing off to
   // 4–8 s) can send on a socket the endpoint is closing: "socket hang up", which a test with one
@@ -782,11 +801,15 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  }).catch((error: unknown) => {
+    tls?.remove();
+    throw error;
   });
   const port = (server.address() as AddressInfo).port;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls === undefined ? "http" : "https"}://127.0.0.1:${port}`,
+    ...(tls === undefined ? {} : { caFile: tls.caFile, caCert: tls.caCert }),
     port,
     account,
     configure,
@@ -811,7 +834,10 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => {
+          tls?.remove();
+          resolve();
+        });
       }),
   };
 }

@@ -110,6 +110,7 @@ export type AwsErrorName =
   | "UnsupportedOperationException"
   | "ValidationException"
   | "CredentialsProviderError"
+  | "RegionNotServed"
   | "NetworkError"
   | "ConnectionClosed"
   | "ConnectTimeout"
@@ -281,6 +282,21 @@ const permissionFor = (ctx: ErrorContext): string =>
       "; a replica policy also needs kms:PutKeyPolicy"
     : `kms:${ctx.operation} in ${ctx.region}`;
 
+/**
+ * LimitExceededException is KMS's answer to every resource limit: which one depends on the call.
+ * Tags per key (50) is fixed; aliases per key and keys per Region can be raised.
+ */
+const aliasLimit = (ctx: ErrorContext): string =>
+  `The key in ${ctx.region} has as many aliases as KMS allows (50 per key by default). Delete aliases it no longer needs, or ask for a quota increase (Service Quotas: Aliases per KMS key).`;
+const LIMIT_HINTS: Readonly<Record<string, (ctx: ErrorContext) => string>> = {
+  TagResource: (ctx) =>
+    `The key in ${ctx.region} would have more than 50 tags, KMS's limit per key, which cannot be raised. Remove tags first: 'kms-replicate sync --prune-tags' removes those the primary (and --tag) do not have, or aws kms untag-resource.`,
+  CreateAlias: aliasLimit,
+  UpdateAlias: aliasLimit,
+};
+const quotaLimit = (ctx: ErrorContext): string =>
+  `A KMS resource quota is exhausted in ${ctx.region} (for example keys per Region). Delete unused keys or ask for a quota increase (Service Quotas).`;
+
 export const ADVICE = {
   AccessDeniedException: {
     hint: (ctx) => `Grant ${permissionFor(ctx)}. See "IAM permissions" in the README.`,
@@ -342,8 +358,7 @@ export const ADVICE = {
       `The key's state in ${ctx.region} does not allow ${ctx.operation}. Check it with 'kms-replicate status' (a primary pending deletion cannot be replicated).`,
   },
   LimitExceededException: {
-    hint: (ctx) =>
-      `A KMS resource quota is exhausted in ${ctx.region} (for example keys per Region). Delete unused keys or ask for a quota increase (Service Quotas).`,
+    hint: (ctx) => (LIMIT_HINTS[ctx.operation] ?? quotaLimit)(ctx),
   },
   MalformedPolicyDocumentException: {
     hint: () =>
@@ -367,7 +382,7 @@ export const ADVICE = {
   },
   UnsupportedOperationException: {
     hint: (ctx) =>
-      `${ctx.region} does not support this: HMAC keys are not offered in every Region, and an opt-in Region must be enabled for the account first (Account > AWS Regions). Choose another Region or enable it.`,
+      `${ctx.region} does not support this: KMS is not offered in every Region (check the Region ID), HMAC keys are not offered in every Region, and an opt-in Region must be enabled for the account first (Account > AWS Regions). Choose another Region or enable it.`,
   },
   ValidationException: {
     hint: () => "KMS rejected a parameter. Check --regions, --tag, --description and --policy.",
@@ -375,6 +390,10 @@ export const ADVICE = {
   CredentialsProviderError: {
     hint: () =>
       "No usable AWS credentials: check that the profile (--profile or AWS_PROFILE) exists in ~/.aws/config, run 'aws sso login' for an SSO profile, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.",
+  },
+  RegionNotServed: {
+    hint: (ctx) =>
+      `KMS does not serve ${sentTo(ctx)}${ctx.transport !== undefined ? ` at ${ctx.transport.endpoint}` : ""}: it is not a Region, or not one KMS is offered in, and nothing was done there. Check the Region ID (--regions, --to, --region or the key ARN's); if --endpoint-url is set, check that it serves ${sentTo(ctx)}.`,
   },
   NetworkError: {
     hint: (ctx) =>
@@ -424,6 +443,21 @@ export function redactSecrets(text: string): string {
 const CLOSED_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "UND_ERR_SOCKET"]);
 /** No connection at all: nothing was sent. */
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH"]);
+/** KMS's public endpoint of a Region (kms.REGION.amazonaws.com, kms-fips.…, ….amazonaws.com.cn). */
+const KMS_HOST = /\bkms(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\b/;
+
+/**
+ * KMS does not serve the Region the call was for: its public host has no DNS name (a Region that
+ * does not exist has no endpoint), or an endpoint refused a credential scoped to a Region it does
+ * not serve ("Credential should be scoped to a valid region").
+ */
+function regionNotServed(error: object, facts: ErrorFacts): boolean {
+  if (facts.code === "ENOTFOUND") {
+    const hostname = (error as { hostname?: unknown }).hostname;
+    return KMS_HOST.test(typeof hostname === "string" ? hostname : facts.message);
+  }
+  return facts.name === "InvalidSignatureException" && /scoped to a valid region/i.test(facts.message);
+}
 
 /** What we read off any thrown value: the SDK's ServiceException, a Node network error, or anything else. */
 export interface ErrorFacts {
@@ -481,6 +515,7 @@ export function classify(thrown: unknown): AwsErrorName | undefined {
   const facts = errorFacts(error);
   if (facts.code !== undefined && CLOSED_CODES.has(facts.code)) return "ConnectionClosed";
   if (facts.message === "socket hang up") return "ConnectionClosed";
+  if (regionNotServed(error, facts)) return "RegionNotServed";
   if (facts.code !== undefined && NETWORK_CODES.has(facts.code)) return "NetworkError";
   const timeout = timeoutKind(error, facts);
   if (timeout !== undefined) return timeout;
@@ -500,13 +535,16 @@ type SdkErrorLike = Parameters<typeof isTransientError>[0];
  * Worth another attempt by our retry layer, as the SDK's own standard retry strategy decides it
  * (@smithy/core/retry: throttling, transient errors — timeouts, resets, 500/502/503/504, a clock
  * skew the SDK corrected —, other 5xx), behind our own rule: LimitExceededException, which the
- * SDK counts as throttling, is a *resource* quota in KMS (keys per Region…): never retried.
+ * SDK counts as throttling, is a *resource* quota in KMS (keys per Region…): never retried; nor
+ * is a Region KMS does not serve (ENOTFOUND of kms.REGION.amazonaws.com: it has no endpoint).
  * Our own errors (ReplicateError: credentials, a profile, a missing field) are never retried.
  */
 export function isRetryable(thrown: unknown): boolean {
   const error = sdkErrorOf(thrown);
   if (typeof error !== "object" || error === null || isAbort(error) || isReplicateError(error)) return false;
-  if (classify(error) === "LimitExceededException") return false;
+  const name = classify(error);
+  // A resource quota, and a Region KMS does not serve (its host does not exist): never transient.
+  if (name === "LimitExceededException" || name === "RegionNotServed") return false;
   const e = error as SdkErrorLike;
   return isThrottlingError(e) || isTransientError(e) || isServerError(e);
 }
@@ -566,7 +604,13 @@ export function describeError(error: unknown, ctx: ErrorContext): ErrorReport {
   if (known !== undefined) {
     const advice: Advice = ADVICE[known];
     const name =
-      known === "NetworkError" ? (facts.code ?? known) : advice.message !== undefined ? known : facts.name;
+      known === "NetworkError"
+        ? (facts.code ?? known)
+        : known === "RegionNotServed"
+          ? (facts.code ?? facts.name)
+          : advice.message !== undefined
+            ? known
+            : facts.name;
     return { name, message: advice.message?.(full) ?? facts.message, hint: advice.hint(full) };
   }
   const name = facts.name;

@@ -45,6 +45,11 @@ Fleets (every command but the import ones; JSON version 2):
 
 Key: a key ID, key ARN, alias name (alias/…) or alias ARN of a multi-Region primary key. Its Region
 comes from the ARN, else --region, else AWS_REGION / AWS_DEFAULT_REGION / the profile's region.
+Regions: every Region named (--regions, --to, --region, a key ARN's, AWS_REGION's) is checked
+against the AWS SDK's list before any call. One the SDK does not list is refused (exit 2, "did you
+mean") when it is within two edits of one it lists, and tried with a warning when farther.
+--allow-unknown-regions tries it however near (a Region newer than the SDK); --strict-regions
+refuses it however far. The two exclude each other.
 Credentials: --profile, else the AWS CLI's default chain (environment, SSO, config files, roles).
 
 ${EXIT_HELP}
@@ -142,6 +147,14 @@ function addConnectionOptions(command: Command): Command {
       "--region <region>",
       "the primary key's Region, when --key is not an ARN; with --all-primaries, where to look (repeatable)",
       collect,
+    )
+    .option(
+      "--strict-regions",
+      "refuse every Region this AWS SDK does not know (default: refuse only a typo of one it knows)",
+    )
+    .option(
+      "--allow-unknown-regions",
+      "try a Region this AWS SDK does not know even when it is two edits or fewer from one it knows (a Region newer than the SDK)",
     )
     .option(
       "--keys-from <file|->",
@@ -285,7 +298,6 @@ export function buildProgram(run: Commands): Command {
       "(the default command) Replicate the primary key into every named Region and wait until each replica is usable.",
     )
     .option("-r, --regions <regions>", "target Regions, comma-separated; repeatable (required)", collect)
-    .option("--strict-regions", "refuse Regions this AWS SDK does not know (default: warn and try)")
     .option("--description <text>", "description of each replica (never put secrets here)")
     .option(
       "--policy <json|file://path>",

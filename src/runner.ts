@@ -15,6 +15,7 @@ import type { Emit, ReplicaEvent } from "./events.js";
 import type { InputContext } from "./input.js";
 import type { KmsPort } from "./kms.js";
 import {
+  checkEndpointEnvironment,
   DEFAULT_TIMEOUT_MS,
   type CommonOptions,
   type ConnectionOptions,
@@ -234,11 +235,20 @@ export function inputsOf(io: Io, timeoutMs: number | undefined): InputContext {
   };
 }
 
-/** The primary's Region; loads the SDK only when the environment or a profile must name it. */
-export function primaryRegionOf(options: CommonOptions, io: Io): Promise<string> {
+/**
+ * The primary's Region, checked as every Region is (src/regions.ts); loads the SDK only when the
+ * environment or a profile must name it. `warn`: a Region the SDK does not know, tried.
+ */
+export function primaryRegionOf(
+  options: CommonOptions,
+  io: Io,
+  warn: (message: string) => void,
+): Promise<string> {
   return resolvePrimaryRegion(options.key, {
     flag: options.region,
     fromEnvironment: async () => (await import("./kms.js")).regionFromEnvironment(options.profile, io.env),
+    unknownRegions: options.unknownRegions,
+    warn,
   });
 }
 
@@ -268,6 +278,7 @@ export async function connect(
   },
   book?: QuotaBook,
 ): Promise<KmsPort> {
+  if (options.endpointUrl === undefined) checkEndpointEnvironment(process.env);
   const [{ createKms }, { createQuotaBook }] = await Promise.all([import("./kms.js"), import("./quotas.js")]);
   return createKms({
     profile: options.profile,

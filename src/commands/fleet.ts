@@ -31,6 +31,7 @@ import {
   type Session,
 } from "../runner.js";
 import {
+  checkSelectionPlaces,
   checkSelectionRegions,
   emptySelection,
   selectKeys,
@@ -277,6 +278,7 @@ export function fleetCommand<R>(
         selection.regions.length > 0 || defaultRegion === undefined ? selection.regions : [defaultRegion];
       selection = { ...selection, regions: selection.allPrimaries ? regions : selection.regions };
       const chosen: SelectionOptions = selection;
+      checkSelectionPlaces(chosen, keyList, defaultRegion, plan.connection.unknownRegions, warn);
       const selecting = {
         kms,
         signal: io.signal,

@@ -22,11 +22,15 @@ export async function runImportMaterial(flags: RawWaitFlags & RawImportFlags, io
         "--key-material is required: the material the primary holds (fileb://PATH, or - for stdin).",
       );
     }
-    const region = await primaryRegionOf(options, io);
-    const regions = namedRegions(options.regions, primaryPlaceOf(options.key, region));
-    material = await readMaterial(importing.keyMaterial, inputsOf(io, options.timeoutMs), (message) =>
-      emit({ type: "warning", message }),
+    const warn = (message: string): void => emit({ type: "warning", message });
+    const region = await primaryRegionOf(options, io, warn);
+    const regions = namedRegions(
+      options.regions,
+      primaryPlaceOf(options.key, region),
+      options.unknownRegions,
+      warn,
     );
+    material = await readMaterial(importing.keyMaterial, inputsOf(io, options.timeoutMs), warn);
     const deadline = deadlineOf(io, options.timeoutMs);
     const kms = await connect(options, emit, { deadline });
     const primary = await describePrimary(kms, options.key, region, io.signal);

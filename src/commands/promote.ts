@@ -120,10 +120,15 @@ function promoteFleet(flags: RawPromoteFlags): FleetSpec<PromoteReport> {
     to,
     prepare({ emit }) {
       const choices = toPromoteChoices(flags);
-      const { warning } = checkPromoteTarget(choices.to, { region: "", partition: undefined });
+      const connection = toConnectionOptions(flags);
+      const { warning } = checkPromoteTarget(
+        choices.to,
+        { region: "", partition: undefined },
+        connection.unknownRegions,
+      );
       if (warning !== undefined) emit({ type: "warning", message: warning });
       return Promise.resolve({
-        connection: toConnectionOptions(flags),
+        connection,
         timeoutMs: choices.timeoutMs,
         accept: PROMOTE_ACCEPTS,
         movedTo: choices.to,
@@ -175,8 +180,8 @@ export function runPromote(flags: RawPromoteFlags, io: Io): Promise<ExitCode> {
       const { emit, mode } = session;
       const options = toPromoteOptions(flags);
       const to = options.to;
-      const region = await primaryRegionOf(options, io);
-      const { warning } = checkPromoteTarget(to, primaryPlaceOf(options.key, region));
+      const region = await primaryRegionOf(options, io, (message) => emit({ type: "warning", message }));
+      const { warning } = checkPromoteTarget(to, primaryPlaceOf(options.key, region), options.unknownRegions);
       if (warning !== undefined) emit({ type: "warning", message: warning });
       const deadline = deadlineOf(io, options.timeoutMs);
       const kms = await connect(options, emit, { deadline });
@@ -262,11 +267,13 @@ export async function promoteKey(
   const { kms, emit, signal, dryRun } = run;
   const warn = (message: string): void => emit({ type: "warning", message });
   const promotion = await readPromotion(kms, key, region, signal);
-  // The partition as the primary's ARN names it, now that it is known.
-  checkPromoteTarget(to, {
-    region: promotion.primary.region,
-    partition: /^arn:([^:]+):/.exec(promotion.primary.arn)?.[1],
-  });
+  // The partition as the primary's ARN names it, now that it is known (the Region itself was
+  // checked, and any warning said, before the first call: "allow" says nothing twice).
+  checkPromoteTarget(
+    to,
+    { region: promotion.primary.region, partition: /^arn:([^:]+):/.exec(promotion.primary.arn)?.[1] },
+    "allow",
+  );
   const { keyId } = promotion;
   const base = {
     keyId,

@@ -6,7 +6,7 @@ import { runUnits, type Step, type Unit } from "../engine/work.js";
 import { EXIT, usageError, type ExitCode } from "../errors.js";
 import type { KmsPort } from "../kms.js";
 import { invalidRegionsError } from "../plan.js";
-import { checkRegions, type PrimaryPlace } from "../regions.js";
+import { checkRegions, type PrimaryPlace, type UnknownRegionRule } from "../regions.js";
 import type { Applied, PrimaryKey, RegionPhase, RegionResult, ReplicaEvent } from "../events.js";
 import type { WorkResult } from "../engine/work.js";
 import type { Operation } from "../operation.js";
@@ -179,11 +179,20 @@ export function regionCommand(
   };
 }
 
-/** `--regions` of a command that works on existing replicas: checked, or empty (every replica). */
-export function namedRegions(regions: readonly string[], place: PrimaryPlace): readonly string[] {
+/**
+ * `--regions` of a command that works on existing replicas: checked (warnings to `warn`), or
+ * empty (every replica).
+ */
+export function namedRegions(
+  regions: readonly string[],
+  place: PrimaryPlace,
+  unknown: UnknownRegionRule,
+  warn: (message: string) => void,
+): readonly string[] {
   if (regions.length === 0) return [];
-  const check = checkRegions(regions, place, { strict: false });
+  const check = checkRegions(regions, place, { unknown });
   if (check.problems.length > 0) throw invalidRegionsError(check.problems);
+  for (const message of check.warnings) warn(message);
   return check.regions;
 }
 

@@ -28,6 +28,7 @@ import type { PrimaryKey } from "../events.js";
 import type { QuotaOverrides } from "../quotas.js";
 import { partitionProblem } from "../regions.js";
 import { runJson } from "../report/json.js";
+import { checkTagLimit } from "../tag-plan.js";
 import { connect, deadlineOf, inputsOf, primaryRegionOf, runCommand, type Io } from "../runner.js";
 import { requireSelectTags } from "../selection.js";
 import { fleetCommand, fleetRequested, type FleetSpec } from "./fleet.js";
@@ -147,14 +148,14 @@ export async function runReplicate(flags: RawReplicateFlags & RawImportFlags, io
         "--key-material and --no-wait exclude each other: the material is imported once a replica is PendingImport.",
       );
     }
-    const region = await primaryRegionOf(options, io);
     const warn = (message: string): void => emit({ type: "warning", message });
+    const region = await primaryRegionOf(options, io, warn);
     if (importing !== undefined)
       material = await readMaterial(importing.keyMaterial, inputsOf(io, options.timeoutMs), warn);
     const targets = checkTargets(
       options.regions,
       primaryPlaceOf(options.key, region),
-      options.strictRegions,
+      options.unknownRegions,
       warn,
     );
     warnBypass(options, warn);
@@ -228,6 +229,17 @@ export async function replicateKey(
   const policyWarning = copiedPolicyWarning(options.policy, copied, primary);
   if (policyWarning !== undefined) emit({ type: "warning", message: policyWarning });
   const plan = splitTargets(primary, targets);
+  const converge = managesProperties(options);
+  // Existing replicas get the desired tags too (new ones get them from ReplicateKey: at most 50).
+  if (converge) {
+    await checkTagLimit(
+      kms,
+      primary.keyId,
+      plan.existing,
+      { desired, prune: false, command: "replicate" },
+      signal,
+    );
+  }
   emit({ type: "plan", primary, regions: targets });
   return replicateRegions(plan, targets, {
     ...run,
@@ -235,7 +247,7 @@ export async function replicateKey(
     dryRun: options.dryRun,
     desired,
     bypassPolicyLockoutSafetyCheck: options.bypassPolicyLockoutSafetyCheck,
-    converge: managesProperties(options),
+    converge,
   });
 }
 
@@ -262,7 +274,7 @@ function replicateFleet(
       const targets = checkTargets(
         choices.regions,
         { region: "", partition: undefined },
-        choices.strictRegions,
+        connection.unknownRegions,
         warn,
       );
       warnBypass(choices, warn);

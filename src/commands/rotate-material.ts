@@ -55,7 +55,7 @@ export async function runRotateMaterial(
       if (importing === undefined) {
         throw usageError("--key-material is required: the NEW material (fileb://PATH, or - for stdin).");
       }
-      const region = await primaryRegionOf(options, io);
+      const region = await primaryRegionOf(options, io, (message) => emit({ type: "warning", message }));
       material = await readMaterial(importing.keyMaterial, inputsOf(io, flags.timeout), (message) =>
         emit({ type: "warning", message }),
       );

@@ -16,8 +16,14 @@ export function runWait(flags: RawWaitFlags, io: Io): Promise<ExitCode> {
   if (fleetRequested(flags)) return runCommand(fleetCommand(waitFleet(flags), flags, io), flags, io);
   const command = regionCommand("wait", false, async ({ emit }, setPrimary) => {
     const options = toWaitOptions(flags);
-    const region = await primaryRegionOf(options, io);
-    const regions = namedRegions(options.regions, primaryPlaceOf(options.key, region));
+    const warn = (message: string): void => emit({ type: "warning", message });
+    const region = await primaryRegionOf(options, io, warn);
+    const regions = namedRegions(
+      options.regions,
+      primaryPlaceOf(options.key, region),
+      options.unknownRegions,
+      warn,
+    );
     const deadline = deadlineOf(io, options.timeoutMs);
     const kms = await connect(options, emit, { deadline });
     // Waiting only reads: any account allowed to describe the key may wait for it.
@@ -44,11 +50,17 @@ function waitFleet(
   return {
     command: "wait",
     dryRun: false,
-    prepare() {
+    prepare({ emit }) {
       const choices = toWaitChoices(flags);
-      const regions = namedRegions(choices.regions, { region: "", partition: undefined });
+      const connection = toConnectionOptions(flags);
+      const regions = namedRegions(
+        choices.regions,
+        { region: "", partition: undefined },
+        connection.unknownRegions,
+        (message) => emit({ type: "warning", message }),
+      );
       return Promise.resolve({
-        connection: toConnectionOptions(flags),
+        connection,
         timeoutMs: choices.timeoutMs,
         accept: { sameAccount: false },
         check(keys) {

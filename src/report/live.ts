@@ -27,7 +27,8 @@ export interface HumanReporter {
   /** A unit of a command that shows the neutral results (`sync`) settled. */
   work(result: WorkResult): void;
   /** The end of such a command: its summary. */
-  finishWork(results: readonly WorkResult[], elapsedMs: number, dryRun: boolean): void;
+  /** `results` undefined: the run ended before its Regions (an error, a signal): no summary line. */
+  finishWork(results: readonly WorkResult[] | undefined, elapsedMs: number, dryRun: boolean): void;
 }
 
 export interface HumanReporterOptions {
@@ -160,9 +161,9 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
     },
     finishWork(results, elapsedMs, isDryRun) {
       stopSpinner();
-      if (!mode.quiet) write(syncSummaryLine(results, elapsedMs, isDryRun, c));
+      if (!mode.quiet && results !== undefined) write(syncSummaryLine(results, elapsedMs, isDryRun, c));
       // Also with --quiet, as the wait below.
-      const unsent = results.filter((r) => r.unsent === true || r.outcome === "notStarted");
+      const unsent = (results ?? []).filter((r) => r.unsent === true || r.outcome === "notStarted");
       for (const line of rerunLines(
         unsent.map((r) => r.region),
         options.resume,

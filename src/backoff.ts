@@ -169,6 +169,15 @@ export const DEFAULT_RETRY: RetryPolicy = {
   randomize: true,
 };
 
+/**
+ * The longest pause p-retry can make before the next attempt, after `attemptsMade` attempts: the
+ * pause a write may not begin when it could end after the run's deadline.
+ */
+export function longestRetryPause(policy: RetryPolicy, attemptsMade: number): number {
+  const base = policy.minTimeout * policy.factor ** Math.max(0, attemptsMade - 1);
+  return Math.min(policy.maxTimeout, Math.round(base * (policy.randomize ? 2 : 1)));
+}
+
 /** The longest the retry layer can sleep in total, for the README and tests. */
 export function worstCaseRetrySleep(policy: RetryPolicy = DEFAULT_RETRY): number {
   let total = 0;

@@ -58,6 +58,7 @@ async function main(argv: string[]): Promise<void> {
     signal: hub.signal,
     lastWords: (words: LastWords | undefined) => hub.setLastWords(words),
     startedAt,
+    argv: argv.slice(2),
   });
   // Each command is its own module, loaded only when it runs.
   const program = buildProgram({

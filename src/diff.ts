@@ -48,8 +48,9 @@ export function aliasConflicts(desired: Desired, actual: Readable): AliasConflic
 
 /**
  * Operations that bring `actual` to `desired`, in the order they are best applied (policy first,
- * so that a new policy that grants tagging is in force; aliases last). A field not managed by
- * `desired`, or unknown in `actual`, yields nothing.
+ * so that a new policy that grants tagging is in force; tags removed before tags added, so that
+ * a key never passes KMS's 50 tags on the way; aliases last). A field not managed by `desired`,
+ * or unknown in `actual`, yields nothing.
  */
 export function diff(desired: Desired, actual: Readable, options: DiffOptions): Operation[] {
   const ops: Operation[] = [];
@@ -66,15 +67,15 @@ export function diff(desired: Desired, actual: Readable, options: DiffOptions): 
     }
   }
   if (desired.tags !== undefined && actual.tags !== null) {
-    for (const [key, value] of Object.entries(desired.tags)) {
-      const theirs = actual.tags[key];
-      if (theirs === undefined) ops.push({ op: "tag", key, value });
-      else if (theirs !== value) ops.push({ op: "tag", key, value, from: theirs });
-    }
     if (options.pruneTags) {
       for (const [key, value] of Object.entries(actual.tags)) {
         if (desired.tags[key] === undefined) ops.push({ op: "untag", key, value });
       }
+    }
+    for (const [key, value] of Object.entries(desired.tags)) {
+      const theirs = actual.tags[key];
+      if (theirs === undefined) ops.push({ op: "tag", key, value });
+      else if (theirs !== value) ops.push({ op: "tag", key, value, from: theirs });
     }
   }
   if (desired.enabled !== undefined && actual.enabled !== null && desired.enabled !== actual.enabled) {
@@ -182,16 +183,19 @@ export function driftOf(primary: KeyView, replica: KeyView): Drift[] {
       replica: replica.description,
     });
   }
-  const tagParts = ops.flatMap((o) => {
-    if (o.op === "tag") {
-      return [
-        o.from === undefined
-          ? `missing ${o.key}=${o.value}`
-          : `${o.key}=${o.from} ≠ primary's ${o.key}=${o.value}`,
-      ];
-    }
-    return o.op === "untag" ? [`extra ${o.key}=${o.value}`] : [];
-  });
+  // What the replica lacks or has otherwise first, then its extras (the diff removes extras first).
+  const tagParts = [
+    ...ops.flatMap((o) =>
+      o.op !== "tag"
+        ? []
+        : [
+            o.from === undefined
+              ? `missing ${o.key}=${o.value}`
+              : `${o.key}=${o.from} ≠ primary's ${o.key}=${o.value}`,
+          ],
+    ),
+    ...ops.flatMap((o) => (o.op === "untag" ? [`extra ${o.key}=${o.value}`] : [])),
+  ];
   if (tagParts.length > 0 && primary.tags !== null && replica.tags !== null) {
     drifts.push({
       field: "tags",

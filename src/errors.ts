@@ -26,7 +26,8 @@ export const EXIT_HELP = `Exit codes:
        with --no-wait / --dry-run also 'creating': in Creating, not waited for
   1    at least one Region failed (the others were still completed)
   2    usage or validation error: nothing was changed
-  3    timed out waiting for a replica to leave Creating (it may still finish: re-run or use 'wait')
+  3    timed out waiting for a replica to leave Creating (it may still finish: re-run or use 'wait'),
+       or --timeout ran out before a change was sent (notStarted: re-run the same command)
   4    'status' only: all keys usable, but a replica drifts from its primary
   130  interrupted (Ctrl-C, SIGINT); what was already requested exists in AWS
   143  terminated (SIGTERM), 129 hung up (SIGHUP): as 130; each still writes the JSON document`;
@@ -110,6 +111,7 @@ export type AwsErrorName =
   | "UnsupportedOperationException"
   | "ValidationException"
   | "CredentialsProviderError"
+  | "RegionNotServed"
   | "NetworkError"
   | "ConnectionClosed"
   | "ConnectTimeout"
@@ -141,6 +143,12 @@ export class KmsCallError extends Error {
       readonly transport?: TransportFacts;
       /** A call its signal cut (a deadline): the attempts that had failed on their own, and the last one's error. */
       readonly failedBefore?: { readonly count: number; readonly last: unknown };
+      /**
+       * What reached the wire (see src/sent.ts): `sent`, an attempt's request left the process;
+       * `unanswered`, one left and no answer came back for it (it may have been carried out).
+       * Undefined: not known (a client the adapter does not watch, e.g. a test's mock).
+       */
+      readonly wire?: { readonly sent: boolean; readonly unanswered: boolean };
     },
   ) {
     const facts = errorFacts(cause);
@@ -165,6 +173,58 @@ export function failedBeforeAbort(
   error: unknown,
 ): { readonly count: number; readonly last: unknown } | undefined {
   return error instanceof KmsCallError ? error.call.failedBefore : undefined;
+}
+
+/**
+ * A write the AWS adapter did not send because the run's deadline (--timeout) had passed: its
+ * request never left the process, so it changed nothing. Never retried. `sentBefore`: earlier
+ * attempts of the same call that did leave (and failed) before the deadline, with the last one's
+ * error; 0 when the call never reached KMS at all.
+ */
+export class NotSentError extends ReplicateError {
+  constructor(
+    readonly call: {
+      readonly operation: string;
+      readonly region: string;
+      readonly sentBefore: number;
+      readonly lastError?: unknown;
+      /** An earlier attempt left the process and got no answer: it may have been carried out. */
+      readonly unanswered?: boolean;
+    },
+  ) {
+    super(
+      call.operation === ""
+        ? "--timeout ran out before the call could be sent; it was not sent."
+        : `--timeout ran out before ${call.operation} could be sent to ${call.region}; it was not sent.`,
+      { fault: "user", exitCode: EXIT.timeout, code: "NotSent", cause: call.lastError },
+    );
+  }
+}
+
+export function isNotSent(error: unknown): error is NotSentError {
+  return error instanceof NotSentError;
+}
+
+/**
+ * Nothing of this call reached KMS: it was refused at the deadline before any attempt left the
+ * process. (An error that says nothing either way counts as sent: never "nothing changed" unless
+ * known.)
+ */
+export function neverSent(error: unknown): boolean {
+  if (error instanceof NotSentError) return error.call.sentBefore === 0;
+  if (error instanceof KmsCallError) return error.call.wire?.sent === false;
+  return false;
+}
+
+/**
+ * A request of this call left the process and no answer came back: it may have been carried out.
+ * True when not known (an error that does not say), so that nobody is told "nothing changed" on a
+ * guess.
+ */
+export function mayHaveBeenApplied(error: unknown): boolean {
+  if (error instanceof NotSentError) return error.call.unanswered === true;
+  if (error instanceof KmsCallError) return error.call.wire?.unanswered ?? true;
+  return true;
 }
 
 export function transportOf(error: unknown): TransportFacts | undefined {
@@ -197,6 +257,8 @@ export interface ErrorContext {
   readonly keyId?: string;
   /** How the call was sent (read off the error by describeError). */
   readonly transport?: TransportFacts;
+  /** What reached the wire (read off the error by describeError); undefined: not known. */
+  readonly wire?: { readonly sent: boolean; readonly unanswered: boolean };
   /** The command the advice is for; default: the one running (see adviseAs), else replicate. */
   readonly command?: AdviceCommand;
 }
@@ -259,9 +321,21 @@ const VALIDATED_BY: Readonly<Record<string, string>> = {
     "--valid-to (in the future, at most 365 days away) or --no-expiry, --wrapping-algorithm and --wrapping-key-spec",
   UpdatePrimaryRegion: "--to",
 };
-/** A lost answer to a call that changes something: it may have been carried out. */
+/** A lost answer to a call that changes something: it may have been carried out (unless it never left). */
 const mayHaveRun = (ctx: ErrorContext): string =>
-  /^(Describe|List|Get)/.test(ctx.operation) ? "" : "; the request may have been carried out";
+  isReadOperation(ctx.operation)
+    ? ""
+    : ctx.wire?.sent === false
+      ? "; the request had not left this machine, so it was not carried out"
+      : "; the request may have been carried out";
+
+/**
+ * Calls that only read (Describe*, List*, GetKeyPolicy): everything else changes something in KMS
+ * or starts a change (GetParametersForImport begins an import), and is a write for the deadline.
+ */
+export function isReadOperation(operation: string): boolean {
+  return /^(Describe|List)/.test(operation) || operation === "GetKeyPolicy";
+}
 
 /** What a KMSInvalidStateException means for each command's keys. */
 const STATE_RULE: Readonly<Record<AdviceCommand, string>> = {
@@ -279,6 +353,21 @@ const permissionFor = (ctx: ErrorContext): string =>
     ? `kms:ReplicateKey on the primary key (its key policy in ${ctx.primaryRegion ?? ctx.region}, and your IAM policy), plus kms:CreateKey (and kms:TagResource when tagging) in ${ctx.region}` +
       "; a replica policy also needs kms:PutKeyPolicy"
     : `kms:${ctx.operation} in ${ctx.region}`;
+
+/**
+ * LimitExceededException is KMS's answer to every resource limit: which one depends on the call.
+ * Tags per key (50) is fixed; aliases per key and keys per Region can be raised.
+ */
+const aliasLimit = (ctx: ErrorContext): string =>
+  `The key in ${ctx.region} has as many aliases as KMS allows (50 per key by default). Delete aliases it no longer needs, or ask for a quota increase (Service Quotas: Aliases per KMS key).`;
+const LIMIT_HINTS: Readonly<Record<string, (ctx: ErrorContext) => string>> = {
+  TagResource: (ctx) =>
+    `The key in ${ctx.region} would have more than 50 tags, KMS's limit per key, which cannot be raised. Remove tags first: 'kms-replicate sync --prune-tags' removes those the primary (and --tag) do not have, or aws kms untag-resource.`,
+  CreateAlias: aliasLimit,
+  UpdateAlias: aliasLimit,
+};
+const quotaLimit = (ctx: ErrorContext): string =>
+  `A KMS resource quota is exhausted in ${ctx.region} (for example keys per Region). Delete unused keys or ask for a quota increase (Service Quotas).`;
 
 export const ADVICE = {
   AccessDeniedException: {
@@ -348,8 +437,7 @@ export const ADVICE = {
       `The key's state in ${ctx.region} does not allow ${ctx.operation}. Check it with 'kms-replicate status'${STATE_RULE[commandOf(ctx)]}.`,
   },
   LimitExceededException: {
-    hint: (ctx) =>
-      `A KMS resource quota is exhausted in ${ctx.region} (for example keys per Region). Delete unused keys or ask for a quota increase (Service Quotas).`,
+    hint: (ctx) => (LIMIT_HINTS[ctx.operation] ?? quotaLimit)(ctx),
   },
   MalformedPolicyDocumentException: {
     hint: () =>
@@ -375,7 +463,7 @@ export const ADVICE = {
   },
   UnsupportedOperationException: {
     hint: (ctx) =>
-      `${ctx.region} does not support this: HMAC keys are not offered in every Region, and an opt-in Region must be enabled for the account first (Account > AWS Regions). Choose another Region or enable it.`,
+      `${ctx.region} does not support this: KMS is not offered in every Region (check the Region ID), HMAC keys are not offered in every Region, and an opt-in Region must be enabled for the account first (Account > AWS Regions). Choose another Region or enable it.`,
   },
   ValidationException: {
     hint: (ctx) =>
@@ -384,6 +472,10 @@ export const ADVICE = {
   CredentialsProviderError: {
     hint: () =>
       "No usable AWS credentials: check that the profile (--profile or AWS_PROFILE) exists in ~/.aws/config, run 'aws sso login' for an SSO profile, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.",
+  },
+  RegionNotServed: {
+    hint: (ctx) =>
+      `KMS does not serve ${sentTo(ctx)}${ctx.transport !== undefined ? ` at ${ctx.transport.endpoint}` : ""}: it is not a Region, or not one KMS is offered in, and nothing was done there. Check the Region ID (--regions, --to, --region or the key ARN's); if --endpoint-url is set, check that it serves ${sentTo(ctx)}.`,
   },
   NetworkError: {
     hint: (ctx) =>
@@ -436,6 +528,21 @@ export function redactSecrets(text: string): string {
 const CLOSED_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "UND_ERR_SOCKET"]);
 /** No connection at all: nothing was sent. */
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH"]);
+/** KMS's public endpoint of a Region (kms.REGION.amazonaws.com, kms-fips.…, ….amazonaws.com.cn). */
+const KMS_HOST = /\bkms(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\b/;
+
+/**
+ * KMS does not serve the Region the call was for: its public host has no DNS name (a Region that
+ * does not exist has no endpoint), or an endpoint refused a credential scoped to a Region it does
+ * not serve ("Credential should be scoped to a valid region").
+ */
+function regionNotServed(error: object, facts: ErrorFacts): boolean {
+  if (facts.code === "ENOTFOUND") {
+    const hostname = (error as { hostname?: unknown }).hostname;
+    return KMS_HOST.test(typeof hostname === "string" ? hostname : facts.message);
+  }
+  return facts.name === "InvalidSignatureException" && /scoped to a valid region/i.test(facts.message);
+}
 
 /** What we read off any thrown value: the SDK's ServiceException, a Node network error, or anything else. */
 export interface ErrorFacts {
@@ -493,6 +600,7 @@ export function classify(thrown: unknown): AwsErrorName | undefined {
   const facts = errorFacts(error);
   if (facts.code !== undefined && CLOSED_CODES.has(facts.code)) return "ConnectionClosed";
   if (facts.message === "socket hang up") return "ConnectionClosed";
+  if (regionNotServed(error, facts)) return "RegionNotServed";
   if (facts.code !== undefined && NETWORK_CODES.has(facts.code)) return "NetworkError";
   const timeout = timeoutKind(error, facts);
   if (timeout !== undefined) return timeout;
@@ -512,13 +620,16 @@ type SdkErrorLike = Parameters<typeof isTransientError>[0];
  * Worth another attempt by our retry layer, as the SDK's own standard retry strategy decides it
  * (@smithy/core/retry: throttling, transient errors — timeouts, resets, 500/502/503/504, a clock
  * skew the SDK corrected —, other 5xx), behind our own rule: LimitExceededException, which the
- * SDK counts as throttling, is a *resource* quota in KMS (keys per Region…): never retried.
+ * SDK counts as throttling, is a *resource* quota in KMS (keys per Region…): never retried; nor
+ * is a Region KMS does not serve (ENOTFOUND of kms.REGION.amazonaws.com: it has no endpoint).
  * Our own errors (ReplicateError: credentials, a profile, a missing field) are never retried.
  */
 export function isRetryable(thrown: unknown): boolean {
   const error = sdkErrorOf(thrown);
   if (typeof error !== "object" || error === null || isAbort(error) || isReplicateError(error)) return false;
-  if (classify(error) === "LimitExceededException") return false;
+  const name = classify(error);
+  // A resource quota, and a Region KMS does not serve (its host does not exist): never transient.
+  if (name === "LimitExceededException" || name === "RegionNotServed") return false;
   const e = error as SdkErrorLike;
   return isThrottlingError(e) || isTransientError(e) || isServerError(e);
 }
@@ -569,11 +680,22 @@ export function describeError(error: unknown, ctx: ErrorContext): ErrorReport {
   if (isReplicateError(error)) return { name: error.code, message: error.message, hint: error.hint };
   const facts = errorFacts(error);
   const known = classify(error);
-  const full: ErrorContext = { ...ctx, transport: ctx.transport ?? transportOf(error) };
+  const wire = error instanceof KmsCallError ? error.call.wire : undefined;
+  const full: ErrorContext = {
+    ...ctx,
+    transport: ctx.transport ?? transportOf(error),
+    ...(wire !== undefined ? { wire } : {}),
+  };
   if (known !== undefined) {
     const advice: Advice = ADVICE[known];
     const name =
-      known === "NetworkError" ? (facts.code ?? known) : advice.message !== undefined ? known : facts.name;
+      known === "NetworkError"
+        ? (facts.code ?? known)
+        : known === "RegionNotServed"
+          ? (facts.code ?? facts.name)
+          : advice.message !== undefined
+            ? known
+            : facts.name;
     return { name, message: advice.message?.(full) ?? facts.message, hint: advice.hint(full) };
   }
   const name = facts.name;

@@ -8,10 +8,12 @@ import type { Tag } from "./options.js";
  * beside it. `created` / `exists`: seen usable (requested by this run / there already).
  * `creating`: seen `Creating` (or just requested) and not waited for (--no-wait, --dry-run).
  * `planned`: --dry-run, would be created. `failed`: see its error. `timeout`: not usable when
- * --timeout ran out. `interrupted`: not settled when a signal (Ctrl-C) stopped the run.
+ * --timeout ran out. `notStarted`: --timeout ran out before its first change (ReplicateKey, an
+ * import) was sent: nothing was changed there. `interrupted`: not settled when a signal (Ctrl-C)
+ * stopped the run.
  */
 export type RegionStatus =
-  "created" | "exists" | "creating" | "planned" | "failed" | "timeout" | "interrupted";
+  "created" | "exists" | "creating" | "planned" | "failed" | "timeout" | "notStarted" | "interrupted";
 
 /** Every RegionStatus, in the order summaries count them. */
 export const REGION_STATUSES: readonly RegionStatus[] = [
@@ -21,6 +23,7 @@ export const REGION_STATUSES: readonly RegionStatus[] = [
   "planned",
   "failed",
   "timeout",
+  "notStarted",
   "interrupted",
 ];
 
@@ -39,6 +42,8 @@ interface ResultBase {
   readonly converged?: readonly Operation[];
   /** Imported key material: this key's expiration, when it was read. */
   readonly material?: KeyMaterialInfo;
+  /** --timeout ran out before a change was sent here: a re-run of the same command finishes it. */
+  readonly unsent?: boolean;
 }
 
 /** A key's imported material (Origin EXTERNAL) as DescribeKey shows it in its Region. */
@@ -72,7 +77,7 @@ export interface Applied {
 export type RegionResult =
   | (ResultBase & { readonly status: "created" | "exists" | "creating" | "planned" })
   | (ResultBase & { readonly status: "failed"; readonly error: ErrorReport })
-  | (ResultBase & { readonly status: "timeout" | "interrupted" });
+  | (ResultBase & { readonly status: "timeout" | "notStarted" | "interrupted" });
 
 export interface PrimaryKey {
   readonly keyId: string;

@@ -16,6 +16,21 @@
 // Quotas. Every attempt takes its slots in the process's QuotaBook (src/quotas.ts) before it is
 // sent: KMS's request quotas per (operation, Region), shared by every key and command.
 //
+// Deadline. A run's --timeout is a deadline for writes (every call but Describe*, List* and
+// GetKeyPolicy): after it, no write leaves the process, whichever command or step asks. A write is
+// refused before it queues for its quota slots, dropped from the queue when the deadline passes
+// while it waits, not retried when the retry's backoff could cross the deadline, and refused at
+// the last moment, when the HTTP agent hands it a socket (src/sent.ts), if it waited that long for
+// credentials, signing or a socket. The refusal is a NotSentError (never retried); callers report
+// the work it stopped as not started. A write already sent is never cut: its answer tells what
+// happened. Reads go on after the deadline (each within its own bound), so a run can still report
+// what it knows.
+//
+// Sent. A call counts as sent once an attempt's request has left the process (src/sent.ts): a
+// failed call says whether any attempt's request did, and whether one got no answer (it may have
+// been carried out). A Ctrl-C that catches a call still queued, signing or waiting for a socket
+// therefore reports "not sent", not "may have been carried out".
+//
 // The SDK never prints: every client, and every credential provider, logs through a logger that
 // turns warnings and errors into `sdk-log` events (shown with --debug) and drops the rest.
 import {
@@ -53,19 +68,30 @@ import {
 import { fromEnv, fromIni, fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import { loadSharedConfigFiles } from "@smithy/core/config";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Logger } from "@smithy/types";
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import pRetry from "p-retry";
-import { DEFAULT_RETRY, DEFAULT_TIMEOUTS, type RetryPolicy, type Timeouts } from "./backoff.js";
+import {
+  DEFAULT_RETRY,
+  DEFAULT_TIMEOUTS,
+  longestRetryPause,
+  type RetryPolicy,
+  type Timeouts,
+} from "./backoff.js";
 import {
   EXIT,
   KmsCallError,
+  NotSentError,
   ReplicateError,
   classify,
   credentialsError,
   errorFacts,
   isAbort,
   isClockSkew,
+  isNotSent,
+  isReadOperation,
   isReplicateError,
   isRetryable,
   isTimeout,
@@ -75,6 +101,7 @@ import {
 } from "./errors.js";
 import type { Emit } from "./events.js";
 import { costOf, createQuotaBook, isQuotaName, type QuotaBook } from "./quotas.js";
+import { createRequestWatch, INVOCATION_ID_HEADER, type RequestWatch, type WatchedRequest } from "./sent.js";
 
 // Every KMSClient, also the one that only reads a profile's Region, warns under Node 20 that SDK
 // releases after January 2027 need Node 22. Our lockfile pins a release that supports Node 20, so
@@ -84,14 +111,14 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 export interface KmsPort {
   describeKey(region: string, keyId: string, signal?: AbortSignal): Promise<KeyMetadata>;
   /**
-   * Sent to the primary's Region; `input.ReplicaRegion` names the target. `beforeAttempt` runs
-   * before every attempt, retries included, once its quota slots are taken.
+   * Sent to the primary's Region; `input.ReplicaRegion` names the target. `onSent` runs when an
+   * attempt's request has left the process (every attempt, retries included).
    */
   replicateKey(
     primaryRegion: string,
     input: ReplicateKeyCommandInput,
     signal?: AbortSignal,
-    beforeAttempt?: () => void,
+    onSent?: () => void,
   ): Promise<ReplicateKeyCommandOutput>;
   /** Every key of the Region (ListKeys, all pages of 1000): key IDs and ARNs. */
   listKeys(region: string, signal?: AbortSignal): Promise<KeyListEntry[]>;
@@ -130,13 +157,14 @@ export interface KmsPort {
   disableKey(region: string, keyId: string, signal?: AbortSignal): Promise<void>;
   /**
    * Sent to the current primary's Region (`region`); `primaryRegion` names the replica's Region that
-   * becomes the primary. Its quota is charged in both Regions.
+   * becomes the primary. Its quota is charged in both Regions. `onSent` as for replicateKey.
    */
   updatePrimaryRegion(
     region: string,
     keyId: string,
     primaryRegion: string,
     signal?: AbortSignal,
+    onSent?: () => void,
   ): Promise<void>;
   /**
    * A wrapping public key (DER SubjectPublicKeyInfo) and an import token for one key in `region`.
@@ -175,8 +203,29 @@ export interface KmsSettings {
    * (operation, Region) if it has one, and releases that slot when the attempt ends.
    */
   readonly quotas?: QuotaBook;
-  /** For unit tests: a ready client per Region (e.g. with aws-sdk-client-mock). */
+  /**
+   * performance.now() after which no write is sent (the run's --timeout; see the file's comment).
+   * Undefined: none.
+   */
+  readonly deadline?: number;
+  /**
+   * For unit tests: a ready client per Region (e.g. with aws-sdk-client-mock). Its requests are not
+   * watched: whether a failed call was sent is then not known (it counts as maybe carried out).
+   */
   readonly clientFor?: (region: string) => KMSClient;
+}
+
+/** Node's defaults in the SDK's node HTTP handler (keep-alive, 50 sockets per origin), per client. */
+const AGENT_OPTIONS = { keepAlive: true, maxSockets: 50 } as const;
+
+/** One attempt of a call, from the moment it is given to the SDK. */
+interface Attempt extends WatchedRequest {
+  /** Its request has left the process. */
+  left: boolean;
+  /** The hook refused it at the deadline, before a byte was written. */
+  refused: boolean;
+  /** Its invocation ID, once the SDK gave it one. */
+  id?: string;
 }
 
 export function createKms(settings: KmsSettings): KmsPort {
@@ -185,7 +234,12 @@ export function createKms(settings: KmsSettings): KmsPort {
   const timeouts = settings.timeouts ?? DEFAULT_TIMEOUTS;
   const emit: Emit = settings.emit ?? (() => undefined);
   const quotas = settings.quotas ?? createQuotaBook();
+  const deadline = settings.deadline ?? Number.POSITIVE_INFINITY;
   const logger = sdkLogger(emit);
+  const watch = createRequestWatch();
+  /** The attempt each command sent is, for the middleware that learns its invocation ID. */
+  const attemptOf = new WeakMap<object, Attempt>();
+  const watching = settings.clientFor === undefined;
   const requestHandler = {
     connectionTimeout: timeouts.connectMs,
     socketTimeout: timeouts.readMs,
@@ -212,9 +266,18 @@ export function createKms(settings: KmsSettings): KmsPort {
           endpoint: settings.endpointUrl,
           maxAttempts: 1,
           logger,
-          requestHandler,
+          requestHandler: {
+            ...requestHandler,
+            httpAgent: watch.watch(new HttpAgent(AGENT_OPTIONS)),
+            httpsAgent: watch.watch(new HttpsAgent(AGENT_OPTIONS)),
+          },
         });
         client.middlewareStack.add(noteEndpoint, { step: "finalizeRequest", name: "kmsReplicateEndpoint" });
+        client.middlewareStack.add(expectRequest(watch, attemptOf), {
+          step: "finalizeRequest",
+          priority: "low",
+          name: "kmsReplicateSent",
+        });
         clients.set(region, client);
       }
       return client;
@@ -230,26 +293,51 @@ export function createKms(settings: KmsSettings): KmsPort {
     operation: string,
     region: string,
     signal: AbortSignal | undefined,
-    send: (client: KMSClient) => Promise<T>,
+    send: (client: KMSClient, track: <C extends object>(command: C) => C) => Promise<T>,
     extra: {
-      /** Runs before every attempt, once its quota slots are taken. */
-      readonly beforeAttempt?: () => void;
+      /** Runs when an attempt's request has left the process. */
+      readonly onSent?: () => void;
       /** The Region the call acts on when it is sent elsewhere (ReplicateKey's ReplicaRegion). */
       readonly target?: string;
     } = {},
   ): Promise<T> {
-    const { beforeAttempt, target } = extra;
+    const { onSent, target } = extra;
     const what = { type: "call", operation, region, ...(target !== undefined ? { target } : {}) } as const;
+    const write = !isReadOperation(operation) && deadline < Number.POSITIVE_INFINITY;
     let attempt = 0;
     let failed: { count: number; last: unknown } | undefined;
     let timeoutsSeen = 0;
     let skewsSeen = 0;
     let retryLast = false;
+    /** The deadline kept a retry from being made: the call ends as not sent (after `attempt` sent). */
+    let cutByDeadline = false;
     let transport: TransportFacts | undefined;
+    /** What reached the wire, over every attempt. */
+    const wire = { sent: false, unanswered: false };
     const costs = costOf(operation, region, target);
-    const inFlight = isQuotaName(operation) ? { inFlight: { name: operation, region } } : undefined;
+    const inFlight = isQuotaName(operation) ? { name: operation, region } : undefined;
+    // A client the adapter does not watch (a test's mock): every attempt made counts as sent, and
+    // as maybe carried out.
+    const refusal = (lastError?: unknown): NotSentError =>
+      new NotSentError({
+        operation,
+        region,
+        sentBefore: watching ? (wire.sent ? attempt : 0) : attempt,
+        lastError: lastError ?? failed?.last,
+        unanswered: watching ? wire.unanswered : attempt > 0,
+      });
+    const expired = (): boolean => write && performance.now() >= deadline;
     /** Another attempt? Once per failure, in order, so the counters are exact. */
     const decide = (error: unknown): boolean => {
+      const retry = retryable(error);
+      if (retry && write && performance.now() + longestRetryPause(policy, attempt) >= deadline) {
+        // The retry's pause could end after the deadline: no write then, so no pause either.
+        cutByDeadline = true;
+        return false;
+      }
+      return retry;
+    };
+    const retryable = (error: unknown): boolean => {
       if (signal?.aborted === true || isAbort(error) || !isRetryable(error)) return false;
       if (attempt > policy.retries) return false;
       if (isClockSkew(error)) return (skewsSeen += 1) <= 1;
@@ -259,13 +347,38 @@ export function createKms(settings: KmsSettings): KmsPort {
     try {
       return await pRetry(
         async () => {
-          const release = await quotas.acquire(costs, signal, inFlight);
+          if (expired()) throw refusal();
+          const release = await quotas.acquire(costs, signal, {
+            ...(inFlight !== undefined ? { inFlight } : {}),
+            ...(write ? { deadline: { at: deadline, expired: () => refusal() } } : {}),
+          });
+          const sent: Attempt = {
+            left: false,
+            refused: false,
+            beforeWrite: () => {
+              if (!expired()) return undefined;
+              sent.refused = true;
+              return refusal();
+            },
+            written: () => {
+              sent.left = true;
+              wire.sent = true;
+              onSent?.();
+            },
+          };
           try {
-            beforeAttempt?.();
+            // Slots granted at the deadline itself: still too late.
+            if (expired()) throw refusal();
             attempt += 1;
+            // A client the adapter does not watch (a test's mock) cannot say when: now, then.
+            if (!watching) onSent?.();
             const started = performance.now();
+            const track = <C extends object>(command: C): C => {
+              attemptOf.set(command, sent);
+              return command;
+            };
             try {
-              const value = await send(clientFor(region));
+              const value = await send(clientFor(region), track);
               emit({
                 ...what,
                 attempt,
@@ -274,6 +387,16 @@ export function createKms(settings: KmsSettings): KmsPort {
               });
               return value;
             } catch (error) {
+              if (sent.refused) {
+                // Refused on its socket at the deadline: this attempt never left.
+                attempt -= 1;
+                throw refusal();
+              }
+              // An HTTP answer means the request reached KMS (a server may answer before the last
+              // byte is written). Sent and no answer: a timeout, a dropped connection, an abort.
+              const answered = errorFacts(error).httpStatus !== undefined;
+              if (answered) wire.sent = true;
+              else if (sent.left) wire.unanswered = true;
               if (!isAbort(error)) failed = { count: (failed?.count ?? 0) + 1, last: error };
               transport = {
                 region,
@@ -298,6 +421,7 @@ export function createKms(settings: KmsSettings): KmsPort {
               throw error;
             }
           } finally {
+            if (sent.id !== undefined) watch.forget(sent.id);
             release();
           }
         },
@@ -308,13 +432,16 @@ export function createKms(settings: KmsSettings): KmsPort {
           maxTimeout: policy.maxTimeout,
           randomize: policy.randomize,
           signal,
-          shouldRetry: () => retryLast,
+          shouldRetry: ({ error }) => retryLast && !isNotSent(error),
         },
       );
     } catch (error) {
+      // The deadline kept the next attempt from being sent: a NotSentError after `attempt` sent.
+      if (cutByDeadline && !isReplicateError(error) && signal?.aborted !== true) throw refusal(error);
       // Aborted (Ctrl-C, or a caller's deadline: AbortSignal.timeout's reason is named
       // TimeoutError): always an AbortError, never mistaken for a transport timeout.
-      // Our own errors (credentials, a missing profile) are already values with advice.
+      // Our own errors (credentials, a missing profile, a write refused at the deadline) are
+      // already values with advice.
       if (isReplicateError(error)) throw error;
       const cause =
         signal?.aborted === true && !isAbort(error)
@@ -326,14 +453,15 @@ export function createKms(settings: KmsSettings): KmsPort {
         attempts: attempt,
         transport,
         failedBefore: failed !== undefined && cause !== failed.last ? failed : undefined,
+        ...(watching ? { wire: { ...wire } } : {}),
       });
     }
   }
 
   return {
     async describeKey(region, keyId, signal) {
-      const output = await call("DescribeKey", region, signal, (client) =>
-        client.send(new DescribeKeyCommand({ KeyId: keyId }), { abortSignal: signal }),
+      const output = await call("DescribeKey", region, signal, (client, track) =>
+        client.send(track(new DescribeKeyCommand({ KeyId: keyId })), { abortSignal: signal }),
       );
       if (output.KeyMetadata === undefined) {
         // KMS always returns KeyMetadata; treat its absence like a key that is not visible yet.
@@ -345,34 +473,36 @@ export function createKms(settings: KmsSettings): KmsPort {
       }
       return output.KeyMetadata;
     },
-    replicateKey(primaryRegion, input, signal, beforeAttempt) {
+    replicateKey(primaryRegion, input, signal, onSent) {
       return call(
         "ReplicateKey",
         primaryRegion,
         signal,
-        (client) => client.send(new ReplicateKeyCommand(input), { abortSignal: signal }),
-        { beforeAttempt, target: input.ReplicaRegion },
+        (client, track) => client.send(track(new ReplicateKeyCommand(input)), { abortSignal: signal }),
+        { onSent, target: input.ReplicaRegion },
       );
     },
     listKeys(region, signal) {
       return allPages(async (marker) => {
-        const page = await call("ListKeys", region, signal, (client) =>
-          client.send(new ListKeysCommand({ Limit: 1000, Marker: marker }), { abortSignal: signal }),
+        const page = await call("ListKeys", region, signal, (client, track) =>
+          client.send(track(new ListKeysCommand({ Limit: 1000, Marker: marker })), { abortSignal: signal }),
         );
         return { items: page.Keys ?? [], next: page.Truncated === true ? page.NextMarker : undefined };
       });
     },
     listResourceTags(region, keyId, signal) {
       return allPages(async (marker) => {
-        const page = await call("ListResourceTags", region, signal, (client) =>
-          client.send(new ListResourceTagsCommand({ KeyId: keyId, Marker: marker }), { abortSignal: signal }),
+        const page = await call("ListResourceTags", region, signal, (client, track) =>
+          client.send(track(new ListResourceTagsCommand({ KeyId: keyId, Marker: marker })), {
+            abortSignal: signal,
+          }),
         );
         return { items: page.Tags ?? [], next: page.Truncated === true ? page.NextMarker : undefined };
       });
     },
     async getKeyPolicy(region, keyId, signal) {
-      const output = await call("GetKeyPolicy", region, signal, (client) =>
-        client.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: "default" }), {
+      const output = await call("GetKeyPolicy", region, signal, (client, track) =>
+        client.send(track(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: "default" })), {
           abortSignal: signal,
         }),
       );
@@ -380,8 +510,10 @@ export function createKms(settings: KmsSettings): KmsPort {
     },
     listAliases(region, keyId, signal) {
       return allPages(async (marker) => {
-        const page = await call("ListAliases", region, signal, (client) =>
-          client.send(new ListAliasesCommand({ KeyId: keyId, Marker: marker }), { abortSignal: signal }),
+        const page = await call("ListAliases", region, signal, (client, track) =>
+          client.send(track(new ListAliasesCommand({ KeyId: keyId, Marker: marker })), {
+            abortSignal: signal,
+          }),
         );
         return { items: page.Aliases ?? [], next: page.Truncated === true ? page.NextMarker : undefined };
       });
@@ -390,32 +522,34 @@ export function createKms(settings: KmsSettings): KmsPort {
       return (await provider()()).accountId;
     },
     async createAlias(region, aliasName, targetKeyId, signal) {
-      await call("CreateAlias", region, signal, (client) =>
-        client.send(new CreateAliasCommand({ AliasName: aliasName, TargetKeyId: targetKeyId }), {
+      await call("CreateAlias", region, signal, (client, track) =>
+        client.send(track(new CreateAliasCommand({ AliasName: aliasName, TargetKeyId: targetKeyId })), {
           abortSignal: signal,
         }),
       );
     },
     async deleteAlias(region, aliasName, signal) {
-      await call("DeleteAlias", region, signal, (client) =>
-        client.send(new DeleteAliasCommand({ AliasName: aliasName }), { abortSignal: signal }),
+      await call("DeleteAlias", region, signal, (client, track) =>
+        client.send(track(new DeleteAliasCommand({ AliasName: aliasName })), { abortSignal: signal }),
       );
     },
     async tagResource(region, keyId, tags, signal) {
-      await call("TagResource", region, signal, (client) =>
-        client.send(new TagResourceCommand({ KeyId: keyId, Tags: [...tags] }), { abortSignal: signal }),
+      await call("TagResource", region, signal, (client, track) =>
+        client.send(track(new TagResourceCommand({ KeyId: keyId, Tags: [...tags] })), {
+          abortSignal: signal,
+        }),
       );
     },
     async untagResource(region, keyId, tagKeys, signal) {
-      await call("UntagResource", region, signal, (client) =>
-        client.send(new UntagResourceCommand({ KeyId: keyId, TagKeys: [...tagKeys] }), {
+      await call("UntagResource", region, signal, (client, track) =>
+        client.send(track(new UntagResourceCommand({ KeyId: keyId, TagKeys: [...tagKeys] })), {
           abortSignal: signal,
         }),
       );
     },
     async updateKeyDescription(region, keyId, description, signal) {
-      await call("UpdateKeyDescription", region, signal, (client) =>
-        client.send(new UpdateKeyDescriptionCommand({ KeyId: keyId, Description: description }), {
+      await call("UpdateKeyDescription", region, signal, (client, track) =>
+        client.send(track(new UpdateKeyDescriptionCommand({ KeyId: keyId, Description: description })), {
           abortSignal: signal,
         }),
       );
@@ -423,33 +557,36 @@ export function createKms(settings: KmsSettings): KmsPort {
     async putKeyPolicy(region, keyId, policy, signal, options) {
       const bypass =
         options?.bypassPolicyLockoutSafetyCheck === true ? { BypassPolicyLockoutSafetyCheck: true } : {};
-      await call("PutKeyPolicy", region, signal, (client) =>
+      await call("PutKeyPolicy", region, signal, (client, track) =>
         client.send(
-          new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: "default", Policy: policy, ...bypass }),
+          track(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: "default", Policy: policy, ...bypass })),
           { abortSignal: signal },
         ),
       );
     },
     async updateAlias(region, aliasName, targetKeyId, signal) {
-      await call("UpdateAlias", region, signal, (client) =>
-        client.send(new UpdateAliasCommand({ AliasName: aliasName, TargetKeyId: targetKeyId }), {
+      await call("UpdateAlias", region, signal, (client, track) =>
+        client.send(track(new UpdateAliasCommand({ AliasName: aliasName, TargetKeyId: targetKeyId })), {
           abortSignal: signal,
         }),
       );
     },
     async enableKey(region, keyId, signal) {
-      await call("EnableKey", region, signal, (client) =>
-        client.send(new EnableKeyCommand({ KeyId: keyId }), { abortSignal: signal }),
+      await call("EnableKey", region, signal, (client, track) =>
+        client.send(track(new EnableKeyCommand({ KeyId: keyId })), { abortSignal: signal }),
       );
     },
     async getParametersForImport(region, keyId, wrapping, signal) {
-      const output = await call("GetParametersForImport", region, signal, (client) =>
+      const output = await call("GetParametersForImport", region, signal, (client, track) =>
         client.send(
-          new GetParametersForImportCommand({
-            KeyId: keyId,
-            WrappingAlgorithm: wrapping.algorithm as GetParametersForImportCommandInput["WrappingAlgorithm"],
-            WrappingKeySpec: wrapping.keySpec as GetParametersForImportCommandInput["WrappingKeySpec"],
-          }),
+          track(
+            new GetParametersForImportCommand({
+              KeyId: keyId,
+              WrappingAlgorithm:
+                wrapping.algorithm as GetParametersForImportCommandInput["WrappingAlgorithm"],
+              WrappingKeySpec: wrapping.keySpec as GetParametersForImportCommandInput["WrappingKeySpec"],
+            }),
+          ),
           { abortSignal: signal },
         ),
       );
@@ -466,25 +603,27 @@ export function createKms(settings: KmsSettings): KmsPort {
       return { importToken: output.ImportToken, publicKey: output.PublicKey };
     },
     async importKeyMaterial(region, input, signal) {
-      const output = await call("ImportKeyMaterial", region, signal, (client) =>
-        client.send(new ImportKeyMaterialCommand(input), { abortSignal: signal }),
+      const output = await call("ImportKeyMaterial", region, signal, (client, track) =>
+        client.send(track(new ImportKeyMaterialCommand(input)), { abortSignal: signal }),
       );
       return output.KeyMaterialId !== undefined ? { keyMaterialId: output.KeyMaterialId } : {};
     },
     async rotateKeyOnDemand(region, keyId, signal) {
-      await call("RotateKeyOnDemand", region, signal, (client) =>
-        client.send(new RotateKeyOnDemandCommand({ KeyId: keyId }), { abortSignal: signal }),
+      await call("RotateKeyOnDemand", region, signal, (client, track) =>
+        client.send(track(new RotateKeyOnDemandCommand({ KeyId: keyId })), { abortSignal: signal }),
       );
     },
     listKeyRotations(region, keyId, signal) {
       return allPages(async (marker) => {
-        const page = await call("ListKeyRotations", region, signal, (client) =>
+        const page = await call("ListKeyRotations", region, signal, (client, track) =>
           client.send(
-            new ListKeyRotationsCommand({
-              KeyId: keyId,
-              IncludeKeyMaterial: "ALL_KEY_MATERIAL",
-              Marker: marker,
-            }),
+            track(
+              new ListKeyRotationsCommand({
+                KeyId: keyId,
+                IncludeKeyMaterial: "ALL_KEY_MATERIAL",
+                Marker: marker,
+              }),
+            ),
             { abortSignal: signal },
           ),
         );
@@ -492,20 +631,20 @@ export function createKms(settings: KmsSettings): KmsPort {
       });
     },
     async disableKey(region, keyId, signal) {
-      await call("DisableKey", region, signal, (client) =>
-        client.send(new DisableKeyCommand({ KeyId: keyId }), { abortSignal: signal }),
+      await call("DisableKey", region, signal, (client, track) =>
+        client.send(track(new DisableKeyCommand({ KeyId: keyId })), { abortSignal: signal }),
       );
     },
-    async updatePrimaryRegion(region, keyId, primaryRegion, signal) {
+    async updatePrimaryRegion(region, keyId, primaryRegion, signal, onSent) {
       await call(
         "UpdatePrimaryRegion",
         region,
         signal,
-        (client) =>
-          client.send(new UpdatePrimaryRegionCommand({ KeyId: keyId, PrimaryRegion: primaryRegion }), {
+        (client, track) =>
+          client.send(track(new UpdatePrimaryRegionCommand({ KeyId: keyId, PrimaryRegion: primaryRegion })), {
             abortSignal: signal,
           }),
-        { target: primaryRegion },
+        { onSent, target: primaryRegion },
       );
     },
   };
@@ -545,6 +684,28 @@ export async function regionFromEnvironment(
   } finally {
     probe.destroy();
   }
+}
+
+/**
+ * A middleware on each client: the invocation ID the SDK gave a tracked command's request (its
+ * retry middleware sets it, before this one), so that the agent's hook finds the attempt.
+ */
+function expectRequest(watch: RequestWatch, attemptOf: WeakMap<object, Attempt>) {
+  return <I extends object, O extends object>(
+      next: (args: { input: I; request: unknown }) => Promise<O>,
+      context: { readonly __smithy_context?: { readonly commandInstance?: object } },
+    ) =>
+    (args: { input: I; request: unknown }): Promise<O> => {
+      const command = context.__smithy_context?.commandInstance;
+      const attempt = command === undefined ? undefined : attemptOf.get(command);
+      const headers = (args.request as { headers?: Record<string, string | undefined> }).headers;
+      const id = headers?.[INVOCATION_ID_HEADER];
+      if (attempt !== undefined && id !== undefined) {
+        attempt.id = id;
+        watch.expect(id, attempt);
+      }
+      return next(args);
+    };
 }
 
 /** Where a failed request went (`http://127.0.0.1:4566`), noted by a middleware on each client. */

@@ -5,6 +5,7 @@ import { usageError } from "./errors.js";
 import { readInput, type InputContext } from "./input.js";
 import { parseKeyRef, type KeyRef } from "./keys.js";
 import { isQuotaName, KMS_QUOTAS, type QuotaName, type QuotaOverrides } from "./quotas.js";
+import type { UnknownRegionRule } from "./regions.js";
 import type { WrappingAlgorithm, WrappingKeySpec } from "./wrap.js";
 
 export type OutputFormat = "text" | "json";
@@ -60,6 +61,8 @@ export interface ConnectionOptions {
   readonly color: boolean;
   /** --quota Operation=N: the account's own request quotas, where they were raised. */
   readonly quotas: QuotaOverrides;
+  /** A Region the SDK does not list: --strict-regions, --allow-unknown-regions, or neither (src/regions.ts). */
+  readonly unknownRegions: UnknownRegionRule;
 }
 
 /** What every command shares: where the key is, how to reach AWS, how to report. */
@@ -71,7 +74,6 @@ export interface CommonOptions extends ConnectionOptions {
 /** What `replicate` does, whatever the key (one, or each of a fleet). */
 export interface ReplicateChoices {
   readonly regions: readonly string[];
-  readonly strictRegions: boolean;
   readonly description?: string;
   readonly policy?: Policy;
   readonly bypassPolicyLockoutSafetyCheck: boolean;
@@ -347,6 +349,8 @@ export interface RawCommonFlags {
   debug?: boolean;
   color: boolean;
   quota?: QuotaOverrides;
+  strictRegions?: boolean;
+  allowUnknownRegions?: boolean;
 }
 
 /** `wait`: the replicas to wait for (all, or these Regions), and for how long. */
@@ -366,7 +370,6 @@ export interface WaitOptions extends CommonOptions, WaitChoices {}
 
 /** The main command. */
 export interface RawReplicateFlags extends RawWaitFlags {
-  strictRegions?: boolean;
   description?: string;
   policy?: string;
   bypassPolicyLockoutSafetyCheck?: boolean;
@@ -427,7 +430,28 @@ export function toConnectionOptions(flags: RawCommonFlags): ConnectionOptions {
     debug: flags.debug ?? false,
     color: flags.color,
     quotas: flags.quota ?? {},
+    unknownRegions: unknownRegionRule(flags),
   };
+}
+
+/** --strict-regions and --allow-unknown-regions ask for opposite things: both is a usage error. */
+function unknownRegionRule(flags: RawCommonFlags): UnknownRegionRule {
+  if (flags.strictRegions === true && flags.allowUnknownRegions === true) {
+    throw usageError(
+      "--strict-regions and --allow-unknown-regions exclude each other: the first refuses every Region this AWS SDK does not know, the second tries each one.",
+      "Keep --allow-unknown-regions for a Region newer than the SDK; drop it to have typos refused.",
+    );
+  }
+  if (flags.strictRegions === true) return "refuse";
+  return flags.allowUnknownRegions === true ? "allow" : "typos";
+}
+
+/** KMS counts a description's characters (code points), not UTF-16 units: at most 8192. */
+function checkDescription(description: string | undefined): void {
+  const length = description === undefined ? 0 : [...description].length;
+  if (length > DESCRIPTION_MAX_LENGTH) {
+    throw usageError(`--description is ${length} characters; at most ${DESCRIPTION_MAX_LENGTH}.`);
+  }
 }
 
 export async function toReplicateOptions(
@@ -446,11 +470,7 @@ export async function toReplicateChoices(
   if (regions.length === 0) {
     throw usageError("--regions names no Region.", "Example: --regions eu-west-1,ap-southeast-2");
   }
-  if (flags.description !== undefined && flags.description.length > DESCRIPTION_MAX_LENGTH) {
-    throw usageError(
-      `--description is ${flags.description.length} characters; at most ${DESCRIPTION_MAX_LENGTH}.`,
-    );
-  }
+  checkDescription(flags.description);
   const copyPolicy = flags.copyAll === true || flags.copyPolicy === true;
   if (flags.bypassPolicyLockoutSafetyCheck === true && flags.policy === undefined && !copyPolicy) {
     throw usageError(
@@ -460,7 +480,6 @@ export async function toReplicateChoices(
   const rate = flags.rate ?? flags.quota?.ReplicateKey ?? 5;
   return {
     regions,
-    strictRegions: flags.strictRegions ?? false,
     description: flags.description,
     policy: flags.policy === undefined ? undefined : await loadPolicy(flags.policy, inputs),
     bypassPolicyLockoutSafetyCheck: flags.bypassPolicyLockoutSafetyCheck ?? false,
@@ -496,12 +515,41 @@ function emptyToUndefined(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value.trim();
 }
 
+/** The port of a URL as written (`:99999`), before URL parsing refuses it without saying why. */
+const URL_PORT = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(?:\[[^\]]*\]|[^:/?#]*):(\d+)(?:[/?#]|$)/i;
+
+/** A port out of range, named by itself (the URL may carry a user and password). */
+function checkPort(value: string, name: string): void {
+  const port = URL_PORT.exec(value)?.[1];
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65_535)) {
+    throw usageError(`${name}: the port ${port} is out of range; a port is 1 to 65535.`);
+  }
+}
+
+const isHttpUrl = (value: string): boolean =>
+  URL.canParse(value) && ["http:", "https:"].includes(new URL(value).protocol);
+
 function checkEndpoint(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  const protocol = URL.canParse(value) ? new URL(value).protocol : undefined;
-  if (protocol !== "http:" && protocol !== "https:")
-    throw usageError(`--endpoint-url ${value} is not an http(s) URL.`);
+  checkPort(value, "--endpoint-url");
+  if (!isHttpUrl(value)) throw usageError(`--endpoint-url ${value} is not an http(s) URL.`);
   return value;
+}
+
+/**
+ * Without --endpoint-url, the SDK sends every call to AWS_ENDPOINT_URL_KMS, else AWS_ENDPOINT_URL
+ * (unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true): checked as --endpoint-url is, before any
+ * call, instead of the SDK's "TypeError: Invalid URL" on the first one. The value is not echoed.
+ */
+export function checkEndpointEnvironment(env: NodeJS.ProcessEnv): void {
+  if (env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.toLowerCase() === "true") return;
+  const name = (["AWS_ENDPOINT_URL_KMS", "AWS_ENDPOINT_URL"] as const).find((n) => (env[n] ?? "") !== "");
+  const value = name === undefined ? undefined : env[name];
+  if (name === undefined || value === undefined) return;
+  checkPort(value, name);
+  if (!isHttpUrl(value)) {
+    throw usageError(`${name} is not an http(s) URL.`, `Set it like http://127.0.0.1:4566, or unset it.`);
+  }
 }
 
 /** `promote`: the Region whose replica becomes the primary, and how long to wait. */
@@ -586,12 +634,25 @@ export async function toSyncOptions(flags: RawSyncFlags, inputs: InputContext): 
   return { ...toCommonOptions(flags), ...choices };
 }
 
+/**
+ * Why the primary's tags or aliases are not copied: the --copy-… options given name what is
+ * copied, and the default --copy-all applies only when none is given.
+ */
+function whatIsCopied(flags: RawSyncFlags): string {
+  const named = (
+    [
+      ["--copy-tags", flags.copyTags],
+      ["--copy-description", flags.copyDescription],
+      ["--copy-policy", flags.copyPolicy],
+      ["--copy-aliases", flags.copyAliases],
+      ["--copy-enabled", flags.copyEnabled],
+    ] as const
+  ).flatMap(([flag, given]) => (given === true ? [flag] : []));
+  return `${named.join(" and ")} ${named.length === 1 ? "names" : "name"} what is copied (--copy-all is the default only when no --copy-… option is given)`;
+}
+
 export async function toSyncChoices(flags: RawSyncFlags, inputs: InputContext): Promise<SyncChoices> {
-  if (flags.description !== undefined && flags.description.length > DESCRIPTION_MAX_LENGTH) {
-    throw usageError(
-      `--description is ${flags.description.length} characters; at most ${DESCRIPTION_MAX_LENGTH}.`,
-    );
-  }
+  checkDescription(flags.description);
   const named =
     flags.copyAll === true ||
     flags.copyTags === true ||
@@ -613,13 +674,22 @@ export async function toSyncChoices(flags: RawSyncFlags, inputs: InputContext): 
     );
   }
   if (flags.pruneTags === true && !copy.tags && (flags.tag ?? []).length === 0) {
-    throw usageError("--prune-tags needs the tags to keep: --copy-tags (or --copy-all) or --tag.");
+    throw usageError(
+      `--prune-tags removes every tag not in the desired state, but this run has no tags to keep: ${whatIsCopied(flags)}, and no --tag was given.`,
+      "Add --copy-tags (or --copy-all) to keep the primary's tags, or --tag for the tags to keep.",
+    );
   }
   if (flags.pruneAliases === true && !copy.aliases) {
-    throw usageError("--prune-aliases needs the aliases to keep: --copy-aliases (or --copy-all).");
+    throw usageError(
+      `--prune-aliases deletes the aliases the primary does not have, but this run does not copy the primary's aliases: ${whatIsCopied(flags)}.`,
+      "Add --copy-aliases (or --copy-all).",
+    );
   }
   if (flags.forceAliases === true && !copy.aliases) {
-    throw usageError("--force-aliases applies to the primary's aliases: add --copy-aliases (or --copy-all).");
+    throw usageError(
+      `--force-aliases moves the primary's aliases onto the replicas, but this run does not copy the primary's aliases: ${whatIsCopied(flags)}.`,
+      "Add --copy-aliases (or --copy-all).",
+    );
   }
   return {
     regions: splitRegionArgs(flags.regions ?? []),

@@ -7,12 +7,14 @@ import type { KmsPort } from "./kms.js";
 import { regionOfKeyRef, type KeyRef } from "./keys.js";
 import {
   certainPartitionOf,
+  checkPlaceRegion,
   checkRegions,
   partitionOf,
   partitionProblem,
   REGION_PATTERN,
   type PrimaryPlace,
   type RegionProblem,
+  type UnknownRegionRule,
 } from "./regions.js";
 
 export interface Plan {
@@ -27,13 +29,20 @@ export interface RegionSources {
   readonly flag?: string;
   /** AWS_REGION / AWS_DEFAULT_REGION / the profile's region, looked up only when needed. */
   readonly fromEnvironment: () => Promise<string | undefined>;
+  /** A Region the SDK does not list (src/regions.ts). */
+  readonly unknownRegions: UnknownRegionRule;
+  readonly warn: (message: string) => void;
 }
 
-/** The primary's Region: from the ARN, else --region, else the environment or the profile. */
+/**
+ * The primary's Region: from the ARN, else --region, else the environment or the profile; each
+ * checked as a Region (a typo of a known one is refused, exit 2) before any call.
+ */
 export async function resolvePrimaryRegion(key: KeyRef, sources: RegionSources): Promise<string> {
   const fromArn = regionOfKeyRef(key);
   if (fromArn !== undefined) {
     checkArnPartition(key);
+    checkPlaceRegion(fromArn, `--key ${key.value}: the ARN's Region`, sources.unknownRegions, sources.warn);
     if (sources.flag !== undefined && sources.flag !== fromArn) {
       throw usageError(
         `--region ${sources.flag} contradicts the key ARN, which is in ${fromArn}.`,
@@ -55,6 +64,11 @@ export async function resolvePrimaryRegion(key: KeyRef, sources: RegionSources):
       REGION_PATTERN.test(lower) ? `Did you mean ${lower}?` : undefined,
     );
   }
+  const where =
+    sources.flag !== undefined
+      ? "--region"
+      : "The primary's Region (AWS_REGION, AWS_DEFAULT_REGION or the profile's)";
+  checkPlaceRegion(region, where, sources.unknownRegions, sources.warn);
   return region;
 }
 
@@ -101,10 +115,10 @@ export function invalidRegionsError(problems: readonly RegionProblem[]): Replica
 export function checkTargets(
   regions: readonly string[],
   primary: PrimaryPlace,
-  strict: boolean,
+  unknown: UnknownRegionRule,
   warn: (message: string) => void,
 ): readonly string[] {
-  const check = checkRegions(regions, primary, { strict });
+  const check = checkRegions(regions, primary, { unknown });
   for (const message of check.warnings) warn(message);
   if (check.problems.length > 0) throw invalidRegionsError(check.problems);
   return check.regions;

@@ -45,6 +45,11 @@ Fleets (every command but the import ones; JSON version 2):
 
 Key: a key ID, key ARN, alias name (alias/…) or alias ARN of a multi-Region primary key. Its Region
 comes from the ARN, else --region, else AWS_REGION / AWS_DEFAULT_REGION / the profile's region.
+Regions: every Region named (--regions, --to, --region, a key ARN's, AWS_REGION's) is checked
+against the AWS SDK's list before any call. One the SDK does not list is refused (exit 2, "did you
+mean") when it is within two edits of one it lists, and tried with a warning when farther.
+--allow-unknown-regions tries it however near (a Region newer than the SDK); --strict-regions
+refuses it however far. The two exclude each other.
 Credentials: --profile, else the AWS CLI's default chain (environment, SSO, config files, roles).
 
 ${EXIT_HELP}
@@ -87,8 +92,9 @@ Exit codes:
   1  UpdatePrimaryRegion or a read failed
   2  usage or a check refused (no replica there, a key Disabled, PendingDeletion, PendingImport):
      nothing was changed
-  3  timed out: before the call, nothing was changed; after it, the promotion was accepted and may
-     still complete: re-run promote or status
+  3  timed out: before the call (or with it not sent before --timeout ran out: notStarted),
+     nothing was changed; after it, the promotion was accepted and may still complete: re-run
+     promote or status
   130, 143, 129  stopped by SIGINT (Ctrl-C), SIGTERM, SIGHUP; the JSON says what was seen
 `;
 
@@ -120,7 +126,8 @@ Exit codes:
   0    every replica in line (unchanged, or done and read back); with --dry-run: the plan was made
   1    at least one Region failed (the others were still synced): see its error and 'pending'
   2    usage or validation error: nothing was changed
-  3    a replica was still Creating when --timeout ran out (nothing was changed on it)
+  3    a replica was still Creating when --timeout ran out, or --timeout ran out before a change was
+       sent (notStarted: re-run the same command)
   130  interrupted (Ctrl-C, SIGINT); what was already applied stays applied
   143  terminated (SIGTERM), 129 hung up (SIGHUP): as 130; each still writes the JSON document
 `;
@@ -140,6 +147,14 @@ function addConnectionOptions(command: Command): Command {
       "--region <region>",
       "the primary key's Region, when --key is not an ARN; with --all-primaries, where to look (repeatable)",
       collect,
+    )
+    .option(
+      "--strict-regions",
+      "refuse every Region this AWS SDK does not know (default: refuse only a typo of one it knows)",
+    )
+    .option(
+      "--allow-unknown-regions",
+      "try a Region this AWS SDK does not know even when it is two edits or fewer from one it knows (a Region newer than the SDK)",
     )
     .option(
       "--keys-from <file|->",
@@ -216,7 +231,8 @@ Exit codes:
   0  rotated: every key uses the new material
   1  an import or the rotation failed (see the state and what to do next)
   2  usage or validation error, or a replica not usable: nothing was imported
-  3  rotated, but not every key showed the new material before --timeout
+  3  rotated, but not every key showed the new material before --timeout; or --timeout ran out
+     before an import or the rotation was sent (see the state and what to do next)
   130, 143, 129  stopped by SIGINT (Ctrl-C), SIGTERM, SIGHUP
 `;
 
@@ -242,8 +258,15 @@ function addImportOptions(command: Command, what: string): Command {
     .option("--no-expiry", "the imported material never expires (default: as the primary's)");
 }
 
-function timeoutOption(description: string): Option {
-  return new Option("--timeout <duration>", description)
+/**
+ * --timeout: what the command waits for, and, for a command that changes keys, the rule they share:
+ * the run's deadline, after which no change is sent.
+ */
+function timeoutOption(description: string, changes = true): Option {
+  return new Option(
+    "--timeout <duration>",
+    changes ? `${description}; no change is sent after it` : description,
+  )
     .argParser(parseDuration)
     .default(DEFAULT_TIMEOUT_MS, "20m");
 }
@@ -275,7 +298,6 @@ export function buildProgram(run: Commands): Command {
       "(the default command) Replicate the primary key into every named Region and wait until each replica is usable.",
     )
     .option("-r, --regions <regions>", "target Regions, comma-separated; repeatable (required)", collect)
-    .option("--strict-regions", "refuse Regions this AWS SDK does not know (default: warn and try)")
     .option("--description <text>", "description of each replica (never put secrets here)")
     .option(
       "--policy <json|file://path>",
@@ -341,7 +363,7 @@ export function buildProgram(run: Commands): Command {
       "only these Regions, comma-separated; repeatable (default: every replica)",
       collect,
     )
-    .addOption(timeoutOption("how long to wait (90s, 2m, 1h)"))
+    .addOption(timeoutOption("how long to wait (90s, 2m, 1h)", false))
     .addHelpText("after", WAIT_HELP)
     .action(async (_flags, command: Command) => {
       process.exitCode = await run.wait(command.optsWithGlobals<RawWaitFlags>());

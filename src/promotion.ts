@@ -12,7 +12,9 @@ import {
   partitionProblem,
   REGION_MAX_LENGTH,
   REGION_PATTERN,
+  unknownRegionVerdict,
   type PrimaryPlace,
+  type UnknownRegionRule,
 } from "./regions.js";
 
 /** One key of the family as last read in its own Region. */
@@ -103,14 +105,18 @@ export async function readMember(
 
 /**
  * `--to`, before any call: a Region ID (with the Region meant, for a typo), in the key's partition
- * when it is known. A Region the SDK does not know is a warning (it may be newer than the SDK).
+ * when it is known, and a Region the SDK lists, as every Region is checked (src/regions.ts: a typo
+ * of a known Region is refused, another unknown Region is a warning, by `unknown`).
  */
-export function checkPromoteTarget(to: string, place: PrimaryPlace): { warning?: string } {
-  const partition = place.partition ?? partitionOf(place.region).name;
+export function checkPromoteTarget(
+  to: string,
+  place: PrimaryPlace,
+  unknown: UnknownRegionRule,
+): { warning?: string } {
   if (to.length > REGION_MAX_LENGTH || !REGION_PATTERN.test(to)) {
     const lower = to.toLowerCase();
     const near =
-      REGION_PATTERN.test(lower) && partitionOf(lower).known ? [lower] : nearKnownRegions(lower, partition);
+      REGION_PATTERN.test(lower) && partitionOf(lower).known ? [lower] : nearKnownRegions(lower).regions;
     throw usageError(
       `--to ${to} is not a Region ID (expected lower-case words and a number, like eu-west-1).`,
       near.length > 0 ? `Did you mean ${near.join(" or ")}?` : undefined,
@@ -120,13 +126,9 @@ export function checkPromoteTarget(to: string, place: PrimaryPlace): { warning?:
   if (problem !== undefined) {
     throw usageError(`--to ${to} is ${problem}; a family's keys all stay in one partition.`);
   }
-  if (!partitionOf(to).known) {
-    const near = nearKnownRegions(to, partition);
-    return {
-      warning: `${to} is not a Region this AWS SDK knows; it may be newer than the SDK, or a typo${near.length > 0 ? `: did you mean ${near.join(" or ")}?` : "."} Trying it anyway.`,
-    };
-  }
-  return {};
+  const verdict = unknownRegionVerdict(to, unknown);
+  if (verdict.reason !== undefined) throw usageError(`--to ${to} is ${verdict.reason}`);
+  return verdict.warning !== undefined ? { warning: verdict.warning } : {};
 }
 
 /** States a key passes through on its own: promote waits for them to end. */

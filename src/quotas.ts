@@ -76,6 +76,11 @@ export interface InFlightKey {
 export interface AcquireOptions {
   /** The in-flight cap this attempt counts against, if the book has one for `name`. */
   readonly inFlight?: InFlightKey;
+  /**
+   * performance.now() after which the attempt may not start (a write after the run's --timeout):
+   * still waiting then, it is dropped, rejected with `expired()`'s value, having taken nothing.
+   */
+  readonly deadline?: { readonly at: number; readonly expired: () => Error };
 }
 
 /** Ends an attempt's hold on its in-flight slot; calling it again does nothing. */
@@ -86,7 +91,8 @@ export interface QuotaBook {
    * Resolves once every cost of one attempt fits its quota, all taken at one moment, and (when
    * `options.inFlight` names a capped operation) fewer than the cap are in flight there. The
    * in-flight slot is held until `release()` is called, which every caller must do when the
-   * attempt ends. Rejects with the signal's reason if it aborts first, having taken nothing.
+   * attempt ends. Rejects with the signal's reason if it aborts first, or with the deadline's value
+   * if that passes first (`options.deadline`), having taken nothing.
    */
   acquire(costs: readonly QuotaCost[], signal?: AbortSignal, options?: AcquireOptions): Promise<Release>;
   /** The rate in force for `name` (requests per second). */
@@ -164,6 +170,8 @@ interface Waiter {
   settle: { resolve: (release: Release) => void; reject: (reason: unknown) => void } | undefined;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
+  /** Dropped at this moment if still waiting (a write after the run's deadline). */
+  readonly deadline: AcquireOptions["deadline"];
 }
 
 interface Watcher {
@@ -330,6 +338,18 @@ export function createQuotaBook(options: QuotaBookOptions = {}): QuotaBook {
     settle?.resolve(releaseOf(waiter.gates));
   };
 
+  /** Rejects a waiter that will never start (aborted, or past its deadline); it took nothing. */
+  const drop = (waiter: Waiter, reason: unknown): void => {
+    const { settle, signal, onAbort } = waiter;
+    if (settle === undefined) return;
+    waiter.settle = undefined;
+    waiter.signal = undefined;
+    waiter.onAbort = undefined;
+    if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
+    live -= 1;
+    settle.reject(reason);
+  };
+
   const notifyWatchers = (): void => {
     if (watchers.length === 0) return;
     const still: Watcher[] = [];
@@ -365,6 +385,12 @@ export function createQuotaBook(options: QuotaBookOptions = {}): QuotaBook {
     for (let i = current.walked; i < queue.length; i += 1) {
       const waiter = queue[i];
       if (waiter?.settle === undefined) continue;
+      if (waiter.deadline !== undefined && t >= waiter.deadline.at) {
+        // Its deadline passed while it waited: it never starts. The waiters after it in this walk
+        // see the room it leaves.
+        drop(waiter, waiter.deadline.expired());
+        continue;
+      }
       if (waiter.needs.every(fits)) {
         grant(waiter, t);
         continue;
@@ -386,6 +412,8 @@ export function createQuotaBook(options: QuotaBookOptions = {}): QuotaBook {
         current.head = waiter;
         current.headAt = t + startsIn;
       }
+      // Wake at its deadline to drop it (the walk then starts afresh, over the whole queue).
+      if (waiter.deadline !== undefined) current.wakeAt = Math.min(current.wakeAt, waiter.deadline.at);
     }
     queue.length = kept;
     current.walked = kept;
@@ -410,6 +438,8 @@ export function createQuotaBook(options: QuotaBookOptions = {}): QuotaBook {
     waiting: () => live,
     acquire(costs, signal, acquireOptions) {
       if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
+      const deadline = acquireOptions?.deadline;
+      if (deadline !== undefined && now() >= deadline.at) return Promise.reject(deadline.expired());
       const gates = gatesOf(acquireOptions?.inFlight);
       const needs = needsOf(costs, gates);
       if (needs.length === 0) return Promise.resolve(NOTHING_TO_RELEASE);
@@ -422,16 +452,18 @@ export function createQuotaBook(options: QuotaBookOptions = {}): QuotaBook {
         }
       }
       return new Promise<Release>((resolve, reject) => {
-        const waiter: Waiter = { needs, gates, settle: { resolve, reject }, signal, onAbort: undefined };
+        const waiter: Waiter = {
+          needs,
+          gates,
+          settle: { resolve, reject },
+          signal,
+          onAbort: undefined,
+          deadline,
+        };
         if (signal !== undefined) {
           waiter.onAbort = () => {
-            const { settle } = waiter;
-            if (settle === undefined) return;
-            waiter.settle = undefined;
-            waiter.signal = undefined;
-            waiter.onAbort = undefined;
-            live -= 1;
-            settle.reject(signal.reason);
+            if (waiter.settle === undefined) return;
+            drop(waiter, signal.reason);
             // The waiters it held up may go now.
             scheduleWalk();
             notifyWatchers();

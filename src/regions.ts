@@ -1,8 +1,11 @@
-// Target Region rules, pure: the ReplicaRegion pattern and length, the partition (from the AWS
-// SDK's own metadata, not a hand-kept list), not the primary's Region, no duplicates; and, for a
-// Region that looks like a typo, the known Region it probably meant.
+// Region rules, pure: the ReplicaRegion pattern and length, the partition (from the AWS SDK's own
+// metadata, not a hand-kept list), not the primary's Region, no duplicates; a Region the SDK does
+// not list (refused when it is a typo of one it does, see UnknownRegionRule), and the known Region
+// a typo probably meant.
+import { damerauLevenshtein } from "./edit-distance.js";
+import { usageError } from "./errors.js";
 import { REGION_MAX_LENGTH, REGION_PATTERN } from "./keys.js";
-import { partition } from "./sdk-partition.js";
+import { partition, sdkRegionIds } from "./sdk-partition.js";
 
 export { REGION_MAX_LENGTH, REGION_PATTERN };
 
@@ -52,12 +55,25 @@ export interface RegionCheck {
   readonly warnings: readonly string[];
 }
 
+/**
+ * How a well-formed Region that the SDK does not list is treated (the same for every Region the
+ * command line names: targets, --to, --region, the Region of a key ARN, AWS_REGION):
+ * - `typos` (the default): refused when it is within two edits of a Region the SDK lists (a typo,
+ *   exit 2, with "did you mean"); tried, with a warning, when it is farther from every one;
+ * - `allow` (--allow-unknown-regions): tried, with a warning, however near (a Region newer than
+ *   the bundled SDK, such as eu-central-3 next to eu-central-1 and eu-central-2);
+ * - `refuse` (--strict-regions): refused, however far.
+ */
+export type UnknownRegionRule = "typos" | "allow" | "refuse";
+
+/** A Region the SDK does not list, and within this many edits of one it does, is taken for a typo. */
+export const TYPO_DISTANCE = 2;
+
 export function checkRegions(
   requested: readonly string[],
   primary: PrimaryPlace,
-  options: { readonly strict: boolean },
+  options: { readonly unknown: UnknownRegionRule },
 ): RegionCheck {
-  const guessPartition = primary.partition ?? partitionOf(primary.region).name;
   const seen = new Set<string>();
   const regions: string[] = [];
   const problems: RegionProblem[] = [];
@@ -70,34 +86,78 @@ export function checkRegions(
       continue;
     }
     seen.add(region);
-    const problem = problemWith(region, primary, guessPartition);
+    const problem = problemWith(region, primary);
     if (problem !== undefined) {
       problems.push({ region, reason: problem });
       continue;
     }
-    if (!partitionOf(region).known) {
-      const guess = didYouMean(nearKnownRegions(region, guessPartition));
-      const message = `${region} is not a Region this AWS SDK knows; it may be newer than the SDK, or a typo${guess === "" ? "." : guess}`;
-      if (options.strict) {
-        problems.push({ region, reason: `${message} (--strict-regions)` });
-        continue;
-      }
-      warnings.push(`${message} Trying it anyway (use --strict-regions to refuse unknown Regions).`);
+    const verdict = unknownRegionVerdict(region, options.unknown);
+    if (verdict.reason !== undefined) {
+      problems.push({ region, reason: verdict.reason });
+      continue;
     }
+    if (verdict.warning !== undefined) warnings.push(verdict.warning);
     regions.push(region);
   }
   for (const region of duplicates) warnings.push(`${region} was given more than once; replicating it once.`);
   return { regions, problems, warnings };
 }
 
-function problemWith(region: string, primary: PrimaryPlace, guessPartition: string): string | undefined {
+/**
+ * What the rule says of one well-formed Region: nothing (the SDK lists it), a `reason` to refuse
+ * it (without the Region's name: the caller puts it in front), or a `warning` (a whole sentence).
+ */
+export interface RegionVerdict {
+  readonly reason?: string;
+  readonly warning?: string;
+}
+
+export function unknownRegionVerdict(region: string, rule: UnknownRegionRule): RegionVerdict {
+  if (partitionOf(region).known) return {};
+  const near = nearKnownRegions(region);
+  const guess = didYouMean(near.regions);
+  const unknown = "not a Region this AWS SDK knows";
+  if (rule === "refuse") {
+    return { reason: `${unknown}${guess} (--strict-regions refuses every Region the SDK does not know)` };
+  }
+  if (near.regions.length > 0 && rule === "typos") {
+    return {
+      reason: `${unknown}${guess} (${near.distance === 1 ? "one edit" : "two edits"} away; for a Region newer than this SDK, add --allow-unknown-regions)`,
+    };
+  }
+  const tried =
+    rule === "allow"
+      ? "Trying it (--allow-unknown-regions)."
+      : "Trying it anyway (--strict-regions refuses Regions the SDK does not know).";
+  return {
+    warning: `${region} is ${unknown}; it may be newer than the SDK${near.regions.length > 0 ? `, or a typo${guess}` : "."} ${tried}`,
+  };
+}
+
+/**
+ * A Region that names where a key is (--region, the Region of a key ARN, AWS_REGION or the
+ * profile's, --all-primaries' --region), checked by the same rule as the targets: a refused
+ * Region is a usage error (exit 2) naming `where`; a warning is passed to `warn`.
+ */
+export function checkPlaceRegion(
+  region: string,
+  where: string,
+  rule: UnknownRegionRule,
+  warn: (message: string) => void,
+): void {
+  const verdict = unknownRegionVerdict(region, rule);
+  if (verdict.reason !== undefined) throw usageError(`${where}: ${region} is ${verdict.reason}`);
+  if (verdict.warning !== undefined) warn(verdict.warning);
+}
+
+function problemWith(region: string, primary: PrimaryPlace): string | undefined {
   if (region.length > REGION_MAX_LENGTH) {
     return `longer than ${REGION_MAX_LENGTH} characters`;
   }
   if (!REGION_PATTERN.test(region)) {
     const lower = region.toLowerCase();
     const guess = REGION_PATTERN.test(lower)
-      ? didYouMean(partitionOf(lower).known ? [lower] : nearKnownRegions(lower, guessPartition))
+      ? didYouMean(partitionOf(lower).known ? [lower] : nearKnownRegions(lower).regions)
       : "";
     return `not a Region ID (expected lower-case words and a number, like eu-west-1)${guess}`;
   }
@@ -125,30 +185,35 @@ function didYouMean(candidates: readonly string[]): string {
   return `: did you mean ${listed}?`;
 }
 
-const REGION_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789-";
+/** Every Region ID the SDK lists, in every partition (well-formed ones: not `aws-global`). Built once. */
+let known: readonly string[] | undefined;
+function knownRegions(): readonly string[] {
+  known ??= [...new Set(sdkRegionIds())].filter((id) => REGION_PATTERN.test(id)).sort();
+  return known;
+}
 
 /**
- * The Regions of `partitionName` the SDK knows that are one edit away from `region`
- * (Damerau-Levenshtein distance 1: insert, delete, substitute, or swap two neighbours), sorted.
- * The SDK exposes no list of its Regions, only a lookup, so we look up every string one edit away
- * (about 800 for a typical Region ID, under a few milliseconds, and only for an unknown Region).
+ * The Regions the SDK lists (in any partition: a typo is a typo wherever it points) nearest to
+ * `region`, when within `within` edits (Damerau-Levenshtein: insert, delete, substitute, or swap
+ * two neighbours), sorted; and how many edits away they are. Compared with each of the SDK's
+ * ~50 Regions in turn: well under a millisecond.
  */
-export function nearKnownRegions(region: string, partitionName: string): string[] {
-  const found = new Set<string>();
-  const consider = (candidate: string): void => {
-    if (candidate === region || found.has(candidate) || !REGION_PATTERN.test(candidate)) return;
-    const info = partitionOf(candidate);
-    if (info.known && info.name === partitionName) found.add(candidate);
-  };
-  for (let i = 0; i <= region.length; i += 1) {
-    const before = region.slice(0, i);
-    for (const ch of REGION_ALPHABET) {
-      consider(before + ch + region.slice(i)); // insert
-      if (i < region.length) consider(before + ch + region.slice(i + 1)); // substitute
+export function nearKnownRegions(
+  region: string,
+  within: number = TYPO_DISTANCE,
+): { readonly regions: string[]; readonly distance: number } {
+  let best = within;
+  let regions: string[] = [];
+  for (const candidate of knownRegions()) {
+    if (candidate === region || Math.abs(candidate.length - region.length) > best) continue;
+    const distance = damerauLevenshtein(region, candidate);
+    if (distance > best) continue;
+    if (distance < best || regions.length === 0) {
+      best = distance;
+      regions = [candidate];
+    } else {
+      regions.push(candidate);
     }
-    if (i < region.length) consider(before + region.slice(i + 1)); // delete
-    if (i + 1 < region.length)
-      consider(before + region.charAt(i + 1) + region.charAt(i) + region.slice(i + 2)); // swap
   }
-  return [...found].sort();
+  return { regions, distance: regions.length > 0 ? best : 0 };
 }

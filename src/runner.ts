@@ -18,6 +18,7 @@ import type { Emit, ReplicaEvent } from "./events.js";
 import type { InputContext } from "./input.js";
 import type { KmsPort } from "./kms.js";
 import {
+  checkEndpointEnvironment,
   DEFAULT_TIMEOUT_MS,
   type CommonOptions,
   type ConnectionOptions,
@@ -26,7 +27,7 @@ import {
 import { resolvePrimaryRegion } from "./plan.js";
 import type { QuotaBook, QuotaOverrides } from "./quotas.js";
 import { renderJson, type KmsReplicateDocument } from "./report/document.js";
-import { durationFlag } from "./report/lines.js";
+import { durationFlag, type ResumeOptions } from "./report/lines.js";
 import { createHumanReporter, type HumanReporter, type HumanReporterOptions } from "./report/live.js";
 import { stopOf, type LastWords, type Stop } from "./signals.js";
 import { detectFromProcess, type OutputMode } from "./terminal.js";
@@ -45,6 +46,8 @@ export interface Io {
   readonly lastWords?: (words: LastWords | undefined) => void;
   /** performance.now() when the process started its work; elapsed times count from here. */
   readonly startedAt: number;
+  /** The command line after `kms-replicate`, for the hint that runs the same command again. */
+  readonly argv?: readonly string[];
 }
 
 /** What a command works with: the terminal's facts, the reporter, and one event sink. */
@@ -54,6 +57,8 @@ export interface Session {
   readonly emit: Emit;
   readonly warnings: readonly string[];
   readonly io: Io;
+  /** How to continue the run: `wait`'s options, and the command line to run it again (rerunLines). */
+  readonly resume?: ResumeOptions;
   /** The data the user asked for on stdout, and its notes on stderr, as a renderer made them. */
   output(text: { readonly stdout: string; readonly stderr: string }): void;
 }
@@ -99,20 +104,22 @@ export async function runCommand<T>(
     debug: flags.debug ?? false,
     color: flags.color,
   });
+  // What `kms-replicate wait` (or the same command again) needs to continue a run that timed out.
+  const resume: ResumeOptions = {
+    profile: flags.profile?.trim() || undefined,
+    endpointUrl: flags.endpointUrl,
+    connectTimeoutMs: flags.cliConnectTimeout,
+    readTimeoutMs: flags.cliReadTimeout,
+    // The run's own --timeout, but never less than the default: it just proved too short.
+    timeoutMs: Math.max(flags.timeout ?? DEFAULT_TIMEOUT_MS, DEFAULT_TIMEOUT_MS),
+    ...(io.argv !== undefined ? { argv: io.argv } : {}),
+  };
   const reporter = await (command.reporter ?? createHumanReporter)({
     mode,
     stream: io.stderr,
     chalk: chalkStderr,
     dryRun: command.dryRun,
-    // What `kms-replicate wait` needs to continue a run that timed out.
-    resume: {
-      profile: flags.profile?.trim() || undefined,
-      endpointUrl: flags.endpointUrl,
-      connectTimeoutMs: flags.cliConnectTimeout,
-      readTimeoutMs: flags.cliReadTimeout,
-      // The run's own --timeout, but never less than the default: it just proved too short.
-      timeoutMs: Math.max(flags.timeout ?? DEFAULT_TIMEOUT_MS, DEFAULT_TIMEOUT_MS),
-    },
+    resume,
   });
   const warnings: string[] = [];
   const session: Session = {
@@ -120,6 +127,7 @@ export async function runCommand<T>(
     reporter,
     warnings,
     io,
+    resume,
     output(text) {
       if (text.stdout !== "") io.stdout.write(text.stdout);
       if (text.stderr !== "") io.stderr.write(text.stderr);
@@ -235,33 +243,58 @@ export function inputsOf(io: Io, timeoutMs: number | undefined): InputContext {
   };
 }
 
-/** The primary's Region; loads the SDK only when the environment or a profile must name it. */
-export function primaryRegionOf(options: CommonOptions, io: Io): Promise<string> {
+/**
+ * The primary's Region, checked as every Region is (src/regions.ts); loads the SDK only when the
+ * environment or a profile must name it. `warn`: a Region the SDK does not know, tried.
+ */
+export function primaryRegionOf(
+  options: CommonOptions,
+  io: Io,
+  warn: (message: string) => void,
+): Promise<string> {
   return resolvePrimaryRegion(options.key, {
     flag: options.region,
     fromEnvironment: async () => (await import("./kms.js")).regionFromEnvironment(options.profile, io.env),
+    unknownRegions: options.unknownRegions,
+    warn,
   });
 }
 
 /**
+ * The run's deadline (--timeout), as performance.now() time: counted from the start of the process,
+ * so that `--timeout 3s` means three seconds from the moment the command was run. No --timeout
+ * (status): none.
+ */
+export function deadlineOf(io: Pick<Io, "startedAt">, timeoutMs: number | undefined): number {
+  return timeoutMs === undefined ? Number.POSITIVE_INFINITY : io.startedAt + timeoutMs;
+}
+
+/**
  * The AWS SDK, loaded only once every local check has passed; one adapter (and quota book) per run.
- * `limits`: the command's own quota settings (replicate's --rate) and in-flight caps (--concurrency).
- * `book`: a quota book the caller made (a fleet watches its queue) instead.
+ * `run.deadline`: the run's deadline (deadlineOf), after which the adapter sends no write: every
+ * command names its own, so none can forget it. `run.quotas` / `run.inFlight`: the command's own
+ * quota settings (replicate's --rate) and in-flight caps (--concurrency). `book`: a quota book the
+ * caller made (a fleet watches its queue) instead.
  */
 export async function connect(
   options: ConnectionOptions,
   emit: Emit,
-  limits: { readonly quotas?: QuotaOverrides; readonly inFlight?: QuotaOverrides } = {},
+  run: {
+    readonly deadline: number;
+    readonly quotas?: QuotaOverrides;
+    readonly inFlight?: QuotaOverrides;
+  },
   book?: QuotaBook,
 ): Promise<KmsPort> {
+  if (options.endpointUrl === undefined) checkEndpointEnvironment(process.env);
   const [{ createKms }, { createQuotaBook }] = await Promise.all([import("./kms.js"), import("./quotas.js")]);
   return createKms({
     profile: options.profile,
     endpointUrl: options.endpointUrl,
     timeouts: { connectMs: options.connectTimeoutMs, readMs: options.readTimeoutMs },
+    deadline: run.deadline,
     emit,
     quotas:
-      book ??
-      createQuotaBook({ overrides: { ...options.quotas, ...limits.quotas }, inFlight: limits.inFlight }),
+      book ?? createQuotaBook({ overrides: { ...options.quotas, ...run.quotas }, inFlight: run.inFlight }),
   });
 }

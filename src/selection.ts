@@ -20,6 +20,7 @@ import { REGION_PATTERN, parseKeyRef, regionOfKeyRef, type KeyRef } from "./keys
 import type { Tag } from "./options.js";
 import { createLimiter } from "./pace.js";
 import { describePrimary, toPrimary, type DescribeOptions } from "./plan.js";
+import { unknownRegionVerdict, type UnknownRegionRule } from "./regions.js";
 
 /** How the user chose the keys (flags → typed, nothing read yet). */
 export interface SelectionOptions {
@@ -349,6 +350,46 @@ export function checkSelectionRegions(regions: readonly string[]): void {
   if (bad.length > 0) {
     throw usageError(
       `--region ${bad.join(", ")}: not a Region ID (lower-case words and a number, like us-east-1).`,
+    );
+  }
+}
+
+/**
+ * Every Region that says where the keys are, before any call, by the rule every Region follows
+ * (src/regions.ts): each --region of --all-primaries, the Region of keys named without an ARN
+ * (--region, AWS_REGION or the profile's), and the Region of each key ARN (--key, --keys-from).
+ * The refused ones in one usage error (exit 2); a warning once per Region.
+ */
+export function checkSelectionPlaces(
+  selection: SelectionOptions,
+  keyList: readonly KeyListEntry[] | undefined,
+  defaultRegion: string | undefined,
+  unknown: UnknownRegionRule,
+  warn: (message: string) => void,
+): void {
+  const places = [
+    ...(selection.allPrimaries ? selection.regions.map((r) => ({ region: r, where: "--region" })) : []),
+    ...(defaultRegion !== undefined && !selection.allPrimaries
+      ? [{ region: defaultRegion, where: "the Region of keys named without an ARN" }]
+      : []),
+    ...selection.keys.map((ref) => ({ ref, where: `--key ${ref.value}` })),
+    ...(keyList ?? []).map((e) => ({ ref: e.ref, where: `--keys-from line ${e.line} (${e.text})` })),
+  ].flatMap((p) => {
+    const region = "ref" in p ? regionOfKeyRef(p.ref) : p.region;
+    return region === undefined ? [] : [{ region, where: p.where }];
+  });
+  const warned = new Set<string>();
+  const problems = places.flatMap(({ region, where }) => {
+    const verdict = unknownRegionVerdict(region, unknown);
+    if (verdict.warning !== undefined && !warned.has(region)) {
+      warned.add(region);
+      warn(verdict.warning);
+    }
+    return verdict.reason === undefined ? [] : [`  ${where}: ${region} is ${verdict.reason}`];
+  });
+  if (problems.length > 0) {
+    throw usageError(
+      `${problems.length === 1 ? "1 Region" : `${problems.length} Regions`} of the selection ${problems.length === 1 ? "is" : "are"} not valid; nothing was changed:\n${problems.join("\n")}`,
     );
   }
 }

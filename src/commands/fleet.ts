@@ -21,8 +21,17 @@ import {
 } from "../report/fleet.js";
 import { createFleetReporter, type FleetReporter } from "../report/fleet-live.js";
 import { readKeyList } from "../key-list.js";
-import { connect, inputsOf, runEndingError, type Command, type Io, type Session } from "../runner.js";
 import {
+  connect,
+  deadlineOf,
+  inputsOf,
+  runEndingError,
+  type Command,
+  type Io,
+  type Session,
+} from "../runner.js";
+import {
+  checkSelectionPlaces,
   checkSelectionRegions,
   emptySelection,
   selectKeys,
@@ -87,7 +96,7 @@ export interface KeyContext {
   readonly signal: AbortSignal;
   /** performance.now() at the start of the process. */
   readonly startedAt: number;
-  /** performance.now() after which waits stop (--timeout, from the start of the run). */
+  /** performance.now() after which waits stop and no write is sent (--timeout, from the start of the process). */
   readonly deadline: number;
   /**
    * The key has sent what it had to send and only waits now (replicas Creating): the next key may
@@ -246,7 +255,8 @@ export function fleetCommand<R>(
         inFlight: plan.inFlight,
         maxInFlight: MAX_IN_FLIGHT,
       });
-      const kms = await connect(plan.connection, emit, {}, book);
+      const deadline = deadlineOf(io, plan.timeoutMs);
+      const kms = await connect(plan.connection, emit, { deadline }, book);
       // Keys named without an ARN, and --all-primaries without --region: AWS_REGION or the profile's.
       const needsRegion =
         selection.regions.length === 0 &&
@@ -268,6 +278,7 @@ export function fleetCommand<R>(
         selection.regions.length > 0 || defaultRegion === undefined ? selection.regions : [defaultRegion];
       selection = { ...selection, regions: selection.allPrimaries ? regions : selection.regions };
       const chosen: SelectionOptions = selection;
+      checkSelectionPlaces(chosen, keyList, defaultRegion, plan.connection.unknownRegions, warn);
       const selecting = {
         kms,
         signal: io.signal,
@@ -293,7 +304,6 @@ export function fleetCommand<R>(
           selection: { ...chosen, keys: chosen.keys.map((k) => k.value) },
           quotas,
         });
-      const deadline = performance.now() + (plan.timeoutMs ?? Number.POSITIVE_INFINITY);
       // With --all-primaries, keys start as the selection finds them: each is checked on its own
       // (a key the flags do not fit fails alone), its warnings said once.
       const said = new Set<string>();

@@ -10,7 +10,7 @@ import { readMaterial, type KeyMaterial } from "../material.js";
 import { toImportOptions, toWaitOptions, type RawImportFlags, type RawWaitFlags } from "../options.js";
 import { describePrimary, primaryPlaceOf } from "../plan.js";
 import { importAgain } from "../report/rerun.js";
-import { connect, inputsOf, primaryRegionOf, runCommand, type Io } from "../runner.js";
+import { connect, deadlineOf, inputsOf, primaryRegionOf, runCommand, type Io } from "../runner.js";
 import { existingReplicas, followReplicas, namedRegions, regionCommand } from "./regions.js";
 
 export async function runImportMaterial(flags: RawWaitFlags & RawImportFlags, io: Io): Promise<ExitCode> {
@@ -23,12 +23,17 @@ export async function runImportMaterial(flags: RawWaitFlags & RawImportFlags, io
         "--key-material is required: the material the primary holds (fileb://PATH, or - for stdin).",
       );
     }
-    const region = await primaryRegionOf(options, io);
-    const regions = namedRegions(options.regions, primaryPlaceOf(options.key, region));
-    material = await readMaterial(importing.keyMaterial, inputsOf(io, options.timeoutMs), (message) =>
-      emit({ type: "warning", message }),
+    const warn = (message: string): void => emit({ type: "warning", message });
+    const region = await primaryRegionOf(options, io, warn);
+    const regions = namedRegions(
+      options.regions,
+      primaryPlaceOf(options.key, region),
+      options.unknownRegions,
+      warn,
     );
-    const kms = await connect(options, emit);
+    material = await readMaterial(importing.keyMaterial, inputsOf(io, options.timeoutMs), warn);
+    const deadline = deadlineOf(io, options.timeoutMs);
+    const kms = await connect(options, emit, { deadline });
     const primary = await describePrimary(kms, options.key, region, io.signal);
     setPrimary(primary);
     const settings = {
@@ -59,7 +64,7 @@ export async function runImportMaterial(flags: RawWaitFlags & RawImportFlags, io
         emit,
         signal: io.signal,
         startedAt: io.startedAt,
-        deadline: performance.now() + options.timeoutMs,
+        deadline,
       },
       withImport(waitStep, settings),
     );

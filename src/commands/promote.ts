@@ -2,6 +2,7 @@
 // when the family has settled. Every check before any change (exit 2); already the primary: exit 0
 // with no call, so a runbook can run it twice; timeout: exit 3 (the promotion may still complete).
 import { chalkStderr } from "chalk";
+import { RERUN_LONGER, refusedText } from "../engine/deadline.js";
 import { sendPromotion, watchKeys, type PromoteContext, type WatchEnd } from "../engine/promote.js";
 import { EXIT, isAbort, describeError, type ExitCode } from "../errors.js";
 import type { Emit, ReplicaEvent } from "../events.js";
@@ -24,8 +25,13 @@ import {
   type Member,
   type Promotion,
 } from "../promotion.js";
+import { rerunLines } from "../report/lines.js";
 import { promoteJson, promoteLines, promoteStartLine, type PromoteReport } from "../report/promote.js";
-import { connect, primaryRegionOf, runCommand, type Command, type Io } from "../runner.js";
+import { connect, deadlineOf, primaryRegionOf, runCommand, type Command, type Io } from "../runner.js";
+
+/** A promotion whose UpdatePrimaryRegion left the process and got no answer (yet). */
+const IN_FLIGHT_NOTE =
+  "Stopped while UpdatePrimaryRegion was in flight (sent, not answered): it may have been carried out. Re-run promote (it counts a done promotion as done) or status.";
 
 export const ACCEPTED_TIMEOUT_NOTE =
   "The promotion was accepted and may still complete; re-run promote or status.";
@@ -42,6 +48,7 @@ export function promoteExitCode(report: PromoteReport, interrupted: ExitCode = E
     case "failed":
       return EXIT.failed;
     case "timeout":
+    case "notStarted":
       return EXIT.timeout;
     case "interrupted":
       return interrupted;
@@ -113,10 +120,15 @@ function promoteFleet(flags: RawPromoteFlags): FleetSpec<PromoteReport> {
     to,
     prepare({ emit }) {
       const choices = toPromoteChoices(flags);
-      const { warning } = checkPromoteTarget(choices.to, { region: "", partition: undefined });
+      const connection = toConnectionOptions(flags);
+      const { warning } = checkPromoteTarget(
+        choices.to,
+        { region: "", partition: undefined },
+        connection.unknownRegions,
+      );
       if (warning !== undefined) emit({ type: "warning", message: warning });
       return Promise.resolve({
-        connection: toConnectionOptions(flags),
+        connection,
         timeoutMs: choices.timeoutMs,
         accept: PROMOTE_ACCEPTS,
         movedTo: choices.to,
@@ -168,10 +180,11 @@ export function runPromote(flags: RawPromoteFlags, io: Io): Promise<ExitCode> {
       const { emit, mode } = session;
       const options = toPromoteOptions(flags);
       const to = options.to;
-      const region = await primaryRegionOf(options, io);
-      const { warning } = checkPromoteTarget(to, primaryPlaceOf(options.key, region));
+      const region = await primaryRegionOf(options, io, (message) => emit({ type: "warning", message }));
+      const { warning } = checkPromoteTarget(to, primaryPlaceOf(options.key, region), options.unknownRegions);
       if (warning !== undefined) emit({ type: "warning", message: warning });
-      const kms = await connect(options, emit);
+      const deadline = deadlineOf(io, options.timeoutMs);
+      const kms = await connect(options, emit, { deadline });
       if ((flags.selectTag ?? []).length > 0) {
         const { primary } = await readPromotion(kms, options.key, region, io.signal);
         const tags = await kms.listResourceTags(primary.region, primary.arn, io.signal);
@@ -183,7 +196,7 @@ export function runPromote(flags: RawPromoteFlags, io: Io): Promise<ExitCode> {
         kms,
         emit,
         signal: io.signal,
-        deadline: performance.now() + options.timeoutMs,
+        deadline,
         dryRun,
         known: (report) => {
           known = report;
@@ -213,7 +226,11 @@ export function runPromote(flags: RawPromoteFlags, io: Io): Promise<ExitCode> {
     finish(session, report, elapsedMs) {
       session.reporter.finish([], elapsedMs, dryRun); // stops the spinner
       if (report === undefined) return;
-      const lines = promoteLines(report, elapsedMs, chalkStderr, session.mode.quiet);
+      const lines = [
+        ...promoteLines(report, elapsedMs, chalkStderr, session.mode.quiet),
+        // Also with --quiet: what to run to finish.
+        ...(report.outcome === "notStarted" ? rerunLines([report.oldPrimary.region], session.resume) : []),
+      ];
       if (lines.length > 0) session.output({ stdout: "", stderr: `${lines.join("\n")}\n` });
     },
   };
@@ -250,11 +267,13 @@ export async function promoteKey(
   const { kms, emit, signal, dryRun } = run;
   const warn = (message: string): void => emit({ type: "warning", message });
   const promotion = await readPromotion(kms, key, region, signal);
-  // The partition as the primary's ARN names it, now that it is known.
-  checkPromoteTarget(to, {
-    region: promotion.primary.region,
-    partition: /^arn:([^:]+):/.exec(promotion.primary.arn)?.[1],
-  });
+  // The partition as the primary's ARN names it, now that it is known (the Region itself was
+  // checked, and any warning said, before the first call: "allow" says nothing twice).
+  checkPromoteTarget(
+    to,
+    { region: promotion.primary.region, partition: /^arn:([^:]+):/.exec(promotion.primary.arn)?.[1] },
+    "allow",
+  );
   const { keyId } = promotion;
   const base = {
     keyId,
@@ -339,7 +358,17 @@ export async function promoteKey(
 
   const reread = (signal: AbortSignal): Promise<Promotion> =>
     readPromotion(kms, parseKeyRef(memberIn(promotion, to)?.arn ?? key.value), to, signal);
-  const sent = await sendPromotion(promotion, to, reread, ctx);
+  const sent = await sendPromotion(promotion, to, reread, {
+    ...ctx,
+    // From now on a second signal must not say "nothing was changed".
+    onSent: () =>
+      run.known?.(
+        reportOf(keysOf(promotion), promotion.primary.region, {
+          outcome: "interrupted",
+          note: IN_FLIGHT_NOTE,
+        }),
+      ),
+  });
   if (sent.kind !== "accepted") {
     const members = keysOf(sent.promotion);
     if (sent.kind === "failed") {
@@ -349,13 +378,22 @@ export async function promoteKey(
         error: sent.error,
       });
     }
+    if (sent.kind === "notStarted") {
+      return reportOf(members, sent.promotion.primary.region, {
+        outcome: "notStarted",
+        calls: sent.calls,
+        note: `${refusedText(sent.refused)}; nothing was changed. ${RERUN_LONGER}`,
+      });
+    }
     const waiting = sent.waiting.map((m) => `${m.region} ${m.keyState ?? "?"}`).join(", ");
     const note =
       sent.kind === "timeout"
-        ? `Nothing was changed: ${waiting || "the keys"} had not become Enabled when --timeout ran out${sent.failures !== undefined ? ` (DescribeKey since: ${sent.failures})` : ""}. Re-run promote (with a longer --timeout) once both keys are Enabled.`
+        ? sent.refused !== undefined
+          ? `UpdatePrimaryRegion got no answer and ${refusedText(sent.refused)}: it may still be carried out. Re-run promote (it counts a done promotion as done) or status.`
+          : `Nothing was changed: ${waiting || "the keys"} had not become Enabled when --timeout ran out${sent.failures !== undefined ? ` (DescribeKey since: ${sent.failures})` : ""}. Re-run promote (with a longer --timeout) once both keys are Enabled.`
         : sent.inFlight
-          ? "Stopped while UpdatePrimaryRegion was in flight: it may have been carried out. Re-run promote (it counts a done promotion as done) or status."
-          : "Stopped before UpdatePrimaryRegion was accepted; nothing was changed.";
+          ? IN_FLIGHT_NOTE
+          : "Stopped before UpdatePrimaryRegion was sent (or after KMS refused it); nothing was changed.";
     return reportOf(merge(members, sent.waiting), sent.promotion.primary.region, {
       outcome: sent.kind,
       calls: sent.calls,

@@ -6,7 +6,7 @@ import { runUnits, type Step, type Unit } from "../engine/work.js";
 import { EXIT, usageError, type ExitCode } from "../errors.js";
 import type { KmsPort } from "../kms.js";
 import { invalidRegionsError } from "../plan.js";
-import { checkRegions, type PrimaryPlace } from "../regions.js";
+import { checkRegions, type PrimaryPlace, type UnknownRegionRule } from "../regions.js";
 import type { Applied, PrimaryKey, RegionPhase, RegionResult, ReplicaEvent } from "../events.js";
 import type { WorkResult } from "../engine/work.js";
 import type { Operation } from "../operation.js";
@@ -32,6 +32,7 @@ export function regionResultOf(result: WorkResult, given?: Applied): RegionResul
     elapsedMs: result.elapsedMs,
     ...(result.note !== undefined ? { note: result.note } : {}),
     ...(result.material !== undefined ? { material: result.material } : {}),
+    ...(result.unsent === true ? { unsent: true } : {}),
     ...(given !== undefined && created ? { applied: given } : {}),
     ...(converged.length > 0 ? { converged } : {}),
   };
@@ -45,6 +46,7 @@ export function regionResultOf(result: WorkResult, given?: Applied): RegionResul
       }
       return { ...base, status: "planned" };
     case "timeout":
+    case "notStarted":
     case "interrupted":
       return { ...base, status: result.outcome };
     case "done":
@@ -58,7 +60,7 @@ export function regionResultOf(result: WorkResult, given?: Applied): RegionResul
 
 /**
  * The stop signal's code if interrupted (130 for SIGINT, 143 SIGTERM, 129 SIGHUP), else 1 if a
- * Region failed, else 3 if one timed out, else 0.
+ * Region failed, else 3 if one timed out or was not started before --timeout ran out, else 0.
  */
 export function exitCodeFor(
   results: readonly RegionResult[],
@@ -67,7 +69,7 @@ export function exitCodeFor(
   const has = (status: RegionResult["status"]): boolean => results.some((r) => r.status === status);
   if (has("interrupted")) return interrupted;
   if (has("failed")) return EXIT.failed;
-  if (has("timeout")) return EXIT.timeout;
+  if (has("timeout") || has("notStarted")) return EXIT.timeout;
   return EXIT.ok;
 }
 
@@ -177,11 +179,20 @@ export function regionCommand(
   };
 }
 
-/** `--regions` of a command that works on existing replicas: checked, or empty (every replica). */
-export function namedRegions(regions: readonly string[], place: PrimaryPlace): readonly string[] {
+/**
+ * `--regions` of a command that works on existing replicas: checked (warnings to `warn`), or
+ * empty (every replica).
+ */
+export function namedRegions(
+  regions: readonly string[],
+  place: PrimaryPlace,
+  unknown: UnknownRegionRule,
+  warn: (message: string) => void,
+): readonly string[] {
   if (regions.length === 0) return [];
-  const check = checkRegions(regions, place, { strict: false });
+  const check = checkRegions(regions, place, { unknown });
   if (check.problems.length > 0) throw invalidRegionsError(check.problems);
+  for (const message of check.warnings) warn(message);
   return check.regions;
 }
 

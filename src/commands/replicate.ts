@@ -29,7 +29,8 @@ import type { PrimaryKey } from "../events.js";
 import type { QuotaOverrides } from "../quotas.js";
 import { partitionProblem } from "../regions.js";
 import { runJson } from "../report/json.js";
-import { connect, inputsOf, primaryRegionOf, runCommand, type Io } from "../runner.js";
+import { checkTagLimit } from "../tag-plan.js";
+import { connect, deadlineOf, inputsOf, primaryRegionOf, runCommand, type Io } from "../runner.js";
 import { requireSelectTags } from "../selection.js";
 import { fleetCommand, fleetRequested, type FleetSpec } from "./fleet.js";
 import { exitCodeFor, regionCommand, regionResultOf } from "./regions.js";
@@ -148,20 +149,21 @@ export async function runReplicate(flags: RawReplicateFlags & RawImportFlags, io
         "--key-material and --no-wait exclude each other: the material is imported once a replica is PendingImport.",
       );
     }
-    const region = await primaryRegionOf(options, io);
     const warn = (message: string): void => emit({ type: "warning", message });
+    const region = await primaryRegionOf(options, io, warn);
     if (importing !== undefined)
       material = await readMaterial(importing.keyMaterial, inputsOf(io, options.timeoutMs), warn);
     const targets = checkTargets(
       options.regions,
       primaryPlaceOf(options.key, region),
-      options.strictRegions,
+      options.unknownRegions,
       warn,
     );
     warnBypass(options, warn);
 
     // The plan: the primary, what each replica should be, which Regions need a replica.
-    const kms = await connect(options, emit, limitsOf(options));
+    const deadline = deadlineOf(io, options.timeoutMs);
+    const kms = await connect(options, emit, { deadline, ...limitsOf(options) });
     const primary = await describePrimary(kms, options.key, region, io.signal);
     await requireSelectTags(kms, primary, flags.selectTag ?? [], io.signal);
     setPrimary(primary);
@@ -182,7 +184,7 @@ export async function runReplicate(flags: RawReplicateFlags & RawImportFlags, io
       emit,
       signal: io.signal,
       startedAt: io.startedAt,
-      deadline: performance.now() + options.timeoutMs,
+      deadline,
       importSettings,
     });
     material?.dispose();
@@ -231,6 +233,17 @@ export async function replicateKey(
   const policyWarning = copiedPolicyWarning(options.policy, copied, primary);
   if (policyWarning !== undefined) emit({ type: "warning", message: policyWarning });
   const plan = splitTargets(primary, targets);
+  const converge = managesProperties(options);
+  // Existing replicas get the desired tags too (new ones get them from ReplicateKey: at most 50).
+  if (converge) {
+    await checkTagLimit(
+      kms,
+      primary.keyId,
+      plan.existing,
+      { desired, prune: false, command: "replicate" },
+      signal,
+    );
+  }
   emit({ type: "plan", primary, regions: targets });
   return replicateRegions(plan, targets, {
     ...run,
@@ -238,7 +251,7 @@ export async function replicateKey(
     dryRun: options.dryRun,
     desired,
     bypassPolicyLockoutSafetyCheck: options.bypassPolicyLockoutSafetyCheck,
-    converge: managesProperties(options),
+    converge,
   });
 }
 
@@ -265,7 +278,7 @@ function replicateFleet(
       const targets = checkTargets(
         choices.regions,
         { region: "", partition: undefined },
-        choices.strictRegions,
+        connection.unknownRegions,
         warn,
       );
       warnBypass(choices, warn);

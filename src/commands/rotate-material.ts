@@ -20,6 +20,7 @@ import { describePrimary } from "../plan.js";
 import {
   deleteImportedMaterialCommand,
   listKeyRotationsCommand,
+  longerTimeout,
   materialFlagsOf,
   reachOf,
   rotateMaterialCommand,
@@ -32,7 +33,15 @@ import {
   type RotateRerun,
   type RotateResult,
 } from "../report/rotate.js";
-import { connect, inputsOf, primaryRegionOf, runCommand, type Command, type Io } from "../runner.js";
+import {
+  connect,
+  deadlineOf,
+  inputsOf,
+  primaryRegionOf,
+  runCommand,
+  type Command,
+  type Io,
+} from "../runner.js";
 
 type RotateFlags = RawCommonFlags & RawImportFlags & { readonly timeout?: number };
 
@@ -45,8 +54,7 @@ function rerunOf(
 ): RotateRerun {
   const reach = reachOf(flags);
   const material = materialFlagsOf(importing, cwd);
-  const timeoutMs =
-    flags.timeout !== undefined && flags.timeout !== DEFAULT_TIMEOUT_MS ? flags.timeout : undefined;
+  const timeoutMs = longerTimeout(flags.timeout);
   const key = { keyArn: primary.arn, region: primary.region, reach };
   return {
     again: rotateMaterialCommand({ key: primary.arn, material, reach, timeoutMs }),
@@ -71,11 +79,12 @@ export async function runRotateMaterial(flags: RotateFlags, io: Io): Promise<Exi
       if (importing === undefined) {
         throw usageError("--key-material is required: the NEW material (fileb://PATH, or - for stdin).");
       }
-      const region = await primaryRegionOf(options, io);
+      const region = await primaryRegionOf(options, io, (message) => emit({ type: "warning", message }));
       material = await readMaterial(importing.keyMaterial, inputsOf(io, flags.timeout), (message) =>
         emit({ type: "warning", message }),
       );
-      const kms = await connect(options, emit);
+      const deadline = deadlineOf(io, flags.timeout ?? DEFAULT_TIMEOUT_MS);
+      const kms = await connect(options, emit, { deadline });
       const primary = await describePrimary(kms, options.key, region, io.signal);
       primarySeen = primary;
       rerun = rerunOf(primary, importing, flags, io.cwd);
@@ -121,7 +130,7 @@ export async function runRotateMaterial(flags: RotateFlags, io: Io): Promise<Exi
         ctx: {
           kms,
           signal: io.signal,
-          deadline: performance.now() + (flags.timeout ?? DEFAULT_TIMEOUT_MS),
+          deadline,
         },
       });
       material.dispose();

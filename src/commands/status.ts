@@ -68,8 +68,9 @@ export function runStatus(flags: RawCommonFlags, io: Io): Promise<ExitCode> {
     dryRun: false,
     async work({ emit }) {
       const options = toCommonOptions(flags);
-      const region = await primaryRegionOf(options, io);
-      const kms = await connect(options, emit);
+      const region = await primaryRegionOf(options, io, (message) => emit({ type: "warning", message }));
+      // status only reads, and has no --timeout.
+      const kms = await connect(options, emit, { deadline: Number.POSITIVE_INFINITY });
       const rows = await statusRows(kms, options.key, region, io.signal);
       const primary = rows[0]?.view;
       if (primary !== undefined && (flags.selectTag ?? []).length > 0) {

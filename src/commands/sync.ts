@@ -16,12 +16,22 @@ import {
   type RawSyncFlags,
   type SyncChoices,
 } from "../options.js";
-import { describePrimary, invalidRegionsError, primaryPlaceOf } from "../plan.js";
-import { checkRegions, type PrimaryPlace } from "../regions.js";
+import { describePrimary, primaryPlaceOf } from "../plan.js";
+import type { PrimaryPlace, UnknownRegionRule } from "../regions.js";
 import { requireSelectTags } from "../selection.js";
 import { fleetCommand, fleetRequested, type FleetSpec } from "./fleet.js";
+import { namedRegions } from "./regions.js";
 import { syncJson } from "../report/sync.js";
-import { connect, inputsOf, primaryRegionOf, runCommand, type Command, type Io } from "../runner.js";
+import { checkTagLimit } from "../tag-plan.js";
+import {
+  connect,
+  deadlineOf,
+  inputsOf,
+  primaryRegionOf,
+  runCommand,
+  type Command,
+  type Io,
+} from "../runner.js";
 
 export interface SyncRunSettings extends StepContext {
   readonly desired: Desired;
@@ -54,7 +64,8 @@ export function syncReplicas(
 
 /**
  * 130/143/129 if interrupted, else 1 if a Region failed, else 3 if a replica was still Creating when
- * --timeout ran out, else 0 (every replica in line, or --dry-run's plan made).
+ * --timeout ran out or its changes were not sent before it ran out, else 0 (every replica in line,
+ * or --dry-run's plan made).
  */
 export function syncExitCode(
   results: readonly WorkResult[],
@@ -63,7 +74,7 @@ export function syncExitCode(
   const has = (outcome: WorkResult["outcome"]): boolean => results.some((r) => r.outcome === outcome);
   if (has("interrupted")) return interrupted;
   if (has("failed")) return EXIT.failed;
-  if (has("timeout")) return EXIT.timeout;
+  if (has("timeout") || has("notStarted")) return EXIT.timeout;
   return EXIT.ok;
 }
 
@@ -84,15 +95,10 @@ const SYNC_ACCEPTS = { sameAccount: true, followReplica: true, requireEnabled: f
 function syncRegions(
   options: SyncChoices,
   place: PrimaryPlace,
+  unknown: UnknownRegionRule,
   warn: (message: string) => void,
 ): readonly string[] {
-  let named: readonly string[] = [];
-  if (options.regions.length > 0) {
-    const check = checkRegions(options.regions, place, { strict: false });
-    if (check.problems.length > 0) throw invalidRegionsError(check.problems);
-    for (const message of check.warnings) warn(message);
-    named = check.regions;
-  }
+  const named = namedRegions(options.regions, place, unknown, warn);
   if (options.bypassPolicyLockoutSafetyCheck) {
     warn(
       "--bypass-policy-lockout-safety-check: KMS will not check that the replica policy lets you manage the key. A wrong policy can make a replica unmanageable.",
@@ -160,6 +166,13 @@ export async function syncKey(
   if (policyWarning !== undefined) emit({ type: "warning", message: policyWarning });
   const replicaIn = new Map(primary.replicas.map((r) => [r.region, r.arn]));
   const regions = named.length > 0 ? named : [...replicaIn.keys()].sort();
+  await checkTagLimit(
+    kms,
+    primary.keyId,
+    regions.map((target) => ({ region: target, arn: replicaIn.get(target) ?? "" })),
+    { desired, prune: options.pruneTags, command: "sync" },
+    signal,
+  );
   planned(regions);
   emit({ type: "plan", primary, regions, sync: true });
   return syncReplicas(
@@ -192,9 +205,15 @@ function syncFleet(
     async prepare({ emit }) {
       const choices = await toSyncChoices(flags, inputsOf(io, flags.timeout));
       const warn = (message: string): void => emit({ type: "warning", message });
-      const named = syncRegions(choices, { region: "", partition: undefined }, warn);
+      const connection = toConnectionOptions(flags);
+      const named = syncRegions(
+        choices,
+        { region: "", partition: undefined },
+        connection.unknownRegions,
+        warn,
+      );
       return {
-        connection: toConnectionOptions(flags),
+        connection,
         timeoutMs: choices.timeoutMs,
         accept: SYNC_ACCEPTS,
         check: (keys) => missingReplicas(keys, named),
@@ -254,10 +273,11 @@ export function runSync(flags: RawSyncFlags, io: Io): Promise<ExitCode> {
     },
     async work({ emit, reporter }) {
       const options = await toSyncOptions(flags, inputsOf(io, flags.timeout));
-      const region = await primaryRegionOf(options, io);
       const warn = (message: string): void => emit({ type: "warning", message });
-      const named = syncRegions(options, primaryPlaceOf(options.key, region), warn);
-      const kms = await connect(options, emit);
+      const region = await primaryRegionOf(options, io, warn);
+      const named = syncRegions(options, primaryPlaceOf(options.key, region), options.unknownRegions, warn);
+      const deadline = deadlineOf(io, options.timeoutMs);
+      const kms = await connect(options, emit, { deadline });
       // --key may name the primary or any replica; the primary may be disabled (--copy-enabled).
       primary = await describePrimary(kms, options.key, region, io.signal, SYNC_ACCEPTS);
       await requireSelectTags(kms, primary, flags.selectTag ?? [], io.signal);
@@ -272,7 +292,7 @@ export function runSync(flags: RawSyncFlags, io: Io): Promise<ExitCode> {
           emit,
           signal: io.signal,
           startedAt: io.startedAt,
-          deadline: performance.now() + options.timeoutMs,
+          deadline,
         },
         (targets) => {
           regions = targets;
@@ -291,7 +311,7 @@ export function runSync(flags: RawSyncFlags, io: Io): Promise<ExitCode> {
       const open = results.filter((r) => r.outcome === "interrupted").length;
       return `Stopped by a second ${stop.signalName}: ${open} of ${results.length} Regions had not settled (listed as interrupted, with what was already applied).`;
     },
-    finish: (session, results, elapsedMs) => session.reporter.finishWork(results ?? [], elapsedMs, dryRun),
+    finish: (session, results, elapsedMs) => session.reporter.finishWork(results, elapsedMs, dryRun),
   };
   return runCommand(command, flags, io);
 }

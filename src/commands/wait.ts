@@ -5,7 +5,7 @@ import type { PrimaryKey, RegionResult } from "../events.js";
 import { toConnectionOptions, toWaitChoices, toWaitOptions, type RawWaitFlags } from "../options.js";
 import { describePrimary, primaryPlaceOf } from "../plan.js";
 import { runJson } from "../report/json.js";
-import { connect, primaryRegionOf, runCommand, type Io } from "../runner.js";
+import { connect, deadlineOf, primaryRegionOf, runCommand, type Io } from "../runner.js";
 import { requireSelectTags } from "../selection.js";
 import { fleetCommand, fleetRequested, type FleetSpec } from "./fleet.js";
 import { existingReplicas, exitCodeFor, followReplicas, namedRegions, regionCommand } from "./regions.js";
@@ -16,9 +16,16 @@ export function runWait(flags: RawWaitFlags, io: Io): Promise<ExitCode> {
   if (fleetRequested(flags)) return runCommand(fleetCommand(waitFleet(flags), flags, io), flags, io);
   const command = regionCommand("wait", false, async ({ emit }, setPrimary) => {
     const options = toWaitOptions(flags);
-    const region = await primaryRegionOf(options, io);
-    const regions = namedRegions(options.regions, primaryPlaceOf(options.key, region));
-    const kms = await connect(options, emit);
+    const warn = (message: string): void => emit({ type: "warning", message });
+    const region = await primaryRegionOf(options, io, warn);
+    const regions = namedRegions(
+      options.regions,
+      primaryPlaceOf(options.key, region),
+      options.unknownRegions,
+      warn,
+    );
+    const deadline = deadlineOf(io, options.timeoutMs);
+    const kms = await connect(options, emit, { deadline });
     // Waiting only reads: any account allowed to describe the key may wait for it.
     const primary = await describePrimary(kms, options.key, region, io.signal, { sameAccount: false });
     await requireSelectTags(kms, primary, flags.selectTag ?? [], io.signal);
@@ -30,7 +37,7 @@ export function runWait(flags: RawWaitFlags, io: Io): Promise<ExitCode> {
       emit,
       signal: io.signal,
       startedAt: io.startedAt,
-      deadline: performance.now() + options.timeoutMs,
+      deadline,
     });
   });
   return runCommand(command, flags, io);
@@ -43,11 +50,17 @@ function waitFleet(
   return {
     command: "wait",
     dryRun: false,
-    prepare() {
+    prepare({ emit }) {
       const choices = toWaitChoices(flags);
-      const regions = namedRegions(choices.regions, { region: "", partition: undefined });
+      const connection = toConnectionOptions(flags);
+      const regions = namedRegions(
+        choices.regions,
+        { region: "", partition: undefined },
+        connection.unknownRegions,
+        (message) => emit({ type: "warning", message }),
+      );
       return Promise.resolve({
-        connection: toConnectionOptions(flags),
+        connection,
         timeoutMs: choices.timeoutMs,
         accept: { sameAccount: false },
         check(keys) {

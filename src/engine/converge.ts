@@ -2,9 +2,10 @@
 // KMS call each, through the AWS adapter's quotas. A failed operation is the unit's failure (the
 // later steps still run, so a new replica is still waited for) and stops the operations after it.
 import type { Operation } from "../diff.js";
-import { classify, describeError, type ErrorReport } from "../errors.js";
+import { classify, describeError, isNotSent, mayHaveBeenApplied, type ErrorReport } from "../errors.js";
 import { OPERATION_CALL } from "../operation.js";
 import { sleep } from "../pace.js";
+import { refusedResult } from "./deadline.js";
 import { NOT_FOUND_GRACE_MS } from "./wait.js";
 import type { Progress, Step, StepContext, Unit } from "./work.js";
 
@@ -18,7 +19,9 @@ export interface ConvergeSettings {
 
 /**
  * Applies the unit's operations in order. What did not apply (the failed operation and those after
- * it, or those an interruption stopped) is the unit's `pending`.
+ * it, or those an interruption stopped) is the unit's `pending`. An operation the adapter refused
+ * at the deadline (--timeout) settles the unit here: `notStarted` if nothing was changed on it,
+ * else `timeout`.
  */
 export function convergeStep(operationsFor: OperationsFor, settings: ConvergeSettings = {}): Step {
   return async (unit, progress, ctx) => {
@@ -30,8 +33,23 @@ export function convergeStep(operationsFor: OperationsFor, settings: ConvergeSet
       try {
         failure = await apply(operation, unit, progress, ctx, settings);
       } catch (error) {
-        // Interrupted (a pause or a call cut by Ctrl-C): the next step settles the unit as such.
-        if (ctx.signal.aborted) return { ...progress, changes, pending };
+        if (isNotSent(error)) {
+          return refusedResult(unit, progress, ctx, error, {
+            changes,
+            pending,
+            what: callOf(operation),
+          });
+        }
+        // Interrupted (a pause or a call cut by Ctrl-C): the next step settles the unit as such,
+        // saying whether this operation's request had left (then it may have been applied).
+        if (ctx.signal.aborted) {
+          return {
+            ...progress,
+            changes,
+            pending,
+            ...(mayHaveBeenApplied(error) ? { unanswered: operation } : {}),
+          };
+        }
         throw error;
       }
       if (failure !== undefined) return { ...progress, changes, failure, pending };
@@ -39,6 +57,22 @@ export function convergeStep(operationsFor: OperationsFor, settings: ConvergeSet
     }
     return { ...progress, changes, pending: [] };
   };
+}
+
+/** The call that applies `operation`, with what it names: `TagResource cost`, `CreateAlias alias/app`. */
+function callOf(operation: Operation): string {
+  const call = OPERATION_CALL[operation.op];
+  switch (operation.op) {
+    case "tag":
+    case "untag":
+      return `${call} ${operation.key}`;
+    case "alias":
+    case "realias":
+    case "unalias":
+      return `${call} ${operation.name}`;
+    default:
+      return call;
+  }
 }
 
 /** An alias the key should have already names another key in its Region. */
@@ -96,6 +130,8 @@ async function apply(
       await send();
       return undefined;
     } catch (error) {
+      // Refused at the deadline: the step settles the unit (see convergeStep).
+      if (isNotSent(error)) throw error;
       const name = classify(error);
       if (operation.op === "alias" && name === "AlreadyExistsException") {
         const owner = await kms.describeKey(region, operation.name, signal).catch(() => undefined);

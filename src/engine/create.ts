@@ -2,8 +2,9 @@
 // description and policy. The AWS adapter paces every attempt within KMS's quotas.
 import type { ReplicateKeyCommandInput } from "@aws-sdk/client-kms";
 import { tagList, type Desired } from "../desired.js";
-import { attemptsOf, classify, describeError, isAbort } from "../errors.js";
+import { attemptsOf, classify, describeError, isAbort, isNotSent, mayHaveBeenApplied } from "../errors.js";
 import type { PrimaryKey } from "../events.js";
+import { refusedResult } from "./deadline.js";
 import type { Step } from "./work.js";
 import { elapsedSince } from "./work.js";
 
@@ -39,6 +40,7 @@ export function createStep(settings: CreateSettings): Step {
       };
     }
     ctx.emit({ type: "phase", keyId, region, phase: "queued" });
+    /** An attempt's request has left the process (the adapter says when). */
     let sent = false;
     const requested = (keyState: string | undefined, arn: string): typeof progress => {
       ctx.emit({ type: "phase", keyId, region, phase: "creating", keyState: keyState ?? "Creating" });
@@ -53,7 +55,7 @@ export function createStep(settings: CreateSettings): Step {
     };
     try {
       // Stopped while queued: nothing is sent after Ctrl-C. The adapter holds the call until its
-      // quotas and the in-flight cap (--concurrency) let it go.
+      // quotas and the in-flight cap (--concurrency) let it go, and sends none after --timeout.
       ctx.signal.throwIfAborted();
       const output = await ctx.kms.replicateKey(
         primary.region,
@@ -67,17 +69,27 @@ export function createStep(settings: CreateSettings): Step {
       const metadata = output.ReplicaKeyMetadata;
       return requested(metadata?.KeyState ?? "Creating", metadata?.Arn ?? unit.arn);
     } catch (error) {
+      if (isNotSent(error)) {
+        return refusedResult(unit, progress, ctx, error, {
+          unanswered: "An earlier attempt got no answer: the replica may exist, and a re-run picks it up.",
+        });
+      }
       if (isAbort(error) || ctx.signal.aborted) {
+        // In flight means sent: a request that never left (queued, signing, waiting for a socket)
+        // created nothing; one that left and got no answer may have.
+        const maybe = sent && mayHaveBeenApplied(error);
         return {
           keyId,
           region,
-          arn: sent ? unit.arn : undefined,
+          arn: maybe ? unit.arn : undefined,
           changes: [],
           outcome: "interrupted",
           elapsedMs: elapsedSince(ctx),
-          note: sent
-            ? "ReplicateKey was sent before the interruption; the replica may exist. Re-run to pick it up."
-            : "Interrupted before ReplicateKey was sent; nothing was created here.",
+          note: maybe
+            ? "ReplicateKey was sent and not answered before the interruption; the replica may exist. Re-run to pick it up."
+            : sent
+              ? "Interrupted after KMS answered ReplicateKey with an error; nothing was created here."
+              : "Interrupted before ReplicateKey was sent; nothing was created here.",
         };
       }
       if (classify(error) === "AlreadyExistsException") {

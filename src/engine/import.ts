@@ -5,13 +5,14 @@
 // of it after the last import.
 import type { ImportKeyMaterialCommandInput, KeyMetadata } from "@aws-sdk/client-kms";
 import { DEFAULT_POLL, pollDelay } from "../backoff.js";
-import { classify, describeError, isAbort, isRetryable } from "../errors.js";
+import { classify, describeError, isAbort, isNotSent, isRetryable } from "../errors.js";
 import type { KeyMaterialInfo } from "../events.js";
 import type { Expiration, KeyMaterial } from "../material.js";
 import { sleep } from "../pace.js";
 import { wrapMaterial, type Wrapping } from "../wrap.js";
+import { refusedResult } from "./deadline.js";
 import { untilDeadline } from "./wait.js";
-import { mayHaveBeenApplied } from "./sent.js";
+import { callMayHaveApplied } from "./sent.js";
 import { elapsedSince, type Step, type StepContext, type Unit, type WorkResult } from "./work.js";
 
 export interface ImportSettings {
@@ -179,9 +180,22 @@ async function importAfter(
   try {
     imported = await importMaterial(unit.region, arn, settings, ctx);
   } catch (error) {
+    if (isNotSent(error)) {
+      const progress = {
+        arn,
+        keyState: result.keyState,
+        since: 0,
+        changes: result.changes,
+        requested: false,
+      };
+      return {
+        ...refusedResult(unit, progress, ctx, error),
+        ...(result.material !== undefined ? { material: result.material } : {}),
+      };
+    }
     const stopped = ctx.signal.aborted || isAbort(error);
     const again = settings.again?.(unit.region) ?? "kms-replicate import-material for this Region";
-    if (mayHaveBeenApplied(error, "ImportKeyMaterial")) {
+    if (callMayHaveApplied(error, "ImportKeyMaterial")) {
       // Sent, and no answer: it may be there. Never "imported: false".
       const unknown = { ...rest, elapsedMs: elapsedSince(ctx), material: UNKNOWN_IMPORT };
       const why = stopped

@@ -65,7 +65,8 @@ export interface PollLoop<T> {
  * Looks until a look settles, the deadline passes, or the user interrupts; never throws (if `look`
  * does not). The schedule (the replica wait's backoff, DEFAULT_POLL) spaces the looks' starts, so a
  * distant Region (slow round trips) is not looked at more slowly; a slow answer still leaves a short
- * pause. Every look and every pause gets a signal that also fires at the deadline.
+ * pause. Every look and every pause gets a signal that also fires at the deadline; a wait that
+ * begins after the deadline takes one look (see run).
  */
 export async function pollUntil<T>(bounds: PollBounds, loop: PollLoop<T>): Promise<T> {
   const cut = untilDeadline(bounds.signal, bounds.deadline);
@@ -81,6 +82,12 @@ async function run<T>(bounds: PollBounds, loop: PollLoop<T>, bounded: AbortSigna
   const schedule = bounds.schedule ?? DEFAULT_POLL;
   const expired = (): boolean => bounded.aborted || performance.now() >= deadline;
   const started = performance.now();
+  if (started >= deadline && !signal.aborted) {
+    // The deadline passed before this wait began (a unit reached it late): one look, bounded by
+    // the call's own timeouts, so that what is there is reported as it is (a read after the
+    // deadline; no write follows it), not "never read".
+    return (await loop.look(signal)) ?? loop.timedOut();
+  }
   let lastLookAt = started;
   let looks = 0;
   for (;;) {

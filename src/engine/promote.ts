@@ -10,8 +10,11 @@ import {
   errorFacts,
   failedBeforeAbort,
   isAbort,
+  isNotSent,
   isRetryable,
+  mayHaveBeenApplied,
   type ErrorReport,
+  type NotSentError,
 } from "../errors.js";
 import type { Emit } from "../events.js";
 import type { KmsPort } from "../kms.js";
@@ -34,6 +37,8 @@ export interface PromoteContext extends PollBounds {
   readonly retrySchedule?: PollSchedule;
   /** At most this many UpdatePrimaryRegion calls (the first included). */
   readonly maxCalls?: number;
+  /** An UpdatePrimaryRegion request has left the process (it may be carried out from now on). */
+  readonly onSent?: () => void;
 }
 
 /** 0.5, 1, 2, 4, 8 s (less up to 20 % jitter): about 15 s for KMS to see the primary it has. */
@@ -138,9 +143,18 @@ export type SendEnd =
       readonly calls: number;
       /** The keys that were being waited for (Creating, Updating), as last seen. */
       readonly waiting: readonly Member[];
-      /** A call was in flight when the signal came: it may have been carried out. */
+      /** A call had been sent and not answered when the run stopped: it may have been carried out. */
       readonly inFlight: boolean;
       readonly failures?: string;
+      /** --timeout ran out before UpdatePrimaryRegion could be sent again (an earlier attempt got no answer). */
+      readonly refused?: NotSentError;
+    }
+  | {
+      /** --timeout ran out before UpdatePrimaryRegion was sent (or, throttled, sent again): nothing changed. */
+      readonly kind: "notStarted";
+      readonly promotion: Promotion;
+      readonly calls: number;
+      readonly refused: NotSentError;
     }
   | {
       readonly kind: "failed";
@@ -208,12 +222,21 @@ export async function sendPromotion(
     }
     const from = promotion.primary;
     calls += 1;
+    /** This call's request has left the process. */
+    let left = false;
+    const onSent = (): void => {
+      left = true;
+      ctx.onSent?.();
+    };
     try {
-      await ctx.kms.updatePrimaryRegion(from.region, from.arn, to, ctx.signal);
+      await ctx.kms.updatePrimaryRegion(from.region, from.arn, to, ctx.signal, onSent);
       return { kind: "accepted", promotion, from, calls, acceptedAt: performance.now(), foundDone: false };
     } catch (error) {
+      if (isNotSent(error)) return refusedCall(error, { promotion, to, calls, lastError, reread, ctx });
       if (ctx.signal.aborted || isAbort(error)) {
-        return { kind: "interrupted", promotion, calls, waiting: [], inFlight: true };
+        // In flight means sent: a call still queued, signing or waiting for a socket changed nothing.
+        const inFlight = left && mayHaveBeenApplied(error);
+        return { kind: "interrupted", promotion, calls, waiting: [], inFlight };
       }
       lastError = error;
       // Whatever failed, the family may have changed: a lost answer, or a promotion already made.
@@ -255,6 +278,52 @@ export async function sendPromotion(
       }
     }
   }
+}
+
+/**
+ * UpdatePrimaryRegion refused at the deadline (--timeout). Never sent: `notStarted` for the first
+ * call, and after calls KMS refused as "not a multi-Region primary key", that failure. Sent before
+ * and not answered: the family is read again (a read is still allowed): the target primary is an
+ * accepted promotion, else `timeout`, saying it may still be carried out. Sent and answered
+ * (throttled): `notStarted`, nothing changed.
+ */
+async function refusedCall(
+  error: NotSentError,
+  at: {
+    readonly promotion: Promotion;
+    readonly to: string;
+    readonly calls: number;
+    readonly lastError: unknown;
+    readonly reread: (signal: AbortSignal) => Promise<Promotion>;
+    readonly ctx: PromoteContext;
+  },
+): Promise<SendEnd> {
+  const { promotion, to, ctx } = at;
+  const calls = error.call.sentBefore === 0 ? at.calls - 1 : at.calls;
+  if (error.call.unanswered === true) {
+    const again = await rereadOrStop(at.reread, ctx).catch(() => undefined);
+    const now = again ?? promotion;
+    if (again !== undefined && targetIsPrimary(again, to)) {
+      return {
+        kind: "accepted",
+        promotion: again,
+        from: promotion.primary,
+        calls,
+        acceptedAt: performance.now(),
+        foundDone: true,
+      };
+    }
+    return { kind: "timeout", promotion: now, calls, waiting: [], inFlight: true, refused: error };
+  }
+  if (calls > 0 && error.call.sentBefore === 0) {
+    return {
+      kind: "failed",
+      promotion,
+      calls,
+      error: refusedError(at.lastError, promotion, to, calls),
+    };
+  }
+  return { kind: "notStarted", promotion, calls, refused: error };
 }
 
 async function rereadOrStop(

@@ -11,11 +11,19 @@
 // only one, or the one an EXISTING re-import with the current ID and the primary's own expiration
 // is accepted for: a re-import that changes nothing), or an earlier one (refused: exit 2).
 import type { KeyMetadata, RotationsListEntry } from "@aws-sdk/client-kms";
-import { awsError, classify, describeError, isAbort, usageError, type ErrorReport } from "../errors.js";
+import {
+  awsError,
+  classify,
+  describeError,
+  isAbort,
+  isNotSent,
+  usageError,
+  type ErrorReport,
+} from "../errors.js";
 import type { KeyMaterialInfo, PrimaryKey } from "../events.js";
 import { expirationFor } from "../material.js";
 import { importMaterial, materialInfo, pollKey, type ImportSettings } from "./import.js";
-import { mayHaveBeenApplied } from "./sent.js";
+import { callMayHaveApplied } from "./sent.js";
 import type { StepContext } from "./work.js";
 
 /**
@@ -122,7 +130,9 @@ type ImportOutcome =
   /** Sent, and no answer came (a signal, a lost connection): it may have been applied. */
   | { readonly kind: "unknown"; readonly error: unknown }
   /** A signal stopped it before ImportKeyMaterial was sent. */
-  | { readonly kind: "interrupted" };
+  | { readonly kind: "interrupted" }
+  /** The run's deadline (--timeout) kept it from being sent: nothing was imported. */
+  | { readonly kind: "unsent" };
 
 const UNKNOWN_NOTE = {
   stopped:
@@ -158,6 +168,8 @@ export async function rotate(input: RotateInput): Promise<RotateResult> {
   const report = (key: FamilyKey, error: unknown, operation = "ImportKeyMaterial"): ErrorReport =>
     describeError(error, { operation, region: key.region, keyId: key.arn, command: "rotate-material" });
   let interrupted = false;
+  /** The run's deadline kept a write from being sent (an import, or the rotation): exit 3. */
+  let unsent = false;
   let resumed = false;
   /** What the run is doing, and the keys whose import has begun and not ended. */
   let step: "primary" | "replicas" | "rotate" | "poll" = "primary";
@@ -172,6 +184,8 @@ export async function rotate(input: RotateInput): Promise<RotateResult> {
     working.add(key.region);
     const outcome = await importOnce(key, with_, ctx).finally(() => working.delete(key.region));
     if (outcome.kind === "unknown" || outcome.kind === "interrupted") interrupted ||= ctx.signal.aborted;
+    // Refused at the deadline (or an earlier attempt unanswered, then refused): exit 3.
+    if (outcome.kind === "unsent" || (outcome.kind === "unknown" && isNotSent(outcome.error))) unsent = true;
     if (quiet && outcome.kind === "incorrect") return outcome;
     const seen = rows.get(key.region)?.keyMaterial ?? null;
     switch (outcome.kind) {
@@ -187,6 +201,9 @@ export async function rotate(input: RotateInput): Promise<RotateResult> {
         break;
       case "interrupted":
         set(key.region, { status: "interrupted" });
+        break;
+      case "unsent":
+        // Not sent: nothing was imported here; the row stays not-attempted.
         break;
       case "incorrect":
       case "failed":
@@ -204,7 +221,7 @@ export async function rotate(input: RotateInput): Promise<RotateResult> {
     regions: keys.map((k) => rows.get(k.region)).filter((r) => r !== undefined),
     rotation,
     ...(rotationError !== undefined ? { rotationError } : {}),
-    timedOut: false,
+    timedOut: unsent,
     interrupted,
     ...extra,
   });
@@ -247,7 +264,13 @@ export async function rotate(input: RotateInput): Promise<RotateResult> {
     if (outcome.kind === "incorrect") return done("not-started", { otherPending: pending });
     // The pending material is in the primary whatever this re-import did; after an unknown one
     // (a lost answer) the replicas may still take it.
-    if (outcome.kind === "interrupted" || outcome.kind === "failed" || ctx.signal.aborted) {
+    if (
+      outcome.kind === "interrupted" ||
+      outcome.kind === "failed" ||
+      outcome.kind === "unsent" ||
+      unsent ||
+      ctx.signal.aborted
+    ) {
       return done("pending-import", { keyMaterialId: pending });
     }
     id = pending;
@@ -266,7 +289,7 @@ export async function rotate(input: RotateInput): Promise<RotateResult> {
     id = material;
     step = "replicas";
     const outcomes = await Promise.all(replicaKeys.map((k) => importInto(k, existing(settings, material))));
-    if (outcomes.some((o) => o.kind !== "imported") || ctx.signal.aborted) {
+    if (outcomes.some((o) => o.kind !== "imported") || unsent || ctx.signal.aborted) {
       interrupted ||= ctx.signal.aborted;
       return done("pending-import", { keyMaterialId: material });
     }
@@ -276,11 +299,12 @@ export async function rotate(input: RotateInput): Promise<RotateResult> {
       rotation = "accepted";
     } catch (error) {
       interrupted ||= ctx.signal.aborted || isAbort(error);
-      if (mayHaveBeenApplied(error, "RotateKeyOnDemand")) {
+      unsent ||= isNotSent(error);
+      if (callMayHaveApplied(error, "RotateKeyOnDemand")) {
         rotation = "unknown";
         return done("unknown", { keyMaterialId: material });
       }
-      if (!isAbort(error)) {
+      if (!isAbort(error) && !isNotSent(error)) {
         rotation = "failed";
         rotationError = report(primaryKey, error, "RotateKeyOnDemand");
       }
@@ -385,7 +409,8 @@ async function importOnce(
     const { keyMaterialId } = await importMaterial(key.region, key.arn, settings, ctx);
     return { kind: "imported", keyMaterialId: keyMaterialId ?? settings.keyMaterialId };
   } catch (error) {
-    if (mayHaveBeenApplied(error, "ImportKeyMaterial")) return { kind: "unknown", error };
+    if (callMayHaveApplied(error, "ImportKeyMaterial")) return { kind: "unknown", error };
+    if (isNotSent(error)) return { kind: "unsent" };
     if (ctx.signal.aborted || isAbort(error)) return { kind: "interrupted" };
     if (classify(error) === "IncorrectKeyMaterialException") return { kind: "incorrect", error };
     return { kind: "failed", error };

@@ -25,8 +25,19 @@ const TRANSIENT = new Set(["Creating", "Updating"]);
 /** States in which nothing about the key can be changed: a failure, with how to recover. */
 const DELETING = new Set(["PendingDeletion", "PendingReplicaDeletion"]);
 
-export const SYNC_INTERRUPTED_NOTE =
-  "Stopped while syncing: what is listed as applied was; the first change not applied may have reached KMS. Re-run sync to finish.";
+/**
+ * A sync a signal stopped: what is listed as applied was; the first change not applied was either
+ * never sent (nothing more changed) or sent and not answered (it may have been applied).
+ */
+export function syncInterruptedNote(progress: Pick<Progress, "pending" | "unanswered">): string {
+  const pending = progress.pending ?? [];
+  if (progress.unanswered !== undefined) {
+    return `Stopped while syncing: what is listed as applied was; the ${subjectOf(progress.unanswered)} change was sent and not answered, so it may have been applied. Re-run sync to finish.`;
+  }
+  return pending.length > 0
+    ? "Stopped while syncing: what is listed as applied was; nothing after it was sent. Re-run sync to finish."
+    : "Stopped while syncing: what is listed as applied was. Re-run sync to see it read back.";
+}
 
 export const PENDING_IMPORT_NOTE =
   "Synced, but the key material is still missing: import the primary's key material into this replica " +
@@ -289,7 +300,12 @@ export function verifyStep(settings: SyncSettings): Step {
       ...(progress.note !== undefined ? { note: progress.note } : {}),
     };
     if (ctx.signal.aborted) {
-      return { ...base, outcome: "interrupted", elapsedMs: elapsedSince(ctx), note: SYNC_INTERRUPTED_NOTE };
+      return {
+        ...base,
+        outcome: "interrupted",
+        elapsedMs: elapsedSince(ctx),
+        note: syncInterruptedNote(progress),
+      };
     }
     if (applied.length === 0 || (progress.pending ?? []).length > 0) return progress;
     const schedule = settings.verify ?? DEFAULT_VERIFY;
@@ -313,7 +329,7 @@ export function verifyStep(settings: SyncSettings): Step {
             ...base,
             outcome: "interrupted",
             elapsedMs: elapsedSince(ctx),
-            note: SYNC_INTERRUPTED_NOTE,
+            note: syncInterruptedNote(progress),
           };
         }
         lastError = describeError(error, {
@@ -328,7 +344,12 @@ export function verifyStep(settings: SyncSettings): Step {
       try {
         await sleep(pause, ctx.signal);
       } catch {
-        return { ...base, outcome: "interrupted", elapsedMs: elapsedSince(ctx), note: SYNC_INTERRUPTED_NOTE };
+        return {
+          ...base,
+          outcome: "interrupted",
+          elapsedMs: elapsedSince(ctx),
+          note: syncInterruptedNote(progress),
+        };
       }
     }
     const waited = `${Math.round((performance.now() - started) / 100) / 10} s`;

@@ -27,9 +27,11 @@ export type Change =
 
 /**
  * The outcome of a unit, the same for every command: `done` (changed, and seen as it should be),
- * `unchanged` (already as it should be), `planned` (--dry-run), `failed`, `timeout`, `interrupted`.
+ * `unchanged` (already as it should be), `planned` (--dry-run), `failed`, `timeout` (--timeout ran
+ * out while it was worked on), `notStarted` (--timeout ran out before its first change was sent:
+ * nothing was changed), `interrupted`.
  */
-export type Outcome = "done" | "unchanged" | "planned" | "failed" | "timeout" | "interrupted";
+export type Outcome = "done" | "unchanged" | "planned" | "failed" | "timeout" | "notStarted" | "interrupted";
 
 /** Every Outcome, in the order summaries count them. */
 export const OUTCOMES: readonly Outcome[] = [
@@ -38,6 +40,7 @@ export const OUTCOMES: readonly Outcome[] = [
   "planned",
   "failed",
   "timeout",
+  "notStarted",
   "interrupted",
 ];
 
@@ -54,6 +57,8 @@ interface WorkBase {
   readonly note?: string;
   /** Imported material (Origin EXTERNAL): its expiration in this Region, when it was read. */
   readonly material?: KeyMaterialInfo;
+  /** --timeout ran out before a change was sent here: a re-run of the same command finishes it. */
+  readonly unsent?: boolean;
   /** From the start of the run to the moment this unit settled. */
   readonly elapsedMs: number;
 }
@@ -76,6 +81,8 @@ export interface Progress {
   readonly failure?: ErrorReport;
   /** What a step meant to apply and did not (see WorkResult.pending). */
   readonly pending?: readonly Change[];
+  /** Interrupted with this change's request sent and not answered: it may have been applied. */
+  readonly unanswered?: Change;
   /** A note for the result (PendingImport: the key material is still missing). */
   readonly note?: string;
 }

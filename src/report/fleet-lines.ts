@@ -3,7 +3,7 @@
 import { Chalk, type ChalkInstance } from "chalk";
 import {
   KEY_OUTCOMES,
-  keyOutcomeOf,
+  keyOutcome,
   type FleetCommand,
   type FleetKeyReport,
   type KeyOutcome,
@@ -149,7 +149,7 @@ export function leftText(ms: number): string {
 // ---- the live block and the heartbeat ----
 
 /** How a Region's units ended, as the block counts them. */
-export type Bucket = "done" | "failed" | "timeout" | "interrupted";
+export type Bucket = "done" | "failed" | "timeout" | "notStarted" | "interrupted";
 
 /**
  * `created`, `exists`, `creating`, `planned` (replicate, wait) and `done`, `unchanged`, `planned`
@@ -159,6 +159,7 @@ export function bucketOf(status: LineStatus): Bucket {
   switch (status) {
     case "failed":
     case "timeout":
+    case "notStarted":
     case "interrupted":
       return status;
     default:
@@ -174,6 +175,7 @@ export interface RegionProgress {
   readonly done: number;
   readonly failed: number;
   readonly timeout: number;
+  readonly notStarted: number;
   readonly interrupted: number;
   readonly inProgress: number;
 }
@@ -271,6 +273,7 @@ function regionCounts(r: RegionProgress, total: number, c: ChalkInstance): strin
     ...(r.inProgress > 0 ? [`${r.inProgress} in progress`] : []),
     ...(r.failed > 0 ? [paint(c, "failed", `${r.failed} failed`)] : []),
     ...(r.timeout > 0 ? [paint(c, "timeout", `${r.timeout} timeout`)] : []),
+    ...(r.notStarted > 0 ? [paint(c, "notStarted", `${r.notStarted} notStarted`)] : []),
     ...(r.interrupted > 0 ? [paint(c, "interrupted", `${r.interrupted} interrupted`)] : []),
   ].join(", ");
 }
@@ -283,6 +286,7 @@ const OUTCOME_LOOK: Readonly<Record<string, LineStatus>> = {
   planned: "planned",
   failed: "failed",
   timeout: "timeout",
+  notStarted: "notStarted",
   drift: "timeout",
   interrupted: "interrupted",
 };
@@ -332,7 +336,7 @@ export function fleetBlock(p: FleetProgress, c: ChalkInstance): string {
   const width = Math.max(14, ...shown.map((r) => r.region.length));
   const lines = shown.map((r) => {
     const total = projectedTotal(r.expected, p.plannedKeys, queued);
-    const notDone = r.failed + r.timeout + r.interrupted;
+    const notDone = r.failed + r.timeout + r.notStarted + r.interrupted;
     return `  ${r.region.padEnd(width)} ${bar(r.done, notDone, total, c)}  ${regionCounts(r, total, c)}`;
   });
   const more = p.regions.length - shown.length;
@@ -380,16 +384,18 @@ const KEY_LOOK: Record<KeyOutcome, LineStatus> = {
   ok: "done",
   failed: "failed",
   timeout: "timeout",
+  notStarted: "notStarted",
   drift: "timeout",
   interrupted: "interrupted",
 };
 
 /**
  * A key that failed or timed out, or has a Region that did (a key a signal stopped may have one):
- * always shown, also with --quiet, and listed in the summary.
+ * always shown, also with --quiet, and listed in the summary. A key --timeout kept from beginning
+ * (notStarted) is not: nothing went wrong on it; the summary counts it and says how to finish.
  */
 export function isBadKey(command: FleetCommand, report: FleetKeyReport): boolean {
-  const outcome = keyOutcomeOf(report.entry.exitCode);
+  const outcome = keyOutcome(report.entry);
   if (outcome === "failed" || outcome === "timeout") return true;
   if (!perRegion(command)) return false;
   return (report.entry as RunKeyJson | SyncKeyJson).regions.some(
@@ -472,7 +478,7 @@ function statusCounts(
  */
 export function fleetKeyLines(command: FleetCommand, report: FleetKeyReport, c: ChalkInstance): string[] {
   const lead = `${report.keyId} (${report.primaryRegion})`;
-  const outcome = keyOutcomeOf(report.entry.exitCode);
+  const outcome = keyOutcome(report.entry);
   const lines = bodyLines(command, report, lead, outcome, c);
   for (const note of notesOf(command, report)) {
     const where = note.regions.length === 0 ? "" : `${note.regions.join(", ")}: `;
@@ -532,10 +538,13 @@ function bodyLines(
       const to = entry.to ?? "?";
       if (entry.outcome === null || entry.outcome === "failed" || entry.outcome === "interrupted") {
         const what = entry.outcome ?? outcome;
-        return errorLines(lead, KEY_LOOK[keyOutcomeOf(entry.exitCode)], what, entry.error, c);
+        return errorLines(lead, KEY_LOOK[keyOutcome(entry)], what, entry.error, c);
       }
       if (entry.outcome === "timeout") {
         return errorLines(lead, "timeout", `timeout moving the primary to ${to}`, entry.error, c);
+      }
+      if (entry.outcome === "notStarted") {
+        return errorLines(lead, "notStarted", `notStarted: not moved to ${to}`, entry.error, c);
       }
       const text: Record<"promoted" | "unchanged" | "planned", string> = {
         promoted: `promoted: the primary is now in ${to}${entry.settleMs === null ? "" : ` (settled in ${clock(entry.settleMs)})`}`,
@@ -601,7 +610,7 @@ export function tallyKey(
   report: FleetKeyReport,
   cap = FAILURES_SHOWN,
 ): void {
-  const outcome = keyOutcomeOf(report.entry.exitCode);
+  const outcome = keyOutcome(report.entry);
   tally.total += 1;
   tally.keys[outcome] += 1;
   if (isBadKey(command, report)) {

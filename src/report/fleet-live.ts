@@ -5,7 +5,7 @@
 import type { Ora } from "ora";
 import type { RegionPhase, ReplicaEvent } from "../events.js";
 import {
-  keyOutcomeOf,
+  keyOutcome,
   type FleetCommand,
   type FleetKeyReport,
   type RunKeyJson,
@@ -34,7 +34,7 @@ import {
   type FleetProgress,
   type RegionProgress,
 } from "./fleet-lines.js";
-import { noticeLine, type LineStatus } from "./lines.js";
+import { noticeLine, rerunCommand, type LineStatus } from "./lines.js";
 import type { HumanReporter, HumanReporterOptions } from "./live.js";
 
 export interface FleetReporter extends HumanReporter {
@@ -146,7 +146,16 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
   const counter = (region: string): Counter => {
     let r = regions.get(region);
     if (r === undefined) {
-      r = { region, expected: 0, done: 0, failed: 0, timeout: 0, interrupted: 0, inProgress: 0 };
+      r = {
+        region,
+        expected: 0,
+        done: 0,
+        failed: 0,
+        timeout: 0,
+        notStarted: 0,
+        interrupted: 0,
+        inProgress: 0,
+      };
       regions.set(region, r);
     }
     return r;
@@ -322,7 +331,10 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
     if (isBadKey(command, report)) return true;
     if (mode.quiet) return false;
     // Keys a signal stopped before they started: counted in the summary, not a line each.
-    if (!started && keyOutcomeOf(report.entry.exitCode) === "interrupted") return false;
+    const outcome = keyOutcome(report.entry);
+    if (!started && outcome === "interrupted") return false;
+    // Keys --timeout kept from beginning: on a terminal, counted in the summary (with how to finish).
+    if (outcome === "notStarted" && mode.spinner) return false;
     return mode.spinner ? hasNote(command, report) : true;
   };
 
@@ -367,7 +379,7 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
     },
     key(report) {
       const key = open.get(report.keyId);
-      const outcome = keyOutcomeOf(report.entry.exitCode);
+      const outcome = keyOutcome(report.entry);
       if (perRegion(command)) {
         for (const r of (report.entry as RunKeyJson | SyncKeyJson).regions) {
           const unit = key?.units.get(r.region);
@@ -383,7 +395,12 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
       if (key !== undefined) {
         // Units the entry does not name (the key stopped before them) end as the key did.
         const status: LineStatus =
-          outcome === "failed" || outcome === "timeout" || outcome === "interrupted" ? outcome : "done";
+          outcome === "failed" ||
+          outcome === "timeout" ||
+          outcome === "notStarted" ||
+          outcome === "interrupted"
+            ? outcome
+            : "done";
         for (const [region, unit] of key.units) closeUnit(key, region, unit, status);
         if (command === "promote" && "outcome" in report.entry && report.entry.outcome === "promoted") {
           settleTimes.add(now() - key.since);
@@ -414,6 +431,22 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
         }
       }
       // Also with --quiet: like the timed-out Regions' own lines, it says what to do about them.
+      // Keys --timeout kept from beginning need the same command again; Regions that only waited,
+      // `wait`.
+      const unsent = reports.filter((r) => keyOutcome(r.entry) === "notStarted" || hasUnsentRegion(r));
+      if (unsent.length > 0 && command !== "status") {
+        const again = options.resume === undefined ? undefined : rerunCommand(options.resume);
+        const keys = unsent.length === 1 ? "1 key" : `${unsent.length} keys`;
+        const what =
+          command === "wait"
+            ? `--timeout ran out before ${keys} could be waited for (notStarted).`
+            : `--timeout ran out before everything was sent for ${keys} (notStarted: nothing was changed there).`;
+        write(
+          again === undefined
+            ? `${what} Run the same command again with a longer --timeout.`
+            : `${what} To finish (what is done counts as done):\n  ${again}`,
+        );
+      }
       const late = command === "replicate" || command === "wait" ? timedOut(reports) : [];
       if (late.length > 0 && selection !== undefined && options.resume !== undefined) {
         const again = fleetWaitCommand(late, selection, options.resume);
@@ -434,6 +467,14 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
       end();
     },
   };
+}
+
+/** A key of replicate or sync with a Region --timeout kept from beginning. */
+function hasUnsentRegion(report: FleetKeyReport): boolean {
+  const { entry } = report;
+  if (!("regions" in entry)) return false;
+  const regions: readonly { readonly status: string }[] = entry.regions;
+  return regions.some((r) => r.status === "notStarted");
 }
 
 /** The keys with Regions that timed out, and those Regions (replicate, wait). */

@@ -42,10 +42,21 @@ export interface SelectionJson {
   readonly selected: Count;
 }
 
-/** A key's outcome in the totals: from its exit code (0 ok, 1 and 2 failed, 3 timeout, 4 drift, 130/143/129 interrupted). */
-export type KeyOutcome = "ok" | "failed" | "timeout" | "drift" | "interrupted";
+/**
+ * A key's outcome in the totals: from its exit code (0 ok, 1 and 2 failed, 3 timeout, 4 drift,
+ * 130/143/129 interrupted), and, of the keys with exit code 3, `notStarted` for those on which
+ * nothing was begun before --timeout ran out (see keyOutcome).
+ */
+export type KeyOutcome = "ok" | "failed" | "timeout" | "notStarted" | "drift" | "interrupted";
 
-export const KEY_OUTCOMES: readonly KeyOutcome[] = ["ok", "failed", "timeout", "drift", "interrupted"];
+export const KEY_OUTCOMES: readonly KeyOutcome[] = [
+  "ok",
+  "failed",
+  "timeout",
+  "notStarted",
+  "drift",
+  "interrupted",
+];
 
 export function keyOutcomeOf(exitCode: ExitCode): KeyOutcome {
   switch (exitCode) {
@@ -203,8 +214,25 @@ export function byRegionOf<S extends string>(
   return out;
 }
 
-export function keyTotals(codes: readonly ExitCode[]): KeyTotals {
-  return { ...countBy(KEY_OUTCOMES, codes.map(keyOutcomeOf)), total: codes.length };
+/**
+ * A key's outcome from its entry: its exit code's (keyOutcomeOf), but `notStarted` for a key that
+ * --timeout kept from beginning: not started at all (`error.name` NotStarted), its promotion not
+ * sent (`outcome` notStarted), or every Region of it `notStarted`.
+ */
+export function keyOutcome(entry: FleetKeyJson): KeyOutcome {
+  const byCode = keyOutcomeOf(entry.exitCode);
+  if (byCode !== "timeout") return byCode;
+  if (entry.error?.name === "NotStarted") return "notStarted";
+  if ("outcome" in entry) return entry.outcome === "notStarted" ? "notStarted" : byCode;
+  if ("regions" in entry) {
+    const regions: readonly { readonly status: string }[] = entry.regions;
+    if (regions.length > 0 && regions.every((r) => r.status === "notStarted")) return "notStarted";
+  }
+  return byCode;
+}
+
+export function keyTotals(keys: readonly FleetKeyJson[]): KeyTotals {
+  return { ...countBy(KEY_OUTCOMES, keys.map(keyOutcome)), total: keys.length };
 }
 
 /** The fields of the run's envelope, dropped from a key's entry. */
@@ -248,7 +276,6 @@ export function fleetDocument(input: {
   readonly warnings: readonly string[];
   readonly elapsedMs: number;
 }): FleetJson {
-  const codes = input.keys.map((k) => k.exitCode);
   // In the document's order: what the run was, its keys and totals, then how it ended.
   const head = {
     version: FLEET_JSON_VERSION,
@@ -270,7 +297,7 @@ export function fleetDocument(input: {
         ...{ version: head.version, command: input.command },
         ...head,
         keys,
-        totals: { keys: keyTotals(codes), ...regionTotals(REGION_STATUSES, keys) },
+        totals: { keys: keyTotals(input.keys), ...regionTotals(REGION_STATUSES, keys) },
         ...tail,
       };
     }
@@ -280,7 +307,7 @@ export function fleetDocument(input: {
         ...{ version: head.version, command: "sync" as const },
         ...head,
         keys,
-        totals: { keys: keyTotals(codes), ...regionTotals(OUTCOMES, keys) },
+        totals: { keys: keyTotals(input.keys), ...regionTotals(OUTCOMES, keys) },
         ...tail,
       };
     }
@@ -292,7 +319,7 @@ export function fleetDocument(input: {
         ...head,
         keys,
         totals: {
-          keys: keyTotals(codes),
+          keys: keyTotals(input.keys),
           members: members.length,
           unusable: members.filter((m) => !m.usable || Object.values(m.fieldErrors).some((e) => e !== null))
             .length,
@@ -309,7 +336,7 @@ export function fleetDocument(input: {
         to: input.to ?? null,
         keys,
         totals: {
-          keys: keyTotals(codes),
+          keys: keyTotals(input.keys),
           outcomes: countBy(
             PROMOTE_OUTCOMES,
             keys.flatMap((k) => (k.outcome === null ? [] : [k.outcome])),

@@ -45,7 +45,7 @@ interface RegionJsonBase {
 
 /** A Region that did not fail: its outcome, always what was verified. */
 export interface SettledRegionJson extends RegionJsonBase {
-  /** `created` / `exists`: seen usable; `creating`: not waited for; `planned`: --dry-run; `timeout`; `interrupted`. */
+  /** `created` / `exists`: seen usable; `creating`: not waited for; `planned`: --dry-run; `timeout`; `notStarted`: --timeout ran out before anything was sent for it; `interrupted`. */
   readonly status: Exclude<RegionStatus, "failed">;
   /** Always null: only a failed Region has an error. */
   readonly error: null;
@@ -192,6 +192,7 @@ export function runJson(input: {
     planned: 0,
     failed: 0,
     timeout: 0,
+    notStarted: 0,
     interrupted: 0,
   };
   for (const r of input.results) summary[r.status] += 1;

@@ -32,6 +32,7 @@ const LOOK: Record<
   planned: { symbol: "○", colour: "cyan" },
   failed: { symbol: "✖", colour: "red" },
   timeout: { symbol: "⏱", colour: "yellow" },
+  notStarted: { symbol: "⏱", colour: "yellow" },
   interrupted: { symbol: "■", colour: "yellow" },
 };
 
@@ -287,6 +288,8 @@ export interface ResumeOptions {
   readonly readTimeoutMs?: number;
   /** The --timeout to suggest. */
   readonly timeoutMs: number;
+  /** The run's own arguments (after `kms-replicate`), for "run the same command again". */
+  readonly argv?: readonly string[];
 }
 
 /** A word as a POSIX shell reads it back: as is when it is safe, else in single quotes. */
@@ -301,6 +304,41 @@ export function durationFlag(ms: number): string {
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
   if (ms % 1000 === 0) return `${ms / 1000}s`;
   return `${ms}ms`;
+}
+
+/**
+ * The run's own command with the suggested --timeout (`kms-replicate promote --all-primaries …
+ * --timeout 20m`): what finishes the work --timeout kept from being sent; undefined without argv.
+ */
+export function rerunCommand(options: ResumeOptions): string | undefined {
+  if (options.argv === undefined) return undefined;
+  const words: string[] = [];
+  for (let i = 0; i < options.argv.length; i += 1) {
+    const word = options.argv[i] ?? "";
+    if (word === "--timeout") i += 1;
+    else if (!word.startsWith("--timeout=")) words.push(withoutPassword(word));
+  }
+  return ["kms-replicate", ...words, "--timeout", durationFlag(options.timeoutMs)].map(shellQuote).join(" ");
+}
+
+/** A URL's password (`http://user:secret@host` → `http://user:***@host`); any other word as it is. */
+function withoutPassword(word: string): string {
+  return word.replace(/^((?:--[\w-]+=)?[a-z][a-z\d+.-]*:\/\/[^/@:\s]*:)[^/@\s]*@/i, "$1***@");
+}
+
+/** The lines that tell how to finish what --timeout kept from being sent (`regions`: where). */
+export function rerunLines(regions: readonly string[], options: ResumeOptions | undefined): string[] {
+  if (regions.length === 0) return [];
+  const again = options === undefined ? undefined : rerunCommand(options);
+  const where = regions.join(", ");
+  return again === undefined
+    ? [
+        `--timeout ran out before every change was sent (${where}): run the same command again with a longer --timeout.`,
+      ]
+    : [
+        `--timeout ran out before every change was sent (${where}). To finish (what is done counts as done):`,
+        `  ${again}`,
+      ];
 }
 
 /** `kms-replicate wait --key ARN --regions eu-west-1 … --timeout 20m`: to follow `regions` further. */

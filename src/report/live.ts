@@ -12,6 +12,7 @@ import {
   planLine,
   progressText,
   regionLine,
+  rerunLines,
   summaryLine,
   waitCommand,
   type ResumeOptions,
@@ -26,7 +27,8 @@ export interface HumanReporter {
   /** A unit of a command that shows the neutral results (`sync`) settled. */
   work(result: WorkResult): void;
   /** The end of such a command: its summary. */
-  finishWork(results: readonly WorkResult[], elapsedMs: number, dryRun: boolean): void;
+  /** `results` undefined: the run ended before its Regions (an error, a signal): no summary line. */
+  finishWork(results: readonly WorkResult[] | undefined, elapsedMs: number, dryRun: boolean): void;
 }
 
 export interface HumanReporterOptions {
@@ -35,7 +37,10 @@ export interface HumanReporterOptions {
   readonly chalk: ChalkInstance;
   readonly dryRun: boolean;
   readonly now?: () => number;
-  /** For the `kms-replicate wait …` printed when Regions time out; none: not printed. */
+  /**
+   * For the `kms-replicate wait …` printed when Regions time out, and the same command again when
+   * --timeout kept changes from being sent; none: not printed.
+   */
   readonly resume?: ResumeOptions;
 }
 
@@ -129,7 +134,7 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
           if (inProgress.size === 0) stopHeartbeat();
           // Update the spinner first: ora redraws its current text below every line written.
           refresh();
-          const bad = event.result.status === "failed" || event.result.status === "timeout";
+          const bad = ["failed", "timeout", "notStarted"].includes(event.result.status);
           if (!mode.quiet || bad) write(regionLine(event.result, c, width, dryRun));
           return;
         }
@@ -151,22 +156,37 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
       inProgress.delete(result.region);
       if (inProgress.size === 0) stopHeartbeat();
       refresh();
-      const bad = result.outcome === "failed" || result.outcome === "timeout";
+      const bad = ["failed", "timeout", "notStarted"].includes(result.outcome);
       if (!mode.quiet || bad) write(syncLine(result, c, width));
     },
     finishWork(results, elapsedMs, isDryRun) {
       stopSpinner();
-      if (!mode.quiet) write(syncSummaryLine(results, elapsedMs, isDryRun, c));
+      if (!mode.quiet && results !== undefined) write(syncSummaryLine(results, elapsedMs, isDryRun, c));
+      // Also with --quiet, as the wait below.
+      const unsent = (results ?? []).filter((r) => r.unsent === true || r.outcome === "notStarted");
+      for (const line of rerunLines(
+        unsent.map((r) => r.region),
+        options.resume,
+      ))
+        write(line);
     },
     finish(results, elapsedMs, isDryRun) {
       stopSpinner();
       if (!mode.quiet && results.length > 0) write(summaryLine(results, elapsedMs, isDryRun, c));
       // Also with --quiet: like the timed-out Regions' own lines, it says what to do about them.
-      const late = results.filter((r) => r.status === "timeout").map((r) => r.region);
+      // A Region whose change --timeout kept from being sent needs the same command again; one
+      // that only waited, `wait`.
+      const unsent = results.filter((r) => r.unsent === true || r.status === "notStarted");
+      const late = results.filter((r) => r.status === "timeout" && r.unsent !== true).map((r) => r.region);
       if (late.length > 0 && primaryArn !== undefined && options.resume !== undefined) {
         write(`To keep waiting for ${late.length === 1 ? "it" : "them"}:`);
         write(`  ${waitCommand(primaryArn, late, options.resume)}`);
       }
+      for (const line of rerunLines(
+        unsent.map((r) => r.region),
+        options.resume,
+      ))
+        write(line);
     },
   };
 }

@@ -7,9 +7,11 @@ import { seconds } from "./lines.js";
 /**
  * `promoted`: this run's UpdatePrimaryRegion was accepted (or found done after a lost answer) and
  * the family settled; `unchanged`: the target was the primary already; `planned`: --dry-run, every
- * check passed; `failed`; `timeout`: --timeout ran out (see `accepted`); `interrupted`: a signal.
+ * check passed; `failed`; `timeout`: --timeout ran out (see `accepted`); `notStarted`: --timeout ran
+ * out before UpdatePrimaryRegion was sent, nothing was changed; `interrupted`: a signal.
  */
-export type PromoteOutcome = "promoted" | "unchanged" | "planned" | "failed" | "timeout" | "interrupted";
+export type PromoteOutcome =
+  "promoted" | "unchanged" | "planned" | "failed" | "timeout" | "notStarted" | "interrupted";
 
 /** Every PromoteOutcome, in the order summaries count them. */
 export const PROMOTE_OUTCOMES: readonly PromoteOutcome[] = [
@@ -18,6 +20,7 @@ export const PROMOTE_OUTCOMES: readonly PromoteOutcome[] = [
   "planned",
   "failed",
   "timeout",
+  "notStarted",
   "interrupted",
 ];
 
@@ -140,6 +143,7 @@ const SYMBOL: Record<PromoteOutcome, string> = {
   planned: "○",
   failed: "✖",
   timeout: "⏱",
+  notStarted: "⏱",
   interrupted: "■",
 };
 
@@ -150,7 +154,7 @@ export function promoteLines(
   c: ChalkInstance,
   quiet: boolean,
 ): string[] {
-  const bad = report.outcome === "failed" || report.outcome === "timeout";
+  const bad = report.outcome === "failed" || report.outcome === "timeout" || report.outcome === "notStarted";
   if (quiet && !bad) return [];
   const width = Math.max(14, ...report.keys.map((k) => k.region.length));
   const label = (k: PromoteKeyJson): string =>
@@ -182,6 +186,9 @@ export function promoteLines(
     ),
     failed: c.red(`The primary of ${report.keyId} was not moved to ${report.to} (${total}).`),
     timeout: c.yellow(`--timeout ran out after ${total}.`),
+    notStarted: c.yellow(
+      `--timeout ran out before UpdatePrimaryRegion was sent (${total}); the primary of ${report.keyId} was not moved.`,
+    ),
     interrupted: c.yellow(`Stopped after ${total}.`),
   };
   const lines = [...keyLines, `${SYMBOL[report.outcome]} ${headline[report.outcome]}`];

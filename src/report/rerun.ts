@@ -29,6 +29,14 @@ export interface MaterialFlags {
 /** The flags of a run that say how it reaches AWS. */
 type ReachFlags = Pick<RawCommonFlags, "profile" | "endpointUrl" | "cliConnectTimeout" | "cliReadTimeout">;
 
+/**
+ * The --timeout to repeat: the run's own when it was longer than the default, else none (the
+ * default): a run that ran out of time is never told to run with as little again.
+ */
+export function longerTimeout(timeoutMs: number | undefined): number | undefined {
+  return timeoutMs !== undefined && timeoutMs > DEFAULT_TIMEOUT_MS ? timeoutMs : undefined;
+}
+
 /** The run's flags that reach AWS, as given (the defaults are left out). */
 export function reachOf(flags: ReachFlags): Reach {
   return {
@@ -118,7 +126,7 @@ export function importAgain(
 ): (region: string) => string {
   const material = materialFlagsOf(importing, cwd);
   const reach = reachOf(flags);
-  const timeoutMs = flags.timeout !== DEFAULT_TIMEOUT_MS ? flags.timeout : undefined;
+  const timeoutMs = longerTimeout(flags.timeout);
   return (region) =>
     `${importMaterialCommand({ key: primaryArn, regions: [region], material, reach, timeoutMs })}${stdinNote(material)}`;
 }

@@ -143,6 +143,13 @@ export function nextSteps(result: RotateResult, rerun: RotateRerun): NextSteps {
           undoCommands: [rerun.undo(result.otherPending)],
         };
       }
+      if (result.timedOut) {
+        return {
+          next: `--timeout ran out before the new key material was sent to the primary; nothing was imported. ${finish}`,
+          continueCommand: rerun.again,
+          undoCommands: [],
+        };
+      }
       if (!result.interrupted) return { next: null, continueCommand: null, undoCommands: [] };
       return {
         next: `Stopped before any key material was sent; nothing changed. ${finish}`,
@@ -164,7 +171,9 @@ export function nextSteps(result: RotateResult, rerun: RotateRerun): NextSteps {
       const head =
         result.rotation === "failed"
           ? "RotateKeyOnDemand failed (see rotationError)"
-          : "Stopped before RotateKeyOnDemand";
+          : result.timedOut
+            ? `--timeout ran out before ${notIn.length === 0 && unknown.length === 0 ? "RotateKeyOnDemand" : "every import"} was sent`
+            : "Stopped before RotateKeyOnDemand";
       return {
         next:
           `${head}: the new key material ${id ?? ""} is in the primary (${primary.region})` +

@@ -35,7 +35,7 @@ interface SyncRegionBase {
 
 /** A Region that did not fail. */
 export interface SyncedRegionJson extends SyncRegionBase {
-  /** `unchanged`: already in line; `done`: changed and read back in line; `planned`: --dry-run would change it; `timeout`: still Creating when --timeout ran out; `interrupted`. */
+  /** `unchanged`: already in line; `done`: changed and read back in line; `planned`: --dry-run would change it; `timeout`: still Creating when --timeout ran out, or a change after others not sent before it ran out (see `pending`); `notStarted`: --timeout ran out before its first change was sent, nothing was changed; `interrupted`. */
   readonly status: Exclude<Outcome, "failed">;
   /** Always null: only a failed Region has an error. */
   readonly error: null;
@@ -60,7 +60,7 @@ export interface SyncJson {
   readonly command: "sync";
   /** exitCode == 0. */
   readonly ok: boolean;
-  /** The process's exit code (0: every replica in line; 1: a Region failed; 2: bad input; 3: timed out waiting for a replica to leave Creating; 130, 143, 129: interrupted). */
+  /** The process's exit code (0: every replica in line; 1: a Region failed; 2: bad input; 3: --timeout ran out (a replica still Creating, or changes not sent); 130, 143, 129: interrupted). */
   readonly exitCode: ExitCode;
   /** --dry-run: nothing was changed; `operations` is the plan. */
   readonly dryRun: boolean;

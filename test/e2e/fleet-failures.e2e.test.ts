@@ -28,7 +28,15 @@ describe("one key failing does not stop the others", () => {
     // THEN that key failed in each Region, with the error and what to do
     expect(run.code).toBe(1);
     expect(doc).toMatchObject({ ok: false, exitCode: 1, error: null });
-    expect(doc.totals.keys).toEqual({ ok: 4, failed: 1, timeout: 0, drift: 0, interrupted: 0, total: 5 });
+    expect(doc.totals.keys).toEqual({
+      ok: 4,
+      failed: 1,
+      timeout: 0,
+      notStarted: 0,
+      drift: 0,
+      interrupted: 0,
+      total: 5,
+    });
     expect(doc.totals.regions).toMatchObject({ created: 8, failed: 2 });
     for (const entry of doc.keys) {
       if (entry.key !== denied) {

@@ -71,7 +71,15 @@ describe("--all-primaries --select-tag", () => {
       );
       expect(entry).toMatchObject({ ok: true, exitCode: 0, error: null });
     }
-    expect(doc.totals.keys).toEqual({ ok: 3, failed: 0, timeout: 0, drift: 0, interrupted: 0, total: 3 });
+    expect(doc.totals.keys).toEqual({
+      ok: 3,
+      failed: 0,
+      timeout: 0,
+      notStarted: 0,
+      drift: 0,
+      interrupted: 0,
+      total: 3,
+    });
     expect(doc.totals.regions).toMatchObject({ created: 6, exists: 0, failed: 0 });
     expect(doc.totals.byRegion?.["eu-west-1"]).toMatchObject({ created: 3 });
     expect(doc.totals.byRegion?.["ap-southeast-2"]).toMatchObject({ created: 3 });

@@ -305,6 +305,45 @@ describe("import-material", () => {
   }, 30_000);
 });
 
+describe("import-material after --timeout", () => {
+  it("sends no import after the deadline: the replicas stay PendingImport, notStarted (exit 3), and the same command finishes", async () => {
+    // GIVEN two replicas in PendingImport
+    const m = materialFile();
+    const arn = await externalPrimary(m.bytes, { ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE" });
+    for (const region of ["eu-west-1", "ap-southeast-2"]) {
+      kms().invoke("us-east-1", "ReplicateKey", { KeyId: arn, ReplicaRegion: region });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const args = [
+      "import-material",
+      "--key",
+      arn,
+      "--key-material",
+      m.arg,
+      "--wrapping-key-spec",
+      "RSA_2048",
+    ];
+    // WHEN the run's deadline has passed before any import could be sent
+    const late = await json([...args, "--timeout", "1ms"], 3);
+    // THEN no import call reached the endpoint, and each replica is notStarted, still PendingImport
+    expect(kms().callCount(undefined, "GetParametersForImport")).toBe(0);
+    expect(kms().callCount(undefined, "ImportKeyMaterial")).toBe(0);
+    expect(late.regions.map((r) => [r.region, r.status, r.keyState])).toEqual([
+      ["eu-west-1", "notStarted", "PendingImport"],
+      ["ap-southeast-2", "notStarted", "PendingImport"],
+    ]);
+    expect(late.regions[0]?.note).toMatch(
+      /^--timeout ran out before GetParametersForImport was sent; nothing was changed here\./,
+    );
+    for (const region of ["eu-west-1", "ap-southeast-2"]) {
+      expect(describeKey(region, arn).KeyState).toBe("PendingImport");
+    }
+    // AND the same command, with the default --timeout, finishes it
+    const again = await json(args, 0);
+    expect(again.regions.map((r) => r.keyState)).toEqual(["Enabled", "Enabled"]);
+  }, 30_000);
+});
+
 describe("rotate-material", () => {
   async function family(): Promise<{ arn: string; current: Buffer }> {
     const current = randomBytes(32);
@@ -321,6 +360,42 @@ describe("rotate-material", () => {
     }
     return { arn, current };
   }
+
+  it("--timeout passed before the first import: nothing imported or rotated, state not-started, exit 3", async () => {
+    // GIVEN a family whose keys all hold the current material
+    const { arn } = await family();
+    const before = describeKey("us-east-1", arn).CurrentKeyMaterialId;
+    const next = materialFile();
+    // WHEN the deadline passes before the first import could be sent
+    const doc = await json(
+      [
+        "rotate-material",
+        "--key",
+        arn,
+        "--key-material",
+        next.arg,
+        "--wrapping-key-spec",
+        "RSA_2048",
+        "--timeout",
+        "1ms",
+      ],
+      3,
+    );
+    // THEN nothing was sent, and the document says so
+    for (const operation of ["GetParametersForImport", "ImportKeyMaterial", "RotateKeyOnDemand"]) {
+      expect(kms().callCount(undefined, operation)).toBe(0);
+    }
+    expect(doc).toMatchObject({ command: "rotate-material", state: "not-started", keyMaterialId: null });
+    expect((doc.regions as unknown as { status: string }[]).map((r) => r.status)).toEqual([
+      "not-attempted",
+      "not-attempted",
+      "not-attempted",
+    ]);
+    expect(String(doc.next)).toMatch(
+      /^--timeout ran out before the new key material was sent to the primary; nothing was imported\./,
+    );
+    expect(describeKey("us-east-1", arn).CurrentKeyMaterialId).toBe(before);
+  }, 30_000);
 
   it("NEW into the primary, EXISTING into every replica, RotateKeyOnDemand: every key uses it", async () => {
     const { arn } = await family();

@@ -81,7 +81,7 @@ export interface FleetDocument {
   to?: string | null;
   keys: FleetKeyEntry[];
   totals: {
-    keys: Record<"ok" | "failed" | "timeout" | "drift" | "interrupted" | "total", number>;
+    keys: Record<"ok" | "failed" | "timeout" | "notStarted" | "drift" | "interrupted" | "total", number>;
     /** replicate, wait, sync: every Region of every key, by status. */
     regions?: Record<string, number>;
     byRegion?: Record<string, Record<string, number>>;

@@ -119,9 +119,9 @@ describe("sync", () => {
     expect(west?.operations.map((o) => [o.op, o.key ?? o.name ?? ""])).toEqual([
       ["policy", ""],
       ["description", ""],
+      ["untag", "scratch"],
       ["tag", "team"],
       ["tag", "cost"],
-      ["untag", "scratch"],
       ["alias", "alias/payments"],
       ["unalias", "alias/legacy"],
     ]);

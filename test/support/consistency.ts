@@ -71,7 +71,7 @@ function expectedExit(
   if (statuses.some((s) => !known.has(s))) return undefined;
   if (statuses.includes("interrupted")) return "signal";
   if (statuses.includes("failed")) return 1;
-  if (statuses.includes("timeout")) return 3;
+  if (statuses.includes("timeout") || statuses.includes("notStarted")) return 3;
   return 0;
 }
 
@@ -88,9 +88,18 @@ const RUN_STATUSES = new Set([
   "planned",
   "failed",
   "timeout",
+  "notStarted",
   "interrupted",
 ]);
-const SYNC_STATUSES = new Set(["done", "unchanged", "planned", "failed", "timeout", "interrupted"]);
+const SYNC_STATUSES = new Set([
+  "done",
+  "unchanged",
+  "planned",
+  "failed",
+  "timeout",
+  "notStarted",
+  "interrupted",
+]);
 
 /** replicate, wait, import-material, sync: summary, errors, exit code; each Region by `region`. */
 function regionsProblems(
@@ -299,6 +308,18 @@ const KEY_OUTCOME: Readonly<Record<number, string>> = {
   143: "interrupted",
 };
 
+/** A key's outcome in a fleet's totals: its exit code's, but notStarted for a key --timeout kept from beginning. */
+function keyOutcome(entry: Json): string | undefined {
+  const byCode = KEY_OUTCOME[Number(entry.exitCode)];
+  if (byCode !== "timeout") return byCode;
+  const regions = records(entry.regions);
+  const notStarted =
+    (isRecord(entry.error) && entry.error.name === "NotStarted") ||
+    entry.outcome === "notStarted" ||
+    (regions.length > 0 && regions.every((r) => r.status === "notStarted"));
+  return notStarted ? "notStarted" : byCode;
+}
+
 function fleetProblems(doc: Json, say: Say): void {
   outcomeProblems(doc, "", say);
   const command = text(doc.command);
@@ -308,8 +329,8 @@ function fleetProblems(doc: Json, say: Say): void {
   const byKey = isRecord(totals.keys) ? totals.keys : {};
   if (byKey.total !== keys.length)
     say("totals.keys.total", `is ${text(byKey.total)}, but there are ${keys.length} keys`);
-  for (const outcome of ["ok", "failed", "timeout", "drift", "interrupted"]) {
-    const actual = count(keys, (k) => KEY_OUTCOME[Number(k.exitCode)] === outcome);
+  for (const outcome of ["ok", "failed", "timeout", "notStarted", "drift", "interrupted"]) {
+    const actual = count(keys, (k) => keyOutcome(k) === outcome);
     if (byKey[outcome] !== actual)
       say(`totals.keys.${outcome}`, `is ${text(byKey[outcome])}, but ${actual} keys ended so`);
   }

@@ -304,6 +304,20 @@ describe("diff: the operations between a desired state and a key", () => {
     ]);
   });
 
+  it("with prune, tags are removed before any is added (a key never passes 50 tags on the way)", () => {
+    // GIVEN / WHEN
+    const ops = diff({ tags: { team: "payments", cost: "42" } }, actual, {
+      pruneTags: true,
+      pruneAliases: false,
+    });
+    // THEN
+    expect(ops).toEqual([
+      { op: "untag", key: "env", value: "prod" },
+      { op: "untag", key: "extra", value: "1" },
+      { op: "tag", key: "cost", value: "42" },
+    ]);
+  });
+
   it("with prune, extra tags and aliases become untag / unalias", () => {
     // GIVEN / WHEN
     const ops = diff({ tags: { team: "payments" }, aliases: ["alias/payments"] }, actual, {

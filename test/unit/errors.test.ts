@@ -109,6 +109,47 @@ describe("classify and isRetryable", () => {
   });
 
   it.each([
+    {
+      what: "a KMS host without a DNS name",
+      error: Object.assign(new Error("getaddrinfo ENOTFOUND kms.eu-wset-1.amazonaws.com"), {
+        code: "ENOTFOUND",
+        hostname: "kms.eu-wset-1.amazonaws.com",
+      }),
+      name: "ENOTFOUND",
+    },
+    {
+      what: "a China KMS host without a DNS name (read from the message)",
+      error: Object.assign(new Error("getaddrinfo ENOTFOUND kms.cn-nrth-1.amazonaws.com.cn"), {
+        code: "ENOTFOUND",
+      }),
+      name: "ENOTFOUND",
+    },
+    {
+      what: "an endpoint refusing a credential scoped to a Region it does not serve",
+      error: Object.assign(awsFailure("InvalidSignatureException"), {
+        message: "Credential should be scoped to a valid region, not 'eu-wset-1'.",
+      }),
+      name: "InvalidSignatureException",
+    },
+  ])("names $what RegionNotServed, says to check the Region ID, and does not retry it", ({ error, name }) => {
+    // GIVEN / WHEN
+    const report = describeError(error, { operation: "DescribeKey", region: "eu-wset-1" });
+    // THEN
+    expect(classify(error)).toBe("RegionNotServed");
+    expect(isRetryable(error)).toBe(false);
+    expect(report.name).toBe(name);
+    expect(report.hint).toMatch(/^KMS does not serve eu-wset-1: .*Check the Region ID/);
+  });
+
+  it("keeps ENOTFOUND of any other host a network error", () => {
+    const error = Object.assign(new Error("getaddrinfo ENOTFOUND proxy.example"), {
+      code: "ENOTFOUND",
+      hostname: "proxy.example",
+    });
+    expect(classify(error)).toBe("NetworkError");
+  });
+
+  it.each([
     { what: "an unknown 4xx", error: awsFailure("BrandNewException", 400) },
     { what: "a plain Error", error: new Error("no idea") },
     { what: "a string", error: "thrown string" },
@@ -205,6 +246,21 @@ describe("describeError", () => {
       message: "bad input",
       hint: "fix it",
     });
+  });
+});
+
+describe("LimitExceededException's advice depends on the call", () => {
+  it.each([
+    {
+      operation: "TagResource",
+      hint: /more than 50 tags, KMS's limit per key, which cannot be raised.*--prune-tags/,
+    },
+    { operation: "CreateAlias", hint: /aliases.*Service Quotas: Aliases per KMS key/ },
+    { operation: "ReplicateKey", hint: /resource quota is exhausted in eu-west-1.*quota increase/ },
+  ])("$operation", ({ operation, hint }) => {
+    const report = describeError(awsFailure("LimitExceededException"), { ...REPLICATE, operation });
+    expect(report.hint).toMatch(hint);
+    if (operation === "TagResource") expect(report.hint).not.toMatch(/quota increase/);
   });
 });
 

@@ -3,6 +3,7 @@ import {
   KMSClient,
   ListResourceTagsCommand,
   ReplicateKeyCommand,
+  TagResourceCommand,
   UpdatePrimaryRegionCommand,
   type KeyMetadata,
 } from "@aws-sdk/client-kms";
@@ -10,8 +11,9 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, it, expect, vi } from "vitest";
 import type { RetryPolicy } from "../../src/backoff.js";
 import type { ReplicaEvent } from "../../src/events.js";
-import { attemptsOf } from "../../src/errors.js";
+import { attemptsOf, errorFacts, isNotSent, neverSent, NotSentError } from "../../src/errors.js";
 import { createKms } from "../../src/kms.js";
+import { createQuotaBook } from "../../src/quotas.js";
 import { KEY_ID, PRIMARY_ARN } from "../support/fixtures.js";
 
 const METADATA: KeyMetadata = {
@@ -201,7 +203,7 @@ describe("createKms calls", () => {
     expect(released).toBe(2);
   });
 
-  it("runs beforeAttempt before every ReplicateKey attempt, retries included", async () => {
+  it("runs onSent for every ReplicateKey attempt, retries included (a client it does not watch: before it)", async () => {
     // GIVEN two throttled attempts, then success
     kmsMock
       .on(ReplicateKeyCommand)
@@ -325,5 +327,134 @@ describe("updatePrimaryRegion", () => {
         target: "eu-west-1",
       }),
     );
+  });
+});
+
+describe("the run's deadline for writes", () => {
+  const rejection = (promise: Promise<unknown>): Promise<unknown> =>
+    promise.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+  it("refuses a write after the deadline before it queues: NotSentError, nothing sent", async () => {
+    // GIVEN a deadline that has passed
+    kmsMock.on(UpdatePrimaryRegionCommand).resolves({});
+    const kms = createKms({ clientFor: () => client, retry: TINY, deadline: performance.now() - 1 });
+    // WHEN
+    const error = await rejection(kms.updatePrimaryRegion("us-east-1", PRIMARY_ARN, "eu-west-1"));
+    // THEN it is a NotSentError for that call, never sent
+    expect(isNotSent(error)).toBe(true);
+    expect(neverSent(error)).toBe(true);
+    expect(error).toMatchObject({
+      name: "NotSent",
+      exitCode: 3,
+      message: "--timeout ran out before UpdatePrimaryRegion could be sent to us-east-1; it was not sent.",
+    });
+    expect(kmsMock.commandCalls(UpdatePrimaryRegionCommand)).toHaveLength(0);
+  });
+
+  it("still sends reads after the deadline (each within its own bound)", async () => {
+    // GIVEN a deadline that has passed
+    kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: METADATA });
+    kmsMock.on(ListResourceTagsCommand).resolves({ Tags: [] });
+    const kms = createKms({ clientFor: () => client, retry: TINY, deadline: performance.now() - 1 });
+    // WHEN / THEN
+    await expect(kms.describeKey("us-east-1", PRIMARY_ARN)).resolves.toEqual(METADATA);
+    await expect(kms.listResourceTags("us-east-1", PRIMARY_ARN)).resolves.toEqual([]);
+  });
+
+  it.each([
+    [
+      "ReplicateKey",
+      (kms: ReturnType<typeof createKms>) =>
+        kms.replicateKey("us-east-1", { KeyId: PRIMARY_ARN, ReplicaRegion: "eu-west-1" }),
+    ],
+    [
+      "TagResource",
+      (kms: ReturnType<typeof createKms>) =>
+        kms.tagResource("eu-west-1", PRIMARY_ARN, [{ TagKey: "a", TagValue: "b" }]),
+    ],
+    ["PutKeyPolicy", (kms: ReturnType<typeof createKms>) => kms.putKeyPolicy("eu-west-1", PRIMARY_ARN, "{}")],
+    [
+      "CreateAlias",
+      (kms: ReturnType<typeof createKms>) => kms.createAlias("eu-west-1", "alias/a", PRIMARY_ARN),
+    ],
+    [
+      "GetParametersForImport",
+      (kms: ReturnType<typeof createKms>) =>
+        kms.getParametersForImport("eu-west-1", PRIMARY_ARN, {
+          algorithm: "RSAES_OAEP_SHA_256",
+          keySpec: "RSA_2048",
+        }),
+    ],
+    [
+      "RotateKeyOnDemand",
+      (kms: ReturnType<typeof createKms>) => kms.rotateKeyOnDemand("us-east-1", PRIMARY_ARN),
+    ],
+    ["EnableKey", (kms: ReturnType<typeof createKms>) => kms.enableKey("eu-west-1", PRIMARY_ARN)],
+  ])("refuses %s after the deadline", async (operation, call) => {
+    // GIVEN a deadline that has passed, and a client that would answer anything
+    kmsMock.onAnyCommand().resolves({});
+    const kms = createKms({ clientFor: () => client, retry: TINY, deadline: performance.now() - 1 });
+    // WHEN
+    const error = await rejection(call(kms));
+    // THEN
+    expect(error).toBeInstanceOf(NotSentError);
+    expect((error as NotSentError).call.operation).toBe(operation);
+    expect(kmsMock.calls()).toHaveLength(0);
+  });
+
+  it("drops a write waiting in the quota book when the deadline passes, and sends it never", async () => {
+    // GIVEN one UpdatePrimaryRegion every 2 s, the first call sent, and a deadline 300 ms away
+    kmsMock.on(UpdatePrimaryRegionCommand).resolves({});
+    const quotas = createQuotaBook({ overrides: { UpdatePrimaryRegion: 0.5 } });
+    const started = performance.now();
+    const kms = createKms({ clientFor: () => client, retry: TINY, quotas, deadline: started + 300 });
+    await kms.updatePrimaryRegion("us-east-1", PRIMARY_ARN, "eu-west-1");
+    // WHEN a second one waits for its slot (about 2 s away)
+    const error = await rejection(kms.updatePrimaryRegion("us-east-1", PRIMARY_ARN, "eu-west-1"));
+    // THEN it is dropped at the deadline, not sent when its slot came
+    const waited = performance.now() - started;
+    expect(isNotSent(error)).toBe(true);
+    expect(waited).toBeGreaterThanOrEqual(290);
+    expect(waited).toBeLessThan(1_800);
+    expect(kmsMock.commandCalls(UpdatePrimaryRegionCommand)).toHaveLength(1);
+    expect(quotas.waiting()).toBe(0);
+  });
+
+  it("does not sleep a retry's backoff that could cross the deadline: NotSentError after the attempt sent", async () => {
+    // GIVEN a throttled attempt, a backoff of at least 5 s, and a deadline 2 s away
+    kmsMock.on(TagResourceCommand).rejectsOnce(awsFailure("ThrottlingException")).resolves({});
+    const slow: RetryPolicy = {
+      retries: 3,
+      minTimeout: 5_000,
+      factor: 2,
+      maxTimeout: 10_000,
+      randomize: false,
+    };
+    const started = performance.now();
+    const kms = createKms({ clientFor: () => client, retry: slow, deadline: started + 2_000 });
+    // WHEN
+    const error = await rejection(
+      kms.tagResource("eu-west-1", PRIMARY_ARN, [{ TagKey: "a", TagValue: "b" }]),
+    );
+    // THEN at once, not after the pause: a NotSentError that says one attempt was sent, and how it ended
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(error).toBeInstanceOf(NotSentError);
+    const refused = error as NotSentError;
+    expect(refused.call.sentBefore).toBe(1);
+    expect(errorFacts(refused.call.lastError).name).toBe("ThrottlingException");
+    expect(neverSent(error)).toBe(false);
+    expect(kmsMock.commandCalls(TagResourceCommand)).toHaveLength(1);
+  });
+
+  it("still retries a write whose backoff ends well before the deadline", async () => {
+    // GIVEN a throttled attempt, 1 ms of backoff, and a deadline a minute away
+    kmsMock.on(TagResourceCommand).rejectsOnce(awsFailure("ThrottlingException")).resolves({});
+    const kms = createKms({ clientFor: () => client, retry: TINY, deadline: performance.now() + 60_000 });
+    // WHEN / THEN
+    await kms.tagResource("eu-west-1", PRIMARY_ARN, [{ TagKey: "a", TagValue: "b" }]);
+    expect(kmsMock.commandCalls(TagResourceCommand)).toHaveLength(2);
   });
 });

@@ -7,6 +7,7 @@ import { InvalidArgumentError } from "commander";
 import { afterAll, beforeAll, describe, it, expect } from "vitest";
 import { isReplicateError, type ReplicateError } from "../../src/errors.js";
 import {
+  checkEndpointEnvironment,
   checkPolicyText,
   collectTag,
   DEFAULT_TIMEOUT_MS,
@@ -414,7 +415,7 @@ describe("toReplicateOptions", () => {
     expect(options).toMatchObject({
       key: { kind: "key-arn", region: "us-east-1" },
       regions: ["eu-west-1", "ap-southeast-2"],
-      strictRegions: false,
+      unknownRegions: "typos",
       tags: [],
       bypassPolicyLockoutSafetyCheck: false,
       timeoutMs: DEFAULT_TIMEOUT_MS,
@@ -429,6 +430,25 @@ describe("toReplicateOptions", () => {
     });
     expect(options.policy).toBeUndefined();
     expect(options.description).toBeUndefined();
+  });
+
+  it.each([
+    { flags: { strictRegions: true }, rule: "refuse" },
+    { flags: { allowUnknownRegions: true }, rule: "allow" },
+    { flags: {}, rule: "typos" },
+  ])("the Region rule of $flags is $rule", async ({ flags, rule }) => {
+    expect((await toReplicateOptions({ ...base, ...flags }, inputsAt("/"))).unknownRegions).toBe(rule);
+  });
+
+  it("refuses --strict-regions with --allow-unknown-regions (exit 2)", async () => {
+    await expect(
+      toReplicateOptions({ ...base, strictRegions: true, allowUnknownRegions: true }, inputsAt("/")),
+    ).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(
+        /--strict-regions and --allow-unknown-regions exclude each other/,
+      ) as unknown,
+    });
   });
 
   it("--copy-all turns on the four property copies, not the enabled state", async () => {
@@ -479,6 +499,17 @@ describe("toReplicateOptions", () => {
       flags: { endpointUrl: "localhost:4566" },
       message: /not an http\(s\) URL/,
     },
+    ...[
+      "http://127.0.0.1:99999",
+      "http://127.0.0.1:0",
+      "https://user:secret@kms.example:65536/path",
+      "http://[::1]:70000",
+    ].map((endpointUrl) => ({
+      name: `the port of ${endpointUrl}`,
+      flags: { endpointUrl },
+      // the port, never the URL (it may carry a password)
+      message: /^--endpoint-url: the port \d+ is out of range; a port is 1 to 65535\.$/,
+    })),
   ])("refuses $name", async ({ flags, message }) => {
     // GIVEN / WHEN
     const error = await usageErrorOf(() => toReplicateOptions({ ...base, ...flags }, inputsAt("/")));
@@ -558,16 +589,25 @@ describe("toSyncOptions", () => {
   });
 
   it.each<[string, Partial<RawSyncFlags>, RegExp]>([
-    ["--prune-tags with nothing to keep", { copyDescription: true, pruneTags: true }, /--prune-tags needs/],
+    [
+      "--prune-tags with nothing to keep",
+      { copyDescription: true, pruneTags: true },
+      /^--prune-tags removes every tag not in the desired state, but this run has no tags to keep: --copy-description names what is copied \(--copy-all is the default only when no --copy-… option is given\), and no --tag was given\.$/,
+    ],
+    [
+      "--prune-tags with --copy-enabled alone (it names what is copied: no tags)",
+      { copyEnabled: true, pruneTags: true },
+      /^--prune-tags .*: --copy-enabled names what is copied \(--copy-all is the default only when no --copy-… option is given\)/,
+    ],
     [
       "--prune-aliases without --copy-aliases",
-      { copyTags: true, pruneAliases: true },
-      /--prune-aliases needs/,
+      { copyTags: true, copyEnabled: true, pruneAliases: true },
+      /^--prune-aliases deletes the aliases the primary does not have, but this run does not copy the primary's aliases: --copy-tags and --copy-enabled name what is copied/,
     ],
     [
       "--force-aliases without --copy-aliases",
       { copyTags: true, forceAliases: true },
-      /--force-aliases applies/,
+      /^--force-aliases moves the primary's aliases onto the replicas, but this run does not copy the primary's aliases: --copy-tags names/,
     ],
     [
       "--bypass… without a policy",
@@ -582,11 +622,59 @@ describe("toSyncOptions", () => {
     });
   });
 
+  it.each(["http://127.0.0.1:1", "http://127.0.0.1:65535", "https://kms.example", "http://[::1]:4566/x"])(
+    "accepts the endpoint %s",
+    async (endpointUrl) => {
+      expect((await toSyncOptions({ ...base, endpointUrl }, inputsAt("/"))).endpointUrl).toBe(endpointUrl);
+    },
+  );
+
+  it("counts a description in characters, as KMS does: 8192 four-byte characters are accepted, 8193 are not", async () => {
+    const description = "\u{20000}".repeat(8192); // 16384 UTF-16 units
+    expect((await toSyncOptions({ ...base, description }, inputsAt("/"))).description).toBe(description);
+    await expect(
+      toSyncOptions({ ...base, description: `${description}x` }, inputsAt("/")),
+    ).rejects.toMatchObject({
+      exitCode: 2,
+      message: "--description is 8193 characters; at most 8192.",
+    });
+  });
+
   it("--prune-tags with only --tag keeps exactly those tags", async () => {
     const options = await toSyncOptions(
       { ...base, copyDescription: true, pruneTags: true, tag: [{ TagKey: "env", TagValue: "dr" }] },
       inputsAt("/"),
     );
     expect(options).toMatchObject({ pruneTags: true, copy: { tags: false } });
+  });
+});
+
+describe("checkEndpointEnvironment", () => {
+  it.each([
+    { env: {}, error: undefined },
+    { env: { AWS_ENDPOINT_URL_KMS: "http://127.0.0.1:4566" }, error: undefined },
+    {
+      env: { AWS_ENDPOINT_URL_KMS: "http://127.0.0.1:99999" },
+      error: /^AWS_ENDPOINT_URL_KMS: the port 99999 is out of range/,
+    },
+    {
+      env: { AWS_ENDPOINT_URL: "https://u:secret@h:70000" },
+      error: /^AWS_ENDPOINT_URL: the port 70000 is out of range; a port is 1 to 65535\.$/,
+    },
+    { env: { AWS_ENDPOINT_URL: "localhost:4566" }, error: /^AWS_ENDPOINT_URL is not an http\(s\) URL\.$/ },
+    // the KMS one is the one the SDK uses
+    {
+      env: { AWS_ENDPOINT_URL_KMS: "http://127.0.0.1:4566", AWS_ENDPOINT_URL: "nonsense" },
+      error: undefined,
+    },
+    { env: { AWS_ENDPOINT_URL_KMS: "", AWS_ENDPOINT_URL: "nonsense" }, error: /^AWS_ENDPOINT_URL is not/ },
+    // the SDK ignores them then
+    {
+      env: { AWS_ENDPOINT_URL_KMS: "nonsense", AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: "true" },
+      error: undefined,
+    },
+  ])("$env", ({ env, error }) => {
+    if (error === undefined) expect(() => checkEndpointEnvironment(env)).not.toThrow();
+    else expect(() => checkEndpointEnvironment(env)).toThrow(error);
   });
 });

@@ -15,6 +15,8 @@ import { awsFailure, fakeKms } from "../support/fake-kms.js";
 import { KEY_ID, PRIMARY_ARN } from "../support/fixtures.js";
 
 const REPLICA_ARN = `arn:aws:kms:eu-west-1:111122223333:key/${KEY_ID}`;
+/** The default Region rule, and warnings dropped. */
+const QUIET = { unknownRegions: "typos", warn: () => undefined } as const;
 
 function primaryMetadata(overrides: Partial<KeyMetadata> = {}): KeyMetadata {
   return {
@@ -79,7 +81,7 @@ describe("resolvePrimaryRegion", () => {
     // GIVEN
     const fromEnvironment = vi.fn(() => Promise.resolve(env));
     // WHEN
-    const resolved = await resolvePrimaryRegion(parseKeyRef(key), { flag, fromEnvironment });
+    const resolved = await resolvePrimaryRegion(parseKeyRef(key), { ...QUIET, flag, fromEnvironment });
     // THEN
     expect(resolved).toBe(region);
   });
@@ -88,8 +90,8 @@ describe("resolvePrimaryRegion", () => {
     // GIVEN
     const fromEnvironment = vi.fn(() => Promise.resolve("eu-west-1"));
     // WHEN
-    await resolvePrimaryRegion(parseKeyRef(PRIMARY_ARN), { fromEnvironment });
-    await resolvePrimaryRegion(parseKeyRef(KEY_ID), { flag: "us-east-1", fromEnvironment });
+    await resolvePrimaryRegion(parseKeyRef(PRIMARY_ARN), { ...QUIET, fromEnvironment });
+    await resolvePrimaryRegion(parseKeyRef(KEY_ID), { ...QUIET, flag: "us-east-1", fromEnvironment });
     // THEN
     expect(fromEnvironment).not.toHaveBeenCalled();
   });
@@ -98,6 +100,7 @@ describe("resolvePrimaryRegion", () => {
     // GIVEN / WHEN
     const error = await replicateErrorOf(
       resolvePrimaryRegion(parseKeyRef(PRIMARY_ARN), {
+        ...QUIET,
         flag: "eu-west-1",
         fromEnvironment: () => Promise.resolve(undefined),
       }),
@@ -110,7 +113,10 @@ describe("resolvePrimaryRegion", () => {
   it("is a usage error (exit 2) when nothing names a Region", async () => {
     // GIVEN / WHEN
     const error = await replicateErrorOf(
-      resolvePrimaryRegion(parseKeyRef(KEY_ID), { fromEnvironment: () => Promise.resolve(undefined) }),
+      resolvePrimaryRegion(parseKeyRef(KEY_ID), {
+        ...QUIET,
+        fromEnvironment: () => Promise.resolve(undefined),
+      }),
     );
     // THEN
     expect(error.exitCode).toBe(2);
@@ -121,6 +127,7 @@ describe("resolvePrimaryRegion", () => {
     // GIVEN / WHEN
     const error = await replicateErrorOf(
       resolvePrimaryRegion(parseKeyRef(KEY_ID), {
+        ...QUIET,
         flag: "US-EAST-1",
         fromEnvironment: () => Promise.resolve(undefined),
       }),
@@ -131,6 +138,75 @@ describe("resolvePrimaryRegion", () => {
   });
 });
 
+describe("the primary's Region is checked as every Region is", () => {
+  it.each([
+    { name: "--region", key: KEY_ID, flag: "eu-wset-1", env: undefined, where: /^--region: eu-wset-1 is/ },
+    {
+      name: "AWS_REGION",
+      key: KEY_ID,
+      flag: undefined,
+      env: "eu-wset-1",
+      where: /^The primary's Region \(AWS_REGION/,
+    },
+    {
+      name: "a key ARN's",
+      key: `arn:aws:kms:eu-wset-1:111122223333:key/${KEY_ID}`,
+      flag: undefined,
+      env: undefined,
+      where: /^--key arn:aws:kms:eu-wset-1:.*: the ARN's Region: eu-wset-1 is/,
+    },
+  ])("refuses a typo in $name (exit 2), with the Region meant", async ({ key, flag, env, where }) => {
+    // GIVEN / WHEN
+    const error = await replicateErrorOf(
+      resolvePrimaryRegion(parseKeyRef(key), { ...QUIET, flag, fromEnvironment: () => Promise.resolve(env) }),
+    );
+    // THEN
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toMatch(where);
+    expect(error.message).toContain("did you mean eu-west-1?");
+    expect(error.message).toContain("--allow-unknown-regions");
+  });
+
+  it("takes the typo with --allow-unknown-regions, and a far unknown Region with a warning", async () => {
+    // GIVEN
+    const warnings: string[] = [];
+    const sources = { flag: "eu-wset-1", fromEnvironment: () => Promise.resolve(undefined) };
+    // WHEN
+    const allowed = await resolvePrimaryRegion(parseKeyRef(KEY_ID), {
+      ...sources,
+      unknownRegions: "allow",
+      warn: (m) => warnings.push(m),
+    });
+    const far = await resolvePrimaryRegion(parseKeyRef(KEY_ID), {
+      ...sources,
+      flag: "us-north-50",
+      unknownRegions: "typos",
+      warn: (m) => warnings.push(m),
+    });
+    // THEN
+    expect([allowed, far]).toEqual(["eu-wset-1", "us-north-50"]);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^eu-wset-1 is not a Region this AWS SDK knows.*Trying it \(--allow-unknown-regions\)/,
+      ),
+      expect.stringMatching(/^us-north-50 is not a Region this AWS SDK knows.*Trying it anyway/),
+    ]);
+  });
+
+  it("refuses a far unknown Region with --strict-regions", async () => {
+    const error = await replicateErrorOf(
+      resolvePrimaryRegion(parseKeyRef(KEY_ID), {
+        ...QUIET,
+        unknownRegions: "refuse",
+        flag: "us-north-50",
+        fromEnvironment: () => Promise.resolve(undefined),
+      }),
+    );
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toMatch(/--strict-regions/);
+  });
+});
+
 describe("checkTargets", () => {
   it("throws every invalid Region at once (exit 2), each with its reason", () => {
     // GIVEN
@@ -138,7 +214,7 @@ describe("checkTargets", () => {
     // WHEN
     let error: unknown;
     try {
-      checkTargets(regions, { region: "us-east-1", partition: "aws" }, false, () => undefined);
+      checkTargets(regions, { region: "us-east-1", partition: "aws" }, "typos", () => undefined);
     } catch (e) {
       error = e;
     }
@@ -160,7 +236,7 @@ describe("checkTargets", () => {
     const targets = checkTargets(
       ["eu-west-1", "us-north-50", "eu-west-1"],
       { region: "us-east-1", partition: "aws" },
-      false,
+      "typos",
       (m) => warnings.push(m),
     );
     // THEN
@@ -176,7 +252,7 @@ describe("checkTargets", () => {
       checkTargets(
         ["eu-west-1", "eu-west-1", "us-north-50", "cn-north-1"],
         { region: "us-east-1", partition: "aws" },
-        false,
+        "typos",
         (m) => warnings.push(m),
       ),
     ).toThrow(/cn-north-1/);
@@ -358,7 +434,7 @@ describe("key ARN checks before any call", () => {
   ])("refuses $key (exit 2), naming the partition", async ({ key, message }) => {
     // GIVEN / WHEN
     const error = await replicateErrorOf(
-      resolvePrimaryRegion(parseKeyRef(key), { fromEnvironment: () => Promise.resolve(undefined) }),
+      resolvePrimaryRegion(parseKeyRef(key), { ...QUIET, fromEnvironment: () => Promise.resolve(undefined) }),
     );
     // THEN
     expect(error.exitCode).toBe(2);
@@ -372,7 +448,7 @@ describe("key ARN checks before any call", () => {
   ])("accepts $key", async ({ key, region }) => {
     // GIVEN / WHEN / THEN
     await expect(
-      resolvePrimaryRegion(parseKeyRef(key), { fromEnvironment: () => Promise.resolve(undefined) }),
+      resolvePrimaryRegion(parseKeyRef(key), { ...QUIET, fromEnvironment: () => Promise.resolve(undefined) }),
     ).resolves.toBe(region);
   });
 

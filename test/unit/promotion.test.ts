@@ -180,21 +180,30 @@ describe("memberOf", () => {
 describe("checkPromoteTarget", () => {
   const place = { region: "us-east-1", partition: "aws" };
   it("accepts a known Region of the partition", () => {
-    expect(checkPromoteTarget("eu-west-1", place)).toEqual({});
+    expect(checkPromoteTarget("eu-west-1", place, "typos")).toEqual({});
   });
   it("refuses what is not a Region ID, with the Region meant", () => {
-    expect(() => checkPromoteTarget("EU-WEST-1", place)).toThrow(/not a Region ID/);
+    expect(() => checkPromoteTarget("EU-WEST-1", place, "typos")).toThrow(/not a Region ID/);
     try {
-      checkPromoteTarget("EU-WEST-1", place);
+      checkPromoteTarget("EU-WEST-1", place, "typos");
     } catch (error) {
       expect(isReplicateError(error) && error.hint).toMatch(/eu-west-1/);
     }
   });
   it("refuses another partition", () => {
-    expect(() => checkPromoteTarget("cn-north-1", place)).toThrow(/partition aws-cn/);
+    expect(() => checkPromoteTarget("cn-north-1", place, "typos")).toThrow(/partition aws-cn/);
   });
-  it("warns about a Region the SDK does not know", () => {
-    expect(checkPromoteTarget("eu-west-9", place).warning).toMatch(/not a Region this AWS SDK knows/);
+  it("refuses a typo of a known Region (exit 2), unless --allow-unknown-regions", () => {
+    expect(() => checkPromoteTarget("eu-wset-1", place, "typos")).toThrow(
+      /^--to eu-wset-1 is not a Region this AWS SDK knows: did you mean eu-west-1\? \(one edit away/,
+    );
+    expect(checkPromoteTarget("eu-wset-1", place, "allow").warning).toMatch(/--allow-unknown-regions/);
+  });
+  it("warns about a Region the SDK does not know that is no typo, and refuses it with --strict-regions", () => {
+    expect(checkPromoteTarget("us-north-50", place, "typos").warning).toMatch(
+      /not a Region this AWS SDK knows/,
+    );
+    expect(() => checkPromoteTarget("us-north-50", place, "refuse")).toThrow(/--strict-regions/);
   });
 });
 

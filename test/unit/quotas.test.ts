@@ -407,6 +407,73 @@ describe("createQuotaBook's scheduler", () => {
     expect(created).toBe(300);
   });
 
+  it("drops a write whose deadline passes while it waits: rejected with the deadline's error, nothing taken", async () => {
+    // GIVEN one GetParametersForImport a second, the slot taken; a waiter with a deadline 400 ms
+    // away, and one without behind it
+    const book = createQuotaBook({ now: () => Date.now(), marginMs: 0 });
+    const t0 = Date.now();
+    await book.acquire(costOf("GetParametersForImport", "eu-west-1"));
+    const late = new Error("--timeout ran out");
+    const dropped = book
+      .acquire(costOf("GetParametersForImport", "eu-west-1"), undefined, {
+        deadline: { at: t0 + 400, expired: () => late },
+      })
+      .then(
+        () => `granted at ${Date.now() - t0}`,
+        (error: unknown) => ({ error, at: Date.now() - t0 }),
+      );
+    let next: number | undefined;
+    void book.acquire(costOf("GetParametersForImport", "eu-west-1")).then(() => (next = Date.now() - t0));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(book.waiting()).toBe(2);
+    // WHEN the deadline passes while it waits
+    await vi.advanceTimersByTimeAsync(400);
+    // THEN it is rejected at the deadline with the deadline's error, and no longer waits
+    expect(await dropped).toEqual({ error: late, at: 400 });
+    expect(book.waiting()).toBe(1);
+    // …and it took no slot: the next one goes at 1 s, as if it had never asked
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(next).toBe(1_000);
+  });
+
+  it("refuses a write at once when its deadline has passed, even with room", async () => {
+    // GIVEN a book with room, and a deadline already past
+    const book = createQuotaBook({ now: () => Date.now() });
+    const late = new Error("--timeout ran out");
+    // WHEN / THEN
+    await expect(
+      book.acquire(costOf("TagResource", "eu-west-1"), undefined, {
+        deadline: { at: Date.now(), expired: () => late },
+      }),
+    ).rejects.toBe(late);
+    expect(book.waiting()).toBe(0);
+    // …and the slot it would have taken is still there: 10 TagResource go at once
+    const t0 = Date.now();
+    const at: number[] = [];
+    await Promise.all(
+      Array.from({ length: 10 }, () =>
+        book.acquire(costOf("TagResource", "eu-west-1")).then(() => at.push(Date.now() - t0)),
+      ),
+    );
+    expect(at).toEqual(Array.from({ length: 10 }, () => 0));
+  });
+
+  it("grants a write that gets its slot before its deadline", async () => {
+    // GIVEN the slot taken, and a waiter whose deadline is after the slot frees
+    const book = createQuotaBook({ now: () => Date.now(), marginMs: 0 });
+    const t0 = Date.now();
+    await book.acquire(costOf("GetParametersForImport", "eu-west-1"));
+    const granted = book
+      .acquire(costOf("GetParametersForImport", "eu-west-1"), undefined, {
+        deadline: { at: t0 + 1_500, expired: () => new Error("late") },
+      })
+      .then(() => Date.now() - t0);
+    // WHEN the slot frees at 1 s
+    await vi.advanceTimersByTimeAsync(2_000);
+    // THEN it goes then
+    expect(await granted).toBe(1_000);
+  });
+
   it("rejects at once when the signal is already aborted", async () => {
     // GIVEN
     const book = createQuotaBook({ now: () => Date.now() });

@@ -3,6 +3,7 @@ import {
   checkRegions,
   nearKnownRegions,
   partitionOf,
+  unknownRegionVerdict,
   REGION_MAX_LENGTH,
   type PrimaryPlace,
 } from "../../src/regions.js";
@@ -21,7 +22,7 @@ describe("checkRegions", () => {
   ])("accepts $region from a primary in $primary", ({ region, primary }) => {
     // GIVEN a well-formed Region the SDK knows, in the primary's partition
     // WHEN
-    const check = checkRegions([region], at(primary), { strict: true });
+    const check = checkRegions([region], at(primary), { unknown: "refuse" });
     // THEN
     expect(check).toEqual({ regions: [region], problems: [], warnings: [] });
   });
@@ -45,7 +46,7 @@ describe("checkRegions", () => {
     { region: "us-east-1", primary: COMMERCIAL, reason: /primary key's own Region/ },
   ])("rejects '$region' from a primary in $primary", ({ region, primary, reason }) => {
     // GIVEN / WHEN
-    const check = checkRegions([region], at(primary), { strict: false });
+    const check = checkRegions([region], at(primary), { unknown: "typos" });
     // THEN
     expect(check.regions).toEqual([]);
     expect(check.problems).toHaveLength(1);
@@ -60,7 +61,7 @@ describe("checkRegions", () => {
     expect(exactly32).toHaveLength(32);
     expect(is33).toHaveLength(33);
     // WHEN
-    const check = checkRegions([exactly32, is33], at(COMMERCIAL), { strict: false });
+    const check = checkRegions([exactly32, is33], at(COMMERCIAL), { unknown: "typos" });
     // THEN only the 33-character one is a problem, and for its length
     expect(check.problems).toEqual([{ region: is33, reason: "longer than 32 characters" }]);
     expect(check.regions).toEqual([exactly32]);
@@ -70,7 +71,7 @@ describe("checkRegions", () => {
     // GIVEN
     const requested = ["eu-west-1", "ap-southeast-2", "eu-west-1", "eu-west-1"];
     // WHEN
-    const check = checkRegions(requested, at(COMMERCIAL), { strict: false });
+    const check = checkRegions(requested, at(COMMERCIAL), { unknown: "typos" });
     // THEN
     expect(check.regions).toEqual(["eu-west-1", "ap-southeast-2"]);
     expect(check.problems).toEqual([]);
@@ -80,7 +81,7 @@ describe("checkRegions", () => {
   it("tries an unknown but well-formed Region, with a warning", () => {
     // GIVEN a Region the SDK does not list (it may be newer than the SDK)
     // WHEN
-    const check = checkRegions(["us-north-50"], at(COMMERCIAL), { strict: false });
+    const check = checkRegions(["us-north-50"], at(COMMERCIAL), { unknown: "typos" });
     // THEN
     expect(check.regions).toEqual(["us-north-50"]);
     expect(check.problems).toEqual([]);
@@ -91,20 +92,20 @@ describe("checkRegions", () => {
 
   it("refuses an unknown Region with strict", () => {
     // GIVEN / WHEN
-    const check = checkRegions(["us-north-50", "eu-west-1"], at(COMMERCIAL), { strict: true });
+    const check = checkRegions(["us-north-50", "eu-west-1"], at(COMMERCIAL), { unknown: "refuse" });
     // THEN
     expect(check.regions).toEqual(["eu-west-1"]);
     expect(check.warnings).toEqual([]);
     expect(check.problems).toHaveLength(1);
     expect(check.problems[0]?.region).toBe("us-north-50");
-    expect(check.problems[0]?.reason).toContain("(--strict-regions)");
+    expect(check.problems[0]?.reason).toContain("(--strict-regions refuses every Region");
   });
 
   it("reports every problem at once, each with its own reason, and keeps the valid Regions", () => {
     // GIVEN
     const requested = ["EU-WEST-1", "eu-west-1", "cn-north-1", "us-east-1", "eu_west_1", "ap-southeast-2"];
     // WHEN
-    const check = checkRegions(requested, at(COMMERCIAL), { strict: false });
+    const check = checkRegions(requested, at(COMMERCIAL), { unknown: "typos" });
     // THEN
     expect(check.problems.map((p) => p.region)).toEqual([
       "EU-WEST-1",
@@ -141,57 +142,117 @@ describe("Region typos", () => {
     },
   ])("'$region' stays an error, with the lower-case Region it means", ({ region, reason }) => {
     // GIVEN / WHEN
-    const check = checkRegions([region], at(COMMERCIAL), { strict: false });
+    const check = checkRegions([region], at(COMMERCIAL), { unknown: "typos" });
     // THEN
     expect(check.regions).toEqual([]);
     expect(check.problems).toEqual([{ region, reason: expect.stringMatching(reason) as string }]);
   });
 
   it.each([
-    { region: "eu-wset-1", meant: "eu-west-1" }, // two neighbours swapped
-    { region: "eu-weest-1", meant: "eu-west-1" }, // one inserted
-    { region: "eu-wst-1", meant: "eu-west-1" }, // one deleted
-    { region: "eu-wesr-1", meant: "eu-west-1" }, // one substituted
-    { region: "ap-southeast-22", meant: "ap-southeast-2" },
-  ])("warns about '$region' with 'did you mean $meant?'", ({ region, meant }) => {
-    // GIVEN a pattern-valid Region the SDK does not know, one edit from a known one
+    { region: "eu-wset-1", meant: "eu-west-1", edits: "one edit" }, // two neighbours swapped
+    { region: "eu-weest-1", meant: "eu-west-1", edits: "one edit" }, // one inserted
+    { region: "eu-wst-1", meant: "eu-west-1", edits: "one edit" }, // one deleted
+    { region: "eu-wesr-1", meant: "eu-west-1", edits: "one edit" }, // one substituted
+    { region: "ap-southeast-22", meant: "ap-southeast-2", edits: "one edit" },
+    { region: "eu-wset-11", meant: "eu-west-1", edits: "two edits" }, // swapped, and one inserted
+    { region: "eu-centrl-3", meant: "eu-central-1, eu-central-2", edits: "two edits" }, // one deleted, one substituted
+    { region: "ue-west-2", meant: "eu-west-2, us-west-2", edits: "one edit" },
+  ])("refuses '$region', $edits from $meant, with 'did you mean'", ({ region, meant, edits }) => {
+    // GIVEN a pattern-valid Region the SDK does not know, within two edits of known ones
     // WHEN
-    const check = checkRegions([region], at(COMMERCIAL), { strict: false });
-    // THEN it is still tried, with the guess in the warning
-    expect(check.regions).toEqual([region]);
-    expect(check.warnings).toEqual([expect.stringContaining(`or a typo: did you mean ${meant}?`)]);
+    const check = checkRegions([region], at(COMMERCIAL), { unknown: "typos" });
+    // THEN it is refused, naming the Regions meant and --allow-unknown-regions
+    expect(check.regions).toEqual([]);
+    expect(check.problems).toHaveLength(1);
+    const reason = check.problems[0]?.reason ?? "";
+    expect(reason).toContain(`did you mean ${meant.replace(", ", " or ")}?`);
+    expect(reason).toContain(
+      `(${edits} away; for a Region newer than this SDK, add --allow-unknown-regions)`,
+    );
+  });
+
+  it("tries the same Region with --allow-unknown-regions, with the guess in the warning", () => {
+    // GIVEN / WHEN
+    const check = checkRegions(["eu-wset-1"], at(COMMERCIAL), { unknown: "allow" });
+    // THEN
+    expect(check.regions).toEqual(["eu-wset-1"]);
+    expect(check.problems).toEqual([]);
+    expect(check.warnings).toEqual([
+      "eu-wset-1 is not a Region this AWS SDK knows; it may be newer than the SDK, or a typo: did you mean eu-west-1? Trying it (--allow-unknown-regions).",
+    ]);
   });
 
   it("refuses the typo with --strict-regions, still with the guess", () => {
     // GIVEN / WHEN
-    const check = checkRegions(["eu-wset-1"], at(COMMERCIAL), { strict: true });
+    const check = checkRegions(["eu-wset-1"], at(COMMERCIAL), { unknown: "refuse" });
     // THEN
     expect(check.regions).toEqual([]);
-    expect(check.problems[0]?.reason).toMatch(/did you mean eu-west-1\?.*\(--strict-regions\)/);
+    expect(check.problems[0]?.reason).toMatch(/did you mean eu-west-1\?.*\(--strict-regions/);
   });
 
-  it("suggests only Regions of the primary's partition, and nothing for a Region far from any", () => {
-    // GIVEN / WHEN / THEN
-    expect(nearKnownRegions("eu-wset-1", "aws")).toEqual(["eu-west-1"]);
-    expect(nearKnownRegions("eu-wset-1", "aws-cn")).toEqual([]);
-    expect(nearKnownRegions("cn-nrth-1", "aws-cn")).toEqual(["cn-north-1"]);
-    expect(nearKnownRegions("us-north-50", "aws")).toEqual([]);
-    const check = checkRegions(["us-north-50"], at(COMMERCIAL), { strict: false });
+  it("tries a Region three edits or more from every known one, with a warning and no guess", () => {
+    // GIVEN / WHEN
+    expect(nearKnownRegions("us-north-50")).toEqual({ regions: [], distance: 0 });
+    const check = checkRegions(["us-north-50"], at(COMMERCIAL), { unknown: "typos" });
+    // THEN
+    expect(check.regions).toEqual(["us-north-50"]);
     expect(check.warnings[0]).not.toContain("did you mean");
   });
 
-  it("lists every known Region one edit away when there are several", () => {
-    // GIVEN eu-west-9, one substitution from eu-west-1, -2 and -3
-    // WHEN / THEN
-    expect(nearKnownRegions("eu-west-9", "aws")).toEqual(["eu-west-1", "eu-west-2", "eu-west-3"]);
+  it("finds typos of Regions of every partition, at the smallest distance only", () => {
+    // GIVEN / WHEN / THEN
+    expect(nearKnownRegions("cn-nrth-1")).toEqual({ regions: ["cn-north-1"], distance: 1 });
+    expect(nearKnownRegions("us-gov-wset-1")).toEqual({ regions: ["us-gov-west-1"], distance: 1 });
+    // eu-west-1, -2 and -3 are one substitution away; us-west-1 (two) is not listed
+    expect(nearKnownRegions("eu-west-9")).toEqual({
+      regions: ["eu-west-1", "eu-west-2", "eu-west-3"],
+      distance: 1,
+    });
+    expect(nearKnownRegions("eu-wset-9", 1)).toEqual({ regions: [], distance: 0 });
+  });
+
+  it("refuses a typo whichever partition the primary is in (a typo is a typo)", () => {
+    // GIVEN a primary in aws-cn and a typo of a commercial Region
+    const check = checkRegions(["eu-wset-1"], at("cn-north-1"), { unknown: "typos" });
+    // THEN
+    expect(check.problems[0]?.reason).toContain("did you mean eu-west-1?");
   });
 
   it("finds the guesses fast enough to run on every unknown Region", () => {
-    // GIVEN / WHEN 20 lookups of a 14-character Region
+    // GIVEN / WHEN 200 lookups of a 14-character Region
     const started = performance.now();
-    for (let i = 0; i < 20; i += 1) nearKnownRegions("ap-southeast-9", "aws");
+    for (let i = 0; i < 200; i += 1) nearKnownRegions("ap-southeast-9");
     // THEN well under the start-up budget each (generous bound for a shared CPU)
-    expect((performance.now() - started) / 20).toBeLessThan(50);
+    expect((performance.now() - started) / 200).toBeLessThan(5);
+  });
+});
+
+describe("unknownRegionVerdict", () => {
+  it.each([
+    { region: "eu-west-1", rule: "typos", reason: undefined, warning: undefined },
+    { region: "eu-west-1", rule: "refuse", reason: undefined, warning: undefined },
+    { region: "eu-wset-1", rule: "typos", reason: /did you mean eu-west-1/, warning: undefined },
+    {
+      region: "eu-wset-1",
+      rule: "allow",
+      reason: undefined,
+      warning: /Trying it \(--allow-unknown-regions\)/,
+    },
+    { region: "eu-wset-1", rule: "refuse", reason: /--strict-regions/, warning: undefined },
+    { region: "us-north-50", rule: "typos", reason: undefined, warning: /Trying it anyway/ },
+    {
+      region: "us-north-50",
+      rule: "allow",
+      reason: undefined,
+      warning: /Trying it \(--allow-unknown-regions\)/,
+    },
+    { region: "us-north-50", rule: "refuse", reason: /--strict-regions/, warning: undefined },
+  ] as const)("$region under '$rule'", ({ region, rule, reason, warning }) => {
+    const verdict = unknownRegionVerdict(region, rule);
+    if (reason === undefined) expect(verdict.reason).toBeUndefined();
+    else expect(verdict.reason).toMatch(reason);
+    if (warning === undefined) expect(verdict.warning).toBeUndefined();
+    else expect(verdict.warning).toMatch(warning);
   });
 });
 
@@ -200,7 +261,7 @@ describe("the primary's partition is an input (from its ARN), not guessed from i
     // GIVEN a primary in a Region the SDK does not know, whose ARN says aws-cn
     const primary: PrimaryPlace = { region: "cn-new-1", partition: "aws-cn" };
     // WHEN
-    const check = checkRegions(["cn-north-1", "eu-west-1"], primary, { strict: false });
+    const check = checkRegions(["cn-north-1", "eu-west-1"], primary, { unknown: "typos" });
     // THEN cn-north-1 is fine, eu-west-1 (aws) is not
     expect(check.regions).toEqual(["cn-north-1"]);
     expect(check.problems).toEqual([
@@ -215,7 +276,7 @@ describe("the primary's partition is an input (from its ARN), not guessed from i
     // GIVEN a primary in aws-cn, and a target the SDK does not know (it would default it to aws)
     const primary: PrimaryPlace = { region: "cn-north-1", partition: "aws-cn" };
     // WHEN
-    const check = checkRegions(["xy-new-1"], primary, { strict: false });
+    const check = checkRegions(["xy-new-1"], primary, { unknown: "typos" });
     // THEN it is tried, with the unknown-Region warning, and no partition error
     expect(check.problems).toEqual([]);
     expect(check.regions).toEqual(["xy-new-1"]);
@@ -227,9 +288,7 @@ describe("the primary's partition is an input (from its ARN), not guessed from i
     const check = checkRegions(
       ["cn-north-1", "eu-west-1"],
       { region: "xy-new-1", partition: undefined },
-      {
-        strict: false,
-      },
+      { unknown: "typos" },
     );
     // THEN both are tried; splitTargets checks them once DescribeKey names the partition
     expect(check.problems).toEqual([]);
@@ -239,7 +298,7 @@ describe("the primary's partition is an input (from its ARN), not guessed from i
   it("still refuses an unknown target that another partition's own pattern claims", () => {
     // GIVEN a commercial primary and a GovCloud-looking Region the SDK does not list yet
     // WHEN
-    const check = checkRegions(["us-gov-north-9"], at(COMMERCIAL), { strict: false });
+    const check = checkRegions(["us-gov-north-9"], at(COMMERCIAL), { unknown: "typos" });
     // THEN
     expect(check.problems[0]?.reason).toMatch(/partition aws-us-gov, but the primary is in aws\b/);
   });

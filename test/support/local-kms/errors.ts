@@ -21,7 +21,12 @@ export const fault = {
   alreadyExists: (message: string) => new KmsFault("AlreadyExistsException", message),
   malformedPolicy: (message: string) => new KmsFault("MalformedPolicyDocumentException", message),
   tag: (message: string) => new KmsFault("TagException", message),
-  limitExceeded: (message: string) => new KmsFault("LimitExceededException", message),
+  /** As the API reference describes LimitExceededException (HTTP 400), for every limit. */
+  limitExceeded: () =>
+    new KmsFault(
+      "LimitExceededException",
+      "The request was rejected because a length constraint or quota was exceeded. For more information, see Quotas in the Key Management Service Developer Guide.",
+    ),
   invalidMarker: () =>
     new KmsFault(
       "InvalidMarkerException",
@@ -29,6 +34,19 @@ export const fault = {
     ),
   throttling: () => new KmsFault("ThrottlingException", "Rate exceeded"),
   internal: () => new KmsFault("KMSInternalException", "An internal error occurred.", 500),
+  /**
+   * A request signed for a Region this endpoint does not serve: what a KMS endpoint answers a
+   * credential scoped to a Region other than its own (AWS's public endpoints of a Region that does
+   * not exist have no DNS name at all: the client fails to resolve kms.REGION.amazonaws.com).
+   */
+  regionNotServed: (region: string) =>
+    new KmsFault(
+      "InvalidSignatureException",
+      `Credential should be scoped to a valid region, not '${region}'.`,
+    ),
+  /** ReplicateKey into a Region KMS is not offered in: a parameter the operation does not support. */
+  regionNotOffered: (region: string) =>
+    new KmsFault("UnsupportedOperationException", `${region} is not a Region in which KMS is offered.`),
   unrecognizedClient: () =>
     new KmsFault("UnrecognizedClientException", "The security token included in the request is invalid."),
   accessDenied: (account: string, operation: string, resource: string) =>

@@ -417,6 +417,8 @@ describe("ReplicateKey validation", () => {
     const { arn } = primary();
     const region = REGION_32;
     expect([REGION_32.length, REGION_33.length]).toEqual([32, 33]);
+    // an invented Region: one outside the endpoint's table is not served
+    server.configure({ regionPartitions: { [REGION_32]: "aws" } });
     const answer = await replicate({
       KeyId: arn,
       ReplicaRegion: region,

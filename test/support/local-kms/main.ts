@@ -3,6 +3,7 @@ import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { REGION_PATTERN } from "./operations.js";
+import { isKnownRegion } from "./partitions.js";
 import { DEFAULT_QUOTAS } from "./quotas.js";
 import { startKmsLocal } from "./server.js";
 
@@ -39,6 +40,9 @@ const USAGE = `usage: kms-local [--port N] [--creating-delay MS] [--account ID] 
 
 Settings can be changed while it runs: POST /_kms-local/config (see README.md).
 `;
+
+/** Where to find the Regions the endpoint serves, for a message. */
+const SERVED = "the table in test/support/local-kms/partitions.ts";
 
 function fail(message: string): never {
   process.stderr.write(`kms-local: ${message}\n${USAGE}`);
@@ -115,6 +119,7 @@ const updatingMs = ms("updating-delay", values["updating-delay"], 0);
 if (values.account !== undefined && !/^\d{12}$/.test(values.account)) fail("--account must be 12 digits");
 for (const region of values.primary ?? []) {
   if (!REGION_PATTERN.test(region)) fail(`--primary ${region} is not a Region ID`);
+  if (!isKnownRegion(region)) fail(`--primary ${region} is not a Region the endpoint serves (${SERVED})`);
 }
 const primaries = Number(values.primaries ?? "0");
 if (values.primaries !== undefined && !(Number.isInteger(primaries) && primaries > 0)) {
@@ -125,6 +130,9 @@ if (values["primary-region"] !== undefined && values.primaries === undefined) {
   fail("--primary-region goes with --primaries N");
 }
 if (!REGION_PATTERN.test(primaryRegion)) fail(`--primary-region ${primaryRegion} is not a Region ID`);
+if (!isKnownRegion(primaryRegion)) {
+  fail(`--primary-region ${primaryRegion} is not a Region the endpoint serves (${SERVED})`);
+}
 /** --primary-tag KEY=VALUE → CreateKey's Tags (the endpoint checks them as KMS does). */
 const primaryTags = (values["primary-tag"] ?? []).map((item) => {
   const at = item.indexOf("=");

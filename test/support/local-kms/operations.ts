@@ -29,6 +29,8 @@ export interface OperationContext {
   readonly hmacUnsupported: (region: string) => boolean;
   /** Opt-in Regions not enabled for the account: nothing can be created there. */
   readonly regionDisabled: (region: string) => boolean;
+  /** A Region of the endpoint's table (partitions.ts) or of its config's regionPartitions. */
+  readonly regionKnown: (region: string) => boolean;
   /** How long a write in `region` takes to read back (ms; 0: at once). */
   readonly readAfterWriteMs: (region: string) => number;
   /** How long both keys stay Updating after UpdatePrimaryRegion, by the key's Region (ms). */
@@ -66,7 +68,11 @@ function required(body: Body, name: string): string {
 /** Length in Unicode characters (code points), as KMS counts them, not UTF-16 units. */
 const chars = (text: string): number => [...text].length;
 
-/** The tag limits of KMS: key 1–128 characters, value 0–256, at most 50 tags on a key. */
+/**
+ * The tag limits of KMS: key 1–128 characters, value 0–256, at most 50 tags on a key ("each
+ * resource can have up to 50 user-created tags"), whether they come in one request (CreateKey,
+ * ReplicateKey, TagResource) or are added to those the key has (TagResource).
+ */
 const MAX_TAG_KEY = 128;
 const MAX_TAG_VALUE = 256;
 const MAX_TAGS = 50;
@@ -87,7 +93,7 @@ function tagsOf(body: Body): Map<string, string> {
     if (item.TagKey.startsWith("aws:")) throw fault.tag("Tag keys may not start with aws:.");
     tags.set(item.TagKey, item.TagValue);
   }
-  if (tags.size > MAX_TAGS) throw fault.limitExceeded(`A key can have at most ${MAX_TAGS} tags.`);
+  if (tags.size > MAX_TAGS) throw fault.limitExceeded();
   return tags;
 }
 
@@ -322,6 +328,7 @@ const replicateKey: Handler = (ctx, body) => {
   // The real service answers ValidationException for these two; we do the same.
   if (target === primary.region)
     throw fault.validation(`The replica Region ${target} is the primary key's Region.`);
+  if (!ctx.regionKnown(target)) throw fault.regionNotOffered(target);
   if (ctx.store.partitionOf(target) !== ctx.store.partitionOf(primary.region)) {
     throw fault.validation(`${target} is not in the same partition as ${primary.region}.`);
   }
@@ -534,7 +541,7 @@ const tagResource: Handler = (ctx, body) => {
   }
   const next = new Map(key.tags);
   for (const [k, v] of tagsOf(body)) next.set(k, v);
-  if (next.size > MAX_TAGS) throw fault.limitExceeded(`A key can have at most ${MAX_TAGS} tags.`);
+  if (next.size > MAX_TAGS) throw fault.limitExceeded();
   writeTags(ctx, key, next);
   return {};
 };

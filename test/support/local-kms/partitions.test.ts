@@ -112,6 +112,48 @@ describe("partitions in answers", () => {
     expect(h.primary("us-north-50").arn).toMatch(/^arn:aws-us-gov:kms:us-north-50:/);
   });
 
+  it("answers a request signed for a Region outside its table as an endpoint that does not serve it", async () => {
+    // GIVEN a primary in us-east-1
+    const { arn } = h.primary("us-east-1");
+    // WHEN a call is signed for a Region the table does not list
+    const answer = await expectKmsError(
+      h.kms("eu-wset-1").send(new DescribeKeyCommand({ KeyId: arn })),
+      "InvalidSignatureException",
+    );
+    // THEN KMS's answer to a credential scoped to another Region, recorded in the call log
+    expect(answer.message).toBe("Credential should be scoped to a valid region, not 'eu-wset-1'.");
+    expect(h.server.calls({ region: "eu-wset-1" })).toEqual([
+      expect.objectContaining({
+        operation: "DescribeKey",
+        status: 400,
+        errorType: "InvalidSignatureException",
+      }),
+    ]);
+    // AND a Region of the table next to it is served
+    await expect(h.describe("us-east-1", arn)).resolves.toMatchObject({ Arn: arn });
+  });
+
+  it("refuses ReplicateKey into a Region outside its table (UnsupportedOperationException), creating nothing", async () => {
+    const { arn } = h.primary("us-east-1");
+    const answer = await expectKmsError(
+      h.kms("us-east-1").send(new ReplicateKeyCommand({ KeyId: arn, ReplicaRegion: "eu-wset-1" })),
+      "UnsupportedOperationException",
+    );
+    expect(answer.message).toBe("eu-wset-1 is not a Region in which KMS is offered.");
+    expect(h.server.keys("eu-wset-1")).toEqual([]);
+  });
+
+  it("serves an invented Region once regionPartitions places it", async () => {
+    h.server.configure({ regionPartitions: { "us-north-50": "aws" } });
+    const { arn } = h.primary("us-east-1");
+    const replica = await h
+      .kms("us-east-1")
+      .send(new ReplicateKeyCommand({ KeyId: arn, ReplicaRegion: "us-north-50" }));
+    expect(replica.ReplicaKeyMetadata?.Arn).toMatch(/^arn:aws:kms:us-north-50:/);
+    const replicaArn = replica.ReplicaKeyMetadata?.Arn ?? "";
+    await expect(h.describe("us-north-50", replicaArn)).resolves.toMatchObject({ Arn: replicaArn });
+  });
+
   it("finds no key by an ARN whose partition is not its Region's", async () => {
     const { arn } = h.primary("us-east-1");
     await expectKmsError(

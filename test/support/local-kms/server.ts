@@ -1,12 +1,14 @@
 // A local KMS endpoint for multi-Region keys, on 127.0.0.1, speaking the JSON 1.1 protocol the AWS
-// SDKs use. One URL serves every Region: each request's Region comes from its SigV4 credential
-// scope. Faults can be switched on per Region and operation; every call is counted and recorded.
+// SDKs use. One URL serves every Region of its table (partitions.ts): each request's Region comes
+// from its SigV4 credential scope; a Region outside the table is answered as an endpoint that does
+// not serve it answers (InvalidSignatureException "Credential should be scoped to a valid region").
+// Faults can be switched on per Region and operation; every call is counted and recorded.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { KmsFault, fault } from "./errors.js";
 import { OPERATIONS, makeKey, metadataOf, notPrimary } from "./operations.js";
-import { partitionOf } from "./partitions.js";
+import { isKnownRegion, partitionOf } from "./partitions.js";
 import { DEFAULT_QUOTAS, SlidingWindowLimiter, chargesOf } from "./quotas.js";
 import { Store, stateOf, type KeyManager, type KeyState } from "./store.js";
 
@@ -105,7 +107,7 @@ export interface KmsLocalConfig {
   readonly updatingShowsReplicas: boolean;
   /**
    * Extra Region → partition entries, checked before the endpoint's own table (partitions.ts):
-   * e.g. an invented `{"us-north-50": "aws-us-gov"}`.
+   * e.g. an invented `{"us-north-50": "aws-us-gov"}`. A Region in neither is not served.
    */
   readonly regionPartitions: Readonly<Record<string, string>>;
   /** How long GetParametersForImport's wrapping key and import token are valid, in ms (KMS: 24 h). */
@@ -404,6 +406,9 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
   const settings = settingsOf(options);
   let config: KmsLocalConfig = { ...DEFAULTS, ...settings };
   const store = new Store(account, clock, (region) => partitionOf(region, config.regionPartitions));
+  /** In the endpoint's table, or one of a test's invented Regions (regionPartitions). */
+  const regionKnown = (region: string): boolean =>
+    isKnownRegion(region) || config.regionPartitions[region] !== undefined;
   const limiter = new SlidingWindowLimiter();
   // Counters of counted fault rules, by rule index; reset with each configure().
   let used = new Map<
@@ -442,6 +447,7 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
     hiddenDescribes: (r: string) => config.hiddenDescribesByRegion[r] ?? 0,
     hmacUnsupported: (r: string) => config.hmacUnsupportedRegions.includes(r),
     regionDisabled: (r: string) => config.disabledRegions.includes(r),
+    regionKnown,
     readAfterWriteMs: (r: string) => config.readAfterWriteMs[r] ?? 0,
     updatingMs: (r: string) => {
       const ms = config.updatingMsByRegion[r];
@@ -630,6 +636,13 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
         res,
         new KmsFault("UnrecognizedClientException", "Missing or unsigned Authorization header."),
       );
+    }
+    if (!regionKnown(region)) {
+      // A Region outside the table: the answer of an endpoint that does not serve it (errors.ts).
+      const notServed = fault.regionNotServed(region);
+      call.status = notServed.status;
+      call.errorType = notServed.type;
+      return sendFault(res, notServed);
     }
     const signedAt = parseAmzDate(headerOf(req, "x-amz-date"));
     const now = Date.now() + config.clockSkewMs;

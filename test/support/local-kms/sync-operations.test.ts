@@ -1,6 +1,7 @@
 // The operations `sync` needs, with KMS's validation and state rules, and the read-after-write delay.
 import {
   CreateAliasCommand,
+  CreateKeyCommand,
   DeleteAliasCommand,
   DisableKeyCommand,
   EnableKeyCommand,
@@ -8,6 +9,7 @@ import {
   ListAliasesCommand,
   ListResourceTagsCommand,
   PutKeyPolicyCommand,
+  ReplicateKeyCommand,
   TagResourceCommand,
   UntagResourceCommand,
   UpdateAliasCommand,
@@ -323,6 +325,42 @@ describe("what the operations change", () => {
     ]);
     // the primary keeps its own (none)
     expect(h.server.keys("us-east-1")[0]?.tags).toEqual({});
+  });
+
+  it("holds at most 50 tags on a key: LimitExceededException (HTTP 400) past it, the key unchanged; another value of a tag it has is no new tag", async () => {
+    // GIVEN a replica with 50 tags
+    const { keyId, arn } = family();
+    const eu = h.kms("eu-west-1");
+    const fifty = Array.from({ length: 50 }, (_, i) => ({ TagKey: `t${i}`, TagValue: "" }));
+    await eu.send(new TagResourceCommand({ KeyId: keyId, Tags: fifty }));
+    // WHEN a 51st is added: refused as the API reference describes LimitExceededException
+    const refused = await expectKmsError(
+      eu.send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: "one-more", TagValue: "" }] })),
+      "LimitExceededException",
+    );
+    expect(refused.message).toMatch(
+      /^The request was rejected because a length constraint or quota was exceeded\./,
+    );
+    expect(Object.keys(h.server.keys("eu-west-1")[0]?.tags ?? {})).toHaveLength(50);
+    // THEN a new value of a tag it has is accepted, and after an untag there is room for one
+    await eu.send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: "t0", TagValue: "new" }] }));
+    await eu.send(new UntagResourceCommand({ KeyId: keyId, TagKeys: ["t1"] }));
+    await eu.send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: "one-more", TagValue: "" }] }));
+    expect(h.server.keys("eu-west-1")[0]?.tags).toMatchObject({ t0: "new", "one-more": "" });
+    // AND ReplicateKey (and CreateKey) with 51 Tags: the same answer, nothing created
+    const fiftyOne = [...fifty, { TagKey: "one-more", TagValue: "" }];
+    await expectKmsError(
+      h
+        .kms("us-east-1")
+        .send(new ReplicateKeyCommand({ KeyId: arn, ReplicaRegion: "sa-east-1", Tags: fiftyOne })),
+      "LimitExceededException",
+    );
+    expect(h.server.keys("sa-east-1")).toEqual([]);
+    await expectKmsError(
+      h.kms("ap-south-1").send(new CreateKeyCommand({ Tags: fiftyOne })),
+      "LimitExceededException",
+    );
+    expect(h.server.keys("ap-south-1")).toEqual([]);
   });
 
   it("UpdateKeyDescription sets (also to empty), PutKeyPolicy replaces (also while pending deletion)", async () => {

@@ -54,6 +54,7 @@ describe("sendPromotion", () => {
       arnIn("us-east-1"),
       "eu-west-1",
       expect.anything(),
+      expect.any(Function),
     );
   });
 

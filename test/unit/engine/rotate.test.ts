@@ -4,7 +4,7 @@ import type { ImportKeyMaterialCommandInput, KeyMetadata, RotationsListEntry } f
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { rotate, type RotateInput } from "../../../src/engine/rotate.js";
-import { EXIT, KmsCallError, isReplicateError } from "../../../src/errors.js";
+import { EXIT, KmsCallError, NotSentError, isReplicateError } from "../../../src/errors.js";
 import type { KmsPort } from "../../../src/kms.js";
 import { materialOf } from "../../../src/material.js";
 import { rotateExitCode, rotateJson, type RotateRerun } from "../../../src/report/rotate.js";
@@ -43,6 +43,7 @@ const cutAfterSending = (operation: string, region: string): KmsCallError =>
     operation,
     region,
     attempts: 1,
+    wire: { sent: true, unanswered: true },
   });
 /** Cut while it still waited for its quota: nothing was sent. */
 const cutBeforeSending = (operation: string, region: string): KmsCallError =>
@@ -50,9 +51,15 @@ const cutBeforeSending = (operation: string, region: string): KmsCallError =>
     operation,
     region,
     attempts: 0,
+    wire: { sent: false, unanswered: false },
   });
 const answered = (name: string, operation: string, region: string): KmsCallError =>
-  new KmsCallError(awsFailure(name), { operation, region, attempts: 1 });
+  new KmsCallError(awsFailure(name), {
+    operation,
+    region,
+    attempts: 1,
+    wire: { sent: true, unanswered: false },
+  });
 
 interface Calls {
   imports: { region: string; input: ImportKeyMaterialCommandInput }[];
@@ -207,6 +214,7 @@ describe("rotate", () => {
                 operation: "ImportKeyMaterial",
                 region,
                 attempts: 3,
+                wire: { sent: true, unanswered: true },
               }),
             )
           : Promise.resolve({ keyMaterialId: NEW }),
@@ -256,6 +264,41 @@ describe("rotate", () => {
     documentOf(partial, 143);
     abort.abort();
     await running;
+  });
+
+  it("--timeout refused a replica's import before it was sent: not-attempted, pending-import, exit 3", async () => {
+    const { input, calls } = setup({
+      importKeyMaterial: (region, input_) =>
+        region === "ap-south-1"
+          ? Promise.reject(new NotSentError({ operation: "ImportKeyMaterial", region, sentBefore: 0 }))
+          : Promise.resolve({ keyMaterialId: input_.ImportType === "NEW_KEY_MATERIAL" ? NEW : NEW }),
+    });
+    const result = await rotate(input);
+    expect(statuses(result)).toEqual([
+      ["us-east-1", "imported"],
+      ["eu-west-1", "imported"],
+      ["ap-south-1", "not-attempted"],
+    ]);
+    expect(result).toMatchObject({ state: "pending-import", timedOut: true, interrupted: false });
+    expect(calls.rotations).toBe(0);
+    const doc = documentOf(result);
+    expect(doc.exitCode).toBe(EXIT.timeout);
+    expect(doc.next).toMatch(/^--timeout ran out before every import was sent/);
+    expect(doc.continueCommand).toBe(RERUN.again);
+  });
+
+  it("--timeout refused a retry after an attempt that got no answer: unknown, not not-attempted", async () => {
+    const { input } = setup({
+      importKeyMaterial: (region) =>
+        region === "eu-west-1"
+          ? Promise.reject(
+              new NotSentError({ operation: "ImportKeyMaterial", region, sentBefore: 1, unanswered: true }),
+            )
+          : Promise.resolve({ keyMaterialId: NEW }),
+    });
+    const result = await rotate(input);
+    expect(result.regions[1]).toMatchObject({ status: "unknown", keyMaterial: { imported: null } });
+    expect(documentOf(result).exitCode).toBe(EXIT.timeout);
   });
 
   it("RotateKeyOnDemand refused: pending-import, its error apart from the Regions' imports", async () => {

@@ -201,6 +201,25 @@ describe("followReplica", () => {
     expect(describeKey.mock.calls.length).toBeGreaterThan(1);
   });
 
+  it("begun after the deadline: one look, so what is there is reported as it is", async () => {
+    // GIVEN a deadline already passed, and a replica that is Enabled
+    const describeKey = scripted("Enabled");
+    const { settings: s } = settings(describeKey, { deadline: performance.now() - 1 });
+    // WHEN a wait begins that knows nothing of its state yet
+    const result = await followReplica(follow({ knownState: undefined, requested: false, changes: [] }), s);
+    // THEN one DescribeKey, and the replica as it is
+    expect(result).toMatchObject({ outcome: "unchanged", keyState: "Enabled" });
+    expect(describeKey).toHaveBeenCalledTimes(1);
+  });
+
+  it("begun after the deadline, still Creating: one look, then timeout with the state seen", async () => {
+    const describeKey = scripted("Creating");
+    const { settings: s } = settings(describeKey, { deadline: performance.now() - 1 });
+    const result = await followReplica(follow(), s);
+    expect(result).toMatchObject({ outcome: "timeout", keyState: "Creating" });
+    expect(describeKey).toHaveBeenCalledTimes(1);
+  });
+
   it("spaces the starts of the polls by the schedule, so slow answers do not slow the polling", async () => {
     // GIVEN polls 300 ms apart, and a DescribeKey that takes 200 ms to answer
     const starts: number[] = [];

@@ -88,6 +88,7 @@ const region = (name: string, counts: Partial<RegionProgress> = {}): RegionProgr
   expected: 80,
   done: 0,
   failed: 0,
+  notStarted: 0,
   timeout: 0,
   interrupted: 0,
   inProgress: 0,

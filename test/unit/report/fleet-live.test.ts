@@ -36,7 +36,7 @@ async function reporter(
     now?: () => number;
     command?: FleetCommand;
     dryRun?: boolean;
-    resume?: { endpointUrl?: string; timeoutMs: number };
+    resume?: { endpointUrl?: string; timeoutMs: number; argv?: readonly string[] };
   } = {},
 ): Promise<{ reporter: FleetReporter; lines: () => string[]; text: () => string }> {
   const stream = new PassThrough();
@@ -350,7 +350,15 @@ describe("createFleetReporter: heartbeat (no spinner)", () => {
               error: null,
             },
           ],
-          summary: { done: 1, unchanged: 0, planned: 0, failed: 0, timeout: 0, interrupted: 0 },
+          summary: {
+            done: 1,
+            unchanged: 0,
+            planned: 0,
+            failed: 0,
+            timeout: 0,
+            notStarted: 0,
+            interrupted: 0,
+          },
           error: null,
         },
       });
@@ -473,5 +481,43 @@ describe("createFleetReporter: Regions that timed out", () => {
       "To keep waiting for it:",
       `  kms-replicate wait --key ${primaryOf(1).arn} --regions ap-southeast-2 --endpoint-url http://127.0.0.1:4566 --timeout 20m`,
     ]);
+  });
+});
+
+describe("createFleetReporter: keys --timeout kept from beginning", () => {
+  const notStarted = (region: string): RegionResult => ({ region, status: "notStarted", elapsedMs: 2_000 });
+
+  it("counts them, and gives the same command to finish (not `wait`), also with --quiet", async () => {
+    // GIVEN a key done and a key whose Regions were not begun
+    const argv = ["--all-primaries", "--region", "us-east-1", "--regions", "eu-west-1", "--timeout", "2s"];
+    const { reporter: r, lines } = await reporter(
+      { quiet: true },
+      { resume: { timeoutMs: 1_200_000, argv } },
+    );
+    r.event(fleetEvent(2));
+    const done = reportOf(1, [created("eu-west-1")]);
+    const late = reportOf(2, [notStarted("eu-west-1")], EXIT.timeout);
+    r.key(done);
+    r.key(late);
+    // WHEN
+    r.finishFleet([done, late], 2_000);
+    // THEN no line of its own (nothing failed), and the command that finishes it
+    expect(lines()).toEqual([
+      "--timeout ran out before everything was sent for 1 key (notStarted: nothing was changed there). To finish (what is done counts as done):",
+      "  kms-replicate --all-primaries --region us-east-1 --regions eu-west-1 --timeout 20m",
+    ]);
+  });
+
+  it("without --quiet, the summary counts them as notStarted", async () => {
+    const { reporter: r, lines } = await reporter(
+      {},
+      { resume: { timeoutMs: 1_200_000, argv: ["--key", "k"] } },
+    );
+    r.event(fleetEvent(1));
+    const late = reportOf(1, [notStarted("eu-west-1")], EXIT.timeout);
+    r.key(late);
+    r.finishFleet([late], 2_000);
+    expect(lines()).toContain("eu-west-1      1 notStarted");
+    expect(lines()).toContain("1 key in 2s: 1 notStarted.");
   });
 });

@@ -5,6 +5,7 @@ import {
   entryOf,
   fleetDocument,
   fleetExitCode,
+  keyOutcome,
   keyOutcomeOf,
   type FleetKeyJson,
   type FleetRunJson,
@@ -58,6 +59,67 @@ describe("fleetExitCode: the worst outcome of any key", () => {
     // GIVEN / WHEN / THEN
     expect(keyOutcomeOf(EXIT.usage)).toBe("failed");
     expect(keyOutcomeOf(EXIT.hangup)).toBe("interrupted");
+  });
+});
+
+describe("keyOutcome: notStarted among the keys with exit code 3", () => {
+  const notStarted = (region: string): RegionResult => ({ region, status: "notStarted", elapsedMs: 1 });
+
+  it("a key whose every Region is notStarted is notStarted; one with a Region begun is timeout", () => {
+    // GIVEN / WHEN / THEN
+    expect(keyOutcome(runEntry("a", EXIT.timeout, [notStarted("eu-west-1"), notStarted("sa-east-1")]))).toBe(
+      "notStarted",
+    );
+    expect(
+      keyOutcome(runEntry("b", EXIT.timeout, [notStarted("eu-west-1"), result("sa-east-1", "timeout")])),
+    ).toBe("timeout");
+    expect(keyOutcome(runEntry("c", EXIT.ok, [result("eu-west-1", "created")]))).toBe("ok");
+  });
+
+  it("a key never started (error NotStarted) and a promotion not sent are notStarted", () => {
+    const late = entryOf(
+      "k",
+      runJson({
+        command: "replicate",
+        exitCode: EXIT.timeout,
+        dryRun: false,
+        primary: PRIMARY,
+        results: [],
+        error: { name: "NotStarted", message: "--timeout ran out before this key's turn" },
+        warnings: [],
+        elapsedMs: 1,
+      }),
+    );
+    expect(keyOutcome(late)).toBe("notStarted");
+    const promotion = (outcome: "notStarted" | "timeout"): FleetKeyJson =>
+      entryOf(
+        "k",
+        promoteJson({
+          exitCode: EXIT.timeout,
+          dryRun: false,
+          to: "eu-west-1",
+          report: {
+            outcome,
+            keyId: "mrk-1",
+            to: "eu-west-1",
+            oldPrimary: {
+              region: "us-east-1",
+              arn: PRIMARY.arn,
+              role: "PRIMARY",
+              keyState: "Enabled",
+              primaryRegion: "us-east-1",
+            },
+            keys: [],
+            accepted: outcome === "timeout",
+            calls: outcome === "timeout" ? 1 : 0,
+          },
+          error: null,
+          warnings: [],
+          elapsedMs: 1,
+        }),
+      );
+    expect(keyOutcome(promotion("notStarted"))).toBe("notStarted");
+    expect(keyOutcome(promotion("timeout"))).toBe("timeout");
   });
 });
 
@@ -115,7 +177,15 @@ describe("fleetDocument", () => {
     ]);
     expect(doc).toMatchObject({ version: 2, command: "replicate", ok: false, exitCode: 3, elapsedMs: 5000 });
     expect(doc.selection).toEqual({ ...selection, ...stats });
-    expect(doc.totals.keys).toEqual({ ok: 1, failed: 0, timeout: 1, drift: 0, interrupted: 0, total: 2 });
+    expect(doc.totals.keys).toEqual({
+      ok: 1,
+      failed: 0,
+      timeout: 1,
+      notStarted: 0,
+      drift: 0,
+      interrupted: 0,
+      total: 2,
+    });
     expect(doc.totals.regions).toMatchObject({ created: 2, exists: 1, timeout: 1, failed: 0 });
     expect(doc.totals.byRegion).toEqual({
       "eu-west-1": expect.objectContaining({ created: 1, timeout: 1, exists: 0 }) as unknown,

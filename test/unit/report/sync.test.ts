@@ -131,7 +131,15 @@ describe("syncJson", () => {
     });
     // THEN
     expect(doc).toMatchObject({ version: 1, command: "sync", ok: false, exitCode: 1, elapsedMs: 3400 });
-    expect(doc.summary).toEqual({ done: 1, unchanged: 0, planned: 0, failed: 1, timeout: 0, interrupted: 0 });
+    expect(doc.summary).toEqual({
+      done: 1,
+      unchanged: 0,
+      planned: 0,
+      failed: 1,
+      timeout: 0,
+      notStarted: 0,
+      interrupted: 0,
+    });
     expect(doc.regions[0]).toEqual({
       region: "eu-west-1",
       status: "done",

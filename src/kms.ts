@@ -75,6 +75,7 @@ import {
 } from "./errors.js";
 import type { Emit } from "./events.js";
 import { costOf, createQuotaBook, isQuotaName, type QuotaBook } from "./quotas.js";
+import { redactUrl } from "./redact.js";
 
 // Every KMSClient, also the one that only reads a profile's Region, warns under Node 20 that SDK
 // releases after January 2027 need Node 22. Our lockfile pins a release that supports Node 20, so
@@ -277,7 +278,7 @@ export function createKms(settings: KmsSettings): KmsPort {
               if (!isAbort(error)) failed = { count: (failed?.count ?? 0) + 1, last: error };
               transport = {
                 region,
-                endpoint: endpointByError.get(error as object) ?? endpointFor(region),
+                endpoint: redactUrl(endpointByError.get(error as object) ?? endpointFor(region)),
                 connectTimeoutMs: timeouts.connectMs,
                 readTimeoutMs: timeouts.readMs,
               };

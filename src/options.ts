@@ -5,6 +5,7 @@ import { usageError } from "./errors.js";
 import { readInput, type InputContext } from "./input.js";
 import { parseKeyRef, type KeyRef } from "./keys.js";
 import { isQuotaName, KMS_QUOTAS, type QuotaName, type QuotaOverrides } from "./quotas.js";
+import { redactUrl } from "./redact.js";
 import type { WrappingAlgorithm, WrappingKeySpec } from "./wrap.js";
 
 export type OutputFormat = "text" | "json";
@@ -500,7 +501,7 @@ function checkEndpoint(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const protocol = URL.canParse(value) ? new URL(value).protocol : undefined;
   if (protocol !== "http:" && protocol !== "https:")
-    throw usageError(`--endpoint-url ${value} is not an http(s) URL.`);
+    throw usageError(`--endpoint-url ${redactUrl(value)} is not an http(s) URL.`);
   return value;
 }
 

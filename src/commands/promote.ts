@@ -1,7 +1,6 @@
 // `promote`: make the replica in --to the family's primary (UpdatePrimaryRegion), and return only
 // when the family has settled. Every check before any change (exit 2); already the primary: exit 0
 // with no call, so a runbook can run it twice; timeout: exit 3 (the promotion may still complete).
-import { chalkStderr } from "chalk";
 import { sendPromotion, watchKeys, type PromoteContext, type WatchEnd } from "../engine/promote.js";
 import { EXIT, isAbort, describeError, type ExitCode } from "../errors.js";
 import type { Emit, ReplicaEvent } from "../events.js";
@@ -25,6 +24,7 @@ import {
   type Promotion,
 } from "../promotion.js";
 import { promoteJson, promoteLines, promoteStartLine, type PromoteReport } from "../report/promote.js";
+import { paint } from "../report/terminal-text.js";
 import { connect, primaryRegionOf, runCommand, type Command, type Io } from "../runner.js";
 
 export const ACCEPTED_TIMEOUT_NOTE =
@@ -192,7 +192,7 @@ export function runPromote(flags: RawPromoteFlags, io: Io): Promise<ExitCode> {
           if (!mode.quiet) {
             session.output({
               stdout: "",
-              stderr: `${promoteStartLine(promotion.keyId, promotion.primary.region, to, dryRun, chalkStderr)}\n`,
+              stderr: `${promoteStartLine(promotion.keyId, promotion.primary.region, to, dryRun, paint)}\n`,
             });
           }
         },
@@ -213,7 +213,7 @@ export function runPromote(flags: RawPromoteFlags, io: Io): Promise<ExitCode> {
     finish(session, report, elapsedMs) {
       session.reporter.finish([], elapsedMs, dryRun); // stops the spinner
       if (report === undefined) return;
-      const lines = promoteLines(report, elapsedMs, chalkStderr, session.mode.quiet);
+      const lines = promoteLines(report, elapsedMs, paint, session.mode.quiet);
       if (lines.length > 0) session.output({ stdout: "", stderr: `${lines.join("\n")}\n` });
     },
   };

@@ -5,7 +5,6 @@
 // before the first import (exit 2); if an import into a replica fails, nothing is rotated and the
 // result says what state the family is in, and how to finish or undo.
 import type { KeyMetadata } from "@aws-sdk/client-kms";
-import { chalkStderr } from "chalk";
 import { importMaterial, materialInfo, pollKey, type ImportSettings } from "../engine/import.js";
 import { awsError, describeError, EXIT, isAbort, usageError, type ExitCode } from "../errors.js";
 import type { PrimaryKey } from "../events.js";
@@ -20,6 +19,7 @@ import {
 } from "../options.js";
 import { describePrimary } from "../plan.js";
 import { rotateJson, rotateText, type RotateRegionJson, type RotateResult } from "../report/rotate.js";
+import { paint } from "../report/terminal-text.js";
 import { connect, inputsOf, primaryRegionOf, runCommand, type Command, type Io } from "../runner.js";
 
 const PENDING = new Set(["PENDING_MULTI_REGION_IMPORT_AND_ROTATION", "PENDING_ROTATION"]);
@@ -107,7 +107,7 @@ export async function runRotateMaterial(
     finish(session, result, elapsedMs) {
       if (result === undefined) return;
       if (session.mode.quiet && rotateExitCode(result) === EXIT.ok) return;
-      session.output({ stdout: "", stderr: rotateText(result, elapsedMs, chalkStderr) });
+      session.output({ stdout: "", stderr: rotateText(result, elapsedMs, paint) });
     },
   };
   try {

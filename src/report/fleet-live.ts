@@ -36,6 +36,7 @@ import {
 } from "./fleet-lines.js";
 import { noticeLine, type LineStatus } from "./lines.js";
 import type { HumanReporter, HumanReporterOptions } from "./live.js";
+import { forPeople } from "./terminal-text.js";
 
 export interface FleetReporter extends HumanReporter {
   /** A key of the fleet settled (its entry of the JSON). */
@@ -141,7 +142,7 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
 
   const write = (text: string): void => {
     // While spinning, ora hooks writes to the terminal and redraws itself below them.
-    stream.write(`${text}\n`);
+    stream.write(`${forPeople(text, mode.color)}\n`);
   };
   const counter = (region: string): Counter => {
     let r = regions.get(region);
@@ -196,7 +197,7 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
   };
 
   const refresh = (): void => {
-    if (spinner?.isSpinning === true) spinner.text = fleetBlock(progress(), c);
+    if (spinner?.isSpinning === true) spinner.text = forPeople(fleetBlock(progress(), c), mode.color);
   };
   const stopLive = (): void => {
     if (ticker !== undefined) clearInterval(ticker);
@@ -208,7 +209,7 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
   const startLive = (): void => {
     if (ended || (keys === 0 && !selecting)) return;
     if (spinner !== undefined) {
-      spinner.text = fleetBlock(progress(), c);
+      spinner.text = forPeople(fleetBlock(progress(), c), mode.color);
       spinner.start();
       ticker ??= setInterval(refresh, TICK_MS);
       ticker.unref();

@@ -1,8 +1,8 @@
 // `promote`: the family after (or during) a change of primary Region, as JSON and as lines for people.
-import type { ChalkInstance } from "chalk";
 import type { ErrorReport, ExitCode } from "../errors.js";
 import { JSON_VERSION, type Count, type Milliseconds } from "./json.js";
 import { seconds } from "./lines.js";
+import type { Paint } from "./terminal-text.js";
 
 /**
  * `promoted`: this run's UpdatePrimaryRegion was accepted (or found done after a lost answer) and
@@ -123,13 +123,7 @@ export function promoteJson(input: {
 }
 
 /** `Promoting mrk-…: the primary moves from us-east-1 to eu-west-1 (UpdatePrimaryRegion in us-east-1)` */
-export function promoteStartLine(
-  keyId: string,
-  from: string,
-  to: string,
-  dryRun: boolean,
-  c: ChalkInstance,
-): string {
+export function promoteStartLine(keyId: string, from: string, to: string, dryRun: boolean, c: Paint): string {
   const verb = dryRun ? "Dry run: would promote" : "Promoting";
   return `${verb} ${c.bold(keyId)}: the primary moves from ${c.bold(from)} to ${c.bold(to)} (UpdatePrimaryRegion sent to ${from})`;
 }
@@ -144,12 +138,7 @@ const SYMBOL: Record<PromoteOutcome, string> = {
 };
 
 /** The person's view at the end: a line per key (the primary first), the outcome, the note. */
-export function promoteLines(
-  report: PromoteReport,
-  elapsedMs: number,
-  c: ChalkInstance,
-  quiet: boolean,
-): string[] {
+export function promoteLines(report: PromoteReport, elapsedMs: number, c: Paint, quiet: boolean): string[] {
   const bad = report.outcome === "failed" || report.outcome === "timeout";
   if (quiet && !bad) return [];
   const width = Math.max(14, ...report.keys.map((k) => k.region.length));

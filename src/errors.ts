@@ -466,9 +466,14 @@ export interface ReportedError extends ErrorReport {
   readonly invalidRegions?: readonly { region: string; reason: string }[];
 }
 
+/** A service's text on one line: its line breaks (and the blanks around them) as ` / `. */
+const oneLine = (text: string): string => text.replace(/\s*[\r\n]+\s*/g, " / ");
+
 export function describeError(error: unknown, ctx: ErrorContext): ErrorReport {
   if (isReplicateError(error)) return { name: error.code, message: error.message, hint: error.hint };
-  const facts = errorFacts(error);
+  // What KMS (or an endpoint posing as it) said is shown as one line: it cannot forge another.
+  const raw = errorFacts(error);
+  const facts = { ...raw, name: oneLine(raw.name), message: oneLine(raw.message) };
   const known = classify(error);
   const full: ErrorContext = { ...ctx, transport: ctx.transport ?? transportOf(error) };
   if (known !== undefined) {

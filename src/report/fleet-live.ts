@@ -36,7 +36,7 @@ import {
 } from "./fleet-lines.js";
 import { noticeLine, type LineStatus } from "./lines.js";
 import type { HumanReporter, HumanReporterOptions } from "./live.js";
-import { forPeople } from "./terminal-text.js";
+import { forPeople, literal } from "./terminal-text.js";
 
 export interface FleetReporter extends HumanReporter {
   /** A key of the fleet settled (its entry of the JSON). */
@@ -421,7 +421,7 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
         write(
           again === undefined
             ? `To keep waiting for the ${late.length} keys that timed out, run 'kms-replicate wait' with the same key list and --regions.`
-            : `To keep waiting for ${late.length === 1 ? "it" : "them"}:\n  ${again}`,
+            : `To keep waiting for ${late.length === 1 ? "it" : "them"}:\n  ${literal(again)}`,
         );
       }
     },

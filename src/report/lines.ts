@@ -199,10 +199,10 @@ export function planLine(
   const facts = [primary.keySpec, primary.keyUsage, primary.origin].filter((f) => f !== undefined).join(", ");
   const where = `${regions.length} Region${regions.length === 1 ? "" : "s"}: ${regions.join(", ")}`;
   if (waitOnly) {
-    return `Waiting for the replicas of ${c.bold(primary.keyId)} (primary in ${c.bold(primary.region)}, ${facts}) in ${where}`;
+    return `Waiting for the replicas of ${c.bold(literal(primary.keyId))} (primary in ${c.bold(primary.region)}, ${facts}) in ${where}`;
   }
   const verb = dryRun ? "Dry run: would replicate" : "Replicating";
-  return `${verb} ${c.bold(primary.keyId)} from ${c.bold(primary.region)} (${facts}) into ${where}`;
+  return `${verb} ${c.bold(literal(primary.keyId))} from ${c.bold(primary.region)} (${facts}) into ${where}`;
 }
 
 export function summaryLine(
@@ -325,7 +325,7 @@ export function waitFlags(regions: readonly string[], options: ResumeOptions): s
 /** `KMS.ReplicateKey(us-east-1 → eu-west-1) attempt 2 [412ms] -> ThrottlingException, retrying` */
 export function debugLine(call: CallEvent): string {
   const outcome =
-    call.errorName === undefined ? "OK" : `${call.errorName}${call.willRetry ? ", retrying" : ""}`;
+    call.errorName === undefined ? "OK" : `${literal(call.errorName)}${call.willRetry ? ", retrying" : ""}`;
   const where = call.target === undefined ? call.region : `${call.region} → ${call.target}`;
   return `[debug] KMS.${call.operation}(${where}) attempt ${call.attempt} [${Math.round(call.durationMs)}ms] -> ${outcome}`;
 }
@@ -365,5 +365,5 @@ export function noticeLine(
 export function retryNotice(call: CallEvent): string | undefined {
   if (!call.willRetry || call.attempt !== 2 || call.errorName === undefined) return undefined;
   const where = call.target === undefined ? call.region : `${call.region} (for ${call.target})`;
-  return `${call.operation} in ${where} failed twice (${call.errorName}); retrying with backoff. --debug shows every attempt.`;
+  return `${call.operation} in ${where} failed twice (${literal(call.errorName)}); retrying with backoff. --debug shows every attempt.`;
 }

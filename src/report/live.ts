@@ -16,7 +16,7 @@ import {
   type ResumeOptions,
 } from "./lines.js";
 import { syncLine, syncPlanLine, syncSummaryLine } from "./sync.js";
-import { forPeople, type Paint } from "./terminal-text.js";
+import { forPeople, literal, type Paint } from "./terminal-text.js";
 
 export interface HumanReporter {
   event(event: ReplicaEvent): void;
@@ -165,7 +165,7 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
       const late = results.filter((r) => r.status === "timeout").map((r) => r.region);
       if (late.length > 0 && primaryArn !== undefined && options.resume !== undefined) {
         write(`To keep waiting for ${late.length === 1 ? "it" : "them"}:`);
-        write(`  ${waitCommand(primaryArn, late, options.resume)}`);
+        write(`  ${literal(waitCommand(primaryArn, late, options.resume))}`);
       }
     },
   };

@@ -2,7 +2,7 @@
 import type { ErrorReport, ExitCode } from "../errors.js";
 import { JSON_VERSION, type Count, type Milliseconds } from "./json.js";
 import { seconds } from "./lines.js";
-import type { Paint } from "./terminal-text.js";
+import { literal, type Paint } from "./terminal-text.js";
 
 /**
  * `promoted`: this run's UpdatePrimaryRegion was accepted (or found done after a lost answer) and
@@ -125,7 +125,7 @@ export function promoteJson(input: {
 /** `Promoting mrk-…: the primary moves from us-east-1 to eu-west-1 (UpdatePrimaryRegion in us-east-1)` */
 export function promoteStartLine(keyId: string, from: string, to: string, dryRun: boolean, c: Paint): string {
   const verb = dryRun ? "Dry run: would promote" : "Promoting";
-  return `${verb} ${c.bold(keyId)}: the primary moves from ${c.bold(from)} to ${c.bold(to)} (UpdatePrimaryRegion sent to ${from})`;
+  return `${verb} ${c.bold(literal(keyId))}: the primary moves from ${c.bold(from)} to ${c.bold(to)} (UpdatePrimaryRegion sent to ${from})`;
 }
 
 const SYMBOL: Record<PromoteOutcome, string> = {
@@ -159,17 +159,18 @@ export function promoteLines(report: PromoteReport, elapsedMs: number, c: Paint,
     return `  ${k.region.padEnd(width)} ${(k.role ?? "?").padEnd(8)} ${painted} ${k.arn}${tag === "" ? "" : c.dim(`  (${tag})`)}`;
   });
   const total = seconds(elapsedMs);
+  const keyId = literal(report.keyId);
   const settle =
     report.settleMs === undefined ? "" : `; settled ${seconds(report.settleMs)} after KMS accepted it`;
   const headline: Record<PromoteOutcome, string> = {
     promoted: c.green(
-      `${report.to} is the primary of ${report.keyId} (was ${report.oldPrimary.region}), in ${total}${settle}.`,
+      `${report.to} is the primary of ${keyId} (was ${report.oldPrimary.region}), in ${total}${settle}.`,
     ),
-    unchanged: c.green(`${report.to} is already the primary of ${report.keyId}; nothing to do (${total}).`),
+    unchanged: c.green(`${report.to} is already the primary of ${keyId}; nothing to do (${total}).`),
     planned: c.cyan(
       `Every check passed; would send UpdatePrimaryRegion to ${report.oldPrimary.region} (${total}). Dry run: nothing was changed.`,
     ),
-    failed: c.red(`The primary of ${report.keyId} was not moved to ${report.to} (${total}).`),
+    failed: c.red(`The primary of ${keyId} was not moved to ${report.to} (${total}).`),
     timeout: c.yellow(`--timeout ran out after ${total}.`),
     interrupted: c.yellow(`Stopped after ${total}.`),
   };

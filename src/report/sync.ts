@@ -159,7 +159,7 @@ export function syncPlanLine(
     regions.length === 0
       ? "no replica"
       : `${regions.length} replica${regions.length === 1 ? "" : "s"}: ${regions.join(", ")}`;
-  return `${dryRun ? "Dry run: would sync" : "Syncing"} ${c.bold(primary.keyId)} (primary in ${c.bold(primary.region)}${facts === "" ? "" : `, ${facts}`}) to ${where}`;
+  return `${dryRun ? "Dry run: would sync" : "Syncing"} ${c.bold(literal(primary.keyId))} (primary in ${c.bold(primary.region)}${facts === "" ? "" : `, ${facts}`}) to ${where}`;
 }
 
 /** `1 done, 2 unchanged, 1 failed in 3.4s.` */

@@ -74,7 +74,7 @@ function style(open: number, close: number): (text: string) => string {
   return (text) =>
     text === ""
       ? ""
-      : `${openMark}${text.replaceAll(closeMark, openMark).replaceAll("\n", `${closeMark}\n${openMark}`)}${closeMark}`;
+      : `${openMark}${text.replaceAll(closeMark, closeMark + openMark).replaceAll("\n", `${closeMark}\n${openMark}`)}${closeMark}`;
 }
 
 export const paint: Paint = Object.fromEntries(

@@ -13,6 +13,9 @@ export const SHOWN =
  */
 export const VALUE = `${CONTROLS}\n✔ forged`;
 export const VALUE_SHOWN = `${SHOWN}\\x0a✔ forged`;
+/** VALUE as a command-line argument can hold it (no NUL), and as a person must see it. */
+export const ARGUMENT = VALUE.replace("\u0000", "");
+export const ARGUMENT_SHOWN = VALUE_SHOWN.replace("\\x00", "");
 /** A line that VALUE forged, had its line break come out raw. */
 export const FORGED = /^✔ forged/m;
 
@@ -23,6 +26,9 @@ export const RAW =
 /** The colour sequences kms-replicate writes (SGR with one parameter). */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 export const SGR = /\u001b\[\d+m/g;
-/** ora's own drawing: hide or show the cursor, go up a line, erase a line, go to column 1. */
+/**
+ * ora's own drawing: hide or show the cursor, begin or end a synchronised update, go up a line,
+ * erase a line, go to column 1.
+ */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-export const ORA = /\u001b\[(?:\?25[lh]|\d*[AG]|2K)/g;
+export const ORA = /\u001b\[(?:\?(?:25|2026)[lh]|\d*[AGK])/g;

@@ -5,6 +5,7 @@ import { CommanderError } from "commander";
 import { EXIT } from "./errors.js";
 import { buildProgram, fleetInArgv, jsonRequested } from "./program.js";
 import { isDocumentCommand, type DocumentCommand } from "./report/document.js";
+import { redactSecrets } from "./redact.js";
 import { forPeople } from "./report/terminal-text.js";
 import { createSignalHub, STOP_SIGNALS, type LastWords, type StopSignalName } from "./signals.js";
 
@@ -100,7 +101,7 @@ async function main(argv: string[]): Promise<void> {
     if (!shown && jsonRequested(program, argv)) {
       const { usageDocument } = await import("./commands/usage.js");
       process.stdout.write(
-        usageDocument(commandName, error.message.replace(/^error: /, ""), fleetInArgv(argv)),
+        usageDocument(commandName, redactSecrets(error.message.replace(/^error: /, "")), fleetInArgv(argv)),
       );
     }
   }

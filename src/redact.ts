@@ -6,26 +6,33 @@
 
 const HIDDEN = "***";
 
+/** A URL: scheme, authority (its user information up to the last `@`), path, query, fragment. */
+const URL_PARTS = /^([a-z][a-z0-9+.-]*:\/\/)(?:([^/?#]*)@)?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$/is;
+
 /**
  * `url` as it may be shown: its user information (`user:password@`, or a token as the user name)
- * becomes `***@`, and the value of every query parameter `***` (a signed URL or an API key travels
- * there). The scheme, host, port and path stay, so the reader still sees where the calls went. A
- * value that is not a URL is redacted as text.
+ * becomes `***@`, the value of every query parameter `***` (a signed URL or an API key travels
+ * there), a fragment `***`. The rest stays as written, so the reader still sees where the calls
+ * went. A value that is not a URL is redacted as text.
  */
 export function redactUrl(url: string): string {
-  if (!URL.canParse(url)) return redactUrlsIn(url);
-  const parsed = new URL(url);
-  const credentials = parsed.username !== "" || parsed.password !== "";
-  if (!credentials && parsed.search === "" && parsed.hash === "") return url;
-  const query = [...parsed.searchParams.keys()].map((name) => `${encodeURIComponent(name)}=${HIDDEN}`);
-  // Rebuilt by hand: URL's setters would percent-encode the `***`.
-  const origin = `${parsed.protocol}//${credentials ? `${HIDDEN}@` : ""}${parsed.host}`;
-  const path = parsed.pathname === "/" && !url.includes(`${parsed.host}/`) ? "" : parsed.pathname;
-  return `${origin}${path}${query.length > 0 ? `?${query.join("&")}` : ""}${parsed.hash === "" ? "" : `#${HIDDEN}`}`;
+  const parts = URL_PARTS.exec(url);
+  if (parts === null) return redactUrlsIn(url);
+  const [, scheme = "", user, rest = "", query, fragment] = parts;
+  const params = query
+    ?.split("&")
+    .map((p) => (p.includes("=") ? `${p.slice(0, p.indexOf("="))}=${HIDDEN}` : p === "" ? p : HIDDEN));
+  return [
+    scheme,
+    user === undefined ? "" : `${HIDDEN}@`,
+    rest,
+    params === undefined ? "" : `?${params.join("&")}`,
+    fragment === undefined ? "" : `#${HIDDEN}`,
+  ].join("");
 }
 
 /** `scheme://user:password@` (or `scheme://token@`) anywhere in a text. */
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi;
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#]+@/gi;
 
 function redactUrlsIn(text: string): string {
   return text.replace(URL_CREDENTIALS, `$1${HIDDEN}@`);

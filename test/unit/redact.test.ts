@@ -12,6 +12,10 @@ describe("redactUrl", () => {
       shown: "https://proxy.example.com/?X-Amz-Security-Token=***&region=***",
     },
     { url: "http://127.0.0.1:4566/#s3cret", shown: "http://127.0.0.1:4566/#***" },
+    { url: "https://host/?s3cret", shown: "https://host/?***" },
+    // as written otherwise (a default port, an `@` in the password)
+    { url: "ftp://user:s3cret@127.0.0.1:21", shown: "ftp://***@127.0.0.1:21" },
+    { url: "http://user:p@ss@127.0.0.1:80/kms", shown: "http://***@127.0.0.1:80/kms" },
     // nothing to hide: as given
     { url: "http://127.0.0.1:4566", shown: "http://127.0.0.1:4566" },
     { url: "https://kms.eu-west-1.amazonaws.com", shown: "https://kms.eu-west-1.amazonaws.com" },
@@ -29,6 +33,11 @@ describe("redactSecrets", () => {
       what: "a URL's credentials in a message",
       text: "connect to https://user:s3cret@proxy.example.com:3128 failed",
       shown: "connect to https://***@proxy.example.com:3128 failed",
+    },
+    {
+      what: "a URL's credentials with an `@` in the password",
+      text: "proxy http://user:p@ss@proxy:3128 and mail@example.com",
+      shown: "proxy http://***@proxy:3128 and mail@example.com",
     },
     {
       what: "an access key ID (its last 4 characters stay, as `aws configure list` shows them)",

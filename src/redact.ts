@@ -16,9 +16,11 @@ const URL_PARTS = /^([a-z][a-z0-9+.-]*:\/\/)(?:([^/?#]*)@)?([^?#]*)(?:\?([^#]*))
  * went. A value that is not a URL is redacted as text.
  */
 export function redactUrl(url: string): string {
-  const parts = URL_PARTS.exec(url);
-  if (parts === null) return redactUrlsIn(url);
-  const [, scheme = "", user, rest = "", query, fragment] = parts;
+  return URL_PARTS.test(url) ? redactParts(url, true) : redactUrlsIn(url);
+}
+
+function redactParts(url: string, fragment: boolean): string {
+  const [, scheme = "", user, rest = "", query, hash] = URL_PARTS.exec(url) ?? [];
   const params = query
     ?.split("&")
     .map((p) => (p.includes("=") ? `${p.slice(0, p.indexOf("="))}=${HIDDEN}` : p === "" ? p : HIDDEN));
@@ -27,15 +29,16 @@ export function redactUrl(url: string): string {
     user === undefined ? "" : `${HIDDEN}@`,
     rest,
     params === undefined ? "" : `?${params.join("&")}`,
-    fragment === undefined ? "" : `#${HIDDEN}`,
+    hash === undefined ? "" : `#${fragment ? HIDDEN : hash}`,
   ].join("");
 }
 
-/** `scheme://user:password@` (or `scheme://token@`) anywhere in a text. */
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#]+@/gi;
+/** A URL in a text: up to a blank, a quote, a bracket. */
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>()]+/gi;
 
+/** Every URL in `text` with its user information and query values hidden (a fragment is kept: a link to a page's part). */
 function redactUrlsIn(text: string): string {
-  return text.replace(URL_CREDENTIALS, `$1${HIDDEN}@`);
+  return text.replace(URL_IN_TEXT, (url) => redactParts(url, false));
 }
 
 /**
@@ -53,7 +56,8 @@ const ACCESS_KEY_ID = /\b(?:AKIA|ASIA)[A-Z0-9]{12}([A-Z0-9]{4})\b/g;
 
 /**
  * `text` with every run that may be a secret (see BASE64_RUN) replaced by `[redacted]`, the
- * credentials of every URL in it by `***`, and every access key ID cut to its last 4 characters.
+ * credentials and query values of every URL in it by `***`, and every access key ID cut to its
+ * last 4 characters.
  */
 export function redactSecrets(text: string): string {
   return redactUrlsIn(text)

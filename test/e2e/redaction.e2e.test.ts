@@ -1,6 +1,7 @@
 // A password in --endpoint-url (or AWS_ENDPOINT_URL) is never shown: not in the command to keep
 // waiting, not in an error, not with --debug, not in the JSON. The local endpoint accepts the URL
-// (KMS calls are signed; the user information is not used).
+// (KMS calls are signed; the user information is not used). Nor the secret access key or the
+// session token.
 import { describe, expect, it } from "vitest";
 import { runCli, useLocalKms, type CliRun } from "./run-cli.js";
 
@@ -16,8 +17,16 @@ function primary(): string {
   return String(kms().createKey("us-east-1", { MultiRegion: true }).Arn);
 }
 
-/** Runs `args` as they are, with --debug, and with -o json: PASSWORD in none of the six streams. */
-async function runAll(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<CliRun[]> {
+/**
+ * Runs `args` as they are, with --debug, and with -o json: PASSWORD in none of the six streams.
+ * The secret access key and a session token carry PASSWORD too.
+ */
+async function runAll(args: readonly string[], more: NodeJS.ProcessEnv = {}): Promise<CliRun[]> {
+  const env = {
+    AWS_SECRET_ACCESS_KEY: `key-${PASSWORD}`,
+    AWS_SESSION_TOKEN: `token-${PASSWORD}`,
+    ...more,
+  };
   const runs = [
     await runCli(args, { env }),
     await runCli([...args, "--debug"], { env }),

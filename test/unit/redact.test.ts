@@ -35,6 +35,12 @@ describe("redactSecrets", () => {
       shown: "connect to https://***@proxy.example.com:3128 failed",
     },
     {
+      what: "a URL's query values (a token), keeping a link's fragment",
+      text: "GET http://169.254.170.2/v2/credentials?token=s3cret failed; see https://docs.aws.amazon.com/kms/#import.",
+      shown:
+        "GET http://169.254.170.2/v2/credentials?token=*** failed; see https://docs.aws.amazon.com/kms/#import.",
+    },
+    {
       what: "a URL's credentials with an `@` in the password",
       text: "proxy http://user:p@ss@proxy:3128 and mail@example.com",
       shown: "proxy http://***@proxy:3128 and mail@example.com",

@@ -19,13 +19,13 @@
  * embeddings, overrides and isolates (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069).
  * A line break is the renderers' own; one inside a data value is marked by `literal`.
  */
-export const ESCAPED =
+const ESCAPED =
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
 const ESCAPED_ALL = new RegExp(ESCAPED.source, "gu");
 
 /** `\x1b` for a character up to U+00FF, `\u202e` above. */
-export function escapeCharacter(character: string): string {
+function escapeCharacter(character: string): string {
   const code = character.codePointAt(0) ?? 0;
   return code <= 0xff
     ? `\\x${code.toString(16).padStart(2, "0")}`
@@ -87,9 +87,9 @@ export const noPaint: Paint = Object.fromEntries(
 ) as unknown as Paint;
 
 /**
- * A data value (a description, a tag, an error's message) in a line: its own line breaks are shown
- * as `\x0a` too, so that it cannot break the line or forge one. Everything else `forPeople`
- * escapes anyway.
+ * A data value (a description, a tag, an alias name, a key ID, a table's cell) in a line: its own
+ * line breaks are shown as `\x0a` too, so that it cannot break the line or forge one. Everything
+ * else `forPeople` escapes anyway.
  */
 export function literal(value: string): string {
   return value.replaceAll("\n", DATA_LINE_BREAK);
@@ -115,7 +115,7 @@ const NOTHING_TO_DO = new RegExp(`^[^\\\\${OPEN}${ESCAPED.source.slice(1, -1)}]*
  * any other `\` itself).
  */
 export function piecesOf(text: string, colour = false): Piece[] {
-  const pieces: (Piece & { readonly marker: boolean })[] = [];
+  const pieces: (Piece & { readonly sgr: boolean })[] = [];
   let at = 0;
   for (const match of text.matchAll(MARKER)) {
     plain(text.slice(at, match.index), pieces);
@@ -126,41 +126,54 @@ export function piecesOf(text: string, colour = false): Piece[] {
           ? `\x1b[${code}m`
           : ""
         : escapeCharacter(String.fromCodePoint(parseInt(data ?? "0", 16)));
-    pieces.push({ source, shown, marker: code !== undefined });
+    pieces.push({ source, shown, sgr: code !== undefined });
     at = match.index + source.length;
   }
   plain(text.slice(at), pieces);
-  return pieces.map((piece, i) => {
-    if (!piece.source.startsWith("\\")) return piece;
-    const next =
-      piece.source.length > 1
-        ? piece.shown.charAt(1)
-        : pieces
-            .slice(i + 1)
-            .find((p) => !p.marker)
-            ?.shown.charAt(0);
-    return next === "\\" || next === "x" || next === "u" ? { ...piece, shown: `\\${piece.shown}` } : piece;
-  });
+  // From the end, knowing what the next piece shows first (colour shows nothing to a reader).
+  let next = "";
+  for (let i = pieces.length - 1; i >= 0; i -= 1) {
+    const piece = pieces[i];
+    if (piece === undefined || piece.sgr) continue;
+    const after = piece.source.length > 1 ? piece.shown.charAt(1) : next;
+    if (piece.source.startsWith("\\") && (after === "\\" || after === "x" || after === "u")) {
+      pieces[i] = { ...piece, shown: `\\${piece.shown}` };
+    }
+    next = piece.shown.charAt(0);
+  }
+  return pieces;
 }
 
-function plain(text: string, into: (Piece & { readonly marker: boolean })[]): void {
+function plain(text: string, into: (Piece & { readonly sgr: boolean })[]): void {
   if (text === "") return;
   graphemes ??= new Intl.Segmenter(undefined, { granularity: "grapheme" });
   for (const { segment } of graphemes.segment(text)) {
-    into.push({ source: segment, shown: segment.replace(ESCAPED_ALL, escapeCharacter), marker: false });
+    into.push({ source: segment, shown: segment.replace(ESCAPED_ALL, escapeCharacter), sgr: false });
   }
 }
+
+/** A colour marker, a data marker, a character to escape, or a backslash that would read as an escape. */
+const TOKEN = (() => {
+  const colourMark = `${OPEN}${NONCE}c\\d+${CLOSE}`;
+  const dataMark = `${OPEN}${NONCE}d[0-9a-f]+${CLOSE}`;
+  const escaped = ESCAPED.source;
+  const readsAsEscape = `\\\\(?=(?:${colourMark})*(?:[\\\\xu]|${escaped}|${dataMark}))`;
+  return new RegExp(`${MARKER.source}|${escaped}|${readsAsEscape}`, "gu");
+})();
 
 /**
  * The text as a terminal or a log may show it: every character of ESCAPED as its escape, every
  * line break but the renderers' own as `\x0a`, the colour markers as ANSI colour (`colour`) or
- * nothing. Every text for people is written through here, once.
+ * nothing, a backslash doubled where it would read as an escape (as piecesOf says). Every text for
+ * people is written through here, once.
  */
 export function forPeople(text: string, colour: boolean): string {
   if (NOTHING_TO_DO.test(text)) return text;
-  return piecesOf(text, colour)
-    .map((p) => p.shown)
-    .join("");
+  return text.replace(TOKEN, (token, code: string | undefined, data: string | undefined) => {
+    if (code !== undefined) return colour ? `\x1b[${code}m` : "";
+    if (data !== undefined) return escapeCharacter(String.fromCodePoint(parseInt(data, 16)));
+    return token === "\\" ? "\\\\" : escapeCharacter(token);
+  });
 }
 
 /**

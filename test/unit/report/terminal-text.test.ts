@@ -1,6 +1,6 @@
 import { Chalk } from "chalk";
 import { describe, it, expect } from "vitest";
-import { forPeople, literal, noPaint, paint, tsvField } from "../../../src/report/terminal-text.js";
+import { forPeople, literal, noPaint, paint, piecesOf, tsvField } from "../../../src/report/terminal-text.js";
 import { RAW } from "../../support/hostile-text.js";
 
 /** What forPeople shows, read back: `\\` a backslash, `\xHH` / `\uHHHH` a character, any other `\` itself. */
@@ -65,6 +65,36 @@ describe("forPeople", () => {
       }
     }
     expect(seen.size).toBe(10 + 100 + 1000 + 10000);
+  });
+
+  it("shows what piecesOf (by which tables measure and cut) says, colour markers and all", () => {
+    // GIVEN every string of these pieces up to 3 long, a colour marker and a value's line break among them
+    const alphabet = [
+      "\\",
+      "x",
+      "\u001b",
+      "é",
+      "e\u0301",
+      "鍵",
+      paint.red(""),
+      paint.dim("u"),
+      literal("\n"),
+      "\n",
+    ];
+    let texts = [""];
+    for (let length = 1; length <= 3; length += 1) {
+      texts = texts.flatMap((t) => alphabet.map((c) => t + c));
+      for (const text of texts) {
+        for (const colour of [false, true]) {
+          // WHEN / THEN
+          expect(
+            piecesOf(text, colour)
+              .map((p) => p.shown)
+              .join(""),
+          ).toBe(forPeople(text, colour));
+        }
+      }
+    }
   });
 });
 

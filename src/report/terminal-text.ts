@@ -103,6 +103,9 @@ export interface Piece {
   readonly shown: string;
 }
 
+/** What, after a backslash, would make it read as the start of an escape. */
+const READS_AS_ESCAPE = /^(?:\\|x[0-9a-f]{2}|u[0-9a-f]{4})/;
+
 /** Made on first use: loading ICU's segmentation costs start-up time that --help should not pay. */
 let graphemes: Intl.Segmenter | undefined;
 /** Nothing to do: no character to escape, no backslash, no marker. */
@@ -110,9 +113,9 @@ const NOTHING_TO_DO = new RegExp(`^[^\\\\${OPEN}${ESCAPED.source.slice(1, -1)}]*
 
 /**
  * `text` in pieces as it will be shown (a marker shows as its colour, or as nothing with
- * `colour` false). A backslash is doubled when what follows it shows as `\`, `x` or `u`: the
- * shown text then reads back one way only (`\\` a backslash, `\xHH` and `\uHHHH` a character,
- * any other `\` itself).
+ * `colour` false). A backslash is doubled when what follows it shows as `\`, or as `x` and two
+ * hex digits, or `u` and four (colour aside): the shown text then reads back one way only (`\\` a
+ * backslash, `\xhh` and `\uhhhh` a character, any other `\` itself, as in `C:\Users`).
  */
 export function piecesOf(text: string, colour = false): Piece[] {
   const pieces: (Piece & { readonly sgr: boolean })[] = [];
@@ -130,16 +133,16 @@ export function piecesOf(text: string, colour = false): Piece[] {
     at = match.index + source.length;
   }
   plain(text.slice(at), pieces);
-  // From the end, knowing what the next piece shows first (colour shows nothing to a reader).
-  let next = "";
+  // From the end, knowing what the next pieces show (colour shows nothing to a reader).
+  let ahead = "";
   for (let i = pieces.length - 1; i >= 0; i -= 1) {
     const piece = pieces[i];
     if (piece === undefined || piece.sgr) continue;
-    const after = piece.source.length > 1 ? piece.shown.charAt(1) : next;
-    if (piece.source.startsWith("\\") && (after === "\\" || after === "x" || after === "u")) {
+    const after = piece.source.length > 1 ? piece.shown.slice(1) + ahead : ahead;
+    if (piece.source.startsWith("\\") && READS_AS_ESCAPE.test(after)) {
       pieces[i] = { ...piece, shown: `\\${piece.shown}` };
     }
-    next = piece.shown.charAt(0);
+    ahead = (piece.shown + ahead).slice(0, 5);
   }
   return pieces;
 }
@@ -157,7 +160,8 @@ const TOKEN = (() => {
   const colourMark = `${OPEN}${NONCE}c\\d+${CLOSE}`;
   const dataMark = `${OPEN}${NONCE}d[0-9a-f]+${CLOSE}`;
   const escaped = ESCAPED.source;
-  const readsAsEscape = `\\\\(?=(?:${colourMark})*(?:[\\\\xu]|${escaped}|${dataMark}))`;
+  const hex = `(?:${colourMark})*[0-9a-f]`;
+  const readsAsEscape = `\\\\(?=(?:${colourMark})*(?:\\\\|${escaped}|${dataMark}|x${hex}${hex}|u${hex}${hex}${hex}${hex}))`;
   return new RegExp(`${MARKER.source}|${escaped}|${readsAsEscape}`, "gu");
 })();
 

@@ -185,10 +185,10 @@ describe("what the user gives", () => {
   });
 
   it("a --keys-from line and a --key value are quoted in the usage error escaped", async () => {
-    // GIVEN a key list with a hostile line (a line cannot hold a line break)
+    // GIVEN a key list with a hostile line (a line cannot hold a line break, nor a NUL: binary)
     const dir = mkdtempSync(join(tmpdir(), "kms-replicate-hostile-"));
     const list = join(dir, "keys.txt");
-    writeFileSync(list, `alias/ok\nmrk-${CONTROLS}\n`);
+    writeFileSync(list, `alias/ok\nmrk-${CONTROLS.replace("\u0000", "")}\n`);
     // WHEN
     const fromFile = await runCli(["status", "--keys-from", list, "--endpoint-url", kms().url]);
     const fromFlag = await runCli([

@@ -15,7 +15,8 @@ describe("cellWidth", () => {
     { text: "a\u001b[31mb", cells: 10 },
     { text: "a\u202eb", cells: 8 },
     { text: literal("a\nb"), cells: 6 },
-    { text: "C:\\x", cells: 5 },
+    { text: "C:\\x", cells: 4 },
+    { text: "C:\\x1b", cells: 7 },
   ])("$text → $cells cells", ({ text, cells }) => {
     expect(cellWidth(text)).toBe(cells);
   });

@@ -221,14 +221,14 @@ describe("statusTsv (stdout not a terminal)", () => {
   it("keeps a value with a tab or a newline on its own line, in its own column, escaped", () => {
     // GIVEN
     const row: FamilyRow = {
-      view: keyView("eu-west-1", "REPLICA", { description: "a\tb\nc\r\u009b\\x" }),
+      view: keyView("eu-west-1", "REPLICA", { description: "a\tb\nc\r\u009b\\x1b" }),
       drift: [],
     };
     // WHEN
     const lines = statusTsv([row]).split("\n");
     // THEN a backslash that would read as an escape is doubled: the field reads back one way only
     expect(lines).toHaveLength(2);
-    expect(lines[1]?.split("\t")[4]).toBe("a\\x09b\\x0ac\\x0d\\x9b\\\\x");
+    expect(lines[1]?.split("\t")[4]).toBe("a\\x09b\\x0ac\\x0d\\x9b\\\\x1b");
   });
 });
 

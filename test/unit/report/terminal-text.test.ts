@@ -3,6 +3,9 @@ import { describe, it, expect } from "vitest";
 import { forPeople, literal, noPaint, paint, piecesOf, tsvField } from "../../../src/report/terminal-text.js";
 import { RAW } from "../../support/hostile-text.js";
 
+/** paint's colour markers (shown as nothing without colour). */
+const MARKS = /\uE000[0-9a-f]+c\d+\uE001/g;
+
 /** What forPeople shows, read back: `\\` a backslash, `\xHH` / `\uHHHH` a character, any other `\` itself. */
 function readBack(shown: string): string {
   return shown.replace(/\\(\\|x[0-9a-f]{2}|u[0-9a-f]{4})/g, (_, escape: string) =>
@@ -37,7 +40,10 @@ describe("forPeople", () => {
 
   it.each([
     { text: "C:\\Users\\me", shown: "C:\\Users\\me" },
-    { text: "a\\xb", shown: "a\\\\xb" },
+    { text: "a\\xb", shown: "a\\xb" },
+    { text: "a\\x1b", shown: "a\\\\x1b" },
+    { text: "a\\u{202e}", shown: "a\\u{202e}" },
+    { text: "C:\\users", shown: "C:\\users" },
     { text: "a\\u202e", shown: "a\\\\u202e" },
     { text: "a\\\\b", shown: "a\\\\\\b" },
     { text: "a\\\u001b", shown: "a\\\\\\x1b" },
@@ -67,6 +73,44 @@ describe("forPeople", () => {
     expect(seen.size).toBe(10 + 100 + 1000 + 10000);
   });
 
+  it("reads back one way only, and as piecesOf says: 20,000 random strings up to 12 long", () => {
+    // GIVEN strings drawn (with a fixed seed) from escapes' own letters, hex digits, controls, colour
+    const alphabet = [
+      "\\",
+      "x",
+      "u",
+      "0",
+      "1",
+      "b",
+      "e",
+      "f",
+      "g",
+      "\u001b",
+      "\n",
+      "\u202e",
+      "é",
+      paint.red("a"),
+    ];
+    let seed = 20;
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let i = 0; i < 20_000; i += 1) {
+      const text = Array.from({ length: 1 + next(12) }, () => alphabet[next(alphabet.length)] ?? "").join("");
+      // WHEN
+      const shown = forPeople(literal(text), false);
+      // THEN
+      expect(shown).not.toMatch(RAW);
+      expect(readBack(shown)).toBe(text.replace(MARKS, ""));
+      expect(
+        piecesOf(literal(text), true)
+          .map((p) => p.shown)
+          .join(""),
+      ).toBe(forPeople(literal(text), true));
+    }
+  });
+
   it("shows what piecesOf (by which tables measure and cut) says, colour markers and all", () => {
     // GIVEN every string of these pieces up to 3 long, a colour marker and a value's line break among them
     const alphabet = [
@@ -76,7 +120,7 @@ describe("forPeople", () => {
       "é",
       "e\u0301",
       "鍵",
-      paint.red(""),
+      paint.red("1"),
       paint.dim("u"),
       literal("\n"),
       "\n",

@@ -5,7 +5,6 @@
 // before the first import (exit 2); if an import into a replica fails, nothing is rotated and the
 // result says what state the family is in, and how to finish or undo.
 import type { KeyMetadata } from "@aws-sdk/client-kms";
-import { chalkStderr } from "chalk";
 import { importMaterial, materialInfo, pollKey, type ImportSettings } from "../engine/import.js";
 import { awsError, describeError, EXIT, isAbort, isNotSent, usageError, type ExitCode } from "../errors.js";
 import type { PrimaryKey } from "../events.js";
@@ -21,6 +20,7 @@ import {
 import { describePrimary } from "../plan.js";
 import { rerunLines } from "../report/lines.js";
 import { rotateJson, rotateText, type RotateRegionJson, type RotateResult } from "../report/rotate.js";
+import { paint } from "../report/terminal-text.js";
 import {
   connect,
   deadlineOf,
@@ -126,7 +126,7 @@ export async function runRotateMaterial(
         : [];
       session.output({
         stdout: "",
-        stderr: `${rotateText(result, elapsedMs, chalkStderr)}${rerun.map((line) => `${line}\n`).join("")}`,
+        stderr: `${rotateText(result, elapsedMs, paint)}${rerun.map((line) => `${line}\n`).join("")}`,
       });
     },
   };

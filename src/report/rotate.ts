@@ -1,9 +1,9 @@
 // `rotate-material`: its JSON document and its lines for people.
-import type { ChalkInstance } from "chalk";
 import { EXIT, type ErrorReport, type ExitCode } from "../errors.js";
 import type { KeyMaterialInfo, PrimaryKey } from "../events.js";
 import { JSON_VERSION, primaryJson, type Milliseconds, type PrimaryJson, type RunError } from "./json.js";
 import { materialText, seconds } from "./lines.js";
+import type { Paint } from "./terminal-text.js";
 
 /**
  * `imported`: the new material is in this key; `failed`: see error; `not-attempted`: the run
@@ -116,7 +116,7 @@ const STATE_TEXT: Record<RotationState, string> = {
 };
 
 /** The person's view: a line per key, where the family stands, and what to do next. */
-export function rotateText(result: RotateResult, elapsedMs: number, c: ChalkInstance): string {
+export function rotateText(result: RotateResult, elapsedMs: number, c: Paint): string {
   const width = Math.max(14, ...result.regions.map((r) => r.region.length));
   const lines = result.regions.map((r) => {
     const symbol =

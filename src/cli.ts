@@ -5,6 +5,8 @@ import { CommanderError } from "commander";
 import { EXIT } from "./errors.js";
 import { buildProgram, fleetInArgv, jsonRequested } from "./program.js";
 import { isDocumentCommand, type DocumentCommand } from "./report/document.js";
+import { redactSecrets } from "./redact.js";
+import { forPeople } from "./report/terminal-text.js";
 import { createSignalHub, STOP_SIGNALS, type LastWords, type StopSignalName } from "./signals.js";
 
 const startedAt = performance.now();
@@ -19,7 +21,9 @@ let stdoutFailed = false;
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED" || stdoutFailed) return;
   stdoutFailed = true;
-  process.stderr.write(`kms-replicate: cannot write to stdout (${error.message}); its output is lost.\n`);
+  process.stderr.write(
+    forPeople(`kms-replicate: cannot write to stdout (${error.message}); its output is lost.\n`, false),
+  );
 });
 process.on("exit", () => {
   if (stdoutFailed && !process.exitCode) process.exitCode = EXIT.failed;
@@ -98,7 +102,7 @@ async function main(argv: string[]): Promise<void> {
     if (!shown && jsonRequested(program, argv)) {
       const { usageDocument } = await import("./commands/usage.js");
       process.stdout.write(
-        usageDocument(commandName, error.message.replace(/^error: /, ""), fleetInArgv(argv)),
+        usageDocument(commandName, redactSecrets(error.message.replace(/^error: /, "")), fleetInArgv(argv)),
       );
     }
   }

@@ -6,6 +6,7 @@ import {
   isThrottlingError,
   isTransientError,
 } from "./sdk-retry.js";
+import { redactSecrets } from "./redact.js";
 
 /** Exit codes are part of the interface: documented in --help and the README. */
 export const EXIT = {
@@ -506,23 +507,8 @@ export const ADVICE = {
   },
 } satisfies Record<AwsErrorName, Advice>;
 
-/**
- * Long runs of base64 or hex in a message: key material, a wrapped one or an import token if a
- * service or a library ever echoed one. No message we show needs them (key IDs are 32 hex digits,
- * below the threshold). Secrets are recognised by shape, so no copy of the material is kept to
- * look for (it could not be zeroed).
- */
-const BASE64_RUN = /[A-Za-z0-9+/]{40,}={0,2}/g;
-const HEX_RUN = /\b[0-9a-fA-F]{48,}\b/g;
-
-/** `text` with every run that may be a secret (see BASE64_RUN) replaced by `[redacted]`. */
-export function redactSecrets(text: string): string {
-  return text
-    .replace(HEX_RUN, "[redacted]")
-    .replace(BASE64_RUN, (run) =>
-      /[0-9]/.test(run) && /[A-Z]/.test(run) && /[a-z]/.test(run) ? "[redacted]" : run,
-    );
-}
+// Secrets are found by their shape (src/redact.ts); kept importable from here.
+export { redactSecrets };
 
 /** A connection that closed before the answer: the request may have been carried out. */
 const CLOSED_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "UND_ERR_SOCKET"]);
@@ -676,9 +662,14 @@ export interface ReportedError extends ErrorReport {
   readonly invalidRegions?: readonly { region: string; reason: string }[];
 }
 
+/** A service's text on one line: its line breaks (and the blanks around them) as ` / `. */
+const oneLine = (text: string): string => text.replace(/\s*[\r\n]+\s*/g, " / ");
+
 export function describeError(error: unknown, ctx: ErrorContext): ErrorReport {
   if (isReplicateError(error)) return { name: error.code, message: error.message, hint: error.hint };
-  const facts = errorFacts(error);
+  // What KMS (or an endpoint posing as it) said is shown as one line: it cannot forge another.
+  const raw = errorFacts(error);
+  const facts = { ...raw, name: oneLine(raw.name), message: oneLine(raw.message) };
   const known = classify(error);
   const wire = error instanceof KmsCallError ? error.call.wire : undefined;
   const full: ErrorContext = {
@@ -737,6 +728,9 @@ export function credentialsError(source: string, cause: unknown): ReplicateError
   if (isReplicateError(cause)) return cause;
   const reason = errorFacts(cause)
     .message.trim()
+    // Node's exec error starts with the whole credential_process command line, which may carry a
+    // secret (a token as an argument); as the AWS CLI does, only the process's own output is shown.
+    .replace(/^Command failed: [^\n]*/, "credential_process failed")
     .replace(/\s*\n\s*/g, " / ");
   return new ReplicateError(`Could not load AWS credentials from ${source}: ${reason}`, {
     fault: "user",

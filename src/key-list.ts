@@ -201,14 +201,17 @@ function quoted(value: string): string {
   return `'${text.length > 80 ? `${text.slice(0, 79)}…` : text}'`;
 }
 
-/** Anything but printable ASCII as an escape (\t, \x1b, \u{202e}): a key list line is ASCII. */
+/**
+ * Every character from U+00A0 on as an escape (\u{e9}, \u{202e}): a key list line is ASCII, and a
+ * look-alike letter shows. The control characters (C0, DEL, C1) are left as they are: every text
+ * for people is written through one boundary (src/report/terminal-text.ts) that shows them as
+ * \x1b, and escaping them here too would show them twice over.
+ */
 function escaped(value: string): string {
   return [...value]
     .map((ch) => {
       const code = ch.codePointAt(0) ?? 0;
-      if (code >= 0x20 && code < 0x7f) return ch;
-      if (ch === "\t") return "\\t";
-      return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u{${code.toString(16)}}`;
+      return code < 0xa0 ? ch : `\\u{${code.toString(16)}}`;
     })
     .join("");
 }

@@ -101,6 +101,7 @@ import {
 } from "./errors.js";
 import type { Emit } from "./events.js";
 import { costOf, createQuotaBook, isQuotaName, type QuotaBook } from "./quotas.js";
+import { redactUrl } from "./redact.js";
 import { createRequestWatch, INVOCATION_ID_HEADER, type RequestWatch, type WatchedRequest } from "./sent.js";
 
 // Every KMSClient, also the one that only reads a profile's Region, warns under Node 20 that SDK
@@ -400,7 +401,7 @@ export function createKms(settings: KmsSettings): KmsPort {
               if (!isAbort(error)) failed = { count: (failed?.count ?? 0) + 1, last: error };
               transport = {
                 region,
-                endpoint: endpointByError.get(error as object) ?? endpointFor(region),
+                endpoint: redactUrl(endpointByError.get(error as object) ?? endpointFor(region)),
                 connectTimeoutMs: timeouts.connectMs,
                 readTimeoutMs: timeouts.readMs,
               };

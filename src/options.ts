@@ -5,6 +5,7 @@ import { usageError } from "./errors.js";
 import { readInput, type InputContext } from "./input.js";
 import { parseKeyRef, type KeyRef } from "./keys.js";
 import { isQuotaName, KMS_QUOTAS, type QuotaName, type QuotaOverrides } from "./quotas.js";
+import { redactUrl } from "./redact.js";
 import type { UnknownRegionRule } from "./regions.js";
 import type { WrappingAlgorithm, WrappingKeySpec } from "./wrap.js";
 
@@ -532,7 +533,7 @@ const isHttpUrl = (value: string): boolean =>
 function checkEndpoint(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   checkPort(value, "--endpoint-url");
-  if (!isHttpUrl(value)) throw usageError(`--endpoint-url ${value} is not an http(s) URL.`);
+  if (!isHttpUrl(value)) throw usageError(`--endpoint-url ${redactUrl(value)} is not an http(s) URL.`);
   return value;
 }
 

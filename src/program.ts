@@ -6,6 +6,8 @@
 // Each command defines only its own options and reads the global ones with optsWithGlobals().
 import { Command, Option } from "commander";
 import { EXIT, EXIT_HELP } from "./errors.js";
+import { redactSecrets } from "./redact.js";
+import { forPeople } from "./report/terminal-text.js";
 import { parseMaterialSource, parseValidTo } from "./material.js";
 import { parseWrappingAlgorithm, parseWrappingKeySpec } from "./wrap.js";
 import {
@@ -496,6 +498,11 @@ export function buildProgram(run: Commands): Command {
       command.configureOutput().writeOut?.(completionScript(program, shell));
     });
 
+  // Usage errors quote what was typed (an option, a value from a script): for people, like every
+  // other line, and with any URL's credentials hidden.
+  for (const command of [program, ...program.commands]) {
+    command.configureOutput({ outputError: (text, write) => write(forPeople(redactSecrets(text), false)) });
+  }
   for (const command of [program, replicate, wait, status, sync, promote, importMaterial, rotateMaterial]) {
     command.showHelpAfterError(
       `(run ${command === program ? "kms-replicate" : `kms-replicate ${command.name()}`} --help for usage)`,

@@ -2,7 +2,6 @@
 // stdout (also after a failure or a signal), the exit code, and what a second signal writes. No
 // domain rule lives here: a command (src/commands/*) says how its work is done, what its document
 // holds and which exit code its results mean.
-import { chalkStderr } from "chalk";
 import {
   EXIT,
   adviseAs,
@@ -29,6 +28,7 @@ import type { QuotaBook, QuotaOverrides } from "./quotas.js";
 import { renderJson, type KmsReplicateDocument } from "./report/document.js";
 import { durationFlag, type ResumeOptions } from "./report/lines.js";
 import { createHumanReporter, type HumanReporter, type HumanReporterOptions } from "./report/live.js";
+import { forPeople, paint } from "./report/terminal-text.js";
 import { stopOf, type LastWords, type Stop } from "./signals.js";
 import { detectFromProcess, type OutputMode } from "./terminal.js";
 
@@ -59,7 +59,12 @@ export interface Session {
   readonly io: Io;
   /** How to continue the run: `wait`'s options, and the command line to run it again (rerunLines). */
   readonly resume?: ResumeOptions;
-  /** The data the user asked for on stdout, and its notes on stderr, as a renderer made them. */
+  /**
+   * The data the user asked for on stdout, and its notes on stderr, as a renderer made them. The
+   * stderr text, and the stdout text when stdout is a terminal (status's aligned table), are for
+   * people: written through forPeople. For a program (status's TSV) stdout is written as is: its
+   * renderer escapes each field itself.
+   */
   output(text: { readonly stdout: string; readonly stderr: string }): void;
 }
 
@@ -117,7 +122,7 @@ export async function runCommand<T>(
   const reporter = await (command.reporter ?? createHumanReporter)({
     mode,
     stream: io.stderr,
-    chalk: chalkStderr,
+    chalk: paint,
     dryRun: command.dryRun,
     resume,
   });
@@ -129,8 +134,10 @@ export async function runCommand<T>(
     io,
     resume,
     output(text) {
-      if (text.stdout !== "") io.stdout.write(text.stdout);
-      if (text.stderr !== "") io.stderr.write(text.stderr);
+      if (text.stdout !== "") {
+        io.stdout.write(mode.table.aligned ? forPeople(text.stdout, mode.table.color) : text.stdout);
+      }
+      if (text.stderr !== "") io.stderr.write(forPeople(text.stderr, mode.color));
     },
     emit: (event) => {
       if (event.type === "warning") warnings.push(event.message);
@@ -153,8 +160,11 @@ export async function runCommand<T>(
     return {
       exitCode: stop.exitCode,
       stdout: mode.json ? render(stop.exitCode, result, failure, elapsedMs) : undefined,
-      stderr: chalkStderr.red(
-        `✖ ${result === undefined ? stoppedEarly(stop, true).message : command.stoppedLine(stop, result)}\n`,
+      stderr: forPeople(
+        paint.red(
+          `✖ ${result === undefined ? stoppedEarly(stop, true).message : command.stoppedLine(stop, result)}\n`,
+        ),
+        mode.color,
       ),
     };
   });

@@ -1,5 +1,5 @@
 // The terminal facts, worked out once: may we animate, may we colour, who reads stdout.
-import chalk, { Chalk, chalkStderr, type ChalkInstance } from "chalk";
+import chalk, { chalkStderr } from "chalk";
 
 /** A heartbeat line this often on stderr when no spinner shows the wait (CI logs, pipes). */
 export const HEARTBEAT_MS = 30_000;
@@ -87,18 +87,13 @@ function heartbeatOf(env: NodeJS.ProcessEnv): number {
   return Number(raw.trim());
 }
 
-/** The chalk for `status`'s table on stdout: colour only as `mode.table.color` decided. */
-export function stdoutChalk(mode: OutputMode): ChalkInstance {
-  return mode.table.color ? chalk : new Chalk({ level: 0 });
-}
-
 export function detectFromProcess(options: {
   json: boolean;
   quiet: boolean;
   debug: boolean;
   color: boolean;
 }): OutputMode {
-  const mode = detectOutputMode({
+  return detectOutputMode({
     stderrIsTTY: process.stderr.isTTY,
     stderrColumns: process.stderr.columns,
     env: process.env,
@@ -111,6 +106,4 @@ export function detectFromProcess(options: {
     stdoutColumns: process.stdout.columns,
     chalkStdoutLevel: chalk.level,
   });
-  if (!mode.color) chalkStderr.level = 0;
-  return mode;
 }

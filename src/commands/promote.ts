@@ -1,7 +1,6 @@
 // `promote`: make the replica in --to the family's primary (UpdatePrimaryRegion), and return only
 // when the family has settled. Every check before any change (exit 2); already the primary: exit 0
 // with no call, so a runbook can run it twice; timeout: exit 3 (the promotion may still complete).
-import { chalkStderr } from "chalk";
 import { RERUN_LONGER, refusedText } from "../engine/deadline.js";
 import { sendPromotion, watchKeys, type PromoteContext, type WatchEnd } from "../engine/promote.js";
 import { EXIT, isAbort, describeError, type ExitCode } from "../errors.js";
@@ -27,6 +26,7 @@ import {
 } from "../promotion.js";
 import { rerunLines } from "../report/lines.js";
 import { promoteJson, promoteLines, promoteStartLine, type PromoteReport } from "../report/promote.js";
+import { paint } from "../report/terminal-text.js";
 import { connect, deadlineOf, primaryRegionOf, runCommand, type Command, type Io } from "../runner.js";
 
 /** A promotion whose UpdatePrimaryRegion left the process and got no answer (yet). */
@@ -205,7 +205,7 @@ export function runPromote(flags: RawPromoteFlags, io: Io): Promise<ExitCode> {
           if (!mode.quiet) {
             session.output({
               stdout: "",
-              stderr: `${promoteStartLine(promotion.keyId, promotion.primary.region, to, dryRun, chalkStderr)}\n`,
+              stderr: `${promoteStartLine(promotion.keyId, promotion.primary.region, to, dryRun, paint)}\n`,
             });
           }
         },
@@ -227,7 +227,7 @@ export function runPromote(flags: RawPromoteFlags, io: Io): Promise<ExitCode> {
       session.reporter.finish([], elapsedMs, dryRun); // stops the spinner
       if (report === undefined) return;
       const lines = [
-        ...promoteLines(report, elapsedMs, chalkStderr, session.mode.quiet),
+        ...promoteLines(report, elapsedMs, paint, session.mode.quiet),
         // Also with --quiet: what to run to finish.
         ...(report.outcome === "notStarted" ? rerunLines([report.oldPrimary.region], session.resume) : []),
       ];

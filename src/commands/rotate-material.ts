@@ -2,7 +2,6 @@
 // before any write (the flags, the material, a symmetric EXTERNAL primary, every replica usable,
 // the family's key materials), then the rotation (src/engine/rotate.ts), then the result: where
 // the family stands, and the commands that finish or undo what is left, with this run's values.
-import { chalkStderr } from "chalk";
 import { rotate } from "../engine/rotate.js";
 import { awsError, EXIT, usageError, type ExitCode } from "../errors.js";
 import type { PrimaryKey } from "../events.js";
@@ -33,6 +32,7 @@ import {
   type RotateRerun,
   type RotateResult,
 } from "../report/rotate.js";
+import { paint } from "../report/terminal-text.js";
 import {
   connect,
   deadlineOf,
@@ -154,7 +154,7 @@ export async function runRotateMaterial(flags: RotateFlags, io: Io): Promise<Exi
     finish(session, result, elapsedMs) {
       if (result === undefined || rerun === undefined) return;
       if (session.mode.quiet && rotateExitCode(result) === EXIT.ok) return;
-      session.output({ stdout: "", stderr: rotateText(result, rerun, elapsedMs, chalkStderr) });
+      session.output({ stdout: "", stderr: rotateText(result, rerun, elapsedMs, paint) });
     },
   };
   try {

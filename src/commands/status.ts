@@ -1,6 +1,5 @@
 // `status`: the primary and every replica (the family model), with each replica's drift from the
 // primary (the structured diff). Exit 0 / 1 (a key unusable or a field unread) / 4 (drift only) / 2.
-import { chalkStderr } from "chalk";
 import { driftOf } from "../diff.js";
 import { EXIT, type ExitCode } from "../errors.js";
 import { isUsableKey, readFamily, unreadFields } from "../family.js";
@@ -9,10 +8,10 @@ import { parseKeyRef } from "../keys.js";
 import type { KmsPort } from "../kms.js";
 import { toCommonOptions, toConnectionOptions, type RawCommonFlags } from "../options.js";
 import { fleetStatusOutput, statusJson, statusOutput, type FamilyRow } from "../report/status.js";
+import { paint } from "../report/terminal-text.js";
 import { noTags } from "../selection.js";
 import { fleetCommand, fleetRequested, type FleetSpec } from "./fleet.js";
 import { connect, primaryRegionOf, runCommand, type Command, type Io } from "../runner.js";
-import { stdoutChalk } from "../terminal.js";
 
 /** 1 when a key is unusable or a field could not be read (the comparison is incomplete), else 4 on drift, else 0. */
 export function statusExitCode(rows: readonly FamilyRow[]): ExitCode {
@@ -55,7 +54,7 @@ function statusFleet(flags: RawCommonFlags): FleetSpec<FamilyRow[]> {
     document: ({ exitCode, result, failure }) => statusJson(result ?? [], isUsableKey, exitCode, failure),
     output(session, runs) {
       const families = runs.map((run) => ({ keyId: run.key.primary.keyId, rows: run.result ?? [] }));
-      const chalks = { stdout: stdoutChalk(session.mode), stderr: chalkStderr };
+      const chalks = { stdout: paint, stderr: paint }; // coloured or not as each stream is written
       session.output(fleetStatusOutput(families, session.mode, chalks));
     },
   };
@@ -90,7 +89,7 @@ export function runStatus(flags: RawCommonFlags, io: Io): Promise<ExitCode> {
       if (rows === undefined) return;
       // The table is the data asked for: stdout (see statusOutput for --quiet, --output json, pipes).
       const unusable = rows.filter((r) => !isUsableKey(r.view)).length;
-      const chalks = { stdout: stdoutChalk(session.mode), stderr: chalkStderr };
+      const chalks = { stdout: paint, stderr: paint }; // coloured or not as each stream is written
       session.output(statusOutput(rows, unusable, session.mode, chalks));
     },
   };

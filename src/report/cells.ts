@@ -1,29 +1,27 @@
 // Text measured in terminal cells, not UTF-16 units: a CJK letter or an emoji takes two cells, a
-// combining accent none. For tables that line up and fit the terminal.
+// combining accent none, a control character the cells of its escape. For tables that line up and
+// fit the terminal. Measured as forPeople (terminal-text.ts) will show the text.
 import stringWidth from "string-width";
+import { forPeople, piecesOf } from "./terminal-text.js";
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
-
-/** How many terminal cells `text` takes (ANSI colour codes take none). */
+/** How many terminal cells `text` takes once shown (colour markers take none, `\x1b` four). */
 export function cellWidth(text: string): number {
-  return stringWidth(text);
+  return stringWidth(forPeople(text, false));
 }
 
-/** Control characters (tab, newline, ESC, …) as spaces: a value can neither break a row nor drive the terminal. */
-export function printable(text: string): string {
-  return text.replace(/\p{Cc}/gu, " ");
-}
-
-/** `text` in at most `width` cells: cut at a whole character and ended with `…` when it does not fit. */
+/**
+ * `text` in at most `width` cells as shown: cut at a whole character (never inside an escape or a
+ * marker) and ended with `…` when it does not fit.
+ */
 export function truncateCells(text: string, width: number): string {
   if (cellWidth(text) <= width) return text;
   if (width <= 0) return "";
   let kept = "";
   let used = 0;
-  for (const { segment } of graphemes.segment(text)) {
-    const w = cellWidth(segment);
+  for (const { source, shown } of piecesOf(text)) {
+    const w = stringWidth(shown);
     if (used + w > width - 1) break;
-    kept += segment;
+    kept += source;
     used += w;
   }
   return `${kept}…`;

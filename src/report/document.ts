@@ -45,7 +45,22 @@ export function isDocumentCommand(name: string): name is DocumentCommand {
   return (DOCUMENT_COMMANDS as readonly string[]).includes(name);
 }
 
-/** The document as written on stdout: indented JSON and a newline. */
+/**
+ * What JSON.stringify writes as is but a terminal acts on: DEL, the C1 controls, the line and
+ * paragraph separators, the bidirectional marks and overrides (it escapes the C0 controls itself).
+ */
+const RAW_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * The document as written on stdout: indented JSON and a newline. Every value keeps what KMS or the
+ * user gave (JSON.parse reads back the same strings), but the characters of RAW_IN_JSON are
+ * written as `\u` escapes, so that `cat` or a terminal showing the document cannot be driven by
+ * them. A program that prints a value raw (`jq -r`) prints them raw.
+ */
 export function renderJson(doc: KmsReplicateDocument): string {
-  return `${JSON.stringify(doc, null, 2)}\n`;
+  const text = JSON.stringify(doc, null, 2).replace(
+    RAW_IN_JSON,
+    (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, "0")}`,
+  );
+  return `${text}\n`;
 }

@@ -1,6 +1,5 @@
 // Plain text for people about a fleet run (a selection of keys), pure: the live block's text, the
 // heartbeat line, a settled key's lines, the summary, and the arithmetic of the time left.
-import { Chalk, type ChalkInstance } from "chalk";
 import {
   KEY_OUTCOMES,
   keyOutcome,
@@ -25,6 +24,7 @@ import { REGION_STATUSES, type ReplicaEvent } from "../events.js";
 import { OUTCOMES } from "../engine/work.js";
 import { PROMOTE_OUTCOMES } from "./promote.js";
 import type { ErrorReport } from "../errors.js";
+import { literal, noPaint, type Paint } from "./terminal-text.js";
 
 // ---- the time left ----
 
@@ -227,13 +227,7 @@ export function projectedTotal(expected: number, plannedKeys: number, queuedKeys
 }
 
 /** `████████░░░░`: done cells, then not-done cells (red), then what is still open. */
-export function bar(
-  done: number,
-  notDone: number,
-  total: number,
-  c: ChalkInstance,
-  width = BAR_WIDTH,
-): string {
+export function bar(done: number, notDone: number, total: number, c: Paint, width = BAR_WIDTH): string {
   if (total <= 0) return c.dim("░".repeat(width));
   const cells = (n: number): number => Math.min(width, Math.floor((n / total) * width));
   const good = cells(done);
@@ -267,7 +261,7 @@ export function fleetStartLine(command: FleetCommand, keys: number | undefined, 
 const notStartedWord = (command: FleetCommand): string => (perRegion(command) ? "queued" : "to go");
 
 /** `160/200 done, 12 in progress, 2 failed`: one Region, counted. */
-function regionCounts(r: RegionProgress, total: number, c: ChalkInstance): string {
+function regionCounts(r: RegionProgress, total: number, c: Paint): string {
   return [
     `${r.done}/${total} done`,
     ...(r.inProgress > 0 ? [`${r.inProgress} in progress`] : []),
@@ -291,7 +285,7 @@ const OUTCOME_LOOK: Readonly<Record<string, LineStatus>> = {
   interrupted: "interrupted",
 };
 
-function outcomeCounts(outcomes: readonly OutcomeCount[], c: ChalkInstance): string {
+function outcomeCounts(outcomes: readonly OutcomeCount[], c: Paint): string {
   return outcomes
     .filter((o) => o.count > 0)
     .map((o) => {
@@ -302,7 +296,7 @@ function outcomeCounts(outcomes: readonly OutcomeCount[], c: ChalkInstance): str
 }
 
 /** `37 settled (2 failed), 43 at work, 120 queued` */
-function keyCounts(p: FleetProgress, c: ChalkInstance): string {
+function keyCounts(p: FleetProgress, c: Paint): string {
   const queued = queuedOf(p);
   return [
     `${p.settled} settled${p.bad > 0 ? ` (${paint(c, "failed", `${p.bad} failed`)})` : ""}`,
@@ -321,7 +315,7 @@ const timing = (p: FleetProgress): string =>
  *     Replicating 200 keys: 37 settled (2 failed), 43 at work, 120 queued · 4m10s, ~1m20s left
  *       eu-west-1       ████████████████░░░░  160/200 done, 12 in progress, 2 failed
  */
-export function fleetBlock(p: FleetProgress, c: ChalkInstance): string {
+export function fleetBlock(p: FleetProgress, c: Paint): string {
   const verb = p.dryRun ? VERB[p.command].dry : VERB[p.command].run;
   const header = `${verb} ${plural(p.keys, "key")}: ${keyCounts(p, c)} · ${timing(p)}`;
   if (!perRegion(p.command)) {
@@ -345,7 +339,7 @@ export function fleetBlock(p: FleetProgress, c: ChalkInstance): string {
 }
 
 /** The heartbeat is for logs: never coloured (as live.ts's). */
-const plain = new Chalk({ level: 0 });
+const plain = noPaint;
 
 /**
  * Without a spinner, every so often: the keys not settled, then each target Region (or, for
@@ -433,11 +427,11 @@ function errorLines(
   status: LineStatus,
   what: string,
   error: ErrorReport | null,
-  c: ChalkInstance,
+  c: Paint,
 ): string[] {
   const head = `${paint(c, status, symbolOf(status))} ${lead} ${paint(c, status, what)}`;
   if (error === null) return [head];
-  const lines = [`${head}: ${c.red(`${error.name}: ${error.message}`)}`];
+  const lines = [`${head}: ${c.red(literal(`${error.name}: ${error.message}`))}`];
   if (error.hint !== undefined) lines.push(`  ${c.dim("→")} ${error.hint}`);
   return lines;
 }
@@ -446,7 +440,7 @@ function errorLines(
 function regionsByStatus(
   regions: readonly { readonly region: string; readonly status: LineStatus }[],
   order: readonly LineStatus[],
-  c: ChalkInstance,
+  c: Paint,
 ): string {
   return order
     .map((s) => [s, regions.filter((r) => r.status === s).map((r) => r.region)] as const)
@@ -456,11 +450,7 @@ function regionsByStatus(
 }
 
 /** `5 created, 2 exists` */
-function statusCounts(
-  statuses: readonly LineStatus[],
-  order: readonly LineStatus[],
-  c: ChalkInstance,
-): string {
+function statusCounts(statuses: readonly LineStatus[], order: readonly LineStatus[], c: Paint): string {
   return order
     .map((s) => [s, statuses.filter((x) => x === s).length] as const)
     .filter(([, n]) => n > 0)
@@ -476,8 +466,8 @@ function statusCounts(
  *       → hint
  *     ✔ mrk-… (us-east-1) 5 created
  */
-export function fleetKeyLines(command: FleetCommand, report: FleetKeyReport, c: ChalkInstance): string[] {
-  const lead = `${report.keyId} (${report.primaryRegion})`;
+export function fleetKeyLines(command: FleetCommand, report: FleetKeyReport, c: Paint): string[] {
+  const lead = `${literal(report.keyId)} (${report.primaryRegion})`;
   const outcome = keyOutcome(report.entry);
   const lines = bodyLines(command, report, lead, outcome, c);
   for (const note of notesOf(command, report)) {
@@ -492,7 +482,7 @@ function bodyLines(
   report: FleetKeyReport,
   lead: string,
   outcome: KeyOutcome,
-  c: ChalkInstance,
+  c: Paint,
 ): string[] {
   const bad = outcome === "failed" || outcome === "timeout";
   switch (command) {
@@ -667,7 +657,7 @@ export function fleetSummaryLines(
   tally: FleetTally,
   elapsedMs: number,
   dryRun: boolean,
-  c: ChalkInstance,
+  c: Paint,
 ): string[] {
   const lines: string[] = [];
   if (command !== "status") {

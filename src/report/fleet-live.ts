@@ -36,6 +36,7 @@ import {
 } from "./fleet-lines.js";
 import { noticeLine, rerunCommand, type LineStatus } from "./lines.js";
 import type { HumanReporter, HumanReporterOptions } from "./live.js";
+import { forPeople, literal } from "./terminal-text.js";
 
 export interface FleetReporter extends HumanReporter {
   /** A key of the fleet settled (its entry of the JSON). */
@@ -141,7 +142,7 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
 
   const write = (text: string): void => {
     // While spinning, ora hooks writes to the terminal and redraws itself below them.
-    stream.write(`${text}\n`);
+    stream.write(`${forPeople(text, mode.color)}\n`);
   };
   const counter = (region: string): Counter => {
     let r = regions.get(region);
@@ -205,7 +206,7 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
   };
 
   const refresh = (): void => {
-    if (spinner?.isSpinning === true) spinner.text = fleetBlock(progress(), c);
+    if (spinner?.isSpinning === true) spinner.text = forPeople(fleetBlock(progress(), c), mode.color);
   };
   const stopLive = (): void => {
     if (ticker !== undefined) clearInterval(ticker);
@@ -217,7 +218,7 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
   const startLive = (): void => {
     if (ended || (keys === 0 && !selecting)) return;
     if (spinner !== undefined) {
-      spinner.text = fleetBlock(progress(), c);
+      spinner.text = forPeople(fleetBlock(progress(), c), mode.color);
       spinner.start();
       ticker ??= setInterval(refresh, TICK_MS);
       ticker.unref();
@@ -453,7 +454,7 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
         write(
           again === undefined
             ? `To keep waiting for the ${late.length} keys that timed out, run 'kms-replicate wait' with the same key list and --regions.`
-            : `To keep waiting for ${late.length === 1 ? "it" : "them"}:\n  ${again}`,
+            : `To keep waiting for ${late.length === 1 ? "it" : "them"}:\n  ${literal(again)}`,
         );
       }
     },

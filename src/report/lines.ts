@@ -1,5 +1,4 @@
 // Plain text for people, pure: one line per settled Region, a summary, debug lines.
-import type { ChalkInstance } from "chalk";
 import {
   REGION_STATUSES,
   type Applied,
@@ -13,6 +12,8 @@ import {
 import { policyDifference } from "../diff.js";
 import type { Outcome } from "../engine/work.js";
 import type { Operation } from "../operation.js";
+import { redactUrl } from "../redact.js";
+import { literal, type Paint } from "./terminal-text.js";
 
 type CallEvent = Extract<ReplicaEvent, { type: "call" }>;
 
@@ -40,7 +41,7 @@ export function symbolOf(status: LineStatus): string {
   return LOOK[status].symbol;
 }
 
-export function paint(c: ChalkInstance, status: LineStatus, text: string): string {
+export function paint(c: Paint, status: LineStatus, text: string): string {
   return c[LOOK[status].colour](text);
 }
 
@@ -49,14 +50,14 @@ export function seconds(ms: number): string {
 }
 
 /** `✔ eu-west-1       created      Enabled        4.2s  arn:aws:kms:eu-west-1:…` plus indented detail lines. */
-export function regionLine(result: RegionResult, c: ChalkInstance, width = 14, dryRun = false): string {
+export function regionLine(result: RegionResult, c: Paint, width = 14, dryRun = false): string {
   const head = `${symbolOf(result.status)} ${result.region.padEnd(width)} ${result.status.padEnd(11)}`;
   const state = (result.keyState ?? "-").padEnd(15);
   // The replica's ARN last: what a person copies into the next command.
   const arn = result.replicaArn === undefined ? "" : `  ${result.replicaArn}`;
   const lines = [`${paint(c, result.status, head)} ${state} ${c.dim(seconds(result.elapsedMs))}${arn}`];
   if (result.status === "failed") {
-    lines.push(`    ${c.red(`${result.error.name}: ${result.error.message}`)}`);
+    lines.push(`    ${c.red(literal(`${result.error.name}: ${result.error.message}`))}`);
     if (result.error.hint !== undefined) lines.push(`    ${c.dim("→")} ${result.error.hint}`);
   }
   const converged = result.converged ?? [];
@@ -75,17 +76,21 @@ export function regionLine(result: RegionResult, c: ChalkInstance, width = 14, d
   return lines.join("\n");
 }
 
-const quoted = (text: string): string => JSON.stringify(text);
+/** A value in quotes (`"say \"hi\""`); its line breaks, like every control character, shown escaped. */
+const quoted = (text: string): string => `"${literal(text).replaceAll('"', '\\"')}"`;
+
+/** `team=payments`: a tag as a line shows it. */
+const tagText = (key: string, value: string): string => literal(`${key}=${value}`);
 
 /** One operation as a line of the plan: `+ tag cost=42`, `~ description "a" → "b"`, … */
 export function operationLine(op: Operation): string {
   switch (op.op) {
     case "tag":
       return op.from === undefined
-        ? `+ tag ${op.key}=${op.value}`
-        : `~ tag ${op.key}=${op.from} → ${op.key}=${op.value}`;
+        ? `+ tag ${tagText(op.key, op.value)}`
+        : `~ tag ${tagText(op.key, op.from)} → ${tagText(op.key, op.value)}`;
     case "untag":
-      return `- tag ${op.key}=${op.value}`;
+      return `- tag ${tagText(op.key, op.value)}`;
     case "description":
       return `~ description ${quoted(op.from)} → ${quoted(op.to)}`;
     case "policy": {
@@ -102,11 +107,11 @@ export function operationLine(op: Operation): string {
       return `~ policy (${parts.join("; ") || "rewritten"}${from})`;
     }
     case "alias":
-      return `+ alias ${op.name}`;
+      return `+ alias ${literal(op.name)}`;
     case "realias":
-      return `~ alias ${op.name} (moved from ${op.from})`;
+      return `~ alias ${literal(op.name)} (moved from ${literal(op.from)})`;
     case "unalias":
-      return `- alias ${op.name}`;
+      return `- alias ${literal(op.name)}`;
     case "enable":
       return "~ state Disabled → Enabled";
     case "disable":
@@ -182,12 +187,12 @@ export function materialText(material: KeyMaterialInfo): string {
 
 /** `tags team=payments; description "DR copy"; policy from primary; aliases alias/payments` */
 export function appliedText(applied: Applied): string {
-  const tags = applied.tags.map((t) => `${t.TagKey}=${t.TagValue}`).join(", ");
+  const tags = applied.tags.map((t) => tagText(t.TagKey, t.TagValue)).join(", ");
   return [
     `tags ${tags === "" ? "none" : tags}`,
-    `description ${applied.description === null ? "none" : JSON.stringify(applied.description)}`,
+    `description ${applied.description === null ? "none" : quoted(applied.description)}`,
     `policy ${applied.policySource === "default" ? "KMS default" : applied.policySource === "inline" ? "from --policy" : `from ${applied.policySource}`}`,
-    `aliases ${applied.aliases.length === 0 ? "none" : applied.aliases.join(", ")}`,
+    `aliases ${applied.aliases.length === 0 ? "none" : literal(applied.aliases.join(", "))}`,
   ].join("; ");
 }
 
@@ -195,23 +200,23 @@ export function planLine(
   primary: PrimaryKey,
   regions: readonly string[],
   dryRun: boolean,
-  c: ChalkInstance,
+  c: Paint,
   waitOnly = false,
 ): string {
   const facts = [primary.keySpec, primary.keyUsage, primary.origin].filter((f) => f !== undefined).join(", ");
   const where = `${regions.length} Region${regions.length === 1 ? "" : "s"}: ${regions.join(", ")}`;
   if (waitOnly) {
-    return `Waiting for the replicas of ${c.bold(primary.keyId)} (primary in ${c.bold(primary.region)}, ${facts}) in ${where}`;
+    return `Waiting for the replicas of ${c.bold(literal(primary.keyId))} (primary in ${c.bold(primary.region)}, ${facts}) in ${where}`;
   }
   const verb = dryRun ? "Dry run: would replicate" : "Replicating";
-  return `${verb} ${c.bold(primary.keyId)} from ${c.bold(primary.region)} (${facts}) into ${where}`;
+  return `${verb} ${c.bold(literal(primary.keyId))} from ${c.bold(primary.region)} (${facts}) into ${where}`;
 }
 
 export function summaryLine(
   results: readonly RegionResult[],
   elapsedMs: number,
   dryRun: boolean,
-  c: ChalkInstance,
+  c: Paint,
 ): string {
   const counts = new Map<RegionStatus, number>();
   for (const r of results) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
@@ -235,7 +240,7 @@ const PHASE_TEXT: Record<RegionPhase, string> = {
 export function progressText(
   inProgress: ReadonlyMap<string, { phase: RegionPhase; keyState?: string; since: number }>,
   now: number,
-  c: ChalkInstance,
+  c: Paint,
   width = 14,
 ): string {
   const lines = [...inProgress].map(([region, p]) => {
@@ -316,14 +321,9 @@ export function rerunCommand(options: ResumeOptions): string | undefined {
   for (let i = 0; i < options.argv.length; i += 1) {
     const word = options.argv[i] ?? "";
     if (word === "--timeout") i += 1;
-    else if (!word.startsWith("--timeout=")) words.push(withoutPassword(word));
+    else if (!word.startsWith("--timeout=")) words.push(redactUrl(word));
   }
   return ["kms-replicate", ...words, "--timeout", durationFlag(options.timeoutMs)].map(shellQuote).join(" ");
-}
-
-/** A URL's password (`http://user:secret@host` → `http://user:***@host`); any other word as it is. */
-function withoutPassword(word: string): string {
-  return word.replace(/^((?:--[\w-]+=)?[a-z][a-z\d+.-]*:\/\/[^/@:\s]*:)[^/@\s]*@/i, "$1***@");
 }
 
 /** The lines that tell how to finish what --timeout kept from being sent (`regions`: where). */
@@ -350,7 +350,8 @@ export function waitCommand(key: string, regions: readonly string[], options: Re
 export function waitFlags(regions: readonly string[], options: ResumeOptions): string[] {
   const words = ["--regions", regions.join(",")];
   if (options.profile !== undefined) words.push("--profile", options.profile);
-  if (options.endpointUrl !== undefined) words.push("--endpoint-url", options.endpointUrl);
+  // Its password or token is not shown (`http://***@host`): the person puts it back.
+  if (options.endpointUrl !== undefined) words.push("--endpoint-url", redactUrl(options.endpointUrl));
   if (options.connectTimeoutMs !== undefined) {
     words.push("--cli-connect-timeout", String(options.connectTimeoutMs / 1000));
   }
@@ -363,7 +364,7 @@ export function waitFlags(regions: readonly string[], options: ResumeOptions): s
 /** `KMS.ReplicateKey(us-east-1 → eu-west-1) attempt 2 [412ms] -> ThrottlingException, retrying` */
 export function debugLine(call: CallEvent): string {
   const outcome =
-    call.errorName === undefined ? "OK" : `${call.errorName}${call.willRetry ? ", retrying" : ""}`;
+    call.errorName === undefined ? "OK" : `${literal(call.errorName)}${call.willRetry ? ", retrying" : ""}`;
   const where = call.target === undefined ? call.region : `${call.region} → ${call.target}`;
   return `[debug] KMS.${call.operation}(${where}) attempt ${call.attempt} [${Math.round(call.durationMs)}ms] -> ${outcome}`;
 }
@@ -376,7 +377,7 @@ export function debugLine(call: CallEvent): string {
 export function noticeLine(
   event: Extract<ReplicaEvent, { type: "warning" | "sdk-log" | "call" }>,
   mode: { readonly quiet: boolean; readonly debug: boolean },
-  c: ChalkInstance,
+  c: Paint,
   noticed: Set<string>,
 ): string | undefined {
   switch (event.type) {
@@ -403,5 +404,5 @@ export function noticeLine(
 export function retryNotice(call: CallEvent): string | undefined {
   if (!call.willRetry || call.attempt !== 2 || call.errorName === undefined) return undefined;
   const where = call.target === undefined ? call.region : `${call.region} (for ${call.target})`;
-  return `${call.operation} in ${where} failed twice (${call.errorName}); retrying with backoff. --debug shows every attempt.`;
+  return `${call.operation} in ${where} failed twice (${literal(call.errorName)}); retrying with backoff. --debug shows every attempt.`;
 }

@@ -1,6 +1,5 @@
 // The person's view on stderr: one ora spinner whose text has a line per Region in progress (on a
 // terminal), a line per Region as it settles (always), a summary. The same events feed both.
-import type { ChalkInstance } from "chalk";
 import type { Ora } from "ora";
 import type { WorkResult } from "../engine/work.js";
 import type { ReportedError } from "../errors.js";
@@ -18,6 +17,7 @@ import {
   type ResumeOptions,
 } from "./lines.js";
 import { syncLine, syncPlanLine, syncSummaryLine } from "./sync.js";
+import { forPeople, literal, type Paint } from "./terminal-text.js";
 
 export interface HumanReporter {
   event(event: ReplicaEvent): void;
@@ -34,7 +34,7 @@ export interface HumanReporter {
 export interface HumanReporterOptions {
   readonly mode: OutputMode;
   readonly stream: NodeJS.WritableStream;
-  readonly chalk: ChalkInstance;
+  readonly chalk: Paint;
   readonly dryRun: boolean;
   readonly now?: () => number;
   /**
@@ -69,7 +69,7 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
 
   const write = (text: string): void => {
     // While spinning, ora hooks writes to the terminal and redraws itself below them.
-    stream.write(`${text}\n`);
+    stream.write(`${forPeople(text, mode.color)}\n`);
   };
   const refresh = (): void => {
     if (spinner === undefined) return;
@@ -77,7 +77,7 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
       if (spinner.isSpinning) spinner.stop();
       return;
     }
-    spinner.text = progressText(inProgress, now(), c, width);
+    spinner.text = forPeople(progressText(inProgress, now(), c, width), mode.color);
     if (!spinner.isSpinning) {
       spinner.start();
       ticker ??= setInterval(refresh, 250);
@@ -180,7 +180,7 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
       const late = results.filter((r) => r.status === "timeout" && r.unsent !== true).map((r) => r.region);
       if (late.length > 0 && primaryArn !== undefined && options.resume !== undefined) {
         write(`To keep waiting for ${late.length === 1 ? "it" : "them"}:`);
-        write(`  ${waitCommand(primaryArn, late, options.resume)}`);
+        write(`  ${literal(waitCommand(primaryArn, late, options.resume))}`);
       }
       for (const line of rerunLines(
         unsent.map((r) => r.region),

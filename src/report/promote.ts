@@ -1,8 +1,8 @@
 // `promote`: the family after (or during) a change of primary Region, as JSON and as lines for people.
-import type { ChalkInstance } from "chalk";
 import type { ErrorReport, ExitCode } from "../errors.js";
 import { JSON_VERSION, type Count, type Milliseconds } from "./json.js";
 import { seconds } from "./lines.js";
+import { literal, type Paint } from "./terminal-text.js";
 
 /**
  * `promoted`: this run's UpdatePrimaryRegion was accepted (or found done after a lost answer) and
@@ -126,15 +126,9 @@ export function promoteJson(input: {
 }
 
 /** `Promoting mrk-…: the primary moves from us-east-1 to eu-west-1 (UpdatePrimaryRegion in us-east-1)` */
-export function promoteStartLine(
-  keyId: string,
-  from: string,
-  to: string,
-  dryRun: boolean,
-  c: ChalkInstance,
-): string {
+export function promoteStartLine(keyId: string, from: string, to: string, dryRun: boolean, c: Paint): string {
   const verb = dryRun ? "Dry run: would promote" : "Promoting";
-  return `${verb} ${c.bold(keyId)}: the primary moves from ${c.bold(from)} to ${c.bold(to)} (UpdatePrimaryRegion sent to ${from})`;
+  return `${verb} ${c.bold(literal(keyId))}: the primary moves from ${c.bold(from)} to ${c.bold(to)} (UpdatePrimaryRegion sent to ${from})`;
 }
 
 const SYMBOL: Record<PromoteOutcome, string> = {
@@ -148,12 +142,7 @@ const SYMBOL: Record<PromoteOutcome, string> = {
 };
 
 /** The person's view at the end: a line per key (the primary first), the outcome, the note. */
-export function promoteLines(
-  report: PromoteReport,
-  elapsedMs: number,
-  c: ChalkInstance,
-  quiet: boolean,
-): string[] {
+export function promoteLines(report: PromoteReport, elapsedMs: number, c: Paint, quiet: boolean): string[] {
   const bad = report.outcome === "failed" || report.outcome === "timeout" || report.outcome === "notStarted";
   if (quiet && !bad) return [];
   const width = Math.max(14, ...report.keys.map((k) => k.region.length));
@@ -174,17 +163,18 @@ export function promoteLines(
     return `  ${k.region.padEnd(width)} ${(k.role ?? "?").padEnd(8)} ${painted} ${k.arn}${tag === "" ? "" : c.dim(`  (${tag})`)}`;
   });
   const total = seconds(elapsedMs);
+  const keyId = literal(report.keyId);
   const settle =
     report.settleMs === undefined ? "" : `; settled ${seconds(report.settleMs)} after KMS accepted it`;
   const headline: Record<PromoteOutcome, string> = {
     promoted: c.green(
-      `${report.to} is the primary of ${report.keyId} (was ${report.oldPrimary.region}), in ${total}${settle}.`,
+      `${report.to} is the primary of ${keyId} (was ${report.oldPrimary.region}), in ${total}${settle}.`,
     ),
-    unchanged: c.green(`${report.to} is already the primary of ${report.keyId}; nothing to do (${total}).`),
+    unchanged: c.green(`${report.to} is already the primary of ${keyId}; nothing to do (${total}).`),
     planned: c.cyan(
       `Every check passed; would send UpdatePrimaryRegion to ${report.oldPrimary.region} (${total}). Dry run: nothing was changed.`,
     ),
-    failed: c.red(`The primary of ${report.keyId} was not moved to ${report.to} (${total}).`),
+    failed: c.red(`The primary of ${keyId} was not moved to ${report.to} (${total}).`),
     timeout: c.yellow(`--timeout ran out after ${total}.`),
     notStarted: c.yellow(
       `--timeout ran out before UpdatePrimaryRegion was sent (${total}); the primary of ${report.keyId} was not moved.`,

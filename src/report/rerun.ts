@@ -3,6 +3,7 @@
 // account the same way), every word shell-quoted, ready to paste.
 import { isAbsolute, resolve } from "node:path";
 import { DEFAULT_TIMEOUT_MS, type ImportOptions, type RawCommonFlags } from "../options.js";
+import { redactUrl } from "../redact.js";
 import type { WrappingAlgorithm, WrappingKeySpec } from "../wrap.js";
 import { durationFlag, shellQuote } from "./lines.js";
 
@@ -67,7 +68,8 @@ const line = (words: readonly string[]): string => words.map(shellQuote).join(" 
 export function reachWords(reach: Reach): string[] {
   const words: string[] = [];
   if (reach.profile !== undefined) words.push("--profile", reach.profile);
-  if (reach.endpointUrl !== undefined) words.push("--endpoint-url", reach.endpointUrl);
+  // One redaction for URLs (src/redact.ts): a password in it is never printed.
+  if (reach.endpointUrl !== undefined) words.push("--endpoint-url", redactUrl(reach.endpointUrl));
   if (reach.connectTimeoutMs !== undefined) {
     words.push("--cli-connect-timeout", String(reach.connectTimeoutMs / 1000));
   }

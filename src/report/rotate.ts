@@ -4,7 +4,6 @@ export type { RotateResult, RotationCall, RotationState, RotateRegionStatus };
 
 /** One key of the family in the rotation (the engine's row, as the document shows it). */
 export type RotateRegionJson = RotateRegion;
-import type { ChalkInstance } from "chalk";
 import { EXIT, type ErrorReport, type ExitCode } from "../errors.js";
 import type { KeyMaterialInfo, PrimaryKey } from "../events.js";
 import type {
@@ -16,6 +15,7 @@ import type {
 } from "../engine/rotate.js";
 import { JSON_VERSION, primaryJson, type Milliseconds, type PrimaryJson, type RunError } from "./json.js";
 import { seconds } from "./lines.js";
+import { literal, type Paint } from "./terminal-text.js";
 
 /** The commands a result's advice names, with the run's own values (src/report/rerun.ts). */
 export interface RotateRerun {
@@ -238,7 +238,7 @@ function rotateMaterialText(status: RotateRegionStatus, material: KeyMaterialInf
   return `${done}${current}${expiry}`;
 }
 
-const SYMBOL: Record<RotateRegionStatus, (c: ChalkInstance) => string> = {
+const SYMBOL: Record<RotateRegionStatus, (c: Paint) => string> = {
   imported: (c) => c.green("✔"),
   unchanged: (c) => c.green("✔"),
   failed: (c) => c.red("✖"),
@@ -248,12 +248,7 @@ const SYMBOL: Record<RotateRegionStatus, (c: ChalkInstance) => string> = {
 };
 
 /** The person's view: a line per key, where the family stands, and what to do next. */
-export function rotateText(
-  result: RotateResult,
-  rerun: RotateRerun,
-  elapsedMs: number,
-  c: ChalkInstance,
-): string {
+export function rotateText(result: RotateResult, rerun: RotateRerun, elapsedMs: number, c: Paint): string {
   const width = Math.max(14, ...result.regions.map((r) => r.region.length));
   const lines = result.regions.map((r) => {
     const head = `${SYMBOL[r.status](c)} ${r.region.padEnd(width)} ${r.role.padEnd(8)} ${r.status.padEnd(14)} ${(r.keyState ?? "-").padEnd(15)}`;
@@ -262,14 +257,14 @@ export function rotateText(
       more.push(`    ${c.dim("key material:")} ${rotateMaterialText(r.status, r.keyMaterial)}`);
     if (r.note !== null) more.push(`    ${c.dim("→")} ${r.note}`);
     if (r.error !== null) {
-      more.push(`    ${c.red(`${r.error.name}: ${r.error.message}`)}`);
+      more.push(`    ${c.red(literal(`${r.error.name}: ${r.error.message}`))}`);
       if (r.error.hint !== undefined) more.push(`    ${c.dim("→")} ${r.error.hint}`);
     }
     return more.join("\n");
   });
   if (result.rotationError !== undefined) {
     lines.push(
-      `${c.red("✖")} RotateKeyOnDemand: ${c.red(`${result.rotationError.name}: ${result.rotationError.message}`)}`,
+      `${c.red("✖")} RotateKeyOnDemand: ${c.red(literal(`${result.rotationError.name}: ${result.rotationError.message}`))}`,
     );
     if (result.rotationError.hint !== undefined) lines.push(`    ${c.dim("→")} ${result.rotationError.hint}`);
   }

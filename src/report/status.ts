@@ -1,11 +1,11 @@
 // `status`: the key family as a table for people, and as JSON with the drift spelled out.
-import type { ChalkInstance } from "chalk";
 import type { Drift } from "../diff.js";
 import type { ErrorReport, ExitCode } from "../errors.js";
 import { isUsableKey, unreadFields, type KeyView } from "../family.js";
 import type { OutputMode } from "../terminal.js";
-import { cellWidth, fitCells, fitColumns, printable, truncateCells } from "./cells.js";
+import { cellWidth, fitCells, fitColumns, truncateCells } from "./cells.js";
 import { JSON_VERSION } from "./json.js";
+import { literal, tsvField, type Paint } from "./terminal-text.js";
 
 export interface FamilyRow {
   readonly view: KeyView;
@@ -24,7 +24,7 @@ const GAP = 2;
 /** A shrunk column keeps at least this many cells (`team…`). */
 const MIN_SHRUNK = 5;
 
-/** One key's values in HEADER's order, printable: `?` for what could not be read, `-` for none. */
+/** One key's values in HEADER's order, as read: `?` for what could not be read, `-` for none. */
 function cellsOf(view: KeyView): string[] {
   const tags =
     view.tags === null
@@ -41,7 +41,7 @@ function cellsOf(view: KeyView): string[] {
     view.description || "-",
     tags,
     aliases,
-  ].map(printable);
+  ];
 }
 
 interface Note {
@@ -73,10 +73,11 @@ function notesOf({ view, drift }: FamilyRow): Note[] {
  */
 export function statusTable(
   rows: readonly FamilyRow[],
-  c: ChalkInstance,
+  c: Paint,
   columns: number = Number.POSITIVE_INFINITY,
 ): string {
-  const body = rows.map((row) => cellsOf(row.view));
+  // A value's line breaks and tabs are shown escaped (`\x0a`), measured as shown.
+  const body = rows.map((row) => cellsOf(row.view).map(literal));
   const natural = HEADER.map((title, i) =>
     Math.max(cellWidth(title), ...body.map((r) => cellWidth(r[i] ?? ""))),
   );
@@ -94,27 +95,35 @@ export function statusTable(
     const painted = line(body[r] ?? [], (i, text) =>
       i !== STATE ? text : state === "Enabled" ? c.green(text) : c.yellow(text),
     );
-    const notes = notesOf(row).map((n) => `    ${n.error ? c.red(n.text) : c.yellow(n.text)}`);
+    const notes = notesOf(row).map(
+      (n) => `    ${n.error ? c.red(literal(n.text)) : c.yellow(literal(n.text))}`,
+    );
     return [painted, ...notes].join("\n");
   });
   return [c.bold(line(HEADER, (_, text) => text)), ...lines].join("\n");
 }
 
-/** The table for a program (stdout not a terminal): a header line, then one tab-separated line per key; no padding, colour or cutting. */
+/**
+ * The table for a program (stdout not a terminal): a header line, then one tab-separated line per
+ * key; no padding, colour or cutting. A field shows its tabs, line breaks and other control and
+ * bidirectional characters escaped as a person's text does (tsvField): no value can break a row.
+ */
 export function statusTsv(rows: readonly FamilyRow[]): string {
-  return [HEADER, ...rows.map((row) => cellsOf(row.view))].map((cells) => cells.join("\t")).join("\n");
+  return [HEADER, ...rows.map((row) => cellsOf(row.view).map(tsvField))]
+    .map((cells) => cells.join("\t"))
+    .join("\n");
 }
 
 /**
  * The notes of a TSV table, for stderr (they would break its rows on stdout), each led by its
  * key's Region: `eu-west-1: drift: tags: missing env=prod`. With --quiet, only the read failures.
  */
-export function statusNotes(rows: readonly FamilyRow[], quiet: boolean, c: ChalkInstance): string[] {
+export function statusNotes(rows: readonly FamilyRow[], quiet: boolean, c: Paint): string[] {
   return rows.flatMap((row) =>
     notesOf(row)
       .filter((n) => n.error || !quiet)
       .map((n) => {
-        const text = printable(`${row.view.region}: ${n.text.trimStart()}`);
+        const text = literal(`${row.view.region}: ${n.text.trimStart()}`);
         return n.error ? c.red(text) : c.yellow(text);
       }),
   );
@@ -129,7 +138,7 @@ export function statusOutput(
   rows: readonly FamilyRow[],
   unusable: number,
   mode: Pick<OutputMode, "json" | "quiet" | "table">,
-  chalks: { readonly stdout: ChalkInstance; readonly stderr: ChalkInstance },
+  chalks: { readonly stdout: Paint; readonly stderr: Paint },
 ): { stdout: string; stderr: string } {
   const summary = mode.quiet ? [] : [statusSummary(rows, unusable, chalks.stderr)];
   if (mode.json) return { stdout: "", stderr: lines(summary) };
@@ -142,7 +151,7 @@ export function statusOutput(
 
 const lines = (texts: readonly string[]): string => texts.map((t) => `${t}\n`).join("");
 
-export function statusSummary(rows: readonly FamilyRow[], unusable: number, c: ChalkInstance): string {
+export function statusSummary(rows: readonly FamilyRow[], unusable: number, c: Paint): string {
   const drifting = rows.filter((r) => r.drift.length > 0).length;
   const unread = rows.reduce((n, r) => n + unreadFields(r.view).length, 0);
   const parts = [
@@ -213,7 +222,7 @@ export interface FamilyOfFleet {
 export function fleetStatusOutput(
   families: readonly FamilyOfFleet[],
   mode: Pick<OutputMode, "json" | "quiet" | "table">,
-  chalks: { readonly stdout: ChalkInstance; readonly stderr: ChalkInstance },
+  chalks: { readonly stdout: Paint; readonly stderr: Paint },
 ): { stdout: string; stderr: string } {
   const rows = families.flatMap((f) => f.rows);
   const unusable = rows.filter((r) => !isUsableKey(r.view)).length;
@@ -227,7 +236,7 @@ export function fleetStatusOutput(
     let at = 0;
     for (const family of families) {
       if (family.rows.length === 0) continue;
-      blocks.push(chalks.stdout.bold(family.keyId));
+      blocks.push(chalks.stdout.bold(literal(family.keyId)));
       for (const row of family.rows) {
         const height = 1 + notesOf(row).length;
         blocks.push(...body.slice(at, at + height));
@@ -238,19 +247,15 @@ export function fleetStatusOutput(
   }
   const tsv = [
     ["KEY", ...HEADER].join("\t"),
-    ...families.flatMap((f) => f.rows.map((row) => [printable(f.keyId), ...cellsOf(row.view)].join("\t"))),
+    ...families.flatMap((f) => f.rows.map((row) => [f.keyId, ...cellsOf(row.view)].map(tsvField).join("\t"))),
   ];
   const notes = families.flatMap((f) =>
-    statusNotes(f.rows, mode.quiet, chalks.stderr).map((note) => `${f.keyId} ${note}`),
+    statusNotes(f.rows, mode.quiet, chalks.stderr).map((note) => `${literal(f.keyId)} ${note}`),
   );
   return { stdout: lines(tsv), stderr: lines([...notes, ...summary]) };
 }
 
-export function fleetStatusSummary(
-  families: readonly FamilyOfFleet[],
-  unusable: number,
-  c: ChalkInstance,
-): string {
+export function fleetStatusSummary(families: readonly FamilyOfFleet[], unusable: number, c: Paint): string {
   const rows = families.flatMap((f) => f.rows);
   const drifting = rows.filter((r) => r.drift.length > 0).length;
   const unread = families.filter((f) => f.rows.length === 0).length;

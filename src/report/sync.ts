@@ -1,7 +1,6 @@
 // `sync`'s views of the neutral results (src/engine/work.ts): the JSON document, and for people a
 // line per Region with its plan as a diff (`+ tag cost=42`, `~ description "a" → "b"`,
 // `~ policy (3 statements differ)`, `+ alias alias/payments`, `- tag env=dev`), and the summary.
-import type { ChalkInstance } from "chalk";
 import type { ErrorReport, ExitCode } from "../errors.js";
 import { OUTCOMES, type Change, type Outcome, type WorkResult } from "../engine/work.js";
 import type { PrimaryKey } from "../events.js";
@@ -15,6 +14,7 @@ import {
   type RunError,
 } from "./json.js";
 import { operationLine, paint, seconds, symbolOf } from "./lines.js";
+import { literal, type Paint } from "./terminal-text.js";
 
 interface SyncRegionBase {
   /** The Region ID (eu-west-1, …). */
@@ -128,14 +128,14 @@ export function syncJson(input: {
  * `✔ eu-west-1       done        Enabled         1.2s  arn:…`, then what was applied (or, in a dry
  * run, the plan) as a diff, and for a failure why and what was not applied.
  */
-export function syncLine(result: WorkResult, c: ChalkInstance, width = 14): string {
+export function syncLine(result: WorkResult, c: Paint, width = 14): string {
   const head = `${symbolOf(result.outcome)} ${result.region.padEnd(width)} ${result.outcome.padEnd(11)}`;
   const state = (result.keyState ?? "-").padEnd(15);
   const arn = result.arn === undefined ? "" : `  ${result.arn}`;
   const lines = [`${paint(c, result.outcome, head)} ${state} ${c.dim(seconds(result.elapsedMs))}${arn}`];
   for (const op of operationsOf(result.changes)) lines.push(`    ${operationLine(op)}`);
   if (result.outcome === "failed") {
-    lines.push(`    ${c.red(`${result.error.name}: ${result.error.message}`)}`);
+    lines.push(`    ${c.red(literal(`${result.error.name}: ${result.error.message}`))}`);
     if (result.error.hint !== undefined) lines.push(`    ${c.dim("→")} ${result.error.hint}`);
   }
   const pending = operationsOf(result.pending);
@@ -152,14 +152,14 @@ export function syncPlanLine(
   primary: PrimaryKey,
   regions: readonly string[],
   dryRun: boolean,
-  c: ChalkInstance,
+  c: Paint,
 ): string {
   const facts = [primary.keySpec, primary.keyUsage, primary.origin].filter((f) => f !== undefined).join(", ");
   const where =
     regions.length === 0
       ? "no replica"
       : `${regions.length} replica${regions.length === 1 ? "" : "s"}: ${regions.join(", ")}`;
-  return `${dryRun ? "Dry run: would sync" : "Syncing"} ${c.bold(primary.keyId)} (primary in ${c.bold(primary.region)}${facts === "" ? "" : `, ${facts}`}) to ${where}`;
+  return `${dryRun ? "Dry run: would sync" : "Syncing"} ${c.bold(literal(primary.keyId))} (primary in ${c.bold(primary.region)}${facts === "" ? "" : `, ${facts}`}) to ${where}`;
 }
 
 /** `1 done, 2 unchanged, 1 failed in 3.4s.` */
@@ -167,7 +167,7 @@ export function syncSummaryLine(
   results: readonly WorkResult[],
   elapsedMs: number,
   dryRun: boolean,
-  c: ChalkInstance,
+  c: Paint,
 ): string {
   const parts = OUTCOMES.flatMap((o) => {
     const n = results.filter((r) => r.outcome === o).length;

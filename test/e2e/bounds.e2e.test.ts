@@ -280,9 +280,11 @@ credential_process = /bin/sh -c "echo 'sso token refresh failed' >&2; exit 3"
     // THEN
     expect(result.code).toBe(1);
     expect(result.json?.error?.name).toBe("CredentialsProviderError");
+    // The process's own output, not its command line (which may carry a secret), as the AWS CLI shows it.
     expect(result.json?.error?.message).toMatch(
-      /^Could not load AWS credentials from profile failing \(--profile\): Command failed: .*sso token refresh failed/,
+      /^Could not load AWS credentials from profile failing \(--profile\): credential_process failed \/ .*sso token refresh failed/,
     );
+    expect(result.stdout + result.stderr).not.toContain("/bin/sh");
     expect(kms().callCount()).toBe(0);
   });
 });

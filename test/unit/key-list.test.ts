@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isReplicateError, type ReplicateError } from "../../src/errors.js";
 import { BAD_LINES_SHOWN, decodeKeyList, keyLineProblem, parseKeyList } from "../../src/key-list.js";
+import { forPeople } from "../../src/report/terminal-text.js";
 
 const keyId = (n: number): string => `mrk-${String(n).padStart(32, "0")}`;
 const arnOf = (region: string, id: string): string => `arn:aws:kms:${region}:111122223333:key/${id}`;
@@ -120,8 +121,16 @@ describe("keyLineProblem", () => {
     expect(keyLineProblem(line)).toMatch(message);
   });
 
-  it("shows a line with control characters escaped, and a long one cut", () => {
-    expect(keyLineProblem("\u001b[31mred\u0007\u202e")).toMatch(/^'\\x1b\[31mred\\x07\\u\{202e\}': a key ID/);
+  it("shows a line's non-ASCII characters escaped (its controls are the terminal boundary's), and a long one cut", () => {
+    expect(
+      keyLineProblem("\u001b[31mred\u0007\u202e\u0430")?.startsWith(
+        "'\u001b[31mred\u0007\\u{202e}\\u{430}': a key ID",
+      ),
+    ).toBe(true);
+    // as a person sees it
+    expect(forPeople(keyLineProblem("\u001b[31mred\u0007\u202e") ?? "", false)).toMatch(
+      /^'\\x1b\[31mred\\x07\\u\{202e\}': a key ID/,
+    );
     const shown = /^'([^']*)'/.exec(keyLineProblem("x".repeat(500)) ?? "")?.[1] ?? "";
     expect(shown).toHaveLength(80);
     expect(shown.endsWith("…")).toBe(true);

@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { cellWidth, fitCells, fitColumns, printable, truncateCells } from "../../../src/report/cells.js";
+import { cellWidth, fitCells, fitColumns, truncateCells } from "../../../src/report/cells.js";
+import { literal, paint } from "../../../src/report/terminal-text.js";
 
 describe("cellWidth", () => {
   it.each([
@@ -9,7 +10,13 @@ describe("cellWidth", () => {
     { text: "👩‍💻", cells: 2 },
     { text: "👍🏽", cells: 2 },
     { text: "cafe\u0301", cells: 4 },
-    { text: "\u001b[32mEnabled\u001b[39m", cells: 7 },
+    // colour takes no cells; a control character takes those of its escape
+    { text: paint.green("Enabled"), cells: 7 },
+    { text: "a\u001b[31mb", cells: 10 },
+    { text: "a\u202eb", cells: 8 },
+    { text: literal("a\nb"), cells: 6 },
+    { text: "C:\\x", cells: 4 },
+    { text: "C:\\x1b", cells: 7 },
   ])("$text → $cells cells", ({ text, cells }) => {
     expect(cellWidth(text)).toBe(cells);
   });
@@ -26,6 +33,10 @@ describe("truncateCells", () => {
     { text: "👩‍💻👩‍💻👩‍💻", width: 5, cut: "👩‍💻👩‍💻…" },
     { text: "cafe\u0301 noir", width: 5, cut: "cafe\u0301…" },
     { text: "abc", width: 0, cut: "" },
+    // never inside an escape: `ab\x1b` is 7 cells, and `ab…` what fits in 6
+    { text: "ab\u001bc", width: 6, cut: "ab…" },
+    { text: "ab\u001bcd", width: 7, cut: "ab\u001b…" },
+    { text: literal("ab\ncd"), width: 7, cut: `${literal("ab\n")}…` },
   ])("$text in $width cells → $cut", ({ text, width, cut }) => {
     expect(truncateCells(text, width)).toBe(cut);
     expect(cellWidth(truncateCells(text, width))).toBeLessThanOrEqual(width);
@@ -37,12 +48,6 @@ describe("fitCells", () => {
     expect(fitCells("鍵", 4)).toBe("鍵  ");
     expect(fitCells("鍵の説明", 6)).toBe("鍵の… ");
     expect(cellWidth(fitCells("鍵の説明", 6))).toBe(6);
-  });
-});
-
-describe("printable", () => {
-  it("turns tabs, newlines and escapes into spaces, and keeps other text", () => {
-    expect(printable("a\tb\nc\r\u001b[31m鍵")).toBe("a b c  [31m鍵");
   });
 });
 

@@ -464,7 +464,7 @@ describe("rerunCommand", () => {
         ],
       }),
     ).toBe(
-      "kms-replicate --key k --endpoint-url 'http://me:***@127.0.0.1:4566' '--endpoint-url=https://a:***@h' --timeout 20m",
+      "kms-replicate --key k --endpoint-url 'http://***@127.0.0.1:4566' '--endpoint-url=https://***@h' --timeout 20m",
     );
   });
 

@@ -5,6 +5,7 @@ import { isUsableKey } from "../../../src/family.js";
 import type { ErrorReport } from "../../../src/errors.js";
 import { JSON_VERSION } from "../../../src/report/json.js";
 import { cellWidth } from "../../../src/report/cells.js";
+import { forPeople } from "../../../src/report/terminal-text.js";
 import {
   statusJson,
   statusNotes,
@@ -170,15 +171,18 @@ describe("statusTable", () => {
     expect(cellOf(line, "team=")).toBe(cellOf(header, "TAGS"));
   });
 
-  it("prints a control character in a value as a space", () => {
+  it("shows a control character in a value escaped, on the key's own line, the columns aligned", () => {
     // GIVEN a description with a tab, a newline and an escape sequence
     const row: FamilyRow = {
-      view: keyView("eu-west-1", "REPLICA", { description: "a\tb\nc\u001b[31md" }),
+      view: keyView("eu-west-1", "REPLICA", { description: "a\tb\nc\u001b[31md", tags: { team: "x" } }),
       drift: [],
     };
-    // WHEN / THEN
-    expect(linesOf(statusTable([row], plain))).toHaveLength(2);
-    expect(statusTable([row], plain)).toContain("a b c [31md");
+    // WHEN the table is shown (as it is written: through forPeople)
+    const [header = "", line = "", ...more] = linesOf(forPeople(statusTable([row], plain), false));
+    // THEN
+    expect(more).toEqual([]);
+    expect(line).toContain("a\\x09b\\x0ac\\x1b[31md");
+    expect(line.indexOf("team=x")).toBe(header.indexOf("TAGS"));
   });
 
   it("adds no colour at level 0, and colours the state at level 1", () => {
@@ -214,14 +218,17 @@ describe("statusTsv (stdout not a terminal)", () => {
     for (const line of lines) expect(line.split("\t")).toHaveLength(7);
   });
 
-  it("keeps a value with a tab or a newline on its own line, in its own column", () => {
+  it("keeps a value with a tab or a newline on its own line, in its own column, escaped", () => {
     // GIVEN
-    const row: FamilyRow = { view: keyView("eu-west-1", "REPLICA", { description: "a\tb\nc" }), drift: [] };
+    const row: FamilyRow = {
+      view: keyView("eu-west-1", "REPLICA", { description: "a\tb\nc\r\u009b\\x1b" }),
+      drift: [],
+    };
     // WHEN
     const lines = statusTsv([row]).split("\n");
-    // THEN
+    // THEN a backslash that would read as an escape is doubled: the field reads back one way only
     expect(lines).toHaveLength(2);
-    expect(lines[1]?.split("\t")[4]).toBe("a b c");
+    expect(lines[1]?.split("\t")[4]).toBe("a\\x09b\\x0ac\\x0d\\x9b\\\\x1b");
   });
 });
 

@@ -43,6 +43,7 @@ const SOURCES = [
   "src/report/sync.ts",
   "src/report/fleet.ts",
   "src/engine/work.ts",
+  "src/engine/rotate.ts",
 ].map((path) => fileURLToPath(new URL(path, root)));
 
 const ANNOTATIONS = new Set(["description", "markdownDescription", "title"]);

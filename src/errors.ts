@@ -1,4 +1,5 @@
 // Typed errors, the exit-code table, and the one table that maps AWS error names to advice.
+import { AsyncLocalStorage } from "node:async_hooks";
 import {
   isClockSkewCorrectedError,
   isServerError,
@@ -231,6 +232,24 @@ export function transportOf(error: unknown): TransportFacts | undefined {
   return error instanceof KmsCallError ? error.call.transport : undefined;
 }
 
+/** The commands whose errors get advice of their own: a re-run of each does something else. */
+export type AdviceCommand =
+  "replicate" | "wait" | "status" | "sync" | "promote" | "import-material" | "rotate-material";
+
+const ADVICE_COMMANDS: ReadonlySet<string> = new Set<AdviceCommand>([
+  "replicate",
+  "wait",
+  "status",
+  "sync",
+  "promote",
+  "import-material",
+  "rotate-material",
+]);
+
+export function isAdviceCommand(name: string): name is AdviceCommand {
+  return ADVICE_COMMANDS.has(name);
+}
+
 /** Where an error happened, so that a hint can name the Region, the key and the permission. */
 export interface ErrorContext {
   readonly operation: string;
@@ -241,7 +260,23 @@ export interface ErrorContext {
   readonly transport?: TransportFacts;
   /** What reached the wire (read off the error by describeError); undefined: not known. */
   readonly wire?: { readonly sent: boolean; readonly unanswered: boolean };
+  /** The command the advice is for; default: the one running (see adviseAs), else replicate. */
+  readonly command?: AdviceCommand;
 }
+
+/**
+ * The running command, for every error described while it works: the runner's one call of
+ * adviseAs scopes it to that command's work (AsyncLocalStorage follows every await inside it), so
+ * that an error deep in a step gets this command's advice without each call site naming it.
+ */
+const running = new AsyncLocalStorage<AdviceCommand>();
+
+/** Runs `work` so that every error described inside it gets `command`'s advice. */
+export function adviseAs<T>(command: AdviceCommand, work: () => T): T {
+  return running.run(command, work);
+}
+
+const commandOf = (ctx: ErrorContext): AdviceCommand => ctx.command ?? running.getStore() ?? "replicate";
 
 interface Advice {
   readonly hint: (ctx: ErrorContext) => string;
@@ -260,7 +295,33 @@ export function sentTo(ctx: ErrorContext): string {
 const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
 const endpointOf = (ctx: ErrorContext): string =>
   `KMS in ${sentTo(ctx)}${ctx.transport !== undefined ? ` (${ctx.transport.endpoint})` : ""}`;
-const RERUN = "re-run: existing replicas count as done";
+/** What a re-run of each command does with the work already done: the end of many hints. */
+const RERUN: Readonly<Record<AdviceCommand, string>> = {
+  replicate: "re-run: existing replicas count as done",
+  wait: "re-run 'kms-replicate wait': replicas already usable count as done",
+  status: "run it again",
+  sync: "re-run: replicas already in line are left alone",
+  promote: "re-run: a key whose primary is in --to already counts as done",
+  "import-material": "re-run: replicas that hold the material already are left alone",
+  "rotate-material":
+    "re-run the same command: it reads where the rotation stands (ListKeyRotations) and continues from there",
+};
+const rerun = (ctx: ErrorContext): string => RERUN[commandOf(ctx)];
+
+/** KMS's ValidationException names no flag: the flags that feed each operation's parameters. */
+const VALIDATED_BY: Readonly<Record<string, string>> = {
+  ReplicateKey: "--regions, --tag, --description and --policy",
+  TagResource: "--tag",
+  UntagResource: "--tag (and the replica's tags)",
+  UpdateKeyDescription: "--description",
+  PutKeyPolicy: "--policy",
+  CreateAlias: "the alias names (the primary's aliases)",
+  UpdateAlias: "the alias names (the primary's aliases)",
+  GetParametersForImport: "--wrapping-algorithm and --wrapping-key-spec",
+  ImportKeyMaterial:
+    "--valid-to (in the future, at most 365 days away) or --no-expiry, --wrapping-algorithm and --wrapping-key-spec",
+  UpdatePrimaryRegion: "--to",
+};
 /** A lost answer to a call that changes something: it may have been carried out (unless it never left). */
 const mayHaveRun = (ctx: ErrorContext): string =>
   isReadOperation(ctx.operation)
@@ -276,6 +337,17 @@ const mayHaveRun = (ctx: ErrorContext): string =>
 export function isReadOperation(operation: string): boolean {
   return /^(Describe|List)/.test(operation) || operation === "GetKeyPolicy";
 }
+
+/** What a KMSInvalidStateException means for each command's keys. */
+const STATE_RULE: Readonly<Record<AdviceCommand, string>> = {
+  replicate: " (a primary pending deletion cannot be replicated)",
+  wait: "",
+  status: "",
+  sync: " (a replica pending deletion or still Creating cannot be changed)",
+  promote: " (both keys must be Enabled; after a promotion they are Updating for a while)",
+  "import-material": " (a key pending deletion takes no import)",
+  "rotate-material": " (every key of the family must be Enabled to rotate)",
+};
 
 const permissionFor = (ctx: ErrorContext): string =>
   ctx.operation === "ReplicateKey"
@@ -304,10 +376,12 @@ export const ADVICE = {
   },
   AlreadyExistsException: {
     hint: (ctx) =>
-      `A replica of this key already exists in ${ctx.region}. Re-run kms-replicate: existing replicas count as done.`,
+      ctx.operation === "CreateAlias"
+        ? `The alias exists already in ${ctx.region}; 'kms-replicate status' shows which key it names.`
+        : `A replica of this key already exists in ${ctx.region}. Re-run kms-replicate: existing replicas count as done.`,
   },
   DependencyTimeoutException: {
-    hint: () => "KMS timed out talking to a dependency. Re-run in a moment; existing replicas count as done.",
+    hint: (ctx) => `KMS timed out talking to a dependency. Wait a moment, then ${rerun(ctx)}.`,
   },
   DisabledException: {
     hint: () => "The primary key is disabled. Enable it (aws kms enable-key) and re-run.",
@@ -317,9 +391,14 @@ export const ADVICE = {
       `The import token for ${ctx.region} expired (tokens are valid 24 hours); re-run: kms-replicate fetches new parameters (GetParametersForImport) for every import.`,
   },
   IncorrectKeyMaterialException: {
-    message: (ctx) => `This is not the material of the primary; nothing was imported into ${ctx.region}.`,
-    hint: () =>
-      "Give the very material that was imported into the primary (every key of a multi-Region family shares it).",
+    message: (ctx) =>
+      commandOf(ctx) === "rotate-material"
+        ? `This is not the key material KMS expected in ${ctx.region} (the new material pending rotation); nothing was imported there.`
+        : `This is not the material of the primary; nothing was imported into ${ctx.region}.`,
+    hint: (ctx) =>
+      commandOf(ctx) === "rotate-material"
+        ? "Give the same material as the run that imported it into the primary, or undo that import (the command is printed with the result)."
+        : "Give the very material that was imported into the primary (every key of a multi-Region family shares it).",
   },
   InvalidCiphertextException: {
     hint: (ctx) =>
@@ -352,11 +431,11 @@ export const ADVICE = {
     hint: () => "The key's material is temporarily unavailable. Re-run in a moment.",
   },
   KMSInternalException: {
-    hint: () => "KMS had an internal error. Re-run in a moment; existing replicas count as done.",
+    hint: (ctx) => `KMS had an internal error. Wait a moment, then ${rerun(ctx)}.`,
   },
   KMSInvalidStateException: {
     hint: (ctx) =>
-      `The key's state in ${ctx.region} does not allow ${ctx.operation}. Check it with 'kms-replicate status' (a primary pending deletion cannot be replicated).`,
+      `The key's state in ${ctx.region} does not allow ${ctx.operation}. Check it with 'kms-replicate status'${STATE_RULE[commandOf(ctx)]}.`,
   },
   LimitExceededException: {
     hint: (ctx) => (LIMIT_HINTS[ctx.operation] ?? quotaLimit)(ctx),
@@ -375,7 +454,9 @@ export const ADVICE = {
   },
   ThrottlingException: {
     hint: (ctx) =>
-      `KMS throttled ${ctx.operation} requests in ${sentTo(ctx)}. Lower --rate or --concurrency, or re-run later; existing replicas count as done.`,
+      commandOf(ctx) === "replicate"
+        ? `KMS throttled ${ctx.operation} requests in ${sentTo(ctx)}. Lower --rate or --concurrency, or re-run later; existing replicas count as done.`
+        : `KMS throttled ${ctx.operation} requests in ${sentTo(ctx)} (every caller in the account shares its quota). Wait a moment, then ${rerun(ctx)}.`,
   },
   UnrecognizedClientException: {
     hint: (ctx) =>
@@ -386,7 +467,8 @@ export const ADVICE = {
       `${ctx.region} does not support this: KMS is not offered in every Region (check the Region ID), HMAC keys are not offered in every Region, and an opt-in Region must be enabled for the account first (Account > AWS Regions). Choose another Region or enable it.`,
   },
   ValidationException: {
-    hint: () => "KMS rejected a parameter. Check --regions, --tag, --description and --policy.",
+    hint: (ctx) =>
+      `KMS rejected a parameter of ${ctx.operation}.${VALIDATED_BY[ctx.operation] !== undefined ? ` Check ${VALIDATED_BY[ctx.operation]}.` : ""}`,
   },
   CredentialsProviderError: {
     hint: () =>
@@ -398,27 +480,30 @@ export const ADVICE = {
   },
   NetworkError: {
     hint: (ctx) =>
-      `Could not reach KMS in ${sentTo(ctx)}. Check the network, proxy and --endpoint-url, then ${RERUN}.`,
+      `Could not reach KMS in ${sentTo(ctx)}. Check the network, proxy and --endpoint-url, then ${rerun(ctx)}.`,
   },
   ConnectionClosed: {
     message: (ctx) =>
       `The connection to ${endpointOf(ctx)} was closed before KMS answered${mayHaveRun(ctx)}.`,
-    hint: () =>
-      `Check the network and proxy, then ${RERUN} (a replica the lost request created is picked up).`,
+    hint: (ctx) =>
+      commandOf(ctx) === "replicate"
+        ? `Check the network and proxy, then ${rerun(ctx)} (a replica the lost request created is picked up).`
+        : `Check the network and proxy, then ${rerun(ctx)}.`,
   },
   ConnectTimeout: {
     message: (ctx) =>
       `Could not connect to ${endpointOf(ctx)}${ctx.transport !== undefined ? ` within ${seconds(ctx.transport.connectTimeoutMs)}` : ""} (--cli-connect-timeout).`,
-    hint: () => `Check the network, proxy and --endpoint-url, or raise --cli-connect-timeout; then ${RERUN}.`,
+    hint: (ctx) =>
+      `Check the network, proxy and --endpoint-url, or raise --cli-connect-timeout; then ${rerun(ctx)}.`,
   },
   ReadTimeout: {
     message: (ctx) =>
       `${endpointOf(ctx)} did not answer${ctx.transport !== undefined ? ` within ${seconds(ctx.transport.readTimeoutMs)}` : ""} (--cli-read-timeout)${mayHaveRun(ctx)}.`,
-    hint: () =>
-      `The endpoint accepted the connection but never answered. Check --endpoint-url, the network and proxy, or raise --cli-read-timeout; then ${RERUN}.`,
+    hint: (ctx) =>
+      `The endpoint accepted the connection but never answered. Check --endpoint-url, the network and proxy, or raise --cli-read-timeout; then ${rerun(ctx)}.`,
   },
   TimeoutError: {
-    hint: (ctx) => `The request to KMS in ${sentTo(ctx)} timed out. Check the network and ${RERUN}.`,
+    hint: (ctx) => `The request to KMS in ${sentTo(ctx)} timed out. Check the network and ${rerun(ctx)}.`,
   },
 } satisfies Record<AwsErrorName, Advice>;
 

@@ -48,8 +48,12 @@ interface ResultBase {
 
 /** A key's imported material (Origin EXTERNAL) as DescribeKey shows it in its Region. */
 export interface KeyMaterialInfo {
-  /** This run imported the material into this key. */
-  readonly imported: boolean;
+  /**
+   * This run imported the material into this key (KMS answered); false: it did not; null: unknown,
+   * its ImportKeyMaterial was sent and the answer never came (a signal, a lost connection), so the
+   * material may be there.
+   */
+  readonly imported: boolean | null;
   /** KEY_MATERIAL_EXPIRES or KEY_MATERIAL_DOES_NOT_EXPIRE; null: not shown. */
   readonly expirationModel: string | null;
   /** When the material expires in this Region (ISO 8601, UTC); null: it does not, or not shown. */

@@ -4,9 +4,12 @@
 // holds and which exit code its results mean.
 import {
   EXIT,
+  adviseAs,
   classify,
   describeError,
+  isAdviceCommand,
   isReplicateError,
+  type AdviceCommand,
   type ExitCode,
   type ReportedError,
 } from "./errors.js";
@@ -168,13 +171,17 @@ export async function runCommand<T>(
   let result: T | undefined;
   let failure: ReportedError | null = null;
   let exitCode: ExitCode;
+  // Every error described while the command works gets this command's advice (errors.ts).
+  const advice = isAdviceCommand(command.name) ? command.name : undefined;
   try {
-    result = await command.work(session);
+    result = await (advice !== undefined
+      ? adviseAs(advice, () => command.work(session))
+      : command.work(session));
     exitCode = command.exitCode(result, io.signal.aborted ? stopOf(io.signal) : undefined);
   } catch (error) {
     let reported: ReportedError;
     const key = typeof flags.key === "string" ? flags.key : (flags.key?.[0] ?? "");
-    ({ failure: reported, exitCode } = runEndingError(error, io.signal, key));
+    ({ failure: reported, exitCode } = runEndingError(error, io.signal, key, advice));
     failure = reported;
     reporter.error(reported);
   }
@@ -199,6 +206,7 @@ export function runEndingError(
   error: unknown,
   signal: AbortSignal,
   keyId: string,
+  command?: AdviceCommand,
 ): { failure: ReportedError; exitCode: ExitCode } {
   if (signal.aborted) {
     const stop = stopOf(signal);
@@ -215,7 +223,7 @@ export function runEndingError(
       exitCode: error.exitCode,
     };
   }
-  const report = describeError(error, { operation: "a KMS call", region: "its Region", keyId });
+  const report = describeError(error, { operation: "a KMS call", region: "its Region", keyId, command });
   if (classify(error) !== undefined) {
     // A known AWS failure that reached the top unwrapped: still the AWS advice, not "a bug".
     return { failure: report, exitCode: EXIT.failed };

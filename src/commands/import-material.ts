@@ -9,6 +9,7 @@ import { planImport } from "../import-plan.js";
 import { readMaterial, type KeyMaterial } from "../material.js";
 import { toImportOptions, toWaitOptions, type RawImportFlags, type RawWaitFlags } from "../options.js";
 import { describePrimary, primaryPlaceOf } from "../plan.js";
+import { importAgain } from "../report/rerun.js";
 import { connect, deadlineOf, inputsOf, primaryRegionOf, runCommand, type Io } from "../runner.js";
 import { existingReplicas, followReplicas, namedRegions, regionCommand } from "./regions.js";
 
@@ -35,12 +36,15 @@ export async function runImportMaterial(flags: RawWaitFlags & RawImportFlags, io
     const kms = await connect(options, emit, { deadline });
     const primary = await describePrimary(kms, options.key, region, io.signal);
     setPrimary(primary);
-    const settings = planImport(
-      material,
-      importing,
-      await kms.describeKey(primary.region, primary.arn, io.signal),
-      Date.now(),
-    );
+    const settings = {
+      ...planImport(
+        material,
+        importing,
+        await kms.describeKey(primary.region, primary.arn, io.signal),
+        Date.now(),
+      ),
+      again: importAgain(primary.arn, importing, flags, io.cwd),
+    };
     const units = existingReplicas(
       primary,
       regions,

@@ -10,6 +10,7 @@ import { desiredOf, copiedPolicyWarning, readPrimaryProperties, tagList, type De
 import { diff, freshReplica } from "../diff.js";
 import { usageError, type ExitCode } from "../errors.js";
 import { planImport } from "../import-plan.js";
+import { importAgain } from "../report/rerun.js";
 import { readMaterial, type KeyMaterial } from "../material.js";
 import type { Applied, RegionResult } from "../events.js";
 import {
@@ -169,12 +170,15 @@ export async function runReplicate(flags: RawReplicateFlags & RawImportFlags, io
     const importSettings =
       material === undefined || importing === undefined
         ? undefined
-        : planImport(
-            material,
-            importing,
-            await kms.describeKey(primary.region, primary.arn, io.signal),
-            Date.now(),
-          );
+        : {
+            ...planImport(
+              material,
+              importing,
+              await kms.describeKey(primary.region, primary.arn, io.signal),
+              Date.now(),
+            ),
+            again: importAgain(primary.arn, importing, flags, io.cwd),
+          };
     const results = await replicateKey(primary, targets, options, {
       kms,
       emit,

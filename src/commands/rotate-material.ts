@@ -1,12 +1,9 @@
-// `rotate-material`: on-demand rotation of a multi-Region key with imported material. The new
-// material goes into the primary as NEW_KEY_MATERIAL, into every replica as EXISTING_KEY_MATERIAL
-// (with the ID KMS gave it, so KMS checks it is the same), then RotateKeyOnDemand on the primary,
-// and the run waits until every key shows the new material as current. Every replica must be usable
-// before the first import (exit 2); if an import into a replica fails, nothing is rotated and the
-// result says what state the family is in, and how to finish or undo.
-import type { KeyMetadata } from "@aws-sdk/client-kms";
-import { importMaterial, materialInfo, pollKey, type ImportSettings } from "../engine/import.js";
-import { awsError, describeError, EXIT, isAbort, isNotSent, usageError, type ExitCode } from "../errors.js";
+// `rotate-material`: on-demand rotation of a multi-Region key with imported material. The checks
+// before any write (the flags, the material, a symmetric EXTERNAL primary, every replica usable,
+// the family's key materials), then the rotation (src/engine/rotate.ts), then the result: where
+// the family stands, and the commands that finish or undo what is left, with this run's values.
+import { rotate } from "../engine/rotate.js";
+import { awsError, EXIT, usageError, type ExitCode } from "../errors.js";
 import type { PrimaryKey } from "../events.js";
 import { planImport } from "../import-plan.js";
 import { readMaterial, type KeyMaterial } from "../material.js";
@@ -14,12 +11,27 @@ import {
   DEFAULT_TIMEOUT_MS,
   toCommonOptions,
   toImportOptions,
+  type ImportOptions,
   type RawCommonFlags,
   type RawImportFlags,
 } from "../options.js";
 import { describePrimary } from "../plan.js";
-import { rerunLines } from "../report/lines.js";
-import { rotateJson, rotateText, type RotateRegionJson, type RotateResult } from "../report/rotate.js";
+import {
+  deleteImportedMaterialCommand,
+  listKeyRotationsCommand,
+  longerTimeout,
+  materialFlagsOf,
+  reachOf,
+  rotateMaterialCommand,
+} from "../report/rerun.js";
+import {
+  nextSteps,
+  rotateExitCode,
+  rotateJson,
+  rotateText,
+  type RotateRerun,
+  type RotateResult,
+} from "../report/rotate.js";
 import { paint } from "../report/terminal-text.js";
 import {
   connect,
@@ -31,21 +43,33 @@ import {
   type Io,
 } from "../runner.js";
 
-const PENDING = new Set(["PENDING_MULTI_REGION_IMPORT_AND_ROTATION", "PENDING_ROTATION"]);
+type RotateFlags = RawCommonFlags & RawImportFlags & { readonly timeout?: number };
 
-export function rotateExitCode(result: RotateResult, stopCode?: ExitCode): ExitCode {
-  if (result.interrupted) return stopCode ?? EXIT.interrupted;
-  if (result.regions.some((r) => r.status === "failed")) return EXIT.failed;
-  if (result.state !== "rotated") return result.timedOut ? EXIT.timeout : EXIT.failed;
-  return EXIT.ok;
+/** The commands the result names, with this run's values: the primary by its ARN, the material's source. */
+function rerunOf(
+  primary: PrimaryKey,
+  importing: ImportOptions,
+  flags: RotateFlags,
+  cwd: string,
+): RotateRerun {
+  const reach = reachOf(flags);
+  const material = materialFlagsOf(importing, cwd);
+  const timeoutMs = longerTimeout(flags.timeout);
+  const key = { keyArn: primary.arn, region: primary.region, reach };
+  return {
+    again: rotateMaterialCommand({ key: primary.arn, material, reach, timeoutMs }),
+    fromStdin: material.source === "-" || material.source === "fileb:///dev/stdin",
+    undo: (keyMaterialId) => deleteImportedMaterialCommand({ ...key, keyMaterialId }),
+    list: listKeyRotationsCommand(key),
+  };
 }
 
-export async function runRotateMaterial(
-  flags: RawCommonFlags & RawImportFlags & { readonly timeout?: number },
-  io: Io,
-): Promise<ExitCode> {
+export async function runRotateMaterial(flags: RotateFlags, io: Io): Promise<ExitCode> {
   let material: KeyMaterial | undefined;
   let primarySeen: PrimaryKey | undefined;
+  let rerun: RotateRerun | undefined;
+  /** What the rotation knows so far, once it has begun (for a second signal). */
+  let snapshot: (() => RotateResult) | undefined;
   const command: Command<RotateResult> = {
     name: "rotate-material",
     dryRun: false,
@@ -63,8 +87,10 @@ export async function runRotateMaterial(
       const kms = await connect(options, emit, { deadline });
       const primary = await describePrimary(kms, options.key, region, io.signal);
       primarySeen = primary;
+      rerun = rerunOf(primary, importing, flags, io.cwd);
       const metadata = await kms.describeKey(primary.region, primary.arn, io.signal);
-      const settings = planImport(material, importing, metadata, Date.now());
+      const now = Date.now();
+      const settings = planImport(material, importing, metadata, now);
       if (metadata.KeySpec !== "SYMMETRIC_DEFAULT") {
         throw usageError(
           `${primary.keyId} is ${metadata.KeySpec ?? "not symmetric"}: on-demand rotation of imported material is for symmetric encryption keys only.`,
@@ -93,13 +119,14 @@ export async function runRotateMaterial(
       } catch (error) {
         throw awsError(error, { operation: "ListKeyRotations", region: primary.region, keyId: primary.arn });
       }
-      const pending = rotations.find((r) => PENDING.has(r.KeyMaterialState ?? ""))?.KeyMaterialId;
       const result = await rotate({
         primary,
         metadata,
         replicas,
-        pending,
+        rotations,
         settings,
+        now,
+        watch: (read) => (snapshot = read),
         ctx: {
           kms,
           signal: io.signal,
@@ -111,23 +138,23 @@ export async function runRotateMaterial(
     },
     exitCode: (result, stop) => rotateExitCode(result, stop?.exitCode),
     document: ({ exitCode, result, failure, warnings, elapsedMs }) =>
-      rotateJson({ exitCode, result, primary: primarySeen, error: failure, warnings, elapsedMs }),
-    partial: () => undefined,
-    stoppedLine: (stop) => `Stopped by a second ${stop.signalName}.`,
+      rotateJson({ exitCode, result, rerun, primary: primarySeen, error: failure, warnings, elapsedMs }),
+    partial: () => snapshot?.(),
+    stoppedLine: (stop, result) => {
+      const steps = rerun !== undefined ? nextSteps(result, rerun) : undefined;
+      return [
+        `Stopped by a second ${stop.signalName}; imports under way are unknown (they may have been applied).`,
+        ...(steps?.next != null ? [steps.next] : []),
+        ...(steps?.continueCommand != null ? ["To finish:", `  ${steps.continueCommand}`] : []),
+        ...(steps !== undefined && steps.undoCommands.length > 0
+          ? ["To undo:", ...steps.undoCommands.map((u) => `  ${u}`)]
+          : []),
+      ].join("\n");
+    },
     finish(session, result, elapsedMs) {
-      if (result === undefined) return;
+      if (result === undefined || rerun === undefined) return;
       if (session.mode.quiet && rotateExitCode(result) === EXIT.ok) return;
-      // --timeout kept an import or the rotation from being sent: the same command finishes it.
-      const unsent = result.timedOut && result.state !== "rotating";
-      const notSent = result.regions.filter((r) => r.status === "not-attempted").map((r) => r.region);
-      // Every import sent, RotateKeyOnDemand not: it is the primary's.
-      const rerun = unsent
-        ? rerunLines(notSent.length > 0 ? notSent : [result.primary.region], session.resume)
-        : [];
-      session.output({
-        stdout: "",
-        stderr: `${rotateText(result, elapsedMs, paint)}${rerun.map((line) => `${line}\n`).join("")}`,
-      });
+      session.output({ stdout: "", stderr: rotateText(result, rerun, elapsedMs, paint) });
     },
   };
   try {
@@ -135,183 +162,4 @@ export async function runRotateMaterial(
   } finally {
     material?.dispose();
   }
-}
-
-interface RotateInput {
-  readonly primary: PrimaryKey;
-  readonly metadata: KeyMetadata;
-  readonly replicas: readonly {
-    readonly region: string;
-    readonly arn: string;
-    readonly metadata: KeyMetadata;
-  }[];
-  /** The material a previous run left pending, if any. */
-  readonly pending: string | undefined;
-  readonly settings: ImportSettings;
-  readonly ctx: Parameters<typeof importMaterial>[3] & Parameters<typeof pollKey>[3];
-}
-
-/** The rotation itself, once every check passed. Never throws: every outcome is a result. */
-async function rotate(input: RotateInput): Promise<RotateResult> {
-  const { primary, metadata, replicas, pending, settings, ctx } = input;
-  const previousKeyMaterialId = metadata.CurrentKeyMaterialId;
-  const resumed = pending !== undefined;
-  const keys = [
-    { region: primary.region, arn: primary.arn, role: "PRIMARY" as const, metadata },
-    ...replicas.map((r) => ({ ...r, role: "REPLICA" as const })),
-  ];
-  const rows = new Map<string, RotateRegionJson>(
-    keys.map((k) => [
-      k.region,
-      {
-        region: k.region,
-        role: k.role,
-        status: "not-attempted",
-        keyState: k.metadata.KeyState ?? null,
-        keyMaterial: materialInfo(k.metadata, false),
-        error: null,
-      },
-    ]),
-  );
-  const set = (region: string, change: Partial<RotateRegionJson>): void => {
-    const row = rows.get(region);
-    if (row !== undefined) rows.set(region, { ...row, ...change });
-  };
-  let interrupted = false;
-  /** --timeout ran out before a write could be sent (an import, or the rotation): exit 3. */
-  let unsent = false;
-  const attempt = async (key: (typeof keys)[number], with_: ImportSettings): Promise<string | undefined> => {
-    try {
-      const { keyMaterialId } = await importMaterial(key.region, key.arn, with_, ctx);
-      set(key.region, { status: "imported" });
-      return keyMaterialId ?? with_.keyMaterialId;
-    } catch (error) {
-      if (isNotSent(error)) {
-        // Refused at the deadline: nothing was imported here (the row stays not-attempted).
-        unsent = true;
-      } else if (ctx.signal.aborted || isAbort(error)) {
-        interrupted = true;
-        set(key.region, { status: "interrupted" });
-      } else {
-        set(key.region, {
-          status: "failed",
-          error: describeError(error, { operation: "ImportKeyMaterial", region: key.region, keyId: key.arn }),
-        });
-      }
-      return undefined;
-    }
-  };
-  const done = (state: RotateResult["state"], extra: Partial<RotateResult> = {}): RotateResult => ({
-    primary,
-    previousKeyMaterialId,
-    resumed,
-    state,
-    regions: keys.map((k) => rows.get(k.region)).filter((r) => r !== undefined),
-    timedOut: unsent,
-    interrupted,
-    ...extra,
-  });
-  const beforeDeadline = (next: string): string =>
-    unsent
-      ? `--timeout ran out before every import (or the rotation) was sent; what is not-attempted was not sent. ${next}`
-      : next;
-
-  // 1. The primary: NEW material, or (resuming) the pending one again, which KMS checks is this.
-  const [primaryKey] = keys;
-  if (primaryKey === undefined) return done("not-started");
-  const id = await attempt(primaryKey, {
-    ...settings,
-    importType: resumed ? "EXISTING_KEY_MATERIAL" : "NEW_KEY_MATERIAL",
-    ...(pending !== undefined ? { keyMaterialId: pending } : {}),
-  });
-  if (id === undefined) {
-    const failedPrimary = rows.get(primary.region)?.status !== "imported" && !unsent;
-    return done(resumed ? "pending-import" : "not-started", {
-      ...(pending !== undefined ? { keyMaterialId: pending } : {}),
-      ...(resumed && failedPrimary
-        ? {
-            next: `A previous run left key material ${pending ?? ""} pending; this material is not it. ${undoText(primary, pending ?? "", [])}`,
-          }
-        : unsent
-          ? {
-              next: "--timeout ran out before the new key material was sent to the primary; nothing was imported. Run the same command again with a longer --timeout.",
-            }
-          : {}),
-    });
-  }
-
-  // 2. Every replica: the same material, as EXISTING_KEY_MATERIAL with its ID.
-  const replicaKeys = keys.slice(1);
-  await Promise.all(
-    replicaKeys.map((k) =>
-      attempt(k, { ...settings, importType: "EXISTING_KEY_MATERIAL", keyMaterialId: id }),
-    ),
-  );
-  const missing = replicaKeys.filter((k) => rows.get(k.region)?.status !== "imported").map((k) => k.region);
-  if (missing.length > 0) {
-    const holding = replicaKeys.filter((k) => !missing.includes(k.region)).map((k) => k.region);
-    return done("pending-import", {
-      keyMaterialId: id,
-      next: beforeDeadline(
-        `Stopped before RotateKeyOnDemand: the new key material ${id} is in the primary (${primary.region})` +
-          `${holding.length > 0 ? ` and in ${holding.join(", ")}` : ""}, not in ${missing.join(", ")}. ` +
-          `KMS shows it as PENDING_MULTI_REGION_IMPORT_AND_ROTATION; nothing was rotated: every key still uses ${previousKeyMaterialId ?? "its current material"}. ` +
-          `To finish: fix the cause and run the same command again (it continues with this material). ${undoText(primary, id, holding)}`,
-      ),
-    });
-  }
-
-  // 3. The rotation, on the primary.
-  try {
-    await ctx.kms.rotateKeyOnDemand(primary.region, primary.arn, ctx.signal);
-  } catch (error) {
-    if (isNotSent(error)) unsent = true;
-    else if (ctx.signal.aborted || isAbort(error)) interrupted = true;
-    else
-      set(primary.region, {
-        status: "failed",
-        error: describeError(error, {
-          operation: "RotateKeyOnDemand",
-          region: primary.region,
-          keyId: primary.arn,
-        }),
-      });
-    return done("pending-import", {
-      keyMaterialId: id,
-      next: beforeDeadline(
-        `The new key material ${id} is in every key (PENDING_ROTATION) but RotateKeyOnDemand did not run: run the same command again, or aws kms rotate-key-on-demand --key-id ${primary.arn} --region ${primary.region}. ${undoText(
-          primary,
-          id,
-          replicaKeys.map((k) => k.region),
-        )}`,
-      ),
-    });
-  }
-
-  // 4. Until every key shows the new material as current.
-  const seen = await Promise.all(
-    keys.map(async (k) => {
-      const poll = await pollKey(k.region, k.arn, (m) => m.CurrentKeyMaterialId === id, ctx);
-      if (poll.metadata !== undefined) {
-        set(k.region, {
-          keyState: poll.metadata.KeyState ?? null,
-          keyMaterial: materialInfo(poll.metadata, true),
-        });
-      }
-      if (poll.stopped === "interrupted") interrupted = true;
-      return poll.metadata?.CurrentKeyMaterialId === id;
-    }),
-  );
-  if (seen.every(Boolean)) return done("rotated", { keyMaterialId: id });
-  return done("rotating", {
-    keyMaterialId: id,
-    timedOut: !interrupted,
-    next: "KMS accepted the rotation; 'kms-replicate status' (or aws kms list-key-rotations) shows when every key uses the new material.",
-  });
-}
-
-/** How to take back material that was imported but not rotated to. */
-function undoText(primary: PrimaryKey, id: string, replicaRegions: readonly string[]): string {
-  const regions = [primary.region, ...replicaRegions];
-  return `To undo: aws kms delete-imported-key-material --key-id ${primary.keyId} --key-material-id ${id} --region R, for R in ${regions.join(", ")}.`;
 }

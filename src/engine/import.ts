@@ -5,21 +5,14 @@
 // of it after the last import.
 import type { ImportKeyMaterialCommandInput, KeyMetadata } from "@aws-sdk/client-kms";
 import { DEFAULT_POLL, pollDelay } from "../backoff.js";
-import {
-  KmsCallError,
-  classify,
-  describeError,
-  isAbort,
-  isNotSent,
-  isRetryable,
-  mayHaveBeenApplied,
-} from "../errors.js";
+import { classify, describeError, isAbort, isNotSent, isRetryable } from "../errors.js";
 import type { KeyMaterialInfo } from "../events.js";
 import type { Expiration, KeyMaterial } from "../material.js";
 import { sleep } from "../pace.js";
 import { wrapMaterial, type Wrapping } from "../wrap.js";
 import { refusedResult } from "./deadline.js";
 import { untilDeadline } from "./wait.js";
+import { callMayHaveApplied } from "./sent.js";
 import { elapsedSince, type Step, type StepContext, type Unit, type WorkResult } from "./work.js";
 
 export interface ImportSettings {
@@ -30,6 +23,8 @@ export interface ImportSettings {
   readonly importType?: "NEW_KEY_MATERIAL" | "EXISTING_KEY_MATERIAL";
   /** With EXISTING_KEY_MATERIAL: the material KMS must find (it checks that this is it). */
   readonly keyMaterialId?: string;
+  /** The command that imports the material into `region` again (import-material, this run's values), for notes. */
+  readonly again?: (region: string) => string;
 }
 
 /** The errors after which new parameters are fetched, once. */
@@ -145,6 +140,14 @@ export function withImport(step: Step, settings: ImportSettings | undefined): St
   };
 }
 
+/** A key whose ImportKeyMaterial was sent and never answered: nothing is known of its material. */
+const UNKNOWN_IMPORT: KeyMaterialInfo = {
+  imported: null,
+  expirationModel: null,
+  validTo: null,
+  keyMaterialId: null,
+};
+
 export const DRY_RUN_IMPORT_NOTE = "Would import the key material (--dry-run: nothing was imported).";
 
 async function importAfter(
@@ -190,18 +193,25 @@ async function importAfter(
         ...(result.material !== undefined ? { material: result.material } : {}),
       };
     }
-    if (ctx.signal.aborted || isAbort(error)) {
-      // Only an ImportKeyMaterial that left and got no answer may have imported anything.
-      const maybe =
-        !(error instanceof KmsCallError && error.call.operation !== "ImportKeyMaterial") &&
-        mayHaveBeenApplied(error);
+    const stopped = ctx.signal.aborted || isAbort(error);
+    const again = settings.again?.(unit.region) ?? "kms-replicate import-material for this Region";
+    if (callMayHaveApplied(error, "ImportKeyMaterial")) {
+      // Sent, and no answer: it may be there. Never "imported: false".
+      const unknown = { ...rest, elapsedMs: elapsedSince(ctx), material: UNKNOWN_IMPORT };
+      const why = stopped
+        ? "the run stopped before its answer came"
+        : `its answer was lost (${describeError(error, { operation: "ImportKeyMaterial", region: unit.region }).name})`;
+      const note = `Unknown: ImportKeyMaterial was sent and ${why}; the material may have been imported here. To make sure: ${again}`;
+      return stopped
+        ? { ...unknown, outcome: "interrupted", note }
+        : { ...failed(error), material: UNKNOWN_IMPORT, note };
+    }
+    if (stopped) {
       return {
         ...rest,
         outcome: "interrupted",
         elapsedMs: elapsedSince(ctx),
-        note: maybe
-          ? "Interrupted while importing the key material (ImportKeyMaterial was sent and not answered: it may be imported); re-run 'kms-replicate import-material' to be sure it is there."
-          : "Interrupted before the key material was imported here (ImportKeyMaterial was not sent); re-run 'kms-replicate import-material' to import it.",
+        note: `Stopped before ImportKeyMaterial was sent here; nothing was imported. To import it: ${again}`,
       };
     }
     return failed(error);

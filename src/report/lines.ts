@@ -176,7 +176,13 @@ export function materialText(material: KeyMaterialInfo): string {
       : material.expirationModel === "KEY_MATERIAL_DOES_NOT_EXPIRE"
         ? "does not expire"
         : "expiration not shown";
-  return `${material.imported ? "imported now" : "already there"}; ${expiry}`;
+  const imported =
+    material.imported === null
+      ? "unknown: may have been imported (no answer came)"
+      : material.imported
+        ? "imported now"
+        : "already there";
+  return `${imported}; ${expiry}`;
 }
 
 /** `tags team=payments; description "DR copy"; policy from primary; aliases alias/payments` */

@@ -1,83 +1,20 @@
 // Imported key material end to end: the built bin against the local endpoint, which really unwraps.
 // Every output of every run in this file is kept, and the last test greps all of it for every
 // material used, in hex and in base64.
-import { constants, createCipheriv, publicEncrypt, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { schemaErrors } from "../support/schema.js";
+import { materialBox, onEndpoint } from "./material-support.js";
 import { runBash, runCli, useLocalKms, type CliRun, type RunOptions } from "./run-cli.js";
 
 const kms = useLocalKms({ creatingDelayMs: 100 });
-const dir = mkdtempSync(join(tmpdir(), "kms-replicate-import-"));
+const box = materialBox("kms-replicate-import-");
 const outputs: string[] = [];
-const materials: Buffer[] = [];
-
-/** A fresh material in a file only the owner can read: its fileb:// and the bytes. */
-function materialFile(bytes = randomBytes(32), mode = 0o600): { arg: string; bytes: Buffer } {
-  materials.push(bytes);
-  const path = join(dir, `material-${materials.length}.bin`);
-  writeFileSync(path, bytes);
-  chmodSync(path, mode);
-  return { arg: `fileb://${path}`, bytes };
-}
-
-/** The test's own wrapping (not src/'s), for setting up the primary. */
-function wrap(material: Buffer, publicKey: string): string {
-  const aes = randomBytes(32);
-  const cipher = createCipheriv("id-aes256-wrap-pad", aes, Buffer.from("A65959A6", "hex"));
-  const key = { key: Buffer.from(publicKey, "base64"), format: "der", type: "spki" } as const;
-  const wrappedKey = publicEncrypt(
-    { ...key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" },
-    aes,
-  );
-  return Buffer.concat([wrappedKey, cipher.update(material), cipher.final()]).toString("base64");
-}
-
-/** Imports `material` into `keyArn` in `region` directly on the endpoint (a setup step). */
-async function importDirectly(
-  region: string,
-  keyArn: string,
-  material: Buffer,
-  extra: Record<string, unknown> = {},
-) {
-  const params = (await kms().invoke(region, "GetParametersForImport", {
-    KeyId: keyArn,
-    WrappingAlgorithm: "RSA_AES_KEY_WRAP_SHA_256",
-    WrappingKeySpec: "RSA_2048",
-  })) as { PublicKey: string; ImportToken: string };
-  return kms().invoke(region, "ImportKeyMaterial", {
-    KeyId: keyArn,
-    ImportToken: params.ImportToken,
-    EncryptedKeyMaterial: wrap(material, params.PublicKey),
-    ...extra,
-  }) as { KeyMaterialId: string };
-}
-
-const DAY = 86_400_000;
-
-/** An EXTERNAL primary in us-east-1 holding `material`, expiring in 30 days unless told otherwise. */
-async function externalPrimary(
-  material: Buffer,
-  extra: Record<string, unknown> = {
-    ExpirationModel: "KEY_MATERIAL_EXPIRES",
-    ValidTo: (Date.now() + 30 * DAY) / 1000,
-  },
-): Promise<string> {
-  const arn = String(kms().createKey("us-east-1", { MultiRegion: true, Origin: "EXTERNAL" }).Arn);
-  await importDirectly("us-east-1", arn, material, extra);
-  return arn;
-}
-
-/** The family's key in `region` (the primary's ARN, with that Region), as the endpoint holds it. */
-const describeKey = (region: string, arn: string) =>
-  (
-    kms().invoke(region, "DescribeKey", { KeyId: arn.replace(/:kms:[^:]+:/, `:kms:${region}:`) }) as {
-      KeyMetadata: Record<string, unknown>;
-    }
-  ).KeyMetadata;
+const materials = box.all;
+const materialFile = box.file;
+const { describeKey, importDirectly, externalPrimary } = onEndpoint(kms);
 
 async function run(args: readonly string[], options?: RunOptions): Promise<CliRun> {
   const result = await runCli([...args, "--endpoint-url", kms().url], options);
@@ -297,7 +234,7 @@ describe("replicate --key-material", () => {
     );
     outputs.push(substituted.stdout, substituted.stderr);
     // …and through a named pipe whose writer comes a second after the run started
-    const fifo = join(dir, "material.fifo");
+    const fifo = join(box.dir, "material.fifo");
     execFileSync("mkfifo", [fifo]);
     const writer = spawn("sh", ["-c", `sleep 1; cat "${path}" > "${fifo}"`], { stdio: "ignore" });
     const piped = await run([
@@ -499,7 +436,12 @@ describe("rotate-material", () => {
     expect(String(stopped.next)).toContain("Stopped before RotateKeyOnDemand");
     expect(String(stopped.next)).toContain("PENDING_MULTI_REGION_IMPORT_AND_ROTATION");
     expect(String(stopped.next)).toContain("not in ap-southeast-2");
-    expect(String(stopped.next)).toContain("delete-imported-key-material");
+    expect(stopped.undoCommands).toEqual([
+      `aws kms delete-imported-key-material --key-id ${arn} --key-material-id ${String(stopped.keyMaterialId)} --region us-east-1 --endpoint-url ${kms().url}`,
+    ]);
+    expect(String(stopped.continueCommand)).toBe(
+      `kms-replicate rotate-material --key ${arn} --key-material ${next.arg} --wrapping-key-spec RSA_2048 --endpoint-url ${kms().url}`,
+    );
     expect(kms().callCount("us-east-1", "RotateKeyOnDemand")).toBe(0);
     expect(describeKey("us-east-1", arn).CurrentKeyMaterialId).toBe(before);
     kms().configure({ faults: [] });

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { isolatedAwsEnv } from "../support/aws-env.js";
+import { documentProblems } from "../support/consistency.js";
 import { startKmsLocal, type KmsLocal, type KmsLocalConfig } from "../support/local-kms/server.js";
 
 export const BIN = fileURLToPath(new URL("../../bin/kms-replicate.js", import.meta.url));
@@ -192,6 +193,19 @@ function run(
         json = stdout.trim() === "" ? undefined : (JSON.parse(stdout) as RunDocument);
       } catch {
         json = undefined;
+      }
+      // Every document any end-to-end run writes must agree with itself (and with the exit code).
+      const problems = json === undefined ? [] : documentProblems(json);
+      if (json !== undefined && json.exitCode !== code) {
+        problems.push(`exitCode: the document says ${json.exitCode}, the process exited ${String(code)}`);
+      }
+      if (problems.length > 0) {
+        reject(
+          new Error(
+            `kms-replicate wrote a document that contradicts itself:\n${problems.join("\n")}\n${stdout}`,
+          ),
+        );
+        return;
       }
       resolve({ code, stdout, stderr, json });
     });

@@ -2,6 +2,7 @@ import { describe, it, expect } from "vitest";
 import { isThrottlingError } from "@smithy/core/retry";
 import {
   ADVICE,
+  adviseAs,
   EXIT,
   awsError,
   classify,
@@ -473,5 +474,96 @@ describe("credential failures", () => {
     expect(awsError(missing, { operation: "DescribeKey", region: "us-east-1" })).toBe(missing);
     expect(awsError(missing, { operation: "DescribeKey", region: "us-east-1" }).exitCode).toBe(EXIT.usage);
     expect(awsError(failed, { operation: "DescribeKey", region: "us-east-1" })).toBe(failed);
+  });
+});
+
+describe("each command gets its own advice", () => {
+  const COMMANDS = [
+    "replicate",
+    "wait",
+    "status",
+    "sync",
+    "promote",
+    "import-material",
+    "rotate-material",
+  ] as const;
+  const ctx = (command?: (typeof COMMANDS)[number]): ErrorContext => ({
+    operation: "ImportKeyMaterial",
+    region: "eu-west-1",
+    ...(command !== undefined ? { command } : {}),
+  });
+  const hintOf = (error: unknown, context: ErrorContext): string => describeError(error, context).hint ?? "";
+
+  it.each(COMMANDS)("%s: a re-run's promise and the flags named are the command's own", (command) => {
+    for (const error of [
+      awsFailure("ThrottlingException"),
+      awsFailure("KMSInternalException", 500),
+      awsFailure("DependencyTimeoutException", 503),
+      networkFailure("ECONNREFUSED"),
+      networkFailure("ECONNRESET"),
+    ]) {
+      const hint = hintOf(error, ctx(command));
+      if (command === "replicate") {
+        expect(hint).toContain("existing replicas count as done");
+      } else {
+        expect(hint).not.toContain("replicas count as done");
+        expect(hint).not.toContain("--rate");
+        expect(hint).not.toContain("--concurrency");
+        expect(hint).not.toContain("a replica the lost request created");
+      }
+    }
+  });
+
+  it("rotate-material's re-run continues the rotation", () => {
+    expect(hintOf(awsFailure("KMSInternalException", 500), ctx("rotate-material"))).toBe(
+      "KMS had an internal error. Wait a moment, then re-run the same command: it reads where the rotation stands (ListKeyRotations) and continues from there.",
+    );
+  });
+
+  it("ValidationException names the flags behind the operation's parameters, not replicate's", () => {
+    const validation = awsFailure("ValidationException");
+    expect(hintOf(validation, ctx("rotate-material"))).toBe(
+      "KMS rejected a parameter of ImportKeyMaterial. Check --valid-to (in the future, at most 365 days away) or --no-expiry, --wrapping-algorithm and --wrapping-key-spec.",
+    );
+    expect(hintOf(validation, REPLICATE)).toBe(
+      "KMS rejected a parameter of ReplicateKey. Check --regions, --tag, --description and --policy.",
+    );
+    expect(hintOf(validation, { operation: "TagResource", region: "eu-west-1", command: "sync" })).toBe(
+      "KMS rejected a parameter of TagResource. Check --tag.",
+    );
+    expect(hintOf(validation, { operation: "ListKeyRotations", region: "us-east-1" })).toBe(
+      "KMS rejected a parameter of ListKeyRotations.",
+    );
+  });
+
+  it("adviseAs: an error described inside the command's work gets its advice; an explicit command wins", async () => {
+    const throttled = awsFailure("ThrottlingException");
+    const inside = await adviseAs("sync", async () => {
+      await Promise.resolve();
+      return [hintOf(throttled, ctx()), hintOf(throttled, ctx("replicate"))];
+    });
+    expect(inside[0]).toContain("replicas already in line are left alone");
+    expect(inside[1]).toContain("existing replicas count as done");
+    // Outside any command: replicate's, as before.
+    expect(hintOf(throttled, ctx())).toContain("existing replicas count as done");
+  });
+
+  it("IncorrectKeyMaterialException under rotate-material speaks of the material pending rotation", () => {
+    const report = describeError(awsFailure("IncorrectKeyMaterialException"), ctx("rotate-material"));
+    expect(report.message).toBe(
+      "This is not the key material KMS expected in eu-west-1 (the new material pending rotation); nothing was imported there.",
+    );
+    expect(report.hint).toContain("undo that import");
+  });
+
+  it("AlreadyExistsException from CreateAlias is about the alias, not a replica", () => {
+    const hint = hintOf(awsFailure("AlreadyExistsException"), {
+      operation: "CreateAlias",
+      region: "eu-west-1",
+      command: "sync",
+    });
+    expect(hint).toBe(
+      "The alias exists already in eu-west-1; 'kms-replicate status' shows which key it names.",
+    );
   });
 });

@@ -65,6 +65,12 @@ export const fault = {
       "IncorrectKeyMaterialException",
       "The key material is not the key material that was previously imported into this key.",
     ),
+  /** NEW_KEY_MATERIAL whose material the key has had already (KMS: IncorrectKeyMaterialException). */
+  materialNotNew: () =>
+    new KmsFault(
+      "IncorrectKeyMaterialException",
+      "KMS expected new key material, but the key material being imported is already associated with this key.",
+    ),
   unknownOperation: (operation: string) =>
     new KmsFault("UnknownOperationException", `Unknown operation ${operation}`),
 };

@@ -266,6 +266,37 @@ describe("imported key material", () => {
     }
   });
 
+  it("NEW_KEY_MATERIAL of material the key has had (current, earlier or pending): IncorrectKeyMaterialException, nothing changes", async () => {
+    const { arn } = h.primary("us-east-1", { Origin: "EXTERNAL" });
+    const first = randomBytes(32);
+    const second = randomBytes(32);
+    const third = randomBytes(32);
+    const firstId = await importInto(h.kms("us-east-1"), arn, first);
+    const secondId = await importInto(h.kms("us-east-1"), arn, second, { ImportType: "NEW_KEY_MATERIAL" });
+    await h.kms("us-east-1").send(new RotateKeyOnDemandCommand({ KeyId: arn }));
+    const thirdId = await importInto(h.kms("us-east-1"), arn, third, { ImportType: "NEW_KEY_MATERIAL" });
+    const list = async () =>
+      (
+        await h
+          .kms("us-east-1")
+          .send(new ListKeyRotationsCommand({ KeyId: arn, IncludeKeyMaterial: "ALL_KEY_MATERIAL" }))
+      ).Rotations?.map((r) => [r.KeyMaterialId, r.KeyMaterialState]);
+    const before = await list();
+    expect(before).toEqual([
+      [firstId, "NON_CURRENT"],
+      [secondId, "CURRENT"],
+      [thirdId, "PENDING_ROTATION"],
+    ]);
+    for (const material of [first, second, third]) {
+      const error = await expectKmsError(
+        importInto(h.kms("us-east-1"), arn, material, { ImportType: "NEW_KEY_MATERIAL" }),
+        "IncorrectKeyMaterialException",
+      );
+      expect(error.message).toContain("already associated");
+    }
+    expect(await list()).toEqual(before);
+  });
+
   it("the import-token faults answer the next N ImportKeyMaterial calls", async () => {
     h.server.configure({ faults: [{ operation: "ImportKeyMaterial", expiredImportToken: { count: 1 } }] });
     const { arn } = h.primary("us-east-1", { Origin: "EXTERNAL" });

@@ -276,11 +276,9 @@ const importKeyMaterial: Handler = (ctx, body) => {
         "New key material is imported into the primary key; a replica takes EXISTING_KEY_MATERIAL.",
       );
     }
-    if (known !== undefined) {
-      throw fault.validation(
-        "This key material is already associated with the key: use EXISTING_KEY_MATERIAL.",
-      );
-    }
+    // KMS (IncorrectKeyMaterialException): "KMS expected new key material but the key material
+    // being imported is already associated with the KMS key" — current, earlier or pending alike.
+    if (known !== undefined) throw fault.materialNotNew();
     if (key.materials.length === 0) {
       key.materials.push({ id, state: "CURRENT", description });
     } else {

@@ -711,6 +711,28 @@ describe("faults", () => {
     ]);
   });
 
+  it("answerDelayMs: the operation is carried out at once; a client that goes away never gets the answer", async () => {
+    server.configure({ faults: [{ operation: "TagResource", answerDelayMs: 600_000 }] });
+    const { arn } = primary();
+    const abort = new AbortController();
+    const pending = kms("us-east-1")
+      .send(new TagResourceCommand({ KeyId: arn, Tags: [{ TagKey: "k", TagValue: "v" }] }), {
+        abortSignal: abort.signal,
+      })
+      .catch((e: unknown) => e);
+    // The call is in the log once it has arrived; counted, not timed.
+    while (server.callCount("us-east-1", "TagResource") === 0) await sleep(10);
+    expect(server.keys("us-east-1")[0]?.tags).toEqual({ k: "v" });
+    abort.abort();
+    expect(await pending).toMatchObject({ name: "AbortError" });
+    while (server.calls({ operation: "TagResource" })[0]?.fault === undefined) await sleep(10);
+    expect(server.calls({ operation: "TagResource" }).map((c) => [c.status, c.fault])).toEqual([
+      [0, "clientGone"],
+    ]);
+    // Other operations answer at once.
+    await expect(kms("us-east-1").send(new ListKeysCommand({}))).resolves.toBeDefined();
+  });
+
   it("clockSkewMs: a request signed more than 5 minutes off is 'Signature expired', with the endpoint's Date", async () => {
     server.configure({ clockSkewMs: 10 * 60_000 });
     const client = new KMSClient({

@@ -27,6 +27,12 @@ export interface FaultRule {
   readonly keyId?: string;
   /** Added before the answer, in ms. */
   readonly latencyMs?: number;
+  /**
+   * Carry the operation out at once, then hold its answer this long, in ms (or until the client
+   * goes away): a request that took effect while its caller still waits, e.g. a slow
+   * ImportKeyMaterial that a signal cuts short.
+   */
+  readonly answerDelayMs?: number;
   /** ThrottlingException for the next `count` matching calls, or for a `rate` (0–1) of them. */
   readonly throttle?: { readonly count?: number; readonly rate?: number };
   /** KMSInternalException (HTTP 500) for the next `count` matching calls. */
@@ -132,6 +138,7 @@ const FAULT_KEYS = new Set([
   "operation",
   "keyId",
   "latencyMs",
+  "answerDelayMs",
   "throttle",
   "internalError",
   "dropConnection",
@@ -250,8 +257,8 @@ export interface CallRecord {
   keyState?: string;
   /** The access key ID that signed the request (from the SigV4 Credential=; never the secret). */
   readonly accessKeyId?: string;
-  /** A fault that kept the answer from the client. */
-  fault?: "dropConnection" | "stall" | "processThenDrop";
+  /** A fault that kept the answer from the client (clientGone: it left while answerDelayMs held the answer). */
+  fault?: "dropConnection" | "stall" | "processThenDrop" | "clientGone";
   /** Why it was answered ThrottlingException: a quota (enforceQuotas) or a `throttle` fault rule. */
   throttledBy?: "quota" | "fault";
   /** The quota it exceeded (e.g. CreateKey in the replica's Region, for a ReplicateKey). */
@@ -463,6 +470,7 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
 
   type Decision = {
     latencyMs: number;
+    answerDelayMs: number;
     drop: boolean;
     stall: boolean;
     processThenDrop: boolean;
@@ -486,6 +494,7 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
   const decide = (region: string, operation: string, input: unknown): Decision => {
     const decision: Decision = {
       latencyMs: 0,
+      answerDelayMs: 0,
       drop: false,
       stall: false,
       processThenDrop: false,
@@ -499,6 +508,7 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
       if (rule.keyId !== undefined && !(named ??= keysNamed(region, input)).includes(keyIdIn(rule.keyId)))
         return;
       decision.latencyMs += rule.latencyMs ?? 0;
+      decision.answerDelayMs += rule.answerDelayMs ?? 0;
       if (
         decision.error !== undefined ||
         decision.drop ||
@@ -698,6 +708,11 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
         req.socket.destroy();
         return;
       }
+      if (decision.answerDelayMs > 0 && !(await answerHeld(req, decision.answerDelayMs))) {
+        // Done, and the client went away before the answer: status stays 0.
+        call.fault = "clientGone";
+        return;
+      }
       call.status = 200;
       send(res, 200, output);
     } catch (error) {
@@ -716,6 +731,24 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
       sendFault(res, kmsFault);
     }
   };
+
+  /** Waits `ms` before an answer: true, or false as soon as the client has gone away. */
+  const answerHeld = (req: IncomingMessage, ms: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      if (req.socket.destroyed) {
+        resolve(false);
+        return;
+      }
+      const gone = (): void => {
+        clearTimeout(timer);
+        resolve(false);
+      };
+      const timer = setTimeout(() => {
+        req.socket.off("close", gone);
+        resolve(true);
+      }, ms);
+      req.socket.once("close", gone);
+    });
 
   const headerOf = (req: IncomingMessage, name: string): string | undefined => {
     const value = req.headers[name];

@@ -29,7 +29,7 @@ import {
   promoteStartLine,
   type PromoteReport,
 } from "../../../src/report/promote.js";
-import { rotateText, type RotateResult } from "../../../src/report/rotate.js";
+import { rotateText, type RotateRerun, type RotateResult } from "../../../src/report/rotate.js";
 import { fleetStatusOutput, statusJson, statusOutput, type FamilyRow } from "../../../src/report/status.js";
 import { syncJson, syncLine, syncPlanLine } from "../../../src/report/sync.js";
 import { forPeople, literal, paint } from "../../../src/report/terminal-text.js";
@@ -215,7 +215,7 @@ describe("every renderer shows a hostile value escaped", () => {
     },
     {
       what: "rotate-material: the keys, their errors and material, what to do next",
-      text: () => rotateText(ROTATE, 1_000, paint),
+      text: () => rotateText(ROTATE, ROTATE_RERUN, 1_000, paint),
     },
     {
       what: "a fleet's failed key (replicate)",
@@ -515,6 +515,7 @@ const PROMOTE: PromoteReport = {
 const ROTATE: RotateResult = {
   primary: HOSTILE_PRIMARY,
   keyMaterialId: HOSTILE,
+  previousKeyMaterialId: HOSTILE,
   resumed: false,
   state: "pending-import",
   regions: [
@@ -524,12 +525,29 @@ const ROTATE: RotateResult = {
       status: "failed",
       keyState: HOSTILE,
       keyMaterial: { imported: false, expirationModel: null, validTo: HOSTILE, keyMaterialId: HOSTILE },
+      note: null,
       error: ERROR,
     },
+    {
+      region: HOSTILE,
+      role: "REPLICA",
+      status: "unknown",
+      keyState: HOSTILE,
+      keyMaterial: { imported: null, expirationModel: null, validTo: HOSTILE, keyMaterialId: HOSTILE },
+      note: HOSTILE,
+      error: null,
+    },
   ],
-  next: HOSTILE,
+  rotation: "failed",
+  rotationError: ERROR,
   timedOut: false,
   interrupted: false,
+};
+const ROTATE_RERUN: RotateRerun = {
+  again: HOSTILE,
+  fromStdin: false,
+  undo: (id) => `${HOSTILE} ${id}`,
+  list: HOSTILE,
 };
 
 const runEntry = (results: RegionResult[]): FleetKeyReport => ({

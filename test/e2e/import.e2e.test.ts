@@ -261,7 +261,8 @@ describe("import-material", () => {
   it("material expired in a replica: import-material restores it", async () => {
     const m = materialFile();
     const arn = await externalPrimary(m.bytes, { ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE" });
-    const soon = new Date(Date.now() + 2_500).toISOString();
+    // Far enough ahead that the first run ends before it, however busy the machine.
+    const soon = new Date(Date.now() + 10_000).toISOString();
     const first = await json(
       [
         "--key",
@@ -278,7 +279,7 @@ describe("import-material", () => {
       0,
     );
     expect(materialOf(first.regions[0]).validTo).toBe(soon);
-    await new Promise((resolve) => setTimeout(resolve, 2_600));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(soon) - Date.now()) + 100));
     expect(describeKey("eu-west-1", arn).KeyState).toBe("PendingImport");
     const restored = await json(
       [
@@ -302,7 +303,7 @@ describe("import-material", () => {
       validTo: null,
     });
     expect(describeKey("ap-southeast-2", arn).KeyState).toBe("PendingImport");
-  }, 30_000);
+  }, 45_000);
 });
 
 describe("import-material after --timeout", () => {

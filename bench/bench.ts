@@ -8,11 +8,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_POLL, DEFAULT_RETRY } from "../src/backoff.js";
-import { createKms } from "../src/kms.js";
-import { splitTargets, toPrimary } from "../src/plan.js";
-import { replicateRegions } from "../src/commands/replicate.js";
-import { KMS_QUOTAS } from "../src/quotas.js";
+import { DEFAULT_POLL, DEFAULT_RETRY } from "../src/aws/backoff.js";
+import { createKms } from "../src/aws/kms.js";
+import { splitTargets, toPrimary } from "../src/core/plan.js";
+import { replicateRegions } from "../src/commands/replicate/run.js";
+import { KMS_QUOTAS } from "../src/aws/quotas.js";
 import { isolatedAwsEnv } from "../test/support/aws-env.js";
 import {
   startKmsLocal,
@@ -443,7 +443,7 @@ const FLEET_CREATING: Readonly<Record<string, number>> = {
 const FLEET_KEYS_PER_REGION = 50;
 /**
  * Every KMS quota × this, on the endpoint (quotaScale) and told to the CLI (--quota, from
- * src/quotas.ts KMS_QUOTAS): CreateKey 5/s becomes 50/s, so a target's 400 CreateKey take 8 s.
+ * src/aws/quotas.ts KMS_QUOTAS): CreateKey 5/s becomes 50/s, so a target's 400 CreateKey take 8 s.
  */
 const FLEET_SCALE = 10;
 const FLEET_TAG = "bench=fleet";
@@ -546,7 +546,7 @@ interface QuotaBucket {
 
 /**
  * The buckets of a fleet run: each ReplicateKey costs 1 ReplicateKey in its primary's Region and 2
- * CreateKey in the replica's Region (KMS's quota rules; src/quotas.ts costOf).
+ * CreateKey in the replica's Region (KMS's quota rules; src/aws/quotas.ts costOf).
  */
 function fleetBuckets(keysPerRegion: number, scale: number): QuotaBucket[] {
   return [

@@ -47,7 +47,7 @@ const common = {
   platform: "node",
   target: "node20",
   logLevel: "warning",
-  // `--version` prints these without reading package.json or loading the SDK (src/version.ts).
+  // `--version` prints these without reading package.json or loading the SDK (src/cli/version.ts).
   define: {
     __KMS_REPLICATE_VERSION__: JSON.stringify(await versionOf("../package.json")),
     __AWS_SDK_KMS_VERSION__: JSON.stringify(
@@ -80,12 +80,12 @@ for (const [outdir, sourcemap] of [
   ["dist", false],
   ["build", "linked"],
 ]) {
-  // The SDK's retry predicates (src/sdk-retry.ts, used by src/errors.ts, which `--help` loads) the same way.
+  // The SDK's retry predicates (src/aws/sdk-retry.ts, used by src/core/errors.ts, which `--help` loads) the same way.
   const { metafile } = await build({
     ...common,
     sourcemap,
     metafile: outdir === "dist",
-    entryPoints: { "sdk-partition": "src/sdk-partition.ts", "sdk-retry": "src/sdk-retry.ts" },
+    entryPoints: { "sdk-partition": "src/aws/sdk-partition.ts", "sdk-retry": "src/aws/sdk-retry.ts" },
     outdir,
   });
   if (metafile) distMetafiles.push(metafile);
@@ -94,7 +94,7 @@ for (const [outdir, sourcemap] of [
 const cli = await build({
   ...common,
   metafile: true,
-  entryPoints: { cli: "src/cli.ts" },
+  entryPoints: { cli: "src/cli/main.ts" },
   outdir: "dist",
   splitting: true,
   plugins: [partitionExternal],

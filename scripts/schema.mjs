@@ -1,5 +1,5 @@
 // The JSON Schema of every --output json document, generated from its TypeScript type
-// (KmsReplicateDocument, src/report/document.ts) by ts-json-schema-generator, into
+// (KmsReplicateDocument, src/cli/document.ts) by ts-json-schema-generator, into
 // schema/kms-replicate.schema.json, which is committed.
 //
 //   node scripts/schema.mjs           write the schema if it changed (the build runs this);
@@ -13,7 +13,7 @@
 // type changed and the schema was not regenerated and committed.
 //
 // Speed: the generator's own program (createGenerator) would parse every file the document's types
-// import, and through src/errors.ts and src/options.ts that is the AWS SDK's ~700 declaration files
+// import, and through src/core/errors.ts and src/core/options.ts that is the AWS SDK's ~700 declaration files
 // (2.6 s to generate). Ours holds only the files the document's types live in, with `noResolve`
 // (imports of other files are left unresolved), ES5's lib (the utility types: Readonly, Record,
 // Omit, Exclude) and no @types: about 0.6-0.8 s to generate, after 0.5 s to load TypeScript.
@@ -29,21 +29,21 @@ const TYPE = "KmsReplicateDocument";
 
 /** The files the document's types are declared in: the type's file first. */
 const SOURCES = [
-  "src/report/document.ts",
+  "src/cli/document.ts",
   "src/report/json.ts",
-  "src/report/status.ts",
-  "src/report/promote.ts",
-  "src/report/rotate.ts",
-  "src/errors.ts",
-  "src/events.ts",
-  "src/options.ts",
-  "src/family.ts",
-  "src/diff.ts",
-  "src/operation.ts",
-  "src/report/sync.ts",
+  "src/commands/status/render.ts",
+  "src/commands/promote/render.ts",
+  "src/commands/rotate-material/render.ts",
+  "src/core/errors.ts",
+  "src/core/events.ts",
+  "src/core/options.ts",
+  "src/core/family.ts",
+  "src/core/diff.ts",
+  "src/core/operation.ts",
+  "src/commands/sync/render.ts",
   "src/report/fleet.ts",
-  "src/engine/work.ts",
-  "src/engine/rotate.ts",
+  "src/core/steps/work.ts",
+  "src/core/steps/rotate.ts",
 ].map((path) => fileURLToPath(new URL(path, root)));
 
 const ANNOTATIONS = new Set(["description", "markdownDescription", "title"]);
@@ -116,7 +116,7 @@ export function generateSchema() {
   return `${JSON.stringify(schema, null, 2)}\n`;
 }
 
-/** CI as src/terminal.ts reads it: set, not empty, not "false". */
+/** CI as src/cli/terminal.ts reads it: set, not empty, not "false". */
 const inCi = (env = process.env) => env.CI !== undefined && env.CI !== "" && env.CI !== "false";
 
 const STALE = `schema/kms-replicate.schema.json is not what the types in src/ give: run \`npm run schema\` (or \`npm run build\`) and commit it.`;

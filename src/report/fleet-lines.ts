@@ -20,10 +20,10 @@ import {
   type LineStatus,
   type ResumeOptions,
 } from "./lines.js";
-import { REGION_STATUSES, type ReplicaEvent } from "../events.js";
-import { OUTCOMES } from "../engine/work.js";
-import { PROMOTE_OUTCOMES } from "./promote.js";
-import type { ErrorReport } from "../errors.js";
+import { REGION_STATUSES, type ReplicaEvent } from "../core/events.js";
+import { OUTCOMES } from "../core/steps/work.js";
+import { PROMOTE_OUTCOMES } from "../commands/promote/render.js";
+import type { ErrorReport } from "../core/errors.js";
 import { literal, noPaint, type Paint } from "./terminal-text.js";
 
 // ---- the time left ----

@@ -3,7 +3,7 @@
 // CI log, a pipe): a line per key as it settles, and a heartbeat line. Then a summary. It keeps
 // counters and the units in progress, never what has settled (but the first failed keys' reports).
 import type { Ora } from "ora";
-import type { RegionPhase, ReplicaEvent } from "../events.js";
+import type { RegionPhase, ReplicaEvent } from "../core/events.js";
 import {
   keyOutcome,
   type FleetCommand,

@@ -2,14 +2,14 @@
 // --keys-from, --all-primaries): one JSON document, version 2, with an entry per key. Each entry
 // is what the command's version-1 document says of that one key, without the run's envelope
 // (version, command, dryRun, warnings, elapsedMs), plus `key`: how the key was selected.
-import { EXIT, type ExitCode } from "../errors.js";
-import { REGION_STATUSES, type RegionStatus } from "../events.js";
-import { OUTCOMES, type Outcome } from "../engine/work.js";
-import type { Tag } from "../options.js";
+import { EXIT, type ExitCode } from "../core/errors.js";
+import { REGION_STATUSES, type RegionStatus } from "../core/events.js";
+import { OUTCOMES, type Outcome } from "../core/steps/work.js";
+import type { Tag } from "../core/options.js";
 import type { Count, Milliseconds, RunError, RunJson } from "./json.js";
-import { PROMOTE_OUTCOMES, type PromoteJson, type PromoteOutcome } from "./promote.js";
-import type { StatusJson } from "./status.js";
-import type { SyncJson } from "./sync.js";
+import { PROMOTE_OUTCOMES, type PromoteJson, type PromoteOutcome } from "../commands/promote/render.js";
+import type { StatusJson } from "../commands/status/render.js";
+import type { SyncJson } from "../commands/sync/render.js";
 
 /** The version of a fleet document: a fleet run always writes this one, also for one key. */
 export const FLEET_JSON_VERSION = 2;
@@ -363,7 +363,7 @@ function regionTotals<S extends string>(
   };
 }
 
-/** The selection's options as the fleet runner holds them (src/selection.ts SelectionOptions). */
+/** The selection's options as the fleet runner holds them (src/core/selection.ts SelectionOptions). */
 interface SelectionInput {
   readonly keys: readonly { readonly value: string }[];
   readonly keysFrom?: string;

@@ -1,8 +1,8 @@
 // The machine's view: one versioned JSON document on stdout, also after failure, timeout or Ctrl-C.
-import type { ErrorReport, ExitCode } from "../errors.js";
-import { EXIT } from "../errors.js";
-import type { Applied, KeyMaterialInfo, PrimaryKey, RegionResult, RegionStatus } from "../events.js";
-import type { Operation } from "../operation.js";
+import type { ErrorReport, ExitCode } from "../core/errors.js";
+import { EXIT } from "../core/errors.js";
+import type { Applied, KeyMaterialInfo, PrimaryKey, RegionResult, RegionStatus } from "../core/events.js";
+import type { Operation } from "../core/operation.js";
 
 /** Changes only when a field changes meaning or disappears. */
 export const JSON_VERSION = 1;

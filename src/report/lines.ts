@@ -8,11 +8,11 @@ import {
   type RegionPhase,
   type RegionResult,
   type RegionStatus,
-} from "../events.js";
-import { policyDifference } from "../diff.js";
-import type { Outcome } from "../engine/work.js";
-import type { Operation } from "../operation.js";
-import { redactUrl } from "../redact.js";
+} from "../core/events.js";
+import { policyDifference } from "../core/diff.js";
+import type { Outcome } from "../core/steps/work.js";
+import type { Operation } from "../core/operation.js";
+import { redactUrl } from "../core/redact.js";
 import { literal, type Paint } from "./terminal-text.js";
 
 type CallEvent = Extract<ReplicaEvent, { type: "call" }>;

@@ -1,10 +1,10 @@
 // The person's view on stderr: one ora spinner whose text has a line per Region in progress (on a
 // terminal), a line per Region as it settles (always), a summary. The same events feed both.
 import type { Ora } from "ora";
-import type { WorkResult } from "../engine/work.js";
-import type { ReportedError } from "../errors.js";
-import type { RegionPhase, RegionResult, ReplicaEvent } from "../events.js";
-import type { OutputMode } from "../terminal.js";
+import type { WorkResult } from "../core/steps/work.js";
+import type { ReportedError } from "../core/errors.js";
+import type { RegionPhase, RegionResult, ReplicaEvent } from "../core/events.js";
+import type { OutputMode } from "../cli/terminal.js";
 import {
   heartbeatLine,
   noticeLine,
@@ -16,7 +16,7 @@ import {
   waitCommand,
   type ResumeOptions,
 } from "./lines.js";
-import { syncLine, syncPlanLine, syncSummaryLine } from "./sync.js";
+import { syncLine, syncPlanLine, syncSummaryLine } from "../commands/sync/render.js";
 import { forPeople, literal, type Paint } from "./terminal-text.js";
 
 export interface HumanReporter {

@@ -2,9 +2,9 @@
 // run's own values (the primary's ARN, the material's source, the flags that reach the same
 // account the same way), every word shell-quoted, ready to paste.
 import { isAbsolute, resolve } from "node:path";
-import { DEFAULT_TIMEOUT_MS, type ImportOptions, type RawCommonFlags } from "../options.js";
-import { redactUrl } from "../redact.js";
-import type { WrappingAlgorithm, WrappingKeySpec } from "../wrap.js";
+import { DEFAULT_TIMEOUT_MS, type ImportOptions, type RawCommonFlags } from "../core/options.js";
+import { redactUrl } from "../core/redact.js";
+import type { WrappingAlgorithm, WrappingKeySpec } from "../core/wrap.js";
 import { durationFlag, shellQuote } from "./lines.js";
 
 /** How the run reached AWS: repeated in every command it prints (kms-replicate's and the AWS CLI's flags share these names). */
@@ -68,7 +68,7 @@ const line = (words: readonly string[]): string => words.map(shellQuote).join(" 
 export function reachWords(reach: Reach): string[] {
   const words: string[] = [];
   if (reach.profile !== undefined) words.push("--profile", reach.profile);
-  // One redaction for URLs (src/redact.ts): a password in it is never printed.
+  // One redaction for URLs (src/core/redact.ts): a password in it is never printed.
   if (reach.endpointUrl !== undefined) words.push("--endpoint-url", redactUrl(reach.endpointUrl));
   if (reach.connectTimeoutMs !== undefined) {
     words.push("--cli-connect-timeout", String(reach.connectTimeoutMs / 1000));

@@ -1,8 +1,8 @@
 // Test doubles for the one interface src/ uses to reach AWS, and the settings to run them with.
-import type { PollSchedule } from "../../src/backoff.js";
-import type { ReplicaEvent } from "../../src/events.js";
-import type { KmsPort } from "../../src/kms.js";
-import type { WaitSettings } from "../../src/engine/wait.js";
+import type { PollSchedule } from "../../src/aws/backoff.js";
+import type { ReplicaEvent } from "../../src/core/events.js";
+import type { KmsPort } from "../../src/aws/kms.js";
+import type { WaitSettings } from "../../src/core/steps/wait.js";
 
 /** 1 ms between polls: fast, and still a real sleep. */
 export const TINY_POLL: PollSchedule = {

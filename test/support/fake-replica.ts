@@ -2,7 +2,7 @@
 // read-after-write lag (reads answer the old value for the next `lagReads` reads after a write),
 // scripted key states, other keys' aliases, and failures per operation. For the sync tests.
 import type { KeyState } from "@aws-sdk/client-kms";
-import type { KmsPort } from "../../src/kms.js";
+import type { KmsPort } from "../../src/aws/kms.js";
 import { awsFailure, fakeKms } from "./fake-kms.js";
 import { KEY_ID, arnIn } from "./fixtures.js";
 

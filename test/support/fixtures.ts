@@ -1,6 +1,6 @@
 // The multi-Region primary key the unit tests talk about, in us-east-1 of account 111122223333.
-import { NO_FIELD_ERRORS, type KeyView } from "../../src/family.js";
-import type { PrimaryKey } from "../../src/events.js";
+import { NO_FIELD_ERRORS, type KeyView } from "../../src/core/family.js";
+import type { PrimaryKey } from "../../src/core/events.js";
 
 export const KEY_ID = "mrk-1234abcd12ab34cd56ef1234567890ab";
 export const PRIMARY_ARN = `arn:aws:kms:us-east-1:111122223333:key/${KEY_ID}`;

@@ -1,5 +1,5 @@
 // The context a unit test reads inputs in: a working directory, a signal nobody aborts, no deadline.
-import type { InputContext } from "../../src/input.js";
+import type { InputContext } from "../../src/core/input.js";
 
 export function inputsAt(cwd: string, overrides: Partial<InputContext> = {}): InputContext {
   return {

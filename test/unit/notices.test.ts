@@ -84,7 +84,7 @@ function metafile(inputs: Record<string, number>): Metafile {
 }
 
 const BUNDLE = metafile({
-  "src/cli.ts": 100,
+  "src/cli/main.ts": 100,
   "node_modules/mit-pkg/dist/esm/index.js": 10,
   "node_modules/mit-pkg/index.js": 10,
   "node_modules/@sdk/client/dist/index.js": 10,

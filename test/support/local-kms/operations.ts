@@ -44,7 +44,7 @@ export interface OperationContext {
 type Body = Record<string, unknown>;
 export type Handler = (ctx: OperationContext, body: Body) => unknown;
 
-/** KMS's own pattern for a Region ID, kept apart from src/regions.ts: the fake must not share the
+/** KMS's own pattern for a Region ID, kept apart from src/core/regions.ts: the fake must not share the
  * code it tests. */
 export const REGION_PATTERN = /^([a-z]+-){2,3}\d+$/;
 const POLICY_CHARACTERS = /^[\t\n\r\u0020-\u00FF]*$/;

@@ -2,17 +2,21 @@
 // command's version-1 document and the fleet's version-2 documents agree with themselves, and a
 // contradiction planted in each is found (the checker can fail).
 import { describe, expect, it } from "vitest";
-import type { RotateRegion, RotateResult } from "../../../src/engine/rotate.js";
-import type { WorkResult } from "../../../src/engine/work.js";
-import { EXIT, type ErrorReport, type ExitCode } from "../../../src/errors.js";
-import type { RegionResult } from "../../../src/events.js";
+import type { RotateRegion, RotateResult } from "../../../src/core/steps/rotate.js";
+import type { WorkResult } from "../../../src/core/steps/work.js";
+import { EXIT, type ErrorReport, type ExitCode } from "../../../src/core/errors.js";
+import type { RegionResult } from "../../../src/core/events.js";
 import { entryOf, fleetDocument } from "../../../src/report/fleet.js";
 import { runJson, usageJson } from "../../../src/report/json.js";
-import { promoteJson, type PromoteKeyJson } from "../../../src/report/promote.js";
-import { rotateExitCode, rotateJson, type RotateRerun } from "../../../src/report/rotate.js";
-import { statusJson } from "../../../src/report/status.js";
-import { syncJson } from "../../../src/report/sync.js";
-import { isUsableKey } from "../../../src/family.js";
+import { promoteJson, type PromoteKeyJson } from "../../../src/commands/promote/render.js";
+import {
+  rotateExitCode,
+  rotateJson,
+  type RotateRerun,
+} from "../../../src/commands/rotate-material/render.js";
+import { statusJson } from "../../../src/commands/status/render.js";
+import { syncJson } from "../../../src/commands/sync/render.js";
+import { isUsableKey } from "../../../src/core/family.js";
 import { documentProblems } from "../../support/consistency.js";
 import { arnIn, keyView, PRIMARY, PRIMARY_ARN } from "../../support/fixtures.js";
 

@@ -1,8 +1,8 @@
 import { Chalk } from "chalk";
 import { describe, it, expect } from "vitest";
-import { EXIT, type ExitCode } from "../../../src/errors.js";
-import type { RegionResult } from "../../../src/events.js";
-import type { WorkResult } from "../../../src/engine/work.js";
+import { EXIT, type ExitCode } from "../../../src/core/errors.js";
+import type { RegionResult } from "../../../src/core/events.js";
+import type { WorkResult } from "../../../src/core/steps/work.js";
 import { entryOf, type FleetKeyJson, type FleetKeyReport } from "../../../src/report/fleet.js";
 import {
   bar,
@@ -28,10 +28,10 @@ import {
   fleetWaitCommand,
 } from "../../../src/report/fleet-lines.js";
 import { runJson } from "../../../src/report/json.js";
-import { promoteJson, type PromoteReport } from "../../../src/report/promote.js";
-import { statusJson } from "../../../src/report/status.js";
-import { syncJson } from "../../../src/report/sync.js";
-import { isUsableKey } from "../../../src/family.js";
+import { promoteJson, type PromoteReport } from "../../../src/commands/promote/render.js";
+import { statusJson } from "../../../src/commands/status/render.js";
+import { syncJson } from "../../../src/commands/sync/render.js";
+import { isUsableKey } from "../../../src/core/family.js";
 import { KEY_ID, PRIMARY, keyView } from "../../support/fixtures.js";
 
 const plain = new Chalk({ level: 0 });

@@ -1,8 +1,8 @@
 import { PassThrough } from "node:stream";
 import { Chalk } from "chalk";
 import { afterEach, beforeEach, describe, it, expect, vi } from "vitest";
-import { EXIT, type ExitCode } from "../../../src/errors.js";
-import type { PrimaryKey, RegionResult, ReplicaEvent } from "../../../src/events.js";
+import { EXIT, type ExitCode } from "../../../src/core/errors.js";
+import type { PrimaryKey, RegionResult, ReplicaEvent } from "../../../src/core/events.js";
 import {
   entryOf,
   type FleetCommand,
@@ -11,10 +11,10 @@ import {
 } from "../../../src/report/fleet.js";
 import { createFleetReporter, type FleetReporter } from "../../../src/report/fleet-live.js";
 import { runJson } from "../../../src/report/json.js";
-import { promoteJson } from "../../../src/report/promote.js";
-import { statusJson } from "../../../src/report/status.js";
-import { isUsableKey } from "../../../src/family.js";
-import type { OutputMode } from "../../../src/terminal.js";
+import { promoteJson } from "../../../src/commands/promote/render.js";
+import { statusJson } from "../../../src/commands/status/render.js";
+import { isUsableKey } from "../../../src/core/family.js";
+import type { OutputMode } from "../../../src/cli/terminal.js";
 import { PRIMARY, keyView } from "../../support/fixtures.js";
 
 const PLAIN_MODE: OutputMode = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { EXIT, type ExitCode } from "../../../src/errors.js";
-import type { RegionResult } from "../../../src/events.js";
+import { EXIT, type ExitCode } from "../../../src/core/errors.js";
+import type { RegionResult } from "../../../src/core/events.js";
 import {
   entryOf,
   fleetDocument,
@@ -11,7 +11,7 @@ import {
   type FleetRunJson,
 } from "../../../src/report/fleet.js";
 import { runJson } from "../../../src/report/json.js";
-import { promoteJson } from "../../../src/report/promote.js";
+import { promoteJson } from "../../../src/commands/promote/render.js";
 import { PRIMARY, arnIn } from "../../support/fixtures.js";
 
 const result = (region: string, status: "created" | "exists" | "timeout"): RegionResult => ({

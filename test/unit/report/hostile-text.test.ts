@@ -4,12 +4,12 @@
 import { PassThrough, Writable } from "node:stream";
 import { CommanderError } from "commander";
 import { describe, it, expect } from "vitest";
-import type { WorkResult } from "../../../src/engine/work.js";
-import { EXIT, usageError } from "../../../src/errors.js";
-import type { PrimaryKey, RegionResult, ReplicaEvent } from "../../../src/events.js";
-import type { Operation } from "../../../src/operation.js";
-import { buildProgram } from "../../../src/program.js";
-import { runCommand, type Command, type Io } from "../../../src/runner.js";
+import type { WorkResult } from "../../../src/core/steps/work.js";
+import { EXIT, usageError } from "../../../src/core/errors.js";
+import type { PrimaryKey, RegionResult, ReplicaEvent } from "../../../src/core/events.js";
+import type { Operation } from "../../../src/core/operation.js";
+import { buildProgram } from "../../../src/cli/program.js";
+import { runCommand, type Command, type Io } from "../../../src/cli/runner.js";
 import { entryOf, type FleetKeyReport } from "../../../src/report/fleet.js";
 import {
   createTally,
@@ -28,13 +28,22 @@ import {
   promoteLines,
   promoteStartLine,
   type PromoteReport,
-} from "../../../src/report/promote.js";
-import { rotateText, type RotateRerun, type RotateResult } from "../../../src/report/rotate.js";
-import { fleetStatusOutput, statusJson, statusOutput, type FamilyRow } from "../../../src/report/status.js";
-import { syncJson, syncLine, syncPlanLine } from "../../../src/report/sync.js";
+} from "../../../src/commands/promote/render.js";
+import {
+  rotateText,
+  type RotateRerun,
+  type RotateResult,
+} from "../../../src/commands/rotate-material/render.js";
+import {
+  fleetStatusOutput,
+  statusJson,
+  statusOutput,
+  type FamilyRow,
+} from "../../../src/commands/status/render.js";
+import { syncJson, syncLine, syncPlanLine } from "../../../src/commands/sync/render.js";
 import { forPeople, literal, paint } from "../../../src/report/terminal-text.js";
-import { isUsableKey } from "../../../src/family.js";
-import type { OutputMode } from "../../../src/terminal.js";
+import { isUsableKey } from "../../../src/core/family.js";
+import type { OutputMode } from "../../../src/cli/terminal.js";
 import { PRIMARY, keyView } from "../../support/fixtures.js";
 import { CONTROLS, FORGED, ORA, RAW, SGR, SHOWN, VALUE, VALUE_SHOWN } from "../../support/hostile-text.js";
 

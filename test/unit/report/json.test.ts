@@ -1,7 +1,7 @@
 import { describe, it, expect } from "vitest";
-import type { ExitCode } from "../../../src/errors.js";
-import type { Applied, PrimaryKey, RegionResult } from "../../../src/events.js";
-import { renderJson } from "../../../src/report/document.js";
+import type { ExitCode } from "../../../src/core/errors.js";
+import type { Applied, PrimaryKey, RegionResult } from "../../../src/core/events.js";
+import { renderJson } from "../../../src/cli/document.js";
 import { JSON_VERSION, regionJson, runJson } from "../../../src/report/json.js";
 import { PRIMARY as FIXTURE, arnIn } from "../../support/fixtures.js";
 

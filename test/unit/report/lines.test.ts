@@ -1,6 +1,6 @@
 import { Chalk } from "chalk";
 import { describe, it, expect } from "vitest";
-import type { RegionResult, ReplicaEvent } from "../../../src/events.js";
+import type { RegionResult, ReplicaEvent } from "../../../src/core/events.js";
 import {
   clock,
   debugLine,

@@ -1,0 +1,66 @@
+// Every JSON document kms-replicate writes on stdout (--output json), as one type. The JSON Schema
+// schema/kms-replicate.schema.json is generated from it (scripts/schema.mjs, run by the build).
+import type { FleetJson } from "../report/fleet.js";
+import type { OtherCommand, RunCommand, RunJson, UsageJson } from "../report/json.js";
+import type { PromoteJson } from "../commands/promote/render.js";
+import type { RotateJson } from "../commands/rotate-material/render.js";
+import type { StatusJson } from "../commands/status/render.js";
+import type { SyncJson } from "../commands/sync/render.js";
+
+/**
+ * One document per run, on stdout, also after a failure, a timeout or a signal. `command` tells
+ * which shape it is: `replicate` and `wait` the run document, `status` the status document,
+ * `promote` the promote document, `sync` the sync document, `import-material` the run document,
+ * `rotate-material` its own, `help` and `completion` (only for their usage errors, exit 2) the run
+ * document's shape. A run over a selection of keys (--key given more than once, --keys-from,
+ * --all-primaries) writes version 2 (FleetJson): an entry per key, each the version-1 document of
+ * that key without the run's envelope.
+ * @title kms-replicate --output json
+ */
+export type KmsReplicateDocument =
+  RunJson | StatusJson | UsageJson | PromoteJson | SyncJson | RotateJson | FleetJson;
+
+/** Every value of `command`: the commands of the program (a test checks it knows them all). */
+export type DocumentCommand =
+  | RunCommand
+  | StatusJson["command"]
+  | OtherCommand
+  | PromoteJson["command"]
+  | SyncJson["command"]
+  | RotateJson["command"];
+
+export const DOCUMENT_COMMANDS: readonly DocumentCommand[] = [
+  "replicate",
+  "wait",
+  "status",
+  "help",
+  "completion",
+  "promote",
+  "sync",
+  "import-material",
+  "rotate-material",
+] satisfies readonly DocumentCommand[];
+
+export function isDocumentCommand(name: string): name is DocumentCommand {
+  return (DOCUMENT_COMMANDS as readonly string[]).includes(name);
+}
+
+/**
+ * What JSON.stringify writes as is but a terminal acts on: DEL, the C1 controls, the line and
+ * paragraph separators, the bidirectional marks and overrides (it escapes the C0 controls itself).
+ */
+const RAW_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * The document as written on stdout: indented JSON and a newline. Every value keeps what KMS or the
+ * user gave (JSON.parse reads back the same strings), but the characters of RAW_IN_JSON are
+ * written as `\u` escapes, so that `cat` or a terminal showing the document cannot be driven by
+ * them. A program that prints a value raw (`jq -r`) prints them raw.
+ */
+export function renderJson(doc: KmsReplicateDocument): string {
+  const text = JSON.stringify(doc, null, 2).replace(
+    RAW_IN_JSON,
+    (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, "0")}`,
+  );
+  return `${text}\n`;
+}

@@ -1,0 +1,111 @@
+// argv → run: the entry point. It parses with the program from src/cli/program.ts; the AWS SDK, ora and
+// the run itself load lazily, so `--help` and `--version` stay close to bare-node start-up time.
+// It owns the process: its streams, its stop signals, its exit code.
+import { CommanderError } from "commander";
+import { EXIT } from "../core/errors.js";
+import { buildProgram, fleetInArgv, jsonRequested } from "./program.js";
+import { isDocumentCommand, type DocumentCommand } from "./document.js";
+import { redactSecrets } from "../core/redact.js";
+import { forPeople } from "../report/terminal-text.js";
+import { createSignalHub, STOP_SIGNALS, type LastWords, type StopSignalName } from "./signals.js";
+
+const startedAt = performance.now();
+
+// stderr is for people: if it cannot be written (`2>/dev/full`, a closed terminal), their output
+// is dropped and the run goes on to write its JSON and exit with its own code.
+process.stderr.on("error", () => undefined);
+// stdout carries the data. A reader that goes away (`--help | head -1`, `-o json | head -c 80`)
+// is not our error: the rest is dropped and the run ends with its own exit code. Any other failure
+// (`>/dev/full`) loses the data: one line on stderr, and the run exits 1 if it would have exited 0.
+let stdoutFailed = false;
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED" || stdoutFailed) return;
+  stdoutFailed = true;
+  process.stderr.write(
+    forPeople(`kms-replicate: cannot write to stdout (${error.message}); its output is lost.\n`, false),
+  );
+});
+process.on("exit", () => {
+  if (stdoutFailed && !process.exitCode) process.exitCode = EXIT.failed;
+});
+
+async function main(argv: string[]): Promise<void> {
+  const hub = createSignalHub({
+    end(ending) {
+      let pending = 1;
+      const done = (): void => {
+        pending -= 1;
+        if (pending === 0) process.exit(ending.exitCode);
+      };
+      if (ending.stderr !== undefined) {
+        pending += 1;
+        process.stderr.write(ending.stderr, done);
+      }
+      if (ending.stdout !== undefined) {
+        pending += 1;
+        process.stdout.write(ending.stdout, done);
+      }
+      // Exit once what is queued on stdout has been written (the run's own document, if any); if
+      // stdout never drains (a reader that stopped reading), a third signal exits at once.
+      process.stdout.write("", done);
+    },
+    exitNow: (code) => process.exit(code),
+  });
+  for (const name of Object.keys(STOP_SIGNALS) as StopSignalName[]) {
+    process.on(name, () => hub.receive(name));
+  }
+  const io = () => ({
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    signal: hub.signal,
+    lastWords: (words: LastWords | undefined) => hub.setLastWords(words),
+    startedAt,
+    argv: argv.slice(2),
+  });
+  // Each command is its own module, loaded only when it runs.
+  const program = buildProgram({
+    replicate: async (flags) => (await import("../commands/replicate/run.js")).runReplicate(flags, io()),
+    wait: async (flags) => (await import("../commands/wait/run.js")).runWait(flags, io()),
+    status: async (flags) => (await import("../commands/status/run.js")).runStatus(flags, io()),
+    promote: async (flags) => (await import("../commands/promote/run.js")).runPromote(flags, io()),
+    sync: async (flags) => (await import("../commands/sync/run.js")).runSync(flags, io()),
+    importMaterial: async (flags) =>
+      (await import("../commands/import-material/run.js")).runImportMaterial(flags, io()),
+    rotateMaterial: async (flags) =>
+      (await import("../commands/rotate-material/run.js")).runRotateMaterial(flags, io()),
+  });
+  let commandName: DocumentCommand = "replicate";
+  program.hook("preSubcommand", (_program, subcommand) => {
+    // Every command of the program is a DocumentCommand (test/unit/cli/program.test.ts checks it).
+    const name = subcommand.name();
+    if (isDocumentCommand(name)) commandName = name;
+  });
+  if (argv.length <= 2) {
+    // No arguments at all: what the tool does, on stderr, and the usage exit code.
+    program.outputHelp({ error: true });
+    process.exitCode = EXIT.usage;
+    return;
+  }
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    const shown = ["commander.helpDisplayed", "commander.version", "commander.help"].includes(error.code);
+    if (shown && error.exitCode === 0) {
+      process.exitCode = EXIT.ok;
+      return;
+    }
+    process.exitCode = EXIT.usage;
+    // commander has told the person on stderr; a script that asked for JSON gets its document too.
+    if (!shown && jsonRequested(program, argv)) {
+      const { usageDocument } = await import("./usage.js");
+      process.stdout.write(
+        usageDocument(commandName, redactSecrets(error.message.replace(/^error: /, "")), fleetInArgv(argv)),
+      );
+    }
+  }
+}
+
+await main(process.argv);

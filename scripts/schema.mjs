@@ -41,7 +41,9 @@ const SOURCES = [
   "src/core/diff.ts",
   "src/core/operation.ts",
   "src/commands/sync/render.ts",
+  "src/commands/shared/region-render.ts",
   "src/report/fleet.ts",
+  "src/report/outcomes.ts",
   "src/core/steps/work.ts",
   "src/core/steps/rotate.ts",
 ].map((path) => fileURLToPath(new URL(path, root)));

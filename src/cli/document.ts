@@ -1,11 +1,17 @@
 // Every JSON document kms-replicate writes on stdout (--output json), as one type. The JSON Schema
 // schema/kms-replicate.schema.json is generated from it (scripts/schema.mjs, run by the build).
-import type { FleetJson } from "../report/fleet.js";
-import type { OtherCommand, RunCommand, RunJson, UsageJson } from "../report/json.js";
-import type { PromoteJson } from "../commands/promote/render.js";
+import type { FleetRunJson, RunKeyJson } from "../commands/shared/region-render.js";
+import type { FleetPromoteJson, PromoteJson } from "../commands/promote/render.js";
 import type { RotateJson } from "../commands/rotate-material/render.js";
-import type { StatusJson } from "../commands/status/render.js";
-import type { SyncJson } from "../commands/sync/render.js";
+import type { FleetStatusJson, StatusJson } from "../commands/status/render.js";
+import type { FleetSyncJson, SyncJson } from "../commands/sync/render.js";
+import type { OtherCommand, RunCommand, RunJson, UsageJson } from "../report/json.js";
+
+/** A run over a selection of keys: version 2, an entry per key. */
+export type FleetJson = FleetRunJson | FleetSyncJson | FleetStatusJson | FleetPromoteJson;
+
+/** One key's entry of a fleet document (its version-1 document without the run's envelope). */
+export type FleetKeyJson = FleetJson["keys"][number] | RunKeyJson;
 
 /**
  * One document per run, on stdout, also after a failure, a timeout or a signal. `command` tells
@@ -28,22 +34,6 @@ export type DocumentCommand =
   | PromoteJson["command"]
   | SyncJson["command"]
   | RotateJson["command"];
-
-export const DOCUMENT_COMMANDS: readonly DocumentCommand[] = [
-  "replicate",
-  "wait",
-  "status",
-  "help",
-  "completion",
-  "promote",
-  "sync",
-  "import-material",
-  "rotate-material",
-] satisfies readonly DocumentCommand[];
-
-export function isDocumentCommand(name: string): name is DocumentCommand {
-  return (DOCUMENT_COMMANDS as readonly string[]).includes(name);
-}
 
 /**
  * What JSON.stringify writes as is but a terminal acts on: DEL, the C1 controls, the line and

@@ -4,10 +4,11 @@
 import { CommanderError } from "commander";
 import { EXIT } from "../core/errors.js";
 import { buildProgram, fleetInArgv, jsonRequested } from "./program.js";
-import { isDocumentCommand, type DocumentCommand } from "./document.js";
+import { COMMANDS } from "../commands/registry.js";
 import { redactSecrets } from "../core/redact.js";
 import { forPeople } from "../report/terminal-text.js";
-import { createSignalHub, STOP_SIGNALS, type LastWords, type StopSignalName } from "./signals.js";
+import { createSignalHub, type LastWords } from "./signals.js";
+import { STOP_SIGNALS, type StopSignalName } from "../core/stop.js";
 
 const startedAt = performance.now();
 
@@ -64,23 +65,13 @@ async function main(argv: string[]): Promise<void> {
     startedAt,
     argv: argv.slice(2),
   });
-  // Each command is its own module, loaded only when it runs.
-  const program = buildProgram({
-    replicate: async (flags) => (await import("../commands/replicate/run.js")).runReplicate(flags, io()),
-    wait: async (flags) => (await import("../commands/wait/run.js")).runWait(flags, io()),
-    status: async (flags) => (await import("../commands/status/run.js")).runStatus(flags, io()),
-    promote: async (flags) => (await import("../commands/promote/run.js")).runPromote(flags, io()),
-    sync: async (flags) => (await import("../commands/sync/run.js")).runSync(flags, io()),
-    importMaterial: async (flags) =>
-      (await import("../commands/import-material/run.js")).runImportMaterial(flags, io()),
-    rotateMaterial: async (flags) =>
-      (await import("../commands/rotate-material/run.js")).runRotateMaterial(flags, io()),
-  });
-  let commandName: DocumentCommand = "replicate";
+  // Each command's work is loaded only when it runs (src/commands/<name>/index.ts `load`).
+  const program = buildProgram(COMMANDS, async (module, raw) =>
+    (await import("./runner.js")).runCommand(module, raw, io()),
+  );
+  let commandName: string = "replicate";
   program.hook("preSubcommand", (_program, subcommand) => {
-    // Every command of the program is a DocumentCommand (test/unit/cli/program.test.ts checks it).
-    const name = subcommand.name();
-    if (isDocumentCommand(name)) commandName = name;
+    commandName = subcommand.name();
   });
   if (argv.length <= 2) {
     // No arguments at all: what the tool does, on stderr, and the usage exit code.
@@ -101,8 +92,15 @@ async function main(argv: string[]): Promise<void> {
     // commander has told the person on stderr; a script that asked for JSON gets its document too.
     if (!shown && jsonRequested(program, argv)) {
       const { usageDocument } = await import("./usage.js");
+      const module = COMMANDS.find((m) => m.name === commandName);
+      const other = commandName === "completion" ? "completion" : "help";
       process.stdout.write(
-        usageDocument(commandName, redactSecrets(error.message.replace(/^error: /, "")), fleetInArgv(argv)),
+        await usageDocument(
+          module,
+          other,
+          redactSecrets(error.message.replace(/^error: /, "")),
+          fleetInArgv(argv),
+        ),
       );
     }
   }

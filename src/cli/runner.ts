@@ -1,7 +1,8 @@
-// What every command shares, and nothing else: the output mode, the reporter, the JSON document on
-// stdout (also after a failure or a signal), the exit code, and what a second signal writes. No
-// domain rule lives here: a command (src/commands/*) says how its work is done, what its document
-// holds and which exit code its results mean.
+// One runner for every command, over one key or a fleet: the output mode, the reporter, the JSON
+// document on stdout (also after a failure or a signal), the exit code, and what a second signal
+// writes. No domain rule lives here: a command module (src/commands/<name>/) says how its flags are
+// read, how a key is worked on, what its document holds and which exit code its results mean.
+import type { CommandModule, FinishContext, KeyRun, Loaded, RawFlags } from "../commands/contract.js";
 import {
   EXIT,
   adviseAs,
@@ -13,52 +14,38 @@ import {
   type ExitCode,
   type ReportedError,
 } from "../core/errors.js";
-import type { Emit, ReplicaEvent } from "../core/events.js";
-import type { InputContext } from "../core/input.js";
-import type { KmsPort } from "../aws/kms.js";
-import {
-  checkEndpointEnvironment,
-  DEFAULT_TIMEOUT_MS,
-  type CommonOptions,
-  type ConnectionOptions,
-  type RawCommonFlags,
-} from "../core/options.js";
-import { resolvePrimaryRegion } from "../core/plan.js";
-import type { QuotaBook, QuotaOverrides } from "../aws/quotas.js";
-import { renderJson, type KmsReplicateDocument } from "./document.js";
-import { durationFlag, type ResumeOptions } from "../report/lines.js";
-import { createHumanReporter, type HumanReporter, type HumanReporterOptions } from "../report/live.js";
+import type { ReplicaEvent } from "../core/events.js";
+import { DEFAULT_TIMEOUT_MS } from "../core/options.js";
+import { stopOf, type Stop } from "../core/stop.js";
+import { createFleetReporter, type FleetReporter } from "../report/fleet-live.js";
+import type { ResumeOptions } from "../report/lines.js";
+import { createHumanReporter, type HumanReporter } from "../report/live.js";
+import type { OutputMode } from "../report/mode.js";
 import { forPeople, paint } from "../report/terminal-text.js";
-import { stopOf, type LastWords, type Stop } from "./signals.js";
-import { detectFromProcess, type OutputMode } from "./terminal.js";
+import { renderJson, type KmsReplicateDocument } from "./document.js";
+import {
+  fleetDocumentOf,
+  fleetExitCodeOf,
+  fleetPartial,
+  runFleet,
+  type FleetOutcome,
+  type FleetTracker,
+} from "./fleet.js";
+import { fleetRequested, parseGlobals, type RawGlobalFlags } from "./globals.js";
+import { inputsOf } from "./connect.js";
+import type { Io } from "./io.js";
+import { runOne, type OneOutcome, type OneTracker } from "./one.js";
+import { detectFromProcess } from "./terminal.js";
 
-export interface Io {
-  readonly stdout: { write(text: string): boolean };
-  readonly stderr: NodeJS.WritableStream;
-  readonly env: NodeJS.ProcessEnv;
-  readonly cwd: string;
-  /** Aborted by the first SIGINT, SIGTERM or SIGHUP; its reason says which (see signals.ts). */
-  readonly signal: AbortSignal;
-  /**
-   * Tells a second signal how to end the process: the command renders its JSON document from what
-   * it knows at that moment. Once it has written its own document, only its exit code remains.
-   */
-  readonly lastWords?: (words: LastWords | undefined) => void;
-  /** performance.now() when the process started its work; elapsed times count from here. */
-  readonly startedAt: number;
-  /** The command line after `kms-replicate`, for the hint that runs the same command again. */
-  readonly argv?: readonly string[];
-}
-
-/** What a command works with: the terminal's facts, the reporter, and one event sink. */
+/** What a run works with: the terminal's facts, its reporter, one event sink, its warnings. */
 export interface Session {
   readonly mode: OutputMode;
-  readonly reporter: HumanReporter;
-  readonly emit: Emit;
+  readonly emit: (event: ReplicaEvent) => void;
   readonly warnings: readonly string[];
   readonly io: Io;
-  /** How to continue the run: `wait`'s options, and the command line to run it again (rerunLines). */
-  readonly resume?: ResumeOptions;
+  readonly resume: ResumeOptions;
+  /** The reporter of a run over one key, or of a fleet. */
+  readonly reporter: { readonly one?: HumanReporter; readonly fleet?: FleetReporter };
   /**
    * The data the user asked for on stdout, and its notes on stderr, as a renderer made them. The
    * stderr text, and the stdout text when stdout is a terminal (status's aligned table), are for
@@ -68,130 +55,252 @@ export interface Session {
   output(text: { readonly stdout: string; readonly stderr: string }): void;
 }
 
-/**
- * A command as the runner runs it. `work` does everything (it may throw: the runner reports the
- * run-ending error); `partial` is what is known when a second signal ends the process.
- */
-export interface Command<T> {
-  readonly name: string;
-  readonly dryRun: boolean;
-  /** Sees every event before the reporter does (e.g. to keep a snapshot for a second signal). */
-  observe?(event: ReplicaEvent): void;
-  /** The person's view on stderr, if not the one of a run over one key (a fleet's). */
-  reporter?(options: HumanReporterOptions): Promise<HumanReporter>;
-  work(session: Session): Promise<T>;
-  /** The exit code of a run that ended with `result`; `stop` when a signal cut it short. */
-  exitCode(result: T, stop: Stop | undefined): ExitCode;
-  /** The JSON document: `result` is undefined when the run ended before it had one. */
-  document(run: {
-    readonly exitCode: ExitCode;
-    readonly result: T | undefined;
-    readonly failure: ReportedError | null;
-    readonly warnings: readonly string[];
-    readonly elapsedMs: number;
-  }): KmsReplicateDocument;
-  /** What is known when a second signal comes, or undefined when the work had not started. */
-  partial(elapsedMs: number): T | undefined;
-  /** The person's line when a second signal ends the run with `partial`'s result. */
-  stoppedLine(stop: Stop, result: T): string;
-  /** The person's view at the end (on stderr, or the data on stdout). */
-  finish(session: Session, result: T | undefined, elapsedMs: number): void;
+/** The raw values commander parsed: the global options, and the command's own. */
+export interface RawArgs {
+  readonly globals: RawGlobalFlags;
+  readonly own: RawFlags;
 }
 
-export async function runCommand<T>(
-  command: Command<T>,
-  flags: RawCommonFlags & { readonly timeout?: number },
-  io: Io,
-): Promise<ExitCode> {
+/** What a run ended with, over one key or a fleet; undefined: it ended before it had keys. */
+type Outcome =
+  | { readonly kind: "one"; readonly one: OneOutcome }
+  | { readonly kind: "fleet"; readonly fleet: FleetOutcome };
+
+export async function runCommand(command: CommandModule, raw: RawArgs, io: Io): Promise<ExitCode> {
+  const module: Loaded = { ...command, ...(await command.load()) };
+  const fleet = module.fleet && fleetRequested(raw.globals);
   const mode = detectFromProcess({
-    json: flags.output === "json",
-    quiet: flags.quiet ?? false,
-    debug: flags.debug ?? false,
-    color: flags.color,
+    json: raw.globals.output === "json",
+    quiet: raw.globals.quiet ?? false,
+    debug: raw.globals.debug ?? false,
+    color: raw.globals.color,
   });
-  // What `kms-replicate wait` (or the same command again) needs to continue a run that timed out.
-  const resume: ResumeOptions = {
-    profile: flags.profile?.trim() || undefined,
-    endpointUrl: flags.endpointUrl,
-    connectTimeoutMs: flags.cliConnectTimeout,
-    readTimeoutMs: flags.cliReadTimeout,
+  const resume = resumeOf(raw, io);
+  const rawDryRun = raw.own.dryRun === true;
+  const session = await openSession(module, { mode, resume, io, fleet, dryRun: rawDryRun });
+  const advice: AdviceCommand | undefined = isAdviceCommand(module.name) ? module.name : undefined;
+  let options: unknown;
+  let outcome: Outcome | undefined;
+  const trackers: { readonly one: OneTracker; readonly fleet: FleetTracker } = { one: {}, fleet: {} };
+  const render = (exitCode: ExitCode, failure: ReportedError | null, elapsedMs: number): string =>
+    renderJson(
+      documentOf(module, {
+        exitCode,
+        failure,
+        elapsedMs,
+        options,
+        outcome,
+        session,
+        rawDryRun,
+        tracker: trackers.fleet,
+      }),
+    );
+
+  io.lastWords?.((stop) => {
+    const elapsedMs = performance.now() - io.startedAt;
+    outcome = partialOf(trackers, fleet, stop, io.startedAt);
+    const failure = outcome === undefined ? stoppedEarly(stop, true) : null;
+    session.reporter.one?.stop();
+    session.reporter.fleet?.stop();
+    return {
+      exitCode: stop.exitCode,
+      stdout: mode.json ? render(stop.exitCode, failure, elapsedMs) : undefined,
+      stderr: forPeople(paint.red(`✖ ${stoppedLine(module, stop, outcome)}\n`), mode.color),
+    };
+  });
+
+  let failure: ReportedError | null = null;
+  let exitCode: ExitCode;
+  const key = firstKeyOf(raw.globals);
+  try {
+    const work = async (): Promise<Outcome> => {
+      const globals = parseGlobals(raw.globals, module.fleet);
+      const parseCtx = {
+        inputs: (timeoutMs: number | undefined) => inputsOf(io, timeoutMs),
+        connection: globals.connection,
+        reach: globals.reach,
+      };
+      options = await module.parse(raw.own, parseCtx);
+      if (globals.fleet) {
+        return { kind: "fleet", fleet: await runFleet(module, options, globals, session, trackers.fleet) };
+      }
+      return { kind: "one", one: await runOne(module, options, globals, session, trackers.one) };
+    };
+    outcome = await (advice !== undefined ? adviseAs(advice, work) : work());
+    exitCode = exitCodeOf(module, outcome, io.signal.aborted ? stopOf(io.signal) : undefined);
+  } catch (error) {
+    ({ failure, exitCode } = runEndingError(error, io.signal, key, advice));
+    session.reporter.one?.error(failure);
+    session.reporter.fleet?.error(failure);
+  }
+  const elapsedMs = performance.now() - io.startedAt;
+  // From here on, a second signal has nothing left to write but this run's exit code.
+  io.lastWords?.(() => ({ exitCode }));
+  if (mode.json) io.stdout.write(render(exitCode, failure, elapsedMs));
+  finish(module, { session, outcome, options, elapsedMs, dryRun: rawDryRun });
+  return exitCode;
+}
+
+/** What `kms-replicate wait` (or the same command again) needs to continue a run that timed out. */
+function resumeOf(raw: RawArgs, io: Io): ResumeOptions {
+  const timeout = typeof raw.own.timeout === "number" ? raw.own.timeout : undefined;
+  return {
+    profile: raw.globals.profile?.trim() || undefined,
+    endpointUrl: raw.globals.endpointUrl,
+    connectTimeoutMs: raw.globals.cliConnectTimeout,
+    readTimeoutMs: raw.globals.cliReadTimeout,
     // The run's own --timeout, but never less than the default: it just proved too short.
-    timeoutMs: Math.max(flags.timeout ?? DEFAULT_TIMEOUT_MS, DEFAULT_TIMEOUT_MS),
+    timeoutMs: Math.max(timeout ?? DEFAULT_TIMEOUT_MS, DEFAULT_TIMEOUT_MS),
     ...(io.argv !== undefined ? { argv: io.argv } : {}),
   };
-  const reporter = await (command.reporter ?? createHumanReporter)({
-    mode,
-    stream: io.stderr,
-    chalk: paint,
-    dryRun: command.dryRun,
-    resume,
-  });
+}
+
+async function openSession(
+  module: Loaded,
+  run: {
+    readonly mode: OutputMode;
+    readonly resume: ResumeOptions;
+    readonly io: Io;
+    readonly fleet: boolean;
+    readonly dryRun: boolean;
+  },
+): Promise<Session> {
+  const { mode, io } = run;
+  const options = { mode, stream: io.stderr, chalk: paint, dryRun: run.dryRun };
+  const reporter = run.fleet
+    ? { fleet: await createFleetReporter({ ...options, look: module.render.fleet, resume: run.resume }) }
+    : { one: await createHumanReporter({ ...options, planLine: module.render.planLine }) };
   const warnings: string[] = [];
-  const session: Session = {
+  return {
     mode,
-    reporter,
     warnings,
     io,
-    resume,
+    resume: run.resume,
+    reporter,
     output(text) {
       if (text.stdout !== "") {
         io.stdout.write(mode.table.aligned ? forPeople(text.stdout, mode.table.color) : text.stdout);
       }
       if (text.stderr !== "") io.stderr.write(forPeople(text.stderr, mode.color));
     },
-    emit: (event) => {
+    emit(event) {
       if (event.type === "warning") warnings.push(event.message);
-      command.observe?.(event);
-      reporter.event(event);
+      reporter.one?.event(event);
+      reporter.fleet?.event(event);
     },
   };
-  const render = (
-    exitCode: ExitCode,
-    result: T | undefined,
-    failure: ReportedError | null,
-    elapsedMs: number,
-  ): string => renderJson(command.document({ exitCode, result, failure, warnings, elapsedMs }));
-
-  io.lastWords?.((stop) => {
-    const elapsedMs = performance.now() - io.startedAt;
-    const result = command.partial(elapsedMs);
-    const failure = result === undefined ? stoppedEarly(stop, true) : null;
-    command.finish(session, undefined, elapsedMs); // stops the spinner
-    return {
-      exitCode: stop.exitCode,
-      stdout: mode.json ? render(stop.exitCode, result, failure, elapsedMs) : undefined,
-      stderr: forPeople(
-        paint.red(
-          `✖ ${result === undefined ? stoppedEarly(stop, true).message : command.stoppedLine(stop, result)}\n`,
-        ),
-        mode.color,
-      ),
-    };
-  });
-  let result: T | undefined;
-  let failure: ReportedError | null = null;
-  let exitCode: ExitCode;
-  // Every error described while the command works gets this command's advice (errors.ts).
-  const advice = isAdviceCommand(command.name) ? command.name : undefined;
-  try {
-    result = await (advice !== undefined
-      ? adviseAs(advice, () => command.work(session))
-      : command.work(session));
-    exitCode = command.exitCode(result, io.signal.aborted ? stopOf(io.signal) : undefined);
-  } catch (error) {
-    let reported: ReportedError;
-    const key = typeof flags.key === "string" ? flags.key : (flags.key?.[0] ?? "");
-    ({ failure: reported, exitCode } = runEndingError(error, io.signal, key, advice));
-    failure = reported;
-    reporter.error(reported);
-  }
-  const elapsedMs = performance.now() - io.startedAt;
-  // From here on, a second signal has nothing left to write but this run's exit code.
-  io.lastWords?.(() => ({ exitCode }));
-  if (mode.json) io.stdout.write(render(exitCode, result, failure, elapsedMs));
-  command.finish(session, result, elapsedMs);
-  return exitCode;
 }
+
+/** What the run knows when a second signal ends it; undefined: it had not begun its keys. */
+function partialOf(
+  trackers: { readonly one: OneTracker; readonly fleet: FleetTracker },
+  fleet: boolean,
+  stop: Stop,
+  startedAt: number,
+): Outcome | undefined {
+  if (fleet) {
+    const known = fleetPartial(trackers.fleet, stop, startedAt);
+    return known === undefined ? undefined : { kind: "fleet", fleet: known };
+  }
+  const known = trackers.one.partial?.(stop);
+  return known === undefined ? undefined : { kind: "one", one: known };
+}
+
+function exitCodeOf(module: Loaded, outcome: Outcome, stop: Stop | undefined): ExitCode {
+  if (outcome.kind === "fleet") return fleetExitCodeOf(outcome.fleet, stop);
+  const { run } = outcome.one;
+  return run.result === undefined ? run.exitCode : (module.render.exitCode(run.result, stop) as ExitCode);
+}
+
+function documentOf(
+  module: Loaded,
+  run: {
+    readonly exitCode: ExitCode;
+    readonly failure: ReportedError | null;
+    readonly elapsedMs: number;
+    readonly options: unknown;
+    readonly outcome: Outcome | undefined;
+    readonly session: Session;
+    readonly rawDryRun: boolean;
+    readonly tracker: FleetTracker;
+  },
+): KmsReplicateDocument {
+  const { session } = run;
+  if (run.outcome?.kind === "fleet" || (run.outcome === undefined && session.reporter.fleet !== undefined)) {
+    return fleetDocumentOf(module, {
+      exitCode: run.exitCode,
+      failure: run.failure,
+      outcome: run.outcome?.kind === "fleet" ? run.outcome.fleet : undefined,
+      tracker: run.tracker,
+      options: run.options,
+      warnings: session.warnings,
+      elapsedMs: run.elapsedMs,
+      dryRun: run.rawDryRun,
+    }) as KmsReplicateDocument;
+  }
+  const one: KeyRun<unknown> | undefined = run.outcome?.kind === "one" ? run.outcome.one.run : undefined;
+  return module.render.document({
+    key: one?.key,
+    result: one?.result,
+    failure: run.failure ?? one?.failure,
+    exitCode: run.exitCode,
+    options: run.options,
+    dryRun: run.options === undefined ? run.rawDryRun : module.dryRun(run.options),
+    warnings: session.warnings,
+    elapsedMs: run.elapsedMs,
+  }) as KmsReplicateDocument;
+}
+
+/** The person's view at the end: the command's closing lines (one key), or the fleet's summary. */
+function finish(
+  module: Loaded,
+  run: {
+    readonly session: Session;
+    readonly outcome: Outcome | undefined;
+    readonly options: unknown;
+    readonly elapsedMs: number;
+    readonly dryRun: boolean;
+  },
+): void {
+  const { session, options } = run;
+  const ctx: FinishContext = {
+    mode: session.mode,
+    paint,
+    resume: session.resume,
+    elapsedMs: run.elapsedMs,
+    dryRun: options === undefined ? run.dryRun : module.dryRun(options),
+  };
+  session.reporter.one?.stop();
+  if (run.outcome?.kind === "fleet") {
+    const { runs } = run.outcome.fleet;
+    if (module.render.fleetOutput !== undefined) session.output(module.render.fleetOutput(runs, ctx));
+    session.reporter.fleet?.finish(
+      runs.map((r) => module.render.view(r, options)),
+      run.elapsedMs,
+    );
+    return;
+  }
+  session.reporter.fleet?.finish([], run.elapsedMs);
+  if (options === undefined) return;
+  const one = run.outcome?.kind === "one" ? run.outcome.one.run : undefined;
+  session.output(module.render.finish(one, options, ctx));
+}
+
+function stoppedLine(module: Loaded, stop: Stop, outcome: Outcome | undefined): string {
+  if (outcome === undefined) return stoppedEarly(stop, true).message;
+  if (outcome.kind === "fleet") {
+    const { runs } = outcome.fleet;
+    const open = runs.filter((r) => r.failure?.name === "Interrupted").length;
+    return `Stopped by a second ${stop.signalName}: ${open} of ${runs.length} keys had not settled (listed as interrupted).`;
+  }
+  const { result } = outcome.one.run;
+  return result !== undefined && module.render.stoppedLine !== undefined
+    ? module.render.stoppedLine(stop, result)
+    : `Stopped by a second ${stop.signalName}.`;
+}
+
+const firstKeyOf = (flags: RawGlobalFlags): string =>
+  typeof flags.key === "string" ? flags.key : (flags.key?.[0] ?? "");
 
 /** The run-ending error of a run stopped before any work was done (by a first or a second signal). */
 export function stoppedEarly(stop: Stop, second = false): ReportedError {
@@ -236,79 +345,4 @@ export function runEndingError(
     },
     exitCode: EXIT.failed,
   };
-}
-
-/**
- * How a run reads the files and pipes it is given: a stop signal ends a wait for a writer at once,
- * and every writer must have finished within --timeout (`timeoutMs`) of the start; a command
- * without --timeout (status) waits as long as the default.
- */
-export function inputsOf(io: Io, timeoutMs: number | undefined): InputContext {
-  const ms = timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  return {
-    cwd: io.cwd,
-    signal: io.signal,
-    deadline: io.startedAt + ms,
-    deadlineName: timeoutMs === undefined ? durationFlag(ms) : `--timeout ${durationFlag(ms)}`,
-  };
-}
-
-/**
- * The primary's Region, checked as every Region is (src/core/regions.ts); loads the SDK only when the
- * environment or a profile must name it. `warn`: a Region the SDK does not know, tried.
- */
-export function primaryRegionOf(
-  options: CommonOptions,
-  io: Io,
-  warn: (message: string) => void,
-): Promise<string> {
-  return resolvePrimaryRegion(options.key, {
-    flag: options.region,
-    fromEnvironment: async () =>
-      (await import("../aws/kms.js")).regionFromEnvironment(options.profile, io.env),
-    unknownRegions: options.unknownRegions,
-    warn,
-  });
-}
-
-/**
- * The run's deadline (--timeout), as performance.now() time: counted from the start of the process,
- * so that `--timeout 3s` means three seconds from the moment the command was run. No --timeout
- * (status): none.
- */
-export function deadlineOf(io: Pick<Io, "startedAt">, timeoutMs: number | undefined): number {
-  return timeoutMs === undefined ? Number.POSITIVE_INFINITY : io.startedAt + timeoutMs;
-}
-
-/**
- * The AWS SDK, loaded only once every local check has passed; one adapter (and quota book) per run.
- * `run.deadline`: the run's deadline (deadlineOf), after which the adapter sends no write: every
- * command names its own, so none can forget it. `run.quotas` / `run.inFlight`: the command's own
- * quota settings (replicate's --rate) and in-flight caps (--concurrency). `book`: a quota book the
- * caller made (a fleet watches its queue) instead.
- */
-export async function connect(
-  options: ConnectionOptions,
-  emit: Emit,
-  run: {
-    readonly deadline: number;
-    readonly quotas?: QuotaOverrides;
-    readonly inFlight?: QuotaOverrides;
-  },
-  book?: QuotaBook,
-): Promise<KmsPort> {
-  if (options.endpointUrl === undefined) checkEndpointEnvironment(process.env);
-  const [{ createKms }, { createQuotaBook }] = await Promise.all([
-    import("../aws/kms.js"),
-    import("../aws/quotas.js"),
-  ]);
-  return createKms({
-    profile: options.profile,
-    endpointUrl: options.endpointUrl,
-    timeouts: { connectMs: options.connectTimeoutMs, readMs: options.readTimeoutMs },
-    deadline: run.deadline,
-    emit,
-    quotas:
-      book ?? createQuotaBook({ overrides: { ...options.quotas, ...run.quotas }, inFlight: run.inFlight }),
-  });
 }

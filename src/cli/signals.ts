@@ -1,32 +1,8 @@
 // Stop signals: SIGINT, SIGTERM and SIGHUP end a run the same way, each with the shell's exit code
 // (128 + the signal's number). The first one aborts the run, which still reports every Region; a
 // second one writes what the run knows so far and exits; a third one exits at once.
-import { EXIT, type ExitCode } from "../core/errors.js";
-
-export const STOP_SIGNALS = {
-  SIGINT: EXIT.interrupted,
-  SIGTERM: EXIT.terminated,
-  SIGHUP: EXIT.hangup,
-} as const satisfies Record<string, ExitCode>;
-export type StopSignalName = keyof typeof STOP_SIGNALS;
-
-/**
- * The reason of the run's AbortSignal. Its name stays `AbortError`, so every abort check already
- * knows it; it adds which signal stopped the run and the exit code that signal asks for.
- */
-export class Stop extends Error {
-  override readonly name = "AbortError";
-  readonly exitCode: ExitCode;
-  constructor(readonly signalName: StopSignalName) {
-    super(`Stopped by ${signalName}`);
-    this.exitCode = STOP_SIGNALS[signalName];
-  }
-}
-
-/** The Stop behind an aborted signal; an abort for any other reason counts as Ctrl-C. */
-export function stopOf(signal: AbortSignal): Stop {
-  return signal.reason instanceof Stop ? signal.reason : new Stop("SIGINT");
-}
+import type { ExitCode } from "../core/errors.js";
+import { Stop, type StopSignalName } from "../core/stop.js";
 
 /** How the process ends on a second signal: what to write first, and the exit code. */
 export interface Ending {

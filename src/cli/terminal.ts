@@ -1,5 +1,6 @@
 // The terminal facts, worked out once: may we animate, may we colour, who reads stdout.
 import chalk, { chalkStderr } from "chalk";
+import type { OutputMode } from "../report/mode.js";
 
 /** A heartbeat line this often on stderr when no spinner shows the wait (CI logs, pipes). */
 export const HEARTBEAT_MS = 30_000;
@@ -7,29 +8,6 @@ export const HEARTBEAT_MS = 30_000;
 export const HEARTBEAT_ENV = "KMS_REPLICATE_HEARTBEAT_MS";
 /** The width the status table fits when stdout is a terminal that reports none. */
 const FALLBACK_COLUMNS = 80;
-
-export interface OutputMode {
-  /** An ora spinner on stderr: a TTY with a width, not CI, not TERM=dumb, not --quiet, not --debug. */
-  readonly spinner: boolean;
-  /** ANSI colours on stderr. */
-  readonly color: boolean;
-  /** One JSON document on stdout. */
-  readonly json: boolean;
-  /** Only errors on stderr. */
-  readonly quiet: boolean;
-  readonly debug: boolean;
-  /**
-   * `status`'s table on stdout: for a person (stdout a terminal: aligned in cells, fitted to
-   * `columns`, coloured if `color`) or for a program (tab-separated, a header line, no colour).
-   */
-  readonly table: { readonly aligned: boolean; readonly columns: number; readonly color: boolean };
-  /**
-   * Without a spinner, a `waiting: …` line on stderr this often (ms) while Regions are in
-   * progress, so a log shows the run is alive; 0: none (a spinner shows it, or --quiet on a
-   * terminal a person watches).
-   */
-  readonly heartbeatMs: number;
-}
 
 export interface TerminalFacts {
   readonly stderrIsTTY: boolean;

@@ -23,15 +23,17 @@ export const EXIT = {
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export const EXIT_HELP = `Exit codes:
-  0    every Region ends usable (Enabled, or PendingImport for imported key material);
-       with --no-wait / --dry-run also 'creating': in Creating, not waited for
-  1    at least one Region failed (the others were still completed)
+  0    done: every Region usable (with --no-wait or --dry-run, Creating counts)
+  1    a Region or a key failed (the others were still completed)
   2    usage or validation error: nothing was changed
-  3    timed out waiting for a replica to leave Creating (it may still finish: re-run or use 'wait'),
-       or --timeout ran out before a change was sent (notStarted: re-run the same command)
-  4    'status' only: all keys usable, but a replica drifts from its primary
-  130  interrupted (Ctrl-C, SIGINT); what was already requested exists in AWS
-  143  terminated (SIGTERM), 129 hung up (SIGHUP): as 130; each still writes the JSON document`;
+  3    --timeout ran out: a replica still Creating ('kms-replicate wait' picks it
+       up), or a change not sent (notStarted: run the same command again)
+  4    status: every key usable, but a replica drifts from its primary
+  130  stopped by Ctrl-C (SIGINT); 143 SIGTERM, 129 SIGHUP; the JSON is written`;
+
+/** The same, in two lines, for a command's own --help (the table is the program's, and docs/). */
+export const EXIT_LINES = `Exit codes: 0 done · 1 a Region or key failed · 2 usage error, nothing changed ·
+3 --timeout ran out · 4 status: drift · 130/143/129 SIGINT/SIGTERM/SIGHUP`;
 
 /**
  * Whose fault: `user` (bad input, wrong key: fix the command), `aws` (the service or the

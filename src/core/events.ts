@@ -79,6 +79,55 @@ export type RegionResult =
   | (ResultBase & { readonly status: "failed"; readonly error: ErrorReport })
   | (ResultBase & { readonly status: "timeout" | "notStarted" | "interrupted" });
 
+/** What a step did to a key: ReplicateKey, or one operation of the diff. */
+export type Change =
+  | { readonly op: "replicate" }
+  /** ImportKeyMaterial: the key's material (KMS's ID for it, when it answers one). */
+  | { readonly op: "import"; readonly keyMaterialId?: string }
+  | Operation;
+
+/**
+ * The outcome of a unit, the same for every command: `done` (changed, and seen as it should be),
+ * `unchanged` (already as it should be), `planned` (--dry-run), `failed`, `timeout` (--timeout ran
+ * out while it was worked on), `notStarted` (--timeout ran out before its first change was sent:
+ * nothing was changed), `interrupted`.
+ */
+export type Outcome = "done" | "unchanged" | "planned" | "failed" | "timeout" | "notStarted" | "interrupted";
+
+/** Every Outcome, in the order summaries count them. */
+export const OUTCOMES: readonly Outcome[] = [
+  "done",
+  "unchanged",
+  "planned",
+  "failed",
+  "timeout",
+  "notStarted",
+  "interrupted",
+];
+
+export interface WorkBase {
+  readonly keyId: string;
+  readonly region: string;
+  /** KMS's KeyState as last seen. */
+  readonly keyState?: string;
+  readonly arn?: string;
+  /** What this run applied (in a dry run: would apply). */
+  readonly changes: readonly Change[];
+  /** What this run meant to apply and did not: a failure or an interruption stopped it. */
+  readonly pending?: readonly Change[];
+  readonly note?: string;
+  /** Imported material (Origin EXTERNAL): its expiration in this Region, when it was read. */
+  readonly material?: KeyMaterialInfo;
+  /** --timeout ran out before a change was sent here: a re-run of the same command finishes it. */
+  readonly unsent?: boolean;
+  /** From the start of the run to the moment this unit settled. */
+  readonly elapsedMs: number;
+}
+
+export type WorkResult =
+  | (WorkBase & { readonly outcome: Exclude<Outcome, "failed"> })
+  | (WorkBase & { readonly outcome: "failed"; readonly error: ErrorReport });
+
 export interface PrimaryKey {
   readonly keyId: string;
   readonly arn: string;
@@ -114,10 +163,11 @@ export type ReplicaEvent =
       readonly keyState?: string;
     }
   | { readonly type: "settled"; readonly keyId: string; readonly result: RegionResult }
-  /** A run over a selection of keys starts: how many keys, for which command. */
+  /** A unit of a command that reports the engine's own results (sync) settled. */
+  | { readonly type: "worked"; readonly result: WorkResult }
+  /** A run over a selection of keys starts: how many keys. */
   | {
       readonly type: "fleet";
-      readonly command: "replicate" | "wait" | "status" | "sync" | "promote";
       /** Keys selected; while `selecting`, those found so far (the selection goes on). */
       readonly keys: number;
       /** --all-primaries: keys start as they are found; another `fleet` event says how many in all. */
@@ -139,6 +189,8 @@ export type ReplicaEvent =
       };
     }
   | { readonly type: "warning"; readonly message: string }
+  /** Something the person may want to know that is not a warning (a replica followed to its primary). */
+  | { readonly type: "note"; readonly message: string }
   /** A warning or error the AWS SDK logged (never printed raw; shown with --debug). */
   | { readonly type: "sdk-log"; readonly level: "warn" | "error"; readonly message: string }
   | {

@@ -10,7 +10,7 @@ import {
   type RegionStatus,
 } from "../core/events.js";
 import { policyDifference } from "../core/diff.js";
-import type { Outcome } from "../core/steps/work.js";
+import type { Outcome } from "../core/events.js";
 import type { Operation } from "../core/operation.js";
 import { redactUrl } from "../core/redact.js";
 import { literal, type Paint } from "./terminal-text.js";

@@ -1,34 +1,20 @@
-// The person's view on stderr: one ora spinner whose text has a line per Region in progress (on a
-// terminal), a line per Region as it settles (always), a summary. The same events feed both.
+// The person's view of a run over one key on stderr: one ora spinner whose text has a line per
+// Region in progress (on a terminal), a line per Region as it settles (always). The same events
+// feed both; the command's closing view (its summary and hints) comes after, from its render.ts.
 import type { Ora } from "ora";
-import type { WorkResult } from "../core/steps/work.js";
 import type { ReportedError } from "../core/errors.js";
-import type { RegionPhase, RegionResult, ReplicaEvent } from "../core/events.js";
-import type { OutputMode } from "../cli/terminal.js";
-import {
-  heartbeatLine,
-  noticeLine,
-  planLine,
-  progressText,
-  regionLine,
-  rerunLines,
-  summaryLine,
-  waitCommand,
-  type ResumeOptions,
-} from "./lines.js";
-import { syncLine, syncPlanLine, syncSummaryLine } from "../commands/sync/render.js";
-import { forPeople, literal, type Paint } from "./terminal-text.js";
+import type { RegionPhase, ReplicaEvent } from "../core/events.js";
+import { heartbeatLine, noticeLine, progressText, regionLine } from "./lines.js";
+import type { OutputMode } from "./mode.js";
+import { forPeople, type Paint } from "./terminal-text.js";
+import { workLine } from "./work-lines.js";
 
 export interface HumanReporter {
   event(event: ReplicaEvent): void;
   /** A run-ending error: always shown, also with --quiet. */
   error(error: ReportedError): void;
-  finish(results: readonly RegionResult[], elapsedMs: number, dryRun: boolean): void;
-  /** A unit of a command that shows the neutral results (`sync`) settled. */
-  work(result: WorkResult): void;
-  /** The end of such a command: its summary. */
-  /** `results` undefined: the run ended before its Regions (an error, a signal): no summary line. */
-  finishWork(results: readonly WorkResult[] | undefined, elapsedMs: number, dryRun: boolean): void;
+  /** Stops the spinner and the heartbeat: what comes next is the run's closing view. */
+  stop(): void;
 }
 
 export interface HumanReporterOptions {
@@ -37,11 +23,8 @@ export interface HumanReporterOptions {
   readonly chalk: Paint;
   readonly dryRun: boolean;
   readonly now?: () => number;
-  /**
-   * For the `kms-replicate wait …` printed when Regions time out, and the same command again when
-   * --timeout kept changes from being sent; none: not printed.
-   */
-  readonly resume?: ResumeOptions;
+  /** The command's line for its plan (`Replicating mrk-… from us-east-1 … into 2 Regions: …`). */
+  readonly planLine?: (event: Extract<ReplicaEvent, { type: "plan" }>, c: Paint, dryRun: boolean) => string;
 }
 
 export async function createHumanReporter(options: HumanReporterOptions): Promise<HumanReporter> {
@@ -63,7 +46,6 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
     : undefined;
   let ticker: NodeJS.Timeout | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
-  let primaryArn: string | undefined;
   /** Calls (operation, Region, target) whose retries were already announced: once each. */
   const noticed = new Set<string>();
 
@@ -101,7 +83,7 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
     if (ticker !== undefined) clearInterval(ticker);
     ticker = undefined;
     inProgress.clear();
-    spinner?.stop();
+    if (spinner?.isSpinning === true) spinner.stop();
   };
 
   return {
@@ -109,14 +91,7 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
       switch (event.type) {
         case "plan":
           width = Math.max(14, ...event.regions.map((r) => r.length));
-          primaryArn = event.primary.arn;
-          if (!mode.quiet) {
-            write(
-              event.sync === true
-                ? syncPlanLine(event.primary, event.regions, dryRun, c)
-                : planLine(event.primary, event.regions, dryRun, c, event.waitOnly),
-            );
-          }
+          if (!mode.quiet && options.planLine !== undefined) write(options.planLine(event, c, dryRun));
           return;
         case "phase": {
           const previous = inProgress.get(event.region);
@@ -129,15 +104,26 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
           startHeartbeat();
           return;
         }
-        case "settled": {
-          inProgress.delete(event.result.region);
+        case "settled":
+        case "worked": {
+          const { region } = event.result;
+          inProgress.delete(region);
           if (inProgress.size === 0) stopHeartbeat();
           // Update the spinner first: ora redraws its current text below every line written.
           refresh();
-          const bad = ["failed", "timeout", "notStarted"].includes(event.result.status);
-          if (!mode.quiet || bad) write(regionLine(event.result, c, width, dryRun));
+          const status = event.type === "settled" ? event.result.status : event.result.outcome;
+          const bad = status === "failed" || status === "timeout";
+          if (mode.quiet && !bad) return;
+          write(
+            event.type === "settled"
+              ? regionLine(event.result, c, width, dryRun)
+              : workLine(event.result, c, width),
+          );
           return;
         }
+        case "note":
+          if (!mode.quiet) write(`${c.dim("→")} ${event.message}`);
+          return;
         case "warning":
         case "sdk-log":
         case "call": {
@@ -152,41 +138,6 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
       write(c.red(`✖ ${error.message}`));
       if (error.hint !== undefined) write(`  ${c.dim("→")} ${error.hint}`);
     },
-    work(result) {
-      inProgress.delete(result.region);
-      if (inProgress.size === 0) stopHeartbeat();
-      refresh();
-      const bad = ["failed", "timeout", "notStarted"].includes(result.outcome);
-      if (!mode.quiet || bad) write(syncLine(result, c, width));
-    },
-    finishWork(results, elapsedMs, isDryRun) {
-      stopSpinner();
-      if (!mode.quiet && results !== undefined) write(syncSummaryLine(results, elapsedMs, isDryRun, c));
-      // Also with --quiet, as the wait below.
-      const unsent = (results ?? []).filter((r) => r.unsent === true || r.outcome === "notStarted");
-      for (const line of rerunLines(
-        unsent.map((r) => r.region),
-        options.resume,
-      ))
-        write(line);
-    },
-    finish(results, elapsedMs, isDryRun) {
-      stopSpinner();
-      if (!mode.quiet && results.length > 0) write(summaryLine(results, elapsedMs, isDryRun, c));
-      // Also with --quiet: like the timed-out Regions' own lines, it says what to do about them.
-      // A Region whose change --timeout kept from being sent needs the same command again; one
-      // that only waited, `wait`.
-      const unsent = results.filter((r) => r.unsent === true || r.status === "notStarted");
-      const late = results.filter((r) => r.status === "timeout" && r.unsent !== true).map((r) => r.region);
-      if (late.length > 0 && primaryArn !== undefined && options.resume !== undefined) {
-        write(`To keep waiting for ${late.length === 1 ? "it" : "them"}:`);
-        write(`  ${literal(waitCommand(primaryArn, late, options.resume))}`);
-      }
-      for (const line of rerunLines(
-        unsent.map((r) => r.region),
-        options.resume,
-      ))
-        write(line);
-    },
+    stop: stopSpinner,
   };
 }

@@ -2,7 +2,7 @@
 // run's own values (the primary's ARN, the material's source, the flags that reach the same
 // account the same way), every word shell-quoted, ready to paste.
 import { isAbsolute, resolve } from "node:path";
-import { DEFAULT_TIMEOUT_MS, type ImportOptions, type RawCommonFlags } from "../core/options.js";
+import { DEFAULT_TIMEOUT_MS, type ImportOptions } from "../core/options.js";
 import { redactUrl } from "../core/redact.js";
 import type { WrappingAlgorithm, WrappingKeySpec } from "../core/wrap.js";
 import { durationFlag, shellQuote } from "./lines.js";
@@ -27,8 +27,13 @@ export interface MaterialFlags {
   readonly noExpiry: boolean;
 }
 
-/** The flags of a run that say how it reaches AWS. */
-type ReachFlags = Pick<RawCommonFlags, "profile" | "endpointUrl" | "cliConnectTimeout" | "cliReadTimeout">;
+/** The flags of a run that say how it reaches AWS, as commander parsed them (timeouts in ms). */
+export interface ReachFlags {
+  readonly profile?: string;
+  readonly endpointUrl?: string;
+  readonly cliConnectTimeout?: number;
+  readonly cliReadTimeout?: number;
+}
 
 /**
  * The --timeout to repeat: the run's own when it was longer than the default, else none (the
@@ -123,12 +128,12 @@ export function importMaterialCommand(input: {
 export function importAgain(
   primaryArn: string,
   importing: ImportOptions,
-  flags: ReachFlags & { readonly timeout?: number },
+  run: { readonly reach: Reach; readonly timeoutMs?: number },
   cwd: string,
 ): (region: string) => string {
   const material = materialFlagsOf(importing, cwd);
-  const reach = reachOf(flags);
-  const timeoutMs = longerTimeout(flags.timeout);
+  const { reach } = run;
+  const timeoutMs = longerTimeout(run.timeoutMs);
   return (region) =>
     `${importMaterialCommand({ key: primaryArn, regions: [region], material, reach, timeoutMs })}${stdinNote(material)}`;
 }

@@ -1,7 +1,19 @@
 // `promote`: the family after (or during) a change of primary Region, as JSON and as lines for people.
-import type { ErrorReport, ExitCode } from "../../core/errors.js";
+import { EXIT, type ErrorReport, type ExitCode } from "../../core/errors.js";
 import { JSON_VERSION, type Count, type Milliseconds } from "../../report/json.js";
-import { seconds } from "../../report/lines.js";
+import { clock, rerunLines, seconds, type LineStatus } from "../../report/lines.js";
+import type { FleetKey } from "../../report/fleet-key.js";
+import {
+  countBy,
+  type Envelope,
+  type FleetEnvelope,
+  type KeyEntry,
+  type KeyTotals,
+} from "../../report/fleet.js";
+import { KEY_LOOK } from "../../report/fleet-lines.js";
+import { keyOutcome } from "../../report/outcomes.js";
+import type { KeyRun, Rendering } from "../contract.js";
+import type { PromoteOptions } from "./flags.js";
 import { literal, type Paint } from "../../report/terminal-text.js";
 
 /**
@@ -188,4 +200,128 @@ export function promoteLines(report: PromoteReport, elapsedMs: number, c: Paint,
   }
   if (report.note !== undefined) lines.push(`  ${c.dim("→")} ${report.note}`);
   return lines;
+}
+
+/** The exit code of a report: 0 done / unchanged / planned, 1 failed, 3 timeout, the signal's when interrupted. */
+export function promoteExitCode(report: PromoteReport, interrupted: ExitCode = EXIT.interrupted): ExitCode {
+  switch (report.outcome) {
+    case "promoted":
+    case "unchanged":
+    case "planned":
+      return EXIT.ok;
+    case "failed":
+      return EXIT.failed;
+    case "timeout":
+    case "notStarted":
+      return EXIT.timeout;
+    case "interrupted":
+      return interrupted;
+  }
+}
+
+/** A key of a failover, as the fleet's renderers show it. */
+function promoteView(run: KeyRun<PromoteReport>): FleetKey {
+  const report = run.result;
+  const { primary } = run.key;
+  const outcome = keyOutcome(run.exitCode, run.failure, report?.outcome === "notStarted");
+  const base = {
+    keyId: primary.keyId,
+    primaryRegion: primary.region,
+    arn: primary.arn,
+    outcome,
+    regions: [],
+    error: run.failure ?? report?.error ?? null,
+  };
+  if (report === undefined) return { ...base, note: null };
+  const to = report.to;
+  // A promoted key's note says what every promotion does: the summary says it once for the fleet.
+  const note = report.outcome === "promoted" ? null : (report.note ?? null);
+  const bad: Partial<Record<PromoteOutcome, { look: LineStatus; text: string }>> = {
+    failed: { look: KEY_LOOK[outcome], text: "failed" },
+    interrupted: { look: KEY_LOOK[outcome], text: "interrupted" },
+    timeout: { look: "timeout", text: `timeout moving the primary to ${to}` },
+    notStarted: { look: "notStarted", text: `notStarted: not moved to ${to}` },
+  };
+  const worse = bad[report.outcome];
+  if (worse !== undefined) {
+    return {
+      ...base,
+      counted: report.outcome,
+      note,
+      headline: { look: worse.look, text: () => worse.text, painted: true },
+    };
+  }
+  const text: Record<"promoted" | "unchanged" | "planned", string> = {
+    promoted: `promoted: the primary is now in ${to}${report.settleMs === undefined ? "" : ` (settled in ${clock(report.settleMs)})`}`,
+    unchanged: `unchanged: ${to} is the primary already`,
+    planned: `planned: would move the primary to ${to}`,
+  };
+  const good = report.outcome as "promoted" | "unchanged" | "planned";
+  return {
+    ...base,
+    counted: report.outcome,
+    note,
+    headline: { look: good === "promoted" ? "done" : good, text: () => text[good] },
+    settleSample: report.outcome === "promoted",
+  };
+}
+
+export const promoteRendering: Rendering<PromoteOptions, PromoteReport, PromoteJson> = {
+  exitCode: (report, stop) => promoteExitCode(report, stop?.exitCode ?? EXIT.interrupted),
+  document: (run) =>
+    promoteJson({
+      exitCode: run.exitCode,
+      dryRun: run.dryRun,
+      to: run.options?.to,
+      report: run.result,
+      error: run.failure ?? null,
+      warnings: run.warnings,
+      elapsedMs: run.elapsedMs,
+    }),
+  fleetHead: (options) => ({ to: options?.to ?? null }),
+  totals: (documents) => ({
+    outcomes: countBy(
+      PROMOTE_OUTCOMES,
+      documents.flatMap((d) => (d.outcome === null ? [] : [d.outcome])),
+    ),
+  }),
+  view: promoteView,
+  finish(run, _options, ctx) {
+    const report = run?.result;
+    if (report === undefined) return { stdout: "", stderr: "" };
+    const lines = [
+      ...promoteLines(report, ctx.elapsedMs, ctx.paint, ctx.mode.quiet),
+      // Also with --quiet: what to run to finish.
+      ...(report.outcome === "notStarted" ? rerunLines([report.oldPrimary.region], ctx.resume) : []),
+    ];
+    return { stdout: "", stderr: lines.map((line) => `${line}\n`).join("") };
+  },
+  stoppedLine: (stop, report) => `Stopped by a second ${stop.signalName}. ${report.note ?? ""}`.trim(),
+  fleet: {
+    verb: { run: "Promoting", dry: "Dry run: would promote" },
+    outcomes: PROMOTE_OUTCOMES,
+    estimate: "promote",
+    summaryNotes: (counts) =>
+      (counts.counted.get("promoted") ?? 0) > 0
+        ? [
+            "Each promoted key's other keys now follow its new primary; ARNs and key policies are unchanged (a new primary's policy must allow kms:ReplicateKey for new replicas).",
+          ]
+        : [],
+  },
+};
+
+/** promote: the version-1 promote document of one key, without the envelope. */
+export interface PromoteKeyEntryJson extends KeyEntry, Omit<PromoteJson, Envelope> {}
+
+/** `promote` over a selection of keys (a regional failover). */
+export interface FleetPromoteJson extends FleetEnvelope<"promote"> {
+  /** The Region every selected key's primary moves to. */
+  readonly to: string | null;
+  /** One entry per selected key, in the order of the selection. */
+  readonly keys: readonly PromoteKeyEntryJson[];
+  readonly totals: {
+    readonly keys: KeyTotals;
+    /** Keys by promote outcome (`unchanged`: already the primary there, e.g. moved by an earlier run). */
+    readonly outcomes: Readonly<Record<PromoteOutcome, Count>>;
+  };
 }

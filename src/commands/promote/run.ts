@@ -3,20 +3,11 @@
 // with no call, so a runbook can run it twice; timeout: exit 3 (the promotion may still complete).
 import { RERUN_LONGER, refusedText } from "../../core/steps/deadline.js";
 import { sendPromotion, watchKeys, type PromoteContext, type WatchEnd } from "../../core/steps/promote.js";
-import { EXIT, isAbort, describeError, type ExitCode } from "../../core/errors.js";
-import type { Emit, ReplicaEvent } from "../../core/events.js";
+import { isAbort, describeError, usageError } from "../../core/errors.js";
+import type { Emit } from "../../core/events.js";
 import { parseKeyRef, type KeyRef } from "../../core/keys.js";
-import { noTags } from "../../core/selection.js";
+import type { SelectedKey } from "../../core/selection.js";
 import type { KmsPort } from "../../aws/kms.js";
-import {
-  toConnectionOptions,
-  toPromoteChoices,
-  toPromoteOptions,
-  type RawPromoteFlags,
-} from "../../core/options.js";
-import { usageError } from "../../core/errors.js";
-import { fleetCommand, fleetRequested, type FleetSpec } from "../../cli/fleet.js";
-import { primaryPlaceOf } from "../../core/plan.js";
 import {
   accountOfArn,
   checkPromoteTarget,
@@ -29,10 +20,10 @@ import {
   type Member,
   type Promotion,
 } from "../../core/promotion.js";
-import { rerunLines } from "../../report/lines.js";
-import { promoteJson, promoteLines, promoteStartLine, type PromoteReport } from "./render.js";
+import { promoteRendering, promoteStartLine, type PromoteJson, type PromoteReport } from "./render.js";
 import { paint } from "../../report/terminal-text.js";
-import { connect, deadlineOf, primaryRegionOf, runCommand, type Command, type Io } from "../../cli/runner.js";
+import type { CommandWork, PrepareContext, RunPlan } from "../contract.js";
+import { parsePromote, type PromoteOptions } from "./flags.js";
 
 /** A promotion whose UpdatePrimaryRegion left the process and got no answer (yet). */
 const IN_FLIGHT_NOTE =
@@ -42,23 +33,6 @@ export const ACCEPTED_TIMEOUT_NOTE =
   "The promotion was accepted and may still complete; re-run promote or status.";
 const ACCEPTED_INTERRUPTED_NOTE =
   "The promotion was accepted and completes on its own; re-run promote or status to see it settled.";
-
-/** The exit code of a report: 0 done / unchanged / planned, 1 failed, 3 timeout, the signal's when interrupted. */
-export function promoteExitCode(report: PromoteReport, interrupted: ExitCode = EXIT.interrupted): ExitCode {
-  switch (report.outcome) {
-    case "promoted":
-    case "unchanged":
-    case "planned":
-      return EXIT.ok;
-    case "failed":
-      return EXIT.failed;
-    case "timeout":
-    case "notStarted":
-      return EXIT.timeout;
-    case "interrupted":
-      return interrupted;
-  }
-}
 
 const keysOf = (promotion: Promotion): Member[] => [promotion.primary, ...promotion.replicas];
 
@@ -105,141 +79,6 @@ export async function policyWarning(
   return verdict.kind === "refuses"
     ? `The key policy of ${who} does not allow kms:ReplicateKey (${verdict.reason}): new replicas would be refused. ${fix}`
     : `The key policy of ${who} could not be checked for kms:ReplicateKey (${verdict.reason}). ${fix}`;
-}
-
-/** How promote accepts its key: any key of the family, any state (checkPromotion judges). */
-const PROMOTE_ACCEPTS = { sameAccount: false, followReplica: true, requireEnabled: false } as const;
-
-/**
- * `promote` over a selection of keys: a regional failover. Every selected key's primary moves to
- * --to; a key already primary there (with --all-primaries: a key of the Region whose family an
- * earlier run moved) is `unchanged`, with no call. UpdatePrimaryRegion counts against its quota in
- * both Regions, shared by every key.
- */
-function promoteFleet(flags: RawPromoteFlags): FleetSpec<PromoteReport> {
-  const dryRun = flags.dryRun ?? false;
-  const to = flags.to?.trim();
-  return {
-    command: "promote",
-    dryRun,
-    to,
-    prepare({ emit }) {
-      const choices = toPromoteChoices(flags);
-      const connection = toConnectionOptions(flags);
-      const { warning } = checkPromoteTarget(
-        choices.to,
-        { region: "", partition: undefined },
-        connection.unknownRegions,
-      );
-      if (warning !== undefined) emit({ type: "warning", message: warning });
-      return Promise.resolve({
-        connection,
-        timeoutMs: choices.timeoutMs,
-        accept: PROMOTE_ACCEPTS,
-        movedTo: choices.to,
-        check(keys) {
-          const problems = keys.flatMap((key) => {
-            const { primary } = key;
-            if (primary.region === choices.to || primary.replicas.some((r) => r.region === choices.to)) {
-              return [];
-            }
-            return [`  ${key.given}: no replica in ${choices.to} (its primary is in ${primary.region})`];
-          });
-          if (problems.length > 0) {
-            throw usageError(
-              `${problems.length === 1 ? "1 key has" : `${problems.length} keys have`} no replica in ${choices.to} to promote; nothing was changed:\n${problems.join("\n")}`,
-              `Replicate them there first (kms-replicate --regions ${choices.to}), or leave them out of the selection.`,
-            );
-          }
-        },
-        runKey: (key, ctx) =>
-          promoteKey(parseKeyRef(key.primary.arn), key.primary.region, choices.to, {
-            kms: ctx.kms,
-            emit: ctx.emit,
-            signal: ctx.signal,
-            deadline: ctx.deadline,
-            dryRun,
-            accepted: ctx.waiting,
-          }),
-      });
-    },
-    exitCode: (report, stop) => promoteExitCode(report, stop?.exitCode ?? EXIT.interrupted),
-    document: ({ exitCode, result, failure }) =>
-      promoteJson({ exitCode, dryRun, to, report: result, error: failure, warnings: [], elapsedMs: 0 }),
-  };
-}
-
-export function runPromote(flags: RawPromoteFlags, io: Io): Promise<ExitCode> {
-  if (fleetRequested(flags)) return runCommand(fleetCommand(promoteFleet(flags), flags, io), flags, io);
-  const dryRun = flags.dryRun ?? false;
-  /** What a second signal reports: the last report known, with the states seen since. */
-  let known: PromoteReport | undefined;
-  const seen = new Map<string, string>();
-  const command: Command<PromoteReport> = {
-    name: "promote",
-    dryRun,
-    observe(event: ReplicaEvent) {
-      if (event.type === "phase" && event.keyState !== undefined) seen.set(event.region, event.keyState);
-    },
-    async work(session) {
-      const { emit, mode } = session;
-      const options = toPromoteOptions(flags);
-      const to = options.to;
-      const region = await primaryRegionOf(options, io, (message) => emit({ type: "warning", message }));
-      const { warning } = checkPromoteTarget(to, primaryPlaceOf(options.key, region), options.unknownRegions);
-      if (warning !== undefined) emit({ type: "warning", message: warning });
-      const deadline = deadlineOf(io, options.timeoutMs);
-      const kms = await connect(options, emit, { deadline });
-      if ((flags.selectTag ?? []).length > 0) {
-        const { primary } = await readPromotion(kms, options.key, region, io.signal);
-        const tags = await kms.listResourceTags(primary.region, primary.arn, io.signal);
-        const has = new Map(tags.map((t) => [t.TagKey ?? "", t.TagValue ?? ""]));
-        const wanted = flags.selectTag ?? [];
-        if (!wanted.every((t) => has.get(t.TagKey) === t.TagValue)) throw noTags(primary.arn, wanted);
-      }
-      return promoteKey(options.key, region, to, {
-        kms,
-        emit,
-        signal: io.signal,
-        deadline,
-        dryRun,
-        known: (report) => {
-          known = report;
-        },
-        starting: (promotion) => {
-          if (!mode.quiet) {
-            session.output({
-              stdout: "",
-              stderr: `${promoteStartLine(promotion.keyId, promotion.primary.region, to, dryRun, paint)}\n`,
-            });
-          }
-        },
-      });
-    },
-    exitCode: (report, stop) => promoteExitCode(report, stop?.exitCode ?? EXIT.interrupted),
-    document: ({ exitCode, result, failure, warnings, elapsedMs }) =>
-      promoteJson({ exitCode, dryRun, to: flags.to, report: result, error: failure, warnings, elapsedMs }),
-    partial: () =>
-      known === undefined
-        ? undefined
-        : {
-            ...known,
-            outcome: "interrupted",
-            keys: known.keys.map((k) => ({ ...k, keyState: seen.get(k.region) ?? k.keyState })),
-          },
-    stoppedLine: (stop, report) => `Stopped by a second ${stop.signalName}. ${report.note ?? ""}`.trim(),
-    finish(session, report, elapsedMs) {
-      session.reporter.finish([], elapsedMs, dryRun); // stops the spinner
-      if (report === undefined) return;
-      const lines = [
-        ...promoteLines(report, elapsedMs, paint, session.mode.quiet),
-        // Also with --quiet: what to run to finish.
-        ...(report.outcome === "notStarted" ? rerunLines([report.oldPrimary.region], session.resume) : []),
-      ];
-      if (lines.length > 0) session.output({ stdout: "", stderr: `${lines.join("\n")}\n` });
-    },
-  };
-  return runCommand(command, flags, io);
 }
 
 /** What promoting one key works with: the adapter, the bounds, and hooks for its command. */
@@ -497,3 +336,84 @@ function endOf(
       return { outcome: "failed", error: end.error, note: timeoutNote };
   }
 }
+
+/** How promote accepts its key: any key of the family, any state (checkPromotion judges). */
+const PROMOTE_ACCEPTS = { sameAccount: false, followReplica: true, requireEnabled: false } as const;
+
+/** Every key must hold a replica in --to (or be the primary there): one usage error naming all. */
+function checkTargets(keys: readonly SelectedKey[], to: string): void {
+  const problems = keys.flatMap((key) => {
+    const { primary } = key;
+    if (primary.region === to || primary.replicas.some((r) => r.region === to)) return [];
+    return [`  ${key.given}: no replica in ${to} (its primary is in ${primary.region})`];
+  });
+  if (problems.length > 0) {
+    throw usageError(
+      `${problems.length === 1 ? "1 key has" : `${problems.length} keys have`} no replica in ${to} to promote; nothing was changed:\n${problems.join("\n")}`,
+      `Replicate them there first (kms-replicate --regions ${to}), or leave them out of the selection.`,
+    );
+  }
+}
+
+/**
+ * --to checked before any call (against the key's place when one --key names it); then each key:
+ * its family read, every check, UpdatePrimaryRegion, the wait until both keys have settled. Over a
+ * selection of keys, a regional failover: a key already primary in --to (with --all-primaries: of
+ * the Region whose family an earlier run moved) is `unchanged`, with no call.
+ */
+export function preparePromote(
+  options: PromoteOptions,
+  ctx: PrepareContext,
+): Promise<RunPlan<PromoteReport>> {
+  const { to, dryRun } = options;
+  const { warning } = checkPromoteTarget(
+    to,
+    ctx.place ?? { region: "", partition: undefined },
+    ctx.connection.unknownRegions,
+  );
+  if (warning !== undefined) ctx.warn(warning);
+  return Promise.resolve({
+    timeoutMs: options.timeoutMs,
+    accept: PROMOTE_ACCEPTS,
+    movedTo: to,
+    check: (keys) => checkTargets(keys, to),
+    runKey(key, run) {
+      // What a second signal reports: the last report known, with the states seen since.
+      let known: PromoteReport | undefined;
+      const seen = new Map<string, string>();
+      run.partial(() =>
+        known === undefined
+          ? undefined
+          : {
+              ...known,
+              outcome: "interrupted" as const,
+              keys: known.keys.map((k) => ({ ...k, keyState: seen.get(k.region) ?? k.keyState })),
+            },
+      );
+      const emit: Emit = (event) => {
+        if (event.type === "phase" && event.keyState !== undefined) seen.set(event.region, event.keyState);
+        run.emit(event);
+      };
+      return promoteKey(parseKeyRef(key.primary.arn), key.primary.region, to, {
+        kms: run.kms,
+        emit,
+        signal: run.signal,
+        deadline: run.deadline,
+        dryRun,
+        accepted: run.waiting,
+        known: (report) => {
+          known = report;
+        },
+        starting: (promotion) =>
+          run.say(promoteStartLine(promotion.keyId, promotion.primary.region, to, dryRun, paint)),
+      });
+    },
+  });
+}
+
+export const work: CommandWork<PromoteOptions, PromoteReport, PromoteJson> = {
+  parse: parsePromote,
+  dryRun: (options) => options.dryRun,
+  prepare: preparePromote,
+  render: promoteRendering,
+};

@@ -14,32 +14,23 @@ import {
   type Desired,
 } from "../../core/desired.js";
 import { diff, freshReplica } from "../../core/diff.js";
-import { usageError, type ExitCode } from "../../core/errors.js";
+import { usageError } from "../../core/errors.js";
 import { planImport } from "../../core/import-plan.js";
 import { importAgain } from "../../report/rerun.js";
 import { readMaterial, type KeyMaterial } from "../../core/material.js";
 import type { Applied, RegionResult } from "../../core/events.js";
-import {
-  copiesAnything,
-  toConnectionOptions,
-  toImportOptions,
-  toReplicateChoices,
-  toReplicateOptions,
-  type RawImportFlags,
-  type RawReplicateFlags,
-  type ReplicateChoices,
-} from "../../core/options.js";
-import { checkTargets, describePrimary, primaryPlaceOf, splitTargets, type Plan } from "../../core/plan.js";
-import { EXIT } from "../../core/errors.js";
+import { copiesAnything } from "../../core/options.js";
+import { checkTargets, splitTargets, type Plan } from "../../core/plan.js";
 import type { PrimaryKey } from "../../core/events.js";
 import type { QuotaOverrides } from "../../aws/quotas.js";
 import { partitionProblem } from "../../core/regions.js";
-import { runJson } from "../../report/json.js";
+import type { SelectedKey } from "../../core/selection.js";
 import { checkTagLimit } from "../../core/tag-plan.js";
-import { connect, deadlineOf, inputsOf, primaryRegionOf, runCommand, type Io } from "../../cli/runner.js";
-import { requireSelectTags } from "../../core/selection.js";
-import { fleetCommand, fleetRequested, type FleetSpec } from "../../cli/fleet.js";
-import { exitCodeFor, regionCommand, regionResultOf } from "../shared/regions.js";
+import type { RunJson } from "../../report/json.js";
+import type { CommandWork, KeyContext, PrepareContext, RunPlan } from "../contract.js";
+import { regionResultOf, trackRegions, type RegionRun } from "../shared/regions.js";
+import { parseReplicate, type ReplicateOptions } from "./flags.js";
+import { replicateRendering } from "./render.js";
 
 /** What a new replica is given, as the JSON's `applied` shows it. */
 export function appliedOf(desired: Desired): Applied {
@@ -69,7 +60,7 @@ export interface ReplicateSettings extends StepContext {
 }
 
 /** Does the run manage any property, so that existing replicas are brought in line too? */
-export function managesProperties(options: ReplicateChoices): boolean {
+export function managesProperties(options: ReplicateOptions): boolean {
   return (
     copiesAnything(options.copy) ||
     options.tags.length > 0 ||
@@ -140,78 +131,15 @@ export function replicateRegions(
   );
 }
 
-export async function runReplicate(flags: RawReplicateFlags & RawImportFlags, io: Io): Promise<ExitCode> {
-  if (fleetRequested(flags)) {
-    return runCommand(fleetCommand(replicateFleet(flags, io), flags, io), flags, io);
-  }
-  // --key-material: read once, before any call; zeroed after the last import (or when the run ends).
-  let material: KeyMaterial | undefined;
-  const command = regionCommand("replicate", flags.dryRun ?? false, async ({ emit }, setPrimary) => {
-    // Options and every local check, before any call.
-    const options = await toReplicateOptions(flags, inputsOf(io, flags.timeout));
-    const importing = toImportOptions(flags);
-    if (importing !== undefined && !options.wait) {
-      throw usageError(
-        "--key-material and --no-wait exclude each other: the material is imported once a replica is PendingImport.",
-      );
-    }
-    const warn = (message: string): void => emit({ type: "warning", message });
-    const region = await primaryRegionOf(options, io, warn);
-    if (importing !== undefined)
-      material = await readMaterial(importing.keyMaterial, inputsOf(io, options.timeoutMs), warn);
-    const targets = checkTargets(
-      options.regions,
-      primaryPlaceOf(options.key, region),
-      options.unknownRegions,
-      warn,
-    );
-    warnBypass(options, warn);
-
-    // The plan: the primary, what each replica should be, which Regions need a replica.
-    const deadline = deadlineOf(io, options.timeoutMs);
-    const kms = await connect(options, emit, { deadline, ...limitsOf(options) });
-    const primary = await describePrimary(kms, options.key, region, io.signal);
-    await requireSelectTags(kms, primary, flags.selectTag ?? [], io.signal);
-    setPrimary(primary);
-    const importSettings =
-      material === undefined || importing === undefined
-        ? undefined
-        : {
-            ...planImport(
-              material,
-              importing,
-              await kms.describeKey(primary.region, primary.arn, io.signal),
-              Date.now(),
-            ),
-            again: importAgain(primary.arn, importing, flags, io.cwd),
-          };
-    const results = await replicateKey(primary, targets, options, {
-      kms,
-      emit,
-      signal: io.signal,
-      startedAt: io.startedAt,
-      deadline,
-      importSettings,
-    });
-    material?.dispose();
-    return results;
-  });
-  try {
-    return await runCommand(command, flags, io);
-  } finally {
-    material?.dispose();
-  }
-}
-
 /** The quotas and in-flight caps of a run: --rate (the ReplicateKey quota) and --concurrency. */
-function limitsOf(options: ReplicateChoices): { quotas: QuotaOverrides; inFlight: QuotaOverrides } {
+function limitsOf(options: ReplicateOptions): { quotas: QuotaOverrides; inFlight: QuotaOverrides } {
   return {
     quotas: options.rate !== undefined ? { ReplicateKey: options.rate } : {},
     inFlight: { ReplicateKey: options.concurrency },
   };
 }
 
-function warnBypass(options: ReplicateChoices, warn: (message: string) => void): void {
+function warnBypass(options: ReplicateOptions, warn: (message: string) => void): void {
   if (options.bypassPolicyLockoutSafetyCheck) {
     warn(
       "--bypass-policy-lockout-safety-check: KMS will not check that the replica policy lets you manage the key. A wrong policy can make a replica unmanageable.",
@@ -227,7 +155,7 @@ function warnBypass(options: ReplicateChoices, warn: (message: string) => void):
 export async function replicateKey(
   primary: PrimaryKey,
   targets: readonly string[],
-  options: ReplicateChoices,
+  options: ReplicateOptions,
   run: Pick<
     ReplicateSettings,
     "kms" | "emit" | "signal" | "startedAt" | "deadline" | "importSettings" | "waiting" | "creatingTimes"
@@ -261,87 +189,105 @@ export async function replicateKey(
   });
 }
 
-/** `replicate` over a selection of keys: the same work per key, one adapter and quota budget for all. */
-function replicateFleet(
-  flags: RawReplicateFlags & RawImportFlags,
-  io: Io,
-): FleetSpec<{ readonly primary: PrimaryKey; readonly results: RegionResult[] }> {
-  const dryRun = flags.dryRun ?? false;
+/** Every target Region in each key's partition (a fleet: checked for every key before any change). */
+function checkPartitions(
+  keys: readonly SelectedKey[],
+  targets: readonly string[],
+  warn: (message: string) => void,
+): void {
+  const problems = keys.flatMap((key) =>
+    targets.flatMap((region) => {
+      const reason = partitionProblem(region, key.primary.partition);
+      return reason === undefined ? [] : [`  ${key.given}: ${region}: ${reason}`];
+    }),
+  );
+  if (problems.length > 0) {
+    throw usageError(
+      `Some target Regions are not in a key's partition; nothing was changed:\n${problems.join("\n")}`,
+    );
+  }
+  const home = new Set(
+    keys.filter((key) => targets.includes(key.primary.region)).map((key) => key.primary.region),
+  );
+  for (const region of home) {
+    warn(`Keys whose primary is in ${region}, a target Region, have that Region left out.`);
+  }
+}
+
+/**
+ * Before any call: --key-material read (once), every target Region checked (against the key's
+ * place when one --key names it), the bypass warning; then how each key is replicated.
+ */
+export async function prepareReplicate(
+  options: ReplicateOptions,
+  ctx: PrepareContext,
+): Promise<RunPlan<RegionRun>> {
+  const { importing } = options;
+  if (importing !== undefined && ctx.fleet) {
+    throw usageError(
+      "--key-material works on one key (each key family has its own material): give one --key.",
+    );
+  }
+  const inputs = ctx.inputs(options.timeoutMs);
+  const material: KeyMaterial | undefined =
+    importing === undefined ? undefined : await readMaterial(importing.keyMaterial, inputs, ctx.warn);
+  // Every Region's own checks now; against each key's primary (its Region, its partition) once the
+  // keys are known.
+  const targets = checkTargets(
+    options.regions,
+    ctx.place ?? { region: "", partition: undefined },
+    ctx.connection.unknownRegions,
+    ctx.warn,
+  );
+  warnBypass(options, ctx.warn);
+  // Every key's replicas in a Region settle after much the same time: each key's waits learn from
+  // the keys before it where to look.
+  const creatingTimes = new CreatingTimes();
   return {
-    command: "replicate",
-    dryRun,
-    async prepare({ emit }) {
-      if (toImportOptions(flags) !== undefined) {
-        throw usageError(
-          "--key-material works on one key (each key family has its own material): give one --key.",
-        );
+    timeoutMs: options.timeoutMs,
+    ...limitsOf(options),
+    accept: { sameAccount: true, followReplica: true },
+    check: (keys, warn) => checkPartitions(keys, targets, warn),
+    async runKey(key: SelectedKey, run: KeyContext): Promise<RegionRun> {
+      const { primary } = key;
+      const emit = trackRegions(run, primary);
+      const importSettings =
+        material === undefined || importing === undefined
+          ? undefined
+          : {
+              ...planImport(
+                material,
+                importing,
+                await run.kms.describeKey(primary.region, primary.arn, run.signal),
+                Date.now(),
+              ),
+              again: importAgain(
+                primary.arn,
+                importing,
+                { reach: ctx.reach, timeoutMs: options.timeoutMs },
+                inputs.cwd,
+              ),
+            };
+      const own = targets.filter((region) => region !== primary.region);
+      if (!run.fleet && own.length < targets.length) {
+        emit({ type: "warning", message: `${primary.region} is the primary's own Region; it is left out.` });
       }
-      const choices = await toReplicateChoices(flags, inputsOf(io, flags.timeout));
-      const connection = toConnectionOptions(flags);
-      const warn = (message: string): void => emit({ type: "warning", message });
-      // Every Region's own checks now; against each key's primary (its Region, its partition) once
-      // the keys are known.
-      const targets = checkTargets(
-        choices.regions,
-        { region: "", partition: undefined },
-        connection.unknownRegions,
-        warn,
-      );
-      warnBypass(choices, warn);
-      const options = { ...connection, ...choices };
-      // Every key's replicas in a Region settle after much the same time: each key's waits learn
-      // from the keys before it where to look.
-      const creatingTimes = new CreatingTimes();
-      return {
-        connection,
-        ...limitsOf(options),
-        timeoutMs: choices.timeoutMs,
-        accept: { sameAccount: true },
-        check(keys) {
-          const problems = keys.flatMap((key) =>
-            targets.flatMap((region) => {
-              const reason = partitionProblem(region, key.primary.partition);
-              return reason === undefined ? [] : [`  ${key.given}: ${region}: ${reason}`];
-            }),
-          );
-          if (problems.length > 0) {
-            throw usageError(
-              `Some target Regions are not in a key's partition; nothing was changed:\n${problems.join("\n")}`,
-            );
-          }
-          const home = new Set(
-            keys.filter((key) => targets.includes(key.primary.region)).map((key) => key.primary.region),
-          );
-          for (const region of home) {
-            warn(`Keys whose primary is in ${region}, a target Region, have that Region left out.`);
-          }
-        },
-        async runKey(key, ctx) {
-          const own = targets.filter((region) => region !== key.primary.region);
-          const results = await replicateKey(key.primary, own, options, {
-            kms: ctx.kms,
-            emit: ctx.emit,
-            signal: ctx.signal,
-            startedAt: ctx.startedAt,
-            deadline: ctx.deadline,
-            waiting: ctx.waiting,
-            creatingTimes,
-          });
-          return { primary: key.primary, results };
-        },
-      };
+      const results = await replicateKey(primary, own, options, {
+        ...run,
+        emit,
+        importSettings,
+        creatingTimes,
+      });
+      material?.dispose();
+      return { primary, results };
     },
-    exitCode: (result, stop) => exitCodeFor(result.results, stop?.exitCode ?? EXIT.interrupted),
-    document: ({ key, exitCode, result, failure }) =>
-      runJson({
-        command: "replicate",
-        exitCode,
-        dryRun,
-        primary: result?.primary ?? key.primary,
-        results: result?.results ?? [],
-        error: failure,
-        warnings: [],
-        elapsedMs: 0,
-      }),
+    dispose: () => material?.dispose(),
   };
 }
+
+export const work: CommandWork<ReplicateOptions, RegionRun, RunJson> = {
+  parse: parseReplicate,
+  dryRun: (options) => options.dryRun,
+  prepare: prepareReplicate,
+  render: replicateRendering,
+};

@@ -1,9 +1,5 @@
 // `rotate-material`: its JSON document, its lines for people, and what is left to do (the
 // commands that finish or undo a rotation that stopped half-way).
-export type { RotateResult, RotationCall, RotationState, RotateRegionStatus };
-
-/** One key of the family in the rotation (the engine's row, as the document shows it). */
-export type RotateRegionJson = RotateRegion;
 import { EXIT, type ErrorReport, type ExitCode } from "../../core/errors.js";
 import type { KeyMaterialInfo, PrimaryKey } from "../../core/events.js";
 import type {
@@ -22,6 +18,20 @@ import {
 } from "../../report/json.js";
 import { seconds } from "../../report/lines.js";
 import { literal, type Paint } from "../../report/terminal-text.js";
+
+export type { RotateResult, RotationCall, RotationState, RotateRegionStatus };
+
+/** One key of the family in the rotation (the engine's row, as the document shows it). */
+export type RotateRegionJson = RotateRegion;
+import { keyOutcome } from "../../report/outcomes.js";
+import {
+  deleteImportedMaterialCommand,
+  listKeyRotationsCommand,
+  longerTimeout,
+  rotateMaterialCommand,
+} from "../../report/rerun.js";
+import type { Rendering } from "../contract.js";
+import type { RotateOptions } from "./flags.js";
 
 /** The commands a result's advice names, with the run's own values (src/report/rerun.ts). */
 export interface RotateRerun {
@@ -287,3 +297,53 @@ export function rotateText(result: RotateResult, rerun: RotateRerun, elapsedMs: 
   if (steps.undoCommands.length > 0) tail.push("To undo:", ...steps.undoCommands.map((u) => `  ${u}`));
   return `${[...lines, ...tail].join("\n")}\n`;
 }
+
+/** The commands the result names, with this run's values: the primary by its ARN, the material's source. */
+export function rerunOf(primary: PrimaryKey, options: RotateOptions): RotateRerun {
+  const { reach, material } = options;
+  const timeoutMs = longerTimeout(options.timeoutMs);
+  const key = { keyArn: primary.arn, region: primary.region, reach };
+  return {
+    again: rotateMaterialCommand({ key: primary.arn, material, reach, timeoutMs }),
+    fromStdin: material.source === "-" || material.source === "fileb:///dev/stdin",
+    undo: (keyMaterialId) => deleteImportedMaterialCommand({ ...key, keyMaterialId }),
+    list: listKeyRotationsCommand(key),
+  };
+}
+
+export const rotateRendering: Rendering<RotateOptions, RotateResult, RotateJson> = {
+  exitCode: (result, stop) => rotateExitCode(result, stop?.exitCode),
+  document: (run) =>
+    rotateJson({
+      exitCode: run.exitCode,
+      result: run.result,
+      rerun:
+        run.key !== undefined && run.options !== undefined
+          ? rerunOf(run.key.primary, run.options)
+          : undefined,
+      primary: run.key?.primary,
+      error: run.failure ?? null,
+      warnings: run.warnings,
+      elapsedMs: run.elapsedMs,
+    }),
+  totals: () => ({}),
+  view: (run) => ({
+    keyId: run.key.primary.keyId,
+    primaryRegion: run.key.primary.region,
+    arn: run.key.primary.arn,
+    outcome: keyOutcome(run.exitCode, run.failure, false),
+    error: run.failure ?? null,
+    regions: [],
+    note: null,
+  }),
+  finish(run, options, ctx) {
+    const result = run?.result;
+    if (run === undefined || result === undefined) return { stdout: "", stderr: "" };
+    if (ctx.mode.quiet && rotateExitCode(result) === EXIT.ok) return { stdout: "", stderr: "" };
+    return {
+      stdout: "",
+      stderr: rotateText(result, rerunOf(run.key.primary, options), ctx.elapsedMs, ctx.paint),
+    };
+  },
+  fleet: { verb: { run: "Rotating", dry: "Rotating" }, estimate: "rate" },
+};

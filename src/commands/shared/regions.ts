@@ -7,12 +7,17 @@ import { EXIT, usageError, type ExitCode } from "../../core/errors.js";
 import type { KmsPort } from "../../aws/kms.js";
 import { invalidRegionsError } from "../../core/plan.js";
 import { checkRegions, type PrimaryPlace, type UnknownRegionRule } from "../../core/regions.js";
-import type { Applied, PrimaryKey, RegionPhase, RegionResult, ReplicaEvent } from "../../core/events.js";
-import type { WorkResult } from "../../core/steps/work.js";
+import type {
+  Applied,
+  Emit,
+  PrimaryKey,
+  RegionPhase,
+  RegionResult,
+  ReplicaEvent,
+} from "../../core/events.js";
+import type { WorkResult } from "../../core/events.js";
 import type { Operation } from "../../core/operation.js";
-import { runJson, type RunCommand } from "../../report/json.js";
-import type { Command, Session } from "../../cli/runner.js";
-import type { Stop } from "../../cli/signals.js";
+import type { KeyContext } from "../contract.js";
 
 /**
  * A unit's result as `replicate` and `wait` report it (JSON version 1): `created` when this run
@@ -144,39 +149,28 @@ export function createRunSnapshot(): RunSnapshot {
 }
 
 /**
- * A command whose work is a result per Region: `work` gets the snapshot to name the primary as
- * soon as it is known (so a run cut short still reports it).
+ * A key's work that reports a result per Region, as a second signal sees it: its events recorded
+ * (the plan, each Region's phase and result), and what they say registered as the key's partial
+ * result. Returns the sink the work emits to.
  */
-export function regionCommand(
-  name: RunCommand,
-  dryRun: boolean,
-  work: (session: Session, setPrimary: (primary: PrimaryKey) => void) => Promise<RegionResult[]>,
-): Command<RegionResult[]> {
+export function trackRegions(ctx: KeyContext, primary: PrimaryKey): Emit {
   const snapshot = createRunSnapshot();
-  return {
-    name,
-    dryRun,
-    observe: (event) => snapshot.record(event),
-    work: (session) => work(session, (primary) => snapshot.setPrimary(primary)),
-    exitCode: (results, stop) => exitCodeFor(results, stop?.exitCode ?? EXIT.interrupted),
-    document: ({ exitCode, result, failure, warnings, elapsedMs }) =>
-      runJson({
-        command: name,
-        exitCode,
-        dryRun,
-        primary: snapshot.primary,
-        results: result ?? [],
-        error: failure,
-        warnings,
-        elapsedMs,
-      }),
-    partial: (elapsedMs) => (snapshot.planned ? snapshot.results(elapsedMs) : undefined),
-    stoppedLine: (stop: Stop, results) => {
-      const open = results.filter((r) => r.status === "interrupted").length;
-      return `Stopped by a second ${stop.signalName}: ${open} of ${results.length} Regions had not settled (listed as interrupted).`;
-    },
-    finish: (session, results, elapsedMs) => session.reporter.finish(results ?? [], elapsedMs, dryRun),
+  snapshot.setPrimary(primary);
+  ctx.partial((elapsedMs): RegionRun | undefined =>
+    snapshot.planned
+      ? { primary: snapshot.primary ?? primary, results: snapshot.results(elapsedMs) }
+      : undefined,
+  );
+  return (event) => {
+    snapshot.record(event);
+    ctx.emit(event);
   };
+}
+
+/** The result of a key's work per Region (replicate, wait, import-material). */
+export interface RegionRun {
+  readonly primary: PrimaryKey;
+  readonly results: readonly RegionResult[];
 }
 
 /**
@@ -218,7 +212,7 @@ export function followReplicas(
   units: readonly Unit[],
   run: {
     readonly kms: KmsPort;
-    readonly emit: Session["emit"];
+    readonly emit: Emit;
     readonly signal: AbortSignal;
     readonly startedAt: number;
     /** performance.now() after which the waits stop (--timeout). */

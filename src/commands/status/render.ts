@@ -1,11 +1,17 @@
 // `status`: the key family as a table for people, and as JSON with the drift spelled out.
 import type { Drift } from "../../core/diff.js";
-import type { ErrorReport, ExitCode } from "../../core/errors.js";
+import { EXIT, type ErrorReport, type ExitCode } from "../../core/errors.js";
 import { isUsableKey, unreadFields, type KeyView } from "../../core/family.js";
-import type { OutputMode } from "../../cli/terminal.js";
+import type { OutputMode } from "../../report/mode.js";
 import { cellWidth, fitCells, fitColumns, truncateCells } from "../../report/cells.js";
-import { JSON_VERSION } from "../../report/json.js";
+import { JSON_VERSION, type Count } from "../../report/json.js";
+import type { FleetEnvelope, KeyEntry, KeyTotals } from "../../report/fleet.js";
+import { keyOutcome } from "../../report/outcomes.js";
 import { literal, tsvField, type Paint } from "../../report/terminal-text.js";
+import { paint as paintStatus } from "../../report/lines.js";
+import type { FleetKey } from "../../report/fleet-key.js";
+import type { KeyRun, Rendering } from "../contract.js";
+import type { StatusOptions } from "./flags.js";
 
 export interface FamilyRow {
   readonly view: KeyView;
@@ -268,4 +274,92 @@ export function fleetStatusSummary(families: readonly FamilyOfFleet[], unusable:
       : c.yellow(`${drifting} replica${drifting === 1 ? "" : "s"} drift from the primary`),
   ];
   return `${parts.join(", ")}.`;
+}
+
+/** 1 when a key is unusable or a field could not be read (the comparison is incomplete), else 4 on drift, else 0. */
+export function statusExitCode(rows: readonly FamilyRow[]): ExitCode {
+  const unusable = rows.some((r) => !isUsableKey(r.view));
+  const unread = rows.some((r) => unreadFields(r.view).length > 0);
+  if (unusable || unread) return EXIT.failed;
+  return rows.some((r) => r.drift.length > 0) ? EXIT.drift : EXIT.ok;
+}
+
+/** A family of a fleet: `3 keys: 3 usable, 1 drift`; the table says the rest. */
+function statusView(run: KeyRun<FamilyRow[]>): FleetKey {
+  const rows = run.result ?? [];
+  const outcome = keyOutcome(run.exitCode, run.failure, false);
+  const notUsable = rows.filter((r) => !isUsableKey(r.view)).length;
+  const drifting = rows.filter((r) => r.drift.length > 0).length;
+  const parts = (c: Paint): string[] => [
+    `${rows.length - notUsable} usable`,
+    ...(notUsable > 0 ? [paintStatus(c, "failed", `${notUsable} not usable`)] : []),
+    ...(drifting > 0 ? [paintStatus(c, "timeout", `${drifting} drift`)] : []),
+  ];
+  const look = outcome === "ok" ? "done" : outcome === "drift" ? "timeout" : outcome;
+  return {
+    keyId: run.key.primary.keyId,
+    primaryRegion: run.key.primary.region,
+    arn: run.key.primary.arn,
+    outcome,
+    error: run.failure ?? null,
+    regions: [],
+    ...(run.result !== undefined
+      ? {
+          headline: {
+            look,
+            text: (c: Paint) => `${rows.length} key${rows.length === 1 ? "" : "s"}: ${parts(c).join(", ")}`,
+          },
+        }
+      : {}),
+    note: null,
+  };
+}
+
+export const statusRendering: Rendering<StatusOptions, FamilyRow[], StatusJson> = {
+  exitCode: (rows, stop) => stop?.exitCode ?? statusExitCode(rows),
+  document: (run) => statusJson(run.result ?? [], isUsableKey, run.exitCode, run.failure ?? null),
+  totals(documents) {
+    const members = documents.flatMap((d) => d.keys);
+    return {
+      members: members.length,
+      unusable: members.filter((m) => !m.usable || Object.values(m.fieldErrors).some((e) => e !== null))
+        .length,
+      drifting: members.filter((m) => m.drift.length > 0).length,
+    };
+  },
+  view: (run) => statusView(run),
+  finish(run, _options, ctx) {
+    const rows = run?.result;
+    if (rows === undefined) return { stdout: "", stderr: "" };
+    // The table is the data asked for: stdout (see statusOutput for --quiet, --output json, pipes).
+    const unusable = rows.filter((r) => !isUsableKey(r.view)).length;
+    return statusOutput(rows, unusable, ctx.mode, { stdout: ctx.paint, stderr: ctx.paint });
+  },
+  fleetOutput(runs, ctx) {
+    const families = runs.map((run) => ({ keyId: run.key.primary.keyId, rows: run.result ?? [] }));
+    return fleetStatusOutput(families, ctx.mode, { stdout: ctx.paint, stderr: ctx.paint });
+  },
+  fleet: {
+    verb: { run: "Reading", dry: "Reading" },
+    estimate: "rate",
+    table: true,
+  },
+};
+
+/** status: the version-1 status document of one key's family, without the envelope. */
+export interface StatusKeyJson extends KeyEntry, Omit<StatusJson, "version" | "command"> {}
+
+/** `status` over a selection of keys. */
+export interface FleetStatusJson extends FleetEnvelope<"status"> {
+  /** One entry per selected key's family, in the order of the selection. */
+  readonly keys: readonly StatusKeyJson[];
+  readonly totals: {
+    readonly keys: KeyTotals;
+    /** Keys of every family (primaries and replicas) read. */
+    readonly members: Count;
+    /** Of those, not usable or not fully read. */
+    readonly unusable: Count;
+    /** Replicas that drift from their primary. */
+    readonly drifting: Count;
+  };
 }

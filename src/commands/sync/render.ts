@@ -1,8 +1,8 @@
 // `sync`'s views of the neutral results (src/core/steps/work.ts): the JSON document, and for people a
 // line per Region with its plan as a diff (`+ tag cost=42`, `~ description "a" → "b"`,
 // `~ policy (3 statements differ)`, `+ alias alias/payments`, `- tag env=dev`), and the summary.
-import type { ErrorReport, ExitCode } from "../../core/errors.js";
-import { OUTCOMES, type Change, type Outcome, type WorkResult } from "../../core/steps/work.js";
+import { EXIT, type ErrorReport, type ExitCode } from "../../core/errors.js";
+import { OUTCOMES, type Outcome, type WorkResult } from "../../core/events.js";
 import type { PrimaryKey } from "../../core/events.js";
 import type { Operation } from "../../core/operation.js";
 import {
@@ -13,8 +13,21 @@ import {
   type PrimaryJson,
   type RunError,
 } from "../../report/json.js";
-import { operationLine, paint, seconds, symbolOf } from "../../report/lines.js";
+import { paint, rerunLines, seconds } from "../../report/lines.js";
+import { operationsOf } from "../../report/work-lines.js";
 import { literal, type Paint } from "../../report/terminal-text.js";
+import type { FleetKey } from "../../report/fleet-key.js";
+import {
+  regionTotals,
+  type ByRegion,
+  type Envelope,
+  type FleetEnvelope,
+  type KeyEntry,
+  type KeyTotals,
+} from "../../report/fleet.js";
+import { keyOutcome } from "../../report/outcomes.js";
+import type { KeyRun, Rendering } from "../contract.js";
+import type { SyncOptions } from "./flags.js";
 
 interface SyncRegionBase {
   /** The Region ID (eu-west-1, …). */
@@ -78,9 +91,6 @@ export interface SyncJson {
   readonly elapsedMs: Milliseconds;
 }
 
-const operationsOf = (changes: readonly Change[] | undefined): Operation[] =>
-  (changes ?? []).filter((c): c is Operation => c.op !== "replicate");
-
 export function syncRegionJson(result: WorkResult): SyncRegionJson {
   const base: SyncRegionBase = {
     region: result.region,
@@ -124,29 +134,6 @@ export function syncJson(input: {
 
 // ---- for people ----
 
-/**
- * `✔ eu-west-1       done        Enabled         1.2s  arn:…`, then what was applied (or, in a dry
- * run, the plan) as a diff, and for a failure why and what was not applied.
- */
-export function syncLine(result: WorkResult, c: Paint, width = 14): string {
-  const head = `${symbolOf(result.outcome)} ${result.region.padEnd(width)} ${result.outcome.padEnd(11)}`;
-  const state = (result.keyState ?? "-").padEnd(15);
-  const arn = result.arn === undefined ? "" : `  ${result.arn}`;
-  const lines = [`${paint(c, result.outcome, head)} ${state} ${c.dim(seconds(result.elapsedMs))}${arn}`];
-  for (const op of operationsOf(result.changes)) lines.push(`    ${operationLine(op)}`);
-  if (result.outcome === "failed") {
-    lines.push(`    ${c.red(literal(`${result.error.name}: ${result.error.message}`))}`);
-    if (result.error.hint !== undefined) lines.push(`    ${c.dim("→")} ${result.error.hint}`);
-  }
-  const pending = operationsOf(result.pending);
-  if (pending.length > 0) {
-    lines.push(`    ${c.dim("not applied:")}`);
-    for (const op of pending) lines.push(`      ${c.dim(operationLine(op))}`);
-  }
-  if (result.note !== undefined) lines.push(`    ${c.dim("→")} ${result.note}`);
-  return lines.join("\n");
-}
-
 /** `Syncing mrk-… (primary in us-east-1, SYMMETRIC_DEFAULT, …) to 2 Regions: eu-west-1, ap-southeast-2` */
 export function syncPlanLine(
   primary: PrimaryKey,
@@ -175,4 +162,102 @@ export function syncSummaryLine(
   });
   const tail = dryRun ? " Dry run: nothing was changed." : "";
   return `${parts.join(", ") || "Nothing to sync"} in ${seconds(elapsedMs)}.${tail}`;
+}
+
+/**
+ * 130/143/129 if interrupted, else 1 if a Region failed, else 3 if a replica was still Creating when
+ * --timeout ran out or its changes were not sent before it ran out, else 0 (every replica in line,
+ * or --dry-run's plan made).
+ */
+export function syncExitCode(
+  results: readonly WorkResult[],
+  interrupted: ExitCode = EXIT.interrupted,
+): ExitCode {
+  const has = (outcome: WorkResult["outcome"]): boolean => results.some((r) => r.outcome === outcome);
+  if (has("interrupted")) return interrupted;
+  if (has("failed")) return EXIT.failed;
+  if (has("timeout") || has("notStarted")) return EXIT.timeout;
+  return EXIT.ok;
+}
+
+/** A key of a fleet, as its replicas ended. */
+function syncView(run: KeyRun<WorkResult[]>): FleetKey {
+  const results = run.result ?? [];
+  const { primary } = run.key;
+  return {
+    keyId: primary.keyId,
+    primaryRegion: primary.region,
+    arn: primary.arn,
+    outcome: keyOutcome(
+      run.exitCode,
+      run.failure,
+      results.length > 0 && results.every((r) => r.outcome === "notStarted"),
+    ),
+    error: run.failure ?? null,
+    regions: results.map((r) => ({
+      region: r.region,
+      status: r.outcome,
+      keyState: r.keyState ?? null,
+      error: r.outcome === "failed" ? r.error : null,
+      note: r.note ?? null,
+    })),
+    note: null,
+  };
+}
+
+export const syncRendering: Rendering<SyncOptions, WorkResult[], SyncJson> = {
+  exitCode: (results, stop) => syncExitCode(results, stop?.exitCode ?? EXIT.interrupted),
+  document: (run) =>
+    syncJson({
+      exitCode: run.exitCode,
+      dryRun: run.dryRun,
+      primary: run.key?.primary,
+      results: run.result ?? [],
+      error: run.failure ?? null,
+      warnings: run.warnings,
+      elapsedMs: run.elapsedMs,
+    }),
+  totals: (documents) => regionTotals(OUTCOMES, documents),
+  view: syncView,
+  planLine: (event, c, dryRun) => syncPlanLine(event.primary, event.regions, dryRun, c),
+  finish(run, _options, ctx) {
+    const results = run?.result;
+    const lines: string[] = [];
+    if (!ctx.mode.quiet && results !== undefined)
+      lines.push(syncSummaryLine(results, ctx.elapsedMs, ctx.dryRun, ctx.paint));
+    // Also with --quiet: what --timeout kept from being sent needs the same command again.
+    const unsent = (results ?? []).filter((r) => r.unsent === true || r.outcome === "notStarted");
+    lines.push(
+      ...rerunLines(
+        unsent.map((r) => r.region),
+        ctx.resume,
+      ),
+    );
+    return { stdout: "", stderr: lines.map((line) => `${line}\n`).join("") };
+  },
+  stoppedLine(stop, results) {
+    const open = results.filter((r) => r.outcome === "interrupted").length;
+    return `Stopped by a second ${stop.signalName}: ${open} of ${results.length} Regions had not settled (listed as interrupted, with what was already applied).`;
+  },
+  fleet: {
+    verb: { run: "Syncing", dry: "Dry run: would sync" },
+    regionStatuses: OUTCOMES,
+    estimate: "rate",
+  },
+};
+
+/** sync: the version-1 sync document of one key, without the envelope. */
+export interface SyncKeyJson extends KeyEntry, Omit<SyncJson, Envelope> {}
+
+/** `sync` over a selection of keys. */
+export interface FleetSyncJson extends FleetEnvelope<"sync"> {
+  /** One entry per selected key, in the order of the selection. */
+  readonly keys: readonly SyncKeyJson[];
+  readonly totals: {
+    readonly keys: KeyTotals;
+    /** Every replica of every key, by outcome (`unchanged`: already in line). */
+    readonly regions: Readonly<Record<Outcome, Count>>;
+    /** The same, per Region. */
+    readonly byRegion: ByRegion<Outcome>;
+  };
 }

@@ -3,35 +3,20 @@
 // while Creating, read, plan the diff) → converge (one KMS call per operation) → verify → results.
 import { convergeStep } from "../../core/steps/converge.js";
 import { inspectStep, plannedOperations, verifyStep, type VerifySchedule } from "../../core/steps/sync.js";
-import { runWork, type StepContext, type Unit, type WorkResult } from "../../core/steps/work.js";
+import { runWork, type StepContext, type Unit } from "../../core/steps/work.js";
+import type { WorkResult } from "../../core/events.js";
 import { desiredOf, copiedPolicyWarning, primaryPropertiesOf, type Desired } from "../../core/desired.js";
 import type { DiffOptions } from "../../core/diff.js";
-import { EXIT, ReplicateError, usageError, type ExitCode } from "../../core/errors.js";
-import type { PrimaryKey, RegionPhase } from "../../core/events.js";
+import { EXIT, ReplicateError, usageError } from "../../core/errors.js";
+import type { Emit, PrimaryKey, RegionPhase } from "../../core/events.js";
 import { readKey } from "../../core/family.js";
-import {
-  toConnectionOptions,
-  toSyncChoices,
-  toSyncOptions,
-  type RawSyncFlags,
-  type SyncChoices,
-} from "../../core/options.js";
-import { describePrimary, primaryPlaceOf } from "../../core/plan.js";
 import type { PrimaryPlace, UnknownRegionRule } from "../../core/regions.js";
-import { requireSelectTags } from "../../core/selection.js";
-import { fleetCommand, fleetRequested, type FleetSpec } from "../../cli/fleet.js";
-import { namedRegions } from "../shared/regions.js";
-import { syncJson } from "./render.js";
+import type { SelectedKey } from "../../core/selection.js";
 import { checkTagLimit } from "../../core/tag-plan.js";
-import {
-  connect,
-  deadlineOf,
-  inputsOf,
-  primaryRegionOf,
-  runCommand,
-  type Command,
-  type Io,
-} from "../../cli/runner.js";
+import type { CommandWork, KeyContext, PrepareContext, RunPlan } from "../contract.js";
+import { namedRegions } from "../shared/regions.js";
+import { parseSync, type SyncOptions } from "./flags.js";
+import { syncRendering, type SyncJson } from "./render.js";
 
 export interface SyncRunSettings extends StepContext {
   readonly desired: Desired;
@@ -62,22 +47,6 @@ export function syncReplicas(
   );
 }
 
-/**
- * 130/143/129 if interrupted, else 1 if a Region failed, else 3 if a replica was still Creating when
- * --timeout ran out or its changes were not sent before it ran out, else 0 (every replica in line,
- * or --dry-run's plan made).
- */
-export function syncExitCode(
-  results: readonly WorkResult[],
-  interrupted: ExitCode = EXIT.interrupted,
-): ExitCode {
-  const has = (outcome: WorkResult["outcome"]): boolean => results.some((r) => r.outcome === outcome);
-  if (has("interrupted")) return interrupted;
-  if (has("failed")) return EXIT.failed;
-  if (has("timeout") || has("notStarted")) return EXIT.timeout;
-  return EXIT.ok;
-}
-
 const UNSETTLED_NOTE: Record<RegionPhase, string> = {
   queued: "Stopped before this replica was read; nothing was changed here.",
   requesting: "Stopped before this replica was read; nothing was changed here.",
@@ -93,7 +62,7 @@ const SYNC_ACCEPTS = { sameAccount: true, followReplica: true, requireEnabled: f
 
 /** --regions checked (empty: every replica), and the bypass warning: before any call. */
 function syncRegions(
-  options: SyncChoices,
+  options: SyncOptions,
   place: PrimaryPlace,
   unknown: UnknownRegionRule,
   warn: (message: string) => void,
@@ -109,7 +78,7 @@ function syncRegions(
 
 /** Every key must hold a replica in each named Region: one usage error naming every gap. */
 function missingReplicas(
-  keys: readonly { given: string; primary: PrimaryKey }[],
+  keys: readonly Pick<SelectedKey, "given" | "primary">[],
   named: readonly string[],
 ): void {
   const problems = keys.flatMap(({ given, primary }) => {
@@ -145,10 +114,8 @@ function missingReplicas(
 export async function syncKey(
   primary: PrimaryKey,
   named: readonly string[],
-  options: SyncChoices,
+  options: SyncOptions,
   run: Pick<SyncRunSettings, "kms" | "emit" | "signal" | "startedAt" | "deadline">,
-  planned: (regions: readonly string[]) => void,
-  settled: (result: WorkResult) => void,
 ): Promise<WorkResult[]> {
   const { kms, emit, signal } = run;
   const view = await readKey(kms, primary.region, "PRIMARY", primary.arn, undefined, signal);
@@ -173,7 +140,6 @@ export async function syncKey(
     { desired, prune: options.pruneTags, command: "sync" },
     signal,
   );
-  planned(regions);
   emit({ type: "plan", primary, regions, sync: true });
   return syncReplicas(
     regions.map((target) => ({ primary, region: target, arn: replicaIn.get(target) ?? "", existing: true })),
@@ -189,129 +155,58 @@ export async function syncKey(
       },
       bypassPolicyLockoutSafetyCheck: options.bypassPolicyLockoutSafetyCheck,
     },
-    settled,
+    (result) => emit({ type: "worked", result }),
   );
 }
 
-/** `sync` over a selection of keys: every key's replicas brought in line, one quota budget for all. */
-function syncFleet(
-  flags: RawSyncFlags,
-  io: Io,
-): FleetSpec<{ readonly primary: PrimaryKey; readonly results: WorkResult[] }> {
-  const dryRun = flags.dryRun ?? false;
-  return {
-    command: "sync",
-    dryRun,
-    async prepare({ emit }) {
-      const choices = await toSyncChoices(flags, inputsOf(io, flags.timeout));
-      const warn = (message: string): void => emit({ type: "warning", message });
-      const connection = toConnectionOptions(flags);
-      const named = syncRegions(
-        choices,
-        { region: "", partition: undefined },
-        connection.unknownRegions,
-        warn,
-      );
-      return {
-        connection,
-        timeoutMs: choices.timeoutMs,
-        accept: SYNC_ACCEPTS,
-        check: (keys) => missingReplicas(keys, named),
-        async runKey(key, ctx) {
-          const results = await syncKey(
-            key.primary,
-            named,
-            choices,
-            ctx,
-            () => undefined,
-            () => undefined,
-          );
-          return { primary: key.primary, results };
-        },
-      };
-    },
-    exitCode: (result, stop) => syncExitCode(result.results, stop?.exitCode ?? EXIT.interrupted),
-    document: ({ key, exitCode, result, failure }) =>
-      syncJson({
-        exitCode,
-        dryRun,
-        primary: result?.primary ?? key.primary,
-        results: result?.results ?? [],
-        error: failure,
-        warnings: [],
-        elapsedMs: 0,
-      }),
-  };
-}
-
-export function runSync(flags: RawSyncFlags, io: Io): Promise<ExitCode> {
-  if (fleetRequested(flags)) return runCommand(fleetCommand(syncFleet(flags, io), flags, io), flags, io);
-  let primary: PrimaryKey | undefined;
+/**
+ * A key's sync as a second signal sees it: its events recorded (the plan, each replica's phase and
+ * result), and every planned replica reported as settled, or interrupted with what it was doing.
+ */
+function trackWork(ctx: KeyContext, primary: PrimaryKey): Emit {
   let regions: readonly string[] | undefined;
-  const dryRun = flags.dryRun ?? false;
   const phases = new Map<string, RegionPhase>();
   const settled = new Map<string, WorkResult>();
-  const snapshot = (elapsedMs: number): WorkResult[] =>
-    (regions ?? []).map(
+  ctx.partial((elapsedMs): WorkResult[] | undefined =>
+    regions?.map(
       (region): WorkResult =>
         settled.get(region) ?? {
-          keyId: primary?.keyId ?? "",
+          keyId: primary.keyId,
           region,
-          arn: primary?.replicas.find((r) => r.region === region)?.arn,
+          arn: primary.replicas.find((r) => r.region === region)?.arn,
           changes: [],
           outcome: "interrupted",
           elapsedMs: Math.round(elapsedMs),
           note: UNSETTLED_NOTE[phases.get(region) ?? "queued"],
         },
-    );
-
-  const command: Command<WorkResult[]> = {
-    name: "sync",
-    dryRun,
-    observe(event) {
-      if (event.type === "phase") phases.set(event.region, event.phase);
-    },
-    async work({ emit, reporter }) {
-      const options = await toSyncOptions(flags, inputsOf(io, flags.timeout));
-      const warn = (message: string): void => emit({ type: "warning", message });
-      const region = await primaryRegionOf(options, io, warn);
-      const named = syncRegions(options, primaryPlaceOf(options.key, region), options.unknownRegions, warn);
-      const deadline = deadlineOf(io, options.timeoutMs);
-      const kms = await connect(options, emit, { deadline });
-      // --key may name the primary or any replica; the primary may be disabled (--copy-enabled).
-      primary = await describePrimary(kms, options.key, region, io.signal, SYNC_ACCEPTS);
-      await requireSelectTags(kms, primary, flags.selectTag ?? [], io.signal);
-      missingReplicas([{ given: options.key.value, primary }], named);
-      const known = primary;
-      return syncKey(
-        known,
-        named,
-        options,
-        {
-          kms,
-          emit,
-          signal: io.signal,
-          startedAt: io.startedAt,
-          deadline,
-        },
-        (targets) => {
-          regions = targets;
-        },
-        (result) => {
-          settled.set(result.region, result);
-          reporter.work(result);
-        },
-      );
-    },
-    exitCode: (results, stop) => syncExitCode(results, stop?.exitCode ?? EXIT.interrupted),
-    document: ({ exitCode, result, failure, warnings, elapsedMs }) =>
-      syncJson({ exitCode, dryRun, primary, results: result ?? [], error: failure, warnings, elapsedMs }),
-    partial: (elapsedMs) => (regions !== undefined ? snapshot(elapsedMs) : undefined),
-    stoppedLine: (stop, results) => {
-      const open = results.filter((r) => r.outcome === "interrupted").length;
-      return `Stopped by a second ${stop.signalName}: ${open} of ${results.length} Regions had not settled (listed as interrupted, with what was already applied).`;
-    },
-    finish: (session, results, elapsedMs) => session.reporter.finishWork(results, elapsedMs, dryRun),
+    ),
+  );
+  return (event) => {
+    if (event.type === "plan") regions = event.regions;
+    else if (event.type === "phase") phases.set(event.region, event.phase);
+    else if (event.type === "worked") settled.set(event.result.region, event.result);
+    ctx.emit(event);
   };
-  return runCommand(command, flags, io);
 }
+
+export function prepareSync(options: SyncOptions, ctx: PrepareContext): Promise<RunPlan<WorkResult[]>> {
+  const place = ctx.place ?? { region: "", partition: undefined };
+  const named = syncRegions(options, place, ctx.connection.unknownRegions, ctx.warn);
+  return Promise.resolve({
+    timeoutMs: options.timeoutMs,
+    accept: SYNC_ACCEPTS,
+    check: (keys: readonly SelectedKey[]) => missingReplicas(keys, named),
+    runKey(key, run) {
+      // One key: its replicas checked here (a fleet checked every key before any change).
+      if (!run.fleet) missingReplicas([key], named);
+      return syncKey(key.primary, named, options, { ...run, emit: trackWork(run, key.primary) });
+    },
+  });
+}
+
+export const work: CommandWork<SyncOptions, WorkResult[], SyncJson> = {
+  parse: parseSync,
+  dryRun: (options) => options.dryRun,
+  prepare: prepareSync,
+  render: syncRendering,
+};

@@ -3,14 +3,8 @@
 // changed nothing there and nothing it sent may have been carried out, else `timeout`, with a note
 // that says what was sent, what was not, and that a re-run of the same command finishes it.
 import { errorFacts, type NotSentError } from "../errors.js";
-import {
-  elapsedSince,
-  type Change,
-  type Progress,
-  type StepContext,
-  type Unit,
-  type WorkResult,
-} from "./work.js";
+import { elapsedSince, type Progress, type StepContext, type Unit } from "./work.js";
+import { type Change, type WorkResult } from "../events.js";
 
 export const RERUN_LONGER = "Re-run the same command with a longer --timeout: what is done counts as done.";
 

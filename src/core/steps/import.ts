@@ -13,7 +13,8 @@ import { wrapMaterial, type Wrapping } from "../wrap.js";
 import { refusedResult } from "./deadline.js";
 import { untilDeadline } from "./wait.js";
 import { callMayHaveApplied } from "./sent.js";
-import { elapsedSince, type Step, type StepContext, type Unit, type WorkResult } from "./work.js";
+import { elapsedSince, type Step, type StepContext, type Unit } from "./work.js";
+import { type WorkResult } from "../events.js";
 
 export interface ImportSettings {
   readonly material: KeyMaterial;

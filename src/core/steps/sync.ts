@@ -10,15 +10,8 @@ import type { Operation } from "../operation.js";
 import { sleep } from "../../aws/pace.js";
 import { aliasTaken } from "./converge.js";
 import { followOf, followReplica, stateError } from "./wait.js";
-import {
-  elapsedSince,
-  type Change,
-  type Progress,
-  type Step,
-  type StepContext,
-  type Unit,
-  type WorkResult,
-} from "./work.js";
+import { elapsedSince, type Progress, type Step, type StepContext, type Unit } from "./work.js";
+import { type Change, type WorkResult } from "../events.js";
 
 /** States a replica passes through on its own: waited for before it is synced. */
 const TRANSIENT = new Set(["Creating", "Updating"]);

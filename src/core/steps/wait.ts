@@ -11,15 +11,8 @@ import {
 } from "../errors.js";
 import { isUsableState } from "../events.js";
 import { FailedPolls, pollUntil } from "./poll.js";
-import {
-  elapsedSince,
-  type Change,
-  type Progress,
-  type Step,
-  type StepContext,
-  type Unit,
-  type WorkResult,
-} from "./work.js";
+import { elapsedSince, type Progress, type Step, type StepContext, type Unit } from "./work.js";
+import { type Change, type WorkResult } from "../events.js";
 
 /** States a replica passes through on its own; anything else is where it will stay. */
 export const TRANSIENT: ReadonlySet<string> = new Set(["Creating", "Updating"]);

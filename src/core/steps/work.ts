@@ -2,9 +2,8 @@
 // each step reporting what it applied, and one command-neutral result per unit. A command picks
 // its steps and says how a result is shown (its own statuses, its JSON); the engine runs them.
 import type { CreatingTimes, PollSchedule } from "../../aws/backoff.js";
-import type { Operation } from "../diff.js";
 import type { ErrorReport } from "../errors.js";
-import type { Emit, KeyMaterialInfo, PrimaryKey, RegionResult } from "../events.js";
+import type { Change, Emit, PrimaryKey, RegionResult, WorkResult } from "../events.js";
 import type { KmsPort } from "../../aws/kms.js";
 
 /** One key in one Region: the unit of work. */
@@ -17,55 +16,6 @@ export interface Unit {
   /** The family already had a replica here when the run looked. */
   readonly existing: boolean;
 }
-
-/** What a step did to a key: ReplicateKey, or one operation of the diff. */
-export type Change =
-  | { readonly op: "replicate" }
-  /** ImportKeyMaterial: the key's material (KMS's ID for it, when it answers one). */
-  | { readonly op: "import"; readonly keyMaterialId?: string }
-  | Operation;
-
-/**
- * The outcome of a unit, the same for every command: `done` (changed, and seen as it should be),
- * `unchanged` (already as it should be), `planned` (--dry-run), `failed`, `timeout` (--timeout ran
- * out while it was worked on), `notStarted` (--timeout ran out before its first change was sent:
- * nothing was changed), `interrupted`.
- */
-export type Outcome = "done" | "unchanged" | "planned" | "failed" | "timeout" | "notStarted" | "interrupted";
-
-/** Every Outcome, in the order summaries count them. */
-export const OUTCOMES: readonly Outcome[] = [
-  "done",
-  "unchanged",
-  "planned",
-  "failed",
-  "timeout",
-  "notStarted",
-  "interrupted",
-];
-
-interface WorkBase {
-  readonly keyId: string;
-  readonly region: string;
-  /** KMS's KeyState as last seen. */
-  readonly keyState?: string;
-  readonly arn?: string;
-  /** What this run applied (in a dry run: would apply). */
-  readonly changes: readonly Change[];
-  /** What this run meant to apply and did not: a failure or an interruption stopped it. */
-  readonly pending?: readonly Change[];
-  readonly note?: string;
-  /** Imported material (Origin EXTERNAL): its expiration in this Region, when it was read. */
-  readonly material?: KeyMaterialInfo;
-  /** --timeout ran out before a change was sent here: a re-run of the same command finishes it. */
-  readonly unsent?: boolean;
-  /** From the start of the run to the moment this unit settled. */
-  readonly elapsedMs: number;
-}
-
-export type WorkResult =
-  | (WorkBase & { readonly outcome: Exclude<Outcome, "failed"> })
-  | (WorkBase & { readonly outcome: "failed"; readonly error: ErrorReport });
 
 /** What the steps so far know of a unit. */
 export interface Progress {

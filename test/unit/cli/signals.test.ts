@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isAbort } from "../../../src/core/errors.js";
-import { createSignalHub, Stop, stopOf, type Ending } from "../../../src/cli/signals.js";
+import { createSignalHub, type Ending } from "../../../src/cli/signals.js";
+import { Stop, stopOf } from "../../../src/core/stop.js";
 
 function recordingHub() {
   const ended: Ending[] = [];

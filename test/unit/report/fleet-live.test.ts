@@ -14,7 +14,7 @@ import { runJson } from "../../../src/report/json.js";
 import { promoteJson } from "../../../src/commands/promote/render.js";
 import { statusJson } from "../../../src/commands/status/render.js";
 import { isUsableKey } from "../../../src/core/family.js";
-import type { OutputMode } from "../../../src/cli/terminal.js";
+import type { OutputMode } from "../../../src/report/mode.js";
 import { PRIMARY, keyView } from "../../support/fixtures.js";
 
 const PLAIN_MODE: OutputMode = {

@@ -43,7 +43,7 @@ import {
 import { syncJson, syncLine, syncPlanLine } from "../../../src/commands/sync/render.js";
 import { forPeople, literal, paint } from "../../../src/report/terminal-text.js";
 import { isUsableKey } from "../../../src/core/family.js";
-import type { OutputMode } from "../../../src/cli/terminal.js";
+import type { OutputMode } from "../../../src/report/mode.js";
 import { PRIMARY, keyView } from "../../support/fixtures.js";
 import { CONTROLS, FORGED, ORA, RAW, SGR, SHOWN, VALUE, VALUE_SHOWN } from "../../support/hostile-text.js";
 

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, it, expect, vi } from "vitest";
 import type { ReplicaEvent } from "../../../src/core/events.js";
 import { createHumanReporter, type HumanReporter } from "../../../src/report/live.js";
 import type { ResumeOptions } from "../../../src/report/lines.js";
-import type { OutputMode } from "../../../src/cli/terminal.js";
+import type { OutputMode } from "../../../src/report/mode.js";
 import { KEY_ID, PRIMARY, arnIn } from "../../support/fixtures.js";
 
 const PLAIN_MODE: OutputMode = {

@@ -15,7 +15,7 @@ import {
   statusTsv,
   type FamilyRow,
 } from "../../../../src/commands/status/render.js";
-import type { OutputMode } from "../../../../src/cli/terminal.js";
+import type { OutputMode } from "../../../../src/report/mode.js";
 import { keyView } from "../../../support/fixtures.js";
 
 const plain = new Chalk({ level: 0 });

@@ -1,0 +1,112 @@
+// How the commands that report a result per Region (replicate, wait, import-material) show it:
+// their JSON document (the run document), a fleet's view of a key, the closing lines of a run over
+// one key (the summary, and what to run next), the line a second signal leaves.
+import { EXIT, type ExitCode } from "../../core/errors.js";
+import { REGION_STATUSES, type RegionResult, type RegionStatus } from "../../core/events.js";
+import type { ByRegion, Envelope, FleetEnvelope, KeyEntry, KeyTotals } from "../../report/fleet.js";
+import type { Count } from "../../report/json.js";
+import type { Stop } from "../../core/stop.js";
+import type { FleetKey } from "../../report/fleet-key.js";
+import { regionTotals } from "../../report/fleet.js";
+import { runJson, type RunCommand, type RunJson } from "../../report/json.js";
+import { rerunLines, summaryLine, waitCommand } from "../../report/lines.js";
+import { keyOutcome } from "../../report/outcomes.js";
+import { literal } from "../../report/terminal-text.js";
+import type { DocumentInput, FinishContext, KeyRun, Output } from "../contract.js";
+import { exitCodeFor, type RegionRun } from "./regions.js";
+
+/** The stop signal's code if interrupted, else 1 if a Region failed, else 3 if one timed out, else 0. */
+export function regionExitCode(result: RegionRun, stop: Stop | undefined): ExitCode {
+  return exitCodeFor(result.results, stop?.exitCode ?? EXIT.interrupted);
+}
+
+/** The run document of one key. */
+export function regionDocument<O>(command: RunCommand, run: DocumentInput<O, RegionRun>): RunJson {
+  return runJson({
+    command,
+    exitCode: run.exitCode,
+    dryRun: run.dryRun,
+    primary: run.result?.primary ?? run.key?.primary,
+    results: run.result?.results ?? [],
+    error: run.failure ?? null,
+    warnings: run.warnings,
+    elapsedMs: run.elapsedMs,
+  });
+}
+
+/** A fleet's totals: every Region of every key by status, and per Region. */
+export function regionFleetTotals(documents: readonly RunJson[]): Readonly<Record<string, unknown>> {
+  return regionTotals(REGION_STATUSES, documents);
+}
+
+/** One settled key as the fleet's renderers see it. */
+export function regionView(run: KeyRun<RegionRun>): FleetKey {
+  const results = run.result?.results ?? [];
+  const primary = run.result?.primary ?? run.key.primary;
+  return {
+    keyId: primary.keyId,
+    primaryRegion: primary.region,
+    arn: primary.arn,
+    outcome: keyOutcome(
+      run.exitCode,
+      run.failure,
+      results.length > 0 && results.every((r) => r.status === "notStarted"),
+    ),
+    error: run.failure ?? null,
+    regions: results.map((r) => ({
+      region: r.region,
+      status: r.status,
+      keyState: r.keyState ?? null,
+      error: r.status === "failed" ? r.error : null,
+      note: r.note ?? null,
+    })),
+    note: null,
+  };
+}
+
+/**
+ * The end of a run over one key: the summary, then (also with --quiet, like the timed-out Regions'
+ * own lines) what to do about Regions that timed out (`kms-replicate wait`) and about Regions whose
+ * change --timeout kept from being sent (the same command again).
+ */
+export function regionFinish(run: KeyRun<RegionRun> | undefined, ctx: FinishContext): Output {
+  const results: readonly RegionResult[] = run?.result?.results ?? [];
+  const lines: string[] = [];
+  if (!ctx.mode.quiet && results.length > 0)
+    lines.push(summaryLine(results, ctx.elapsedMs, ctx.dryRun, ctx.paint));
+  const arn = run?.result?.primary.arn ?? run?.key.primary.arn;
+  const late = results.filter((r) => r.status === "timeout" && r.unsent !== true).map((r) => r.region);
+  if (late.length > 0 && arn !== undefined) {
+    lines.push(`To keep waiting for ${late.length === 1 ? "it" : "them"}:`);
+    lines.push(`  ${literal(waitCommand(arn, late, ctx.resume))}`);
+  }
+  const unsent = results.filter((r) => r.unsent === true || r.status === "notStarted");
+  lines.push(
+    ...rerunLines(
+      unsent.map((r) => r.region),
+      ctx.resume,
+    ),
+  );
+  return { stdout: "", stderr: lines.map((line) => `${line}\n`).join("") };
+}
+
+export function regionStoppedLine(stop: Stop, result: RegionRun): string {
+  const open = result.results.filter((r) => r.status === "interrupted").length;
+  return `Stopped by a second ${stop.signalName}: ${open} of ${result.results.length} Regions had not settled (listed as interrupted).`;
+}
+
+/** replicate, wait: the version-1 run document of one key, without the envelope. */
+export interface RunKeyJson extends KeyEntry, Omit<RunJson, Envelope> {}
+
+/** `replicate` and `wait` over a selection of keys. */
+export interface FleetRunJson extends FleetEnvelope<"replicate" | "wait"> {
+  /** One entry per selected key, in the order of the selection. */
+  readonly keys: readonly RunKeyJson[];
+  readonly totals: {
+    readonly keys: KeyTotals;
+    /** Every Region of every key, by status: `exists` counts what was already there (an earlier run's work). */
+    readonly regions: Readonly<Record<RegionStatus, Count>>;
+    /** The same, per target Region. */
+    readonly byRegion: ByRegion<RegionStatus>;
+  };
+}

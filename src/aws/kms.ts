@@ -82,23 +82,18 @@ import {
 } from "./backoff.js";
 import {
   EXIT,
-  KmsCallError,
   NotSentError,
   ReplicateError,
-  classify,
   credentialsError,
-  errorFacts,
   isAbort,
-  isClockSkew,
   isNotSent,
-  isReadOperation,
   isReplicateError,
-  isRetryable,
-  isTimeout,
-  redactSecrets,
   usageError,
-  type TransportFacts,
 } from "../core/errors.js";
+import { KmsCallError, errorFacts, isReadOperation, type TransportFacts } from "../core/call-error.js";
+import { classify } from "../core/classify.js";
+import { isClockSkew, isRetryable, isTimeout } from "../core/retryable.js";
+import { redactSecrets } from "../core/redact.js";
 import type { Emit } from "../core/events.js";
 import { costOf, createQuotaBook, isQuotaName, type QuotaBook } from "./quotas.js";
 import { redactUrl } from "../core/redact.js";

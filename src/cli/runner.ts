@@ -2,17 +2,9 @@
 // stdout (also after a failure or a signal), the exit code, and what a second signal writes. No
 // domain rule lives here: a command (src/commands/*) says how its work is done, what its document
 // holds and which exit code its results mean.
-import {
-  EXIT,
-  adviseAs,
-  classify,
-  describeError,
-  isAdviceCommand,
-  isReplicateError,
-  type AdviceCommand,
-  type ExitCode,
-  type ReportedError,
-} from "../core/errors.js";
+import { EXIT, describeError, isReplicateError, type ExitCode, type ReportedError } from "../core/errors.js";
+import { adviseAs, isAdviceCommand, type AdviceCommand } from "../core/advice.js";
+import { classify } from "../core/classify.js";
 import type { Emit, ReplicaEvent } from "../core/events.js";
 import type { InputContext } from "../core/input.js";
 import type { KmsPort } from "../aws/kms.js";
@@ -171,7 +163,7 @@ export async function runCommand<T>(
   let result: T | undefined;
   let failure: ReportedError | null = null;
   let exitCode: ExitCode;
-  // Every error described while the command works gets this command's advice (errors.ts).
+  // Every error described while the command works gets this command's advice (src/core/advice.ts).
   const advice = isAdviceCommand(command.name) ? command.name : undefined;
   try {
     result = await (advice !== undefined

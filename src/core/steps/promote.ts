@@ -3,19 +3,17 @@
 // until the family has settled. The schedule and the deadline are the replica wait's (poll.ts).
 import type { PollSchedule } from "../../aws/backoff.js";
 import { pollDelay } from "../../aws/backoff.js";
+import { attemptsOf, errorFacts, failedBeforeAbort } from "../call-error.js";
+import { classify } from "../classify.js";
 import {
-  attemptsOf,
-  classify,
   describeError,
-  errorFacts,
-  failedBeforeAbort,
   isAbort,
   isNotSent,
-  isRetryable,
   mayHaveBeenApplied,
   type ErrorReport,
   type NotSentError,
 } from "../errors.js";
+import { isRetryable } from "../retryable.js";
 import type { Emit } from "../events.js";
 import type { KmsPort } from "../../aws/kms.js";
 import { sleep } from "../../aws/pace.js";

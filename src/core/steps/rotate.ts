@@ -11,15 +11,8 @@
 // only one, or the one an EXISTING re-import with the current ID and the primary's own expiration
 // is accepted for: a re-import that changes nothing), or an earlier one (refused: exit 2).
 import type { KeyMetadata, RotationsListEntry } from "@aws-sdk/client-kms";
-import {
-  awsError,
-  classify,
-  describeError,
-  isAbort,
-  isNotSent,
-  usageError,
-  type ErrorReport,
-} from "../errors.js";
+import { awsError, describeError, isAbort, isNotSent, usageError, type ErrorReport } from "../errors.js";
+import { classify } from "../classify.js";
 import type { KeyMaterialInfo, PrimaryKey } from "../events.js";
 import { expirationFor } from "../material.js";
 import { importMaterial, materialInfo, pollKey, type ImportSettings } from "./import.js";

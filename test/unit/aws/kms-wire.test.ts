@@ -3,13 +3,8 @@
 // deadline a write still waiting for a socket is refused on it and never reaches KMS.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { RetryPolicy } from "../../../src/aws/backoff.js";
-import {
-  KmsCallError,
-  NotSentError,
-  mayHaveBeenApplied,
-  neverSent,
-  describeError,
-} from "../../../src/core/errors.js";
+import { KmsCallError } from "../../../src/core/call-error.js";
+import { NotSentError, mayHaveBeenApplied, neverSent, describeError } from "../../../src/core/errors.js";
 import { createKms } from "../../../src/aws/kms.js";
 import { createQuotaBook } from "../../../src/aws/quotas.js";
 import { startKmsLocal, type KmsLocal } from "../../support/local-kms/server.js";

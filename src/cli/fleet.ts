@@ -267,7 +267,9 @@ export function fleetCommand<R>(
       const defaultRegion =
         selection.regions[0] ??
         (needsRegion
-          ? await (await import("../aws/kms.js")).regionFromEnvironment(plan.connection.profile, io.env)
+          ? await (
+              await import("../aws/environment.js")
+            ).regionFromEnvironment(plan.connection.profile, io.env)
           : undefined);
       if (selection.allPrimaries && defaultRegion === undefined) {
         throw usageError(

@@ -257,7 +257,7 @@ export function primaryRegionOf(
   return resolvePrimaryRegion(options.key, {
     flag: options.region,
     fromEnvironment: async () =>
-      (await import("../aws/kms.js")).regionFromEnvironment(options.profile, io.env),
+      (await import("../aws/environment.js")).regionFromEnvironment(options.profile, io.env),
     unknownRegions: options.unknownRegions,
     warn,
   });
@@ -291,7 +291,7 @@ export async function connect(
 ): Promise<KmsPort> {
   if (options.endpointUrl === undefined) checkEndpointEnvironment(process.env);
   const [{ createKms }, { createQuotaBook }] = await Promise.all([
-    import("../aws/kms.js"),
+    import("../aws/client.js"),
     import("../aws/quotas.js"),
   ]);
   return createKms({

@@ -1,5 +1,5 @@
 // A unit whose next write the AWS adapter refused at the run's deadline (--timeout): a NotSentError
-// (src/aws/kms.ts). What it means for the unit, the same in every step: `notStarted` when this run
+// (src/aws/call.ts). What it means for the unit, the same in every step: `notStarted` when this run
 // changed nothing there and nothing it sent may have been carried out, else `timeout`, with a note
 // that says what was sent, what was not, and that a re-run of the same command finishes it.
 import { errorFacts } from "../call-error.js";

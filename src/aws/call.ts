@@ -15,7 +15,7 @@
 // is set, so it is set. A timeout is retried `timeoutRetries` times (once), a clock skew the SDK
 // corrected once; see worstCaseCall() in backoff.ts for the bound the README prints.
 //
-// Quotas. Every attempt takes its slots in the process's QuotaBook (src/aws/quotas.ts) before it is
+// Quotas. Every attempt takes its slots in the process's QuotaBook (src/aws/quota-book.ts) before it is
 // sent: KMS's request quotas per (operation, Region), shared by every key and command.
 //
 // Deadline. A run's --timeout is a deadline for writes (every call but Describe*, List* and

@@ -14,7 +14,8 @@ import { endpointFor } from "./environment.js";
 import type { Emit } from "../core/events.js";
 import type { KmsPort } from "./kms.js";
 import { keyOperations, materialOperations, settingOperations } from "./operations.js";
-import { createQuotaBook, type QuotaBook } from "./quotas.js";
+import { createQuotaBook } from "./quota-book.js";
+import type { QuotaBook } from "./quotas.js";
 import { sdkLogger } from "./sdk-logger.js";
 import { createRequestWatch, INVOCATION_ID_HEADER, type RequestWatch } from "./sent.js";
 

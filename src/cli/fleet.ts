@@ -1,7 +1,7 @@
 // What every command does over a selection of keys (a fleet): the selection (src/core/selection.ts),
 // then each key's own work, the same as the command's for one key, with a bounded number of keys
 // at work at once and one AWS adapter for all, so that every call of every key draws on the same
-// request quotas (src/aws/quotas.ts: per operation and Region, first come first served among the calls
+// request quotas (src/aws/quota-book.ts: per operation and Region, first come first served among the calls
 // that fit). A key that fails is a result, not the end of the run; the JSON document is version 2.
 import { setFlagsFromString } from "node:v8";
 import { EXIT, describeError, usageError, type ExitCode, type ReportedError } from "../core/errors.js";
@@ -9,7 +9,8 @@ import type { Emit } from "../core/events.js";
 import type { KmsPort } from "../aws/kms.js";
 import type { ConnectionOptions, RawCommonFlags } from "../core/options.js";
 import type { DescribeOptions } from "../core/plan.js";
-import { createQuotaBook, type QuotaBook, type QuotaOverrides } from "../aws/quotas.js";
+import { createQuotaBook } from "../aws/quota-book.js";
+import type { QuotaBook, QuotaOverrides } from "../aws/quotas.js";
 import type { KmsReplicateDocument } from "./document.js";
 import {
   entryOf,

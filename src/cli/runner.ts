@@ -292,7 +292,7 @@ export async function connect(
   if (options.endpointUrl === undefined) checkEndpointEnvironment(process.env);
   const [{ createKms }, { createQuotaBook }] = await Promise.all([
     import("../aws/client.js"),
-    import("../aws/quotas.js"),
+    import("../aws/quota-book.js"),
   ]);
   return createKms({
     profile: options.profile,

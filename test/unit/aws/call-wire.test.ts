@@ -6,7 +6,7 @@ import type { RetryPolicy } from "../../../src/aws/backoff.js";
 import { KmsCallError } from "../../../src/core/call-error.js";
 import { NotSentError, mayHaveBeenApplied, neverSent, describeError } from "../../../src/core/errors.js";
 import { createKms } from "../../../src/aws/client.js";
-import { createQuotaBook } from "../../../src/aws/quotas.js";
+import { createQuotaBook } from "../../../src/aws/quota-book.js";
 import { startKmsLocal, type KmsLocal } from "../../support/local-kms/server.js";
 
 const FAST: RetryPolicy = {

@@ -12,7 +12,7 @@ import type { RetryPolicy } from "../../../src/aws/backoff.js";
 import { attemptsOf, errorFacts } from "../../../src/core/call-error.js";
 import { isNotSent, neverSent, NotSentError } from "../../../src/core/errors.js";
 import { createKms } from "../../../src/aws/client.js";
-import { createQuotaBook } from "../../../src/aws/quotas.js";
+import { createQuotaBook } from "../../../src/aws/quota-book.js";
 import { PRIMARY_ARN } from "../../support/fixtures.js";
 import { calls, client, kmsMock, METADATA, setup, TINY } from "../../support/mock-kms-client.js";
 

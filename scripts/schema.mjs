@@ -43,7 +43,7 @@ const SOURCES = [
   "src/commands/sync/render.ts",
   "src/report/fleet.ts",
   "src/core/steps/work.ts",
-  "src/core/steps/rotate.ts",
+  "src/core/steps/rotate-result.ts",
 ].map((path) => fileURLToPath(new URL(path, root)));
 
 const ANNOTATIONS = new Set(["description", "markdownDescription", "title"]);

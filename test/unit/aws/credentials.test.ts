@@ -7,7 +7,6 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { EXIT, isReplicateError } from "../../../src/core/errors.js";
 import type { ReplicaEvent } from "../../../src/core/events.js";
 import { credentialsFor } from "../../../src/aws/credentials.js";
-import { regionFromEnvironment } from "../../../src/aws/environment.js";
 import { sdkLogger } from "../../../src/aws/sdk-logger.js";
 
 const CONFIG = `[default]
@@ -145,16 +144,6 @@ describe("a profile that does not exist is a usage error naming it", () => {
     expect(error.message).toBe(
       `The config profile (nope) could not be found in ${join(dir, "config")} or ${join(dir, "credentials")}.`,
     );
-  });
-
-  it("also when only the Region is looked up", async () => {
-    // GIVEN / WHEN
-    const error = await regionFromEnvironment("nope", {}).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    // THEN
-    expect(isReplicateError(error) && error.exitCode).toBe(EXIT.usage);
   });
 });
 

@@ -101,16 +101,20 @@ export function createCall(context: CallContext): Call {
 
 /** One call's attempts: what they cost, what reached the wire, and whether to try again. */
 class OneCall<T> {
+  /** Attempts made (given to the SDK and not refused on their socket). */
   private attempt = 0;
+  /** The attempts that failed on their own (an abort aside), and the last one's error. */
   private failed: { count: number; last: unknown } | undefined;
   private timeoutsSeen = 0;
   private skewsSeen = 0;
+  /** The last failed attempt is to be retried (decided once per failure, see decide). */
   private retryLast = false;
   /** The deadline kept a retry from being made: the call ends as not sent (after `attempt` sent). */
   private cutByDeadline = false;
   private transport: TransportFacts | undefined;
   /** What reached the wire, over every attempt. */
   private readonly wire = { sent: false, unanswered: false };
+  /** A write, and the run has a deadline: the deadline gates every attempt. */
   private readonly write: boolean;
   private readonly costs: readonly QuotaCost[];
   private readonly inFlight: InFlightKey | undefined;

@@ -9,7 +9,7 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_POLL, DEFAULT_RETRY } from "../src/aws/backoff.js";
-import { createKms } from "../src/aws/kms.js";
+import { createKms } from "../src/aws/client.js";
 import { splitTargets, toPrimary } from "../src/core/plan.js";
 import { replicateRegions } from "../src/commands/replicate/run.js";
 import { KMS_QUOTAS } from "../src/aws/quotas.js";

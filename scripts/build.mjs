@@ -80,7 +80,7 @@ for (const [outdir, sourcemap] of [
   ["dist", false],
   ["build", "linked"],
 ]) {
-  // The SDK's retry predicates (src/aws/sdk-retry.ts, used by src/core/errors.ts, which `--help` loads) the same way.
+  // The SDK's retry predicates (src/aws/sdk-retry.ts, used by src/core/retryable.ts) the same way.
   const { metafile } = await build({
     ...common,
     sourcemap,

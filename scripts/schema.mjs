@@ -13,7 +13,7 @@
 // type changed and the schema was not regenerated and committed.
 //
 // Speed: the generator's own program (createGenerator) would parse every file the document's types
-// import, and through src/core/errors.ts and src/core/options.ts that is the AWS SDK's ~700 declaration files
+// import, and through src/core/family.ts and src/core/steps/work.ts that is the AWS SDK's ~700 declaration files
 // (2.6 s to generate). Ours holds only the files the document's types live in, with `noResolve`
 // (imports of other files are left unresolved), ES5's lib (the utility types: Readonly, Record,
 // Omit, Exclude) and no @types: about 0.6-0.8 s to generate, after 0.5 s to load TypeScript.
@@ -45,7 +45,7 @@ const SOURCES = [
   "src/report/fleet.ts",
   "src/report/outcomes.ts",
   "src/core/steps/work.ts",
-  "src/core/steps/rotate.ts",
+  "src/core/steps/rotate-result.ts",
 ].map((path) => fileURLToPath(new URL(path, root)));
 
 const ANNOTATIONS = new Set(["description", "markdownDescription", "title"]);

@@ -1,4 +1,4 @@
-// Client-side pacing: one rate limiter (src/aws/quotas.ts keeps one per KMS quota and Region). We stay
+// Client-side pacing: one rate limiter (src/aws/quota-limits.ts keeps one per KMS quota and Region). We stay
 // under KMS's request quotas by construction instead of provoking ThrottlingException and retrying.
 
 export interface Pacer {

@@ -38,7 +38,7 @@ export function keyRegionOf(
   return resolvePrimaryRegion(one.key, {
     flag: one.region,
     fromEnvironment: async () =>
-      (await import("../aws/kms.js")).regionFromEnvironment(connection.profile, io.env),
+      (await import("../aws/environment.js")).regionFromEnvironment(connection.profile, io.env),
     unknownRegions: connection.unknownRegions,
     warn,
   });
@@ -71,8 +71,8 @@ export async function connect(
 ): Promise<KmsPort> {
   if (options.endpointUrl === undefined) checkEndpointEnvironment(process.env);
   const [{ createKms }, { createQuotaBook }] = await Promise.all([
-    import("../aws/kms.js"),
-    import("../aws/quotas.js"),
+    import("../aws/client.js"),
+    import("../aws/quota-book.js"),
   ]);
   return createKms({
     profile: options.profile,

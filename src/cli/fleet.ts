@@ -4,7 +4,8 @@
 // same request quotas (src/aws/quotas.ts). A key that fails is a result, not the end of the run;
 // the JSON document is version 2.
 import { setFlagsFromString } from "node:v8";
-import { createQuotaBook, type QuotaBook } from "../aws/quotas.js";
+import { createQuotaBook } from "../aws/quota-book.js";
+import type { QuotaBook } from "../aws/quotas.js";
 import type { KmsPort } from "../aws/kms.js";
 import type { Loaded, KeyRun, RunPlan } from "../commands/contract.js";
 import { EXIT, describeError, usageError, type ExitCode, type ReportedError } from "../core/errors.js";
@@ -190,7 +191,7 @@ async function defaultRegionOf(
     selection.regions[0] ??
     (needsRegion
       ? await (
-          await import("../aws/kms.js")
+          await import("../aws/environment.js")
         ).regionFromEnvironment(globals.connection.profile, session.io.env)
       : undefined);
   if (selection.allPrimaries && defaultRegion === undefined) {

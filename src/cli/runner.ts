@@ -3,17 +3,9 @@
 // writes. No domain rule lives here: a command module (src/commands/<name>/) says how its flags are
 // read, how a key is worked on, what its document holds and which exit code its results mean.
 import type { CommandModule, FinishContext, KeyRun, Loaded, RawFlags } from "../commands/contract.js";
-import {
-  EXIT,
-  adviseAs,
-  classify,
-  describeError,
-  isAdviceCommand,
-  isReplicateError,
-  type AdviceCommand,
-  type ExitCode,
-  type ReportedError,
-} from "../core/errors.js";
+import { EXIT, describeError, isReplicateError, type ExitCode, type ReportedError } from "../core/errors.js";
+import { adviseAs, isAdviceCommand, type AdviceCommand } from "../core/advice.js";
+import { classify } from "../core/classify.js";
 import type { ReplicaEvent } from "../core/events.js";
 import { DEFAULT_TIMEOUT_MS } from "../core/options.js";
 import { stopOf, type Stop } from "../core/stop.js";

@@ -29,6 +29,18 @@ export type Readable = Pick<KeyView, "tags" | "description" | "policy" | "aliase
   readonly aliasTargets?: Readonly<Record<string, string>>;
 };
 
+/** A read replica as the diff compares it (the enabled state only where EnableKey/DisableKey apply). */
+export function readableOf(view: KeyView, aliasTargets?: Readonly<Record<string, string>>): Readable {
+  return {
+    tags: view.tags,
+    description: view.description ?? "",
+    policy: view.policy,
+    aliases: view.aliases,
+    enabled: view.keyState === "Enabled" ? true : view.keyState === "Disabled" ? false : null,
+    ...(aliasTargets !== undefined ? { aliasTargets } : {}),
+  };
+}
+
 /** A desired alias that already names another key in the replica's Region. */
 export interface AliasConflict {
   readonly name: string;

@@ -1,7 +1,8 @@
 // The one model of a key family: the primary and every replica, each read in its own Region, in
 // parallel, each field (state, enabled, description, tags, aliases, policy) known or not on its own.
 import type { KeyMetadata } from "@aws-sdk/client-kms";
-import { awsError, classify, describeError, EXIT, usageError, type ErrorReport } from "./errors.js";
+import { awsError, describeError, EXIT, usageError, type ErrorReport } from "./errors.js";
+import { classify } from "./classify.js";
 import { isUsableState } from "./events.js";
 import type { KmsPort } from "../aws/kms.js";
 import type { KeyRef } from "./keys.js";

@@ -1,7 +1,8 @@
 // Before anything changes: find the primary's Region, check every target Region, describe the
 // primary, and split the targets into "create" and "already there". Read-only.
 import type { KeyMetadata } from "@aws-sdk/client-kms";
-import { EXIT, ReplicateError, awsError, classify, usageError } from "./errors.js";
+import { EXIT, ReplicateError, awsError, usageError } from "./errors.js";
+import { classify } from "./classify.js";
 import type { PrimaryKey } from "./events.js";
 import type { KmsPort } from "../aws/kms.js";
 import { regionOfKeyRef, type KeyRef } from "./keys.js";

@@ -2,7 +2,8 @@
 // when the family has settled. Every check before any change (exit 2); already the primary: exit 0
 // with no call, so a runbook can run it twice; timeout: exit 3 (the promotion may still complete).
 import { RERUN_LONGER, refusedText } from "../../core/steps/deadline.js";
-import { sendPromotion, watchKeys, type PromoteContext, type WatchEnd } from "../../core/steps/promote.js";
+import { sendPromotion, type PromoteContext } from "../../core/steps/promote.js";
+import { watchKeys, type WatchEnd } from "../../core/steps/watch-keys.js";
 import { isAbort, describeError, usageError } from "../../core/errors.js";
 import type { Emit } from "../../core/events.js";
 import { parseKeyRef, type KeyRef } from "../../core/keys.js";

@@ -8,7 +8,7 @@ import type {
   RotateResult,
   RotationCall,
   RotationState,
-} from "../../core/steps/rotate.js";
+} from "../../core/steps/rotate-result.js";
 import {
   JSON_VERSION,
   primaryJson,

@@ -2,7 +2,8 @@
 // the primary and the desired state (one merge rule, src/core/desired.ts) → per replica: inspect (wait
 // while Creating, read, plan the diff) → converge (one KMS call per operation) → verify → results.
 import { convergeStep } from "../../core/steps/converge.js";
-import { inspectStep, plannedOperations, verifyStep, type VerifySchedule } from "../../core/steps/sync.js";
+import { inspectStep, plannedOperations } from "../../core/steps/sync.js";
+import { verifyStep, type VerifySchedule } from "../../core/steps/verify.js";
 import { runWork, type StepContext, type Unit } from "../../core/steps/work.js";
 import type { WorkResult } from "../../core/events.js";
 import { desiredOf, copiedPolicyWarning, primaryPropertiesOf, type Desired } from "../../core/desired.js";

@@ -2,7 +2,8 @@
 // KMS call each, through the AWS adapter's quotas. A failed operation is the unit's failure (the
 // later steps still run, so a new replica is still waited for) and stops the operations after it.
 import type { Operation } from "../diff.js";
-import { classify, describeError, isNotSent, mayHaveBeenApplied, type ErrorReport } from "../errors.js";
+import { classify } from "../classify.js";
+import { describeError, isNotSent, mayHaveBeenApplied, type ErrorReport } from "../errors.js";
 import { OPERATION_CALL } from "../operation.js";
 import { sleep } from "../../aws/pace.js";
 import { refusedResult } from "./deadline.js";

@@ -2,7 +2,9 @@
 // description and policy. The AWS adapter paces every attempt within KMS's quotas.
 import type { ReplicateKeyCommandInput } from "@aws-sdk/client-kms";
 import { tagList, type Desired } from "../desired.js";
-import { attemptsOf, classify, describeError, isAbort, isNotSent, mayHaveBeenApplied } from "../errors.js";
+import { attemptsOf } from "../call-error.js";
+import { classify } from "../classify.js";
+import { describeError, isAbort, isNotSent, mayHaveBeenApplied } from "../errors.js";
 import type { PrimaryKey } from "../events.js";
 import { refusedResult } from "./deadline.js";
 import type { Step } from "./work.js";

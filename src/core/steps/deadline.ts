@@ -2,7 +2,8 @@
 // (src/aws/kms.ts). What it means for the unit, the same in every step: `notStarted` when this run
 // changed nothing there and nothing it sent may have been carried out, else `timeout`, with a note
 // that says what was sent, what was not, and that a re-run of the same command finishes it.
-import { errorFacts, type NotSentError } from "../errors.js";
+import { errorFacts } from "../call-error.js";
+import type { NotSentError } from "../errors.js";
 import { elapsedSince, type Progress, type StepContext, type Unit } from "./work.js";
 import { type Change, type WorkResult } from "../events.js";
 

@@ -5,7 +5,9 @@
 // of it after the last import.
 import type { ImportKeyMaterialCommandInput, KeyMetadata } from "@aws-sdk/client-kms";
 import { DEFAULT_POLL, pollDelay } from "../../aws/backoff.js";
-import { classify, describeError, isAbort, isNotSent, isRetryable } from "../errors.js";
+import { classify } from "../classify.js";
+import { describeError, isAbort, isNotSent } from "../errors.js";
+import { isRetryable } from "../retryable.js";
 import type { KeyMaterialInfo } from "../events.js";
 import type { Expiration, KeyMaterial } from "../material.js";
 import { sleep } from "../../aws/pace.js";

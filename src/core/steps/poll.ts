@@ -3,7 +3,8 @@
 // what the failed looks said since the last good one. What a look reads and what settles it is the
 // caller's.
 import { DEFAULT_POLL, pollDelay, type PollSchedule } from "../../aws/backoff.js";
-import { classify, errorFacts } from "../errors.js";
+import { classify } from "../classify.js";
+import { errorFacts } from "../call-error.js";
 import { sleep } from "../../aws/pace.js";
 
 /** However slow an answer was, the next look waits at least this part of its interval. */

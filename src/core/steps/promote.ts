@@ -1,38 +1,31 @@
-// `promote`'s work: wait for keys that are Creating or Updating, send UpdatePrimaryRegion (retrying,
-// within a bound, KMS's "not a multi-Region primary key" right after another promotion), and wait
-// until the family has settled. The schedule and the deadline are the replica wait's (poll.ts).
+// `promote`'s work: wait for keys that are Creating or Updating (watch-keys.ts), send
+// UpdatePrimaryRegion (retrying, within a bound, KMS's "not a multi-Region primary key" right after
+// another promotion); the command then waits until the family has settled (watchKeys again). The
+// schedule and the deadline are the replica wait's (poll.ts).
 import type { PollSchedule } from "../../aws/backoff.js";
 import { pollDelay } from "../../aws/backoff.js";
+import { errorFacts } from "../call-error.js";
+import { classify } from "../classify.js";
 import {
-  attemptsOf,
-  classify,
   describeError,
-  errorFacts,
-  failedBeforeAbort,
   isAbort,
   isNotSent,
-  isRetryable,
   mayHaveBeenApplied,
   type ErrorReport,
   type NotSentError,
 } from "../errors.js";
-import type { Emit } from "../events.js";
-import type { KmsPort } from "../../aws/kms.js";
 import { sleep } from "../../aws/pace.js";
 import {
   checkPromotion,
   isNotPrimaryAnswer,
-  memberOf,
   targetIsPrimary,
   type Member,
   type Promotion,
 } from "../promotion.js";
-import { FailedPolls, pollUntil, untilDeadline, type PollBounds } from "./poll.js";
+import { untilDeadline } from "./poll.js";
+import { watchKeys, type WatchContext } from "./watch-keys.js";
 
-export interface PromoteContext extends PollBounds {
-  readonly kms: KmsPort;
-  readonly emit: Emit;
-  readonly keyId: string;
+export interface PromoteContext extends WatchContext {
   /** Between UpdatePrimaryRegion calls refused with "not a multi-Region primary key". */
   readonly retrySchedule?: PollSchedule;
   /** At most this many UpdatePrimaryRegion calls (the first included). */
@@ -51,77 +44,6 @@ export const NOT_PRIMARY_RETRY: PollSchedule = {
   jitter: 0.2,
 };
 export const MAX_UPDATE_CALLS = 6;
-
-/** How a wait for keys ended; `members` as last seen, in the order given. */
-export type WatchEnd =
-  | { readonly kind: "done"; readonly members: readonly Member[] }
-  | { readonly kind: "timeout"; readonly members: readonly Member[]; readonly failures?: string }
-  | { readonly kind: "interrupted"; readonly members: readonly Member[] }
-  | { readonly kind: "failed"; readonly members: readonly Member[]; readonly error: ErrorReport };
-
-/**
- * Polls DescribeKey of `members` (each in its own Region, in parallel) until `until` holds for what
- * was seen. Throttling, 5xx, KMSInvalidStateException and NotFoundException keep polling (a family
- * in flux); any other failure ends the wait. Each state seen is a `phase` event (the spinner).
- */
-export async function watchKeys(
-  members: readonly Member[],
-  until: (members: readonly Member[]) => boolean,
-  ctx: PromoteContext,
-  options: { readonly pauseFirst?: boolean } = {},
-): Promise<WatchEnd> {
-  let seen = [...members];
-  const failures = new FailedPolls();
-  const interrupted = (): WatchEnd => ({ kind: "interrupted", members: seen });
-  const timedOut = (): WatchEnd => ({ kind: "timeout", members: seen, failures: failures.describe() });
-  return pollUntil<WatchEnd>(ctx, {
-    pauseFirst: options.pauseFirst,
-    interrupted,
-    timedOut,
-    async look(bounded) {
-      const answers = await Promise.allSettled(
-        seen.map((m) => ctx.kms.describeKey(m.region, m.arn, bounded)),
-      );
-      let failed: ErrorReport | undefined;
-      seen = seen.map((member, i) => {
-        const answer = answers[i];
-        if (answer === undefined) return member;
-        if (answer.status === "fulfilled") {
-          const next = memberOf(answer.value, member.region, member.arn);
-          ctx.emit({
-            type: "phase",
-            keyId: ctx.keyId,
-            region: member.region,
-            phase: "creating",
-            keyState: next.keyState ?? undefined,
-          });
-          return next;
-        }
-        const error: unknown = answer.reason;
-        if (bounded.aborted || isAbort(error)) {
-          const before = failedBeforeAbort(error);
-          if (before !== undefined) failures.add(before.last, before.count);
-          return member;
-        }
-        failures.add(error, attemptsOf(error));
-        const name = classify(error);
-        if (name !== "NotFoundException" && name !== "KMSInvalidStateException" && !isRetryable(error)) {
-          failed ??= describeError(error, {
-            operation: "DescribeKey",
-            region: member.region,
-            keyId: member.arn,
-          });
-        }
-        return member;
-      });
-      if (ctx.signal.aborted) return interrupted();
-      if (bounded.aborted) return timedOut();
-      if (failed !== undefined) return { kind: "failed", members: seen, error: failed };
-      if (answers.every((a) => a.status === "fulfilled")) failures.sawState();
-      return until(seen) ? { kind: "done", members: seen } : undefined;
-    },
-  });
-}
 
 /** How sending UpdatePrimaryRegion ended. */
 export type SendEnd =
@@ -194,27 +116,9 @@ export async function sendPromotion(
       };
     }
     if (verdict.kind === "wait") {
-      const end = await watchKeys(
-        verdict.waitFor,
-        (members) => members.every((m) => m.keyState !== "Creating" && m.keyState !== "Updating"),
-        ctx,
-      );
-      if (end.kind === "failed") return { kind: "failed", promotion, calls, error: end.error };
-      if (end.kind !== "done") {
-        return {
-          kind: end.kind,
-          promotion,
-          calls,
-          waiting: end.members,
-          inFlight: false,
-          failures: end.kind === "timeout" ? end.failures : undefined,
-        };
-      }
-      const again = await rereadOrStop(reread, ctx);
-      if (again === undefined) {
-        return { kind: "interrupted", promotion, calls, waiting: end.members, inFlight: false };
-      }
-      promotion = again;
+      const waited = await waitThenReread(verdict.waitFor, { promotion, calls, reread, ctx });
+      if ("end" in waited) return waited.end;
+      promotion = waited.promotion;
       continue;
     }
     if (calls >= maxCalls || (calls > 0 && performance.now() >= ctx.deadline)) {
@@ -278,6 +182,45 @@ export async function sendPromotion(
       }
     }
   }
+}
+
+/**
+ * Keys Creating or Updating before the call: waited for (within the deadline), then the family is
+ * read again. The family as read; or, when the wait or the read ended the run, how the send ended.
+ */
+async function waitThenReread(
+  waitFor: readonly Member[],
+  at: {
+    readonly promotion: Promotion;
+    readonly calls: number;
+    readonly reread: (signal: AbortSignal) => Promise<Promotion>;
+    readonly ctx: PromoteContext;
+  },
+): Promise<{ readonly promotion: Promotion } | { readonly end: SendEnd }> {
+  const { promotion, calls, ctx } = at;
+  const end = await watchKeys(
+    waitFor,
+    (members) => members.every((m) => m.keyState !== "Creating" && m.keyState !== "Updating"),
+    ctx,
+  );
+  if (end.kind === "failed") return { end: { kind: "failed", promotion, calls, error: end.error } };
+  if (end.kind !== "done") {
+    return {
+      end: {
+        kind: end.kind,
+        promotion,
+        calls,
+        waiting: end.members,
+        inFlight: false,
+        failures: end.kind === "timeout" ? end.failures : undefined,
+      },
+    };
+  }
+  const again = await rereadOrStop(at.reread, ctx);
+  if (again === undefined) {
+    return { end: { kind: "interrupted", promotion, calls, waiting: end.members, inFlight: false } };
+  }
+  return { promotion: again };
 }
 
 /**

@@ -1,7 +1,8 @@
 // Whether one particular write that ended without KMS's answer may still have been carried out,
 // for every result that says "unknown: may have been applied". What reached the wire is the AWS
-// adapter's record (src/aws/kms.ts, src/aws/sent.ts), read by errors.ts's mayHaveBeenApplied.
-import { KmsCallError, mayHaveBeenApplied, NotSentError } from "../errors.js";
+// adapter's record (src/aws/call.ts, src/aws/sent.ts), read by errors.ts's mayHaveBeenApplied.
+import { KmsCallError } from "../call-error.js";
+import { mayHaveBeenApplied, NotSentError } from "../errors.js";
 
 /**
  * A request of `operation` behind `error` left the process and no answer came back for it (a

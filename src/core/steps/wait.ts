@@ -1,14 +1,9 @@
 // The wait step: follow one replica in its own Region with DescribeKey until it leaves a transient
 // state (or, with --no-wait / --dry-run, take one look), and settle the unit on what was seen.
-import {
-  attemptsOf,
-  classify,
-  describeError,
-  failedBeforeAbort,
-  isAbort,
-  isRetryable,
-  type ErrorReport,
-} from "../errors.js";
+import { attemptsOf, failedBeforeAbort } from "../call-error.js";
+import { classify } from "../classify.js";
+import { describeError, isAbort, type ErrorReport } from "../errors.js";
+import { isRetryable } from "../retryable.js";
 import { isUsableState } from "../events.js";
 import { FailedPolls, pollUntil } from "./poll.js";
 import { elapsedSince, type Progress, type Step, type StepContext, type Unit } from "./work.js";

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { fleetRequested, keyQueue, runKeys, toSelectionOptions } from "../../../src/cli/fleet.js";
 import { isReplicateError } from "../../../src/core/errors.js";
 import type { RawCommonFlags } from "../../../src/core/options.js";
-import { createQuotaBook, type QuotaBook } from "../../../src/aws/quotas.js";
+import { createQuotaBook } from "../../../src/aws/quota-book.js";
+import type { QuotaBook } from "../../../src/aws/quotas.js";
 import type { SelectedKey } from "../../../src/core/selection.js";
 import { PRIMARY } from "../../support/fixtures.js";
 

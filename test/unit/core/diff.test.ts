@@ -5,6 +5,7 @@ import {
   driftOf,
   freshReplica,
   policyDifference,
+  readableOf,
   samePolicy,
   type DriftField,
 } from "../../../src/core/diff.js";
@@ -487,3 +488,18 @@ function reordered(text: string): string {
         : value;
   return JSON.stringify(reverse(JSON.parse(text)), null, 4);
 }
+
+describe("readableOf", () => {
+  it.each<[string, boolean | null]>([
+    ["Enabled", true],
+    ["Disabled", false],
+    ["PendingImport", null],
+    ["Creating", null],
+  ])("compares the enabled state of a %s key as %s", (keyState, enabled) => {
+    expect(readableOf(keyView("eu-west-1", "REPLICA", { keyState })).enabled).toBe(enabled);
+  });
+
+  it("reads a missing description as empty", () => {
+    expect(readableOf(keyView("eu-west-1", "REPLICA", { description: null })).description).toBe("");
+  });
+});

@@ -3,7 +3,8 @@ import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { isReplicateError, redactSecrets } from "../../../src/core/errors.js";
+import { isReplicateError } from "../../../src/core/errors.js";
+import { redactSecrets } from "../../../src/core/redact.js";
 import {
   checkMaterial,
   expirationFor,

@@ -2,7 +2,7 @@
 // command's version-1 document and the fleet's version-2 documents agree with themselves, and a
 // contradiction planted in each is found (the checker can fail).
 import { describe, expect, it } from "vitest";
-import type { RotateRegion, RotateResult } from "../../../src/core/steps/rotate.js";
+import type { RotateRegion, RotateResult } from "../../../src/core/steps/rotate-result.js";
 import type { WorkResult } from "../../../src/core/steps/work.js";
 import { EXIT, type ErrorReport, type ExitCode } from "../../../src/core/errors.js";
 import type { RegionResult } from "../../../src/core/events.js";

@@ -11,7 +11,8 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, describe, it, expect, vi } from "vitest";
 import type { PrimaryKey, RegionResult, ReplicaEvent } from "../../../../src/core/events.js";
-import { createKms, type KmsPort } from "../../../../src/aws/kms.js";
+import { createKms } from "../../../../src/aws/client.js";
+import type { KmsPort } from "../../../../src/aws/kms.js";
 import { splitTargets } from "../../../../src/core/plan.js";
 import { replicateRegions, type ReplicateSettings } from "../../../../src/commands/replicate/run.js";
 import type { Desired } from "../../../../src/core/desired.js";

@@ -1,8 +1,8 @@
 import type { KeyMetadata } from "@aws-sdk/client-kms";
 import { describe, expect, it, vi } from "vitest";
-import { sendPromotion, watchKeys, type PromoteContext } from "../../../../src/core/steps/promote.js";
+import { sendPromotion, type PromoteContext } from "../../../../src/core/steps/promote.js";
 import type { KmsPort } from "../../../../src/aws/kms.js";
-import { isSettled, type Member, type Promotion } from "../../../../src/core/promotion.js";
+import type { Member, Promotion } from "../../../../src/core/promotion.js";
 import { awsFailure, fakeKms, TINY_POLL } from "../../../support/fake-kms.js";
 import { arnIn, KEY_ID } from "../../../support/fixtures.js";
 
@@ -146,65 +146,5 @@ describe("sendPromotion", () => {
     );
     expect(end).toMatchObject({ kind: "timeout", calls: 0, inFlight: false });
     expect(updatePrimaryRegion).not.toHaveBeenCalled();
-  });
-});
-
-describe("watchKeys (the settle wait)", () => {
-  it("polls both Regions until the target is PRIMARY and both have left Updating", async () => {
-    let looks = 0;
-    const describeKey = vi.fn<KmsPort["describeKey"]>((region) => {
-      const n = Math.floor(looks++ / 2);
-      return Promise.resolve({
-        KeyId: KEY_ID,
-        Arn: arnIn(region),
-        KeyState: n < 2 ? "Updating" : "Enabled",
-        // KMS may show both as replicas while Updating
-        MultiRegionConfiguration: {
-          MultiRegionKeyType: region === "eu-west-1" && n >= 1 ? "PRIMARY" : "REPLICA",
-          PrimaryKey: { Region: "eu-west-1" },
-        },
-      });
-    });
-    const end = await watchKeys(
-      [after.primary, after.replicas[0]],
-      ([t, o]) => t !== undefined && o !== undefined && isSettled(t, [o], "eu-west-1"),
-      context(fakeKms({ describeKey })),
-    );
-    expect(end.kind).toBe("done");
-    expect(end.members.map((m) => [m.region, m.role, m.keyState])).toEqual([
-      ["eu-west-1", "PRIMARY", "Enabled"],
-      ["us-east-1", "REPLICA", "Enabled"],
-    ]);
-    expect(describeKey.mock.calls.map((c) => c[0])).toEqual(Array(3).fill(["eu-west-1", "us-east-1"]).flat());
-  });
-
-  it("keeps polling through throttling, ends on AccessDenied", async () => {
-    let n = 0;
-    const describeKey = vi.fn<KmsPort["describeKey"]>(() =>
-      Promise.reject(n++ < 2 ? awsFailure("ThrottlingException") : awsFailure("AccessDeniedException")),
-    );
-    const end = await watchKeys([after.primary], () => false, context(fakeKms({ describeKey })));
-    expect(end.kind === "failed" && end.error.name).toBe("AccessDeniedException");
-  });
-
-  it("times out with the last states seen", async () => {
-    const describeKey = vi.fn<KmsPort["describeKey"]>(() =>
-      Promise.resolve({ KeyId: KEY_ID, KeyState: "Updating" }),
-    );
-    const end = await watchKeys([after.primary], () => false, context(fakeKms({ describeKey }), 30));
-    expect(end).toMatchObject({ kind: "timeout", members: [{ region: "eu-west-1", keyState: "Updating" }] });
-  });
-
-  it("stops on Ctrl-C", async () => {
-    const controller = new AbortController();
-    const describeKey = vi.fn<KmsPort["describeKey"]>(() => {
-      controller.abort();
-      return Promise.resolve({ KeyId: KEY_ID, KeyState: "Updating" });
-    });
-    const end = await watchKeys([after.primary], () => false, {
-      ...context(fakeKms({ describeKey })),
-      signal: controller.signal,
-    });
-    expect(end.kind).toBe("interrupted");
   });
 });

@@ -4,7 +4,8 @@ import type { ImportKeyMaterialCommandInput, KeyMetadata, RotationsListEntry } f
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { rotate, type RotateInput } from "../../../../src/core/steps/rotate.js";
-import { EXIT, KmsCallError, NotSentError, isReplicateError } from "../../../../src/core/errors.js";
+import { EXIT, NotSentError, isReplicateError } from "../../../../src/core/errors.js";
+import { KmsCallError } from "../../../../src/core/call-error.js";
 import type { KmsPort } from "../../../../src/aws/kms.js";
 import { materialOf } from "../../../../src/core/material.js";
 import {

@@ -6,7 +6,8 @@ import { runInNewContext } from "node:vm";
 import { describe, it, expect, vi } from "vitest";
 import { CreatingTimes, type PollSchedule } from "../../../../src/aws/backoff.js";
 import type { ReplicaEvent } from "../../../../src/core/events.js";
-import { createKms, type KmsPort } from "../../../../src/aws/kms.js";
+import { createKms } from "../../../../src/aws/client.js";
+import type { KmsPort } from "../../../../src/aws/kms.js";
 import {
   followReplica,
   IMPORT_NOTE,

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { EXIT, isReplicateError } from "../../../src/core/errors.js";
 import type { ReplicaEvent } from "../../../src/core/events.js";
-import { credentialsFor, regionFromEnvironment, sdkLogger } from "../../../src/aws/kms.js";
+import { credentialsFor } from "../../../src/aws/credentials.js";
+import { sdkLogger } from "../../../src/aws/sdk-logger.js";
 
 const CONFIG = `[default]
 region = us-east-1
@@ -144,16 +145,6 @@ describe("a profile that does not exist is a usage error naming it", () => {
       `The config profile (nope) could not be found in ${join(dir, "config")} or ${join(dir, "credentials")}.`,
     );
   });
-
-  it("also when only the Region is looked up", async () => {
-    // GIVEN / WHEN
-    const error = await regionFromEnvironment("nope", {}).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    // THEN
-    expect(isReplicateError(error) && error.exitCode).toBe(EXIT.usage);
-  });
 });
 
 describe("a failing provider's own reason is shown (exit 1)", () => {
@@ -200,31 +191,5 @@ describe("a failing provider's own reason is shown (exit 1)", () => {
     expect(results.map((r) => r.status)).toEqual(["rejected", "rejected", "rejected"]);
     const { readFileSync } = await import("node:fs");
     expect(readFileSync(marker, "utf8").trim().split("\n")).toHaveLength(1);
-  });
-});
-
-describe("sdkLogger", () => {
-  it("routes text warnings and errors into events, and drops the wire log", () => {
-    // GIVEN
-    const logger = sdkLogger((e) => events.push(e));
-    // WHEN
-    logger.warn("@smithy/node-http-handler:WARN - socket usage\n   at capacity");
-    logger.error({ clientName: "KMSClient", input: { Policy: "..." } });
-    logger.debug("chain");
-    // THEN
-    expect(events).toEqual([
-      {
-        type: "sdk-log",
-        level: "warn",
-        message: "@smithy/node-http-handler:WARN - socket usage at capacity",
-      },
-    ]);
-  });
-
-  it("has no info: the SDK's logger middleware then builds no filtered copy of each request and answer", () => {
-    // GIVEN, WHEN
-    const logger = sdkLogger((e) => events.push(e));
-    // THEN: loggerMiddleware calls logger?.info?.(…), whose arguments are built only if info exists
-    expect(Object.hasOwn(logger, "info")).toBe(false);
   });
 });

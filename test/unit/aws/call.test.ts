@@ -1,67 +1,23 @@
+// One call through the adapter, over a mocked client: which failures are retried and how often,
+// the quota slots each attempt takes, and the run's deadline for writes.
 import {
   DescribeKeyCommand,
-  KMSClient,
   ListResourceTagsCommand,
   ReplicateKeyCommand,
   TagResourceCommand,
   UpdatePrimaryRegionCommand,
-  type KeyMetadata,
 } from "@aws-sdk/client-kms";
-import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, it, expect, vi } from "vitest";
 import type { RetryPolicy } from "../../../src/aws/backoff.js";
-import type { ReplicaEvent } from "../../../src/core/events.js";
-import { attemptsOf, errorFacts, isNotSent, neverSent, NotSentError } from "../../../src/core/errors.js";
-import { createKms } from "../../../src/aws/kms.js";
-import { createQuotaBook } from "../../../src/aws/quotas.js";
-import { KEY_ID, PRIMARY_ARN } from "../../support/fixtures.js";
-
-const METADATA: KeyMetadata = {
-  KeyId: KEY_ID,
-  Arn: PRIMARY_ARN,
-  KeyState: "Enabled",
-};
-
-/** 2 retries, 1 ms apart: 3 attempts at most, and fast. */
-const TINY: RetryPolicy = { retries: 2, minTimeout: 1, factor: 1, maxTimeout: 1, randomize: false };
-
-const kmsMock = mockClient(KMSClient);
-const client = new KMSClient({
-  region: "us-east-1",
-  credentials: { accessKeyId: "AKID", secretAccessKey: "s" },
-});
+import { attemptsOf, errorFacts } from "../../../src/core/call-error.js";
+import { isNotSent, neverSent, NotSentError } from "../../../src/core/errors.js";
+import { createKms } from "../../../src/aws/client.js";
+import { createQuotaBook } from "../../../src/aws/quota-book.js";
+import { PRIMARY_ARN } from "../../support/fixtures.js";
+import { calls, client, kmsMock, METADATA, setup, TINY } from "../../support/mock-kms-client.js";
 
 function awsFailure(name: string, status = 400): Error {
   return Object.assign(new Error(`${name} from the fake`), { name, $metadata: { httpStatusCode: status } });
-}
-
-function setup(): {
-  kms: ReturnType<typeof createKms>;
-  events: ReplicaEvent[];
-  clientFor: (region: string) => KMSClient;
-} {
-  const events: ReplicaEvent[] = [];
-  const clientFor = vi.fn((_region: string) => client);
-  const kms = createKms({ clientFor, retry: TINY, emit: (event) => events.push(event) });
-  return { kms, events, clientFor };
-}
-
-/** The call events, without their durations. */
-function calls(events: readonly ReplicaEvent[]): unknown[] {
-  return events.flatMap((e) =>
-    e.type === "call"
-      ? [
-          {
-            operation: e.operation,
-            region: e.region,
-            ...(e.target !== undefined ? { target: e.target } : {}),
-            attempt: e.attempt,
-            errorName: e.errorName,
-            willRetry: e.willRetry,
-          },
-        ]
-      : [],
-  );
 }
 
 beforeEach(() => {
@@ -225,108 +181,6 @@ describe("createKms calls", () => {
     // THEN one slot was taken before each of the three attempts
     expect(order).toEqual(["slot 0", "slot 1", "slot 2"]);
     expect(kmsMock.commandCalls(ReplicateKeyCommand)).toHaveLength(3);
-  });
-
-  it("sends ReplicateKey to the primary's Region with the input unchanged", async () => {
-    // GIVEN
-    kmsMock
-      .on(ReplicateKeyCommand)
-      .resolves({ ReplicaKeyMetadata: { KeyId: METADATA.KeyId, KeyState: "Creating" } });
-    const { kms, clientFor } = setup();
-    const input = { KeyId: PRIMARY_ARN, ReplicaRegion: "ap-southeast-2", Description: "DR copy" };
-    // WHEN
-    const output = await kms.replicateKey("us-east-1", input);
-    // THEN
-    expect(output.ReplicaKeyMetadata?.KeyState).toBe("Creating");
-    expect(clientFor).toHaveBeenCalledWith("us-east-1");
-    expect(kmsMock.commandCalls(ReplicateKeyCommand)[0]?.args[0].input).toEqual(input);
-  });
-
-  it("treats a DescribeKey answer without KeyMetadata as NotFoundException", async () => {
-    // GIVEN
-    kmsMock.on(DescribeKeyCommand).resolves({});
-    const { kms } = setup();
-    // WHEN / THEN
-    await expect(kms.describeKey("eu-west-1", PRIMARY_ARN)).rejects.toMatchObject({
-      name: "NotFoundException",
-    });
-  });
-
-  it("reads every page of tags", async () => {
-    // GIVEN
-    kmsMock
-      .on(ListResourceTagsCommand)
-      .resolvesOnce({ Tags: [{ TagKey: "a", TagValue: "1" }], Truncated: true, NextMarker: "m1" })
-      .resolvesOnce({ Tags: [{ TagKey: "b", TagValue: "2" }], Truncated: false });
-    const { kms } = setup();
-    // WHEN
-    const tags = await kms.listResourceTags("us-east-1", PRIMARY_ARN);
-    // THEN
-    expect(tags).toEqual([
-      { TagKey: "a", TagValue: "1" },
-      { TagKey: "b", TagValue: "2" },
-    ]);
-    expect(kmsMock.commandCalls(ListResourceTagsCommand)[1]?.args[0].input).toEqual({
-      KeyId: PRIMARY_ARN,
-      Marker: "m1",
-    });
-  });
-});
-
-describe("createKms without clientFor", () => {
-  it("builds an SDK client per Region that makes exactly one attempt (our retry layer is the only one)", async () => {
-    // GIVEN every KMSClient's send is stubbed, so nothing reaches the network
-    kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: METADATA });
-    const kms = createKms({ retry: TINY });
-    // WHEN
-    await kms.describeKey("eu-west-1", PRIMARY_ARN);
-    await kms.describeKey("eu-west-1", PRIMARY_ARN);
-    // THEN
-    const first = kmsMock.call(0).thisValue as KMSClient;
-    const second = kmsMock.call(1).thisValue as KMSClient;
-    expect(first).toBe(second);
-    expect(await first.config.maxAttempts()).toBe(1);
-    expect(await first.config.region()).toBe("eu-west-1");
-  });
-});
-
-describe("updatePrimaryRegion", () => {
-  it("sends KeyId and PrimaryRegion to the primary's Region, charging the quota in both Regions", async () => {
-    kmsMock.reset();
-    kmsMock.on(UpdatePrimaryRegionCommand).resolves({});
-    const release = vi.fn();
-    const acquire = vi.fn(() => Promise.resolve(release));
-    const events: ReplicaEvent[] = [];
-    const clientFor = vi.fn((_region: string) => client);
-    const kms = createKms({
-      clientFor,
-      retry: TINY,
-      emit: (event) => events.push(event),
-      quotas: { acquire, rateOf: () => 5, waiting: () => 0, whenWaitingBelow: () => Promise.resolve() },
-    });
-    await kms.updatePrimaryRegion("us-east-1", PRIMARY_ARN, "eu-west-1");
-    expect(clientFor).toHaveBeenCalledWith("us-east-1");
-    expect(kmsMock.commandCalls(UpdatePrimaryRegionCommand)[0]?.args[0].input).toEqual({
-      KeyId: PRIMARY_ARN,
-      PrimaryRegion: "eu-west-1",
-    });
-    expect(acquire).toHaveBeenCalledWith(
-      [
-        { name: "UpdatePrimaryRegion", region: "us-east-1", units: 1 },
-        { name: "UpdatePrimaryRegion", region: "eu-west-1", units: 1 },
-      ],
-      undefined,
-      { inFlight: { name: "UpdatePrimaryRegion", region: "us-east-1" } },
-    );
-    expect(release).toHaveBeenCalledTimes(1);
-    expect(events).toContainEqual(
-      expect.objectContaining({
-        type: "call",
-        operation: "UpdatePrimaryRegion",
-        region: "us-east-1",
-        target: "eu-west-1",
-      }),
-    );
   });
 });
 

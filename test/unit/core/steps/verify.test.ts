@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import type { Desired } from "../../../../src/core/desired.js";
-import { readableOf, unverified, verifyStep, type SyncSettings } from "../../../../src/core/steps/sync.js";
+import { unverified, verifyStep, type VerifySettings } from "../../../../src/core/steps/verify.js";
 import type { Progress, WorkResult } from "../../../../src/core/steps/work.js";
 import { fakeReplica } from "../../../support/fake-replica.js";
 import { waitSettings } from "../../../support/fake-kms.js";
@@ -23,7 +23,7 @@ describe("verifyStep", () => {
   it("reads again with growing pauses, for at most its bound, then fails with what did not read back", async () => {
     // GIVEN a description that never reads back (every read sees the old one)
     const replica = fakeReplica({ state: { description: "old" } });
-    const settings: SyncSettings = {
+    const settings: VerifySettings = {
       desired: DESIRED,
       diff: { pruneTags: false, pruneAliases: false },
       verify: { initialMs: 20, factor: 2, maxMs: 40, boundMs: 150 },
@@ -49,7 +49,7 @@ describe("verifyStep", () => {
   it("never waits past the run's deadline", async () => {
     const replica = fakeReplica({ state: { description: "old" } });
     const { settings: ctx } = waitSettings(replica.kms);
-    const settings: SyncSettings = {
+    const settings: VerifySettings = {
       desired: DESIRED,
       diff: { pruneTags: false, pruneAliases: false },
       verify: { initialMs: 10, factor: 1, maxMs: 10, boundMs: 60_000 },
@@ -114,20 +114,5 @@ describe("unverified", () => {
         pruneAliases: false,
       }),
     ).toEqual([applied[1], applied[2]]);
-  });
-});
-
-describe("readableOf", () => {
-  it.each<[string, boolean | null]>([
-    ["Enabled", true],
-    ["Disabled", false],
-    ["PendingImport", null],
-    ["Creating", null],
-  ])("compares the enabled state of a %s key as %s", (keyState, enabled) => {
-    expect(readableOf(keyView("eu-west-1", "REPLICA", { keyState })).enabled).toBe(enabled);
-  });
-
-  it("reads a missing description as empty", () => {
-    expect(readableOf(keyView("eu-west-1", "REPLICA", { description: null })).description).toBe("");
   });
 });

@@ -6,8 +6,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import type { RetryPolicy } from "../../../src/aws/backoff.js";
 import { describeError } from "../../../src/core/errors.js";
 import type { ReplicaEvent } from "../../../src/core/events.js";
-import { attemptsOf } from "../../../src/core/errors.js";
-import { createKms } from "../../../src/aws/kms.js";
+import { attemptsOf } from "../../../src/core/call-error.js";
+import { createKms } from "../../../src/aws/client.js";
 import { startKmsLocal, type KmsLocal } from "../../support/local-kms/server.js";
 
 /** Retries as the default policy counts them (6, one after a timeout), 1 ms apart. */

@@ -3,15 +3,10 @@
 // deadline a write still waiting for a socket is refused on it and never reaches KMS.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { RetryPolicy } from "../../../src/aws/backoff.js";
-import {
-  KmsCallError,
-  NotSentError,
-  mayHaveBeenApplied,
-  neverSent,
-  describeError,
-} from "../../../src/core/errors.js";
-import { createKms } from "../../../src/aws/kms.js";
-import { createQuotaBook } from "../../../src/aws/quotas.js";
+import { KmsCallError } from "../../../src/core/call-error.js";
+import { NotSentError, mayHaveBeenApplied, neverSent, describeError } from "../../../src/core/errors.js";
+import { createKms } from "../../../src/aws/client.js";
+import { createQuotaBook } from "../../../src/aws/quota-book.js";
 import { startKmsLocal, type KmsLocal } from "../../support/local-kms/server.js";
 
 const FAST: RetryPolicy = {

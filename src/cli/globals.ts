@@ -136,7 +136,11 @@ export function fleetRequested(flags: Pick<RawGlobalFlags, "key" | "keysFrom" | 
 }
 
 /** The global flags → typed; a command that works on one key (`fleet: false`) refuses a selection. */
-export function parseGlobals(flags: RawGlobalFlags, fleetAllowed: boolean): Globals {
+export function parseGlobals(
+  flags: RawGlobalFlags,
+  fleetAllowed: boolean,
+  ownOptions: readonly string[] = [],
+): Globals {
   const connection = toConnectionOptions(flags);
   const fleet = fleetRequested(flags);
   if (fleet && !fleetAllowed) {
@@ -146,7 +150,7 @@ export function parseGlobals(flags: RawGlobalFlags, fleetAllowed: boolean): Glob
       "Give one --key.",
     );
   }
-  const selection = toSelectionOptions(flags);
+  const selection = toSelectionOptions(flags, ownOptions.includes("--regions"));
   const [key] = selection.keys;
   const one = fleet || key === undefined ? undefined : { key, region: selection.regions[0] };
   return { connection, selection, fleet, reach: reachOf(flags), ...(one !== undefined ? { one } : {}) };
@@ -180,7 +184,7 @@ function unknownRegionRule(flags: RawGlobalFlags): UnknownRegionRule {
 }
 
 /** --key, --keys-from, --all-primaries, --region, --select-tag → the selection's options. */
-export function toSelectionOptions(flags: RawGlobalFlags): SelectionOptions {
+export function toSelectionOptions(flags: RawGlobalFlags, takesRegions = false): SelectionOptions {
   const keys = listOf(flags.key).map(parseKeyRef);
   const regions = listOf(flags.region)
     .map((r) => r.trim())
@@ -197,6 +201,9 @@ export function toSelectionOptions(flags: RawGlobalFlags): SelectionOptions {
       keys.length === 1 && flags.keysFrom === undefined
         ? `--region is given ${regions.length} times; a key is in one Region (several Regions are for --all-primaries).`
         : `--region is given ${regions.length} times; several Regions are for --all-primaries (a key list names keys of one Region, or ARNs).`,
+      takesRegions
+        ? `Did you mean --regions ${regions.join(",")}? (--regions: where to work; --region: where the key is.)`
+        : undefined,
     );
   }
   if (allPrimaries) checkSelectionRegions(regions);

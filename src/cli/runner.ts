@@ -51,6 +51,8 @@ export interface Session {
 export interface RawArgs {
   readonly globals: RawGlobalFlags;
   readonly own: RawFlags;
+  /** The long names of the command's own options (a usage error may point at one of them). */
+  readonly ownOptions?: readonly string[];
 }
 
 /** What a run ended with, over one key or a fleet; undefined: it ended before it had keys. */
@@ -106,7 +108,7 @@ export async function runCommand(command: CommandModule, raw: RawArgs, io: Io): 
   const key = firstKeyOf(raw.globals);
   try {
     const work = async (): Promise<Outcome> => {
-      const globals = parseGlobals(raw.globals, module.fleet);
+      const globals = parseGlobals(raw.globals, module.fleet, raw.ownOptions);
       const parseCtx = {
         inputs: (timeoutMs: number | undefined) => inputsOf(io, timeoutMs),
         connection: globals.connection,

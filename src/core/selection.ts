@@ -123,6 +123,9 @@ export async function selectKeys(
         let key: SelectedKey;
         try {
           const primary = await describePrimary(ctx.kms, n.ref, region, signal, ctx.accept);
+          if (primary.region !== region) {
+            ctx.warn(`${n.where} is a replica of the family; working from its primary in ${primary.region}.`);
+          }
           key = { given: n.text, primary, rank };
         } catch (error) {
           if (ctx.signal.aborted || !isReplicateError(error)) throw error;

@@ -64,8 +64,9 @@ interface RawReplicateFlags extends RawImportFlags {
 
 const HELP = `
 Examples:
-  kms-replicate --key alias/payments --region us-east-1 --regions eu-west-1,sa-east-1
-  kms-replicate --key alias/payments --region us-east-1 --regions eu-west-1 --copy-all
+  kms-replicate --key alias/payments --region us-east-1 \\
+      --regions eu-west-1,sa-east-1
+  kms-replicate --key alias/payments --regions eu-west-1 --copy-all
   kms-replicate --all-primaries --region us-east-1 --regions eu-west-1 --dry-run
 
 ${EXIT_LINES}

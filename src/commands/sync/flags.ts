@@ -48,7 +48,7 @@ interface RawSyncFlags {
 const HELP = `
 Examples:
   kms-replicate sync --key alias/payments --region us-east-1 --dry-run
-  kms-replicate sync --key alias/payments --region us-east-1 --copy-tags --prune-tags
+  kms-replicate sync --key alias/payments --copy-tags --prune-tags
   kms-replicate sync --all-primaries --region us-east-1 --select-tag dr=true
 
 Exit codes: 0 every replica in line (or the plan made) · 1 a Region failed ·

@@ -13,7 +13,7 @@ import { redactSecrets } from "../core/redact.js";
 import { forPeople } from "../report/terminal-text.js";
 import { defineGlobals, type RawGlobalFlags } from "./globals.js";
 import { configureHelp, globalsHelp, GLOBALS_HEADING } from "./help.js";
-import type { RawArgs } from "./runner.js";
+import type { RawArgs } from "./session.js";
 import { versionLine } from "./version.js";
 
 const ROOT_HELP = `

@@ -12,9 +12,8 @@ import { EXIT, describeError, usageError, type ExitCode, type ReportedError } fr
 import type { Emit } from "../core/events.js";
 import { readKeyList } from "../core/key-list.js";
 import { regionOfKeyRef } from "../core/keys.js";
+import { checkSelectionPlaces, emptySelection } from "../core/selection-checks.js";
 import {
-  checkSelectionPlaces,
-  emptySelection,
   selectKeys,
   streamPrimaries,
   type SelectedKey,

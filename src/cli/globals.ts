@@ -9,7 +9,8 @@ import { usageError } from "../core/errors.js";
 import { parseKeyRef, type KeyRef } from "../core/keys.js";
 import { checkEndpoint, type ConnectionOptions, type OutputFormat, type Tag } from "../core/options.js";
 import type { UnknownRegionRule } from "../core/regions.js";
-import { checkSelectionRegions, type SelectionOptions } from "../core/selection.js";
+import { checkSelectionRegions } from "../core/selection-checks.js";
+import type { SelectionOptions } from "../core/selection.js";
 import { reachOf, type Reach } from "../report/rerun.js";
 
 /** Which keys: shown with each command's own options (the first thing a command needs). */

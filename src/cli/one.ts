@@ -4,7 +4,8 @@
 // writes what the work knows so far.
 import type { Loaded, KeyContext, KeyRun } from "../commands/contract.js";
 import { describePrimary, primaryPlaceOf } from "../core/plan.js";
-import { requireSelectTags, type SelectedKey } from "../core/selection.js";
+import { requireSelectTags } from "../core/select-tags.js";
+import type { SelectedKey } from "../core/selection.js";
 import { stopOf, type Stop } from "../core/stop.js";
 import { connect, deadlineOf, inputsOf, keyRegionOf } from "./connect.js";
 import type { Globals } from "./globals.js";

@@ -5,6 +5,8 @@
 // committed page is not what this gives. Nothing here depends on the machine or the date.
 import type { Argument, Command, Option } from "commander";
 import { buildProgram } from "../src/cli/program.js";
+import type { CommandModule } from "../src/commands/contract.js";
+import { COMMANDS } from "../src/commands/registry.js";
 
 /** Where the pages go, from the project's folder. */
 export const PAGES_DIR = "docs/commands";
@@ -22,25 +24,17 @@ export interface Page {
 
 /** The program the pages describe. Its commands are never run: only their definitions are read. */
 export function docsProgram(): Command {
-  const notRun = (): Promise<number> => Promise.resolve(0);
-  return buildProgram({
-    replicate: notRun,
-    wait: notRun,
-    status: notRun,
-    promote: notRun,
-    sync: notRun,
-    importMaterial: notRun,
-    rotateMaterial: notRun,
-  });
+  return buildProgram(COMMANDS, () => Promise.resolve(0));
 }
 
 /** The index (README.md) and a page per command, in the program's order. */
-export function commandPages(program: Command): Page[] {
+export function commandPages(program: Command, modules: readonly CommandModule[] = COMMANDS): Page[] {
+  const guides = new Map(modules.map((m) => [m.name as string, m.guide]));
   return [
     { path: `${PAGES_DIR}/README.md`, text: indexPage(program) },
     ...program.commands.map((command) => ({
       path: `${PAGES_DIR}/${command.name()}.md`,
-      text: commandPage(command),
+      text: commandPage(command, guides.get(command.name())),
     })),
   ];
 }
@@ -86,7 +80,7 @@ function indexPage(program: Command): string {
   ].join("\n");
 }
 
-function commandPage(command: Command): string {
+function commandPage(command: Command, guide: string | undefined): string {
   const help = command.createHelp();
   const name = `${command.parent?.name() ?? ""} ${command.name()}`.trim();
   const args = help.visibleArguments(command);
@@ -94,6 +88,7 @@ function commandPage(command: Command): string {
     ...(args.length > 0 ? ["[Arguments](#arguments)"] : []),
     "[Options](#options)",
     "[Help](#help)",
+    ...(guide === undefined ? [] : ["[More](#more)"]),
   ];
   return [
     `# ${name}`,
@@ -122,6 +117,7 @@ function commandPage(command: Command): string {
     helpText(command),
     "```",
     "",
+    ...(guide === undefined ? [] : ["## More", "", "```text", guide, "```", ""]),
   ].join("\n");
 }
 

@@ -58,7 +58,8 @@ async function reporter(
     chalk,
     dryRun: false,
     now: options.now ?? (() => 0),
-    planLine: work.render.planLine,
+    // replicate's own plan line (it has one: `?? ""` never shows).
+    planLine: (event, c, dryRun) => work.render.planLine?.(event, c, dryRun) ?? "",
   });
   const finish = (
     results: readonly RegionResult[],

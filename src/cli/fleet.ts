@@ -12,9 +12,8 @@ import { EXIT, describeError, usageError, type ExitCode, type ReportedError } fr
 import type { Emit } from "../core/events.js";
 import { readKeyList } from "../core/key-list.js";
 import { regionOfKeyRef } from "../core/keys.js";
+import { checkSelectionPlaces, emptySelection } from "../core/selection-checks.js";
 import {
-  checkSelectionPlaces,
-  emptySelection,
   selectKeys,
   streamPrimaries,
   type SelectedKey,
@@ -26,7 +25,7 @@ import { entryOf, fleetDocument } from "../report/fleet.js";
 import { fleetExitCode } from "../report/outcomes.js";
 import { connect, deadlineOf, inputsOf } from "./connect.js";
 import type { Globals } from "./globals.js";
-import { runEndingError, type Session } from "./runner.js";
+import { runEndingError, type Session } from "./session.js";
 import { keyQueue, runKeys } from "./schedule.js";
 
 /**
@@ -269,7 +268,7 @@ function keyRunner(
         say: () => undefined,
       });
       const stop = io.signal.aborted ? stopOf(io.signal) : undefined;
-      return { key, result, exitCode: module.render.exitCode(result, stop) as ExitCode };
+      return { key, result, exitCode: module.render.exitCode(result, stop) };
     } catch (error) {
       const { failure, exitCode } = runEndingError(error, io.signal, key.given);
       return { key, failure, exitCode };
@@ -384,7 +383,7 @@ export function fleetDocumentOf(
   const { render } = module;
   const dryRun = run.options === undefined ? run.dryRun : module.dryRun(run.options);
   const runs = run.outcome?.runs ?? [];
-  const documents = runs.map((r) =>
+  const documents = runs.map((r): unknown =>
     render.document({
       ...r,
       failure: r.failure ?? null,

@@ -21,9 +21,11 @@ import {
 } from "node:crypto";
 import { promisify } from "node:util";
 import { fault } from "./errors.js";
+import { required, str } from "./input.js";
 import { page } from "./paging.js";
 import {
   currentMaterial,
+  isPendingDeletion,
   liveImport,
   stateOf,
   type ImportParameters,
@@ -47,21 +49,6 @@ type Handler = (ctx: ImportContext, body: Body) => unknown;
 
 const DAY_MS = 86_400_000;
 const epochSeconds = (ms: number): number => ms / 1000;
-
-function str(body: Body, name: string): string | undefined {
-  const value = body[name];
-  return typeof value === "string" ? value : undefined;
-}
-
-function required(body: Body, name: string): string {
-  const value = str(body, name);
-  if (value === undefined || value === "") {
-    throw fault.validation(
-      `1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`,
-    );
-  }
-  return value;
-}
 
 /** A JSON 1.1 timestamp: epoch seconds (what the SDKs send), or an ISO string. */
 function timestamp(body: Body, name: string): number | undefined {
@@ -95,7 +82,7 @@ function externalKey(ctx: ImportContext, body: Body): KeyRecord {
     throw fault.unsupported(`${key.arn} has key material origin ${key.origin}, not EXTERNAL.`);
   }
   const state = stateOf(key, ctx.now);
-  if (state === "PendingDeletion" || state === "Creating" || state === "Updating") {
+  if (isPendingDeletion(state) || state === "Creating" || state === "Updating") {
     throw fault.invalidState(`${key.arn} is ${state}.`);
   }
   return key;

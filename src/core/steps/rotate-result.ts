@@ -7,14 +7,6 @@ import { describeError, isNotSent, type ErrorReport } from "../errors.js";
 import type { KeyMaterialInfo, PrimaryKey } from "../events.js";
 import { materialInfo } from "./import.js";
 
-/**
- * `imported`: KMS answered, the new material is in this key. `unknown`: its ImportKeyMaterial was
- * sent and the answer never came (a signal, a lost connection): the material may be there.
- * `unchanged`: the key uses this material already; nothing was imported. `failed`: see error;
- * nothing was imported here. `interrupted`: a signal stopped the run here before ImportKeyMaterial
- * was sent; nothing was imported. `not-attempted`: the run stopped before this key.
- */
-
 /** What an error of a rotation says (rotate-material's advice): a re-run continues the rotation. */
 export const ROTATION_ADVICE: CommandAdvice = {
   rerun:
@@ -29,6 +21,14 @@ export const ROTATION_ADVICE: CommandAdvice = {
     },
   },
 };
+
+/**
+ * `imported`: KMS answered, the new material is in this key. `unknown`: its ImportKeyMaterial was
+ * sent and the answer never came (a signal, a lost connection): the material may be there.
+ * `unchanged`: the key uses this material already; nothing was imported. `failed`: see error;
+ * nothing was imported here. `interrupted`: a signal stopped the run here before ImportKeyMaterial
+ * was sent; nothing was imported. `not-attempted`: the run stopped before this key.
+ */
 export type RotateRegionStatus =
   "imported" | "unknown" | "unchanged" | "failed" | "interrupted" | "not-attempted";
 

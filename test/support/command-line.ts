@@ -2,7 +2,7 @@
 // tests: which command it runs, with which raw values, and what commander printed. Nothing runs.
 import { CommanderError, type Command } from "commander";
 import { buildProgram } from "../../src/cli/program.js";
-import type { RawArgs } from "../../src/cli/runner.js";
+import type { RawArgs } from "../../src/cli/session.js";
 import { toConnectionOptions } from "../../src/cli/globals.js";
 import type { CommandModule, ParseContext } from "../../src/commands/contract.js";
 import { COMMANDS } from "../../src/commands/registry.js";

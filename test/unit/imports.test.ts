@@ -123,37 +123,3 @@ describe("src/ imports", () => {
     expect(direct).toEqual([]);
   });
 });
-
-describe("the layout's rules", () => {
-  const graph = importGraph();
-  const commandOf = (file: string): string | undefined => /^commands\/([^/]+)\//.exec(file)?.[1];
-  const SHARED = new Set(["shared"]);
-
-  it("a command's folder never imports another command, nor the command line", () => {
-    // GIVEN / WHEN
-    const crossing = [...graph].flatMap(([file, targets]) => {
-      const own = commandOf(file);
-      if (own === undefined || SHARED.has(own)) return [];
-      return targets
-        .filter(
-          (t) =>
-            t.startsWith("cli/") ||
-            (commandOf(t) !== undefined && commandOf(t) !== own && !SHARED.has(commandOf(t) ?? "")),
-        )
-        .map((t) => `${file} → ${t}`);
-    });
-    // THEN
-    expect(crossing).toEqual([]);
-  });
-
-  it("the shared renderers never import a command or the command line", () => {
-    const upward = [...graph].flatMap(([file, targets]) =>
-      file.startsWith("report/")
-        ? targets
-            .filter((t) => t.startsWith("commands/") || t.startsWith("cli/"))
-            .map((t) => `${file} → ${t}`)
-        : [],
-    );
-    expect(upward).toEqual([]);
-  });
-});

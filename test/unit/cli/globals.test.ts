@@ -12,7 +12,7 @@ import {
   type RawGlobalFlags,
 } from "../../../src/cli/globals.js";
 import { DEFAULT_TIMEOUTS } from "../../../src/aws/backoff.js";
-import { isReplicateError } from "../../../src/core/errors.js";
+import { isReplicateError, type ReplicateError } from "../../../src/core/errors.js";
 import { commandLine, recordingProgram } from "../../support/command-line.js";
 
 const KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab";
@@ -220,6 +220,46 @@ describe("parseGlobals: one key or a fleet", () => {
     expect(globals.fleet).toBe(false);
     expect(globals.one?.key.value).toBe("mrk-1");
     expect(globals.selection.selectTags).toEqual([{ TagKey: "dr", TagValue: "true" }]);
+  });
+});
+
+describe("--region given where --regions was meant", () => {
+  /** The usage error of a command line the program read, as the runner parses its global values. */
+  async function refusalOf(args: readonly string[]): Promise<ReplicateError> {
+    const line = await commandLine(args);
+    if (line.raw === undefined || line.module === undefined) throw new TypeError(`refused: ${line.err}`);
+    const { raw, module } = line;
+    try {
+      parseGlobals(raw.globals, module.fleet, raw.ownOptions);
+    } catch (error) {
+      if (isReplicateError(error) && error.exitCode === 2) return error;
+      throw error;
+    }
+    throw new Error("expected a usage error");
+  }
+
+  it("a command that takes --regions: did you mean --regions, with the Regions given", async () => {
+    const error = await refusalOf(["--key", "alias/x", "--region", "eu-west-1", "--region", "eu-central-1"]);
+    expect(error.message).toMatch(/^--region is given 2 times; a key is in one Region/);
+    expect(error.hint).toBe(
+      "Did you mean --regions eu-west-1,eu-central-1? (--regions: where to work; --region: where the key is.)",
+    );
+  });
+
+  it("a command without --regions: no such suggestion", async () => {
+    const error = await refusalOf([
+      "promote",
+      "--key",
+      "alias/x",
+      "--region",
+      "a-1",
+      "--region",
+      "b-1",
+      "--to",
+      "c",
+    ]);
+    expect(error.message).toMatch(/^--region is given 2 times/);
+    expect(error.hint).toBeUndefined();
   });
 });
 

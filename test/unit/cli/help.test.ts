@@ -88,10 +88,18 @@ describe("a command's --help", () => {
     expect(text.split("\n").filter((line) => width(line) > 80)).toEqual([]);
   });
 
-  it.each(COMMANDS.map((m) => m.name))("%s: the whole --help fits in 50 lines", (name) => {
+  it.each(COMMANDS.map((m) => m.name))("%s: the whole --help fits in 50 lines of 80 columns", (name) => {
     const text = fullHelp(program, output, name);
     expect(text).toMatch(/^Usage: kms-replicate /);
     expect(text.trimEnd().split("\n").length).toBeLessThanOrEqual(50);
+    expect(text.split("\n").filter((line) => width(line) > 80)).toEqual([]);
+  });
+
+  it("the program's whole --help fits in 80 columns", () => {
+    output.out = "";
+    program.outputHelp();
+    expect(output.out).toMatch(/^Usage: kms-replicate \[options\] \[command\]/);
+    expect(output.out.split("\n").filter((line) => width(line) > 80)).toEqual([]);
   });
 
   it("a long option name stands on its own line, its description under it in the same column", () => {

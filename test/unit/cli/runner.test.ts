@@ -164,6 +164,37 @@ describe("a second signal during a run (against the local endpoint, in process)"
     vi.unstubAllEnvs();
   });
 
+  it("a replica given as --key: the run works from its primary, and says so", async () => {
+    // GIVEN a primary in us-east-1 with a replica in eu-west-1
+    const arn = String(kms.createKey("us-east-1", { MultiRegion: true }).Arn);
+    kms.invoke("us-east-1", "ReplicateKey", { KeyId: arn, ReplicaRegion: "eu-west-1" });
+    const replicaArn = arn.replace("us-east-1", "eu-west-1");
+    const { io, stdout, stderr } = recordingIo();
+    // WHEN replicate is given the replica
+    const exitCode = await run(
+      [
+        "--key",
+        replicaArn,
+        "--regions",
+        "eu-central-1",
+        "--endpoint-url",
+        kms.url,
+        "-o",
+        "json",
+        "--no-color",
+      ],
+      io,
+    );
+    // THEN
+    expect(exitCode).toBe(0);
+    expect(stderr.join("")).toContain(
+      `${replicaArn} is a replica of the family; working from its primary in us-east-1.`,
+    );
+    const doc = JSON.parse(stdout.join("")) as RunJson;
+    expect(doc.primary?.arn).toBe(arn);
+    expect(doc.regions.map((r) => [r.region, r.status])).toEqual([["eu-central-1", "created"]]);
+  });
+
   it("renders the JSON of what is known: settled Regions as they are, the others interrupted", async () => {
     // GIVEN a run whose eu-west-1 replica never leaves Creating, and that records its last words
     kms.configure({ creatingDelayMs: 0, creatingDelayByRegion: { "eu-west-1": null } });

@@ -2,6 +2,9 @@
 // name, a short summary, its own options defined (none shadowing a global one), and a work whose
 // parse, preparation and rendering have every part the runner uses. A new command that leaves out
 // a part fails here (and must add its minimal command line to MINIMAL below to compile).
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Chalk } from "chalk";
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
@@ -188,6 +191,31 @@ describe.each(COMMANDS.map((m) => [m.name, m] as const))("%s", (name, module) =>
     });
     expect(KEY_OUTCOMES).toContain(view.outcome);
     expect(typeof work.render.totals([document])).toBe("object");
+  });
+
+  it("prepares a run that follows a replica given as --key to its primary (every command does)", async () => {
+    // GIVEN the command's options (its key material, if it takes one, in a file of the working directory)
+    const cwd = await mkdtemp(join(tmpdir(), "kms-replicate-contract-"));
+    await writeFile(join(cwd, "material.bin"), Buffer.alloc(32, 7));
+    const line = await commandLine([name, ...KEY, ...MINIMAL[name]]);
+    if (line.raw === undefined) throw new TypeError(`refused: ${line.err}`);
+    const work = await module.load();
+    const parseContext = parseContextOf(line.raw, cwd);
+    const options: unknown = await work.parse(line.raw.own, parseContext);
+    // WHEN
+    const plan = await work.prepare(options, {
+      place: { region: PRIMARY.region, partition: "aws" },
+      fleet: false,
+      connection: parseContext.connection,
+      reach: parseContext.reach,
+      warn: () => undefined,
+      inputs: (timeoutMs) => parseContext.inputs(timeoutMs),
+    });
+    plan.dispose?.();
+    await rm(cwd, { recursive: true, force: true });
+    // THEN
+    expect(plan.accept.followReplica).toBe(true);
+    expect(typeof plan.runKey).toBe("function");
   });
 
   it("finishes a run over one key that has no result without throwing, in strings", async () => {

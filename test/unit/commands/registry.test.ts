@@ -117,12 +117,14 @@ describe.each(COMMANDS.map((m) => [m.name, m] as const))("%s", (name, module) =>
     expect(after).toMatch(/Exit codes:/);
   });
 
-  it("load gives a work with parse, dryRun, prepare and every part of its rendering", async () => {
+  it("load gives a work with parse, dryRun, prepare, its advice and every part of its rendering", async () => {
     // GIVEN / WHEN
     const work = await module.load();
     const { render } = work;
     // THEN
     for (const part of ["parse", "dryRun", "prepare"] as const) expect(typeof work[part]).toBe("function");
+    // its own advice: what a re-run of it does, in words for a hint ("re-run: …", "run it again")
+    expect(work.advice.rerun).toMatch(/^(re-)?run\b/);
     for (const part of ["exitCode", "document", "totals", "view", "finish"] as const) {
       expect(typeof render[part]).toBe("function");
     }

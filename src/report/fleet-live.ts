@@ -140,7 +140,8 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
       live.end();
       if (summarised) return;
       summarised = true;
-      if (!mode.quiet) {
+      // A table's own summary (status's) says it all.
+      if (!mode.quiet && look.table !== true) {
         const totals = keys.length > 0 ? tallyOf(keys) : tally;
         if (totals.total > 0) {
           for (const line of fleetSummaryLines(look, totals, elapsedMs, run.dryRun, c)) write(line);

@@ -131,6 +131,7 @@ export const OUTCOME_LOOK: Readonly<Record<string, LineStatus>> = {
   notStarted: "notStarted",
   drift: "timeout",
   interrupted: "interrupted",
+  "never started": "notStarted",
 };
 
 export function outcomeCounts(outcomes: readonly OutcomeCount[], c: Paint): string {

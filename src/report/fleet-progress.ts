@@ -5,7 +5,7 @@ import type { RegionPhase, ReplicaEvent } from "../core/events.js";
 import { median, promoteEstimateMs, rateEstimateMs, replicateEstimateMs } from "./estimate.js";
 import { bucketOf, perRegion, queuedOf, type FleetProgress, type RegionProgress } from "./fleet-block.js";
 import type { FleetKey, FleetLook } from "./fleet-key.js";
-import { outcomesOf, type FleetTally } from "./fleet-lines.js";
+import { outcomesOf, type FleetTally } from "./fleet-summary.js";
 import type { LineStatus } from "./lines.js";
 
 /** The typical Creating (or settle) time is the median of the most recent this many. */

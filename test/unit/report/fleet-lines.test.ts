@@ -2,15 +2,7 @@ import { Chalk } from "chalk";
 import { describe, it, expect } from "vitest";
 import { EXIT, type ExitCode } from "../../../src/core/errors.js";
 import type { RegionResult, WorkResult } from "../../../src/core/events.js";
-import {
-  fleetKeyLines,
-  fleetSummaryLines,
-  fleetWaitCommand,
-  hasNote,
-  isBadKey,
-  outcomesOf,
-  tallyOf,
-} from "../../../src/report/fleet-lines.js";
+import { fleetKeyLines, hasNote, isBadKey, neverStarted } from "../../../src/report/fleet-lines.js";
 import type { FleetKey } from "../../../src/report/fleet-key.js";
 import type { PromoteReport } from "../../../src/commands/promote/render.js";
 import { KEY_ID, PRIMARY, keyView } from "../../support/fixtures.js";
@@ -20,6 +12,7 @@ import {
   promoteKey,
   regionKey,
   replicate,
+  selected,
   status,
   statusKey,
   sync,
@@ -28,7 +21,6 @@ import {
 } from "../../support/fleet-views.js";
 
 const plain = new Chalk({ level: 0 });
-const coloured = new Chalk({ level: 1 });
 
 const DENIED = {
   name: "AccessDeniedException",
@@ -214,46 +206,88 @@ describe("fleetKeyLines", () => {
   });
 });
 
-describe("fleetSummaryLines", () => {
-  it("counts each target Region, lists the first 20 failed keys, and ends with the keys and the time", () => {
-    // GIVEN 30 keys, 25 of them failed in eu-west-1
-    const reports = Array.from({ length: 30 }, (_, i) => {
-      const keyId = `mrk-${String(i).padStart(32, "0")}`;
-      return i < 25
-        ? runReport([created("ap-southeast-2"), failed("eu-west-1")], EXIT.failed, keyId)
-        : runReport([created("ap-southeast-2"), created("eu-west-1")], EXIT.ok, keyId);
+describe("fleetKeyLines: a dry run's plan", () => {
+  it("shows sync's planned operations as the run over one key does, once for Regions that share them", () => {
+    // GIVEN a key whose two replicas would both get a description, and one of them a tag
+    const description = { op: "description", from: "", to: "new" } as const;
+    const tag = { op: "tag", key: "env", value: "prod" } as const;
+    const planned = (region: string, changes: WorkResult["changes"]): WorkResult => ({
+      keyId: KEY_ID,
+      region,
+      outcome: "planned",
+      changes,
+      elapsedMs: 1,
     });
-    // WHEN
-    const lines = fleetSummaryLines(REPLICATE, tallyOf(reports), 270_000, false, plain);
-    // THEN
-    expect(lines.slice(0, 3)).toEqual([
-      "ap-southeast-2 30 created",
-      "eu-west-1      5 created, 25 failed",
-      "25 keys failed:",
+    const same = syncKey(PRIMARY, [
+      planned("eu-west-1", [description]),
+      planned("ap-southeast-2", [description]),
     ]);
-    expect(lines[3]).toBe(
-      `  ✖ mrk-${"0".repeat(32)} (us-east-1) eu-west-1 failed: AccessDeniedException: User is not authorized to perform kms:ReplicateKey`,
-    );
-    expect(lines[4]).toBe("    → Grant kms:ReplicateKey on the primary and kms:CreateKey in eu-west-1.");
-    expect(lines.filter((l) => l.startsWith("  ✖"))).toHaveLength(20);
-    expect(lines.slice(-2)).toEqual([
-      "  … 5 more (every key is in the JSON document: --output json)",
-      "30 keys in 4m30s: 5 ok, 25 failed.",
+    const apart = syncKey(PRIMARY, [
+      planned("eu-west-1", [description, tag]),
+      planned("ap-southeast-2", [description]),
+      { keyId: KEY_ID, region: "sa-east-1", outcome: "unchanged", changes: [], elapsedMs: 1 },
     ]);
-  });
-
-  it("says a dry run changed nothing", () => {
-    // GIVEN
-    const reports = [runReport([{ region: "eu-west-1", status: "planned", elapsedMs: 0 }])];
     // WHEN / THEN
-    expect(fleetSummaryLines(REPLICATE, tallyOf(reports), 2_000, true, plain)).toEqual([
-      "eu-west-1      1 planned",
-      "1 key in 2s: 1 ok. Dry run: nothing was changed.",
+    expect(fleetKeyLines(sync.render.fleet, same, plain)).toEqual([
+      `○ ${KEY_ID} (us-east-1) planned eu-west-1, ap-southeast-2`,
+      '    ~ description "" → "new"',
+    ]);
+    expect(fleetKeyLines(sync.render.fleet, apart, plain)).toEqual([
+      `✔ ${KEY_ID} (us-east-1) unchanged sa-east-1; planned eu-west-1, ap-southeast-2`,
+      "    eu-west-1:",
+      '      ~ description "" → "new"',
+      "      + tag env=prod",
+      "    ap-southeast-2:",
+      '      ~ description "" → "new"',
     ]);
   });
 
-  it("promote: keys by promote outcome; status: one line", () => {
-    // GIVEN
+  it("shows what replicate's new replicas would get, and what would change on those there", () => {
+    // GIVEN a dry run (replicate's view takes its options): one replica to create, one there to tag
+    const applied = {
+      tags: [{ TagKey: "env", TagValue: "prod" }],
+      description: null,
+      policySource: "primary",
+      aliases: [],
+    };
+    const results: RegionResult[] = [
+      { region: "eu-west-1", status: "planned", elapsedMs: 0, applied },
+      {
+        region: "sa-east-1",
+        status: "exists",
+        keyState: "Enabled",
+        elapsedMs: 0,
+        converged: [{ op: "tag", key: "env", value: "prod" }],
+      },
+    ];
+    const run = { key: selected(), result: { primary: PRIMARY, results }, exitCode: EXIT.ok };
+    const dry = replicate.render.view(run, { dryRun: true } as Parameters<typeof replicate.render.view>[1]);
+    const real = replicate.render.view(run, { dryRun: false } as Parameters<typeof replicate.render.view>[1]);
+    // WHEN / THEN
+    expect(fleetKeyLines(REPLICATE, dry, plain)).toEqual([
+      `✔ ${KEY_ID} (us-east-1) exists sa-east-1; planned eu-west-1`,
+      "    eu-west-1:",
+      "      would get: tags env=prod; description none; policy from primary; aliases none",
+      "    sa-east-1:",
+      "      + tag env=prod",
+    ]);
+    // Not a dry run: what was done is counted (the JSON document has the rest).
+    expect(fleetKeyLines(REPLICATE, real, plain)).toHaveLength(1);
+  });
+});
+
+describe("fleetKeyLines on a terminal", () => {
+  const TERMINAL = { terminal: true, columns: 80 } as const;
+
+  it("fits 80 columns: the key ID (no ARN, no primary Region), the result, an error on its own line", () => {
+    // GIVEN the longest lines each command's keys make
+    const failedAndLate = runReport(
+      [
+        failed("ap-southeast-2"),
+        { region: "ap-southeast-2", status: "timeout", keyState: "PendingImport", elapsedMs: 1 },
+      ],
+      EXIT.failed,
+    );
     const member = {
       region: "us-east-1",
       arn: PRIMARY.arn,
@@ -261,97 +295,71 @@ describe("fleetSummaryLines", () => {
       keyState: "Enabled",
       primaryRegion: "us-east-1",
     };
-    const report = promoteKey(
-      PRIMARY,
-      {
-        outcome: "promoted",
-        keyId: KEY_ID,
-        to: "eu-west-1",
-        oldPrimary: member,
-        keys: [member],
-        accepted: true,
-        calls: 1,
-      },
-      EXIT.ok,
+    const report = (outcome: PromoteReport["outcome"]): PromoteReport => ({
+      outcome,
+      keyId: KEY_ID,
+      to: "ap-southeast-2",
+      oldPrimary: member,
+      keys: [member],
+      accepted: true,
+      calls: 1,
+      settleMs: 72_300,
+    });
+    const many = runReport(
+      (["created", "exists", "creating", "failed", "timeout"] as const).map((status, i) =>
+        status === "failed" ? failed(`xx-test-${i}`) : created(`xx-test-${i}`, { status }),
+      ),
+      EXIT.interrupted,
     );
-    const drifting = statusKey(
-      PRIMARY,
-      [
-        { view: keyView("us-east-1", "PRIMARY"), drift: [] },
-        {
-          view: keyView("eu-west-1", "REPLICA"),
-          drift: [{ field: "tags", detail: "tags: missing env=prod", primary: { env: "prod" }, replica: {} }],
-        },
-      ],
-      EXIT.drift,
+    // WHEN
+    const lines = [
+      ...fleetKeyLines(REPLICATE, failedAndLate, plain, TERMINAL),
+      ...fleetKeyLines(REPLICATE, many, plain, { ...TERMINAL, notes: false }),
+      ...(["promoted", "unchanged", "planned", "timeout", "notStarted"] as const).flatMap((outcome) =>
+        fleetKeyLines(promote.render.fleet, promoteKey(PRIMARY, report(outcome), EXIT.ok), plain, TERMINAL),
+      ),
+    ];
+    // THEN
+    expect(lines.slice(0, 5)).toEqual([
+      `✖ ${KEY_ID}  ap-southeast-2 failed`,
+      "    AccessDeniedException: User is not authorized to perform kms:ReplicateKey",
+      "    → Grant kms:ReplicateKey on the primary and kms:CreateKey in eu-west-1.",
+      `⏱ ${KEY_ID}  ap-southeast-2 timeout (PendingImport)`,
+      `■ ${KEY_ID}  3 done, 1 failed, 1 timeout`,
+    ]);
+    expect(lines).toContain(`✔ ${KEY_ID}  promoted to ap-southeast-2 (1m12s)`);
+    expect(lines.filter((l) => l.includes(KEY_ID) && [...l].length > 80)).toEqual([]);
+    expect(lines.join("\n")).not.toContain(PRIMARY.arn);
+    // Elsewhere (a log, a pipe): the primary Region after the key ID, the error on the key's line.
+    expect(fleetKeyLines(REPLICATE, failedAndLate, plain)[0]).toBe(
+      `✖ ${KEY_ID} (us-east-1) ap-southeast-2 failed: AccessDeniedException: User is not authorized to perform kms:ReplicateKey`,
     );
-    // WHEN / THEN
-    expect(fleetSummaryLines(promote.render.fleet, tallyOf([report, report]), 61_000, false, plain)).toEqual([
-      "2 keys in 1m01s: 2 promoted.",
-      expect.stringMatching(/^Each promoted key's other keys now follow its new primary/) as unknown,
-    ]);
-    expect(fleetSummaryLines(status.render.fleet, tallyOf([drifting]), 3_000, false, plain)).toEqual([
-      "1 key family read in 3s: 1 drift.",
-    ]);
-    expect(
-      outcomesOf(status.render.fleet, tallyOf([drifting])).find((o) => o.outcome === "drift")?.count,
-    ).toBe(1);
   });
 
-  it("colours only through the chalk it is given", () => {
+  it("names a dry run's planned Regions only when they fit", () => {
     // GIVEN
-    const reports = [runReport([failed("eu-west-1")], EXIT.failed)];
-    // WHEN
-    const text = fleetSummaryLines(REPLICATE, tallyOf(reports), 1_000, false, coloured).join("\n");
-    // THEN
-    expect(text).toContain("\u001B[31m");
-    expect(fleetSummaryLines(REPLICATE, tallyOf(reports), 1_000, false, plain).join("\n")).not.toContain(
-      "\u001B[",
+    const regions = ["ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "eu-central-1"];
+    const key = runReport(regions.map((region) => ({ region, status: "planned", elapsedMs: 0 })));
+    // WHEN / THEN
+    expect(fleetKeyLines(REPLICATE, key, plain, TERMINAL)).toEqual([`○ ${KEY_ID}  4 planned`]);
+    expect(fleetKeyLines(REPLICATE, key, plain, { terminal: true, columns: 120 })[0]).toBe(
+      `○ ${KEY_ID}  planned ${regions.join(", ")}`,
     );
   });
 });
 
-describe("fleetWaitCommand", () => {
-  const resume = { timeoutMs: 1_800_000, profile: "prod admin" };
-  const selection = {
-    keys: [],
-    allPrimaries: true,
-    regions: ["us-east-1", "us-west-2"],
-    selectTags: [{ TagKey: "dr", TagValue: "true" }],
-  };
-  const late = (n: number) =>
-    Array.from({ length: n }, (_, i) => ({
-      arn: `arn:aws:kms:us-east-1:111122223333:key/mrk-${String(i).padStart(32, "0")}`,
-      regions: i % 2 === 0 ? ["eu-west-1"] : ["eu-west-1", "sa-east-1"],
-    }));
-
-  it("names a few keys one by one, with every Region that timed out, shell-quoted", () => {
-    // GIVEN / WHEN
-    const command = fleetWaitCommand(late(2), selection, resume);
-    // THEN
-    expect(command).toBe(
-      `kms-replicate wait --key ${late(2)[0]?.arn} --key ${late(2)[1]?.arn} --regions eu-west-1,sa-east-1 --profile 'prod admin' --timeout 30m`,
+describe("neverStarted", () => {
+  it("is a key a signal stopped before it had a result; not one it stopped at work", () => {
+    // GIVEN
+    const stop = { name: "Interrupted", message: "Stopped by SIGINT before this key was started." };
+    const before = failedKey(PRIMARY, stop, EXIT.interrupted);
+    const atWork = runReport(
+      [{ region: "eu-west-1", status: "interrupted", elapsedMs: 1 }],
+      EXIT.interrupted,
     );
-  });
-
-  it("gives many keys as the run's own selection", () => {
-    // GIVEN / WHEN / THEN
-    expect(fleetWaitCommand(late(11), selection, resume)).toBe(
-      "kms-replicate wait --all-primaries --region us-east-1 --region us-west-2 --select-tag dr=true --regions eu-west-1,sa-east-1 --profile 'prod admin' --timeout 30m",
-    );
-    expect(
-      fleetWaitCommand(
-        late(11),
-        { ...selection, allPrimaries: false, keysFrom: "dr.txt", regions: [] },
-        resume,
-      ),
-    ).toMatch(/^kms-replicate wait --keys-from dr\.txt --select-tag dr=true --regions/);
-  });
-
-  it("cannot give again a key list read from stdin", () => {
-    // GIVEN / WHEN / THEN
-    expect(fleetWaitCommand(late(11), { ...selection, allPrimaries: false, keysFrom: "-" }, resume)).toBe(
-      undefined,
-    );
+    // WHEN / THEN
+    expect(neverStarted(before)).toBe(true);
+    expect(neverStarted(atWork)).toBe(false);
+    expect(neverStarted(failedKey(PRIMARY, DENIED))).toBe(false);
   });
 });

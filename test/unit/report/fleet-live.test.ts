@@ -146,11 +146,11 @@ describe("createFleetReporter (no terminal)", () => {
     r.finish([reportOf(1, [created("eu-west-1")]), report], 3_000);
     r.finish([reportOf(1, [created("eu-west-1")]), report], 3_000);
     // THEN
+    // (a run a signal stopped ends with one line, which tells the key it never started)
     expect(lines()).toEqual([
       "Replicating 2 keys.",
       `✔ ${keyId(1)} (us-east-1) 1 created`,
-      "eu-west-1      1 created",
-      "2 keys in 3s: 1 ok, 1 interrupted.",
+      "2 keys in 3s: 1 ok, 1 never started. Stopped by a signal: run the same command again to finish (what is done counts as done).",
     ]);
   });
 
@@ -395,11 +395,12 @@ describe("createFleetReporter (terminal)", () => {
     // THEN
     const written = text();
     expect(written).toContain("Replicating 3 keys:");
-    expect(written).not.toContain(`${keyId(1)} (us-east-1) 1 created`);
+    expect(written).not.toContain(`${keyId(1)}  1 created`);
+    // On a terminal: the key ID, the result, and the error on a line of its own (80 columns).
     expect(written).toContain(
-      `✖ ${keyId(2)} (us-east-1) eu-west-1 failed: AccessDeniedException: not allowed`,
+      `✖ ${keyId(2)}  eu-west-1 failed\n    AccessDeniedException: not allowed\n    → grant kms:CreateKey`,
     );
-    expect(written).toContain(`✔ ${keyId(3)} (us-east-1) 1 creating\n  → eu-west-1: Not waited for.`);
+    expect(written).toContain(`✔ ${keyId(3)}  1 creating\n  → eu-west-1: Not waited for.`);
     expect(written).toContain("3 keys in 1s: 2 ok, 1 failed.");
   });
 });

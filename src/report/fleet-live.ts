@@ -73,7 +73,9 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
   let summarised = false;
 
   const style = lineStyle(mode);
-  const shown = (key: FleetKey): boolean => shownNow(key, look, mode, run.dryRun);
+  /** Keys a signal stopped before anything of theirs was sent: counted apart, never a line. */
+  const notBegun = new Set<string>();
+  const shown = (key: FleetKey): boolean => !notBegun.has(key.keyId) && shownNow(key, look, mode, run.dryRun);
 
   return {
     event(event) {
@@ -103,9 +105,14 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
       counters.event(event);
     },
     key(key) {
+      // Planned, with every call still held for a quota slot (or never begun): nothing was changed.
+      const idle =
+        key.outcome === "interrupted" &&
+        (counters.started(key.keyId) ? counters.idle(key.keyId) : neverStarted(key));
+      if (idle) notBegun.add(key.keyId);
       counters.key(key);
       if (isBadKey(key)) counters.bad += 1;
-      tallyKey(tally, key);
+      tallyKey(tally, key, undefined, idle);
       if (shown(key)) {
         // A key a signal stopped: one line (its Regions' notes are in the JSON document).
         const notes = key.outcome !== "interrupted";
@@ -127,7 +134,8 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
       summarised = true;
       // A table's own summary (status's) says it all.
       if (!mode.quiet && look.table !== true) {
-        const totals = keys.length > 0 ? tallyOf(keys) : tally;
+        const totals =
+          keys.length > 0 ? tallyOf(keys, undefined, (k) => notBegun.has(k.keyId) || neverStarted(k)) : tally;
         if (totals.total > 0) {
           for (const line of fleetSummaryLines(look, totals, elapsedMs, run.dryRun, c, style)) write(line);
         }

@@ -26,6 +26,8 @@ interface OpenUnit {
 interface OpenKey {
   primaryRegion: string;
   planned: boolean;
+  /** A unit of it went past `queued`: a request was sent (or a replica read). */
+  sent: boolean;
   readonly since: number;
   readonly units: Map<string, OpenUnit>;
 }
@@ -91,6 +93,14 @@ export class FleetCounters {
   /** Was this key seen at work (planned, or a unit of it in progress) before it settled? */
   started(keyId: string): boolean {
     return this.open.has(keyId);
+  }
+
+  /**
+   * Was this key seen planned with nothing of it sent yet: each of its units, if any, still held
+   * for a quota slot (`queued`)? A signal that stops it then changed nothing.
+   */
+  idle(keyId: string): boolean {
+    return this.open.get(keyId)?.sent === false;
   }
 
   event(event: ReplicaEvent): void {
@@ -192,7 +202,7 @@ export class FleetCounters {
     let key = this.open.get(keyId);
     if (key === undefined) {
       const at = this.now();
-      key = { primaryRegion, planned: false, since: at, units: new Map() };
+      key = { primaryRegion, planned: false, sent: false, since: at, units: new Map() };
       this.open.set(keyId, key);
       this.newestOpen = at;
     }
@@ -258,6 +268,7 @@ export class FleetCounters {
     }
     if (unit.phase === undefined && unit.counted) this.counter(event.region).inProgress += 1;
     unit.phase = event.phase;
+    if (event.phase !== "queued") key.sent = true;
     if (event.phase !== "creating") return;
     this.answered(key, event.region, unit);
     if ((event.keyState ?? "Creating") === "Creating" && unit.creatingSince === undefined) {

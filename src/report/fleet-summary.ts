@@ -42,10 +42,15 @@ export function createTally(): FleetTally {
 }
 
 /** Adds a settled key to `tally` (keeping at most `cap` failed keys). */
-export function tallyKey(tally: FleetTally, key: FleetKey, cap = FAILURES_SHOWN): void {
+export function tallyKey(
+  tally: FleetTally,
+  key: FleetKey,
+  cap = FAILURES_SHOWN,
+  notBegun = neverStarted(key),
+): void {
   tally.total += 1;
   tally.keys[key.outcome] += 1;
-  if (neverStarted(key)) tally.neverStarted += 1;
+  if (notBegun) tally.neverStarted += 1;
   if (isBadKey(key)) {
     tally.failed += 1;
     if (tally.failures.length < cap) tally.failures.push(key);
@@ -59,9 +64,14 @@ export function tallyKey(tally: FleetTally, key: FleetKey, cap = FAILURES_SHOWN)
   tally.counted.set(word, (tally.counted.get(word) ?? 0) + 1);
 }
 
-export function tallyOf(keys: readonly FleetKey[], cap = FAILURES_SHOWN): FleetTally {
+/** `notBegun`: the keys a signal stopped before any change (by default, those without a result). */
+export function tallyOf(
+  keys: readonly FleetKey[],
+  cap = FAILURES_SHOWN,
+  notBegun: (key: FleetKey) => boolean = neverStarted,
+): FleetTally {
   const tally = createTally();
-  for (const key of keys) tallyKey(tally, key, cap);
+  for (const key of keys) tallyKey(tally, key, cap, notBegun(key));
   return tally;
 }
 

@@ -154,6 +154,42 @@ describe("createFleetReporter (no terminal)", () => {
     ]);
   });
 
+  it("after a signal: a line per key it stopped at work, and one summary line that counts apart the keys it stopped before anything was sent", async () => {
+    // GIVEN 3 keys: key 1 requested a replica; key 2 was planned, its call still held for a quota slot; key 3 had not begun
+    const { reporter: r, lines } = await reporter();
+    r.event(fleetEvent(3));
+    const note = "The replica exists in AWS and finishes on its own.";
+    r.event({ type: "plan", primary: primaryOf(1), regions: REGIONS });
+    r.event({ type: "phase", keyId: keyId(1), region: "eu-west-1", phase: "queued" });
+    r.event({ type: "phase", keyId: keyId(1), region: "eu-west-1", phase: "creating", keyState: "Creating" });
+    r.event({ type: "plan", primary: primaryOf(2), regions: REGIONS });
+    for (const region of REGIONS) r.event({ type: "phase", keyId: keyId(2), region, phase: "queued" });
+    const stopped = (i: number, notes: (string | undefined)[]): FleetKey =>
+      reportOf(
+        i,
+        REGIONS.map((region, n) => ({ region, status: "interrupted", elapsedMs: 1, note: notes[n] })),
+        EXIT.interrupted,
+      );
+    const keys = [
+      stopped(1, [note, "Interrupted before ReplicateKey was sent."]),
+      stopped(2, ["Interrupted before ReplicateKey was sent.", "Interrupted before ReplicateKey was sent."]),
+      failedKey(
+        primaryOf(3),
+        { name: "Interrupted", message: "Stopped by SIGINT before this key was started." },
+        EXIT.interrupted,
+      ),
+    ];
+    // WHEN
+    for (const key of keys) r.key(key);
+    r.finish(keys, 3_000);
+    // THEN
+    expect(lines()).toEqual([
+      "Replicating 3 keys.",
+      `■ ${keyId(1)} (us-east-1) 2 interrupted`,
+      "3 keys in 3s: 1 interrupted, 2 never started. Stopped by a signal: run the same command again to finish (what is done counts as done).",
+    ]);
+  });
+
   it("after a second signal (no reports), sums up the keys settled so far", async () => {
     // GIVEN
     const { reporter: r, lines } = await reporter();

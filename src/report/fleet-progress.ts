@@ -141,6 +141,7 @@ export class FleetCounters {
       look: this.look,
       dryRun: this.run.dryRun,
       keys: Math.max(this.run.keys, this.settled + this.open.size),
+      selecting: this.run.selecting,
       settled: this.settled,
       bad: this.bad,
       atWork: this.open.size,
@@ -154,6 +155,8 @@ export class FleetCounters {
 
   private estimate(at: number): number | undefined {
     const { run } = this;
+    // Keys are still being found: the work left is not known, so neither is its time.
+    if (run.selecting) return undefined;
     const elapsedMs = at - run.startedAt;
     if (run.dryRun || this.look.estimate === "rate") {
       return rateEstimateMs({ settled: this.settled, remaining: run.keys - this.settled, elapsedMs });

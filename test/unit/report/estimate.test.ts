@@ -74,8 +74,10 @@ describe("replicateEstimateMs", () => {
       queuedKeys: 90,
       creating: 15,
     };
-    // WHEN / THEN into eu-west-1: 90 × 2 / 5 = 36 s; from us-east-1: 90 × 1.2 / 5 = 21.6 s; no Creating seen: + 0
-    expect(replicateEstimateMs(input)).toBe(36_000);
+    // WHEN / THEN no Creating seen to its end yet: not known (the requests' 36 s alone would promise too little)
+    expect(replicateEstimateMs(input)).toBe(undefined);
+    // WHEN / THEN into eu-west-1: 90 × 2 / 5 = 36 s; from us-east-1: 90 × 1.2 / 5 = 21.6 s; + the typical 60 s
+    expect(replicateEstimateMs({ ...input, typicalCreatingMs: 60_000 })).toBe(96_000);
   });
 
   it("with every request answered: what is left of the newest Creating", () => {
@@ -121,6 +123,11 @@ describe("promoteEstimateMs", () => {
       name: "every call made: the rest of the newest settle",
       input: { quota: 5, toCall: 0, settling: 2, typicalSettleMs: 30_000, newestSettlingMs: 10_000 },
       expected: 20_000,
+    },
+    {
+      name: "calls left, no settle seen yet: not known",
+      input: { quota: 5, toCall: 50, settling: 10, typicalSettleMs: undefined, newestSettlingMs: 0 },
+      expected: undefined,
     },
     {
       name: "no settle seen yet",

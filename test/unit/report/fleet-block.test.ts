@@ -20,6 +20,7 @@ function progress(overrides: Partial<FleetProgress> = {}): FleetProgress {
     look: replicate.render.fleet,
     dryRun: false,
     keys: 200,
+    selecting: false,
     settled: 37,
     bad: 2,
     atWork: 43,
@@ -127,6 +128,46 @@ describe("fleetBlock", () => {
       "Promoting 40 keys: 20 settled (2 failed), 5 at work, 15 to go · 4m10s",
       `  ${"█".repeat(9)}${"█".repeat(1)}${"░".repeat(10)}  20/40  18 promoted, 2 failed`,
     ]);
+  });
+});
+
+describe("fleetBlock while keys are still being found", () => {
+  it("says the keys are those found so far, never shows a full bar, and gives no time left", () => {
+    // GIVEN promote with --all-primaries: the 13 keys found so far all settled
+    const promoting = progress({
+      look: promote.render.fleet,
+      selecting: true,
+      keys: 13,
+      settled: 13,
+      bad: 0,
+      atWork: 0,
+      outcomes: [{ outcome: "promoted", count: 13 }],
+      leftMs: undefined,
+      elapsedMs: 4_000,
+    });
+    const replicating = progress({
+      selecting: true,
+      keys: 10,
+      settled: 10,
+      bad: 0,
+      atWork: 0,
+      plannedKeys: 10,
+      regions: [region("eu-west-1", { expected: 10, done: 10 })],
+      leftMs: undefined,
+      elapsedMs: 2_000,
+    });
+    // WHEN / THEN
+    expect(fleetBlock(promoting, plain).split("\n")).toEqual([
+      "Promoting 13 keys found so far: 13 settled · 4s",
+      `  ${"█".repeat(19)}░  13/13+  13 promoted`,
+    ]);
+    expect(fleetBlock(replicating, plain).split("\n")).toEqual([
+      "Replicating 10 keys found so far: 10 settled · 2s",
+      `  eu-west-1      ${"█".repeat(19)}░  10/10+ done`,
+    ]);
+    expect(fleetHeartbeat(replicating)).toBe("waiting: 0 of 10 keys found so far; eu-west-1 10/10+ done; 2s");
+    // Once every key is found: the bar fills.
+    expect(fleetBlock({ ...promoting, selecting: false }, plain)).toContain(`  ${"█".repeat(20)}  13/13`);
   });
 });
 

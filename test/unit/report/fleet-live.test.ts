@@ -306,9 +306,10 @@ describe("createFleetReporter: heartbeat (no spinner)", () => {
     vi.advanceTimersByTime(29_999);
     expect(lines().filter((l) => l.startsWith("waiting:"))).toEqual([]);
     vi.advanceTimersByTime(1);
-    // THEN two keys not planned yet count as the planned one: 2 replicas per Region × 2 CreateKey / 5 per s; no Creating seen yet
+    // THEN no time left yet: no Creating was seen to its end, and the requests alone (two keys not
+    // planned yet counted as the planned one: 0.8 s) would promise far too little
     expect(lines().at(-1)).toBe(
-      "waiting: 3 of 3 keys (1 at work, 2 queued); eu-west-1 0/3 done, 1 in progress; ap-southeast-2 0/3 done, 1 in progress; 30s, ~1s left",
+      "waiting: 3 of 3 keys (1 at work, 2 queued); eu-west-1 0/3 done, 1 in progress; ap-southeast-2 0/3 done, 1 in progress; 30s",
     );
     // WHEN the first key settles 60 s after it began Creating, then 30 s pass
     vi.advanceTimersByTime(30_000);
@@ -400,6 +401,43 @@ describe("createFleetReporter: heartbeat (no spinner)", () => {
     ]);
     r.finish([], 0);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("gives no time left while keys are still being found (--all-primaries), then does", async () => {
+    // GIVEN sync, whose time left comes from the rate of keys settled; the selection goes on
+    const { reporter: r, lines } = await reporter(
+      { heartbeatMs: 10_000 },
+      { now: () => Date.now(), look: sync.render.fleet },
+    );
+    r.event({ ...fleetEvent(0), selecting: true } as ReplicaEvent);
+    const done = (i: number): FleetKey =>
+      syncKey(primaryOf(i), [
+        {
+          keyId: keyId(i),
+          region: "eu-west-1",
+          outcome: "done",
+          keyState: "Enabled",
+          changes: [],
+          elapsedMs: 1,
+        },
+      ]);
+    // WHEN 5 keys found settle, a sixth is at work, and 10 s pass
+    for (let i = 1; i <= 5; i += 1) {
+      r.event({ type: "plan", primary: primaryOf(i), regions: ["eu-west-1"], sync: true });
+      r.key(done(i));
+    }
+    r.event({ type: "plan", primary: primaryOf(6), regions: ["eu-west-1"], sync: true });
+    vi.advanceTimersByTime(10_000);
+    // THEN
+    expect(lines().at(-1)).toBe("waiting: 1 of 6 keys found so far (1 at work); eu-west-1 5/6+ done; 10s");
+    // WHEN the selection ends with 10 keys
+    r.event({ ...fleetEvent(10), selecting: false } as ReplicaEvent);
+    vi.advanceTimersByTime(10_000);
+    // THEN 5 keys in 20 s: 5 more take about 20 s
+    expect(lines().at(-1)).toBe(
+      "waiting: 5 of 10 keys (1 at work, 4 queued); eu-west-1 5/10 done; 20s, ~20s left",
+    );
+    r.finish([], 0);
   });
 
   it("clears its timer on a run-ending error", async () => {

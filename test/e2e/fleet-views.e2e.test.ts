@@ -124,6 +124,32 @@ describe("Ctrl-C on a fleet", () => {
   });
 });
 
+describe("a fleet's progress with --all-primaries", () => {
+  it("gives no time left while keys are still being found, and one from the quotas once they all are", async () => {
+    // GIVEN 16 primaries, KMS's quotas enforced (4 times faster), a heartbeat line every 100 ms
+    kms().configure({ enforceQuotas: true, quotaScale: 4, creatingDelayMs: 300 });
+    Array.from({ length: 16 }, () => primary());
+    // WHEN
+    const run = await cli([...ALL, "--regions", TARGETS.join(",")], {
+      env: { KMS_REPLICATE_HEARTBEAT_MS: "100" },
+    });
+    // THEN
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stderr.split("\n");
+    const beats = lines.filter((l) => l.startsWith("waiting: "));
+    // while the selection goes on: no time left, and counts that say so
+    expect(beats.filter((l) => l.includes("found so far") && l.includes(" left"))).toEqual([]);
+    // once every key is found (said when it is, not at the end), a time left from the quotas
+    const selected = lines.indexOf("Selected 16 keys.");
+    expect(selected, run.stderr).toBeGreaterThan(0);
+    expect(lines.slice(selected).filter((l) => l.startsWith("✔ mrk-")).length).toBeGreaterThan(0);
+    expect(
+      beats.some((l) => / ~\d+s left$/.test(l)),
+      run.stderr,
+    ).toBe(true);
+  });
+});
+
 describe.skipIf(!hasScript)("a fleet on a terminal of 80 columns", () => {
   it("fits each key's line: the key ID, the result, an error on a line of its own; no ARN", async () => {
     // GIVEN 3 primaries, ReplicateKey denied for one of them

@@ -18,7 +18,7 @@ export const importRendering: Rendering<ImportMaterialOptions, RegionRun, RunJso
   exitCode: regionExitCode,
   document: (run) => regionDocument("import-material", run),
   totals: regionFleetTotals,
-  view: regionView,
+  view: (run) => regionView(run),
   planLine: (event, c, dryRun) => planLine(event.primary, event.regions, dryRun, c, true),
   finish: (run, _options, ctx) => regionFinish(run, ctx),
   stoppedLine: regionStoppedLine,

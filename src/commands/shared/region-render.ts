@@ -9,7 +9,7 @@ import type { Stop } from "../../core/stop.js";
 import type { FleetKey } from "../../report/fleet-key.js";
 import { regionTotals } from "../../report/fleet.js";
 import { runJson, type RunCommand, type RunJson } from "../../report/json.js";
-import { rerunLines, summaryLine, waitCommand } from "../../report/lines.js";
+import { appliedText, operationLine, rerunLines, summaryLine, waitCommand } from "../../report/lines.js";
 import { keyOutcome } from "../../report/outcomes.js";
 import { literal } from "../../report/terminal-text.js";
 import type { DocumentInput, FinishContext, KeyRun, Output } from "../contract.js";
@@ -39,8 +39,19 @@ export function regionFleetTotals(documents: readonly RunJson[]): Readonly<Recor
   return regionTotals(REGION_STATUSES, documents);
 }
 
-/** One settled key as the fleet's renderers see it. */
-export function regionView(run: KeyRun<RegionRun>): FleetKey {
+/**
+ * What a dry run would do in a Region, as the run over one key shows it under the Region: what a
+ * new replica would get, or what would change on one that is there.
+ */
+function planOf(result: RegionResult): string[] {
+  if (result.status === "planned" && result.applied !== undefined) {
+    return [`would get: ${appliedText(result.applied)}`];
+  }
+  return (result.converged ?? []).map(operationLine);
+}
+
+/** One settled key as the fleet's renderers see it (`dryRun`: with each Region's plan). */
+export function regionView(run: KeyRun<RegionRun>, dryRun = false): FleetKey {
   const results = run.result?.results ?? [];
   const primary = run.result?.primary ?? run.key.primary;
   return {
@@ -59,6 +70,7 @@ export function regionView(run: KeyRun<RegionRun>): FleetKey {
       keyState: r.keyState ?? null,
       error: r.status === "failed" ? r.error : null,
       note: r.note ?? null,
+      ...(dryRun ? { plan: planOf(r) } : {}),
     })),
     note: null,
   };

@@ -13,7 +13,7 @@ import {
   type PrimaryJson,
   type RunError,
 } from "../../report/json.js";
-import { paint, rerunLines, seconds } from "../../report/lines.js";
+import { operationLine, paint, rerunLines, seconds } from "../../report/lines.js";
 import { operationsOf } from "../../report/work-lines.js";
 import { literal, type Paint } from "../../report/terminal-text.js";
 import type { FleetKey } from "../../report/fleet-key.js";
@@ -200,6 +200,8 @@ function syncView(run: KeyRun<WorkResult[]>): FleetKey {
       keyState: r.keyState ?? null,
       error: r.outcome === "failed" ? r.error : null,
       note: r.note ?? null,
+      // A dry run's plan, as the run over one key shows it under the Region.
+      ...(r.outcome === "planned" ? { plan: operationsOf(r.changes).map(operationLine) } : {}),
     })),
     note: null,
   };

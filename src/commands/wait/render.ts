@@ -18,7 +18,7 @@ export const waitRendering: Rendering<WaitOptions, RegionRun, RunJson> = {
   exitCode: regionExitCode,
   document: (run) => regionDocument("wait", run),
   totals: regionFleetTotals,
-  view: regionView,
+  view: (run) => regionView(run),
   planLine: (event, c, dryRun) => planLine(event.primary, event.regions, dryRun, c, true),
   finish: (run, _options, ctx) => regionFinish(run, ctx),
   stoppedLine: regionStoppedLine,

@@ -28,7 +28,8 @@ import { syncPlanLine } from "../../../src/commands/sync/render.js";
 import { work as sync } from "../../../src/commands/sync/run.js";
 import { fleetBlock, fleetHeartbeat, type FleetProgress } from "../../../src/report/fleet-block.js";
 import type { FleetKey } from "../../../src/report/fleet-key.js";
-import { createTally, fleetKeyLines, fleetSummaryLines, tallyKey } from "../../../src/report/fleet-lines.js";
+import { fleetKeyLines } from "../../../src/report/fleet-lines.js";
+import { createTally, fleetSummaryLines, tallyKey } from "../../../src/report/fleet-summary.js";
 import { createFleetReporter } from "../../../src/report/fleet-live.js";
 import { createHumanReporter } from "../../../src/report/live.js";
 import { noticeLine, planLine, regionLine, waitCommand } from "../../../src/report/lines.js";
@@ -572,6 +573,7 @@ const PROMOTE_KEY: FleetKey = promote.render.view(
 const PROGRESS: FleetProgress = {
   look: replicate.render.fleet,
   dryRun: false,
+  selecting: false,
   keys: 2,
   settled: 1,
   bad: 1,

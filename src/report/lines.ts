@@ -26,6 +26,8 @@ const LOOK: Record<
   { readonly symbol: string; readonly colour: "green" | "blue" | "cyan" | "red" | "yellow" }
 > = {
   created: { symbol: "✔", colour: "green" },
+  imported: { symbol: "✔", colour: "green" },
+  ready: { symbol: "✔", colour: "green" },
   exists: { symbol: "✔", colour: "green" },
   done: { symbol: "✔", colour: "green" },
   unchanged: { symbol: "✔", colour: "green" },
@@ -196,20 +198,26 @@ export function appliedText(applied: Applied): string {
   ].join("; ");
 }
 
+/**
+ * What a run over one key is about to do: `replicate` (Replicating … into), `wait` (Waiting for the
+ * replicas of … in), `import` (Importing key material into the replicas of … in).
+ */
 export function planLine(
   primary: PrimaryKey,
   regions: readonly string[],
   dryRun: boolean,
   c: Paint,
-  waitOnly = false,
+  what: "replicate" | "wait" | "import" = "replicate",
 ): string {
   const facts = [primary.keySpec, primary.keyUsage, primary.origin].filter((f) => f !== undefined).join(", ");
   const where = `${regions.length} Region${regions.length === 1 ? "" : "s"}: ${regions.join(", ")}`;
-  if (waitOnly) {
-    return `Waiting for the replicas of ${c.bold(literal(primary.keyId))} (primary in ${c.bold(primary.region)}, ${facts}) in ${where}`;
+  const key = c.bold(literal(primary.keyId));
+  if (what !== "replicate") {
+    const verb = what === "wait" ? "Waiting for" : "Importing key material into";
+    return `${verb} the replicas of ${key} (primary in ${c.bold(primary.region)}, ${facts}) in ${where}`;
   }
   const verb = dryRun ? "Dry run: would replicate" : "Replicating";
-  return `${verb} ${c.bold(literal(primary.keyId))} from ${c.bold(primary.region)} (${facts}) into ${where}`;
+  return `${verb} ${key} from ${c.bold(primary.region)} (${facts}) into ${where}`;
 }
 
 export function summaryLine(

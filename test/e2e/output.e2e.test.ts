@@ -213,10 +213,11 @@ describe("a timeout prints the `kms-replicate wait` that continues", () => {
     );
     // WHEN the user pastes it into a shell
     const resumed = await runInShell(command, env);
-    // THEN it follows both replicas until they are Enabled, signed with the profile's keys
+    // THEN it follows both replicas until they are Enabled (`ready`: waited for, not `exists`),
+    // signed with the profile's keys
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stderr).toMatch(/^✔ eu-central-1 +exists +Enabled/m);
-    expect(resumed.stderr).toMatch(/^✔ sa-east-1 +exists +Enabled/m);
+    expect(resumed.stderr).toMatch(/^✔ eu-central-1 +ready +Enabled/m);
+    expect(resumed.stderr).toMatch(/^✔ sa-east-1 +ready +Enabled/m);
     const signers = kms()
       .calls({ region: "sa-east-1", operation: "DescribeKey" })
       .map((c) => c.accessKeyId);

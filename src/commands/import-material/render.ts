@@ -19,7 +19,7 @@ export const importRendering: Rendering<ImportMaterialOptions, RegionRun, RunJso
   document: (run) => regionDocument("import-material", run),
   totals: regionFleetTotals,
   view: regionView,
-  planLine: (event, c, dryRun) => planLine(event.primary, event.regions, dryRun, c, true),
+  planLine: (event, c, dryRun) => planLine(event.primary, event.regions, dryRun, c, "import"),
   finish: (run, _options, ctx) => regionFinish(run, ctx),
   stoppedLine: regionStoppedLine,
   fleet: {

@@ -19,7 +19,7 @@ export const waitRendering: Rendering<WaitOptions, RegionRun, RunJson> = {
   document: (run) => regionDocument("wait", run),
   totals: regionFleetTotals,
   view: regionView,
-  planLine: (event, c, dryRun) => planLine(event.primary, event.regions, dryRun, c, true),
+  planLine: (event, c, dryRun) => planLine(event.primary, event.regions, dryRun, c, "wait"),
   finish: (run, _options, ctx) => regionFinish(run, ctx),
   stoppedLine: regionStoppedLine,
   fleet: {

@@ -129,6 +129,8 @@ export async function followReplica(follow: Follow, settings: WaitSettings): Pro
     note: timeoutNote(state, failures),
   });
   if (state !== undefined && !TRANSIENT.has(state)) return settleState(follow, state, elapsed());
+  /** Seen not yet usable: once it is, it was waited for (`ready`, not `exists`). */
+  let waited = state !== undefined;
   // A replica this run just requested: its Region's others tell where it will settle (CreatingTimes),
   // in ms from ReplicateKey's answer (follow.since); and it tells the ones after it.
   const learned = follow.requested && state === "Creating" ? settings.creatingTimes : undefined;
@@ -163,7 +165,11 @@ export async function followReplica(follow: Follow, settings: WaitSettings): Pro
           phase: "creating",
           keyState: state,
         });
-        return TRANSIENT.has(state) ? undefined : settleState(follow, state, elapsed());
+        if (TRANSIENT.has(state)) {
+          waited = true;
+          return undefined;
+        }
+        return settleState(follow, state, elapsed(), waited);
       } catch (error) {
         if (signal.aborted) return interrupted();
         if (bounded.aborted) {
@@ -251,8 +257,11 @@ function timeoutNote(state: string | undefined, failures: FailedPolls): string {
   return `Still ${state} when the timeout ran out.${then} It may still finish: ${RERUN}`;
 }
 
-/** A replica's final state → the unit's result: usable is `done` (something applied) or `unchanged`. */
-export function settleState(follow: Follow, state: string, elapsedMs: number): WorkResult {
+/**
+ * A replica's final state → the unit's result: usable is `done` (something applied) or `unchanged`;
+ * `waited`: it was seen not yet usable before.
+ */
+export function settleState(follow: Follow, state: string, elapsedMs: number, waited = false): WorkResult {
   const base = {
     keyId: follow.keyId,
     region: follow.region,
@@ -260,6 +269,7 @@ export function settleState(follow: Follow, state: string, elapsedMs: number): W
     changes: follow.changes,
     keyState: state,
     elapsedMs,
+    ...(waited ? { waited } : {}),
   };
   if (isUsableState(state)) {
     const outcome = follow.changes.length > 0 ? "done" : "unchanged";

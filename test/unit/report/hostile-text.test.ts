@@ -168,7 +168,7 @@ describe("every renderer shows a hostile value escaped", () => {
     },
     {
       what: "wait: the plan",
-      text: () => planLine(HOSTILE_PRIMARY, ["eu-west-1"], false, paint, true),
+      text: () => planLine(HOSTILE_PRIMARY, ["eu-west-1"], false, paint, "wait"),
       shown: VALUE_SHOWN,
     },
     {

@@ -20,7 +20,7 @@ export const importRendering: Rendering<ImportMaterialOptions, RegionRun, RunJso
   totals: regionFleetTotals,
   view: regionView,
   planLine: (event, c, dryRun) => planLine(event.primary, event.regions, dryRun, c, "import"),
-  finish: (run, _options, ctx) => regionFinish(run, ctx),
+  finish: (run, _options, ctx) => regionFinish(run, ctx, { late: "same", importHint: false }),
   stoppedLine: regionStoppedLine,
   fleet: {
     verb: { run: "Importing into", dry: "Importing into" },

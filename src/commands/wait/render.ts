@@ -20,7 +20,7 @@ export const waitRendering: Rendering<WaitOptions, RegionRun, RunJson> = {
   totals: regionFleetTotals,
   view: regionView,
   planLine: (event, c, dryRun) => planLine(event.primary, event.regions, dryRun, c, "wait"),
-  finish: (run, _options, ctx) => regionFinish(run, ctx),
+  finish: (run, _options, ctx) => regionFinish(run, ctx, { late: "wait", importHint: true }),
   stoppedLine: regionStoppedLine,
   fleet: {
     verb: { run: "Waiting for", dry: "Waiting for" },

@@ -97,12 +97,12 @@ function resultBase(
   };
 }
 
+/** A usable replica without its key material: the run's closing lines give the command that imports it. */
 export const IMPORT_NOTE =
-  "Created without key material: import the same key material as the primary's into this replica " +
-  "before using it: kms-replicate import-material --key KEY --key-material fileb://PATH (or run replicate with --key-material).";
+  "Created without key material: import the same key material as the primary's into this replica before using it (kms-replicate import-material).";
 
-export const INTERRUPTED_NOTE =
-  "The replica exists in AWS and finishes on its own; re-run kms-replicate (or 'kms-replicate wait') to see it usable.";
+/** The run's closing lines give the command that picks it up (the same command again). */
+export const INTERRUPTED_NOTE = "The replica exists in AWS and finishes on its own; do not delete it.";
 
 /**
  * Polls until the replica settles, the deadline passes, or the user interrupts. Never throws.
@@ -238,15 +238,16 @@ function notVisibleError(region: string, afterMs?: number): ErrorReport {
   };
 }
 
-const RERUN = "re-run kms-replicate (or 'kms-replicate wait') to pick it up; do not delete it.";
+/** The run's closing lines give the command that picks it up: `wait`, or the same command again. */
+const RERUN = "do not delete it.";
 
 /** What a wait that ran out saw: the last state, and what the calls since then answered. */
 function timeoutNote(state: string | undefined, failures: FailedPolls): string {
   const failed = failures.describe();
   if (state === undefined) {
     return failed === undefined
-      ? `The timeout ran out before DescribeKey answered, so the replica's state was never read. It may exist and finish on its own: ${RERUN}`
-      : `DescribeKey never answered with the replica's state: ${failed}. It may exist and finish on its own: ${RERUN}`;
+      ? `The timeout ran out before DescribeKey answered, so the replica's state was never read. It may exist and finish on its own; ${RERUN}`
+      : `DescribeKey never answered with the replica's state: ${failed}. It may exist and finish on its own; ${RERUN}`;
   }
   const silence = failures.silence();
   const then =
@@ -254,7 +255,7 @@ function timeoutNote(state: string | undefined, failures: FailedPolls): string {
     (silence === undefined
       ? ""
       : ` ${silence.charAt(0).toUpperCase()}${silence.slice(1)} (the endpoint did not answer).`);
-  return `Still ${state} when the timeout ran out.${then} It may still finish: ${RERUN}`;
+  return `Still ${state} when the timeout ran out.${then} It may still finish on its own; ${RERUN}`;
 }
 
 /**

@@ -13,7 +13,7 @@ import { policyDifference } from "../core/diff.js";
 import type { Outcome } from "../core/events.js";
 import type { Operation } from "../core/operation.js";
 import { redactUrl } from "../core/redact.js";
-import { literal, type Paint } from "./terminal-text.js";
+import { forPeople, literal, type Paint } from "./terminal-text.js";
 
 type CallEvent = Extract<ReplicaEvent, { type: "call" }>;
 
@@ -51,13 +51,95 @@ export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
 }
 
+/**
+ * A settled unit's first line: `✔ eu-west-1      created     Enabled         4.2s  arn:aws:kms:…`.
+ * On a terminal (`columns`: its width) it fits: the state and time in narrower columns, and the
+ * key ID (the family's, in the plan line too) instead of the ARN only when the line has room; the
+ * full ARN stays in JSON and in output for a pipe or a file.
+ */
+export function resultHead(
+  line: {
+    readonly status: LineStatus;
+    readonly region: string;
+    readonly keyState?: string;
+    readonly elapsedMs: number;
+    readonly arn?: string;
+  },
+  c: Paint,
+  width: number,
+  columns?: number,
+): string {
+  const head = `${symbolOf(line.status)} ${line.region.padEnd(width)} ${line.status.padEnd(11)}`;
+  if (columns === undefined) {
+    // The replica's ARN last: what a person copies into the next command.
+    const arn = line.arn === undefined ? "" : `  ${line.arn}`;
+    return `${paint(c, line.status, head)} ${(line.keyState ?? "-").padEnd(15)} ${c.dim(seconds(line.elapsedMs))}${arn}`;
+  }
+  const state = (line.keyState ?? "-").padEnd(13);
+  const time = seconds(line.elapsedMs).padStart(6);
+  // Before the key ID: the symbol and a space, the Region, the status, the state, the time.
+  const before = 2 + width + 1 + 11 + 1 + 13 + 1 + 6;
+  const keyId = line.arn?.slice(line.arn.lastIndexOf("/") + 1);
+  const tail = keyId !== undefined && before + 2 + keyId.length <= columns ? `  ${keyId}` : "";
+  return `${paint(c, line.status, head)} ${state} ${c.dim(time)}${tail}`;
+}
+
+/** How many columns a piece of marked text takes on the terminal (its colour markers none). */
+const shownWidth = (text: string): number => [...forPeople(text, false)].length;
+
+/**
+ * On a terminal `columns` wide, each line from the `from`th (after the first by default) broken at
+ * spaces to fit, its continuation indented two more. Elsewhere the lines as they are.
+ */
+export function fitted(lines: readonly string[], columns: number | undefined, from = 1): string[] {
+  if (columns === undefined) return [...lines];
+  return lines.flatMap((line, i) => {
+    if (i < from || shownWidth(line) <= columns) return [line];
+    const indent = /^ */.exec(line)?.[0] ?? "";
+    const out: string[] = [];
+    let current = "";
+    let used = 0;
+    for (const word of line.slice(indent.length).split(" ")) {
+      const width = shownWidth(word);
+      if (current !== "" && used + 1 + width > columns) {
+        out.push(current);
+        current = `${indent}  ${word}`;
+        used = indent.length + 2 + width;
+      } else if (current === "") {
+        current = `${indent}${word}`;
+        used = indent.length + width;
+      } else {
+        current = `${current} ${word}`;
+        used += 1 + width;
+      }
+    }
+    out.push(current);
+    return out;
+  });
+}
+
 /** `✔ eu-west-1       created      Enabled        4.2s  arn:aws:kms:eu-west-1:…` plus indented detail lines. */
-export function regionLine(result: RegionResult, c: Paint, width = 14, dryRun = false): string {
-  const head = `${symbolOf(result.status)} ${result.region.padEnd(width)} ${result.status.padEnd(11)}`;
-  const state = (result.keyState ?? "-").padEnd(15);
-  // The replica's ARN last: what a person copies into the next command.
-  const arn = result.replicaArn === undefined ? "" : `  ${result.replicaArn}`;
-  const lines = [`${paint(c, result.status, head)} ${state} ${c.dim(seconds(result.elapsedMs))}${arn}`];
+export function regionLine(
+  result: RegionResult,
+  c: Paint,
+  width = 14,
+  dryRun = false,
+  columns?: number,
+): string {
+  const lines = [
+    resultHead(
+      {
+        status: result.status,
+        region: result.region,
+        keyState: result.keyState,
+        elapsedMs: result.elapsedMs,
+        arn: result.replicaArn,
+      },
+      c,
+      width,
+      columns,
+    ),
+  ];
   if (result.status === "failed") {
     lines.push(`    ${c.red(literal(`${result.error.name}: ${result.error.message}`))}`);
     if (result.error.hint !== undefined) lines.push(`    ${c.dim("→")} ${result.error.hint}`);
@@ -75,7 +157,7 @@ export function regionLine(result: RegionResult, c: Paint, width = 14, dryRun = 
   if (result.status === "planned" && result.applied !== undefined) {
     lines.push(`    ${c.dim("would get:")} ${appliedText(result.applied)}`);
   }
-  return lines.join("\n");
+  return fitted(lines, columns).join("\n");
 }
 
 /** A value in quotes (`"say \"hi\""`); its line breaks, like every control character, shown escaped. */

@@ -4,7 +4,7 @@
 import type { Ora } from "ora";
 import type { ReportedError } from "../core/errors.js";
 import type { RegionPhase, ReplicaEvent } from "../core/events.js";
-import { heartbeatLine, noticeLine, progressText, regionLine } from "./lines.js";
+import { fitted, heartbeatLine, noticeLine, progressText, regionLine } from "./lines.js";
 import type { OutputMode } from "./mode.js";
 import { forPeople, type Paint } from "./terminal-text.js";
 import { workLine } from "./work-lines.js";
@@ -90,8 +90,11 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
     event(event) {
       switch (event.type) {
         case "plan":
-          width = Math.max(14, ...event.regions.map((r) => r.length));
-          if (!mode.quiet && options.planLine !== undefined) write(options.planLine(event, c, dryRun));
+          // On a terminal, the Region column as wide as this run's Regions need; elsewhere as always.
+          width = Math.max(mode.columns === undefined ? 14 : 6, ...event.regions.map((r) => r.length));
+          if (!mode.quiet && options.planLine !== undefined) {
+            write(fitted([options.planLine(event, c, dryRun)], mode.columns, 0).join("\n"));
+          }
           return;
         case "phase": {
           const previous = inProgress.get(event.region);
@@ -116,13 +119,13 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
           if (mode.quiet && !bad) return;
           write(
             event.type === "settled"
-              ? regionLine(event.result, c, width, dryRun)
-              : workLine(event.result, c, width),
+              ? regionLine(event.result, c, width, dryRun, mode.columns)
+              : workLine(event.result, c, width, mode.columns),
           );
           return;
         }
         case "note":
-          if (!mode.quiet) write(`${c.dim("→")} ${event.message}`);
+          if (!mode.quiet) write(fitted([`${c.dim("→")} ${event.message}`], mode.columns, 0).join("\n"));
           return;
         case "warning":
         case "sdk-log":

@@ -243,7 +243,7 @@ export function importHintLines(key: string, regions: readonly string[], resume:
     reach: resume,
   });
   return [
-    `To import the primary's key material into ${regions.length === 1 ? "it" : "them"} (${MATERIAL_FILE}: the file that holds it, which this run did not read):`,
+    `To import the primary's key material (${MATERIAL_FILE}: its file, not read here):`,
     `  ${command}`,
   ];
 }

@@ -108,25 +108,17 @@ export const OUTCOMES: readonly Outcome[] = [
   "interrupted",
 ];
 
-/** Every status a command reports, per Region or per key, in one vocabulary: each means one thing. */
-export type Status =
-  | RegionStatus
-  | Outcome
-  /** promote's outcome of a key. */
-  | "promoted"
-  /** rotate-material's, per key of the family. */
-  | "unknown"
-  | "not-attempted"
-  /** A key of a run over a selection of keys. */
-  | "ok"
-  | "drift";
+/**
+ * Every status a command reports, in one vocabulary (each means one thing): per Region, per unit,
+ * promote's (`promoted`), rotate-material's per key (`unknown`, `not-attempted`), a selection's keys.
+ */
+export type Status = RegionStatus | Outcome | "promoted" | "unknown" | "not-attempted" | "ok" | "drift";
 
+/** What a status means in every command, the commands that report it, and the exit code it leads to. */
 export interface StatusMeaning {
-  /** What it means, the same in every command that reports it. */
   readonly meaning: string;
-  /** The commands that report it. */
   readonly commands: readonly string[];
-  /** The exit code it leads to, when no Region or key of the run ends worse. */
+  /** When no Region or key of the run ends worse. */
   readonly exitCode: string;
 }
 
@@ -332,14 +324,22 @@ export type ReplicaEvent =
 export type Emit = (event: ReplicaEvent) => void;
 
 /**
- * The one definition of a usable key, for `replicate`, `wait` and `status` alike: Enabled, or
- * PendingImport (a replica of a key with imported material: created, and waits for the same key
- * material, which the user imports; nothing kms-replicate can wait for).
+ * A settled replica, for `replicate` and `wait`: Enabled, or PendingImport (a replica of a key with
+ * imported material: created, and waits for the same key material, which the user imports; nothing
+ * kms-replicate can wait for). Settled is not usable: see isUsableNow.
  */
 export const USABLE_KEY_STATES: ReadonlySet<string> = new Set(["Enabled", "PendingImport"]);
 
 export function isUsableState(keyState: string | null | undefined): boolean {
   return keyState !== null && keyState !== undefined && USABLE_KEY_STATES.has(keyState);
+}
+
+/**
+ * A key that can be used now, as `status` counts it: Enabled. Not a PendingImport replica (it waits
+ * for its key material), nor one pending deletion or disabled.
+ */
+export function isUsableNow(keyState: string | null | undefined): boolean {
+  return keyState === "Enabled";
 }
 
 /** A Region whose replica was seen usable (`planned` and `creating` were not). */

@@ -399,7 +399,6 @@ describe("wait, status and sync over a fleet", () => {
       "REGION",
       "ROLE",
       "STATE",
-      "ENABLED",
       "DESCRIPTION",
       "TAGS",
       "ALIASES",

@@ -27,7 +27,7 @@ function replicaOf(arn: string, region: string, input: Record<string, unknown> =
   return output.ReplicaKeyMetadata.Arn;
 }
 
-const TSV_HEADER = "REGION\tROLE\tSTATE\tENABLED\tDESCRIPTION\tTAGS\tALIASES";
+const TSV_HEADER = "REGION\tROLE\tSTATE\tDESCRIPTION\tTAGS\tALIASES";
 
 describe("status: the table is data on stdout", () => {
   it("to a pipe: a TSV header and one line per key on stdout, nothing else; notes and summary on stderr", async () => {
@@ -41,8 +41,8 @@ describe("status: the table is data on stdout", () => {
     expect(run.stdout).toBe(
       [
         TSV_HEADER,
-        "us-east-1\tPRIMARY\tEnabled\ttrue\t決済キー\tteam=payments\t-",
-        "eu-west-1\tREPLICA\tEnabled\ttrue\t決済キー\t-\t-",
+        "us-east-1\tPRIMARY\tEnabled\t決済キー\tteam=payments\t-",
+        "eu-west-1\tREPLICA\tEnabled\t決済キー\t-\t-",
         "",
       ].join("\n"),
     );
@@ -51,7 +51,7 @@ describe("status: the table is data on stdout", () => {
     );
     // `| grep eu-` finds the replica's line
     expect(run.stdout.split("\n").filter((l) => l.includes("eu-"))).toEqual([
-      "eu-west-1\tREPLICA\tEnabled\ttrue\t決済キー\t-\t-",
+      "eu-west-1\tREPLICA\tEnabled\t決済キー\t-\t-",
     ]);
   });
 

@@ -10,7 +10,7 @@ import {
   type DriftField,
 } from "../../../src/core/diff.js";
 import { isUsableKey, unreadFields, type KeyView } from "../../../src/core/family.js";
-import { isUsable, isUsableState } from "../../../src/core/events.js";
+import { isUsable, isUsableNow, isUsableState } from "../../../src/core/events.js";
 import { keyView } from "../../support/fixtures.js";
 
 const POLICY = JSON.stringify({
@@ -212,7 +212,8 @@ describe("isUsableKey", () => {
     { keyState: "Disabled", error: false, usable: false },
     { keyState: "Creating", error: false, usable: false },
     { keyState: "Updating", error: false, usable: false },
-    { keyState: "PendingImport", error: false, usable: true },
+    // Settled for replicate and wait, but not usable until its key material is imported.
+    { keyState: "PendingImport", error: false, usable: false },
     { keyState: "PendingDeletion", error: false, usable: false },
     { keyState: "Unavailable", error: false, usable: false },
     { keyState: null, error: false, usable: false },
@@ -249,16 +250,18 @@ describe("samePolicy", () => {
   });
 });
 
-describe("one definition of usable, for status and replicate", () => {
+describe("settled (replicate, wait) and usable now (status)", () => {
   it.each(["Enabled", "PendingImport", "Creating", "Disabled", "PendingDeletion", "Updating"])(
-    "%s: a Region result and a status view agree",
+    "%s: a Region result and a status view agree on what each means",
     (keyState) => {
       // GIVEN the same state seen by replicate and by status
       const result = { region: "eu-west-1", status: "exists", keyState, elapsedMs: 0 } as const;
-      // WHEN / THEN
-      expect(isUsableKey(replicaView({ keyState }))).toBe(isUsableState(keyState));
+      // WHEN / THEN replicate settles on Enabled and PendingImport (nothing to wait for) ...
       expect(isUsable(result)).toBe(isUsableState(keyState));
       expect(isUsableState(keyState)).toBe(keyState === "Enabled" || keyState === "PendingImport");
+      // ... and status counts only an Enabled key usable (PendingImport waits for its material)
+      expect(isUsableKey(replicaView({ keyState }))).toBe(isUsableNow(keyState));
+      expect(isUsableNow(keyState)).toBe(keyState === "Enabled");
     },
   );
 

@@ -302,6 +302,8 @@ export type ReplicaEvent =
         readonly selectTags: readonly Tag[];
       };
     }
+  /** rotate-material, which shows its results at the end: a key's step begins (`doing`) or ends (none). */
+  | { readonly type: "step"; readonly keyId: string; readonly region: string; readonly doing?: string }
   | { readonly type: "warning"; readonly message: string }
   /** Something the person may want to know that is not a warning (a replica followed to its primary). */
   | { readonly type: "note"; readonly message: string }
@@ -340,10 +342,4 @@ export function isUsableState(keyState: string | null | undefined): boolean {
  */
 export function isUsableNow(keyState: string | null | undefined): boolean {
   return keyState === "Enabled";
-}
-
-/** A Region whose replica was seen usable (`planned` and `creating` were not). */
-export function isUsable(result: RegionResult): boolean {
-  const settled = ["created", "imported", "ready", "exists"].includes(result.status);
-  return settled && isUsableState(result.keyState);
 }

@@ -13,7 +13,8 @@ import { policyDifference } from "../core/diff.js";
 import type { Outcome } from "../core/events.js";
 import type { Operation } from "../core/operation.js";
 import { redactUrl } from "../core/redact.js";
-import { forPeople, literal, type Paint } from "./terminal-text.js";
+import { fitted } from "./fit.js";
+import { literal, type Paint } from "./terminal-text.js";
 
 type CallEvent = Extract<ReplicaEvent, { type: "call" }>;
 
@@ -82,40 +83,6 @@ export function resultHead(
   const keyId = line.arn?.slice(line.arn.lastIndexOf("/") + 1);
   const tail = keyId !== undefined && before + 2 + keyId.length <= columns ? `  ${keyId}` : "";
   return `${paint(c, line.status, head)} ${state} ${c.dim(time)}${tail}`;
-}
-
-/** How many columns a piece of marked text takes on the terminal (its colour markers none). */
-const shownWidth = (text: string): number => [...forPeople(text, false)].length;
-
-/**
- * On a terminal `columns` wide, each line from the `from`th (after the first by default) broken at
- * spaces to fit, its continuation indented two more. Elsewhere the lines as they are.
- */
-export function fitted(lines: readonly string[], columns: number | undefined, from = 1): string[] {
-  if (columns === undefined) return [...lines];
-  return lines.flatMap((line, i) => {
-    if (i < from || shownWidth(line) <= columns) return [line];
-    const indent = /^ */.exec(line)?.[0] ?? "";
-    const out: string[] = [];
-    let current = "";
-    let used = 0;
-    for (const word of line.slice(indent.length).split(" ")) {
-      const width = shownWidth(word);
-      if (current !== "" && used + 1 + width > columns) {
-        out.push(current);
-        current = `${indent}  ${word}`;
-        used = indent.length + 2 + width;
-      } else if (current === "") {
-        current = `${indent}${word}`;
-        used = indent.length + width;
-      } else {
-        current = `${current} ${word}`;
-        used += 1 + width;
-      }
-    }
-    out.push(current);
-    return out;
-  });
 }
 
 /** `✔ eu-west-1       created      Enabled        4.2s  arn:aws:kms:eu-west-1:…` plus indented detail lines. */
@@ -328,13 +295,13 @@ const PHASE_TEXT: Record<RegionPhase, string> = {
 
 /** The spinner's text: one line per Region still in progress. */
 export function progressText(
-  inProgress: ReadonlyMap<string, { phase: RegionPhase; keyState?: string; since: number }>,
+  inProgress: ReadonlyMap<string, { phase: RegionPhase; keyState?: string; label?: string; since: number }>,
   now: number,
   c: Paint,
   width = 14,
 ): string {
   const lines = [...inProgress].map(([region, p]) => {
-    const what = p.phase === "creating" ? (p.keyState ?? "Creating") : PHASE_TEXT[p.phase];
+    const what = p.label ?? (p.phase === "creating" ? (p.keyState ?? "Creating") : PHASE_TEXT[p.phase]);
     return `${region.padEnd(width)} ${what.padEnd(15)} ${c.dim(seconds(now - p.since))}`;
   });
   return `Waiting for ${inProgress.size} Region${inProgress.size === 1 ? "" : "s"}\n  ${lines.join("\n  ")}`;
@@ -365,11 +332,13 @@ const HEARTBEAT_TEXT: Record<RegionPhase, string> = {
  * 4m30s`, each Region still in progress with its last state and how long it has been worked on.
  */
 export function heartbeatLine(
-  inProgress: ReadonlyMap<string, { phase: RegionPhase; keyState?: string; since: number }>,
+  inProgress: ReadonlyMap<string, { phase: RegionPhase; keyState?: string; label?: string; since: number }>,
   now: number,
 ): string {
   const regions = [...inProgress].map(([region, p]) => {
-    const what = p.phase === "creating" ? (p.keyState ?? "Creating") : HEARTBEAT_TEXT[p.phase];
+    const what =
+      p.label?.replace(/…$/, "") ??
+      (p.phase === "creating" ? (p.keyState ?? "Creating") : HEARTBEAT_TEXT[p.phase]);
     return `${region} ${what} ${clock(now - p.since)}`;
   });
   return `waiting: ${regions.join(", ")}`;

@@ -4,7 +4,8 @@
 import type { Ora } from "ora";
 import type { ReportedError } from "../core/errors.js";
 import type { RegionPhase, ReplicaEvent } from "../core/events.js";
-import { fitted, heartbeatLine, noticeLine, progressText, regionLine } from "./lines.js";
+import { fitted } from "./fit.js";
+import { heartbeatLine, noticeLine, progressText, regionLine } from "./lines.js";
 import type { OutputMode } from "./mode.js";
 import { forPeople, type Paint } from "./terminal-text.js";
 import { workLine } from "./work-lines.js";
@@ -30,7 +31,10 @@ export interface HumanReporterOptions {
 export async function createHumanReporter(options: HumanReporterOptions): Promise<HumanReporter> {
   const { mode, stream, chalk: c, dryRun } = options;
   const now = options.now ?? (() => performance.now());
-  const inProgress = new Map<string, { phase: RegionPhase; keyState?: string; since: number }>();
+  const inProgress = new Map<
+    string,
+    { phase: RegionPhase; keyState?: string; label?: string; since: number }
+  >();
   let width = 14;
   // ora only on a terminal, loaded only then: a non-interactive run never pays for it.
   // discardStdin stays off: ora 9 puts stdin in raw mode but never lets it flow, so Ctrl-C (0x03)
@@ -107,6 +111,17 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
           startHeartbeat();
           return;
         }
+        case "step":
+          // rotate-material's steps: shown while they run; its results come at the end.
+          if (event.doing === undefined) inProgress.delete(event.region);
+          else {
+            const since = inProgress.get(event.region)?.since ?? now();
+            inProgress.set(event.region, { phase: "importing", label: event.doing, since });
+            startHeartbeat();
+          }
+          if (inProgress.size === 0) stopHeartbeat();
+          refresh();
+          return;
         case "settled":
         case "worked": {
           const { region } = event.result;

@@ -3,7 +3,8 @@
 // failure why and what was not applied.
 import type { Change, WorkResult } from "../core/events.js";
 import type { Operation } from "../core/operation.js";
-import { fitted, operationLine, resultHead } from "./lines.js";
+import { fitted } from "./fit.js";
+import { operationLine, resultHead } from "./lines.js";
 import { literal, type Paint } from "./terminal-text.js";
 
 /** The diff's operations among a unit's changes (not ReplicateKey, not an import). */

@@ -10,7 +10,7 @@ import {
   type DriftField,
 } from "../../../src/core/diff.js";
 import { isUsableKey, unreadFields, type KeyView } from "../../../src/core/family.js";
-import { isUsable, isUsableNow, isUsableState } from "../../../src/core/events.js";
+import { isUsableNow, isUsableState } from "../../../src/core/events.js";
 import { keyView } from "../../support/fixtures.js";
 
 const POLICY = JSON.stringify({
@@ -252,23 +252,16 @@ describe("samePolicy", () => {
 
 describe("settled (replicate, wait) and usable now (status)", () => {
   it.each(["Enabled", "PendingImport", "Creating", "Disabled", "PendingDeletion", "Updating"])(
-    "%s: a Region result and a status view agree on what each means",
+    "%s: replicate and status agree on what each means",
     (keyState) => {
       // GIVEN the same state seen by replicate and by status
-      const result = { region: "eu-west-1", status: "exists", keyState, elapsedMs: 0 } as const;
       // WHEN / THEN replicate settles on Enabled and PendingImport (nothing to wait for) ...
-      expect(isUsable(result)).toBe(isUsableState(keyState));
       expect(isUsableState(keyState)).toBe(keyState === "Enabled" || keyState === "PendingImport");
       // ... and status counts only an Enabled key usable (PendingImport waits for its material)
       expect(isUsableKey(replicaView({ keyState }))).toBe(isUsableNow(keyState));
       expect(isUsableNow(keyState)).toBe(keyState === "Enabled");
     },
   );
-
-  it("planned and creating Regions are not usable", () => {
-    expect(isUsable({ region: "a-b-1", status: "planned", elapsedMs: 0 })).toBe(false);
-    expect(isUsable({ region: "a-b-1", status: "creating", keyState: "Creating", elapsedMs: 0 })).toBe(false);
-  });
 });
 
 describe("diff: the operations between a desired state and a key", () => {

@@ -19,8 +19,8 @@ export const importRendering: Rendering<ImportMaterialOptions, RegionRun, RunJso
   document: (run) => regionDocument("import-material", run),
   totals: regionFleetTotals,
   view: (run) => regionView(run),
-  planLine: (event, c, dryRun) => planLine(event.primary, event.regions, dryRun, c, true),
-  finish: (run, _options, ctx) => regionFinish(run, ctx),
+  planLine: (event, c, dryRun) => planLine(event.primary, event.regions, dryRun, c, "import"),
+  finish: (run, _options, ctx) => regionFinish(run, ctx, { late: "same", importHint: false }),
   stoppedLine: regionStoppedLine,
   fleet: {
     verb: { run: "Importing into", dry: "Importing into" },

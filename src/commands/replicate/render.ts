@@ -34,7 +34,7 @@ export const replicateRendering: Rendering<ReplicateOptions, RegionRun, RunJson>
   totals: regionFleetTotals,
   view: (run, options) => regionView(run, options?.dryRun === true),
   planLine: (event, c, dryRun) => planLine(event.primary, event.regions, dryRun, c),
-  finish: (run, _options, ctx) => regionFinish(run, ctx),
+  finish: (run, _options, ctx) => regionFinish(run, ctx, { late: "wait", importHint: true }),
   stoppedLine: regionStoppedLine,
   fleet: {
     verb: { run: "Replicating", dry: "Dry run: would replicate" },

@@ -18,9 +18,10 @@ export interface FamilyRow {
   readonly drift: readonly Drift[];
 }
 
-const HEADER = ["REGION", "ROLE", "STATE", "ENABLED", "DESCRIPTION", "TAGS", "ALIASES"] as const;
+/** One column for the key's state: KMS's KeyState says Enabled or Disabled (the JSON keeps `enabled`). */
+const HEADER = ["REGION", "ROLE", "STATE", "DESCRIPTION", "TAGS", "ALIASES"] as const;
 const STATE = HEADER.indexOf("STATE");
-/** Free text gives up width when the table is too wide; Region, role, state and Enabled never do. */
+/** Free text gives up width when the table is too wide; Region, role and state never do. */
 const SHRINKABLE: ReadonlySet<number> = new Set([
   HEADER.indexOf("DESCRIPTION"),
   HEADER.indexOf("TAGS"),
@@ -39,15 +40,7 @@ function cellsOf(view: KeyView): string[] {
           .map(([k, v]) => `${k}=${v}`)
           .join(",") || "-";
   const aliases = view.aliases === null ? "?" : view.aliases.join(",") || "-";
-  return [
-    view.region,
-    view.role,
-    view.keyState ?? "?",
-    String(view.enabled ?? "?"),
-    view.description || "-",
-    tags,
-    aliases,
-  ];
+  return [view.region, view.role, view.keyState ?? "?", view.description || "-", tags, aliases];
 }
 
 interface Note {

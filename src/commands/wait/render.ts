@@ -19,8 +19,8 @@ export const waitRendering: Rendering<WaitOptions, RegionRun, RunJson> = {
   document: (run) => regionDocument("wait", run),
   totals: regionFleetTotals,
   view: (run) => regionView(run),
-  planLine: (event, c, dryRun) => planLine(event.primary, event.regions, dryRun, c, true),
-  finish: (run, _options, ctx) => regionFinish(run, ctx),
+  planLine: (event, c, dryRun) => planLine(event.primary, event.regions, dryRun, c, "wait"),
+  finish: (run, _options, ctx) => regionFinish(run, ctx, { late: "wait", importHint: true }),
   stoppedLine: regionStoppedLine,
   fleet: {
     verb: { run: "Waiting for", dry: "Waiting for" },

@@ -161,7 +161,7 @@ describe("every renderer shows a hostile value escaped", () => {
     },
     {
       what: "wait: the plan",
-      text: () => planLine(HOSTILE_PRIMARY, ["eu-west-1"], false, paint, true),
+      text: () => planLine(HOSTILE_PRIMARY, ["eu-west-1"], false, paint, "wait"),
       shown: VALUE_SHOWN,
     },
     {
@@ -281,9 +281,9 @@ describe("every renderer shows a hostile value escaped", () => {
     // THEN
     const lines = stdout.trimEnd().split("\n");
     expect(lines).toHaveLength(3);
-    for (const line of lines) expect(line.split("\t")).toHaveLength(7);
+    for (const line of lines) expect(line.split("\t")).toHaveLength(6);
     for (const field of lines.flatMap((l) => l.split("\t"))) expect(field).not.toMatch(RAW);
-    expect(lines[1]?.split("\t")[4]).toBe(VALUE_SHOWN);
+    expect(lines[1]?.split("\t")[3]).toBe(VALUE_SHOWN);
     const fleet = fleetStatusOutput(
       [{ keyId: HOSTILE, rows: ROWS }],
       { ...MODE, table: { ...MODE.table, aligned: false } },
@@ -294,7 +294,7 @@ describe("every renderer shows a hostile value escaped", () => {
         .trimEnd()
         .split("\n")
         .map((l) => l.split("\t").length),
-    ).toEqual([8, 8, 8]);
+    ).toEqual([7, 7, 7]);
     expect(fleet.stdout.replaceAll("\t", " ")).not.toMatch(RAW);
   });
 });

@@ -14,14 +14,14 @@ import type { OutputMode } from "../report/mode.js";
 import { forPeople, paint } from "../report/terminal-text.js";
 import { runEndingError, stoppedEarly, type RawArgs, type Session } from "./session.js";
 import { renderJson, type KmsReplicateDocument } from "./document.js";
+import { runFleet } from "./fleet.js";
 import {
   fleetDocumentOf,
   fleetExitCodeOf,
   fleetPartial,
-  runFleet,
   type FleetOutcome,
   type FleetTracker,
-} from "./fleet.js";
+} from "./fleet-report.js";
 import { fleetRequested, parseGlobals, type RawGlobalFlags } from "./globals.js";
 import { inputsOf } from "./connect.js";
 import type { Io } from "./io.js";

@@ -5,7 +5,7 @@ import type { CommandModule } from "../commands/contract.js";
 import { EXIT } from "../core/errors.js";
 import { usageJson, type OtherCommand } from "../report/json.js";
 import { renderJson, type KmsReplicateDocument } from "./document.js";
-import { fleetDocumentOf } from "./fleet.js";
+import { fleetDocumentOf } from "./fleet-report.js";
 
 export async function usageDocument(
   module: CommandModule | undefined,

@@ -5,7 +5,7 @@ import { EXIT } from "../../src/core/errors.js";
 import type { PrimaryKey, RegionResult, WorkResult } from "../../src/core/events.js";
 import type { SelectedKey } from "../../src/core/selection.js";
 import type { KeyRun } from "../../src/commands/contract.js";
-import type { FamilyRow } from "../../src/commands/status/render.js";
+import type { FamilyRow } from "../../src/commands/status/table.js";
 import type { PromoteReport } from "../../src/commands/promote/render.js";
 import { work as promote } from "../../src/commands/promote/run.js";
 import { work as replicate } from "../../src/commands/replicate/run.js";

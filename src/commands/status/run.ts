@@ -8,7 +8,8 @@ import { parseKeyRef } from "../../core/keys.js";
 import type { PrimaryKey } from "../../core/events.js";
 import type { CommandWork, RunPlan } from "../contract.js";
 import { parseStatus, type StatusOptions } from "./flags.js";
-import { statusRendering, type FamilyRow, type StatusJson } from "./render.js";
+import { statusRendering, type StatusJson } from "./render.js";
+import type { FamilyRow } from "./table.js";
 
 /** How status accepts its key: any key of a family, any state, read from any account allowed to. */
 const STATUS_ACCEPTS = { sameAccount: false, followReplica: true, requireEnabled: false } as const;

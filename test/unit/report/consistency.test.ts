@@ -17,7 +17,8 @@ import {
   rotateJson,
   type RotateRerun,
 } from "../../../src/commands/rotate-material/render.js";
-import { statusJson, type FamilyRow } from "../../../src/commands/status/render.js";
+import { statusJson } from "../../../src/commands/status/render.js";
+import type { FamilyRow } from "../../../src/commands/status/table.js";
 import { syncJson } from "../../../src/commands/sync/render.js";
 import { work as promoteWork } from "../../../src/commands/promote/run.js";
 import { work as replicateWork } from "../../../src/commands/replicate/run.js";

@@ -22,7 +22,7 @@ import {
   type RotateRerun,
   type RotateResult,
 } from "../../../src/commands/rotate-material/render.js";
-import { fleetStatusOutput, statusOutput, type FamilyRow } from "../../../src/commands/status/render.js";
+import { fleetStatusOutput, statusOutput, type FamilyRow } from "../../../src/commands/status/table.js";
 import { work as status } from "../../../src/commands/status/run.js";
 import { syncPlanLine } from "../../../src/commands/sync/render.js";
 import { work as sync } from "../../../src/commands/sync/run.js";

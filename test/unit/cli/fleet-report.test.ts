@@ -1,4 +1,4 @@
-// What a run over a selection of keys reports (src/cli/fleet.ts): what a second signal finds, the
+// What a run over a selection of keys reports (src/cli/fleet-report.ts): what a second signal finds, the
 // run's exit code from its keys', and the version-2 document built from each key's own document.
 // The selection and the keys' turns are test/unit/cli/globals.test.ts's and schedule.test.ts's.
 import { describe, expect, it } from "vitest";
@@ -8,7 +8,7 @@ import {
   fleetPartial,
   type FleetOutcome,
   type FleetState,
-} from "../../../src/cli/fleet.js";
+} from "../../../src/cli/fleet-report.js";
 import type { KeyRun, Loaded } from "../../../src/commands/contract.js";
 import { sync } from "../../../src/commands/sync/index.js";
 import { EXIT } from "../../../src/core/errors.js";

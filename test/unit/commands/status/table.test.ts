@@ -6,15 +6,15 @@ import type { ErrorReport } from "../../../../src/core/errors.js";
 import { JSON_VERSION } from "../../../../src/report/json.js";
 import { cellWidth } from "../../../../src/report/cells.js";
 import { forPeople } from "../../../../src/report/terminal-text.js";
+import { statusJson } from "../../../../src/commands/status/render.js";
 import {
-  statusJson,
   statusNotes,
   statusOutput,
   statusSummary,
   statusTable,
   statusTsv,
   type FamilyRow,
-} from "../../../../src/commands/status/render.js";
+} from "../../../../src/commands/status/table.js";
 import type { OutputMode } from "../../../../src/report/mode.js";
 import { keyView } from "../../../support/fixtures.js";
 

@@ -24,6 +24,7 @@ import {
 import { stopOf, type Stop } from "../core/stop.js";
 import { entryOf, fleetDocument } from "../report/fleet.js";
 import { fleetExitCode } from "../report/outcomes.js";
+import { confirmPlan } from "./confirm.js";
 import { connect, deadlineOf, inputsOf } from "./connect.js";
 import type { Globals } from "./globals.js";
 import { runEndingError, type Session } from "./runner.js";
@@ -152,12 +153,15 @@ export async function runFleet(
       notStarted: (key: SelectedKey): KeyRun<unknown> =>
         io.signal.aborted ? interruptedRun(key, stopOf(io.signal), false) : lateRun(key),
     };
-    if (!state.selection.allPrimaries) {
+    // A plan to confirm needs every key first: --all-primaries then selects before it starts.
+    if (!state.selection.allPrimaries || plan.confirm !== undefined) {
       const picked = await selectKeys(state.selection, selecting);
       state.keys = picked.keys;
       state.stats = picked.stats;
       if (picked.keys.length === 0) throw emptySelection(state.selection, picked.stats);
       plan.check?.(picked.keys, warn);
+      const confirmation = plan.confirm?.(picked.keys);
+      if (confirmation !== undefined) await confirmPlan(confirmation, io);
       announce(picked.keys.length, false);
       const order = keyQueue();
       for (const key of picked.keys) order.push(key);

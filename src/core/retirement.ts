@@ -24,9 +24,7 @@ export interface Retirement {
 const regionsOf = (family: Family): string[] => [family.region, ...family.replicas.map((r) => r.region)];
 
 const memberIn = (family: Family, region: string): MemberTarget | undefined =>
-  region === family.region
-    ? { region, arn: family.arn }
-    : family.replicas.find((r) => r.region === region);
+  region === family.region ? { region, arn: family.arn } : family.replicas.find((r) => r.region === region);
 
 /** Why `retire` refuses this family; undefined: it may go on. */
 export function retireProblem(
@@ -72,7 +70,11 @@ export function retireProblem(
 }
 
 /** The retirement of one family; a refusal throws (exit 2, nothing changed). */
-export function planRetirement(family: Family, regions: readonly string[], to: string | undefined): Retirement {
+export function planRetirement(
+  family: Family,
+  regions: readonly string[],
+  to: string | undefined,
+): Retirement {
   const problem = retireProblem(family, regions, to);
   if (problem !== undefined) throw usageError(`${problem.message} Nothing was changed.`, problem.hint);
   const retired = regions.flatMap((r) => {

@@ -3,7 +3,8 @@
 // that fills them: the schema (scripts/schema.mjs) reads this file.
 import type { ErrorReport, ExitCode } from "../../core/errors.js";
 import { OUTCOMES, type Outcome } from "../../core/events.js";
-import { JSON_VERSION, type Count, type Milliseconds, type RunError } from "../../report/json.js";
+import type { JSON_VERSION} from "../../report/json.js";
+import { type Count, type Milliseconds, type RunError } from "../../report/json.js";
 import type { ByRegion, Envelope, FleetEnvelope, KeyEntry, KeyTotals } from "../../report/fleet.js";
 
 /** The commands of this document. */
@@ -46,7 +47,8 @@ export interface DeletionPromotionJson {
   /** --to: the Region whose replica becomes the primary. */
   readonly to: string;
   /** `promoted`, `unchanged` (--to was the primary already), `planned` (--dry-run), or how it stopped (nothing was retired then). */
-  readonly outcome: "promoted" | "unchanged" | "planned" | "failed" | "timeout" | "notStarted" | "interrupted";
+  readonly outcome:
+    "promoted" | "unchanged" | "planned" | "failed" | "timeout" | "notStarted" | "interrupted";
   /** UpdatePrimaryRegion calls this run made. */
   readonly updatePrimaryRegionCalls: Count;
   readonly note: string | null;

@@ -14,7 +14,12 @@ import { paint as paintStatus, seconds } from "../../report/lines.js";
 import { keyOutcome } from "../../report/outcomes.js";
 import { literal, type Paint } from "../../report/terminal-text.js";
 import type { DocumentInput, KeyRun, Rendering } from "../contract.js";
-import { summaryOf, type DeletionCommand, type DeletionJson, type DeletionRegionJson } from "./deletion-json.js";
+import {
+  summaryOf,
+  type DeletionCommand,
+  type DeletionJson,
+  type DeletionRegionJson,
+} from "./deletion-json.js";
 
 /** What one key's run found and did. */
 export interface DeletionReport {
@@ -82,7 +87,10 @@ function regionJson(r: MemberResult): DeletionRegionJson {
   };
 }
 
-export function deletionJson<O>(command: DeletionCommand, run: DocumentInput<O, DeletionReport>): DeletionJson {
+export function deletionJson<O>(
+  command: DeletionCommand,
+  run: DocumentInput<O, DeletionReport>,
+): DeletionJson {
   const r = run.result;
   const p = r?.promotion;
   const regions = (r?.regions ?? []).map(regionJson);
@@ -176,23 +184,33 @@ export interface DeletionWords {
 export function deletionLines(
   report: DeletionReport,
   words: DeletionWords,
-  ctx: { readonly paint: Paint; readonly elapsedMs: number; readonly dryRun: boolean; readonly quiet: boolean },
+  ctx: {
+    readonly paint: Paint;
+    readonly elapsedMs: number;
+    readonly dryRun: boolean;
+    readonly quiet: boolean;
+  },
 ): string[] {
   const c = ctx.paint;
   const outcome = outcomeOf(report);
-  const bad = outcome === "failed" || outcome === "timeout" || outcome === "notStarted" || outcome === "interrupted";
+  const bad =
+    outcome === "failed" || outcome === "timeout" || outcome === "notStarted" || outcome === "interrupted";
   const lines: string[] = [];
   const p = report.promotion;
   if (!ctx.quiet || bad) {
     if (p !== undefined) {
-      lines.push(`${symbolOf(p.outcome === "promoted" ? "done" : p.outcome)} promotion ${p.from} → ${p.to}: ${p.outcome}`);
+      lines.push(
+        `${symbolOf(p.outcome === "promoted" ? "done" : p.outcome)} promotion ${p.from} → ${p.to}: ${p.outcome}`,
+      );
       if (p.error !== undefined) lines.push(`    ${c.red(`${p.error.name}: ${p.error.message}`)}`);
       if (p.note !== undefined) lines.push(`    ${c.dim("→")} ${p.note}`);
     }
     lines.push(...memberLines(report.regions, c));
     lines.push(
       bad
-        ? c.yellow(`${symbolOf(outcome)} Stopped ${outcome === "failed" ? "with a failure" : `(${outcome})`} after ${seconds(ctx.elapsedMs)}.`)
+        ? c.yellow(
+            `${symbolOf(outcome)} Stopped ${outcome === "failed" ? "with a failure" : `(${outcome})`} after ${seconds(ctx.elapsedMs)}.`,
+          )
         : `${symbolOf(outcome)} ${words.headline(report, ctx.dryRun)} (${seconds(ctx.elapsedMs)})`,
     );
     if (report.note !== undefined) lines.push(`  ${c.dim("→")} ${report.note}`);
@@ -226,16 +244,20 @@ export function deletionView(run: KeyRun<DeletionReport>): FleetKey {
       error: r.error ?? null,
       note: r.note ?? null,
     })),
-    note: report?.promotion !== undefined && report.promotion.outcome !== "promoted" && report.promotion.outcome !== "unchanged"
-      ? (report.promotion.note ?? null)
-      : null,
+    note:
+      report?.promotion !== undefined &&
+      report.promotion.outcome !== "promoted" &&
+      report.promotion.outcome !== "unchanged"
+        ? (report.promotion.note ?? null)
+        : null,
   };
 }
 
 /** A command's Rendering, from its words. */
 export function deletionRendering<O>(words: DeletionWords): Rendering<O, DeletionReport, DeletionJson> {
   return {
-    exitCode: (report, stop: Stop | undefined) => deletionExitCode(report, stop?.exitCode ?? EXIT.interrupted),
+    exitCode: (report, stop: Stop | undefined) =>
+      deletionExitCode(report, stop?.exitCode ?? EXIT.interrupted),
     document: (run) => deletionJson(words.command, run),
     totals: (documents) => regionTotals(OUTCOMES, documents),
     view: deletionView,

@@ -185,7 +185,9 @@ export async function scheduleDeletion(
       role: before?.role ?? null,
       keyState: answer.keyState ?? "PendingDeletion",
       ...(answer.deletionDate !== undefined ? { deletionDate: answer.deletionDate.toISOString() } : {}),
-      ...(answer.pendingWindowInDays !== undefined ? { pendingWindowInDays: answer.pendingWindowInDays } : {}),
+      ...(answer.pendingWindowInDays !== undefined
+        ? { pendingWindowInDays: answer.pendingWindowInDays }
+        : {}),
     };
     return tracker.end("done", await readBack(ctx, tracker, fallback));
   } catch (error) {
@@ -272,7 +274,10 @@ export async function cancelDeletion(
       note: `Its deletion was cancelled, but it is ${now.keyState ?? "?"}: EnableKey was not done. Re-run with --regions ${target.region} to enable it.`,
     };
   }
-  return tracker.end("done", await readBack(ctx, tracker, { role: before?.role ?? null, keyState: "Enabled" }));
+  return tracker.end(
+    "done",
+    await readBack(ctx, tracker, { role: before?.role ?? null, keyState: "Enabled" }),
+  );
 }
 
 /** The aliases of the key in its Region (ListAliases); undefined: they could not be listed. */

@@ -14,7 +14,8 @@ export interface HandoverEnd {
    * `promoted`: accepted and settled; `unchanged`: --to was the primary already; `planned`: a dry
    * run; else the retirement stops here (nothing retired), with `note` and `error`.
    */
-  readonly outcome: "promoted" | "unchanged" | "planned" | "failed" | "timeout" | "notStarted" | "interrupted";
+  readonly outcome:
+    "promoted" | "unchanged" | "planned" | "failed" | "timeout" | "notStarted" | "interrupted";
   readonly from: string;
   readonly to: string;
   readonly calls: number;
@@ -84,9 +85,19 @@ function ended(end: WatchEnd, done: HandoverEnd): HandoverEnd {
     case "done":
       return { ...done, members };
     case "timeout":
-      return { ...done, members, outcome: "timeout", note: `${seen} when --timeout ran out. ${MAY_COMPLETE} ${RERUN_LONGER}` };
+      return {
+        ...done,
+        members,
+        outcome: "timeout",
+        note: `${seen} when --timeout ran out. ${MAY_COMPLETE} ${RERUN_LONGER}`,
+      };
     case "interrupted":
-      return { ...done, members, outcome: "interrupted", note: `${MAY_COMPLETE} Re-run the same command to finish.` };
+      return {
+        ...done,
+        members,
+        outcome: "interrupted",
+        note: `${MAY_COMPLETE} Re-run the same command to finish.`,
+      };
     case "failed":
       return { ...done, members, outcome: "failed", error: end.error, note: MAY_COMPLETE };
   }

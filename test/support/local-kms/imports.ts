@@ -24,6 +24,7 @@ import { fault } from "./errors.js";
 import { page } from "./paging.js";
 import {
   currentMaterial,
+  isPendingDeletion,
   liveImport,
   stateOf,
   type ImportParameters,
@@ -95,7 +96,7 @@ function externalKey(ctx: ImportContext, body: Body): KeyRecord {
     throw fault.unsupported(`${key.arn} has key material origin ${key.origin}, not EXTERNAL.`);
   }
   const state = stateOf(key, ctx.now);
-  if (state === "PendingDeletion" || state === "Creating" || state === "Updating") {
+  if (isPendingDeletion(state) || state === "Creating" || state === "Updating") {
     throw fault.invalidState(`${key.arn} is ${state}.`);
   }
   return key;

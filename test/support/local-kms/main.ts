@@ -2,7 +2,8 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { REGION_PATTERN } from "./operations.js";
+import { DAY_MS } from "./deletion.js";
+import { REGION_PATTERN } from "./input.js";
 import { isKnownRegion } from "./partitions.js";
 import { DEFAULT_QUOTAS } from "./quotas.js";
 import { startKmsLocal } from "./server.js";
@@ -10,7 +11,7 @@ import { startKmsLocal } from "./server.js";
 const USAGE = `usage: kms-local [--port N] [--creating-delay MS] [--account ID] [--primary REGION]
                  [--primaries N [--primary-region REGION]] [--primary-tag KEY=VALUE]
                  [--enforce-quotas] [--quota-scale X] [--quota OPERATION=N]
-                 [--updating-delay MS] [--read-after-write REGION=MS]
+                 [--updating-delay MS] [--read-after-write REGION=MS] [--day-ms MS]
                  [--tls [--tls-dir DIR]]
 
   --port N            listen on 127.0.0.1:N (default: a free port)
@@ -33,6 +34,9 @@ const USAGE = `usage: kms-local [--port N] [--creating-delay MS] [--account ID] 
                       for MS after a write in REGION, reads of what it changed (tags,
                       description, policy, aliases, enabled state) answer the old value
                       (repeatable)
+  --day-ms MS         how long a day of a deletion window is (default 86400000): with 10, a
+                      replica scheduled for deletion in 7 days is gone 70 ms later, and a primary
+                      waiting in PendingReplicaDeletion starts its own window then
   --tls               serve https, with a certificate for 127.0.0.1 and localhost signed by a CA
                       made at start; prints the file that holds the CA certificate (for
                       AWS_CA_BUNDLE or --ca-bundle), in a temporary folder removed at exit
@@ -62,6 +66,7 @@ let values: {
   quota?: string[];
   "updating-delay"?: string;
   "read-after-write"?: string[];
+  "day-ms"?: string;
   tls?: boolean;
   "tls-dir"?: string;
   help?: boolean;
@@ -81,6 +86,7 @@ try {
       quota: { type: "string", multiple: true },
       "updating-delay": { type: "string" },
       "read-after-write": { type: "string", multiple: true },
+      "day-ms": { type: "string" },
       tls: { type: "boolean" },
       "tls-dir": { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -116,6 +122,8 @@ const port = Number(values.port ?? "0");
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port ${values.port} is not a port number`);
 const creatingDelayMs = ms("creating-delay", values["creating-delay"], 3000);
 const updatingMs = ms("updating-delay", values["updating-delay"], 0);
+const dayMs = ms("day-ms", values["day-ms"], DAY_MS);
+if (dayMs === 0) fail("--day-ms must be above 0");
 if (values.account !== undefined && !/^\d{12}$/.test(values.account)) fail("--account must be 12 digits");
 for (const region of values.primary ?? []) {
   if (!REGION_PATTERN.test(region)) fail(`--primary ${region} is not a Region ID`);
@@ -161,6 +169,7 @@ const server = await startKmsLocal({
   quotaOverrides,
   updatingMs,
   readAfterWriteMs,
+  dayMs,
   tls: values.tls === true,
   tlsDir: tlsDir === undefined ? undefined : resolve(tlsDir),
 });

@@ -1,9 +1,24 @@
 // One handler per KMS operation, with the validation and errors of the real API
 // (see shared/kms-replicatekey.md for ReplicateKey's rules).
+import { DELETION_OPERATIONS } from "./deletion.js";
 import { fault } from "./errors.js";
 import { IMPORT_OPERATIONS, materialMetadata } from "./imports.js";
+import {
+  MAX_TAG_KEY,
+  MAX_TAGS,
+  aliasName,
+  chars,
+  checkDescription,
+  checkPolicy,
+  checkRegion,
+  keyIdOrArn,
+  required,
+  str,
+  tagsOf,
+} from "./input.js";
 import { page } from "./paging.js";
 import {
+  isPendingDeletion,
   newKeyId,
   ReadLag,
   stateOf,
@@ -39,129 +54,14 @@ export interface OperationContext {
   readonly updatingShowsReplicas: boolean;
   /** How long GetParametersForImport's public key and import token stay valid (ms). */
   readonly importTokenValidityMs: number;
+  /** How long a day of a deletion window is (ms; KMS: 86,400,000). */
+  readonly dayMs: number;
 }
 
 type Body = Record<string, unknown>;
 export type Handler = (ctx: OperationContext, body: Body) => unknown;
 
-/** KMS's own pattern for a Region ID, kept apart from src/core/regions.ts: the fake must not share the
- * code it tests. */
-export const REGION_PATTERN = /^([a-z]+-){2,3}\d+$/;
-const POLICY_CHARACTERS = /^[\t\n\r\u0020-\u00FF]*$/;
 const epochSeconds = (ms: number): number => ms / 1000;
-
-function str(body: Body, name: string): string | undefined {
-  const value = body[name];
-  return typeof value === "string" ? value : undefined;
-}
-
-function required(body: Body, name: string): string {
-  const value = str(body, name);
-  if (value === undefined || value === "") {
-    throw fault.validation(
-      `1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`,
-    );
-  }
-  return value;
-}
-
-/** Length in Unicode characters (code points), as KMS counts them, not UTF-16 units. */
-const chars = (text: string): number => [...text].length;
-
-/**
- * The tag limits of KMS: key 1–128 characters, value 0–256, at most 50 tags on a key ("each
- * resource can have up to 50 user-created tags"), whether they come in one request (CreateKey,
- * ReplicateKey, TagResource) or are added to those the key has (TagResource).
- */
-const MAX_TAG_KEY = 128;
-const MAX_TAG_VALUE = 256;
-const MAX_TAGS = 50;
-
-function tagsOf(body: Body): Map<string, string> {
-  const tags = new Map<string, string>();
-  const list = body.Tags;
-  if (list === undefined) return tags;
-  if (!Array.isArray(list)) throw fault.tag("Tags must be a list.");
-  for (const item of list as { TagKey?: unknown; TagValue?: unknown }[]) {
-    if (typeof item.TagKey !== "string" || item.TagKey === "" || typeof item.TagValue !== "string") {
-      throw fault.tag("Each tag needs a TagKey and a TagValue.");
-    }
-    if (chars(item.TagKey) > MAX_TAG_KEY) throw fault.tag(`Tag key ${item.TagKey} is longer than 128.`);
-    if (chars(item.TagValue) > MAX_TAG_VALUE)
-      throw fault.tag(`The value of tag ${item.TagKey} is longer than 256.`);
-    if (tags.has(item.TagKey)) throw fault.tag(`Duplicate tag key ${item.TagKey}.`);
-    if (item.TagKey.startsWith("aws:")) throw fault.tag("Tag keys may not start with aws:.");
-    tags.set(item.TagKey, item.TagValue);
-  }
-  if (tags.size > MAX_TAGS) throw fault.limitExceeded();
-  return tags;
-}
-
-/** Length (1–32768, a ValidationException like every member constraint), characters, a JSON object. */
-function checkPolicy(policy: string): void {
-  if (policy.length < 1 || policy.length > 32_768) {
-    throw fault.validation(
-      "1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to 32768",
-    );
-  }
-  if (!POLICY_CHARACTERS.test(policy)) {
-    throw fault.malformedPolicy("The policy contains characters that are not allowed.");
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(policy);
-  } catch {
-    throw fault.malformedPolicy(
-      "The new key policy will not allow you to update the key policy in the future.",
-    );
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw fault.malformedPolicy("The key policy must be a JSON object.");
-  }
-}
-
-function checkDescription(description: string | undefined): void {
-  if (description !== undefined && chars(description) > 8192) {
-    throw fault.validation(
-      "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 8192",
-    );
-  }
-}
-
-/** A Region ID as KMS checks it: 1–32 characters matching REGION_PATTERN. */
-function checkRegion(region: string, member: string): void {
-  if (region.length > 32 || !REGION_PATTERN.test(region)) {
-    throw fault.validation(
-      `1 validation error detected: Value '${region}' at '${member}' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([a-z]+-){2,3}\\d+$`,
-    );
-  }
-}
-
-/** KeyId as ReplicateKey and UpdatePrimaryRegion take it: a key ID or key ARN, never an alias. */
-function keyIdOrArn(body: Body, member = "KeyId"): string {
-  const keyId = required(body, member);
-  if (keyId.length > 2048) throw fault.validation(`${member} must be at most 2048 characters.`);
-  if (keyId.startsWith("alias/") || /^arn:[^:]+:kms:[^:]*:[^:]*:alias\//.test(keyId)) {
-    throw fault.notFound(`Key '${keyId}'`);
-  }
-  return keyId;
-}
-
-/** An alias name as CreateAlias/UpdateAlias/DeleteAlias take it. */
-function aliasName(body: Body): string {
-  const name = required(body, "AliasName");
-  if (name.length > 256 || !/^alias\/[a-zA-Z0-9/_-]+$/.test(name)) {
-    throw fault.validation(
-      `1 validation error detected: Value '${name}' at 'aliasName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^alias/[a-zA-Z0-9/_-]+$`,
-    );
-  }
-  if (name.startsWith("alias/aws/")) {
-    throw fault.validation(
-      `Alias name ${name} must not begin with alias/aws/: that prefix is reserved for AWS managed keys.`,
-    );
-  }
-  return name;
-}
 
 function algorithms(keySpec: string, keyUsage: string): Record<string, string[]> {
   if (keySpec.startsWith("HMAC_")) return { MacAlgorithms: [`HMAC_SHA_${keySpec.slice(5)}`] };
@@ -206,6 +106,8 @@ export function metadataOf(
     metadata.DeletionDate = epochSeconds(key.deletionDate);
     metadata.PendingDeletionWindowInDays = key.pendingWindowInDays;
   }
+  // A primary waiting for its replicas: no date yet, only the window that starts after them.
+  if (state === "PendingReplicaDeletion") metadata.PendingDeletionWindowInDays = key.pendingWindowInDays;
   if (key.multiRegion) {
     const family = store.family(key.keyId);
     const primary = family.find((k) => k.role === "PRIMARY");
@@ -431,14 +333,14 @@ const listKeys: Handler = (ctx, body) => {
 };
 
 /**
- * A key a management call may change: found, and not PendingDeletion (KMS's key state table refuses
- * tags, description and aliases on a key pending deletion; PutKeyPolicy and DeleteAlias pass).
+ * A key a management call may change: found, and not pending deletion (KMS's key state table
+ * refuses tags, description and aliases on a key PendingDeletion or PendingReplicaDeletion;
+ * PutKeyPolicy and DeleteAlias pass).
  */
 function manageableKey(ctx: OperationContext, ref: string): KeyRecord {
   const key = ctx.store.find(ctx.region, ref);
-  if (stateOf(key, ctx.now) === "PendingDeletion") {
-    throw fault.invalidState(`${key.arn} is pending deletion.`);
-  }
+  const state = stateOf(key, ctx.now);
+  if (isPendingDeletion(state)) throw fault.invalidState(`${key.arn} is ${state}.`);
   return key;
 }
 
@@ -629,7 +531,7 @@ function settledKey(ctx: OperationContext, body: Body): KeyRecord {
 function setEnabled(ctx: OperationContext, body: Body, next: KeyState): unknown {
   const key = settledKey(ctx, body);
   const state = stateOf(key, ctx.now);
-  if (state === "PendingDeletion") throw fault.invalidState(`${key.arn} is pending deletion.`);
+  if (isPendingDeletion(state)) throw fault.invalidState(`${key.arn} is ${state}.`);
   if (state === "PendingImport") throw fault.invalidState(`${key.arn} is pending import.`);
   key.lag.wrote("state", key.setState, ctx.now, ctx.readAfterWriteMs(ctx.region));
   key.setState = next;
@@ -638,34 +540,6 @@ function setEnabled(ctx: OperationContext, body: Body, next: KeyState): unknown 
 
 const enableKey: Handler = (ctx, body) => setEnabled(ctx, body, "Enabled");
 const disableKey: Handler = (ctx, body) => setEnabled(ctx, body, "Disabled");
-
-const scheduleKeyDeletion: Handler = (ctx, body) => {
-  const key = settledKey(ctx, body);
-  const days = typeof body.PendingWindowInDays === "number" ? body.PendingWindowInDays : 30;
-  if (!Number.isInteger(days) || days < 7 || days > 30) {
-    throw fault.validation("PendingWindowInDays must be between 7 and 30.");
-  }
-  key.lag.wrote("state", key.setState, ctx.now, 0);
-  key.setState = "PendingDeletion";
-  key.pendingWindowInDays = days;
-  key.deletionDate = ctx.now + days * 86_400_000;
-  return {
-    KeyId: key.arn,
-    DeletionDate: epochSeconds(key.deletionDate),
-    KeyState: "PendingDeletion",
-    PendingWindowInDays: days,
-  };
-};
-
-const cancelKeyDeletion: Handler = (ctx, body) => {
-  const key = settledKey(ctx, body);
-  if (stateOf(key, ctx.now) !== "PendingDeletion")
-    throw fault.invalidState(`${key.arn} is not pending deletion.`);
-  key.lag.wrote("state", key.setState, ctx.now, 0);
-  key.setState = "Disabled";
-  key.deletionDate = undefined;
-  return { KeyId: key.arn };
-};
 
 export const OPERATIONS: Readonly<Record<string, Handler>> = {
   CreateKey: createKey,
@@ -685,7 +559,6 @@ export const OPERATIONS: Readonly<Record<string, Handler>> = {
   PutKeyPolicy: putKeyPolicy,
   EnableKey: enableKey,
   DisableKey: disableKey,
-  ScheduleKeyDeletion: scheduleKeyDeletion,
-  CancelKeyDeletion: cancelKeyDeletion,
+  ...DELETION_OPERATIONS,
   ...IMPORT_OPERATIONS,
 };

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { DAY_MS, deleteDueKeys } from "./deletion.js";
 import { KmsFault, fault } from "./errors.js";
 import { OPERATIONS, makeKey, metadataOf, notPrimary } from "./operations.js";
 import { isKnownRegion, partitionOf } from "./partitions.js";
@@ -112,6 +113,12 @@ export interface KmsLocalConfig {
   readonly regionPartitions: Readonly<Record<string, string>>;
   /** How long GetParametersForImport's wrapping key and import token are valid, in ms (KMS: 24 h). */
   readonly importTokenValidityMs: number;
+  /**
+   * How long a "day" of a deletion window is, in ms (KMS: 86,400,000): with 10, a replica
+   * scheduled for 7 days is gone 70 ms later and its primary's window starts then. A key's date is
+   * fixed when it is scheduled (a primary's window: its length, when scheduled).
+   */
+  readonly dayMs: number;
 }
 
 const CONFIG_KEYS = new Set([
@@ -132,6 +139,7 @@ const CONFIG_KEYS = new Set([
   "updatingShowsReplicas",
   "regionPartitions",
   "importTokenValidityMs",
+  "dayMs",
 ]);
 const FAULT_KEYS = new Set([
   "region",
@@ -187,8 +195,15 @@ const isMs = (value: unknown): boolean => typeof value === "number" && Number.is
 /** Wrong values of the newer settings (an unknown operation in quotaOverrides is not ignored). */
 function valueProblems(partial: Record<string, unknown>): string[] {
   const problems: string[] = [];
-  const { enforceQuotas, quotaScale, quotaOverrides, readAfterWriteMs, updatingMs, updatingMsByRegion } =
-    partial;
+  const {
+    enforceQuotas,
+    quotaScale,
+    quotaOverrides,
+    readAfterWriteMs,
+    updatingMs,
+    updatingMsByRegion,
+    dayMs,
+  } = partial;
   if (enforceQuotas !== undefined && typeof enforceQuotas !== "boolean") {
     problems.push("enforceQuotas must be true or false");
   }
@@ -218,6 +233,9 @@ function valueProblems(partial: Record<string, unknown>): string[] {
     problems.push("readAfterWriteMs must be an object of Region: ms");
   }
   if (updatingMs !== undefined && !isMs(updatingMs)) problems.push("updatingMs must be a number of ms");
+  if (dayMs !== undefined && !(isMs(dayMs) && (dayMs as number) > 0)) {
+    problems.push("dayMs must be a number of ms above 0");
+  }
   if (
     updatingMsByRegion !== undefined &&
     !(isRecord(updatingMsByRegion) && Object.values(updatingMsByRegion).every((v) => v === null || isMs(v)))
@@ -290,6 +308,10 @@ export interface KeyView {
   readonly settledAt?: number;
   /** Epoch ms when it leaves (or left) Updating after UpdatePrimaryRegion. */
   readonly updatingUntil?: number;
+  /** PendingDeletion: epoch ms when it is gone. */
+  readonly deletionDate?: number;
+  /** PendingDeletion or PendingReplicaDeletion: the window ScheduleKeyDeletion was given. */
+  readonly pendingWindowInDays?: number;
 }
 
 /** What a test's setup may ask of a new key beyond CreateKey's input: what KMS's API cannot make. */
@@ -347,6 +369,7 @@ const DEFAULTS: KmsLocalConfig = {
   updatingShowsReplicas: false,
   regionPartitions: {},
   importTokenValidityMs: 24 * 3_600_000,
+  dayMs: DAY_MS,
 };
 
 const CONTROL = "/_kms-local/";
@@ -455,6 +478,7 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
     },
     updatingShowsReplicas: config.updatingShowsReplicas,
     importTokenValidityMs: config.importTokenValidityMs,
+    dayMs: config.dayMs,
   });
 
   const invoke = (
@@ -465,6 +489,8 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
   ): unknown => {
     const handler = OPERATIONS[operation];
     if (handler === undefined) throw fault.unknownOperation(operation);
+    // The keys whose deletion date has passed are gone before the request sees the store.
+    deleteDueKeys(store, now);
     return handler(context(region, now), input);
   };
 
@@ -777,6 +803,7 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
   const views = (region: string): KeyView[] => {
     const regionStore = store.region(region);
     const now = clock();
+    deleteDueKeys(store, now);
     const aliasesOf = new Map<string, string[]>();
     for (const alias of regionStore.aliases.values()) {
       const names = aliasesOf.get(alias.targetKeyId);
@@ -796,6 +823,8 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
       createdAt: key.createdAt,
       settledAt: key.creatingUntil,
       ...(key.updatingUntil !== undefined ? { updatingUntil: key.updatingUntil } : {}),
+      ...(key.deletionDate !== undefined ? { deletionDate: key.deletionDate } : {}),
+      ...(key.pendingWindowInDays !== undefined ? { pendingWindowInDays: key.pendingWindowInDays } : {}),
     }));
   };
 

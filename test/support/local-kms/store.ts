@@ -2,7 +2,18 @@
 import { randomBytes, randomUUID, type KeyObject } from "node:crypto";
 import { fault } from "./errors.js";
 
-export type KeyState = "Creating" | "Updating" | "Enabled" | "Disabled" | "PendingDeletion" | "PendingImport";
+export type KeyState =
+  | "Creating"
+  | "Updating"
+  | "Enabled"
+  | "Disabled"
+  | "PendingDeletion"
+  | "PendingReplicaDeletion"
+  | "PendingImport";
+
+/** Scheduled for deletion: a date set (PendingDeletion), or waiting for the replicas to go first. */
+export const isPendingDeletion = (state: KeyState): boolean =>
+  state === "PendingDeletion" || state === "PendingReplicaDeletion";
 
 /** DescribeKey's KeyManager: CUSTOMER for every key the API makes; AWS only for setup-made keys. */
 export type KeyManager = "CUSTOMER" | "AWS";
@@ -78,8 +89,11 @@ export interface KeyRecord {
   updatingUntil?: number;
   /** Where a replica goes after Creating: Enabled, or PendingImport for imported material. */
   readonly bornState: KeyState;
+  /** PendingDeletion: when the key is gone (epoch ms). */
   deletionDate?: number;
+  /** ScheduleKeyDeletion's PendingWindowInDays, and that window in ms on the endpoint's clock. */
   pendingWindowInDays?: number;
+  pendingWindowMs?: number;
   /** DescribeKey answers NotFoundException this many more times (eventual consistency). */
   hiddenDescribes: number;
   /** Writes of tags, description, policy and enabled state that reads do not see yet. */
@@ -157,7 +171,7 @@ export function visibleStateOf(key: KeyRecord, now: number): KeyState {
 function stateWith(key: KeyRecord, now: number, setState: KeyState | undefined): KeyState {
   if (key.creatingUntil !== undefined && now < key.creatingUntil) return "Creating";
   if (key.updatingUntil !== undefined && now < key.updatingUntil) return "Updating";
-  if (key.origin === "EXTERNAL" && setState !== "PendingDeletion") {
+  if (key.origin === "EXTERNAL" && !(setState !== undefined && isPendingDeletion(setState))) {
     // Imported material: usable while this key holds the family's current material, unexpired.
     const current = currentMaterial(key);
     if (current === undefined || liveImport(key, current.id, now) === undefined) return "PendingImport";
@@ -199,6 +213,8 @@ export class Store {
   private readonly families = new Map<string, KeyRecord[]>();
   /** GetParametersForImport's answers, by import token (base64). */
   readonly importTokens = new Map<string, ImportParameters>();
+  /** The keys PendingDeletion with a date (deletion.ts removes them when it passes). */
+  readonly scheduled = new Set<KeyRecord>();
   constructor(
     readonly account: string,
     /** The endpoint's clock (epoch ms). */
@@ -229,10 +245,28 @@ export class Store {
     return this.families.get(keyId) ?? [];
   }
 
+  /** A key is gone: from its Region, its family and the schedule, and its aliases with it. */
+  remove(key: KeyRecord): void {
+    const store = this.region(key.region);
+    store.keys.delete(key.keyId);
+    for (const alias of [...store.aliases.values()]) {
+      // Gone at once for reads too: nothing is left for an older answer to show.
+      if (alias.targetKeyId === key.keyId) {
+        store.aliasLag.wrote(alias.name, alias, 0, 0);
+        store.aliases.delete(alias.name);
+      }
+    }
+    const family = this.families.get(key.keyId)?.filter((k) => k !== key) ?? [];
+    if (family.length === 0) this.families.delete(key.keyId);
+    else this.families.set(key.keyId, family);
+    this.scheduled.delete(key);
+  }
+
   clear(): void {
     this.regions.clear();
     this.families.clear();
     this.importTokens.clear();
+    this.scheduled.clear();
   }
 
   /** Key ID, key ARN, alias name or alias ARN → the key, as seen from `region`. */

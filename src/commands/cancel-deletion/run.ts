@@ -79,7 +79,9 @@ export function prepareCancelDeletion(
   ctx: PrepareContext,
 ): Promise<RunPlan<DeletionReport>> {
   const place = ctx.place ?? { region: "", partition: undefined };
-  const regions = namedRegions(options.regions, place, ctx.connection.unknownRegions, ctx.warn);
+  // Any Region of the family may be named, the primary's too: only the Region IDs are checked here.
+  const anyRegion = { region: "", partition: place.partition };
+  const regions = namedRegions(options.regions, anyRegion, ctx.connection.unknownRegions, ctx.warn);
   return Promise.resolve({
     timeoutMs: options.timeoutMs,
     accept: CANCEL_ACCEPTS,

@@ -170,7 +170,9 @@ function notRetired(target: MemberTarget, options: RetireOptions): MemberResult 
 
 export function prepareRetire(options: RetireOptions, ctx: PrepareContext): Promise<RunPlan<DeletionReport>> {
   const place = ctx.place ?? { region: "", partition: undefined };
-  const regions = namedRegions(options.regions, place, ctx.connection.unknownRegions, ctx.warn);
+  // Any Region of the family may be named, the primary's too: only the Region IDs are checked here.
+  const anyRegion = { region: "", partition: place.partition };
+  const regions = namedRegions(options.regions, anyRegion, ctx.connection.unknownRegions, ctx.warn);
   if (options.to !== undefined) {
     const { warning } = checkPromoteTarget(options.to, place, ctx.connection.unknownRegions);
     if (warning !== undefined) ctx.warn(warning);

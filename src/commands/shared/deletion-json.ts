@@ -3,7 +3,7 @@
 // that fills them: the schema (scripts/schema.mjs) reads this file.
 import type { ErrorReport, ExitCode } from "../../core/errors.js";
 import { OUTCOMES, type Outcome } from "../../core/events.js";
-import type { JSON_VERSION} from "../../report/json.js";
+import type { JSON_VERSION } from "../../report/json.js";
 import { type Count, type Milliseconds, type RunError } from "../../report/json.js";
 import type { ByRegion, Envelope, FleetEnvelope, KeyEntry, KeyTotals } from "../../report/fleet.js";
 

@@ -1,7 +1,7 @@
 // `status`: the key family as a table for people, and as JSON with the drift spelled out.
 import type { Drift } from "../../core/diff.js";
 import { EXIT, type ErrorReport, type ExitCode } from "../../core/errors.js";
-import { isUsableKey, unreadFields, type KeyView } from "../../core/family.js";
+import { isPendingDeletionKey, isUsableKey, unreadFields, type KeyView } from "../../core/family.js";
 import type { OutputMode } from "../../report/mode.js";
 import { cellWidth, fitCells, fitColumns, truncateCells } from "../../report/cells.js";
 import { JSON_VERSION, type Count } from "../../report/json.js";
@@ -12,6 +12,15 @@ import { paint as paintStatus } from "../../report/lines.js";
 import type { FleetKey } from "../../report/fleet-key.js";
 import type { KeyRun, Rendering } from "../contract.js";
 import type { StatusOptions } from "./flags.js";
+
+/** Not usable, and not on its way out: a key pending deletion is counted apart. */
+const notUsable = (view: KeyView): boolean => !isUsableKey(view) && !isPendingDeletionKey(view);
+
+/** `1 pending deletion`, or nothing. */
+function pendingPart(rows: readonly FamilyRow[], c: Paint): string[] {
+  const pending = rows.filter((r) => isPendingDeletionKey(r.view)).length;
+  return pending === 0 ? [] : [c.yellow(`${pending} pending deletion`)];
+}
 
 export interface FamilyRow {
   readonly view: KeyView;
@@ -42,7 +51,9 @@ function cellsOf(view: KeyView): string[] {
   return [
     view.region,
     view.role,
-    view.keyState ?? "?",
+    view.deletionDate !== undefined
+      ? `${view.keyState ?? "?"} (deleted ${view.deletionDate.slice(0, 10)})`
+      : (view.keyState ?? "?"),
     String(view.enabled ?? "?"),
     view.description || "-",
     tags,
@@ -163,6 +174,7 @@ export function statusSummary(rows: readonly FamilyRow[], unusable: number, c: P
   const parts = [
     `${rows.length} key${rows.length === 1 ? "" : "s"}`,
     unusable === 0 ? c.green("all usable") : c.red(`${unusable} not usable`),
+    ...pendingPart(rows, c),
     ...(unread > 0 ? [c.red(`${unread} field${unread === 1 ? "" : "s"} could not be read`)] : []),
     drifting === 0
       ? c.green("no drift")
@@ -231,7 +243,7 @@ export function fleetStatusOutput(
   chalks: { readonly stdout: Paint; readonly stderr: Paint },
 ): { stdout: string; stderr: string } {
   const rows = families.flatMap((f) => f.rows);
-  const unusable = rows.filter((r) => !isUsableKey(r.view)).length;
+  const unusable = rows.filter((r) => notUsable(r.view)).length;
   const summary = mode.quiet ? [] : [fleetStatusSummary(families, unusable, chalks.stderr)];
   if (mode.json) return { stdout: "", stderr: lines(summary) };
   if (mode.table.aligned) {
@@ -268,6 +280,7 @@ export function fleetStatusSummary(families: readonly FamilyOfFleet[], unusable:
   const parts = [
     `${families.length} key ${families.length === 1 ? "family" : "families"}, ${rows.length} key${rows.length === 1 ? "" : "s"}`,
     unusable === 0 ? c.green("all usable") : c.red(`${unusable} not usable`),
+    ...pendingPart(rows, c),
     ...(unread > 0 ? [c.red(`${unread} ${unread === 1 ? "family" : "families"} could not be read`)] : []),
     drifting === 0
       ? c.green("no drift")
@@ -278,7 +291,7 @@ export function fleetStatusSummary(families: readonly FamilyOfFleet[], unusable:
 
 /** 1 when a key is unusable or a field could not be read (the comparison is incomplete), else 4 on drift, else 0. */
 export function statusExitCode(rows: readonly FamilyRow[]): ExitCode {
-  const unusable = rows.some((r) => !isUsableKey(r.view));
+  const unusable = rows.some((r) => notUsable(r.view));
   const unread = rows.some((r) => unreadFields(r.view).length > 0);
   if (unusable || unread) return EXIT.failed;
   return rows.some((r) => r.drift.length > 0) ? EXIT.drift : EXIT.ok;
@@ -288,11 +301,13 @@ export function statusExitCode(rows: readonly FamilyRow[]): ExitCode {
 function statusView(run: KeyRun<FamilyRow[]>): FleetKey {
   const rows = run.result ?? [];
   const outcome = keyOutcome(run.exitCode, run.failure, false);
-  const notUsable = rows.filter((r) => !isUsableKey(r.view)).length;
+  const unusableKeys = rows.filter((r) => notUsable(r.view)).length;
+  const pending = rows.filter((r) => isPendingDeletionKey(r.view)).length;
   const drifting = rows.filter((r) => r.drift.length > 0).length;
   const parts = (c: Paint): string[] => [
-    `${rows.length - notUsable} usable`,
-    ...(notUsable > 0 ? [paintStatus(c, "failed", `${notUsable} not usable`)] : []),
+    `${rows.length - unusableKeys - pending} usable`,
+    ...(unusableKeys > 0 ? [paintStatus(c, "failed", `${unusableKeys} not usable`)] : []),
+    ...(pending > 0 ? [paintStatus(c, "timeout", `${pending} pending deletion`)] : []),
     ...(drifting > 0 ? [paintStatus(c, "timeout", `${drifting} drift`)] : []),
   ];
   const look = outcome === "ok" ? "done" : outcome === "drift" ? "timeout" : outcome;
@@ -332,7 +347,7 @@ export const statusRendering: Rendering<StatusOptions, FamilyRow[], StatusJson> 
     const rows = run?.result;
     if (rows === undefined) return { stdout: "", stderr: "" };
     // The table is the data asked for: stdout (see statusOutput for --quiet, --output json, pipes).
-    const unusable = rows.filter((r) => !isUsableKey(r.view)).length;
+    const unusable = rows.filter((r) => notUsable(r.view)).length;
     return statusOutput(rows, unusable, ctx.mode, { stdout: ctx.paint, stderr: ctx.paint });
   },
   fleetOutput(runs, ctx) {

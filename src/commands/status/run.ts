@@ -2,7 +2,7 @@
 // primary (the structured diff). Exit 0 / 1 (a key unusable or a field unread) / 4 (drift only) / 2.
 import type { KmsPort } from "../../aws/kms.js";
 import { driftOf } from "../../core/diff.js";
-import { readFamily } from "../../core/family.js";
+import { isPendingDeletionKey, readFamily } from "../../core/family.js";
 import { parseKeyRef } from "../../core/keys.js";
 import type { PrimaryKey } from "../../core/events.js";
 import type { CommandWork, RunPlan } from "../contract.js";
@@ -17,7 +17,11 @@ async function statusRows(kms: KmsPort, primary: PrimaryKey, signal: AbortSignal
   const family = await readFamily(kms, parseKeyRef(primary.arn), primary.region, signal);
   return [
     { view: family.primary, drift: [] },
-    ...family.replicas.map((view) => ({ view, drift: driftOf(family.primary, view) })),
+    // A key pending deletion is on its way out: it is not compared with the primary.
+    ...family.replicas.map((view) => ({
+      view,
+      drift: isPendingDeletionKey(view) ? [] : driftOf(family.primary, view),
+    })),
   ];
 }
 

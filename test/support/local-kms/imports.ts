@@ -21,6 +21,7 @@ import {
 } from "node:crypto";
 import { promisify } from "node:util";
 import { fault } from "./errors.js";
+import { required, str } from "./input.js";
 import { page } from "./paging.js";
 import {
   currentMaterial,
@@ -48,21 +49,6 @@ type Handler = (ctx: ImportContext, body: Body) => unknown;
 
 const DAY_MS = 86_400_000;
 const epochSeconds = (ms: number): number => ms / 1000;
-
-function str(body: Body, name: string): string | undefined {
-  const value = body[name];
-  return typeof value === "string" ? value : undefined;
-}
-
-function required(body: Body, name: string): string {
-  const value = str(body, name);
-  if (value === undefined || value === "") {
-    throw fault.validation(
-      `1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`,
-    );
-  }
-  return value;
-}
 
 /** A JSON 1.1 timestamp: epoch seconds (what the SDKs send), or an ISO string. */
 function timestamp(body: Body, name: string): number | undefined {

@@ -1,33 +1,22 @@
 // One handler per KMS operation, with the validation and errors of the real API
-// (see shared/kms-replicatekey.md for ReplicateKey's rules).
+// (see shared/kms-replicatekey.md for ReplicateKey's rules). Here: the keys and the family
+// (CreateKey, DescribeKey, ReplicateKey, UpdatePrimaryRegion, ListKeys); aliases.ts, management.ts
+// (tags, description, policy, Enable/DisableKey), deletion.ts and imports.ts hold the others;
+// OPERATIONS maps every operation's name to its handler. input.ts checks the request members.
+import { ALIAS_OPERATIONS } from "./aliases.js";
 import { DELETION_OPERATIONS } from "./deletion.js";
 import { fault } from "./errors.js";
 import { IMPORT_OPERATIONS, materialMetadata } from "./imports.js";
-import {
-  MAX_TAG_KEY,
-  MAX_TAGS,
-  aliasName,
-  chars,
-  checkDescription,
-  checkPolicy,
-  checkRegion,
-  keyIdOrArn,
-  required,
-  str,
-  tagsOf,
-} from "./input.js";
+import { checkDescription, checkPolicy, checkRegion, keyIdOrArn, required, str, tagsOf } from "./input.js";
+import { MANAGEMENT_OPERATIONS } from "./management.js";
 import { page } from "./paging.js";
 import {
-  isPendingDeletion,
   newKeyId,
   ReadLag,
   stateOf,
   visibleStateOf,
-  type AliasRecord,
   type KeyManager,
   type KeyRecord,
-  type KeyState,
-  type RegionStore,
   type Store,
 } from "./store.js";
 
@@ -332,233 +321,14 @@ const listKeys: Handler = (ctx, body) => {
   };
 };
 
-/**
- * A key a management call may change: found, and not pending deletion (KMS's key state table
- * refuses tags, description and aliases on a key PendingDeletion or PendingReplicaDeletion;
- * PutKeyPolicy and DeleteAlias pass).
- */
-function manageableKey(ctx: OperationContext, ref: string): KeyRecord {
-  const key = ctx.store.find(ctx.region, ref);
-  const state = stateOf(key, ctx.now);
-  if (isPendingDeletion(state)) throw fault.invalidState(`${key.arn} is ${state}.`);
-  return key;
-}
-
-/** The target of CreateAlias/UpdateAlias: a key ID or key ARN in this Region, not an alias. */
-function aliasTarget(ctx: OperationContext, body: Body): KeyRecord {
-  const ref = required(body, "TargetKeyId");
-  if (ref.startsWith("alias/") || /^arn:[^:]+:kms:[^:]*:[^:]*:alias\//.test(ref)) {
-    throw fault.validation(`TargetKeyId ${ref} must be a key ID or key ARN, not an alias.`);
-  }
-  return manageableKey(ctx, ref);
-}
-
-function writeAlias(
-  ctx: OperationContext,
-  store: RegionStore,
-  name: string,
-  next: AliasRecord | undefined,
-): void {
-  store.aliasLag.wrote(name, store.aliases.get(name), ctx.now, ctx.readAfterWriteMs(ctx.region));
-  if (next === undefined) store.aliases.delete(name);
-  else store.aliases.set(name, next);
-}
-
-const createAlias: Handler = (ctx, body) => {
-  const name = aliasName(body);
-  const key = aliasTarget(ctx, body);
-  const store = ctx.store.region(ctx.region);
-  if (store.aliases.has(name))
-    throw fault.alreadyExists(`An alias with the name ${store.arnOf(name)} already exists`);
-  writeAlias(ctx, store, name, { name, targetKeyId: key.keyId, createdAt: ctx.now, updatedAt: ctx.now });
-  return {};
-};
-
-/** The key type KMS requires UpdateAlias's old and new targets to share. */
-const keyType = (key: KeyRecord): string =>
-  key.keySpec === "SYMMETRIC_DEFAULT" ? "symmetric" : key.keySpec.startsWith("HMAC_") ? "HMAC" : "asymmetric";
-
-/**
- * UpdateAlias: the alias must exist in this Region (NotFoundException), the new target is a key of
- * this Region of the same type (symmetric / asymmetric / HMAC) and key usage as the current one
- * (ValidationException otherwise).
- */
-const updateAlias: Handler = (ctx, body) => {
-  const name = aliasName(body);
-  const store = ctx.store.region(ctx.region);
-  const alias = store.aliases.get(name);
-  if (alias === undefined) throw fault.notFound(`Alias '${store.arnOf(name)}'`);
-  const key = aliasTarget(ctx, body);
-  const current = store.keys.get(alias.targetKeyId);
-  if (current !== undefined && (keyType(current) !== keyType(key) || current.keyUsage !== key.keyUsage)) {
-    throw fault.validation(
-      `${key.arn} is not of the same key type and key usage as ${current.arn}, the current target of ${name}.`,
-    );
-  }
-  writeAlias(ctx, store, name, { ...alias, targetKeyId: key.keyId, updatedAt: ctx.now });
-  return {};
-};
-
-const deleteAlias: Handler = (ctx, body) => {
-  const name = aliasName(body);
-  const store = ctx.store.region(ctx.region);
-  if (!store.aliases.has(name)) throw fault.notFound(`Alias '${store.arnOf(name)}'`);
-  writeAlias(ctx, store, name, undefined);
-  return {};
-};
-
-const listAliases: Handler = (ctx, body) => {
-  const store = ctx.store.region(ctx.region);
-  const keyId = str(body, "KeyId");
-  const target = keyId === undefined ? undefined : ctx.store.find(ctx.region, keyId).keyId;
-  const aliases = store
-    .visibleAliases(ctx.now)
-    .filter((a) => target === undefined || a.targetKeyId === target);
-  const { items, next } = page(aliases, body, "ListAliases", `${ctx.region} ${target ?? "*"}`);
-  return {
-    Aliases: items.map((a) => ({
-      AliasName: a.name,
-      AliasArn: store.arnOf(a.name),
-      TargetKeyId: a.targetKeyId,
-      CreationDate: epochSeconds(a.createdAt),
-      LastUpdatedDate: epochSeconds(a.updatedAt),
-    })),
-    Truncated: next !== undefined,
-    NextMarker: next,
-  };
-};
-
-/** Records a write of a key property for read-after-write, then applies it. */
-function writeTags(ctx: OperationContext, key: KeyRecord, next: Map<string, string>): void {
-  key.lag.wrote("tags", new Map(key.tags), ctx.now, ctx.readAfterWriteMs(ctx.region));
-  key.tags = next;
-}
-
-const tagResource: Handler = (ctx, body) => {
-  const key = manageableKey(ctx, required(body, "KeyId"));
-  if (!Array.isArray(body.Tags)) {
-    throw fault.validation(
-      "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null",
-    );
-  }
-  const next = new Map(key.tags);
-  for (const [k, v] of tagsOf(body)) next.set(k, v);
-  if (next.size > MAX_TAGS) throw fault.limitExceeded();
-  writeTags(ctx, key, next);
-  return {};
-};
-
-/** UntagResource: TagKeys is a list of tag keys (1–128 characters); keys the key lacks are ignored. */
-const untagResource: Handler = (ctx, body) => {
-  const key = manageableKey(ctx, required(body, "KeyId"));
-  const list = body.TagKeys;
-  if (!Array.isArray(list)) {
-    throw fault.validation(
-      "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null",
-    );
-  }
-  const next = new Map(key.tags);
-  for (const tagKey of list as unknown[]) {
-    if (typeof tagKey !== "string" || tagKey === "" || chars(tagKey) > MAX_TAG_KEY) {
-      throw fault.tag(`Tag key ${String(tagKey)} is not valid.`);
-    }
-    next.delete(tagKey);
-  }
-  writeTags(ctx, key, next);
-  return {};
-};
-
-const listResourceTags: Handler = (ctx, body) => {
-  const key = ctx.store.find(ctx.region, required(body, "KeyId"));
-  const tags = [...key.lag.read("tags", key.tags, ctx.now)];
-  const { items, next } = page(tags, body, "ListResourceTags", `${ctx.region} ${key.keyId}`);
-  return {
-    Tags: items.map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
-    Truncated: next !== undefined,
-    NextMarker: next,
-  };
-};
-
-/** UpdateKeyDescription: Description is required but may be empty (0–8192 characters). */
-const updateKeyDescription: Handler = (ctx, body) => {
-  const key = manageableKey(ctx, required(body, "KeyId"));
-  const description = str(body, "Description");
-  if (description === undefined) {
-    throw fault.validation(
-      "1 validation error detected: Value null at 'description' failed to satisfy constraint: Member must not be null",
-    );
-  }
-  checkDescription(description);
-  key.lag.wrote("description", key.description, ctx.now, ctx.readAfterWriteMs(ctx.region));
-  key.description = description;
-  return {};
-};
-
-function policyName(body: Body): void {
-  const name = str(body, "PolicyName") ?? "default";
-  if (name !== "default") throw fault.notFound(`Policy ${name}`);
-}
-
-const getKeyPolicy: Handler = (ctx, body) => {
-  const key = ctx.store.find(ctx.region, required(body, "KeyId"));
-  policyName(body);
-  return { Policy: key.lag.read("policy", key.policy, ctx.now), PolicyName: "default" };
-};
-
-const putKeyPolicy: Handler = (ctx, body) => {
-  const key = ctx.store.find(ctx.region, required(body, "KeyId"));
-  policyName(body);
-  const policy = required(body, "Policy");
-  checkPolicy(policy);
-  const bypass = body.BypassPolicyLockoutSafetyCheck;
-  if (bypass !== undefined && typeof bypass !== "boolean") {
-    throw fault.validation("BypassPolicyLockoutSafetyCheck must be a boolean.");
-  }
-  key.lag.wrote("policy", key.policy, ctx.now, ctx.readAfterWriteMs(ctx.region));
-  key.policy = policy;
-  return {};
-};
-
-/** A key whose state may be changed: not Creating, not Updating (shared/kms-lifecycle.md). */
-function settledKey(ctx: OperationContext, body: Body): KeyRecord {
-  const key = ctx.store.find(ctx.region, required(body, "KeyId"));
-  const state = stateOf(key, ctx.now);
-  if (state === "Creating" || state === "Updating") throw fault.invalidState(`${key.arn} is ${state}.`);
-  return key;
-}
-
-/** EnableKey/DisableKey: any key (primary or replica) that is Enabled or Disabled. */
-function setEnabled(ctx: OperationContext, body: Body, next: KeyState): unknown {
-  const key = settledKey(ctx, body);
-  const state = stateOf(key, ctx.now);
-  if (isPendingDeletion(state)) throw fault.invalidState(`${key.arn} is ${state}.`);
-  if (state === "PendingImport") throw fault.invalidState(`${key.arn} is pending import.`);
-  key.lag.wrote("state", key.setState, ctx.now, ctx.readAfterWriteMs(ctx.region));
-  key.setState = next;
-  return {};
-}
-
-const enableKey: Handler = (ctx, body) => setEnabled(ctx, body, "Enabled");
-const disableKey: Handler = (ctx, body) => setEnabled(ctx, body, "Disabled");
-
 export const OPERATIONS: Readonly<Record<string, Handler>> = {
   CreateKey: createKey,
   DescribeKey: describeKey,
   ReplicateKey: replicateKey,
   UpdatePrimaryRegion: updatePrimaryRegion,
   ListKeys: listKeys,
-  CreateAlias: createAlias,
-  UpdateAlias: updateAlias,
-  DeleteAlias: deleteAlias,
-  ListAliases: listAliases,
-  TagResource: tagResource,
-  UntagResource: untagResource,
-  ListResourceTags: listResourceTags,
-  UpdateKeyDescription: updateKeyDescription,
-  GetKeyPolicy: getKeyPolicy,
-  PutKeyPolicy: putKeyPolicy,
-  EnableKey: enableKey,
-  DisableKey: disableKey,
+  ...ALIAS_OPERATIONS,
+  ...MANAGEMENT_OPERATIONS,
   ...DELETION_OPERATIONS,
   ...IMPORT_OPERATIONS,
 };

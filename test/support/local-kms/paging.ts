@@ -8,7 +8,9 @@
 // made here: a Limit outside the operation's range is a ValidationException worded like the model's
 // own constraint errors (KMS might clamp instead); a marker is an opaque token valid only for the
 // same operation, Region and key (anything else is InvalidMarkerException), and it stays valid:
-// pages are offsets into the list in creation order, which only grows (keys are never removed).
+// pages are offsets into the list in creation order. A key that is gone (its deletion date passed)
+// or an alias or tag removed between two pages shifts the later pages by one: an item may then be
+// skipped (KMS does not say what its markers do when the list changes under them).
 import { fault, type KmsFault } from "./errors.js";
 
 export interface PageLimits {

@@ -24,7 +24,7 @@ import {
 import { stopOf, type Stop } from "../core/stop.js";
 import { entryOf, fleetDocument } from "../report/fleet.js";
 import { fleetExitCode } from "../report/outcomes.js";
-import { confirmPlan } from "./confirm.js";
+import { asking, confirmPlan } from "./confirm.js";
 import { connect, deadlineOf, inputsOf } from "./connect.js";
 import type { Globals } from "./globals.js";
 import { runEndingError, type Session } from "./runner.js";
@@ -161,7 +161,7 @@ export async function runFleet(
       if (picked.keys.length === 0) throw emptySelection(state.selection, picked.stats);
       plan.check?.(picked.keys, warn);
       const confirmation = plan.confirm?.(picked.keys);
-      if (confirmation !== undefined) await confirmPlan(confirmation, io);
+      if (confirmation !== undefined) await confirmPlan(confirmation, asking(session));
       announce(picked.keys.length, false);
       const order = keyQueue();
       for (const key of picked.keys) order.push(key);

@@ -7,7 +7,7 @@ import type { ExitCode } from "../core/errors.js";
 import { describePrimary, primaryPlaceOf } from "../core/plan.js";
 import { requireSelectTags, type SelectedKey } from "../core/selection.js";
 import { stopOf, type Stop } from "../core/stop.js";
-import { confirmPlan } from "./confirm.js";
+import { asking, confirmPlan } from "./confirm.js";
 import { connect, deadlineOf, inputsOf, keyRegionOf } from "./connect.js";
 import type { Globals } from "./globals.js";
 import type { Session } from "./runner.js";
@@ -59,7 +59,7 @@ export async function runOne(
     await requireSelectTags(kms, primary, globals.selection.selectTags, io.signal);
     const key: SelectedKey = { given: one.key.value, primary, rank: 0 };
     const confirmation = plan.confirm?.([key]);
-    if (confirmation !== undefined) await confirmPlan(confirmation, io);
+    if (confirmation !== undefined) await confirmPlan(confirmation, asking(session));
     let known: ((elapsedMs: number) => unknown) | undefined;
     tracker.partial = (stop) =>
       known === undefined

@@ -19,7 +19,8 @@ function terminal(tty: boolean, typed?: string) {
   let shown = "";
   stderr.on("data", (chunk: Buffer) => (shown += chunk.toString()));
   if (typed !== undefined) setTimeout(() => stdin.write(`${typed}\n`), 10);
-  return { io: { stdin, stderr, signal: new AbortController().signal }, shown: () => shown };
+  const show = (text: string): void => void stderr.write(text);
+  return { io: { stdin, stderr, signal: new AbortController().signal, show }, shown: () => shown };
 }
 
 describe("confirmPlan", () => {

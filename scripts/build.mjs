@@ -5,8 +5,9 @@
 // `files`): the CLI, its chunks and the SDK's partition data and retry predicates, every dependency
 // bundled in (no runtime dependencies), no source maps, and THIRD-PARTY-NOTICES.txt, the licences
 // of the bundled packages, made from esbuild's metafiles of these builds (scripts/notices.mjs).
-// build/ (ignored by git, never packed) holds the local KMS endpoint, the demo and the benchmark,
-// with source maps, and dist-metafile.json (the dist builds' metafiles merged, for the tests).
+// build/ (ignored by git, never packed) holds the local KMS endpoint, the demo, the benchmark and
+// the writer of docs/commands/ (`npm run docs`), with source maps, and dist-metafile.json (the dist
+// builds' metafiles merged, for the tests).
 //
 // Start-up budget: `--help` and `--version` near bare `node`, an invalid-Region run under 2×.
 // So everything is bundled (fewer files to resolve and read), code splitting keeps every
@@ -108,6 +109,7 @@ await build({
     "kms-local": "test/support/local-kms/main.ts",
     demo: "scripts/demo.ts",
     bench: "bench/bench.ts",
+    docs: "scripts/docs.ts",
   },
   outdir: "build",
   splitting: true,

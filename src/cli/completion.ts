@@ -2,7 +2,7 @@
 // `--output`-style choices are read from the commander program itself (its visible commands and
 // options, as `--help` shows them), so the script cannot drift from the real command line; Region
 // IDs come from the AWS SDK's partition data. Pure: returns the script, prints nothing.
-import type { Command, Option } from "commander";
+import { Help, type Command, type Option } from "commander";
 import { REGION_PATTERN } from "../core/regions.js";
 import { sdkRegionIds } from "../aws/sdk-partition.js";
 
@@ -70,7 +70,8 @@ function optionSpec(option: Option): OptionSpec {
 
 /** Options of `command` and of every command above it (global options work after a command too). */
 function optionsOf(command: Command): Option[] {
-  const options = [...command.createHelp().visibleOptions(command)];
+  // commander's own Help, not the program's (which shows the global ones compactly and hides --help).
+  const options = [...new Help().visibleOptions(command)];
   for (let parent = command.parent; parent !== null; parent = parent.parent) {
     options.push(...parent.options.filter((o) => !o.hidden));
   }

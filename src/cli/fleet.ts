@@ -12,9 +12,8 @@ import { EXIT, describeError, usageError, type ExitCode, type ReportedError } fr
 import type { Emit } from "../core/events.js";
 import { readKeyList } from "../core/key-list.js";
 import { regionOfKeyRef } from "../core/keys.js";
+import { checkSelectionPlaces, emptySelection } from "../core/selection-checks.js";
 import {
-  checkSelectionPlaces,
-  emptySelection,
   selectKeys,
   streamPrimaries,
   type SelectedKey,
@@ -27,7 +26,7 @@ import { fleetExitCode } from "../report/outcomes.js";
 import { asking, confirmPlan } from "./confirm.js";
 import { connect, deadlineOf, inputsOf } from "./connect.js";
 import type { Globals } from "./globals.js";
-import { runEndingError, type Session } from "./runner.js";
+import { runEndingError, type Session } from "./session.js";
 import { keyQueue, runKeys } from "./schedule.js";
 
 /**
@@ -273,7 +272,7 @@ function keyRunner(
         say: () => undefined,
       });
       const stop = io.signal.aborted ? stopOf(io.signal) : undefined;
-      return { key, result, exitCode: module.render.exitCode(result, stop) as ExitCode };
+      return { key, result, exitCode: module.render.exitCode(result, stop) };
     } catch (error) {
       const { failure, exitCode } = runEndingError(error, io.signal, key.given);
       return { key, failure, exitCode };
@@ -388,7 +387,7 @@ export function fleetDocumentOf(
   const { render } = module;
   const dryRun = run.options === undefined ? run.dryRun : module.dryRun(run.options);
   const runs = run.outcome?.runs ?? [];
-  const documents = runs.map((r) =>
+  const documents = runs.map((r): unknown =>
     render.document({
       ...r,
       failure: r.failure ?? null,

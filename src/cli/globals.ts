@@ -9,7 +9,8 @@ import { usageError } from "../core/errors.js";
 import { parseKeyRef, type KeyRef } from "../core/keys.js";
 import { checkEndpoint, type ConnectionOptions, type OutputFormat, type Tag } from "../core/options.js";
 import type { UnknownRegionRule } from "../core/regions.js";
-import { checkSelectionRegions, type SelectionOptions } from "../core/selection.js";
+import { checkSelectionRegions } from "../core/selection-checks.js";
+import type { SelectionOptions } from "../core/selection.js";
 import { reachOf, type Reach } from "../report/rerun.js";
 
 /** Which keys: shown with each command's own options (the first thing a command needs). */
@@ -136,7 +137,11 @@ export function fleetRequested(flags: Pick<RawGlobalFlags, "key" | "keysFrom" | 
 }
 
 /** The global flags → typed; a command that works on one key (`fleet: false`) refuses a selection. */
-export function parseGlobals(flags: RawGlobalFlags, fleetAllowed: boolean): Globals {
+export function parseGlobals(
+  flags: RawGlobalFlags,
+  fleetAllowed: boolean,
+  ownOptions: readonly string[] = [],
+): Globals {
   const connection = toConnectionOptions(flags);
   const fleet = fleetRequested(flags);
   if (fleet && !fleetAllowed) {
@@ -146,7 +151,7 @@ export function parseGlobals(flags: RawGlobalFlags, fleetAllowed: boolean): Glob
       "Give one --key.",
     );
   }
-  const selection = toSelectionOptions(flags);
+  const selection = toSelectionOptions(flags, ownOptions.includes("--regions"));
   const [key] = selection.keys;
   const one = fleet || key === undefined ? undefined : { key, region: selection.regions[0] };
   return { connection, selection, fleet, reach: reachOf(flags), ...(one !== undefined ? { one } : {}) };
@@ -180,7 +185,7 @@ function unknownRegionRule(flags: RawGlobalFlags): UnknownRegionRule {
 }
 
 /** --key, --keys-from, --all-primaries, --region, --select-tag → the selection's options. */
-export function toSelectionOptions(flags: RawGlobalFlags): SelectionOptions {
+export function toSelectionOptions(flags: RawGlobalFlags, takesRegions = false): SelectionOptions {
   const keys = listOf(flags.key).map(parseKeyRef);
   const regions = listOf(flags.region)
     .map((r) => r.trim())
@@ -197,6 +202,9 @@ export function toSelectionOptions(flags: RawGlobalFlags): SelectionOptions {
       keys.length === 1 && flags.keysFrom === undefined
         ? `--region is given ${regions.length} times; a key is in one Region (several Regions are for --all-primaries).`
         : `--region is given ${regions.length} times; several Regions are for --all-primaries (a key list names keys of one Region, or ARNs).`,
+      takesRegions
+        ? `Did you mean --regions ${regions.join(",")}? (--regions: where to work; --region: where the key is.)`
+        : undefined,
     );
   }
   if (allPrimaries) checkSelectionRegions(regions);

@@ -3,14 +3,14 @@
 // command's work on that key. An error ends the run (the runner reports it); a second signal
 // writes what the work knows so far.
 import type { Loaded, KeyContext, KeyRun } from "../commands/contract.js";
-import type { ExitCode } from "../core/errors.js";
 import { describePrimary, primaryPlaceOf } from "../core/plan.js";
-import { requireSelectTags, type SelectedKey } from "../core/selection.js";
+import { requireSelectTags } from "../core/select-tags.js";
+import type { SelectedKey } from "../core/selection.js";
 import { stopOf, type Stop } from "../core/stop.js";
 import { asking, confirmPlan } from "./confirm.js";
 import { connect, deadlineOf, inputsOf, keyRegionOf } from "./connect.js";
 import type { Globals } from "./globals.js";
-import type { Session } from "./runner.js";
+import type { Session } from "./session.js";
 
 export interface OneOutcome {
   readonly run: KeyRun<unknown>;
@@ -82,7 +82,7 @@ export async function runOne(
     };
     const result: unknown = await plan.runKey(key, ctx);
     const stop = io.signal.aborted ? stopOf(io.signal) : undefined;
-    const exitCode = module.render.exitCode(result, stop) as ExitCode;
+    const exitCode = module.render.exitCode(result, stop);
     return { run: { key, result, exitCode } };
   } finally {
     plan.dispose?.();

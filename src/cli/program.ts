@@ -13,12 +13,13 @@ import { redactSecrets } from "../core/redact.js";
 import { forPeople } from "../report/terminal-text.js";
 import { defineGlobals, type RawGlobalFlags } from "./globals.js";
 import { configureHelp, globalsHelp, GLOBALS_HEADING } from "./help.js";
-import type { RawArgs } from "./runner.js";
+import type { RawArgs } from "./session.js";
 import { versionLine } from "./version.js";
 
 const ROOT_HELP = `
 Examples:
-  kms-replicate --key alias/payments --region us-east-1 --regions eu-west-1,sa-east-1
+  kms-replicate --key alias/payments --region us-east-1 \\
+      --regions eu-west-1,sa-east-1
   kms-replicate status --key alias/payments --region us-east-1
   kms-replicate --all-primaries --region us-east-1 --regions eu-west-1 --dry-run
 
@@ -54,7 +55,11 @@ export function buildProgram(commands: readonly CommandModule[], run: RunModule)
     }
     command.action(async (_flags, self: Command) => {
       if (module.isDefault === true) rejectStrayArgument(program, self);
-      process.exitCode = await run(module, { globals: program.opts<RawGlobalFlags>(), own: self.opts() });
+      process.exitCode = await run(module, {
+        globals: program.opts<RawGlobalFlags>(),
+        own: self.opts(),
+        ownOptions: self.options.flatMap((o) => (o.long === undefined ? [] : [o.long])),
+      });
     });
   }
 

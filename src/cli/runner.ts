@@ -2,18 +2,17 @@
 // document on stdout (also after a failure or a signal), the exit code, and what a second signal
 // writes. No domain rule lives here: a command module (src/commands/<name>/) says how its flags are
 // read, how a key is worked on, what its document holds and which exit code its results mean.
-import type { CommandModule, FinishContext, KeyRun, Loaded, RawFlags } from "../commands/contract.js";
-import { EXIT, describeError, isReplicateError, type ExitCode, type ReportedError } from "../core/errors.js";
+import type { CommandModule, FinishContext, KeyRun, Loaded } from "../commands/contract.js";
+import type { ExitCode, ReportedError } from "../core/errors.js";
 import { adviseAs, isAdviceCommand, type AdviceCommand } from "../core/advice.js";
-import { classify } from "../core/classify.js";
-import type { ReplicaEvent } from "../core/events.js";
 import { DEFAULT_TIMEOUT_MS } from "../core/options.js";
 import { stopOf, type Stop } from "../core/stop.js";
-import { createFleetReporter, type FleetReporter } from "../report/fleet-live.js";
+import { createFleetReporter } from "../report/fleet-live.js";
 import type { ResumeOptions } from "../report/lines.js";
-import { createHumanReporter, type HumanReporter } from "../report/live.js";
+import { createHumanReporter } from "../report/live.js";
 import type { OutputMode } from "../report/mode.js";
 import { forPeople, paint } from "../report/terminal-text.js";
+import { runEndingError, stoppedEarly, type RawArgs, type Session } from "./session.js";
 import { renderJson, type KmsReplicateDocument } from "./document.js";
 import {
   fleetDocumentOf,
@@ -28,30 +27,6 @@ import { inputsOf } from "./connect.js";
 import type { Io } from "./io.js";
 import { runOne, type OneOutcome, type OneTracker } from "./one.js";
 import { detectFromProcess } from "./terminal.js";
-
-/** What a run works with: the terminal's facts, its reporter, one event sink, its warnings. */
-export interface Session {
-  readonly mode: OutputMode;
-  readonly emit: (event: ReplicaEvent) => void;
-  readonly warnings: readonly string[];
-  readonly io: Io;
-  readonly resume: ResumeOptions;
-  /** The reporter of a run over one key, or of a fleet. */
-  readonly reporter: { readonly one?: HumanReporter; readonly fleet?: FleetReporter };
-  /**
-   * The data the user asked for on stdout, and its notes on stderr, as a renderer made them. The
-   * stderr text, and the stdout text when stdout is a terminal (status's aligned table), are for
-   * people: written through forPeople. For a program (status's TSV) stdout is written as is: its
-   * renderer escapes each field itself.
-   */
-  output(text: { readonly stdout: string; readonly stderr: string }): void;
-}
-
-/** The raw values commander parsed: the global options, and the command's own. */
-export interface RawArgs {
-  readonly globals: RawGlobalFlags;
-  readonly own: RawFlags;
-}
 
 /** What a run ended with, over one key or a fleet; undefined: it ended before it had keys. */
 type Outcome =
@@ -106,7 +81,7 @@ export async function runCommand(command: CommandModule, raw: RawArgs, io: Io): 
   const key = firstKeyOf(raw.globals);
   try {
     const work = async (): Promise<Outcome> => {
-      const globals = parseGlobals(raw.globals, module.fleet);
+      const globals = parseGlobals(raw.globals, module.fleet, raw.ownOptions);
       const parseCtx = {
         inputs: (timeoutMs: number | undefined) => inputsOf(io, timeoutMs),
         connection: globals.connection,
@@ -161,7 +136,9 @@ async function openSession(
   const options = { mode, stream: io.stderr, chalk: paint, dryRun: run.dryRun };
   const reporter = run.fleet
     ? { fleet: await createFleetReporter({ ...options, look: module.render.fleet, resume: run.resume }) }
-    : { one: await createHumanReporter({ ...options, planLine: module.render.planLine }) };
+    : {
+        one: await createHumanReporter({ ...options, planLine: module.render.planLine?.bind(module.render) }),
+      };
   const warnings: string[] = [];
   return {
     mode,
@@ -201,7 +178,7 @@ function partialOf(
 function exitCodeOf(module: Loaded, outcome: Outcome, stop: Stop | undefined): ExitCode {
   if (outcome.kind === "fleet") return fleetExitCodeOf(outcome.fleet, stop);
   const { run } = outcome.one;
-  return run.result === undefined ? run.exitCode : (module.render.exitCode(run.result, stop) as ExitCode);
+  return run.result === undefined ? run.exitCode : module.render.exitCode(run.result, stop);
 }
 
 function documentOf(
@@ -293,48 +270,3 @@ function stoppedLine(module: Loaded, stop: Stop, outcome: Outcome | undefined): 
 
 const firstKeyOf = (flags: RawGlobalFlags): string =>
   typeof flags.key === "string" ? flags.key : (flags.key?.[0] ?? "");
-
-/** The run-ending error of a run stopped before any work was done (by a first or a second signal). */
-export function stoppedEarly(stop: Stop, second = false): ReportedError {
-  return {
-    name: "Interrupted",
-    message: `Stopped by ${second ? "a second " : ""}${stop.signalName} before any Region was worked on; nothing was changed.`,
-  };
-}
-
-/** Anything that ended the run before its work was done → what we show, and the exit code. */
-export function runEndingError(
-  error: unknown,
-  signal: AbortSignal,
-  keyId: string,
-  command?: AdviceCommand,
-): { failure: ReportedError; exitCode: ExitCode } {
-  if (signal.aborted) {
-    const stop = stopOf(signal);
-    return { failure: stoppedEarly(stop), exitCode: stop.exitCode };
-  }
-  if (isReplicateError(error)) {
-    return {
-      failure: {
-        name: error.code,
-        message: error.message,
-        hint: error.hint,
-        invalidRegions: error.options.invalidRegions,
-      },
-      exitCode: error.exitCode,
-    };
-  }
-  const report = describeError(error, { operation: "a KMS call", region: "its Region", keyId, command });
-  if (classify(error) !== undefined) {
-    // A known AWS failure that reached the top unwrapped: still the AWS advice, not "a bug".
-    return { failure: report, exitCode: EXIT.failed };
-  }
-  return {
-    failure: {
-      name: report.name,
-      message: `kms-replicate failed unexpectedly: ${report.message}`,
-      hint: "This is a bug in kms-replicate; please report it with the output of --debug.",
-    },
-    exitCode: EXIT.failed,
-  };
-}

@@ -216,6 +216,8 @@ export interface CommandModule {
   readonly summary: string;
   /** What the command does, for its own --help and its page in docs/. */
   readonly description: string;
+  /** What its page in docs/ says beyond --help (plain text, 80 columns), if anything. */
+  readonly guide?: string;
   /** `replicate` is also what runs when no command is named. */
   readonly isDefault?: boolean;
   /** Works on a selection of keys (--key repeated, --keys-from, --all-primaries); else on one key. */

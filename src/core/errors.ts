@@ -22,8 +22,8 @@ export const EXIT_HELP = `Exit codes:
   0    done: every Region usable (with --no-wait or --dry-run, Creating counts)
   1    a Region or a key failed (the others were still completed)
   2    usage or validation error: nothing was changed
-  3    --timeout ran out: a replica still Creating ('kms-replicate wait' picks it
-       up), or a change not sent (notStarted: run the same command again)
+  3    --timeout ran out: a replica still Creating ('kms-replicate wait' picks
+       it up), or a change not sent (notStarted: run the same command again)
   4    status: every key usable, but a replica drifts from its primary
   130  stopped by Ctrl-C (SIGINT); 143 SIGTERM, 129 SIGHUP; the JSON is written`;
 

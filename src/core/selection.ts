@@ -16,11 +16,11 @@ import {
 import type { PrimaryKey } from "./events.js";
 import type { KmsPort } from "../aws/kms.js";
 import type { KeyListEntry } from "./key-list.js";
-import { REGION_PATTERN, parseKeyRef, regionOfKeyRef, type KeyRef } from "./keys.js";
+import { parseKeyRef, regionOfKeyRef, type KeyRef } from "./keys.js";
 import type { Tag } from "./options.js";
 import { createLimiter } from "../aws/pace.js";
+import { carriesTags } from "./select-tags.js";
 import { describePrimary, toPrimary, type DescribeOptions } from "./plan.js";
-import { unknownRegionVerdict, type UnknownRegionRule } from "./regions.js";
 
 /** How the user chose the keys (flags → typed, nothing read yet). */
 export interface SelectionOptions {
@@ -123,6 +123,9 @@ export async function selectKeys(
         let key: SelectedKey;
         try {
           const primary = await describePrimary(ctx.kms, n.ref, region, signal, ctx.accept);
+          if (primary.region !== region) {
+            ctx.warn(`${n.where} is a replica of the family; working from its primary in ${primary.region}.`);
+          }
           key = { given: n.text, primary, rank };
         } catch (error) {
           if (ctx.signal.aborted || !isReplicateError(error)) throw error;
@@ -287,25 +290,6 @@ function movedPrimary(metadata: KeyMetadata, arn: string, region: string): Prima
   };
 }
 
-/** Does the primary carry every tag asked for, with that value? ListResourceTags in its Region. */
-async function carriesTags(
-  key: SelectedKey,
-  wanted: readonly Tag[],
-  ctx: Pick<SelectionContext, "kms" | "signal">,
-): Promise<boolean> {
-  if (wanted.length === 0) return true;
-  const { region, arn } = key.primary;
-  let tags;
-  try {
-    tags = await ctx.kms.listResourceTags(region, arn, ctx.signal);
-  } catch (error) {
-    if (ctx.signal.aborted) throw error;
-    throw awsError(error, { operation: "ListResourceTags", region, keyId: arn }, EXIT.failed);
-  }
-  const has = new Map(tags.map((t) => [t.TagKey ?? "", t.TagValue ?? ""]));
-  return wanted.every((t) => has.get(t.TagKey) === t.TagValue);
-}
-
 /** Each primary once, in the order first named; a key named twice is said once. */
 function onceEach(keys: readonly SelectedKey[], warn: (message: string) => void): SelectedKey[] {
   const seen = new Map<string, SelectedKey>();
@@ -317,105 +301,4 @@ function onceEach(keys: readonly SelectedKey[], warn: (message: string) => void)
     }
   }
   return [...seen.values()];
-}
-
-/** An empty selection is a usage error that says what was looked at, and why nothing matched. */
-export function emptySelection(selection: SelectionOptions, stats: SelectionStats): ReplicateError {
-  const tags = selection.selectTags.map((t) => `${t.TagKey}=${t.TagValue}`).join(", ");
-  const facts: string[] = [];
-  if (selection.allPrimaries) {
-    facts.push(
-      `--all-primaries listed ${stats.listed} key${stats.listed === 1 ? "" : "s"} in ${selection.regions.join(", ")}, ${stats.multiRegion} of them multi-Region, ${stats.candidates} of those Enabled customer-managed primaries`,
-    );
-  } else {
-    facts.push(`${stats.candidates} key${stats.candidates === 1 ? " was" : "s were"} named`);
-  }
-  if (tags !== "") facts.push(`none of ${stats.candidates === 1 ? "it" : "them"} carries ${tags}`);
-  return new ReplicateError(`No key selected: ${facts.join("; ")}. Nothing was changed.`, {
-    fault: "user",
-    exitCode: EXIT.usage,
-    code: "EmptySelection",
-    hint:
-      tags !== ""
-        ? "Check the tag with 'aws kms list-resource-tags', or drop --select-tag."
-        : selection.allPrimaries
-          ? "Check --region: --all-primaries looks only there."
-          : "The key list names no key: give one key ID, key ARN or alias per line.",
-  });
-}
-
-/** The Regions of --all-primaries, each a Region ID. */
-export function checkSelectionRegions(regions: readonly string[]): void {
-  const bad = regions.filter((r) => !REGION_PATTERN.test(r));
-  if (bad.length > 0) {
-    throw usageError(
-      `--region ${bad.join(", ")}: not a Region ID (lower-case words and a number, like us-east-1).`,
-    );
-  }
-}
-
-/**
- * Every Region that says where the keys are, before any call, by the rule every Region follows
- * (src/core/regions.ts): each --region of --all-primaries, the Region of keys named without an ARN
- * (--region, AWS_REGION or the profile's), and the Region of each key ARN (--key, --keys-from).
- * The refused ones in one usage error (exit 2); a warning once per Region.
- */
-export function checkSelectionPlaces(
-  selection: SelectionOptions,
-  keyList: readonly KeyListEntry[] | undefined,
-  defaultRegion: string | undefined,
-  unknown: UnknownRegionRule,
-  warn: (message: string) => void,
-): void {
-  const places = [
-    ...(selection.allPrimaries ? selection.regions.map((r) => ({ region: r, where: "--region" })) : []),
-    ...(defaultRegion !== undefined && !selection.allPrimaries
-      ? [{ region: defaultRegion, where: "the Region of keys named without an ARN" }]
-      : []),
-    ...selection.keys.map((ref) => ({ ref, where: `--key ${ref.value}` })),
-    ...(keyList ?? []).map((e) => ({ ref: e.ref, where: `--keys-from line ${e.line} (${e.text})` })),
-  ].flatMap((p) => {
-    const region = "ref" in p ? regionOfKeyRef(p.ref) : p.region;
-    return region === undefined ? [] : [{ region, where: p.where }];
-  });
-  const warned = new Set<string>();
-  const problems = places.flatMap(({ region, where }) => {
-    const verdict = unknownRegionVerdict(region, unknown);
-    if (verdict.warning !== undefined && !warned.has(region)) {
-      warned.add(region);
-      warn(verdict.warning);
-    }
-    return verdict.reason === undefined ? [] : [`  ${where}: ${region} is ${verdict.reason}`];
-  });
-  if (problems.length > 0) {
-    throw usageError(
-      `${problems.length === 1 ? "1 Region" : `${problems.length} Regions`} of the selection ${problems.length === 1 ? "is" : "are"} not valid; nothing was changed:\n${problems.join("\n")}`,
-    );
-  }
-}
-
-/**
- * One --key with --select-tag: the key is worked on only if its primary carries every tag (exit 2
- * otherwise, nothing done), as a selection of keys would have left it out.
- */
-export async function requireSelectTags(
-  kms: KmsPort,
-  primary: PrimaryKey,
-  wanted: readonly Tag[],
-  signal: AbortSignal,
-): Promise<void> {
-  if (wanted.length === 0) return;
-  if (await carriesTags({ given: primary.arn, primary, rank: 0 }, wanted, { kms, signal })) return;
-  throw noTags(primary.arn, wanted);
-}
-
-/** The one key named does not carry the --select-tag tags: nothing is selected (exit 2). */
-export function noTags(arn: string, wanted: readonly Tag[]): ReplicateError {
-  const tags = wanted.map((t) => `${t.TagKey}=${t.TagValue}`).join(", ");
-  return new ReplicateError(`No key selected: ${arn} does not carry ${tags}. Nothing was changed.`, {
-    fault: "user",
-    exitCode: EXIT.usage,
-    code: "EmptySelection",
-    hint: "Check the tag with 'aws kms list-resource-tags', or drop --select-tag.",
-  });
 }

@@ -112,7 +112,7 @@ describe("commands, help and version", () => {
     const run = await runCli(["help", "status"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Usage: kms-replicate status \[options\]/);
-    expect(run.stdout).toMatch(/Global Options:[\s\S]*--profile/);
+    expect(run.stdout).toMatch(/Global options[\s\S]*--profile/);
   });
 
   it("a mistyped command gets 'did you mean', exit 2, and nothing runs", async () => {

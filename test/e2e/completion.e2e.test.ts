@@ -42,7 +42,7 @@ async function helpFlags(): Promise<{ commands: string[]; flags: Map<string, str
   for (const command of ["", ...commands]) {
     const page = command === "" ? root : await runCli([command, "--help"]);
     flags.set(command, [
-      ...new Set([...page.stdout.matchAll(/(?<=^ {2}|, )(--?[a-zA-Z][\w-]*)/gm)].map((m) => m[1] ?? "")),
+      ...new Set([...page.stdout.matchAll(/(?<=^ {2}|, |\/)(--?[a-zA-Z][\w-]*)/gm)].map((m) => m[1] ?? "")),
     ]);
   }
   return { commands, flags };

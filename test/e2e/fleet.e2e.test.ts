@@ -217,7 +217,7 @@ describe("--keys-from", () => {
     expect(held("eu-west-1")).toEqual([]);
   });
 
-  it("a list naming a replica and a missing key: exit 2 naming both, no ReplicateKey", async () => {
+  it("a list naming a replica and a missing key: exit 2 naming the missing key only, no ReplicateKey", async () => {
     // GIVEN a good primary, the eu-west-1 replica of another primary, a key that does not exist
     const good = primary();
     const other = primary();
@@ -227,17 +227,36 @@ describe("--keys-from", () => {
     const { doc, run } = await fleet(["--keys-from", "-", "--regions", "ap-southeast-2"], {
       stdin: Buffer.from(`${good}\n${inRegion(other, "eu-west-1")}\n${missing}\n`),
     });
-    // THEN
+    // THEN the replica is followed to its primary (every command does); the missing key is refused
     expect(run.code).toBe(2);
     expect(doc.error?.name).toBe("InvalidSelection");
-    expect(doc.error?.message).toMatch(/^2 keys of the selection cannot be used; nothing was changed:/);
-    expect(doc.error?.message).toMatch(
-      /--keys-from line 2 \(.*eu-west-1.*\): .* is a replica, not the primary key/,
-    );
+    expect(doc.error?.message).toMatch(/^1 key of the selection cannot be used; nothing was changed:/);
     expect(doc.error?.message).toMatch(/--keys-from line 3 \(.*mrk-0{32}\): .*NotFound/);
     expect(doc.error?.message).not.toContain("line 1 ");
+    expect(doc.error?.message).not.toContain("line 2 ");
     expect(kms().calls({ operation: "ReplicateKey" })).toEqual([]);
     expect(held("ap-southeast-2")).toEqual([]);
+  });
+
+  it("a replica in the list is followed to its primary, with a note, and the primary is replicated", async () => {
+    // GIVEN a primary in us-east-1 and its replica in eu-west-1, named by the replica's ARN
+    const other = primary();
+    kms().invoke("us-east-1", "ReplicateKey", { KeyId: other, ReplicaRegion: "eu-west-1" });
+    const before = replicateCalls();
+    // WHEN
+    const { doc, run } = await fleet(["--keys-from", "-", "--regions", "ap-southeast-2"], {
+      stdin: Buffer.from(`${inRegion(other, "eu-west-1")}\n`),
+    });
+    // THEN the primary in us-east-1 was replicated into ap-southeast-2
+    expect(run.code).toBe(0);
+    expect(doc.keys).toHaveLength(1);
+    expect(doc.keys[0]).toMatchObject({
+      key: inRegion(other, "eu-west-1"),
+      primary: { keyId: keyIdOf(other), region: "us-east-1" },
+    });
+    expect(replicateCalls()).toBe(before + 1);
+    expect(held("ap-southeast-2")).toHaveLength(1);
+    expect(run.stderr).toMatch(/replica.*primary.*us-east-1/i);
   });
 });
 

@@ -114,14 +114,20 @@ describe("keys that cannot be replicated", () => {
     expect(kms().callCount(undefined, "ReplicateKey")).toBe(0);
   });
 
-  it("a replica given as --key: exit 2, and the hint names the primary", async () => {
+  it("a replica given as --key is followed to its primary, with a note, as every command does", async () => {
     await runCli(["--key", arn, "--regions", "eu-west-1", "--endpoint-url", kms().url]);
     const replica = arn.replace("us-east-1", "eu-west-1");
     const run = await runCli(["--key", replica, "--regions", "eu-central-1", "--endpoint-url", kms().url]);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/is a replica, not the primary key/);
-    expect(run.stderr).toContain(`--key ${arn}`);
-    expect(kms().keys("eu-central-1")).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(
+      `${replica} is a replica of the family; working from its primary in us-east-1.`,
+    );
+    expect(kms().keys("eu-central-1")).toHaveLength(1);
+    expect(
+      kms()
+        .calls({ operation: "ReplicateKey" })
+        .map((c) => c.region),
+    ).toEqual(["us-east-1", "us-east-1"]);
   });
 
   it("a disabled primary: exit 2 with how to enable it", async () => {

@@ -76,4 +76,50 @@ describe("src/ imports", () => {
     // THEN
     expect(upward).toEqual([]);
   });
+
+  it("a command folder imports the core, the AWS adapter, the renderers and commands/ shared pieces, never another command or the command line", () => {
+    // GIVEN the command of a file, if it is in a command's folder
+    const folder = (file: string): string | undefined => /^commands\/([^/]+)\//.exec(file)?.[1];
+    const SHARED = new Set(["shared"]);
+    // WHEN
+    const crossing = [...importGraph()].flatMap(([file, targets]) => {
+      // The registry (commands/registry.ts) is the one file that names every command's folder.
+      if (!file.startsWith("commands/") || file === "commands/registry.ts") return [];
+      const own = folder(file) ?? "";
+      return targets
+        .filter((t) => {
+          if (t.startsWith("cli/")) return true;
+          const other = folder(t);
+          return other !== undefined && other !== own && !SHARED.has(other);
+        })
+        .map((t) => `${file} → ${t}`);
+    });
+    // THEN
+    expect(crossing).toEqual([]);
+  });
+
+  it("the shared renderers never import a command or the command line", () => {
+    // GIVEN / WHEN
+    const upward = [...importGraph()].flatMap(([file, targets]) =>
+      file.startsWith("report/")
+        ? targets.filter((t) => /^(cli|commands)\//.test(t)).map((t) => `${file} → ${t}`)
+        : [],
+    );
+    // THEN
+    expect(upward).toEqual([]);
+  });
+
+  it("only the registry names the commands: the command line reaches a command through it", () => {
+    // GIVEN the one exception: the union of every command's JSON document (the schema's source)
+    // names each command's document type (type-only imports, nothing runs)
+    const TYPES_ONLY = new Set(["cli/document.ts"]);
+    // WHEN: a file outside commands/ that imports a command's folder
+    const direct = [...importGraph()].flatMap(([file, targets]) =>
+      file.startsWith("commands/") || TYPES_ONLY.has(file)
+        ? []
+        : targets.filter((t) => /^commands\/(?!shared\/)[^/]+\//.test(t)).map((t) => `${file} → ${t}`),
+    );
+    // THEN
+    expect(direct).toEqual([]);
+  });
 });

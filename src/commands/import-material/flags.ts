@@ -22,11 +22,13 @@ export interface ImportMaterialOptions {
 }
 
 const HELP = `
-The material is read once into memory, wrapped in each Region with that Region's own public key,
-and overwritten with zeros after the last import; never written, logged or put in the JSON.
+The material is read once into memory, wrapped in each Region with that Region's
+own public key, and overwritten with zeros after the last import; never written,
+logged or put in the JSON.
 
 Examples:
-  kms-replicate import-material --key alias/payments --key-material fileb://material.bin
+  kms-replicate import-material --key alias/payments \\
+      --key-material fileb://material.bin
   vault kv get -field=material secret/kms | base64 -d |
       kms-replicate import-material --key alias/payments --key-material -
 

@@ -13,16 +13,17 @@ export interface PromoteOptions {
 }
 
 const HELP = `
---key may name the primary or any replica. Both keys must be Enabled (a replica still Creating,
-or a family still Updating, is waited for first). Already the primary: exit 0, no call.
+--key may name the primary or any replica. Both keys must be Enabled (a replica
+still Creating, or a family still Updating, is waited for first). Already the
+primary: exit 0, no call.
 
 Examples:
   kms-replicate promote --key alias/payments --region us-east-1 --to eu-west-1
-  kms-replicate promote --all-primaries --region us-east-1 --to us-west-2   # a failover
+  kms-replicate promote --all-primaries --region us-east-1 --to us-west-2
 
-Exit codes: 0 promoted (or already the primary; --dry-run: every check passed) ·
-1 a call failed · 2 a check refused: nothing changed · 3 --timeout ran out (after
-the call: it may still complete; re-run) · 130/143/129 SIGINT/SIGTERM/SIGHUP
+Exit codes: 0 promoted (or already the primary; --dry-run: every check passed)
+· 1 a call failed · 2 a check refused: nothing changed · 3 --timeout ran out
+(after the call: it may still complete; re-run) · 130/143/129 a signal
 `;
 
 export function definePromote(command: Command): void {

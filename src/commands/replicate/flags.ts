@@ -64,25 +64,28 @@ interface RawReplicateFlags extends RawImportFlags {
 
 const HELP = `
 Examples:
-  kms-replicate --key alias/payments --region us-east-1 --regions eu-west-1,sa-east-1
-  kms-replicate --key alias/payments --region us-east-1 --regions eu-west-1 --copy-all
+  kms-replicate --key alias/payments --region us-east-1 \\
+      --regions eu-west-1,sa-east-1
+  kms-replicate --key alias/payments --regions eu-west-1 --copy-all
   kms-replicate --all-primaries --region us-east-1 --regions eu-west-1 --dry-run
 
 ${EXIT_LINES}
 `;
 
 /** What the docs say of replicate beyond --help: where the key is, how Regions are checked. */
-export const REPLICATE_GUIDE = `Key: a key ID, key ARN, alias name (alias/…) or alias ARN of a multi-Region key (a replica is
-followed to its primary). Its Region comes from the ARN, else --region, else AWS_REGION /
-AWS_DEFAULT_REGION / the profile's region.
+export const REPLICATE_GUIDE = `Key: a key ID, key ARN, alias name (alias/…) or alias ARN of a multi-Region key
+(a replica is followed to its primary). Its Region comes from the ARN, else
+--region, else AWS_REGION / AWS_DEFAULT_REGION / the profile's region.
 
-Regions: every Region named (--regions, --to, --region, a key ARN's, AWS_REGION's) is checked
-against the AWS SDK's list before any call. One the SDK does not list is refused (exit 2, "did you
-mean") when it is within two edits of one it lists, and tried with a warning when farther.
---allow-unknown-regions tries it however near (a Region newer than the SDK); --strict-regions
-refuses it however far. The two exclude each other.
+Regions: every Region named (--regions, --to, --region, a key ARN's,
+AWS_REGION's) is checked against the AWS SDK's list before any call. One the SDK
+does not list is refused (exit 2, "did you mean") when it is within two edits of
+one it lists, and tried with a warning when farther. --allow-unknown-regions
+tries it however near (a Region newer than the SDK); --strict-regions refuses it
+however far. The two exclude each other.
 
-Credentials: --profile, else the AWS CLI's default chain (environment, SSO, config files, roles).`;
+Credentials: --profile, else the AWS CLI's default chain (environment, SSO,
+config files, roles).`;
 
 export function defineReplicate(command: Command): void {
   command

@@ -17,16 +17,18 @@ export interface RotateOptions {
 }
 
 const HELP = `
-Every replica must be usable first (exit 2 otherwise, before anything is imported). If an import
-fails, RotateKeyOnDemand is not called: the output says where the new material is, and the
-commands that finish (the same again) or undo (aws kms delete-imported-key-material).
+Every replica must be usable first (exit 2 otherwise, before anything is
+imported). If an import fails, RotateKeyOnDemand is not called: the output says
+where the new material is, and the commands that finish (the same again) or undo
+(aws kms delete-imported-key-material).
 
 Example:
-  kms-replicate rotate-material --key alias/payments --key-material fileb://new-material.bin
+  kms-replicate rotate-material --key alias/payments \\
+      --key-material fileb://new-material.bin
 
-Exit codes: 0 rotated (or already this material) · 1 an import or the rotation failed ·
-2 usage error or a replica not usable: nothing imported · 3 --timeout ran out ·
-130/143/129 SIGINT/SIGTERM/SIGHUP
+Exit codes: 0 rotated (or already this material) · 1 an import or the rotation
+failed · 2 usage error or a replica not usable: nothing imported · 3 --timeout
+ran out · 130/143/129 SIGINT/SIGTERM/SIGHUP
 `;
 
 export function defineRotateMaterial(command: Command): void {

@@ -6,8 +6,9 @@ import type { Command } from "commander";
 export type StatusOptions = Readonly<Record<string, never>>;
 
 const HELP = `
-Example:
-  kms-replicate status --key alias/payments --region us-east-1 -o json | jq '.keys[] | {region, drift}'
+Examples:
+  kms-replicate status --key alias/payments --region us-east-1
+  kms-replicate status --key alias/payments -o json | jq '.keys[] | .drift'
 
 Exit codes: 0 every key usable, no drift · 1 a key not usable or not read ·
 2 usage error · 4 a replica drifts from its primary · 130/143/129 a signal

@@ -48,7 +48,7 @@ interface RawSyncFlags {
 const HELP = `
 Examples:
   kms-replicate sync --key alias/payments --region us-east-1 --dry-run
-  kms-replicate sync --key alias/payments --region us-east-1 --copy-tags --prune-tags
+  kms-replicate sync --key alias/payments --copy-tags --prune-tags
   kms-replicate sync --all-primaries --region us-east-1 --select-tag dr=true
 
 Exit codes: 0 every replica in line (or the plan made) · 1 a Region failed ·
@@ -56,10 +56,11 @@ Exit codes: 0 every replica in line (or the plan made) · 1 a Region failed ·
 `;
 
 /** What the docs say of sync beyond --help: the desired state, and the plan's lines. */
-export const SYNC_GUIDE = `The desired state: the primary's tags, description, key policy and aliases (as --copy-all), or only
-what the --copy-* flags name; --tag, --description and --policy override them, as in 'replicate'.
-The enabled state is copied only with --copy-enabled. Extra tags and aliases on a replica are kept
-(and shown) unless --prune-tags / --prune-aliases. A replica still Creating is waited for first.
+export const SYNC_GUIDE = `The desired state: the primary's tags, description, key policy and aliases (as
+--copy-all), or only what the --copy-* flags name; --tag, --description and
+--policy override them, as in 'replicate'. The enabled state is copied only with
+--copy-enabled. Extra tags and aliases on a replica are kept (and shown) unless
+--prune-tags / --prune-aliases. A replica still Creating is waited for first.
 
 Plan (--dry-run), and what was applied, per Region:
 

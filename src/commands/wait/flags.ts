@@ -13,7 +13,8 @@ export interface WaitOptions {
 
 const HELP = `
 Examples:
-  kms-replicate --key alias/payments --region us-east-1 --regions eu-west-1 --no-wait
+  kms-replicate --key alias/payments --region us-east-1 \\
+      --regions eu-west-1 --no-wait
   kms-replicate wait --key alias/payments --region us-east-1 --regions eu-west-1
 
 ${EXIT_LINES}

@@ -42,7 +42,7 @@ const USAGE = `usage: kms-local [--port N] [--creating-delay MS] [--account ID] 
                       AWS_CA_BUNDLE or --ca-bundle), in a temporary folder removed at exit
   --tls-dir DIR       write the CA certificate to DIR/ca.pem instead (kept at exit)
 
-Settings can be changed while it runs: POST /_kms-local/config (see README.md).
+Settings can be changed while it runs: POST /_kms-local/config (see docs/local-endpoint.md).
 `;
 
 /** Where to find the Regions the endpoint serves, for a message. */

@@ -4,13 +4,9 @@ import { isReplicateError, type ReplicateError } from "../../../src/core/errors.
 import { parseKeyList } from "../../../src/core/key-list.js";
 import { parseKeyRef } from "../../../src/core/keys.js";
 import type { KmsPort } from "../../../src/aws/kms.js";
-import {
-  emptySelection,
-  requireSelectTags,
-  selectKeys,
-  type SelectionContext,
-  type SelectionOptions,
-} from "../../../src/core/selection.js";
+import { emptySelection } from "../../../src/core/selection-checks.js";
+import { requireSelectTags } from "../../../src/core/select-tags.js";
+import { selectKeys, type SelectionContext, type SelectionOptions } from "../../../src/core/selection.js";
 import { awsFailure, fakeKms } from "../../support/fake-kms.js";
 
 const ACCOUNT = "111122223333";

@@ -4,7 +4,7 @@
 // read, how a key is worked on, what its document holds and which exit code its results mean.
 import type { CommandModule, FinishContext, KeyRun, Loaded } from "../commands/contract.js";
 import type { ExitCode, ReportedError } from "../core/errors.js";
-import { adviseAs, isAdviceCommand, type AdviceCommand } from "../core/advice.js";
+import { adviseAs } from "../core/advice.js";
 import { DEFAULT_TIMEOUT_MS } from "../core/options.js";
 import { stopOf, type Stop } from "../core/stop.js";
 import { createFleetReporter } from "../report/fleet-live.js";
@@ -45,7 +45,7 @@ export async function runCommand(command: CommandModule, raw: RawArgs, io: Io): 
   const resume = resumeOf(raw, io);
   const rawDryRun = raw.own.dryRun === true;
   const session = await openSession(module, { mode, resume, io, fleet, dryRun: rawDryRun });
-  const advice: AdviceCommand | undefined = isAdviceCommand(module.name) ? module.name : undefined;
+  const { advice } = module;
   let options: unknown;
   let outcome: Outcome | undefined;
   const trackers: { readonly one: OneTracker; readonly fleet: FleetTracker } = { one: {}, fleet: {} };
@@ -93,7 +93,7 @@ export async function runCommand(command: CommandModule, raw: RawArgs, io: Io): 
       }
       return { kind: "one", one: await runOne(module, options, globals, session, trackers.one) };
     };
-    outcome = await (advice !== undefined ? adviseAs(advice, work) : work());
+    outcome = await adviseAs(advice, work);
     exitCode = exitCodeOf(module, outcome, io.signal.aborted ? stopOf(io.signal) : undefined);
   } catch (error) {
     ({ failure, exitCode } = runEndingError(error, io.signal, key, advice));

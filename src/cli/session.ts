@@ -3,7 +3,7 @@
 // one key (one.ts) and the run over a fleet (fleet.ts).
 import type { RawFlags } from "../commands/contract.js";
 import { EXIT, describeError, isReplicateError, type ExitCode, type ReportedError } from "../core/errors.js";
-import type { AdviceCommand } from "../core/advice.js";
+import type { CommandAdvice } from "../core/advice.js";
 import { classify } from "../core/classify.js";
 import type { ReplicaEvent } from "../core/events.js";
 import { stopOf, type Stop } from "../core/stop.js";
@@ -53,7 +53,7 @@ export function runEndingError(
   error: unknown,
   signal: AbortSignal,
   keyId: string,
-  command?: AdviceCommand,
+  advice?: CommandAdvice,
 ): { failure: ReportedError; exitCode: ExitCode } {
   if (signal.aborted) {
     const stop = stopOf(signal);
@@ -70,7 +70,7 @@ export function runEndingError(
       exitCode: error.exitCode,
     };
   }
-  const report = describeError(error, { operation: "a KMS call", region: "its Region", keyId, command });
+  const report = describeError(error, { operation: "a KMS call", region: "its Region", keyId, advice });
   if (classify(error) !== undefined) {
     // A known AWS failure that reached the top unwrapped: still the AWS advice, not "a bug".
     return { failure: report, exitCode: EXIT.failed };

@@ -5,6 +5,7 @@
 // import the core, the AWS adapter and the shared renderers, never another command or the command
 // line; adding a command is one folder and one line in src/commands/registry.ts.
 import type { Command as Commander, OptionValues } from "commander";
+import type { CommandAdvice } from "../core/advice.js";
 import type { ExitCode, ReportedError } from "../core/errors.js";
 import type { Emit, ReplicaEvent } from "../core/events.js";
 import type { InputContext } from "../core/input.js";
@@ -198,6 +199,8 @@ export interface CommandWork<O, R, D> {
   parse(raw: RawFlags, ctx: ParseContext): Promise<O>;
   /** Is this a dry run (nothing will be changed)? */
   dryRun(options: O): boolean;
+  /** What the command's errors say beyond the general advice: what a re-run of it does. */
+  readonly advice: CommandAdvice;
   /** Local checks and warnings before any call, and how the keys will be worked on. */
   prepare(options: O, ctx: PrepareContext): Promise<RunPlan<R>>;
   readonly render: Rendering<O, R, D>;

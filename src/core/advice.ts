@@ -38,23 +38,22 @@ export type AwsErrorName =
   | "ReadTimeout"
   | "TimeoutError";
 
-/** The commands whose errors get advice of their own: a re-run of each does something else. */
-export type AdviceCommand =
-  "replicate" | "wait" | "status" | "sync" | "promote" | "import-material" | "rotate-material";
-
-const ADVICE_COMMANDS: ReadonlySet<string> = new Set<AdviceCommand>([
-  "replicate",
-  "wait",
-  "status",
-  "sync",
-  "promote",
-  "import-material",
-  "rotate-material",
-]);
-
-export function isAdviceCommand(name: string): name is AdviceCommand {
-  return ADVICE_COMMANDS.has(name);
+/**
+ * What a command's errors say beyond the general advice (a re-run of each command does something
+ * else): each command module declares its own (src/commands/<name>/), the runner scopes it to the
+ * command's work with adviseAs.
+ */
+export interface CommandAdvice {
+  /** What a re-run does with the work already done: the end of many hints ("re-run: …"). */
+  readonly rerun: string;
+  /** What KMSInvalidStateException means for the command's keys: " (…)", or nothing. */
+  readonly stateRule?: string;
+  /** The command's own words for some errors, by name, instead of the general ones. */
+  readonly errors?: Readonly<Partial<Record<AwsErrorName, Partial<Advice>>>>;
 }
+
+/** Outside any command's work (a unit test, a script): a re-run's general promise. */
+export const GENERAL_ADVICE: CommandAdvice = { rerun: "re-run: what is done counts as done" };
 
 /** Where an error happened, so that a hint can name the Region, the key and the permission. */
 export interface ErrorContext {
@@ -66,8 +65,8 @@ export interface ErrorContext {
   readonly transport?: TransportFacts;
   /** What reached the wire (read off the error by describeError); undefined: not known. */
   readonly wire?: { readonly sent: boolean; readonly unanswered: boolean };
-  /** The command the advice is for; default: the one running (see adviseAs), else replicate. */
-  readonly command?: AdviceCommand;
+  /** The command's advice; default: the running command's (see adviseAs), else GENERAL_ADVICE. */
+  readonly advice?: CommandAdvice;
 }
 
 /**
@@ -75,14 +74,23 @@ export interface ErrorContext {
  * adviseAs scopes it to that command's work (AsyncLocalStorage follows every await inside it), so
  * that an error deep in a step gets this command's advice without each call site naming it.
  */
-const running = new AsyncLocalStorage<AdviceCommand>();
+const running = new AsyncLocalStorage<CommandAdvice>();
 
-/** Runs `work` so that every error described inside it gets `command`'s advice. */
-export function adviseAs<T>(command: AdviceCommand, work: () => T): T {
-  return running.run(command, work);
+/** Runs `work` so that every error described inside it gets `advice`. */
+export function adviseAs<T>(advice: CommandAdvice, work: () => T): T {
+  return running.run(advice, work);
 }
 
-const commandOf = (ctx: ErrorContext): AdviceCommand => ctx.command ?? running.getStore() ?? "replicate";
+/** The advice an error described in `ctx` gets: its own, the running command's, or the general. */
+export const adviceOf = (ctx: ErrorContext): CommandAdvice =>
+  ctx.advice ?? running.getStore() ?? GENERAL_ADVICE;
+
+/** The advice for an error name: the command's own words where it has some, else the table's. */
+export function adviceFor(name: AwsErrorName, ctx: ErrorContext): Advice {
+  const general: Advice = ADVICE[name];
+  const own = adviceOf(ctx).errors?.[name];
+  return own === undefined ? general : { ...general, ...own };
+}
 
 export interface Advice {
   readonly hint: (ctx: ErrorContext) => string;
@@ -101,18 +109,8 @@ export function sentTo(ctx: ErrorContext): string {
 const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
 const endpointOf = (ctx: ErrorContext): string =>
   `KMS in ${sentTo(ctx)}${ctx.transport !== undefined ? ` (${ctx.transport.endpoint})` : ""}`;
-/** What a re-run of each command does with the work already done: the end of many hints. */
-const RERUN: Readonly<Record<AdviceCommand, string>> = {
-  replicate: "re-run: existing replicas count as done",
-  wait: "re-run 'kms-replicate wait': replicas already usable count as done",
-  status: "run it again",
-  sync: "re-run: replicas already in line are left alone",
-  promote: "re-run: a key whose primary is in --to already counts as done",
-  "import-material": "re-run: replicas that hold the material already are left alone",
-  "rotate-material":
-    "re-run the same command: it reads where the rotation stands (ListKeyRotations) and continues from there",
-};
-const rerun = (ctx: ErrorContext): string => RERUN[commandOf(ctx)];
+/** What a re-run does with the work already done: the end of many hints. */
+export const rerun = (ctx: ErrorContext): string => adviceOf(ctx).rerun;
 
 /** KMS's ValidationException names no flag: the flags that feed each operation's parameters. */
 const VALIDATED_BY: Readonly<Record<string, string>> = {
@@ -135,17 +133,6 @@ const mayHaveRun = (ctx: ErrorContext): string =>
     : ctx.wire?.sent === false
       ? "; the request had not left this machine, so it was not carried out"
       : "; the request may have been carried out";
-
-/** What a KMSInvalidStateException means for each command's keys. */
-const STATE_RULE: Readonly<Record<AdviceCommand, string>> = {
-  replicate: " (a primary pending deletion cannot be replicated)",
-  wait: "",
-  status: "",
-  sync: " (a replica pending deletion or still Creating cannot be changed)",
-  promote: " (both keys must be Enabled; after a promotion they are Updating for a while)",
-  "import-material": " (a key pending deletion takes no import)",
-  "rotate-material": " (every key of the family must be Enabled to rotate)",
-};
 
 const permissionFor = (ctx: ErrorContext): string =>
   ctx.operation === "ReplicateKey"
@@ -189,14 +176,9 @@ export const ADVICE = {
       `The import token for ${ctx.region} expired (tokens are valid 24 hours); re-run: kms-replicate fetches new parameters (GetParametersForImport) for every import.`,
   },
   IncorrectKeyMaterialException: {
-    message: (ctx) =>
-      commandOf(ctx) === "rotate-material"
-        ? `This is not the key material KMS expected in ${ctx.region} (the new material pending rotation); nothing was imported there.`
-        : `This is not the material of the primary; nothing was imported into ${ctx.region}.`,
-    hint: (ctx) =>
-      commandOf(ctx) === "rotate-material"
-        ? "Give the same material as the run that imported it into the primary, or undo that import (the command is printed with the result)."
-        : "Give the very material that was imported into the primary (every key of a multi-Region family shares it).",
+    message: (ctx) => `This is not the material of the primary; nothing was imported into ${ctx.region}.`,
+    hint: () =>
+      "Give the very material that was imported into the primary (every key of a multi-Region family shares it).",
   },
   InvalidCiphertextException: {
     hint: (ctx) =>
@@ -233,7 +215,7 @@ export const ADVICE = {
   },
   KMSInvalidStateException: {
     hint: (ctx) =>
-      `The key's state in ${ctx.region} does not allow ${ctx.operation}. Check it with 'kms-replicate status'${STATE_RULE[commandOf(ctx)]}.`,
+      `The key's state in ${ctx.region} does not allow ${ctx.operation}. Check it with 'kms-replicate status'${adviceOf(ctx).stateRule ?? ""}.`,
   },
   LimitExceededException: {
     hint: (ctx) => (LIMIT_HINTS[ctx.operation] ?? quotaLimit)(ctx),
@@ -252,9 +234,7 @@ export const ADVICE = {
   },
   ThrottlingException: {
     hint: (ctx) =>
-      commandOf(ctx) === "replicate"
-        ? `KMS throttled ${ctx.operation} requests in ${sentTo(ctx)}. Lower --rate or --concurrency, or re-run later; existing replicas count as done.`
-        : `KMS throttled ${ctx.operation} requests in ${sentTo(ctx)} (every caller in the account shares its quota). Wait a moment, then ${rerun(ctx)}.`,
+      `KMS throttled ${ctx.operation} requests in ${sentTo(ctx)} (every caller in the account shares its quota). Wait a moment, then ${rerun(ctx)}.`,
   },
   UnrecognizedClientException: {
     hint: (ctx) =>
@@ -283,10 +263,7 @@ export const ADVICE = {
   ConnectionClosed: {
     message: (ctx) =>
       `The connection to ${endpointOf(ctx)} was closed before KMS answered${mayHaveRun(ctx)}.`,
-    hint: (ctx) =>
-      commandOf(ctx) === "replicate"
-        ? `Check the network and proxy, then ${rerun(ctx)} (a replica the lost request created is picked up).`
-        : `Check the network and proxy, then ${rerun(ctx)}.`,
+    hint: (ctx) => `Check the network and proxy, then ${rerun(ctx)}.`,
   },
   ConnectTimeout: {
     message: (ctx) =>

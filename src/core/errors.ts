@@ -1,6 +1,6 @@
 // Typed errors and the exit-code table; describeError, which turns any error into what we show
 // (the advice itself: src/core/advice.ts; the names we give errors: src/core/classify.ts).
-import { ADVICE, type Advice, type ErrorContext } from "./advice.js";
+import { ADVICE, adviceFor, type Advice, type ErrorContext } from "./advice.js";
 import { errorFacts, KmsCallError, transportOf } from "./call-error.js";
 import { classify } from "./classify.js";
 
@@ -172,7 +172,7 @@ export function describeError(error: unknown, ctx: ErrorContext): ErrorReport {
     ...(wire !== undefined ? { wire } : {}),
   };
   if (known !== undefined) {
-    const advice: Advice = ADVICE[known];
+    const advice = adviceFor(known, full);
     const name =
       known === "NetworkError"
         ? (facts.code ?? known)

@@ -3,6 +3,7 @@
 // already Enabled is `unchanged`.
 import { cancelTargets } from "../../core/retirement.js";
 import { usageError } from "../../core/errors.js";
+import type { CommandAdvice } from "../../core/advice.js";
 import type { SelectedKey } from "../../core/selection.js";
 import { cancelDeletion } from "../../core/steps/deletion.js";
 import { keyCommand, type Reach } from "../../report/rerun.js";
@@ -90,7 +91,12 @@ export function prepareCancelDeletion(
   });
 }
 
+const ADVICE: CommandAdvice = {
+  rerun: "re-run: a key already Enabled counts as done",
+};
+
 export const work: CommandWork<CancelDeletionOptions, DeletionReport, DeletionJson> = {
+  advice: ADVICE,
   parse: parseCancelDeletion,
   dryRun: (options) => options.dryRun,
   prepare: prepareCancelDeletion,

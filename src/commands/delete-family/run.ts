@@ -2,6 +2,7 @@
 // is pending deletion: a primary scheduled with a replica left standing would wait for it
 // forever). The report says the earliest date the family can be gone and the command that undoes it.
 import { familyGoneAt } from "../../core/retirement.js";
+import type { CommandAdvice } from "../../core/advice.js";
 import type { SelectedKey } from "../../core/selection.js";
 import {
   aliasesOf,
@@ -135,7 +136,13 @@ export function prepareDeleteFamily(
   });
 }
 
+const ADVICE: CommandAdvice = {
+  rerun: "re-run: a key already pending deletion counts as done",
+  stateRule: " (a key still Creating or Updating cannot be scheduled for deletion yet)",
+};
+
 export const work: CommandWork<DeleteFamilyOptions, DeletionReport, DeletionJson> = {
+  advice: ADVICE,
   parse: parseDeleteFamily,
   dryRun: (options) => options.dryRun,
   prepare: prepareDeleteFamily,

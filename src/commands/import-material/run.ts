@@ -2,6 +2,7 @@
 // after their material expired: each replica is followed out of Creating, imported into when it is
 // PendingImport, and waited for until Enabled; replicas that hold it already are reported with their
 // expiration.
+import type { CommandAdvice } from "../../core/advice.js";
 import { withImport } from "../../core/steps/import.js";
 import { waitStep } from "../../core/steps/wait.js";
 import { usageError } from "../../core/errors.js";
@@ -63,7 +64,14 @@ export async function prepareImportMaterial(
   };
 }
 
+/** What a re-run of import-material does: the end of its error hints. */
+const ADVICE: CommandAdvice = {
+  rerun: "re-run: replicas that hold the material already are left alone",
+  stateRule: " (a key pending deletion takes no import)",
+};
+
 export const work: CommandWork<ImportMaterialOptions, RegionRun, RunJson> = {
+  advice: ADVICE,
   parse: parseImportMaterial,
   dryRun: () => false,
   prepare: prepareImportMaterial,

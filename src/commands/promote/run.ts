@@ -1,6 +1,7 @@
 // `promote`: make the replica in --to the family's primary (UpdatePrimaryRegion), and return only
 // when the family has settled. Every check before any change (exit 2); already the primary: exit 0
 // with no call, so a runbook can run it twice; timeout: exit 3 (the promotion may still complete).
+import type { CommandAdvice } from "../../core/advice.js";
 import { usageError } from "../../core/errors.js";
 import type { Emit } from "../../core/events.js";
 import { parseKeyRef } from "../../core/keys.js";
@@ -86,7 +87,14 @@ export function preparePromote(
   });
 }
 
+/** What a re-run of promote does: the end of its error hints. */
+const ADVICE: CommandAdvice = {
+  rerun: "re-run: a key whose primary is in --to already counts as done",
+  stateRule: " (both keys must be Enabled; after a promotion they are Updating for a while)",
+};
+
 export const work: CommandWork<PromoteOptions, PromoteReport, PromoteJson> = {
+  advice: ADVICE,
   parse: parsePromote,
   dryRun: (options) => options.dryRun,
   prepare: preparePromote,

@@ -1,4 +1,5 @@
 // `replicate` (the default command): options → plan → steps (create → converge → wait) → results.
+import { sentTo, type CommandAdvice } from "../../core/advice.js";
 import { CreatingTimes } from "../../aws/backoff.js";
 import { convergeStep } from "../../core/steps/converge.js";
 import { createStep, replicaArn } from "../../core/steps/create.js";
@@ -285,7 +286,24 @@ export async function prepareReplicate(
   };
 }
 
+/** What a re-run of replicate does: the end of its error hints. */
+const ADVICE: CommandAdvice = {
+  rerun: "re-run: existing replicas count as done",
+  stateRule: " (a primary pending deletion cannot be replicated)",
+  errors: {
+    ThrottlingException: {
+      hint: (ctx) =>
+        `KMS throttled ${ctx.operation} requests in ${sentTo(ctx)}. Lower --rate or --concurrency, or re-run later; existing replicas count as done.`,
+    },
+    ConnectionClosed: {
+      hint: () =>
+        "Check the network and proxy, then re-run: existing replicas count as done (a replica the lost request created is picked up).",
+    },
+  },
+};
+
 export const work: CommandWork<ReplicateOptions, RegionRun, RunJson> = {
+  advice: ADVICE,
   parse: parseReplicate,
   dryRun: (options) => options.dryRun,
   prepare: prepareReplicate,

@@ -5,6 +5,7 @@
 import { parseKeyRef } from "../../core/keys.js";
 import { checkPromoteTarget, memberIn, readPromotion } from "../../core/promotion.js";
 import { checkRetireFleet, planRetirement } from "../../core/retirement.js";
+import type { CommandAdvice } from "../../core/advice.js";
 import type { SelectedKey } from "../../core/selection.js";
 import {
   aliasesOf,
@@ -189,7 +190,13 @@ export function prepareRetire(options: RetireOptions, ctx: PrepareContext): Prom
   });
 }
 
+const ADVICE: CommandAdvice = {
+  rerun: "re-run: a key already pending deletion (or disabled, with --disable-only) counts as done",
+  stateRule: " (a key still Updating after a promotion cannot be scheduled for deletion yet)",
+};
+
 export const work: CommandWork<RetireOptions, DeletionReport, DeletionJson> = {
+  advice: ADVICE,
   parse: parseRetire,
   dryRun: (options) => options.dryRun,
   prepare: prepareRetire,

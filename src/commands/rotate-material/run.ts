@@ -2,6 +2,7 @@
 // before any write (the flags, the material, a symmetric EXTERNAL primary, every replica usable,
 // the family's key materials), then the rotation (src/core/steps/rotate.ts), then the result: where
 // the family stands, and the commands that finish or undo what is left, with this run's values.
+import { ROTATION_ADVICE } from "../../core/steps/rotate-result.js";
 import { rotate } from "../../core/steps/rotate.js";
 import { awsError, usageError } from "../../core/errors.js";
 import type { PrimaryKey } from "../../core/events.js";
@@ -87,6 +88,7 @@ export async function prepareRotateMaterial(
 }
 
 export const work: CommandWork<RotateOptions, RotateResult, RotateJson> = {
+  advice: ROTATION_ADVICE,
   parse: parseRotateMaterial,
   dryRun: () => false,
   prepare: prepareRotateMaterial,

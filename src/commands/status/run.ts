@@ -1,5 +1,6 @@
 // `status`: the primary and every replica (the family model), with each replica's drift from the
 // primary (the structured diff). Exit 0 / 1 (a key unusable or a field unread) / 4 (drift only) / 2.
+import type { CommandAdvice } from "../../core/advice.js";
 import type { KmsPort } from "../../aws/kms.js";
 import { driftOf } from "../../core/diff.js";
 import { isPendingDeletionKey, readFamily } from "../../core/family.js";
@@ -33,7 +34,11 @@ export function prepareStatus(): Promise<RunPlan<FamilyRow[]>> {
   });
 }
 
+/** What a re-run of status does: the end of its error hints. */
+const ADVICE: CommandAdvice = { rerun: "run it again" };
+
 export const work: CommandWork<StatusOptions, FamilyRow[], StatusJson> = {
+  advice: ADVICE,
   parse: parseStatus,
   dryRun: () => false,
   prepare: prepareStatus,

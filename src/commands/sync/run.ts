@@ -1,6 +1,7 @@
 // `sync`: bring existing replicas (all, or the named Regions) in line with their primary: options →
 // the primary and the desired state (one merge rule, src/core/desired.ts) → per replica: inspect (wait
 // while Creating, read, plan the diff) → converge (one KMS call per operation) → verify → results.
+import type { CommandAdvice } from "../../core/advice.js";
 import { convergeStep } from "../../core/steps/converge.js";
 import { inspectStep, plannedOperations } from "../../core/steps/sync.js";
 import { verifyStep, type VerifySchedule } from "../../core/steps/verify.js";
@@ -205,7 +206,14 @@ export function prepareSync(options: SyncOptions, ctx: PrepareContext): Promise<
   });
 }
 
+/** What a re-run of sync does: the end of its error hints. */
+const ADVICE: CommandAdvice = {
+  rerun: "re-run: replicas already in line are left alone",
+  stateRule: " (a replica pending deletion or still Creating cannot be changed)",
+};
+
 export const work: CommandWork<SyncOptions, WorkResult[], SyncJson> = {
+  advice: ADVICE,
   parse: parseSync,
   dryRun: (options) => options.dryRun,
   prepare: prepareSync,

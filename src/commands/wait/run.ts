@@ -1,5 +1,6 @@
 // `wait`: follow existing replicas (all, or the named Regions) until they leave Creating; for one
 // key, or for each key of a selection (a fleet).
+import type { CommandAdvice } from "../../core/advice.js";
 import { usageError } from "../../core/errors.js";
 import type { SelectedKey } from "../../core/selection.js";
 import type { RunJson } from "../../report/json.js";
@@ -51,7 +52,11 @@ export function prepareWait(options: WaitOptions, ctx: PrepareContext): Promise<
   });
 }
 
+/** What a re-run of wait does: the end of its error hints. */
+const ADVICE: CommandAdvice = { rerun: "re-run 'kms-replicate wait': replicas already usable count as done" };
+
 export const work: CommandWork<WaitOptions, RegionRun, RunJson> = {
+  advice: ADVICE,
   parse: parseWait,
   dryRun: () => false,
   prepare: prepareWait,

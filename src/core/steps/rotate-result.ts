@@ -2,9 +2,25 @@
 // family's state (RotationState), the result (RotateResult), and the record the work keeps as it
 // goes (RotationRecord), read at the end or, at a second signal, at any moment.
 import type { KeyMetadata } from "@aws-sdk/client-kms";
+import type { CommandAdvice } from "../advice.js";
 import { describeError, isNotSent, type ErrorReport } from "../errors.js";
 import type { KeyMaterialInfo, PrimaryKey } from "../events.js";
 import { materialInfo } from "./import.js";
+
+/** What an error of a rotation says (rotate-material's advice): a re-run continues the rotation. */
+export const ROTATION_ADVICE: CommandAdvice = {
+  rerun:
+    "re-run the same command: it reads where the rotation stands (ListKeyRotations) and continues from there",
+  stateRule: " (every key of the family must be Enabled to rotate)",
+  errors: {
+    IncorrectKeyMaterialException: {
+      message: (ctx) =>
+        `This is not the key material KMS expected in ${ctx.region} (the new material pending rotation); nothing was imported there.`,
+      hint: () =>
+        "Give the same material as the run that imported it into the primary, or undo that import (the command is printed with the result).",
+    },
+  },
+};
 
 /**
  * `imported`: KMS answered, the new material is in this key. `unknown`: its ImportKeyMaterial was
@@ -157,7 +173,7 @@ export class RotationRecord {
       operation,
       region: key.region,
       keyId: key.arn,
-      command: "rotate-material",
+      advice: ROTATION_ADVICE,
     });
   }
 

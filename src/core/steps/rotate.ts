@@ -16,7 +16,13 @@ import { awsError, isAbort, isNotSent, usageError } from "../errors.js";
 import type { PrimaryKey } from "../events.js";
 import { expirationFor } from "../material.js";
 import { importMaterial, materialInfo, pollKey, type ImportSettings } from "./import.js";
-import { RotationRecord, type FamilyKey, type ImportOutcome, type RotateResult } from "./rotate-result.js";
+import {
+  ROTATION_ADVICE,
+  RotationRecord,
+  type FamilyKey,
+  type ImportOutcome,
+  type RotateResult,
+} from "./rotate-result.js";
 import { callMayHaveApplied } from "./sent.js";
 import type { StepContext } from "./work.js";
 
@@ -218,7 +224,7 @@ class Rotation {
         operation: "ListKeyRotations",
         region: primary.region,
         keyId: primary.arn,
-        command: "rotate-material",
+        advice: ROTATION_ADVICE,
       });
     }
   }

@@ -1,8 +1,14 @@
 import { describe, it, expect } from "vitest";
-import { ADVICE, adviseAs, type ErrorContext } from "../../../src/core/advice.js";
+import {
+  ADVICE,
+  GENERAL_ADVICE,
+  adviseAs,
+  type CommandAdvice,
+  type ErrorContext,
+} from "../../../src/core/advice.js";
 import { KmsCallError } from "../../../src/core/call-error.js";
 import { describeError } from "../../../src/core/errors.js";
-import { awsFailure, networkFailure, REPLICATE } from "../../support/sdk-errors.js";
+import { awsFailure, REPLICATE } from "../../support/sdk-errors.js";
 
 describe("LimitExceededException's advice depends on the call", () => {
   it.each([
@@ -50,9 +56,9 @@ describe("messages name the Region, the endpoint, the timeout and the flag", () 
       region: "eu-west-1",
     });
     // THEN
-    expect(replicate.hint).toMatch(/throttled ReplicateKey requests in us-east-1\./);
+    expect(replicate.hint).toMatch(/throttled ReplicateKey requests in us-east-1\b/);
     expect(replicate.hint).not.toContain("eu-west-1");
-    expect(describe.hint).toMatch(/throttled DescribeKey requests in eu-west-1\./);
+    expect(describe.hint).toMatch(/throttled DescribeKey requests in eu-west-1\b/);
   });
 
   it("a read timeout says which timeout fired, where, and the flag", () => {
@@ -123,58 +129,51 @@ describe("messages name the Region, the endpoint, the timeout and the flag", () 
   });
 });
 
-describe("each command gets its own advice", () => {
-  const COMMANDS = [
-    "replicate",
-    "wait",
-    "status",
-    "sync",
-    "promote",
-    "import-material",
-    "rotate-material",
-  ] as const;
-  const ctx = (command?: (typeof COMMANDS)[number]): ErrorContext => ({
-    operation: "ImportKeyMaterial",
-    region: "eu-west-1",
-    ...(command !== undefined ? { command } : {}),
-  });
+describe("a command's advice", () => {
   const hintOf = (error: unknown, context: ErrorContext): string => describeError(error, context).hint ?? "";
+  const OWN: CommandAdvice = {
+    rerun: "re-run: done is done",
+    stateRule: " (the keys must be Enabled)",
+    errors: { ThrottlingException: { hint: () => "Lower --rate." } },
+  };
+  const ctx: ErrorContext = { operation: "ImportKeyMaterial", region: "eu-west-1" };
 
-  it.each(COMMANDS)("%s: a re-run's promise and the flags named are the command's own", (command) => {
-    for (const error of [
-      awsFailure("ThrottlingException"),
-      awsFailure("KMSInternalException", 500),
-      awsFailure("DependencyTimeoutException", 503),
-      networkFailure("ECONNREFUSED"),
-      networkFailure("ECONNRESET"),
-    ]) {
-      const hint = hintOf(error, ctx(command));
-      if (command === "replicate") {
-        expect(hint).toContain("existing replicas count as done");
-      } else {
-        expect(hint).not.toContain("replicas count as done");
-        expect(hint).not.toContain("--rate");
-        expect(hint).not.toContain("--concurrency");
-        expect(hint).not.toContain("a replica the lost request created");
-      }
-    }
+  it("ends the hints with its re-run, adds its state rule, and its own words replace the table's", () => {
+    expect(hintOf(awsFailure("KMSInternalException", 500), { ...ctx, advice: OWN })).toBe(
+      "KMS had an internal error. Wait a moment, then re-run: done is done.",
+    );
+    expect(hintOf(awsFailure("KMSInvalidStateException"), { ...ctx, advice: OWN })).toMatch(
+      / \(the keys must be Enabled\)\.$/,
+    );
+    expect(hintOf(awsFailure("ThrottlingException"), { ...ctx, advice: OWN })).toBe("Lower --rate.");
   });
 
-  it("rotate-material's re-run continues the rotation", () => {
-    expect(hintOf(awsFailure("KMSInternalException", 500), ctx("rotate-material"))).toBe(
-      "KMS had an internal error. Wait a moment, then re-run the same command: it reads where the rotation stands (ListKeyRotations) and continues from there.",
+  it("outside any command: the general re-run", () => {
+    expect(hintOf(awsFailure("KMSInternalException", 500), ctx)).toBe(
+      `KMS had an internal error. Wait a moment, then ${GENERAL_ADVICE.rerun}.`,
     );
   });
 
-  it("ValidationException names the flags behind the operation's parameters, not replicate's", () => {
+  it("adviseAs: an error described inside the command's work gets its advice; an explicit one wins", async () => {
+    const throttled = awsFailure("DependencyTimeoutException", 503);
+    const inside = await adviseAs(OWN, async () => {
+      await Promise.resolve();
+      return [hintOf(throttled, ctx), hintOf(throttled, { ...ctx, advice: GENERAL_ADVICE })];
+    });
+    expect(inside[0]).toContain("re-run: done is done");
+    expect(inside[1]).toContain(GENERAL_ADVICE.rerun);
+    expect(hintOf(throttled, ctx)).toContain(GENERAL_ADVICE.rerun);
+  });
+
+  it("ValidationException names the flags behind the operation's parameters", () => {
     const validation = awsFailure("ValidationException");
-    expect(hintOf(validation, ctx("rotate-material"))).toBe(
+    expect(hintOf(validation, ctx)).toBe(
       "KMS rejected a parameter of ImportKeyMaterial. Check --valid-to (in the future, at most 365 days away) or --no-expiry, --wrapping-algorithm and --wrapping-key-spec.",
     );
     expect(hintOf(validation, REPLICATE)).toBe(
       "KMS rejected a parameter of ReplicateKey. Check --regions, --tag, --description and --policy.",
     );
-    expect(hintOf(validation, { operation: "TagResource", region: "eu-west-1", command: "sync" })).toBe(
+    expect(hintOf(validation, { operation: "TagResource", region: "eu-west-1" })).toBe(
       "KMS rejected a parameter of TagResource. Check --tag.",
     );
     expect(hintOf(validation, { operation: "ListKeyRotations", region: "us-east-1" })).toBe(
@@ -182,31 +181,10 @@ describe("each command gets its own advice", () => {
     );
   });
 
-  it("adviseAs: an error described inside the command's work gets its advice; an explicit command wins", async () => {
-    const throttled = awsFailure("ThrottlingException");
-    const inside = await adviseAs("sync", async () => {
-      await Promise.resolve();
-      return [hintOf(throttled, ctx()), hintOf(throttled, ctx("replicate"))];
-    });
-    expect(inside[0]).toContain("replicas already in line are left alone");
-    expect(inside[1]).toContain("existing replicas count as done");
-    // Outside any command: replicate's, as before.
-    expect(hintOf(throttled, ctx())).toContain("existing replicas count as done");
-  });
-
-  it("IncorrectKeyMaterialException under rotate-material speaks of the material pending rotation", () => {
-    const report = describeError(awsFailure("IncorrectKeyMaterialException"), ctx("rotate-material"));
-    expect(report.message).toBe(
-      "This is not the key material KMS expected in eu-west-1 (the new material pending rotation); nothing was imported there.",
-    );
-    expect(report.hint).toContain("undo that import");
-  });
-
   it("AlreadyExistsException from CreateAlias is about the alias, not a replica", () => {
     const hint = hintOf(awsFailure("AlreadyExistsException"), {
       operation: "CreateAlias",
       region: "eu-west-1",
-      command: "sync",
     });
     expect(hint).toBe(
       "The alias exists already in eu-west-1; 'kms-replicate status' shows which key it names.",

@@ -3,23 +3,31 @@
 // contradiction planted in each is found (the checker can fail).
 import { describe, expect, it } from "vitest";
 import type { RotateRegion, RotateResult } from "../../../src/core/steps/rotate-result.js";
-import type { WorkResult } from "../../../src/core/steps/work.js";
 import { EXIT, type ErrorReport, type ExitCode } from "../../../src/core/errors.js";
-import type { RegionResult } from "../../../src/core/events.js";
-import { entryOf, fleetDocument } from "../../../src/report/fleet.js";
+import type { RegionResult, WorkResult } from "../../../src/core/events.js";
+import { fleetDocument } from "../../../src/report/fleet.js";
 import { runJson, usageJson } from "../../../src/report/json.js";
-import { promoteJson, type PromoteKeyJson } from "../../../src/commands/promote/render.js";
+import {
+  promoteJson,
+  type PromoteKeyJson,
+  type PromoteReport,
+} from "../../../src/commands/promote/render.js";
 import {
   rotateExitCode,
   rotateJson,
   type RotateRerun,
 } from "../../../src/commands/rotate-material/render.js";
-import { statusJson } from "../../../src/commands/status/render.js";
+import { statusJson, type FamilyRow } from "../../../src/commands/status/render.js";
 import { syncJson } from "../../../src/commands/sync/render.js";
 import { deletionJson, type DeletionReport } from "../../../src/commands/shared/deletion-render.js";
 import type { MemberResult } from "../../../src/core/steps/deletion.js";
+import { work as promoteWork } from "../../../src/commands/promote/run.js";
+import { work as replicateWork } from "../../../src/commands/replicate/run.js";
+import { work as statusWork } from "../../../src/commands/status/run.js";
+import { work as syncWork } from "../../../src/commands/sync/run.js";
 import { isUsableKey } from "../../../src/core/family.js";
 import { documentProblems } from "../../support/consistency.js";
+import { fleetParts, keyRun } from "../../support/fleet-documents.js";
 import { arnIn, keyView, PRIMARY, PRIMARY_ARN } from "../../support/fixtures.js";
 
 const DENIED: ErrorReport = { name: "AccessDeniedException", message: "no", hint: "grant it" };
@@ -61,15 +69,16 @@ const run = (exitCode: ExitCode, regions: readonly RegionResult[] = results) =>
 
 const work = (region: string, o: Partial<WorkResult>): WorkResult =>
   ({ keyId: PRIMARY.keyId, region, changes: [], elapsedMs: 9, outcome: "unchanged", ...o }) as WorkResult;
+const SYNCED: WorkResult[] = [
+  work("eu-west-1", { outcome: "done", changes: [{ op: "tag", key: "a", value: "b" }] }),
+  work("ap-south-1", { outcome: "unchanged" }),
+];
 const sync = (exitCode: ExitCode) =>
   syncJson({
     exitCode,
     dryRun: false,
     primary: PRIMARY,
-    results: [
-      work("eu-west-1", { outcome: "done", changes: [{ op: "tag", key: "a", value: "b" }] }),
-      work("ap-south-1", { outcome: "unchanged" }),
-    ],
+    results: SYNCED,
     warnings: [],
     elapsedMs: 9,
   });
@@ -81,39 +90,35 @@ const key = (region: string, role: "PRIMARY" | "REPLICA"): PromoteKeyJson => ({
   keyState: "Enabled",
   primaryRegion: "eu-west-1",
 });
+const PROMOTED: PromoteReport = {
+  outcome: "promoted",
+  keyId: PRIMARY.keyId,
+  to: "eu-west-1",
+  oldPrimary: key("us-east-1", "REPLICA"),
+  newPrimary: key("eu-west-1", "PRIMARY"),
+  keys: [key("eu-west-1", "PRIMARY"), key("us-east-1", "REPLICA")],
+  accepted: true,
+  calls: 1,
+  settleMs: 900,
+};
 const promote = (exitCode: ExitCode) =>
   promoteJson({
     exitCode,
     dryRun: false,
-    report: {
-      outcome: "promoted",
-      keyId: PRIMARY.keyId,
-      to: "eu-west-1",
-      oldPrimary: key("us-east-1", "REPLICA"),
-      newPrimary: key("eu-west-1", "PRIMARY"),
-      keys: [key("eu-west-1", "PRIMARY"), key("us-east-1", "REPLICA")],
-      accepted: true,
-      calls: 1,
-      settleMs: 900,
-    },
+    report: PROMOTED,
     error: null,
     warnings: [],
     elapsedMs: 9,
   });
 
-const status = (exitCode: ExitCode) =>
-  statusJson(
-    [
-      { view: keyView("us-east-1", "PRIMARY"), drift: [] },
-      {
-        view: keyView("eu-west-1", "REPLICA"),
-        drift: [{ field: "description", detail: "differs" } as never],
-      },
-    ],
-    isUsableKey,
-    exitCode,
-    null,
-  );
+const FAMILY: FamilyRow[] = [
+  { view: keyView("us-east-1", "PRIMARY"), drift: [] },
+  {
+    view: keyView("eu-west-1", "REPLICA"),
+    drift: [{ field: "description", detail: "differs" } as never],
+  },
+];
+const status = (exitCode: ExitCode) => statusJson(FAMILY, isUsableKey, exitCode, null);
 
 const RERUN: RotateRerun = {
   again: `kms-replicate rotate-material --key ${PRIMARY_ARN} --key-material fileb:///m.bin`,
@@ -260,31 +265,45 @@ describe("every renderer's document agrees with itself", () => {
     expect(documentProblems(plain(doc))).toEqual([]);
   });
 
-  it("fleet documents: replicate and promote, their entries and totals", () => {
+  it("fleet documents: every command's entries and totals, as its render makes them", () => {
+    const envelope = { dryRun: false, error: null, warnings: [], elapsedMs: 9 } as const;
     const replicate = fleetDocument({
       command: "replicate",
       exitCode: EXIT.failed,
-      dryRun: false,
-      keys: [
-        entryOf("alias/a", run(EXIT.failed, results.slice(0, 2))),
-        entryOf("alias/b", run(EXIT.ok, results.slice(0, 1))),
-      ],
-      error: null,
-      warnings: [],
-      elapsedMs: 9,
+      ...envelope,
+      ...fleetParts(replicateWork, undefined, [
+        keyRun("alias/a", EXIT.failed, { primary: PRIMARY, results: results.slice(0, 2) }),
+        keyRun("alias/b", EXIT.ok, { primary: PRIMARY, results: results.slice(0, 1) }),
+      ]),
     });
     expect(documentProblems(plain(replicate))).toEqual([]);
     const promoted = fleetDocument({
       command: "promote",
       exitCode: EXIT.ok,
-      dryRun: false,
-      to: "eu-west-1",
-      keys: [entryOf("alias/a", promote(EXIT.ok))],
-      error: null,
-      warnings: [],
-      elapsedMs: 9,
+      ...envelope,
+      ...fleetParts(promoteWork, { to: "eu-west-1", timeoutMs: 1_200_000, dryRun: false }, [
+        keyRun("alias/a", EXIT.ok, PROMOTED),
+      ]),
     });
     expect(documentProblems(plain(promoted))).toEqual([]);
+    const synced = fleetDocument({
+      command: "sync",
+      exitCode: EXIT.ok,
+      ...envelope,
+      ...fleetParts(syncWork, undefined, [keyRun("alias/a", EXIT.ok, SYNCED)]),
+    });
+    expect(documentProblems(plain(synced))).toEqual([]);
+    const read = fleetDocument({
+      command: "status",
+      // A family that drifts and one that could not be read: the worse, failed.
+      exitCode: EXIT.failed,
+      ...envelope,
+      ...fleetParts(statusWork, undefined, [
+        keyRun("alias/a", EXIT.drift, FAMILY),
+        keyRun<FamilyRow[]>("alias/b", EXIT.failed, undefined, DENIED),
+      ]),
+    });
+    expect(documentProblems(plain(read))).toEqual([]);
   });
 });
 
@@ -382,7 +401,9 @@ describe("a contradiction planted in a document is found", () => {
       command: "replicate",
       exitCode: EXIT.ok,
       dryRun: false,
-      keys: [entryOf("alias/b", run(EXIT.ok, results.slice(0, 1)))],
+      ...fleetParts(replicateWork, undefined, [
+        keyRun("alias/b", EXIT.ok, { primary: PRIMARY, results: results.slice(0, 1) }),
+      ]),
       error: null,
       warnings: [],
       elapsedMs: 9,

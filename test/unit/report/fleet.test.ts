@@ -1,17 +1,15 @@
+// The version-2 envelope of a fleet run: every command's entries (its version-1 document without
+// the envelope) and totals, made by the command's own render as the fleet runner makes them.
 import { describe, expect, it } from "vitest";
 import { EXIT, type ExitCode } from "../../../src/core/errors.js";
 import type { RegionResult } from "../../../src/core/events.js";
-import {
-  entryOf,
-  fleetDocument,
-  fleetExitCode,
-  keyOutcome,
-  keyOutcomeOf,
-  type FleetKeyJson,
-  type FleetRunJson,
-} from "../../../src/report/fleet.js";
-import { runJson } from "../../../src/report/json.js";
-import { promoteJson } from "../../../src/commands/promote/render.js";
+import type { FleetRunJson } from "../../../src/commands/shared/region-render.js";
+import type { FleetPromoteJson, PromoteReport } from "../../../src/commands/promote/render.js";
+import { work as promote } from "../../../src/commands/promote/run.js";
+import { work as replicate } from "../../../src/commands/replicate/run.js";
+import { work as sync } from "../../../src/commands/sync/run.js";
+import { entryOf, fleetDocument, FLEET_JSON_VERSION } from "../../../src/report/fleet.js";
+import { fleetParts, keyRun } from "../../support/fleet-documents.js";
 import { PRIMARY, arnIn } from "../../support/fixtures.js";
 
 const result = (region: string, status: "created" | "exists" | "timeout"): RegionResult => ({
@@ -22,111 +20,25 @@ const result = (region: string, status: "created" | "exists" | "timeout"): Regio
   elapsedMs: 1000,
 });
 
-/** One key's entry, as the fleet runner makes it: the version-1 document without the envelope. */
-function runEntry(given: string, exitCode: ExitCode, results: readonly RegionResult[]): FleetKeyJson {
-  const doc = runJson({
-    command: "replicate",
-    exitCode,
-    dryRun: false,
-    primary: PRIMARY,
-    results,
-    warnings: ["per-run, not per-key"],
-    elapsedMs: 1234,
-  });
-  return entryOf(given, doc);
-}
-
-describe("fleetExitCode: the worst outcome of any key", () => {
-  it.each([
-    { codes: [0, 0], expected: 0 },
-    { codes: [0, 4], expected: 4 },
-    { codes: [4, 3, 0], expected: 3 },
-    { codes: [3, 2], expected: 1 },
-    { codes: [0, 1, 3], expected: 1 },
-    { codes: [1, 130], expected: 130 },
-    { codes: [], expected: 0 },
-  ] as { codes: ExitCode[]; expected: ExitCode }[])("$codes → $expected", ({ codes, expected }) => {
-    // GIVEN / WHEN / THEN
-    expect(fleetExitCode(codes)).toBe(expected);
-  });
-
-  it("says which signal stopped the run", () => {
-    // GIVEN / WHEN / THEN
-    expect(fleetExitCode([EXIT.ok, EXIT.interrupted], EXIT.terminated)).toBe(143);
-  });
-
-  it("counts a key refused by a check (2 on its own) as failed", () => {
-    // GIVEN / WHEN / THEN
-    expect(keyOutcomeOf(EXIT.usage)).toBe("failed");
-    expect(keyOutcomeOf(EXIT.hangup)).toBe("interrupted");
-  });
-});
-
-describe("keyOutcome: notStarted among the keys with exit code 3", () => {
-  const notStarted = (region: string): RegionResult => ({ region, status: "notStarted", elapsedMs: 1 });
-
-  it("a key whose every Region is notStarted is notStarted; one with a Region begun is timeout", () => {
-    // GIVEN / WHEN / THEN
-    expect(keyOutcome(runEntry("a", EXIT.timeout, [notStarted("eu-west-1"), notStarted("sa-east-1")]))).toBe(
-      "notStarted",
-    );
-    expect(
-      keyOutcome(runEntry("b", EXIT.timeout, [notStarted("eu-west-1"), result("sa-east-1", "timeout")])),
-    ).toBe("timeout");
-    expect(keyOutcome(runEntry("c", EXIT.ok, [result("eu-west-1", "created")]))).toBe("ok");
-  });
-
-  it("a key never started (error NotStarted) and a promotion not sent are notStarted", () => {
-    const late = entryOf(
-      "k",
-      runJson({
-        command: "replicate",
-        exitCode: EXIT.timeout,
-        dryRun: false,
-        primary: PRIMARY,
-        results: [],
-        error: { name: "NotStarted", message: "--timeout ran out before this key's turn" },
-        warnings: [],
-        elapsedMs: 1,
-      }),
-    );
-    expect(keyOutcome(late)).toBe("notStarted");
-    const promotion = (outcome: "notStarted" | "timeout"): FleetKeyJson =>
-      entryOf(
-        "k",
-        promoteJson({
-          exitCode: EXIT.timeout,
-          dryRun: false,
-          to: "eu-west-1",
-          report: {
-            outcome,
-            keyId: "mrk-1",
-            to: "eu-west-1",
-            oldPrimary: {
-              region: "us-east-1",
-              arn: PRIMARY.arn,
-              role: "PRIMARY",
-              keyState: "Enabled",
-              primaryRegion: "us-east-1",
-            },
-            keys: [],
-            accepted: outcome === "timeout",
-            calls: outcome === "timeout" ? 1 : 0,
-          },
-          error: null,
-          warnings: [],
-          elapsedMs: 1,
-        }),
-      );
-    expect(keyOutcome(promotion("notStarted"))).toBe("notStarted");
-    expect(keyOutcome(promotion("timeout"))).toBe("timeout");
-  });
-});
+/** One key's settled replicate run. */
+const replicated = (given: string, exitCode: ExitCode, results: readonly RegionResult[]) =>
+  keyRun(given, exitCode, { primary: PRIMARY, results });
 
 describe("entryOf", () => {
   it("keeps what the version-1 document says of the key, without the run's envelope, `key` first", () => {
-    // GIVEN / WHEN
-    const entry = runEntry("alias/payments", EXIT.ok, [result("eu-west-1", "created")]);
+    // GIVEN replicate's version-1 document of one key, with the run's envelope
+    const document = replicate.render.document({
+      key: keyRun("alias/payments", EXIT.ok, undefined).key,
+      result: { primary: PRIMARY, results: [result("eu-west-1", "created")] },
+      exitCode: EXIT.ok,
+      failure: null,
+      options: undefined,
+      dryRun: false,
+      warnings: ["per-run, not per-key"],
+      elapsedMs: 1234,
+    });
+    // WHEN
+    const entry = entryOf("alias/payments", document);
     // THEN
     expect(Object.keys(entry)).toEqual(["key", "ok", "exitCode", "primary", "regions", "summary", "error"]);
     expect(entry).toMatchObject({ key: "alias/payments", ok: true, primary: { keyId: PRIMARY.keyId } });
@@ -145,10 +57,10 @@ describe("fleetDocument", () => {
 
   it("is version 2, with an entry per key and totals per key, status and target Region", () => {
     // GIVEN
-    const keys = [
-      runEntry("k1", EXIT.ok, [result("eu-west-1", "created"), result("ap-southeast-2", "exists")]),
-      runEntry("k2", EXIT.timeout, [result("eu-west-1", "timeout"), result("ap-southeast-2", "created")]),
-    ];
+    const parts = fleetParts(replicate, undefined, [
+      replicated("k1", EXIT.ok, [result("eu-west-1", "created"), result("ap-southeast-2", "exists")]),
+      replicated("k2", EXIT.timeout, [result("eu-west-1", "timeout"), result("ap-southeast-2", "created")]),
+    ]);
     // WHEN
     const doc = fleetDocument({
       command: "replicate",
@@ -156,7 +68,7 @@ describe("fleetDocument", () => {
       dryRun: false,
       selection,
       stats,
-      keys,
+      ...parts,
       error: null,
       warnings: [],
       elapsedMs: 5000.4,
@@ -176,6 +88,7 @@ describe("fleetDocument", () => {
       "elapsedMs",
     ]);
     expect(doc).toMatchObject({ version: 2, command: "replicate", ok: false, exitCode: 3, elapsedMs: 5000 });
+    expect(doc.keys.map((k) => k.key)).toEqual(["k1", "k2"]);
     expect(doc.selection).toEqual({ ...selection, ...stats });
     expect(doc.totals.keys).toEqual({
       ok: 1,
@@ -199,61 +112,69 @@ describe("fleetDocument", () => {
       command: "sync",
       exitCode: EXIT.usage,
       dryRun: false,
-      keys: [],
+      ...fleetParts(sync, undefined, []),
       error: { name: "UsageError", message: "--keys-from x: cannot read it (ENOENT)." },
       warnings: [],
       elapsedMs: 3,
     });
     // THEN
     expect(doc).toMatchObject({ version: 2, command: "sync", ok: false, selection: null, keys: [] });
-    expect(doc.totals.keys.total).toBe(0);
+    expect(doc.totals).toMatchObject({ keys: { total: 0 } });
   });
 
   it("promote: the target Region, and the keys by promote outcome", () => {
     // GIVEN
-    const entry = (outcome: "promoted" | "unchanged"): FleetKeyJson =>
-      entryOf(
-        PRIMARY.arn,
-        promoteJson({
-          exitCode: EXIT.ok,
-          dryRun: false,
-          to: "us-west-2",
-          report: {
-            outcome,
-            keyId: PRIMARY.keyId,
-            to: "us-west-2",
-            oldPrimary: {
-              region: "us-east-1",
-              arn: PRIMARY.arn,
-              role: "REPLICA",
-              keyState: "Enabled",
-              primaryRegion: "us-west-2",
-            },
-            keys: [],
-            accepted: outcome === "promoted",
-            calls: outcome === "promoted" ? 1 : 0,
-          },
-          error: null,
-          warnings: [],
-          elapsedMs: 0,
-        }),
-      );
+    const report = (outcome: "promoted" | "unchanged"): PromoteReport => ({
+      outcome,
+      keyId: PRIMARY.keyId,
+      to: "us-west-2",
+      oldPrimary: {
+        region: "us-east-1",
+        arn: PRIMARY.arn,
+        role: "REPLICA",
+        keyState: "Enabled",
+        primaryRegion: "us-west-2",
+      },
+      keys: [],
+      accepted: outcome === "promoted",
+      calls: outcome === "promoted" ? 1 : 0,
+    });
+    const options = { to: "us-west-2", timeoutMs: 1_200_000, dryRun: false };
+    const parts = fleetParts(promote, options, [
+      keyRun(PRIMARY.arn, EXIT.ok, report("promoted")),
+      keyRun(PRIMARY.arn, EXIT.ok, report("unchanged")),
+      keyRun(PRIMARY.arn, EXIT.ok, report("promoted")),
+    ]);
     // WHEN
     const doc = fleetDocument({
       command: "promote",
       exitCode: EXIT.ok,
       dryRun: false,
-      to: "us-west-2",
-      keys: [entry("promoted"), entry("unchanged"), entry("promoted")],
+      ...parts,
       error: null,
       warnings: [],
       elapsedMs: 0,
-    });
-    // THEN
+    }) as FleetPromoteJson;
+    // THEN the command's own field after the selection, its totals after the keys'
+    expect(Object.keys(doc)).toEqual([
+      "version",
+      "command",
+      "ok",
+      "exitCode",
+      "dryRun",
+      "selection",
+      "to",
+      "keys",
+      "totals",
+      "error",
+      "warnings",
+      "elapsedMs",
+    ]);
     expect(doc).toMatchObject({
+      version: FLEET_JSON_VERSION,
       command: "promote",
       to: "us-west-2",
-      totals: { outcomes: { promoted: 2, unchanged: 1, failed: 0 } },
+      totals: { keys: { ok: 3, total: 3 }, outcomes: { promoted: 2, unchanged: 1, failed: 0 } },
     });
   });
 });

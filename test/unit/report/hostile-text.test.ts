@@ -4,47 +4,39 @@
 import { PassThrough, Writable } from "node:stream";
 import { CommanderError } from "commander";
 import { describe, it, expect } from "vitest";
-import type { WorkResult } from "../../../src/core/steps/work.js";
 import { EXIT, usageError } from "../../../src/core/errors.js";
-import type { PrimaryKey, RegionResult, ReplicaEvent } from "../../../src/core/events.js";
+import type { PrimaryKey, RegionResult, ReplicaEvent, WorkResult } from "../../../src/core/events.js";
 import type { Operation } from "../../../src/core/operation.js";
+import { COPY_NOTHING } from "../../../src/core/options.js";
 import { buildProgram } from "../../../src/cli/program.js";
-import { runCommand, type Command, type Io } from "../../../src/cli/runner.js";
-import { entryOf, type FleetKeyReport } from "../../../src/report/fleet.js";
-import {
-  createTally,
-  fleetBlock,
-  fleetHeartbeat,
-  fleetKeyLines,
-  fleetSummaryLines,
-  tallyKey,
-} from "../../../src/report/fleet-lines.js";
-import { createFleetReporter } from "../../../src/report/fleet-live.js";
-import { runJson } from "../../../src/report/json.js";
-import { createHumanReporter } from "../../../src/report/live.js";
-import { noticeLine, planLine, regionLine, waitCommand } from "../../../src/report/lines.js";
-import {
-  promoteJson,
-  promoteLines,
-  promoteStartLine,
-  type PromoteReport,
-} from "../../../src/commands/promote/render.js";
+import type { Io } from "../../../src/cli/io.js";
+import { runCommand } from "../../../src/cli/runner.js";
+import type { AnyWork, CommandModule, PrepareContext } from "../../../src/commands/contract.js";
+import { COMMANDS } from "../../../src/commands/registry.js";
+import { promoteLines, promoteStartLine, type PromoteReport } from "../../../src/commands/promote/render.js";
+import { work as promote } from "../../../src/commands/promote/run.js";
+import type { ReplicateOptions } from "../../../src/commands/replicate/flags.js";
+import { work as replicate } from "../../../src/commands/replicate/run.js";
 import {
   rotateText,
   type RotateRerun,
   type RotateResult,
 } from "../../../src/commands/rotate-material/render.js";
-import {
-  fleetStatusOutput,
-  statusJson,
-  statusOutput,
-  type FamilyRow,
-} from "../../../src/commands/status/render.js";
-import { syncJson, syncLine, syncPlanLine } from "../../../src/commands/sync/render.js";
-import { forPeople, literal, paint } from "../../../src/report/terminal-text.js";
-import { isUsableKey } from "../../../src/core/family.js";
+import { fleetStatusOutput, statusOutput, type FamilyRow } from "../../../src/commands/status/render.js";
+import { work as status } from "../../../src/commands/status/run.js";
+import { syncPlanLine } from "../../../src/commands/sync/render.js";
+import { work as sync } from "../../../src/commands/sync/run.js";
+import { fleetBlock, fleetHeartbeat, type FleetProgress } from "../../../src/report/fleet-block.js";
+import type { FleetKey } from "../../../src/report/fleet-key.js";
+import { createTally, fleetKeyLines, fleetSummaryLines, tallyKey } from "../../../src/report/fleet-lines.js";
+import { createFleetReporter } from "../../../src/report/fleet-live.js";
+import { createHumanReporter } from "../../../src/report/live.js";
+import { noticeLine, planLine, regionLine, waitCommand } from "../../../src/report/lines.js";
 import type { OutputMode } from "../../../src/report/mode.js";
-import { PRIMARY, keyView } from "../../support/fixtures.js";
+import { forPeople, literal, paint } from "../../../src/report/terminal-text.js";
+import { workLine } from "../../../src/report/work-lines.js";
+import { keyRun } from "../../support/fleet-documents.js";
+import { PRIMARY, PRIMARY_ARN, keyView } from "../../support/fixtures.js";
 import { CONTROLS, FORGED, ORA, RAW, SGR, SHOWN, VALUE, VALUE_SHOWN } from "../../support/hostile-text.js";
 
 /** Messages (an error's, a warning's, a note) are sentences of ours that may span lines: CONTROLS. */
@@ -178,7 +170,7 @@ describe("every renderer shows a hostile value escaped", () => {
     },
     {
       what: "sync: a Region's diff, failure and what was not applied",
-      text: () => syncLine(SYNCED, paint),
+      text: () => workLine(SYNCED, paint),
       shown: VALUE_SHOWN,
     },
     {
@@ -228,22 +220,22 @@ describe("every renderer shows a hostile value escaped", () => {
     },
     {
       what: "a fleet's failed key (replicate)",
-      text: () => fleetKeyLines("replicate", REPLICATE_KEY, paint).join("\n"),
+      text: () => fleetKeyLines(replicate.render.fleet, REPLICATE_KEY, paint).join("\n"),
       shown: VALUE_SHOWN,
     },
     {
       what: "a fleet's failed key (sync)",
-      text: () => fleetKeyLines("sync", SYNC_KEY, paint).join("\n"),
+      text: () => fleetKeyLines(sync.render.fleet, SYNC_KEY, paint).join("\n"),
       shown: VALUE_SHOWN,
     },
     {
       what: "a fleet's unreadable key (status)",
-      text: () => fleetKeyLines("status", STATUS_KEY, paint).join("\n"),
+      text: () => fleetKeyLines(status.render.fleet, STATUS_KEY, paint).join("\n"),
       shown: VALUE_SHOWN,
     },
     {
       what: "a fleet's failed key (promote)",
-      text: () => fleetKeyLines("promote", PROMOTE_KEY, paint).join("\n"),
+      text: () => fleetKeyLines(promote.render.fleet, PROMOTE_KEY, paint).join("\n"),
       shown: VALUE_SHOWN,
     },
     { what: "a fleet's summary and its failures", text: () => fleetSummary(), shown: VALUE_SHOWN },
@@ -313,7 +305,7 @@ describe("the reporters write only escaped text", () => {
       // GIVEN / WHEN a run whose every event carries the hostile values, with and without colour
       const run = async (color: boolean): Promise<string> => {
         const { stream, text } = recording();
-        const resume = { endpointUrl: "http://user:s3cret@127.0.0.1:4566", timeoutMs: 60_000 };
+        const resume = { endpointUrl: "http://user:s3cret@127.0.0.1:4566" };
         const mode = { ...MODE, spinner, debug: !spinner, color };
         const r = await createHumanReporter({
           mode,
@@ -321,13 +313,10 @@ describe("the reporters write only escaped text", () => {
           chalk: paint,
           dryRun: false,
           now: () => 0,
-          resume,
+          planLine: (event, c, dryRun) => replicate.render.planLine?.(event, c, dryRun) ?? "",
         });
-        r.event({
-          type: "plan",
-          primary: { ...HOSTILE_PRIMARY, arn: VALUE },
-          regions: ["eu-west-1", "ap-south-1"],
-        });
+        const primary = { ...HOSTILE_PRIMARY, arn: VALUE };
+        r.event({ type: "plan", primary, regions: ["eu-west-1", "ap-south-1"] });
         r.event({ type: "phase", keyId: VALUE, region: "eu-west-1", phase: "creating", keyState: HOSTILE });
         r.event({ type: "warning", message: HOSTILE });
         r.event({ type: "sdk-log", level: "error", message: HOSTILE });
@@ -340,9 +329,16 @@ describe("the reporters write only escaped text", () => {
           keyState: HOSTILE,
         };
         r.event({ type: "settled", keyId: VALUE, result: late });
-        r.work(SYNCED);
+        r.event({ type: "worked", result: SYNCED });
         r.error({ name: HOSTILE, message: HOSTILE, hint: HOSTILE });
-        r.finish([FAILED, late], 1_000, false);
+        // The end, as the runner writes it: the reporter stopped, then the command's closing view.
+        r.stop();
+        const closing = replicate.render.finish(
+          keyRun(VALUE, EXIT.failed, { primary, results: [FAILED, late] }, undefined, primary),
+          OPTIONS,
+          { mode, paint, resume: { ...resume, timeoutMs: 1_200_000 }, elapsedMs: 1_000, dryRun: false },
+        );
+        stream.write(forPeople(closing.stderr, color));
         return text();
       };
       const [plain, coloured] = [await run(false), await run(true)];
@@ -370,12 +366,11 @@ describe("the reporters write only escaped text", () => {
           chalk: paint,
           dryRun: false,
           now: () => 0,
-          command: "replicate",
+          look: replicate.render.fleet,
         });
         const selection = { keys: [VALUE], allPrimaries: false, regions: [], selectTags: [] };
         r.event({
           type: "fleet",
-          command: "replicate",
           keys: 1,
           selecting: false,
           dryRun: false,
@@ -388,7 +383,7 @@ describe("the reporters write only escaped text", () => {
         r.event({ type: "settled", keyId: VALUE, result: FAILED });
         r.key(REPLICATE_KEY);
         r.error({ name: HOSTILE, message: HOSTILE, hint: HOSTILE });
-        r.finishFleet([REPLICATE_KEY], 1_000);
+        r.finish([REPLICATE_KEY], 1_000);
         return text();
       };
       const [plain, coloured] = [await run(false), await run(true)];
@@ -403,37 +398,42 @@ describe("the reporters write only escaped text", () => {
 });
 
 describe("the runner writes only escaped text", () => {
+  /**
+   * A command whose preparation warns with the hostile value and then fails with it (before any
+   * call to AWS), and whose closing view and second-signal line carry it: replicate's render
+   * otherwise (its JSON document).
+   */
+  const hostileCommand: CommandModule = {
+    name: "replicate",
+    summary: HOSTILE,
+    description: HOSTILE,
+    fleet: false,
+    define: () => undefined,
+    load: () =>
+      Promise.resolve<AnyWork>({
+        parse: () => Promise.resolve(OPTIONS),
+        dryRun: () => false,
+        prepare: (_options: ReplicateOptions, ctx: PrepareContext) => {
+          ctx.warn(HOSTILE);
+          return Promise.reject(usageError(HOSTILE, HOSTILE));
+        },
+        render: {
+          ...replicate.render,
+          finish: () => ({ stdout: "", stderr: `${HOSTILE}\n` }),
+          stoppedLine: () => HOSTILE,
+        },
+      }),
+  };
+  const globals = { key: PRIMARY_ARN, color: true } as const;
+
   it("a command's output, its warnings and its run-ending error", async () => {
-    // GIVEN a command that warns, writes notes and fails with the hostile value
+    // GIVEN
     const { io, stderr, stdout } = recordingIo();
-    const command: Command<string> = {
-      name: "replicate",
-      dryRun: false,
-      async work(session) {
-        session.emit({ type: "warning", message: HOSTILE });
-        session.output({ stdout: "", stderr: `${HOSTILE}\n` });
-        await Promise.resolve();
-        throw usageError(HOSTILE, HOSTILE);
-      },
-      exitCode: () => EXIT.ok,
-      document: ({ exitCode, failure, warnings, elapsedMs }) =>
-        runJson({
-          command: "replicate",
-          exitCode,
-          dryRun: false,
-          results: [],
-          error: failure,
-          warnings,
-          elapsedMs,
-        }),
-      partial: () => undefined,
-      stoppedLine: () => HOSTILE,
-      finish: () => undefined,
-    };
     // WHEN
-    const code = await runCommand(command, { output: "text", color: true }, io);
+    const code = await runCommand(hostileCommand, { globals: { ...globals, output: "text" }, own: {} }, io);
     // THEN
     expect(code).toBe(EXIT.usage);
+    expect(stderr.join("")).toContain("✖ ");
     expectSafe(stderr.join(""));
     expect(stdout.join("")).toBe("");
   });
@@ -441,35 +441,15 @@ describe("the runner writes only escaped text", () => {
   it("the JSON document keeps the value, with DEL, C1 and bidirectional characters as \\u escapes", async () => {
     // GIVEN
     const { io, stdout } = recordingIo();
-    const command: Command<string> = {
-      name: "replicate",
-      dryRun: false,
-      work: (session) => {
-        session.emit({ type: "warning", message: HOSTILE });
-        return Promise.resolve("done");
-      },
-      exitCode: () => EXIT.ok,
-      document: ({ exitCode, failure, warnings, elapsedMs }) =>
-        runJson({
-          command: "replicate",
-          exitCode,
-          dryRun: false,
-          results: [],
-          error: failure,
-          warnings,
-          elapsedMs,
-        }),
-      partial: () => undefined,
-      stoppedLine: () => "",
-      finish: () => undefined,
-    };
     // WHEN
-    await runCommand(command, { output: "json", color: true }, io);
+    await runCommand(hostileCommand, { globals: { ...globals, output: "json" }, own: {} }, io);
     // THEN
     const json = stdout.join("");
     expect(json).not.toMatch(RAW);
     expect(json).toContain("\\u001b[31mRED\\u0007\\r\\u0000\\u007f\\u009b2J\\u202eevil");
-    expect((JSON.parse(json) as { warnings: string[] }).warnings).toEqual([HOSTILE]);
+    const document = JSON.parse(json) as { warnings: string[]; error: { message: string; hint: string } };
+    expect(document.warnings).toEqual([HOSTILE]);
+    expect(document.error).toMatchObject({ message: HOSTILE, hint: HOSTILE });
   });
 });
 
@@ -477,7 +457,7 @@ describe("commander's usage errors", () => {
   it("show what was typed escaped, and a URL's password hidden", async () => {
     // GIVEN the program, its error output recorded
     let written = "";
-    const program = buildProgram(NO_COMMANDS);
+    const program = buildProgram(COMMANDS, () => Promise.resolve(0));
     for (const command of [program, ...program.commands]) {
       command.configureOutput({ writeErr: (text) => (written += text) });
     }
@@ -559,61 +539,37 @@ const ROTATE_RERUN: RotateRerun = {
   list: HOSTILE,
 };
 
-const runEntry = (results: RegionResult[]): FleetKeyReport => ({
-  keyId: VALUE,
-  primaryRegion: "us-east-1",
-  entry: entryOf(
-    HOSTILE,
-    runJson({
-      command: "replicate",
-      exitCode: EXIT.failed,
-      dryRun: false,
-      primary: HOSTILE_PRIMARY,
-      results,
-      warnings: [],
-      elapsedMs: 1_000,
-    }),
-  ),
-});
-const REPLICATE_KEY = runEntry([FAILED]);
-const SYNC_KEY: FleetKeyReport = {
-  keyId: VALUE,
-  primaryRegion: "us-east-1",
-  entry: entryOf(
-    HOSTILE,
-    syncJson({
-      exitCode: EXIT.failed,
-      dryRun: false,
-      primary: HOSTILE_PRIMARY,
-      results: [SYNCED],
-      warnings: [],
-      elapsedMs: 1_000,
-    }),
-  ),
+/** `replicate --regions … --timeout 20m`, as its flags.ts makes it. */
+const OPTIONS: ReplicateOptions = {
+  regions: ["eu-west-1", "ap-south-1"],
+  bypassPolicyLockoutSafetyCheck: false,
+  tags: [],
+  timeoutMs: 1_200_000,
+  wait: true,
+  dryRun: false,
+  concurrency: 5,
+  copy: COPY_NOTHING,
 };
-const STATUS_KEY: FleetKeyReport = {
-  keyId: VALUE,
-  primaryRegion: "us-east-1",
-  entry: entryOf(HOSTILE, statusJson([], isUsableKey, EXIT.failed, ERROR)),
-};
-const PROMOTE_KEY: FleetKeyReport = {
-  keyId: VALUE,
-  primaryRegion: "us-east-1",
-  entry: entryOf(
-    HOSTILE,
-    promoteJson({
-      exitCode: EXIT.failed,
-      dryRun: false,
-      to: "eu-west-1",
-      report: PROMOTE,
-      error: ERROR,
-      warnings: [],
-      elapsedMs: 1_000,
-    }),
-  ),
-};
-const PROGRESS = {
-  command: "replicate" as const,
+
+// A fleet's settled keys, each as its command's render shows it (given as HOSTILE, its primary HOSTILE_PRIMARY).
+const REPLICATE_KEY: FleetKey = replicate.render.view(
+  keyRun(HOSTILE, EXIT.failed, { primary: HOSTILE_PRIMARY, results: [FAILED] }, undefined, HOSTILE_PRIMARY),
+  undefined,
+);
+const SYNC_KEY: FleetKey = sync.render.view(
+  keyRun(HOSTILE, EXIT.failed, [SYNCED], undefined, HOSTILE_PRIMARY),
+  undefined,
+);
+const STATUS_KEY: FleetKey = status.render.view(
+  keyRun<FamilyRow[]>(HOSTILE, EXIT.failed, undefined, ERROR, HOSTILE_PRIMARY),
+  undefined,
+);
+const PROMOTE_KEY: FleetKey = promote.render.view(
+  keyRun(HOSTILE, EXIT.failed, PROMOTE, ERROR, HOSTILE_PRIMARY),
+  { to: "eu-west-1", timeoutMs: 1_200_000, dryRun: false },
+);
+const PROGRESS: FleetProgress = {
+  look: replicate.render.fleet,
   dryRun: false,
   keys: 2,
   settled: 1,
@@ -639,19 +595,9 @@ const PROGRESS = {
 
 function fleetSummary(): string {
   const tally = createTally();
-  tallyKey(tally, "replicate", REPLICATE_KEY);
-  return fleetSummaryLines("replicate", tally, 1_000, false, paint).join("\n");
+  tallyKey(tally, REPLICATE_KEY);
+  return fleetSummaryLines(replicate.render.fleet, tally, 1_000, false, paint).join("\n");
 }
-
-const NO_COMMANDS = {
-  replicate: () => Promise.resolve(0),
-  importMaterial: () => Promise.resolve(0),
-  rotateMaterial: () => Promise.resolve(0),
-  wait: () => Promise.resolve(0),
-  status: () => Promise.resolve(0),
-  promote: () => Promise.resolve(0),
-  sync: () => Promise.resolve(0),
-};
 
 function recording(): { stream: PassThrough; text: () => string } {
   const stream = new PassThrough();

@@ -1,10 +1,17 @@
+// The person's view of a run over one key: the reporter's lines as events come (its plan line from
+// the command module), then the command's closing view (replicate's render: its summary and hints),
+// written to the same stream as the runner writes them.
 import { PassThrough } from "node:stream";
 import { Chalk } from "chalk";
 import { afterEach, beforeEach, describe, it, expect, vi } from "vitest";
-import type { ReplicaEvent } from "../../../src/core/events.js";
+import type { RegionResult, ReplicaEvent } from "../../../src/core/events.js";
+import { COPY_NOTHING } from "../../../src/core/options.js";
+import type { ReplicateOptions } from "../../../src/commands/replicate/flags.js";
+import { work } from "../../../src/commands/replicate/run.js";
 import { createHumanReporter, type HumanReporter } from "../../../src/report/live.js";
 import type { ResumeOptions } from "../../../src/report/lines.js";
 import type { OutputMode } from "../../../src/report/mode.js";
+import { forPeople } from "../../../src/report/terminal-text.js";
 import { KEY_ID, PRIMARY, arnIn } from "../../support/fixtures.js";
 
 const PLAIN_MODE: OutputMode = {
@@ -17,22 +24,59 @@ const PLAIN_MODE: OutputMode = {
   heartbeatMs: 0,
 };
 
+/** `replicate --regions … --timeout 20m`, as its flags.ts makes it. */
+const OPTIONS: ReplicateOptions = {
+  regions: ["eu-west-1", "eu-central-1"],
+  bypassPolicyLockoutSafetyCheck: false,
+  tags: [],
+  timeoutMs: 1_200_000,
+  wait: true,
+  dryRun: false,
+  concurrency: 5,
+  copy: COPY_NOTHING,
+};
+
+interface Recorded {
+  readonly reporter: HumanReporter;
+  readonly lines: () => string[];
+  /** The end of the run, as the runner ends it: the reporter stopped, then replicate's closing view. */
+  readonly finish: (results: readonly RegionResult[], elapsedMs: number, resume?: ResumeOptions) => void;
+}
+
 async function reporter(
   mode: Partial<OutputMode> = {},
-  options: { now?: () => number; resume?: ResumeOptions } = {},
-): Promise<{ reporter: HumanReporter; lines: () => string[] }> {
+  options: { now?: () => number } = {},
+): Promise<Recorded> {
   const stream = new PassThrough();
   let text = "";
   stream.on("data", (chunk: Buffer) => (text += chunk.toString()));
+  const chalk = new Chalk({ level: 0 });
+  const full = { ...PLAIN_MODE, ...mode };
   const human = await createHumanReporter({
-    mode: { ...PLAIN_MODE, ...mode },
+    mode: full,
     stream,
-    chalk: new Chalk({ level: 0 }),
+    chalk,
     dryRun: false,
     now: options.now ?? (() => 0),
-    resume: options.resume,
+    // replicate's own plan line (it has one: `?? ""` never shows).
+    planLine: (event, c, dryRun) => work.render.planLine?.(event, c, dryRun) ?? "",
   });
-  return { reporter: human, lines: () => text.split("\n").filter((line) => line !== "") };
+  const finish = (
+    results: readonly RegionResult[],
+    elapsedMs: number,
+    resume: ResumeOptions = { timeoutMs: 1_200_000 },
+  ): void => {
+    human.stop();
+    const result = { primary: PRIMARY, results };
+    const run = {
+      key: { given: PRIMARY.arn, primary: PRIMARY, rank: 0 },
+      result,
+      exitCode: work.render.exitCode(result, undefined),
+    };
+    const ctx = { mode: full, paint: chalk, resume, elapsedMs, dryRun: false };
+    stream.write(forPeople(work.render.finish(run, OPTIONS, ctx).stderr, full.color));
+  };
+  return { reporter: human, lines: () => text.split("\n").filter((line) => line !== ""), finish };
 }
 
 const failedCall = (attempt: number, region = "us-east-1"): ReplicaEvent => ({
@@ -48,13 +92,13 @@ const failedCall = (attempt: number, region = "us-east-1"): ReplicaEvent => ({
 describe("createHumanReporter (no terminal)", () => {
   it("prints the plan, a line per settled Region and the summary", async () => {
     // GIVEN
-    const { reporter: r, lines } = await reporter();
+    const { reporter: r, lines, finish } = await reporter();
     // WHEN
     r.event({ type: "plan", primary: PRIMARY, regions: ["eu-west-1"] });
     r.event({ type: "phase", keyId: KEY_ID, region: "eu-west-1", phase: "creating", keyState: "Creating" });
     const result = { region: "eu-west-1", status: "created" as const, keyState: "Enabled", elapsedMs: 2_500 };
     r.event({ type: "settled", keyId: KEY_ID, result });
-    r.finish([result], 2_500, false);
+    finish([result], 2_500);
     // THEN no progress frames, only settled facts
     expect(lines()).toEqual([
       `Replicating ${PRIMARY.keyId} from us-east-1 (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT, AWS_KMS) into 1 Region: eu-west-1`,
@@ -91,7 +135,7 @@ describe("createHumanReporter (no terminal)", () => {
 
   it("with --quiet, prints only failures and run-ending errors", async () => {
     // GIVEN
-    const { reporter: r, lines } = await reporter({ quiet: true });
+    const { reporter: r, lines, finish } = await reporter({ quiet: true });
     // WHEN
     r.event({ type: "plan", primary: PRIMARY, regions: ["eu-west-1", "sa-east-1"] });
     for (const attempt of [1, 2]) r.event(failedCall(attempt));
@@ -106,7 +150,7 @@ describe("createHumanReporter (no terminal)", () => {
     r.event({ type: "settled", keyId: KEY_ID, result: ok });
     r.event({ type: "settled", keyId: KEY_ID, result: bad });
     r.error({ name: "UsageError", message: "stopped" });
-    r.finish([ok, bad], 1_000, false);
+    finish([ok, bad], 1_000);
     // THEN
     expect(lines()[0]).toMatch(/^✖ sa-east-1 +failed/);
     expect(lines().join("\n")).not.toMatch(/eu-west-1|failed twice|Replicating|1 created/);
@@ -195,10 +239,7 @@ describe("createHumanReporter: timeout", () => {
   it("prints the replica's ARN and the `kms-replicate wait` that continues, also with --quiet", async () => {
     for (const quiet of [false, true]) {
       // GIVEN
-      const { reporter: r, lines } = await reporter(
-        { quiet },
-        { resume: { endpointUrl: "http://127.0.0.1:4566", timeoutMs: 1_200_000 } },
-      );
+      const { reporter: r, lines, finish } = await reporter({ quiet });
       const done = {
         region: "eu-west-1",
         status: "created" as const,
@@ -210,7 +251,7 @@ describe("createHumanReporter: timeout", () => {
       r.event({ type: "plan", primary: PRIMARY, regions: ["eu-west-1", "eu-central-1"] });
       r.event({ type: "settled", keyId: KEY_ID, result: done });
       r.event({ type: "settled", keyId: KEY_ID, result: timedOut });
-      r.finish([done, timedOut], 2_000, false);
+      finish([done, timedOut], 2_000, { endpointUrl: "http://127.0.0.1:4566", timeoutMs: 1_200_000 });
       // THEN
       expect(lines().find((l) => l.startsWith("⏱ eu-central-1"))).toMatch(
         / arn:aws:kms:eu-central-1:111122223333:key\/mrk-/,
@@ -225,11 +266,11 @@ describe("createHumanReporter: timeout", () => {
 
   it("prints no command when nothing timed out", async () => {
     // GIVEN
-    const { reporter: r, lines } = await reporter({}, { resume: { timeoutMs: 1_200_000 } });
+    const { reporter: r, lines, finish } = await reporter();
     const done = { region: "eu-west-1", status: "created" as const, keyState: "Enabled", elapsedMs: 1_000 };
     // WHEN
     r.event({ type: "plan", primary: PRIMARY, regions: ["eu-west-1"] });
-    r.finish([done], 1_000, false);
+    finish([done], 1_000, { timeoutMs: 1_200_000 });
     // THEN
     expect(lines().join("\n")).not.toContain("kms-replicate wait");
   });

@@ -38,7 +38,7 @@ describe("the commands to paste", () => {
     const again = importAgain(
       PRIMARY_ARN,
       { ...importing, keyMaterial: "-", validTo: undefined, noExpiry: true },
-      { timeout: 1_200_000 },
+      { reach: {}, timeoutMs: 1_200_000 },
       "/",
     );
     // WHEN / THEN

@@ -1,10 +1,10 @@
 import { Chalk } from "chalk";
 import { describe, it, expect } from "vitest";
-import type { WorkResult } from "../../../../src/core/steps/work.js";
+import type { WorkResult } from "../../../../src/core/events.js";
 import { EXIT } from "../../../../src/core/errors.js";
 import type { Operation } from "../../../../src/core/operation.js";
 import { changeSummary, operationLine } from "../../../../src/report/lines.js";
-import { syncJson, syncLine, syncPlanLine, syncSummaryLine } from "../../../../src/commands/sync/render.js";
+import { syncJson, syncPlanLine, syncSummaryLine } from "../../../../src/commands/sync/render.js";
 import { schemaErrors } from "../../../support/schema.js";
 import { PRIMARY, arnIn } from "../../../support/fixtures.js";
 
@@ -89,25 +89,8 @@ const FAILED: WorkResult = {
   },
 };
 
-describe("syncLine", () => {
-  it("a done Region: its line, then what was applied", () => {
-    expect(syncLine(DONE, plain, 14).split("\n")).toEqual([
-      `✔ eu-west-1      done        Enabled         1.2s  ${arnIn("eu-west-1")}`,
-      "    + tag cost=42",
-    ]);
-  });
-
-  it("a failed Region: what was applied, why it failed, and what was not applied", () => {
-    expect(syncLine(FAILED, plain, 14).split("\n")).toEqual([
-      `✖ ap-southeast-2 failed      Enabled         0.9s  ${arnIn("ap-southeast-2")}`,
-      '    ~ description "a" → "b"',
-      "    AccessDeniedException: denied",
-      "    → Grant kms:TagResource in ap-southeast-2.",
-      "    not applied:",
-      "      + tag cost=42",
-    ]);
-  });
-
+// A Region's line as it settles (the diff, why it failed, what was not applied): test/unit/report/work-lines.test.ts.
+describe("syncPlanLine and syncSummaryLine", () => {
   it("the plan line and the summary", () => {
     expect(syncPlanLine(PRIMARY, ["eu-west-1"], true, plain)).toBe(
       `Dry run: would sync ${PRIMARY.keyId} (primary in us-east-1, SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT, AWS_KMS) to 1 replica: eu-west-1`,

@@ -168,6 +168,37 @@ describe("retire", () => {
   });
 });
 
+describe("cut short", () => {
+  it("Ctrl-C while ScheduleKeyDeletion is in flight: each Region as seen, and the command that finishes the job", async () => {
+    const arn = family();
+    kms().configure({ faults: [{ operation: "ScheduleKeyDeletion", latencyMs: 10_000 }] });
+    const result = await cli(
+      ["retire", "--key", arn, "--regions", "ap-south-1,eu-west-1", "--yes", "-o", "json"],
+      {
+        onSpawn: (child) => {
+          const poll = setInterval(() => {
+            if (kms().callCount(undefined, "ScheduleKeyDeletion") >= 2) {
+              clearInterval(poll);
+              child.kill("SIGINT");
+            }
+          }, 20);
+        },
+      },
+    );
+    expect(result.code, result.stderr).toBe(130);
+    const doc = JSON.parse(result.stdout) as DeletionDoc;
+    expect(doc.regions.map((r) => [r.region, r.status])).toEqual([
+      ["ap-south-1", "interrupted"],
+      ["eu-west-1", "interrupted"],
+    ]);
+    expect(doc.regions[0]?.note).toMatch(/may have been carried out/);
+    expect(doc.finishCommand).toBe(
+      `kms-replicate retire --key ${arn} --regions ap-south-1,eu-west-1 --pending-days 30 --yes --endpoint-url ${kms().url}`,
+    );
+    expect(result.stderr).toContain("To finish the job:");
+  });
+});
+
 describe("status and replicate with keys pending deletion", () => {
   it("status shows the date and counts them neither usable nor drifting (exit 0)", async () => {
     const arn = family();

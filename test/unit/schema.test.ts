@@ -2,19 +2,20 @@
 // tight: it refuses what the tool never writes. Real output of every command is checked against it
 // in test/e2e/schema.e2e.test.ts.
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { EXIT, type ErrorReport } from "../../src/core/errors.js";
 import type { RegionResult } from "../../src/core/events.js";
 import { usageDocument } from "../../src/cli/usage.js";
-import { buildProgram } from "../../src/cli/program.js";
-import { DOCUMENT_COMMANDS } from "../../src/cli/document.js";
+import { COMMANDS } from "../../src/commands/registry.js";
 import { runJson, usageJson } from "../../src/report/json.js";
 import { statusJson } from "../../src/commands/status/render.js";
 import { isUsableKey } from "../../src/core/family.js";
 import { PRIMARY, arnIn, keyView } from "../support/fixtures.js";
-import { schemaErrors } from "../support/schema.js";
+import { recordingProgram } from "../support/command-line.js";
+import { SCHEMA_PATH, schemaErrors } from "../support/schema.js";
 
 const SCRIPT = fileURLToPath(new URL("../../scripts/schema.mjs", import.meta.url));
 
@@ -92,19 +93,26 @@ describe("schema/kms-replicate.schema.json", () => {
   }, 30_000);
 
   it("every command of the program has a document (`command` is one of the schema's)", () => {
-    const program = buildProgram({
-      replicate: () => Promise.resolve(0),
-      wait: () => Promise.resolve(0),
-      status: () => Promise.resolve(0),
-      promote: () => Promise.resolve(0),
-      sync: () => Promise.resolve(0),
-      importMaterial: () => Promise.resolve(0),
-      rotateMaterial: () => Promise.resolve(0),
-    });
-    const names = program.commands.map((c) => c.name());
-    expect([...names].sort()).toEqual([...DOCUMENT_COMMANDS].sort());
+    const names = recordingProgram().program.commands.map((c) => c.name());
+    expect([...names].sort()).toEqual([...SCHEMA_COMMANDS].sort());
   });
 });
+
+/** Every value of `command` the schema allows, in any of its documents. */
+const SCHEMA_COMMANDS: readonly string[] = (() => {
+  const schema = JSON.parse(readFileSync(SCHEMA_PATH, "utf8")) as {
+    definitions: Record<string, { properties?: Record<string, unknown>; enum?: string[]; const?: string }>;
+  };
+  const valuesOf = (spec: unknown): string[] => {
+    const s = spec as { $ref?: string; enum?: string[]; const?: string };
+    if (s.$ref !== undefined) return valuesOf(schema.definitions[s.$ref.replace("#/definitions/", "")]);
+    return s.enum ?? (s.const !== undefined ? [s.const] : []);
+  };
+  const all = Object.values(schema.definitions).flatMap((d) =>
+    d.properties?.command === undefined ? [] : valuesOf(d.properties.command),
+  );
+  return [...new Set(all)];
+})();
 
 describe("the schema accepts what the tool writes", () => {
   const stopped = runJson({
@@ -124,13 +132,26 @@ describe("the schema accepts what the tool writes", () => {
     ["a run document with created, failed and timeout Regions", runDocument()],
     ["a status document with drift", statusDocument()],
     ["a run-ending error", plain(stopped)],
-    ...DOCUMENT_COMMANDS.map((command): [string, unknown] => [
-      `a usage error under ${command}`,
-      JSON.parse(usageDocument(command, "unknown option '--bogus'")),
-    ]),
   ])("%s", (_name, doc) => {
     expect(schemaErrors(doc)).toEqual([]);
   });
+
+  it.each([...COMMANDS.map((m) => m.name), "help", "completion"])(
+    "a usage error under %s (one key, and a fleet)",
+    async (name) => {
+      const module = COMMANDS.find((m) => m.name === name);
+      const other = name === "completion" ? "completion" : "help";
+      for (const fleet of [false, true]) {
+        const doc = JSON.parse(await usageDocument(module, other, "unknown option '--bogus'", fleet)) as {
+          command: string;
+          version: number;
+        };
+        expect(doc.command).toBe(name);
+        expect(doc.version).toBe(fleet && module?.fleet === true ? 2 : 1);
+        expect(schemaErrors(doc)).toEqual([]);
+      }
+    },
+  );
 });
 
 describe("the schema refuses what the tool never writes", () => {

@@ -5,22 +5,20 @@
 import { RERUN_LONGER, refusedText } from "../../core/steps/deadline.js";
 import { sendPromotion, type PromoteContext } from "../../core/steps/promote.js";
 import { watchKeys, type WatchEnd } from "../../core/steps/watch-keys.js";
-import { isAbort, describeError } from "../../core/errors.js";
 import type { Emit } from "../../core/events.js";
 import { parseKeyRef, type KeyRef } from "../../core/keys.js";
 import type { KmsPort } from "../../aws/kms.js";
 import {
-  accountOfArn,
   checkPromoteTarget,
   checkPromotion,
   isSettled,
   memberIn,
-  policyAllowsReplicateKey,
   readMember,
   readPromotion,
   type Member,
   type Promotion,
 } from "../../core/promotion.js";
+import { policyWarning } from "./policy-warning.js";
 import type { PromoteReport } from "./render.js";
 
 /** A promotion whose UpdatePrimaryRegion left the process and got no answer (yet). */
@@ -50,34 +48,6 @@ const json = (m: Member) => ({
   keyState: m.keyState,
   primaryRegion: m.primaryRegion,
 });
-
-/** A warning when the new primary's key policy cannot allow kms:ReplicateKey; undefined: it can. */
-export async function policyWarning(
-  kms: KmsPort,
-  primary: Member,
-  signal: AbortSignal,
-  future = false,
-): Promise<string | undefined> {
-  const who = `${future ? "the would-be primary" : "the new primary"} in ${primary.region}`;
-  const fix = `Add a statement that allows kms:ReplicateKey (aws kms put-key-policy --key-id ${primary.arn} --region ${primary.region} --policy-name default --policy file://policy.json).`;
-  let policy: string;
-  try {
-    policy = await kms.getKeyPolicy(primary.region, primary.arn, signal);
-  } catch (error) {
-    if (signal.aborted || isAbort(error)) return undefined;
-    const report = describeError(error, {
-      operation: "GetKeyPolicy",
-      region: primary.region,
-      keyId: primary.arn,
-    });
-    return `Could not read the key policy of ${who} (GetKeyPolicy: ${report.name}); check that it allows kms:ReplicateKey, or new replicas will be refused.`;
-  }
-  const verdict = policyAllowsReplicateKey(policy, accountOfArn(primary.arn) ?? "");
-  if (verdict.kind === "allows") return undefined;
-  return verdict.kind === "refuses"
-    ? `The key policy of ${who} does not allow kms:ReplicateKey (${verdict.reason}): new replicas would be refused. ${fix}`
-    : `The key policy of ${who} could not be checked for kms:ReplicateKey (${verdict.reason}). ${fix}`;
-}
 
 /** What promoting one key works with: the adapter, the bounds, and hooks for its command. */
 export interface PromoteRun {

@@ -3,8 +3,8 @@
 import { Command, Option } from "commander";
 import { describe, expect, it } from "vitest";
 import { completionScript, describeProgram, knownRegionIds, SHELLS } from "../../../src/cli/completion.js";
-import { buildProgram } from "../../../src/cli/program.js";
 import { REGION_PATTERN } from "../../../src/core/regions.js";
+import { recordingProgram } from "../../support/command-line.js";
 
 const REGIONS = ["eu-west-1", "us-east-1"];
 
@@ -131,19 +131,9 @@ describe("knownRegionIds", () => {
 
 describe("the real program's `completion` command", () => {
   it("writes the script for the shell through commander's output, with the default command's flags at the root", async () => {
-    const done = (): Promise<number> => Promise.resolve(0);
-    const real = buildProgram({
-      replicate: done,
-      wait: done,
-      status: done,
-      promote: done,
-      sync: done,
-      importMaterial: done,
-      rotateMaterial: done,
-    });
-    let out = "";
-    for (const c of [real, ...real.commands]) c.configureOutput({ writeOut: (s) => (out += s) });
+    const { program: real, output } = recordingProgram();
     await real.parseAsync(["completion", "bash"], { from: "user" });
+    const { out } = output;
     expect(out).toBe(completionScript(real, "bash"));
     // no command typed: replicate's flags (the default command) and the global ones
     const rootWords = /\n {4}\*\) words='([^']*)'/.exec(out)?.[1]?.split(" ") ?? [];

@@ -1,283 +1,182 @@
+// What a run over a selection of keys reports (src/cli/fleet.ts): what a second signal finds, the
+// run's exit code from its keys', and the version-2 document built from each key's own document.
+// The selection and the keys' turns are test/unit/cli/globals.test.ts's and schedule.test.ts's.
 import { describe, expect, it } from "vitest";
-import { fleetRequested, keyQueue, runKeys, toSelectionOptions } from "../../../src/cli/fleet.js";
-import { isReplicateError } from "../../../src/core/errors.js";
-import type { RawCommonFlags } from "../../../src/core/options.js";
-import { createQuotaBook } from "../../../src/aws/quota-book.js";
-import type { QuotaBook } from "../../../src/aws/quotas.js";
-import type { SelectedKey } from "../../../src/core/selection.js";
-import { PRIMARY } from "../../support/fixtures.js";
-
-const flags = (more: Partial<RawCommonFlags>): RawCommonFlags => ({ output: "text", color: true, ...more });
-
-function usageMessage(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (isReplicateError(error) && error.exitCode === 2) return error.message;
-    throw error;
-  }
-  throw new Error("expected a usage error");
-}
-
-describe("fleetRequested: a fleet is what the command line asks for", () => {
-  it.each([
-    { name: "one --key", more: { key: ["mrk-1"] }, fleet: false },
-    { name: "one --key with --select-tag", more: { key: ["mrk-1"], selectTag: [] }, fleet: false },
-    { name: "--key twice", more: { key: ["mrk-1", "mrk-2"] }, fleet: true },
-    { name: "--keys-from", more: { keysFrom: "keys.txt" }, fleet: true },
-    { name: "--all-primaries", more: { allPrimaries: true }, fleet: true },
-  ])("$name: $fleet", ({ more, fleet }) => {
-    // GIVEN / WHEN / THEN
-    expect(fleetRequested(flags(more))).toBe(fleet);
-  });
-});
-
-describe("toSelectionOptions", () => {
-  it("parses every --key and keeps the Regions given", () => {
-    // GIVEN / WHEN
-    const selection = toSelectionOptions(
-      flags({
-        allPrimaries: true,
-        region: ["us-east-1", " us-west-2 "],
-        selectTag: [{ TagKey: "dr", TagValue: "true" }],
-      }),
-    );
-    // THEN
-    expect(selection).toMatchObject({
-      keys: [],
-      allPrimaries: true,
-      regions: ["us-east-1", "us-west-2"],
-      selectTags: [{ TagKey: "dr", TagValue: "true" }],
-    });
-  });
-
-  it.each([
-    {
-      name: "--all-primaries with --key",
-      more: { allPrimaries: true, key: ["mrk-1"] },
-      message: /does not combine with --key or --keys-from/,
-    },
-    {
-      name: "several --region without --all-primaries",
-      more: { key: ["a", "b"], region: ["us-east-1", "eu-west-1"] },
-      message: /--region is given 2 times/,
-    },
-    { name: "no key at all", more: {}, message: /--key is required/ },
-    {
-      name: "a bad Region for --all-primaries",
-      more: { allPrimaries: true, region: ["US-EAST-1"] },
-      message: /not a Region ID/,
-    },
-    {
-      name: "a bad --key",
-      more: { key: ["mrk-1", "arn:aws:kms:bad"] },
-      message: /is not a KMS key or alias ARN/,
-    },
-  ])("refuses $name (exit 2)", ({ more, message }) => {
-    // GIVEN / WHEN / THEN
-    expect(usageMessage(() => toSelectionOptions(flags(more)))).toMatch(message);
-  });
-});
+import {
+  fleetDocumentOf,
+  fleetExitCodeOf,
+  fleetPartial,
+  type FleetOutcome,
+  type FleetState,
+} from "../../../src/cli/fleet.js";
+import type { KeyRun, Loaded } from "../../../src/commands/contract.js";
+import { sync } from "../../../src/commands/sync/index.js";
+import { EXIT } from "../../../src/core/errors.js";
+import type { WorkResult } from "../../../src/core/events.js";
+import type { SelectedKey, SelectionOptions } from "../../../src/core/selection.js";
+import { Stop } from "../../../src/core/stop.js";
+import { PRIMARY, arnIn } from "../../support/fixtures.js";
+import { schemaErrors } from "../../support/schema.js";
 
 const key = (n: number): SelectedKey => ({
   given: `key-${n}`,
   rank: n,
   primary: { ...PRIMARY, keyId: `mrk-${n}`, arn: `${PRIMARY.arn}-${n}` },
 });
-const idle: QuotaBook = createQuotaBook();
-const tick = (ms = 1): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe("runKeys", () => {
-  it("keeps at most `atWork` keys at work, and returns every result in the order of the keys", async () => {
-    // GIVEN 20 keys that each take a few ms, later ones faster
-    const keys = Array.from({ length: 20 }, (_, i) => key(i));
-    let busy = 0;
-    let most = 0;
+const SELECTION: SelectionOptions = {
+  keys: [],
+  allPrimaries: true,
+  regions: ["us-east-1"],
+  selectTags: [],
+};
+const STATS = { listed: 4, multiRegion: 3, candidates: 3, selected: 3 };
+
+const done = (region: string): WorkResult => ({
+  keyId: "mrk-0",
+  region,
+  arn: arnIn(region),
+  keyState: "Enabled",
+  changes: [{ op: "description", from: "a", to: "b" }],
+  elapsedMs: 10,
+  outcome: "done",
+});
+
+function stateOf(keys: readonly SelectedKey[], more: Partial<FleetState> = {}): FleetState {
+  return {
+    selection: SELECTION,
+    stats: STATS,
+    keys,
+    settled: new Map(),
+    started: new Map(),
+    ...more,
+  };
+}
+
+describe("fleetPartial: what a second signal reports", () => {
+  it("knows nothing before the selection has found a key", () => {
+    expect(fleetPartial({}, new Stop("SIGINT"), performance.now())).toBeUndefined();
+    expect(
+      fleetPartial({ state: stateOf([], { stats: undefined }) }, new Stop("SIGINT"), performance.now()),
+    ).toBeUndefined();
+  });
+
+  it("every key in rank order: settled as it is, in flight with what its work knows, the others interrupted", () => {
+    // GIVEN four keys: 0 settled, 1 in flight and knowing, 2 started (knowing nothing yet), 3 not started
+    const settled: KeyRun<unknown> = { key: key(0), result: [done("eu-west-1")], exitCode: EXIT.ok };
+    const state = stateOf([key(3), key(1), key(0), key(2)]);
+    state.settled.set(0, settled);
+    state.started.set(1, (elapsedMs) => ({ knownAt: Math.round(elapsedMs) > -1 }));
+    state.started.set(2, undefined);
     // WHEN
-    const results = await runKeys(keys, {
-      book: idle,
-      signal: new AbortController().signal,
-      atWork: 3,
-      run: async (k) => {
-        const index = k.rank;
-        busy += 1;
-        most = Math.max(most, busy);
-        await tick(20 - index);
-        busy -= 1;
-        return k.given;
-      },
-      settled: () => undefined,
-      notStarted: () => "not started",
-    });
+    const partial = fleetPartial({ state }, new Stop("SIGTERM"), performance.now());
     // THEN
-    expect(most).toBe(3);
-    expect(results).toEqual(keys.map((k) => k.given));
-  });
-
-  it("starts the next key as soon as one only waits (`waiting`), not when it ends", async () => {
-    // GIVEN keys that send at once and then wait 50 ms, one at work at a time
-    const keys = Array.from({ length: 5 }, (_, i) => key(i));
-    const t0 = performance.now();
-    // WHEN
-    await runKeys(keys, {
-      book: idle,
-      signal: new AbortController().signal,
-      atWork: 1,
-      run: async (k, waiting) => {
-        waiting();
-        await tick(50);
-        return k.given;
-      },
-      settled: () => undefined,
-      notStarted: () => "",
-    });
-    // THEN the waits overlap: far less than 5 × 50 ms
-    expect(performance.now() - t0).toBeLessThan(200);
-  });
-
-  it("starts no key after the deadline, and none after Ctrl-C: they are `notStarted`", async () => {
-    // GIVEN
-    const keys = Array.from({ length: 6 }, (_, i) => key(i));
-    const controller = new AbortController();
-    const started: number[] = [];
-    // WHEN the third key's work stops the run
-    const results = await runKeys(keys, {
-      book: idle,
-      signal: controller.signal,
-      atWork: 1,
-      run: async (k) => {
-        const index = k.rank;
-        started.push(index);
-        if (index === 2) controller.abort();
-        await tick();
-        return `done ${k.given}`;
-      },
-      settled: () => undefined,
-      notStarted: (k) => `not started ${k.given}`,
-    });
-    // THEN
-    expect(started).toEqual([0, 1, 2]);
-    expect(results.slice(3)).toEqual(["not started key-3", "not started key-4", "not started key-5"]);
-
-    // GIVEN a deadline already past
-    const late = await runKeys(keys.slice(0, 2), {
-      book: idle,
-      signal: new AbortController().signal,
-      deadline: performance.now() - 1,
-      run: () => Promise.resolve("ran"),
-      settled: () => undefined,
-      notStarted: () => "late",
-    });
-    // THEN
-    expect(late).toEqual(["late", "late"]);
-  });
-
-  it("holds new keys back while the quota queue is full", async () => {
-    // GIVEN a book whose queue is full until released
-    let release: (() => void) | undefined;
-    const full = new Promise<void>((resolve) => (release = resolve));
-    const book: QuotaBook = { ...idle, whenWaitingBelow: () => full };
-    const started: string[] = [];
-    // WHEN
-    const run = runKeys([key(1), key(2)], {
-      book,
-      signal: new AbortController().signal,
-      run: (k) => {
-        started.push(k.given);
-        return Promise.resolve(k.given);
-      },
-      settled: () => undefined,
-      notStarted: () => "",
-    });
-    await tick(10);
-    // THEN
-    expect(started).toEqual([]);
-    release?.();
-    await run;
-    expect(started).toEqual(["key-1", "key-2"]);
-  });
-
-  it("takes keys as an async source gives them (a selection that streams), results by rank", async () => {
-    // GIVEN keys found one after another, the later ones with lower ranks
-    async function* found(): AsyncGenerator<SelectedKey> {
-      for (const n of [3, 1, 2]) {
-        await tick(5);
-        yield key(n);
-      }
-    }
-    const started: string[] = [];
-    // WHEN
-    const results = await runKeys(found(), {
-      book: idle,
-      signal: new AbortController().signal,
-      run: (k) => {
-        started.push(k.given);
-        return Promise.resolve(k.given);
-      },
-      settled: () => undefined,
-      notStarted: () => "",
-    });
-    // THEN each started as it came; the results in the selection's order
-    expect(started).toEqual(["key-3", "key-1", "key-2"]);
-    expect(results).toEqual(["key-1", "key-2", "key-3"]);
-  });
-
-  it("tells each settled key as it settles", async () => {
-    // GIVEN
-    const seen: [number, string][] = [];
-    // WHEN
-    await runKeys([key(1), key(2)], {
-      book: idle,
-      signal: new AbortController().signal,
-      run: async (k) => {
-        const index = k.rank;
-        await tick(index === 1 ? 20 : 1);
-        return k.given;
-      },
-      settled: (index, result) => seen.push([index, result]),
-      notStarted: () => "",
-    });
-    // THEN the faster second key first
-    expect(seen).toEqual([
-      [2, "key-2"],
-      [1, "key-1"],
-    ]);
+    expect(partial?.selection).toBe(SELECTION);
+    expect(partial?.stats).toBe(STATS);
+    const runs = partial?.runs ?? [];
+    expect(runs.map((r) => r.key.rank)).toEqual([0, 1, 2, 3]);
+    expect(runs[0]).toBe(settled);
+    expect(runs[1]).toEqual({ key: key(1), result: { knownAt: true }, exitCode: EXIT.terminated });
+    expect(runs[2]?.failure?.name).toBe("Interrupted");
+    expect(runs[2]?.failure?.message).toMatch(/^Stopped by a second SIGTERM while this key was worked on/);
+    expect(runs[3]?.failure?.message).toMatch(
+      /^Stopped by SIGTERM before this key was started; nothing was changed on it/,
+    );
+    expect(runs.slice(1).map((r) => r.exitCode)).toEqual([143, 143, 143]);
   });
 });
 
-describe("keyQueue", () => {
-  const inRegion = (n: number, region: string): SelectedKey => ({
-    given: `key-${n}`,
-    rank: n,
-    primary: { ...PRIMARY, region, arn: `${PRIMARY.arn}-${n}` },
-  });
-  async function drain(queue: AsyncIterable<SelectedKey>): Promise<number[]> {
-    const out: number[] = [];
-    for await (const k of queue) out.push(k.rank);
-    return out;
-  }
-
-  it("gives one key of each primary Region in turn, each Region's keys in the order pushed", async () => {
-    // GIVEN keys 0–4 in us-east-1, 5–6 in us-west-2, 7 in eu-west-1
-    const queue = keyQueue();
-    for (const n of [0, 1, 2, 3, 4]) queue.push(inRegion(n, "us-east-1"));
-    for (const n of [5, 6]) queue.push(inRegion(n, "us-west-2"));
-    queue.push(inRegion(7, "eu-west-1"));
-    queue.end();
-    // WHEN / THEN
-    expect(await drain(queue)).toEqual([0, 5, 7, 1, 6, 2, 3, 4]);
+describe("fleetExitCodeOf", () => {
+  const outcome = (codes: number[], incomplete?: boolean): FleetOutcome => ({
+    selection: SELECTION,
+    stats: STATS,
+    runs: codes.map((exitCode, i) => ({ key: key(i), exitCode: exitCode as KeyRun<unknown>["exitCode"] })),
+    ...(incomplete !== undefined ? { incomplete } : {}),
   });
 
-  it("waits for keys pushed later, and ends when told", async () => {
-    // GIVEN
-    const queue = keyQueue();
-    const drained = drain(queue);
-    // WHEN keys come while it is read
-    queue.push(key(1));
-    await tick(5);
-    queue.push(key(2));
-    queue.end();
+  it.each<[number[], number]>([
+    [[0, 0], 0],
+    [[0, 4], 4],
+    [[0, 3, 4], 3],
+    [[2, 3], 1],
+    [[1, 130], 130],
+  ])("keys %j → %i", (codes, code) => {
+    expect(fleetExitCodeOf(outcome(codes), undefined)).toBe(code);
+  });
+
+  it("a key interrupted: the stop signal's code", () => {
+    expect(fleetExitCodeOf(outcome([0, 143]), new Stop("SIGTERM"))).toBe(143);
+  });
+
+  it("a selection that stopped early fails the run, whatever its keys did", () => {
+    expect(fleetExitCodeOf(outcome([0, 0], true), undefined)).toBe(EXIT.failed);
+  });
+});
+
+describe("fleetDocumentOf", () => {
+  const load = async (): Promise<Loaded> => ({ ...sync, ...(await sync.load()) });
+
+  it("version 2: each key's own document without the envelope, the totals, valid by the schema", async () => {
+    // GIVEN a sync over two keys: one done, one failed before it had a result
+    const module = await load();
+    const runs: KeyRun<unknown>[] = [
+      { key: key(0), result: [done("eu-west-1")], exitCode: EXIT.ok },
+      { key: key(1), failure: { name: "AccessDeniedException", message: "denied" }, exitCode: EXIT.failed },
+    ];
+    // WHEN
+    const doc = fleetDocumentOf(module, {
+      exitCode: EXIT.failed,
+      failure: null,
+      outcome: { selection: SELECTION, stats: STATS, runs },
+      tracker: {},
+      options: undefined,
+      warnings: ["w"],
+      elapsedMs: 1234.5,
+      dryRun: false,
+    }) as Record<string, unknown> & { keys: Record<string, unknown>[]; totals: Record<string, unknown> };
     // THEN
-    expect(await drained).toEqual([1, 2]);
+    expect(doc).toMatchObject({
+      version: 2,
+      command: "sync",
+      ok: false,
+      exitCode: 1,
+      dryRun: false,
+      selection: { allPrimaries: true, regions: ["us-east-1"], keysFrom: null },
+      error: null,
+      warnings: ["w"],
+      elapsedMs: 1235,
+    });
+    expect(doc.keys.map((k) => [k.key, k.exitCode])).toEqual([
+      ["key-0", 0],
+      ["key-1", 1],
+    ]);
+    expect(doc.keys[0]).not.toHaveProperty("version");
+    expect(doc.keys[0]).not.toHaveProperty("command");
+    expect(doc.keys[1]?.error).toEqual({ name: "AccessDeniedException", message: "denied" });
+    expect(doc.totals.keys).toMatchObject({ ok: 1, failed: 1 });
+    expect(schemaErrors(JSON.parse(JSON.stringify(doc)))).toEqual([]);
+  });
+
+  it("a run that failed before its keys: what the selection knew, no key, the error", async () => {
+    const module = await load();
+    const doc = fleetDocumentOf(module, {
+      exitCode: EXIT.usage,
+      failure: { name: "UsageError", message: "no key matched" },
+      outcome: undefined,
+      tracker: { state: stateOf([]) },
+      options: undefined,
+      warnings: [],
+      elapsedMs: 3,
+      dryRun: true,
+    }) as Record<string, unknown>;
+    expect(doc).toMatchObject({
+      version: 2,
+      exitCode: 2,
+      dryRun: true,
+      keys: [],
+      error: { name: "UsageError", message: "no key matched" },
+      selection: { regions: ["us-east-1"] },
+    });
+    expect(schemaErrors(JSON.parse(JSON.stringify(doc)))).toEqual([]);
   });
 });

@@ -1,46 +1,19 @@
-import { CommanderError, type Command } from "commander";
+import type { Command } from "commander";
 import { afterEach, describe, expect, it } from "vitest";
-import type { RawCommonFlags } from "../../../src/core/options.js";
-import { buildProgram, jsonRequested, suggestCommand } from "../../../src/cli/program.js";
+import { fleetInArgv, jsonRequested, suggestCommand } from "../../../src/cli/program.js";
+import { replicate } from "../../../src/commands/replicate/index.js";
+import { isReplicateError } from "../../../src/core/errors.js";
+import {
+  commandLine,
+  parseContextOf,
+  recordingProgram,
+  type CommandLine,
+} from "../../support/command-line.js";
 
-interface Parsed {
-  readonly command?: string;
-  readonly flags?: RawCommonFlags & Record<string, unknown>;
-  readonly error?: CommanderError;
-  readonly out: string;
-  readonly err: string;
-}
-
-/** Parses `args` as a user would type them; records which command ran with which flags, and the output. */
-async function parse(args: readonly string[]): Promise<Parsed> {
-  let command: string | undefined;
-  let flags: (RawCommonFlags & Record<string, unknown>) | undefined;
-  const record = (name: string) => (f: RawCommonFlags) => {
-    command = name;
-    flags = f as RawCommonFlags & Record<string, unknown>;
-    return Promise.resolve(0);
-  };
-  const program = buildProgram({
-    replicate: record("replicate"),
-    wait: record("wait"),
-    status: record("status"),
-    promote: record("promote"),
-    sync: record("sync"),
-    importMaterial: record("import-material"),
-    rotateMaterial: record("rotate-material"),
-  });
-  let out = "";
-  let err = "";
-  for (const c of [program, ...program.commands] as Command[]) {
-    c.configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
-  }
-  try {
-    await program.parseAsync([...args], { from: "user" });
-    return { command, flags, out, err };
-  } catch (error) {
-    if (!(error instanceof CommanderError)) throw error;
-    return { command, flags, error, out, err };
-  }
+/** Parses `args` as a user would type them; records which command ran with which raw values, and the output. */
+async function parse(args: readonly string[]): Promise<CommandLine & { command?: string }> {
+  const line = await commandLine(args);
+  return { ...line, command: line.module?.name };
 }
 
 afterEach(() => {
@@ -83,15 +56,16 @@ describe("global options", () => {
     for (const run of [before, after, mixed]) {
       expect(run.error).toBeUndefined();
       expect(run.command).toBe(command);
-      expect(run.flags).toMatchObject(EXPECTED_GLOBAL);
+      expect(run.raw?.globals).toMatchObject(EXPECTED_GLOBAL);
     }
-    expect(before.flags).toEqual(after.flags);
+    expect(before.raw).toEqual(after.raw);
   });
 
   it("the default command takes them anywhere too", async () => {
     const run = await parse(["--regions", "eu-west-1", ...GLOBAL]);
     expect(run.command).toBe("replicate");
-    expect(run.flags).toMatchObject({ ...EXPECTED_GLOBAL, regions: ["eu-west-1"] });
+    expect(run.raw?.globals).toMatchObject(EXPECTED_GLOBAL);
+    expect(run.raw?.own).toMatchObject({ regions: ["eu-west-1"] });
   });
 
   it.each([
@@ -112,7 +86,7 @@ describe("commands", () => {
     const explicit = await parse(["replicate", "--key", "k", "--regions", "eu-west-1"]);
     const implicit = await parse(["--key", "k", "--regions", "eu-west-1"]);
     expect([explicit.command, implicit.command]).toEqual(["replicate", "replicate"]);
-    expect(explicit.flags).toEqual(implicit.flags);
+    expect(explicit.raw).toEqual(implicit.raw);
   });
 
   it.each([
@@ -128,10 +102,17 @@ describe("commands", () => {
     expect(run.err).toMatch(message);
   });
 
-  it("replicate without --regions is a usage error", async () => {
+  it("replicate without --regions is a usage error (its own flags refuse it, before any call)", async () => {
+    // GIVEN the program runs replicate: --regions is checked where replicate's flags are parsed
     const run = await parse(["--key", "k"]);
-    expect(run.command).toBeUndefined();
-    expect(run.err).toMatch(/required option '-r, --regions <regions>'/);
+    expect(run.command).toBe("replicate");
+    // WHEN its flags are parsed THEN the same message as commander's for a required option, exit 2
+    const work = await replicate.load();
+    const error: unknown = await work
+      .parse(run.raw?.own ?? {}, parseContextOf({ globals: { output: "text", color: true }, own: {} }))
+      .catch((e: unknown) => e);
+    expect(isReplicateError(error) && error.exitCode).toBe(2);
+    expect((error as Error).message).toMatch(/required option '-r, --regions <regions>'/);
   });
 
   it("`help status` prints the status help with the global options", async () => {
@@ -139,7 +120,11 @@ describe("commands", () => {
     expect(run.error?.code).toBe("commander.help");
     expect(run.error?.exitCode).toBe(0);
     expect(run.out).toMatch(/^Usage: kms-replicate status \[options\]/);
-    expect(run.out).toMatch(/Global Options:[\s\S]*--endpoint-url/);
+    // the key's options in full, the other global ones in one compact block
+    expect(run.out).toMatch(/\nKey:\n {2}-k, --key <key> /);
+    expect(run.out).toMatch(
+      /Global options \(every one in full: kms-replicate help globals\):[\s\S]*--endpoint-url URL/,
+    );
     expect(run.out).toMatch(/Exit codes:/);
   });
 
@@ -153,7 +138,7 @@ describe("commands", () => {
     const run = await parse(["help"]);
     expect(run.error?.exitCode).toBe(0);
     expect(run.out).toMatch(/^Usage: kms-replicate \[options\] \[command\]/);
-    expect(run.out).toMatch(/replicate \[options\]\s+\(the default command\)/);
+    expect(run.out).toMatch(/\n {2}replicate \[options\]\s+\(default\) /);
   });
 
   it("--version prints the tool, Node.js and SDK versions on one line", async () => {
@@ -181,15 +166,7 @@ describe("suggestCommand", () => {
 
 describe("jsonRequested", () => {
   const program = (output?: string): Command => {
-    const p = buildProgram({
-      replicate: () => Promise.resolve(0),
-      wait: () => Promise.resolve(0),
-      status: () => Promise.resolve(0),
-      promote: () => Promise.resolve(0),
-      sync: () => Promise.resolve(0),
-      importMaterial: () => Promise.resolve(0),
-      rotateMaterial: () => Promise.resolve(0),
-    });
+    const p = recordingProgram().program;
     if (output !== undefined) p.setOptionValueWithSource("output", output, "cli");
     return p;
   };
@@ -208,5 +185,60 @@ describe("jsonRequested", () => {
   it("trusts what commander parsed", () => {
     expect(jsonRequested(program("text"), ["node", "kms-replicate", "--description", "-o json"])).toBe(false);
     expect(jsonRequested(program("json"), ["node", "kms-replicate"])).toBe(true);
+  });
+});
+
+describe("the program is built from the registry", () => {
+  it("has every command of the registry, in its order, then help and completion", async () => {
+    const { COMMANDS } = await import("../../../src/commands/registry.js");
+    const { program } = recordingProgram();
+    expect(program.commands.map((c) => c.name())).toEqual([
+      ...COMMANDS.map((m) => m.name),
+      "help",
+      "completion",
+    ]);
+  });
+
+  it("runs the module of the command typed, with the global values and its own apart", async () => {
+    const run = await parse(["sync", "--key", "k", "--dry-run", "--profile", "p"]);
+    expect(run.command).toBe("sync");
+    expect(run.raw?.globals).toMatchObject({ key: ["k"], profile: "p" });
+    expect(run.raw?.globals).not.toHaveProperty("dryRun");
+    expect(run.raw?.own).toMatchObject({ dryRun: true });
+    expect(run.raw?.own).not.toHaveProperty("profile");
+  });
+
+  it("`help globals` lists every global option in full, exit 0", async () => {
+    const run = await parse(["help", "globals"]);
+    expect(run.error).toBeUndefined();
+    expect(run.out).toMatch(/^Global options: every command takes them, before or after its name\./);
+    for (const flag of [
+      "--key <key>",
+      "--profile <name>",
+      "--cli-read-timeout <seconds>",
+      "--quota <Operation=N>",
+    ]) {
+      expect(run.out).toContain(flag);
+    }
+  });
+
+  it("`help help` says what help does, exit 0", async () => {
+    const run = await parse(["help", "help"]);
+    expect(run.error?.exitCode).toBe(0);
+    expect(run.out).toMatch(/^Usage: kms-replicate help \[options\] \[command\]/);
+  });
+});
+
+describe("fleetInArgv", () => {
+  it.each([
+    [["--key", "a"], false],
+    [["--key", "a", "-k", "b"], true],
+    [["--key=a", "--key=b"], true],
+    [["--all-primaries"], true],
+    [["--keys-from", "keys.txt"], true],
+    [["--keys-from=-"], true],
+    [["--key", "a", "--", "--all-primaries"], false],
+  ])("argv %j → %s", (args, expected) => {
+    expect(fleetInArgv(["node", "kms-replicate", ...args])).toBe(expected);
   });
 });

@@ -3,29 +3,19 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { InvalidArgumentError } from "commander";
 import { afterAll, beforeAll, describe, it, expect } from "vitest";
 import { isReplicateError, type ReplicateError } from "../../../src/core/errors.js";
 import {
+  checkDescription,
+  checkEndpoint,
   checkEndpointEnvironment,
   checkPolicyText,
-  collectTag,
-  DEFAULT_TIMEOUT_MS,
   loadPolicy,
-  parseDuration,
   POLICY_MAX_LENGTH,
-  splitRegionArgs,
-  toReplicateOptions,
-  toSyncOptions,
-  type RawReplicateFlags,
-  type RawSyncFlags,
-  type Tag,
-  collectQuota,
 } from "../../../src/core/options.js";
 import { inputsAt } from "../../support/inputs.js";
 
 const execFileAsync = promisify(execFile);
-const KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab";
 
 /** Runs `fn` and returns the usage error (exit 2) it throws. */
 async function usageErrorOf(fn: () => unknown): Promise<ReplicateError> {
@@ -45,189 +35,6 @@ function policyOfLength(length: number): string {
   expect(text).toHaveLength(length);
   return text;
 }
-
-describe("parseDuration", () => {
-  it.each([
-    { input: "90s", ms: 90_000 },
-    { input: "2m", ms: 120_000 },
-    { input: "1h", ms: 3_600_000 },
-    { input: "1500ms", ms: 1500 },
-    { input: "45", ms: 45_000 },
-    { input: "1.5m", ms: 90_000 },
-    { input: " 20m ", ms: 1_200_000 },
-  ])("reads $input as $ms ms", ({ input, ms }) => {
-    // GIVEN / WHEN / THEN
-    expect(parseDuration(input)).toBe(ms);
-  });
-
-  it.each(["", "abc", "-5s", "5d", "1 m", "m", "1e3", "0", "0s", "0ms"])("refuses '%s'", (input) => {
-    // GIVEN / WHEN / THEN
-    expect(() => parseDuration(input)).toThrow(InvalidArgumentError);
-  });
-
-  it("refuses a duration that rounds to 0 ms (it promises 'more than zero')", () => {
-    // GIVEN a positive amount below half a millisecond
-    // WHEN / THEN
-    expect(() => parseDuration("0.4ms")).toThrow(InvalidArgumentError);
-  });
-});
-
-describe("collectTag", () => {
-  it("reads Key=Value and Key= (an empty value), and splits at the first '='", () => {
-    // GIVEN / WHEN
-    const tags = collectTag("team=payments", collectTag("empty=", collectTag("expr=a=b")));
-    // THEN
-    expect(tags).toEqual([
-      { TagKey: "expr", TagValue: "a=b" },
-      { TagKey: "empty", TagValue: "" },
-      { TagKey: "team", TagValue: "payments" },
-    ]);
-  });
-
-  it.each([
-    { input: "team", previous: [], message: /is not Key=Value/ },
-    { input: "=payments", previous: [], message: /is not Key=Value/ },
-    { input: "team=other", previous: [{ TagKey: "team", TagValue: "x" }], message: /given twice/ },
-    { input: `${"k".repeat(129)}=v`, previous: [], message: /at most 128/ },
-    { input: `k=${"v".repeat(257)}`, previous: [], message: /values at most 256/ },
-  ])("refuses '$input'", ({ input, previous, message }) => {
-    // GIVEN / WHEN / THEN
-    expect(() => collectTag(input, previous)).toThrow(InvalidArgumentError);
-    expect(() => collectTag(input, previous)).toThrow(message);
-  });
-
-  it("refuses a key that is only spaces (a tag key has at least 1 character)", () => {
-    // GIVEN / WHEN / THEN
-    expect(() => collectTag(" =payments")).toThrow(InvalidArgumentError);
-  });
-
-  it("accepts a 128-character key and a 256-character value", () => {
-    // GIVEN
-    const key = "k".repeat(128);
-    const value = "v".repeat(256);
-    // WHEN / THEN
-    expect(collectTag(`${key}=${value}`)).toEqual([{ TagKey: key, TagValue: value }]);
-  });
-});
-
-describe("collectTag: what KMS documents", () => {
-  const fifty = (): Tag[] => Array.from({ length: 50 }, (_, i) => ({ TagKey: `k${i}`, TagValue: "" }));
-
-  it.each([
-    { input: "aws:team=x", message: /keys that start with 'aws:' are reserved/ },
-    { input: "AWS:team=x", message: /keys that start with 'aws:' are reserved/ },
-    { input: "Key=aws:cloudformation:stack,Value=x", message: /reserved/ },
-    { input: `${"\u{20000}".repeat(129)}=v`, message: /keys are at most 128 .*this key has 129/ },
-    { input: `k=${"\u00e9".repeat(257)}`, message: /values at most 256 .*this value 257/ },
-    { input: "team=pay#ments", message: /'#' is not allowed in a tag value/ },
-    { input: "te\tam=x", message: /is not allowed in a tag key/ },
-  ])("refuses '$input'", ({ input, message }) => {
-    // GIVEN / WHEN / THEN
-    expect(() => collectTag(input)).toThrow(InvalidArgumentError);
-    expect(() => collectTag(input)).toThrow(message);
-  });
-
-  it("counts lengths in Unicode characters, not UTF-16 units", () => {
-    // GIVEN a key of 128 CJK letters outside the BMP (256 UTF-16 units) and a value of 256 (512 units)
-    const key = "\u{20000}".repeat(128);
-    const value = "\u{2000B}".repeat(256);
-    expect(key).toHaveLength(256);
-    // WHEN / THEN KMS counts characters, so both fit
-    expect(collectTag(`${key}=${value}`)).toEqual([{ TagKey: key, TagValue: value }]);
-  });
-
-  it("accepts 50 tags and refuses the 51st", () => {
-    // GIVEN / WHEN / THEN
-    expect(collectTag("k49=", fifty().slice(0, 49))).toHaveLength(50);
-    expect(() => collectTag("one-more=x", fifty())).toThrow(/more than 50 tags; KMS allows at most 50/);
-  });
-
-  it("accepts the characters KMS allows: letters of any script, digits, spaces and _ . : / = + - @", () => {
-    // GIVEN / WHEN / THEN
-    expect(collectTag("Équipe 1_.:/+-@=pay ments=ü 2")).toEqual([
-      { TagKey: "Équipe 1_.:/+-@", TagValue: "pay ments=ü 2" },
-    ]);
-  });
-});
-
-describe("collectTag: the AWS CLI shorthand", () => {
-  it.each([
-    { input: "Key=team,Value=payments", tag: { TagKey: "team", TagValue: "payments" } },
-    { input: "TagKey=team,TagValue=payments", tag: { TagKey: "team", TagValue: "payments" } },
-    { input: "Value=payments,Key=team", tag: { TagKey: "team", TagValue: "payments" } },
-    { input: "Key=team,Value=", tag: { TagKey: "team", TagValue: "" } },
-    { input: "Key=expr,Value=a=b", tag: { TagKey: "expr", TagValue: "a=b" } },
-    { input: "Key=Key,Value=x", tag: { TagKey: "Key", TagValue: "x" } },
-    { input: "Key=team, Value=payments", tag: { TagKey: "team", TagValue: "payments" } },
-  ])("reads '$input'", ({ input, tag }) => {
-    // GIVEN / WHEN / THEN
-    expect(collectTag(input)).toEqual([tag]);
-  });
-
-  it.each([
-    { input: "Key=a,Value=b,Extra=c", message: /is ambiguous/ },
-    { input: "Key=a,Value=b,Value=c", message: /is ambiguous/ },
-    { input: "Key=a,b", message: /is ambiguous/ },
-    { input: "Key=a", message: /is not a whole tag/ },
-    { input: "Value=b", message: /is not a whole tag/ },
-    { input: "Key=a,TagValue=b", message: /is not a whole tag/ },
-    { input: "Key=a,Key=b", message: /is ambiguous/ },
-    { input: "Key=,Value=b", message: /has an empty tag key/ },
-    { input: "a=b,c=d", message: /a tag cannot contain ','/ },
-    { input: "team=a,b", message: /a tag cannot contain ','/ },
-  ])("refuses '$input' instead of storing a strange key", ({ input, message }) => {
-    // GIVEN / WHEN / THEN
-    expect(() => collectTag(input)).toThrow(InvalidArgumentError);
-    expect(() => collectTag(input)).toThrow(message);
-  });
-
-  it("treats a shorthand tag and a Key=Value tag with the same key as given twice", () => {
-    // GIVEN / WHEN / THEN
-    expect(() => collectTag("Key=team,Value=b", collectTag("team=a"))).toThrow(/given twice/);
-  });
-});
-
-describe("collectQuota", () => {
-  it("reads Operation=N, repeatable, fractions too", () => {
-    // GIVEN / WHEN
-    const quotas = collectQuota("CreateKey=2.5", collectQuota("ReplicateKey=10"));
-    // THEN
-    expect(quotas).toEqual({ ReplicateKey: 10, CreateKey: 2.5 });
-  });
-
-  it.each([
-    { value: "ReplicateKey", reason: /not Operation=N/ },
-    { value: "replicatekey=10", reason: /did you mean ReplicateKey\?/ },
-    { value: "Encrypt=100", reason: /not an operation with a KMS request quota/ },
-    { value: "ReplicateKey=0", reason: /not a number above 0/ },
-    { value: "ReplicateKey=fast", reason: /not a number above 0/ },
-  ])("refuses $value", ({ value, reason }) => {
-    // GIVEN / WHEN / THEN
-    expect(() => collectQuota(value)).toThrow(InvalidArgumentError);
-    expect(() => collectQuota(value)).toThrow(reason);
-  });
-
-  it("refuses the same operation twice", () => {
-    // GIVEN / WHEN / THEN
-    expect(() => collectQuota("ReplicateKey=3", { ReplicateKey: 10 })).toThrow(/given twice/);
-  });
-});
-
-describe("splitRegionArgs", () => {
-  it.each([
-    { input: ["eu-west-1,ap-southeast-2"], regions: ["eu-west-1", "ap-southeast-2"] },
-    { input: ["eu-west-1", "ap-southeast-2"], regions: ["eu-west-1", "ap-southeast-2"] },
-    {
-      input: [" eu-west-1 , ap-southeast-2,", "us-east-2"],
-      regions: ["eu-west-1", "ap-southeast-2", "us-east-2"],
-    },
-    { input: [",,", ""], regions: [] },
-    { input: ["eu-west-1,eu-west-1"], regions: ["eu-west-1", "eu-west-1"] },
-  ])("splits $input into $regions", ({ input, regions }) => {
-    // GIVEN / WHEN / THEN
-    expect(splitRegionArgs(input)).toEqual(regions);
-  });
-});
 
 describe("loadPolicy and checkPolicyText", () => {
   let dir = "";
@@ -399,256 +206,6 @@ describe("loadPolicy and checkPolicyText", () => {
   });
 });
 
-describe("toReplicateOptions", () => {
-  const base: RawReplicateFlags = {
-    key: KEY_ARN,
-    regions: ["eu-west-1,ap-southeast-2"],
-    output: "text",
-    color: true,
-    wait: true,
-  };
-
-  it("fills the defaults", async () => {
-    // GIVEN / WHEN
-    const options = await toReplicateOptions(base, inputsAt("/"));
-    // THEN
-    expect(options).toMatchObject({
-      key: { kind: "key-arn", region: "us-east-1" },
-      regions: ["eu-west-1", "ap-southeast-2"],
-      unknownRegions: "typos",
-      tags: [],
-      bypassPolicyLockoutSafetyCheck: false,
-      timeoutMs: DEFAULT_TIMEOUT_MS,
-      wait: true,
-      dryRun: false,
-      concurrency: 5,
-      rate: undefined,
-      quotas: {},
-      quiet: false,
-      debug: false,
-      copy: { tags: false, description: false, policy: false, aliases: false },
-    });
-    expect(options.policy).toBeUndefined();
-    expect(options.description).toBeUndefined();
-  });
-
-  it.each([
-    { flags: { strictRegions: true }, rule: "refuse" },
-    { flags: { allowUnknownRegions: true }, rule: "allow" },
-    { flags: {}, rule: "typos" },
-  ])("the Region rule of $flags is $rule", async ({ flags, rule }) => {
-    expect((await toReplicateOptions({ ...base, ...flags }, inputsAt("/"))).unknownRegions).toBe(rule);
-  });
-
-  it("refuses --strict-regions with --allow-unknown-regions (exit 2)", async () => {
-    await expect(
-      toReplicateOptions({ ...base, strictRegions: true, allowUnknownRegions: true }, inputsAt("/")),
-    ).rejects.toMatchObject({
-      exitCode: 2,
-      message: expect.stringMatching(
-        /--strict-regions and --allow-unknown-regions exclude each other/,
-      ) as unknown,
-    });
-  });
-
-  it("--copy-all turns on the four property copies, not the enabled state", async () => {
-    // GIVEN / WHEN
-    const options = await toReplicateOptions({ ...base, copyAll: true }, inputsAt("/"));
-    // THEN
-    expect(options.copy).toEqual({
-      tags: true,
-      description: true,
-      policy: true,
-      aliases: true,
-      enabled: false,
-    });
-  });
-
-  it("--copy-enabled alone copies the enabled state", async () => {
-    const options = await toReplicateOptions({ ...base, copyEnabled: true }, inputsAt("/"));
-    expect(options.copy).toEqual({
-      tags: false,
-      description: false,
-      policy: false,
-      aliases: false,
-      enabled: true,
-    });
-  });
-
-  it.each([
-    { name: "no --key", flags: { key: undefined }, message: /--key is required/ },
-    { name: "no Region", flags: { regions: [" , "] }, message: /--regions names no Region/ },
-    { name: "no --regions", flags: { regions: undefined }, message: /--regions names no Region/ },
-    {
-      name: "a description over 8192 characters",
-      flags: { description: "d".repeat(8193) },
-      message: /8193 characters; at most 8192/,
-    },
-    {
-      name: "--bypass-policy-lockout-safety-check alone",
-      flags: { bypassPolicyLockoutSafetyCheck: true },
-      message: /only applies together with --policy or --copy-policy/,
-    },
-    {
-      name: "a non-http endpoint",
-      flags: { endpointUrl: "ftp://localhost" },
-      message: /not an http\(s\) URL/,
-    },
-    {
-      name: "an unparsable endpoint",
-      flags: { endpointUrl: "localhost:4566" },
-      message: /not an http\(s\) URL/,
-    },
-    ...[
-      "http://127.0.0.1:99999",
-      "http://127.0.0.1:0",
-      "https://user:secret@kms.example:65536/path",
-      "http://[::1]:70000",
-    ].map((endpointUrl) => ({
-      name: `the port of ${endpointUrl}`,
-      flags: { endpointUrl },
-      // the port, never the URL (it may carry a password)
-      message: /^--endpoint-url: the port \d+ is out of range; a port is 1 to 65535\.$/,
-    })),
-  ])("refuses $name", async ({ flags, message }) => {
-    // GIVEN / WHEN
-    const error = await usageErrorOf(() => toReplicateOptions({ ...base, ...flags }, inputsAt("/")));
-    // THEN
-    expect(error.message).toMatch(message);
-  });
-
-  it.each([
-    { name: "--policy", flags: { policy: '{"Version":"2012-10-17"}' } },
-    { name: "--copy-policy", flags: { copyPolicy: true } },
-    { name: "--copy-all", flags: { copyAll: true } },
-  ])("accepts --bypass-policy-lockout-safety-check with $name", async ({ flags }) => {
-    // GIVEN / WHEN
-    const options = await toReplicateOptions(
-      { ...base, ...flags, bypassPolicyLockoutSafetyCheck: true },
-      inputsAt("/"),
-    );
-    // THEN
-    expect(options.bypassPolicyLockoutSafetyCheck).toBe(true);
-  });
-
-  it("accepts a description of exactly 8192 characters", async () => {
-    // GIVEN / WHEN
-    const options = await toReplicateOptions({ ...base, description: "d".repeat(8192) }, inputsAt("/"));
-    // THEN
-    expect(options.description).toHaveLength(8192);
-  });
-
-  it("treats an empty --region and --profile as not given", async () => {
-    // GIVEN / WHEN
-    const options = await toReplicateOptions({ ...base, region: " ", profile: "" }, inputsAt("/"));
-    // THEN
-    expect(options.region).toBeUndefined();
-    expect(options.profile).toBeUndefined();
-  });
-});
-
-describe("toSyncOptions", () => {
-  const base: RawSyncFlags = { key: KEY_ARN, output: "text", color: true };
-  const ALL = { tags: true, description: true, policy: true, aliases: true, enabled: false };
-
-  it("without any --copy-*: the primary's tags, description, policy and aliases (--copy-all), every replica", async () => {
-    // GIVEN / WHEN
-    const options = await toSyncOptions(base, inputsAt("/"));
-    // THEN
-    expect(options).toMatchObject({
-      regions: [],
-      copy: ALL,
-      tags: [],
-      pruneTags: false,
-      pruneAliases: false,
-      forceAliases: false,
-      dryRun: false,
-      bypassPolicyLockoutSafetyCheck: false,
-      timeoutMs: DEFAULT_TIMEOUT_MS,
-    });
-  });
-
-  it("explicit values override the default --copy-all; they do not narrow it", async () => {
-    const options = await toSyncOptions({ ...base, tag: [{ TagKey: "env", TagValue: "dr" }] }, inputsAt("/"));
-    expect(options.copy).toEqual(ALL);
-    expect(options.tags).toEqual([{ TagKey: "env", TagValue: "dr" }]);
-  });
-
-  it.each<[Partial<RawSyncFlags>, object]>([
-    [{ copyTags: true }, { tags: true, description: false, policy: false, aliases: false, enabled: false }],
-    [
-      { copyEnabled: true },
-      { tags: false, description: false, policy: false, aliases: false, enabled: true },
-    ],
-    [
-      { copyAll: true, copyEnabled: true },
-      { ...ALL, enabled: true },
-    ],
-  ])("--copy-* flags name exactly what is copied: %j", async (flags, copy) => {
-    expect((await toSyncOptions({ ...base, ...flags }, inputsAt("/"))).copy).toEqual(copy);
-  });
-
-  it.each<[string, Partial<RawSyncFlags>, RegExp]>([
-    [
-      "--prune-tags with nothing to keep",
-      { copyDescription: true, pruneTags: true },
-      /^--prune-tags removes every tag not in the desired state, but this run has no tags to keep: --copy-description names what is copied \(--copy-all is the default only when no --copy-… option is given\), and no --tag was given\.$/,
-    ],
-    [
-      "--prune-tags with --copy-enabled alone (it names what is copied: no tags)",
-      { copyEnabled: true, pruneTags: true },
-      /^--prune-tags .*: --copy-enabled names what is copied \(--copy-all is the default only when no --copy-… option is given\)/,
-    ],
-    [
-      "--prune-aliases without --copy-aliases",
-      { copyTags: true, copyEnabled: true, pruneAliases: true },
-      /^--prune-aliases deletes the aliases the primary does not have, but this run does not copy the primary's aliases: --copy-tags and --copy-enabled name what is copied/,
-    ],
-    [
-      "--force-aliases without --copy-aliases",
-      { copyTags: true, forceAliases: true },
-      /^--force-aliases moves the primary's aliases onto the replicas, but this run does not copy the primary's aliases: --copy-tags names/,
-    ],
-    [
-      "--bypass… without a policy",
-      { copyTags: true, bypassPolicyLockoutSafetyCheck: true },
-      /only applies together/,
-    ],
-    ["a description over 8192 characters", { description: "d".repeat(8193) }, /at most 8192/],
-  ])("refuses %s (exit 2)", async (_name, flags, message) => {
-    await expect(toSyncOptions({ ...base, ...flags }, inputsAt("/"))).rejects.toMatchObject({
-      exitCode: 2,
-      message: expect.stringMatching(message) as unknown,
-    });
-  });
-
-  it.each(["http://127.0.0.1:1", "http://127.0.0.1:65535", "https://kms.example", "http://[::1]:4566/x"])(
-    "accepts the endpoint %s",
-    async (endpointUrl) => {
-      expect((await toSyncOptions({ ...base, endpointUrl }, inputsAt("/"))).endpointUrl).toBe(endpointUrl);
-    },
-  );
-
-  it("counts a description in characters, as KMS does: 8192 four-byte characters are accepted, 8193 are not", async () => {
-    const description = "\u{20000}".repeat(8192); // 16384 UTF-16 units
-    expect((await toSyncOptions({ ...base, description }, inputsAt("/"))).description).toBe(description);
-    await expect(
-      toSyncOptions({ ...base, description: `${description}x` }, inputsAt("/")),
-    ).rejects.toMatchObject({
-      exitCode: 2,
-      message: "--description is 8193 characters; at most 8192.",
-    });
-  });
-
-  it("--prune-tags with only --tag keeps exactly those tags", async () => {
-    const options = await toSyncOptions(
-      { ...base, copyDescription: true, pruneTags: true, tag: [{ TagKey: "env", TagValue: "dr" }] },
-      inputsAt("/"),
-    );
-    expect(options).toMatchObject({ pruneTags: true, copy: { tags: false } });
-  });
-});
-
 describe("checkEndpointEnvironment", () => {
   it.each([
     { env: {}, error: undefined },
@@ -676,5 +233,54 @@ describe("checkEndpointEnvironment", () => {
   ])("$env", ({ env, error }) => {
     if (error === undefined) expect(() => checkEndpointEnvironment(env)).not.toThrow();
     else expect(() => checkEndpointEnvironment(env)).toThrow(error);
+  });
+});
+
+describe("checkEndpoint (--endpoint-url)", () => {
+  it.each(["http://127.0.0.1:1", "http://127.0.0.1:65535", "https://kms.example", "http://[::1]:4566/x"])(
+    "accepts %s as it is",
+    (endpointUrl) => {
+      expect(checkEndpoint(endpointUrl)).toBe(endpointUrl);
+    },
+  );
+
+  it("leaves an endpoint not given undefined", () => {
+    expect(checkEndpoint(undefined)).toBeUndefined();
+  });
+
+  it.each([
+    { name: "a non-http endpoint", endpointUrl: "ftp://localhost", message: /not an http\(s\) URL/ },
+    { name: "an unparsable endpoint", endpointUrl: "localhost:4566", message: /not an http\(s\) URL/ },
+    ...[
+      "http://127.0.0.1:99999",
+      "http://127.0.0.1:0",
+      "https://user:secret@kms.example:65536/path",
+      "http://[::1]:70000",
+    ].map((endpointUrl) => ({
+      name: `the port of ${endpointUrl}`,
+      endpointUrl,
+      // the port, never the URL (it may carry a password)
+      message: /^--endpoint-url: the port \d+ is out of range; a port is 1 to 65535\.$/,
+    })),
+  ])("refuses $name (exit 2)", async ({ endpointUrl, message }) => {
+    // GIVEN / WHEN
+    const error = await usageErrorOf(() => checkEndpoint(endpointUrl));
+    // THEN
+    expect(error.message).toMatch(message);
+    expect(error.message).not.toContain("secret");
+  });
+});
+
+describe("checkDescription", () => {
+  it("counts characters, as KMS does: 8192 four-byte characters are accepted, 8193 are not", async () => {
+    // GIVEN 8192 characters outside the BMP (16384 UTF-16 units)
+    const description = "\u{20000}".repeat(8192);
+    // WHEN / THEN
+    expect(() => checkDescription(description)).not.toThrow();
+    expect(() => checkDescription("d".repeat(8192))).not.toThrow();
+    expect(() => checkDescription(undefined)).not.toThrow();
+    expect((await usageErrorOf(() => checkDescription(`${description}x`))).message).toBe(
+      "--description is 8193 characters; at most 8192.",
+    );
   });
 });

@@ -413,6 +413,7 @@ describe("the runner writes only escaped text", () => {
       Promise.resolve<AnyWork>({
         parse: () => Promise.resolve(OPTIONS),
         dryRun: () => false,
+        advice: { rerun: HOSTILE },
         prepare: (_options: ReplicateOptions, ctx: PrepareContext) => {
           ctx.warn(HOSTILE);
           return Promise.reject(usageError(HOSTILE, HOSTILE));

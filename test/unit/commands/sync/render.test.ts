@@ -4,7 +4,12 @@ import type { WorkResult } from "../../../../src/core/events.js";
 import { EXIT } from "../../../../src/core/errors.js";
 import type { Operation } from "../../../../src/core/operation.js";
 import { changeSummary, operationLine } from "../../../../src/report/lines.js";
-import { syncJson, syncPlanLine, syncSummaryLine } from "../../../../src/commands/sync/render.js";
+import {
+  syncExitCode,
+  syncJson,
+  syncPlanLine,
+  syncSummaryLine,
+} from "../../../../src/commands/sync/render.js";
 import { schemaErrors } from "../../../support/schema.js";
 import { PRIMARY, arnIn } from "../../../support/fixtures.js";
 
@@ -148,5 +153,26 @@ describe("syncJson", () => {
       elapsedMs: 1,
     });
     expect(schemaErrors({ ...doc, regions: [{ ...doc.regions[0], status: "created" }] })).not.toEqual([]);
+  });
+});
+
+describe("syncExitCode", () => {
+  const r = (outcome: WorkResult["outcome"]): WorkResult =>
+    outcome === "failed"
+      ? { keyId: "k", region: "r", changes: [], elapsedMs: 0, outcome, error: { name: "E", message: "m" } }
+      : { keyId: "k", region: "r", changes: [], elapsedMs: 0, outcome };
+  it.each<[WorkResult["outcome"][], number]>([
+    [["done", "unchanged"], EXIT.ok],
+    [["planned", "unchanged"], EXIT.ok],
+    [[], EXIT.ok],
+    [["done", "failed"], EXIT.failed],
+    [["timeout", "done"], EXIT.timeout],
+    [["failed", "timeout"], EXIT.failed],
+    [["failed", "interrupted"], EXIT.interrupted],
+  ])("%j → %i", (outcomes, code) => {
+    expect(syncExitCode(outcomes.map(r))).toBe(code);
+  });
+  it("an interrupted run exits with its signal's code", () => {
+    expect(syncExitCode([r("interrupted")], EXIT.terminated)).toBe(EXIT.terminated);
   });
 });

@@ -1,9 +1,8 @@
 import { describe, it, expect } from "vitest";
-import { syncExitCode, syncReplicas, type SyncRunSettings } from "../../../../src/commands/sync/run.js";
+import { syncReplicas, type SyncRunSettings } from "../../../../src/commands/sync/run.js";
 import type { Desired } from "../../../../src/core/desired.js";
 import { PENDING_IMPORT_NOTE } from "../../../../src/core/steps/sync.js";
-import type { WorkResult } from "../../../../src/core/steps/work.js";
-import { EXIT } from "../../../../src/core/errors.js";
+import type { WorkResult } from "../../../../src/core/events.js";
 import type { KmsPort } from "../../../../src/aws/kms.js";
 import { fakeReplica, type FakeReplicaOptions } from "../../../support/fake-replica.js";
 import { waitSettings } from "../../../support/fake-kms.js";
@@ -214,26 +213,5 @@ describe("syncReplicas", () => {
     expect(result.outcome).toBe("done");
     const readsAfterWrite = replica.calls.slice(replica.calls.indexOf("UpdateKeyDescription(Payments key)"));
     expect(readsAfterWrite.filter((c) => c.startsWith("DescribeKey"))).toHaveLength(3);
-  });
-});
-
-describe("syncExitCode", () => {
-  const r = (outcome: WorkResult["outcome"]): WorkResult =>
-    outcome === "failed"
-      ? { keyId: "k", region: "r", changes: [], elapsedMs: 0, outcome, error: { name: "E", message: "m" } }
-      : { keyId: "k", region: "r", changes: [], elapsedMs: 0, outcome };
-  it.each<[WorkResult["outcome"][], number]>([
-    [["done", "unchanged"], EXIT.ok],
-    [["planned", "unchanged"], EXIT.ok],
-    [[], EXIT.ok],
-    [["done", "failed"], EXIT.failed],
-    [["timeout", "done"], EXIT.timeout],
-    [["failed", "timeout"], EXIT.failed],
-    [["failed", "interrupted"], EXIT.interrupted],
-  ])("%j → %i", (outcomes, code) => {
-    expect(syncExitCode(outcomes.map(r))).toBe(code);
-  });
-  it("an interrupted run exits with its signal's code", () => {
-    expect(syncExitCode([r("interrupted")], EXIT.terminated)).toBe(EXIT.terminated);
   });
 });

@@ -1,7 +1,8 @@
 import { describe, it, expect } from "vitest";
 import type { Desired } from "../../../../src/core/desired.js";
 import { unverified, verifyStep, type VerifySettings } from "../../../../src/core/steps/verify.js";
-import type { Progress, WorkResult } from "../../../../src/core/steps/work.js";
+import type { WorkResult } from "../../../../src/core/events.js";
+import type { Progress } from "../../../../src/core/steps/work.js";
 import { fakeReplica } from "../../../support/fake-replica.js";
 import { waitSettings } from "../../../support/fake-kms.js";
 import { PRIMARY, arnIn, keyView } from "../../../support/fixtures.js";

@@ -12,18 +12,19 @@ export interface CancelDeletionOptions {
 }
 
 const HELP = `
-Each key pending deletion (PendingDeletion, PendingReplicaDeletion) gets CancelKeyDeletion, which
-leaves it Disabled, then EnableKey. A Region named in --regions whose key is Disabled (retire
---disable-only) is enabled too; without --regions, Disabled keys are left as they are (and said).
-Keys already Enabled are unchanged.
+A key pending deletion gets CancelKeyDeletion (which leaves it Disabled),
+then EnableKey. A Disabled key in a Region named in --regions (retire
+--disable-only) is enabled too; without --regions, Disabled keys are left as
+they are (and said). Keys already Enabled are unchanged.
 
 Examples:
-  kms-replicate cancel-deletion --key alias/payments --region us-east-1
-  kms-replicate cancel-deletion --key alias/payments --region us-east-1 --regions ap-south-1
-  kms-replicate cancel-deletion --all-primaries --region us-east-1 --select-tag dr=true --regions ap-south-1
+  kms-replicate cancel-deletion --key alias/pay --region us-east-1
+  kms-replicate cancel-deletion --key alias/pay --regions ap-south-1
+  kms-replicate cancel-deletion --all-primaries --region us-east-1 \\
+    --select-tag dr=true --regions ap-south-1
 
-Exit codes: 0 done (or nothing pending) · 1 a Region failed · 2 usage error, nothing changed ·
-3 --timeout ran out · 130/143/129 a signal
+Exit codes: 0 done (or nothing pending) · 1 a Region failed · 2 usage
+error, nothing changed · 3 --timeout ran out · 130/143/129 a signal
 `;
 
 export function defineCancelDeletion(command: Command): void {

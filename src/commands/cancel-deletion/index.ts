@@ -4,7 +4,7 @@ import { defineCancelDeletion } from "./flags.js";
 
 export const cancelDeletion: CommandModule = {
   name: "cancel-deletion",
-  summary: "Cancel a family's scheduled deletions and enable its keys",
+  summary: "Cancel scheduled deletions; enable the keys again",
   description:
     "CancelKeyDeletion, then EnableKey, for each key of the family pending deletion (every Region, or the named ones); a named Region whose key is Disabled (retire --disable-only) is enabled.",
   fleet: true,

@@ -18,6 +18,6 @@ function headline(report: DeletionReport, dryRun: boolean): string {
 
 export const cancelDeletionRendering = deletionRendering<CancelDeletionOptions>({
   command: "cancel-deletion",
-  fleet: { run: "Cancelling deletions of", dry: "Dry run: would cancel deletions of" },
+  fleet: { run: "Cancelling", dry: "Dry run: would cancel" },
   headline,
 });

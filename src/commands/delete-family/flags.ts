@@ -13,19 +13,19 @@ export interface DeleteFamilyOptions {
 }
 
 const HELP = `
-Every replica is scheduled for deletion (ScheduleKeyDeletion, --pending-days, default 30), then
-the primary: it goes PendingReplicaDeletion, and its own window starts when its last replica is
-gone. The run says the earliest date the family can be gone. Data encrypted under the family
-cannot be decrypted once it is gone. It is confirmed first: on a terminal by typing the key ID or
-alias (over a selection of keys, their number), else with --yes. Until then
-'kms-replicate cancel-deletion --key KEY' undoes it (the run prints the command).
+Every replica is scheduled for deletion (--pending-days, default 30), then
+the primary: PendingReplicaDeletion, its own window starting when its last
+replica is gone. The run says the earliest date the family can be gone; data
+encrypted under it cannot be decrypted after that. Confirmed by typing the
+key ID or alias on a terminal (a fleet: the number of families), or --yes.
+'kms-replicate cancel-deletion --key KEY' undoes it until then.
 
 Examples:
-  kms-replicate delete-family --key alias/old-payments --region us-east-1 --dry-run
-  kms-replicate delete-family --key alias/old-payments --region us-east-1 --pending-days 7
+  kms-replicate delete-family --key alias/old --region us-east-1 --dry-run
+  kms-replicate delete-family --key alias/old --pending-days 7
 
-Exit codes: 0 scheduled (or already) · 1 a Region failed · 2 refused before any change (or not
-confirmed) · 3 --timeout ran out · 130/143/129 a signal
+Exit codes: 0 scheduled (or already) · 1 a Region failed · 2 refused,
+nothing changed · 3 --timeout ran out · 130/143/129 a signal
 `;
 
 export function defineDeleteFamily(command: Command): void {

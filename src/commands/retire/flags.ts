@@ -31,22 +31,22 @@ interface RawRetireFlags {
 }
 
 const HELP = `
-Each key in --regions is scheduled for deletion (ScheduleKeyDeletion, --pending-days, default 30);
-its aliases there are listed: they are deleted with it. If --regions holds the primary's Region,
---to names the new primary (a Region that stays) and the promotion comes first, as 'promote' makes
-it. --disable-only disables the keys instead (DisableKey): the reversible trial before deleting.
-A deletion is confirmed first: on a terminal by typing the key ID or alias (over a selection of
-keys, their number), else with --yes. Until the keys are gone, 'kms-replicate cancel-deletion'
-undoes it (the run prints the command).
+Each key in --regions is scheduled for deletion (--pending-days, default 30);
+its aliases there are listed (they go with it). The primary's Region needs
+--to: that Region is promoted first, as 'promote' does. --disable-only
+disables the keys instead: the reversible trial. A deletion is confirmed:
+type the key ID or alias on a terminal (a fleet: the number of keys), or
+give --yes. 'kms-replicate cancel-deletion' undoes it (the run prints it).
 
 Examples:
-  kms-replicate retire --key alias/payments --region us-east-1 --regions ap-south-1 --disable-only
-  kms-replicate retire --key alias/payments --region us-east-1 --regions ap-south-1 --pending-days 7
-  kms-replicate retire --key alias/payments --region us-east-1 --regions us-east-1 --to us-west-2
-  kms-replicate retire --all-primaries --region us-east-1 --select-tag dr=true --regions ap-south-1 --yes
+  kms-replicate retire --key alias/pay --regions ap-south-1 --disable-only
+  kms-replicate retire --key alias/pay --regions ap-south-1 --pending-days 7
+  kms-replicate retire --key alias/pay --regions us-east-1 --to us-west-2
+  kms-replicate retire --all-primaries --region us-east-1 \\
+    --select-tag dr=true --regions ap-south-1 --yes
 
-Exit codes: 0 done (or already so; --dry-run: every check passed) · 1 a Region failed ·
-2 refused before any change (or not confirmed) · 3 --timeout ran out · 130/143/129 a signal
+Exit codes: 0 done (or already so) · 1 a Region failed · 2 refused, nothing
+changed · 3 --timeout ran out · 130/143/129 a signal
 `;
 
 export function defineRetire(command: Command): void {

@@ -5,7 +5,7 @@ import { defineRetire } from "./flags.js";
 
 export const retire: CommandModule = {
   name: "retire",
-  summary: "Take Regions out of a family (schedule their keys' deletion)",
+  summary: "Take Regions out of a family (delete their keys)",
   description:
     "Take the named Regions out of the family: schedule each key there for deletion (or, with --disable-only, disable it), after promoting --to first when the primary's Region is one of them. Prints the command that undoes it.",
   fleet: true,

@@ -301,12 +301,16 @@ async function streamFleet(
   run.announce(0, true);
   /** Why the selection stopped before it had read every key (a signal, or a failure). */
   let stopped: Error | undefined;
+  let counted = false;
   const streamed = streamPrimaries(selection, run.selecting, (key) => {
     list.push(key);
     found.push(key);
   }).then(
     (done) => {
       state.stats = done;
+      // Every key is found: from now on the progress knows the work, and its time left.
+      counted = true;
+      run.announce(list.length, false);
     },
     (error: unknown) => {
       // What the adapter throws is an Error (ReplicateError, the SDK's, an AbortError).
@@ -331,7 +335,7 @@ async function streamFleet(
   const stats = state.stats ?? { listed: 0, multiRegion: 0, candidates: list.length, selected: list.length };
   state.stats = stats;
   if (runs.length === 0 && !io.signal.aborted) throw emptySelection(selection, stats);
-  run.announce(runs.length, false);
+  if (!counted) run.announce(runs.length, false);
   return {
     selection,
     stats,
@@ -387,7 +391,8 @@ export function fleetDocumentOf(
   const { render } = module;
   const dryRun = run.options === undefined ? run.dryRun : module.dryRun(run.options);
   const runs = run.outcome?.runs ?? [];
-  const documents = runs.map((r): unknown =>
+  // Each command's own document type: the envelope only spreads it (see fleetDocument).
+  const documents: unknown[] = runs.map((r): unknown =>
     render.document({
       ...r,
       failure: r.failure ?? null,

@@ -55,7 +55,17 @@ export function detectOutputMode(facts: TerminalFacts): OutputMode {
   // --quiet wherever nobody watches a terminal; with --quiet on an interactive terminal, none.
   const watched = facts.stderrIsTTY && !ci && !dumb;
   const heartbeatMs = spinner || (facts.quiet && watched) ? 0 : heartbeatOf(env);
-  return { spinner, color, json: facts.json, quiet: facts.quiet, debug: facts.debug, table, heartbeatMs };
+  const columns = facts.stderrIsTTY && sized && !dumb ? facts.stderrColumns : undefined;
+  return {
+    spinner,
+    ...(columns !== undefined ? { columns } : {}),
+    color,
+    json: facts.json,
+    quiet: facts.quiet,
+    debug: facts.debug,
+    table,
+    heartbeatMs,
+  };
 }
 
 /** KMS_REPLICATE_HEARTBEAT_MS: a whole number of ms (0 turns the heartbeat off); else the default. */

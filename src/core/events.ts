@@ -5,19 +5,25 @@ import type { Tag } from "./options.js";
 
 /**
  * Our normalised outcome per Region, always what was verified; `keyState` keeps KMS's raw state
- * beside it. `created` / `exists`: seen usable (requested by this run / there already).
- * `creating`: seen `Creating` (or just requested) and not waited for (--no-wait, --dry-run).
- * `planned`: --dry-run, would be created. `failed`: see its error. `timeout`: not usable when
- * --timeout ran out. `notStarted`: --timeout ran out before its first change (ReplicateKey, an
- * import) was sent: nothing was changed there. `interrupted`: not settled when a signal (Ctrl-C)
- * stopped the run.
+ * beside it. What each one means, once for every command: STATUSES below.
  */
 export type RegionStatus =
-  "created" | "exists" | "creating" | "planned" | "failed" | "timeout" | "notStarted" | "interrupted";
+  | "created"
+  | "imported"
+  | "ready"
+  | "exists"
+  | "creating"
+  | "planned"
+  | "failed"
+  | "timeout"
+  | "notStarted"
+  | "interrupted";
 
 /** Every RegionStatus, in the order summaries count them. */
 export const REGION_STATUSES: readonly RegionStatus[] = [
   "created",
+  "imported",
+  "ready",
   "exists",
   "creating",
   "planned",
@@ -75,7 +81,9 @@ export interface Applied {
 }
 
 export type RegionResult =
-  | (ResultBase & { readonly status: "created" | "exists" | "creating" | "planned" })
+  | (ResultBase & {
+      readonly status: "created" | "imported" | "ready" | "exists" | "creating" | "planned";
+    })
   | (ResultBase & { readonly status: "failed"; readonly error: ErrorReport })
   | (ResultBase & { readonly status: "timeout" | "notStarted" | "interrupted" });
 
@@ -86,12 +94,7 @@ export type Change =
   | { readonly op: "import"; readonly keyMaterialId?: string }
   | Operation;
 
-/**
- * The outcome of a unit, the same for every command: `done` (changed, and seen as it should be),
- * `unchanged` (already as it should be), `planned` (--dry-run), `failed`, `timeout` (--timeout ran
- * out while it was worked on), `notStarted` (--timeout ran out before its first change was sent:
- * nothing was changed), `interrupted`.
- */
+/** The outcome of a unit, the same for every command: what each means, STATUSES below. */
 export type Outcome = "done" | "unchanged" | "planned" | "failed" | "timeout" | "notStarted" | "interrupted";
 
 /** Every Outcome, in the order summaries count them. */
@@ -104,6 +107,115 @@ export const OUTCOMES: readonly Outcome[] = [
   "notStarted",
   "interrupted",
 ];
+
+/**
+ * Every status a command reports, in one vocabulary (each means one thing): per Region, per unit,
+ * promote's (`promoted`), rotate-material's per key (`unknown`, `not-attempted`), a selection's keys.
+ */
+export type Status = RegionStatus | Outcome | "promoted" | "unknown" | "not-attempted" | "ok" | "drift";
+
+/** What a status means in every command, the commands that report it, and the exit code it leads to. */
+export interface StatusMeaning {
+  readonly meaning: string;
+  readonly commands: readonly string[];
+  /** When no Region or key of the run ends worse. */
+  readonly exitCode: string;
+}
+
+const ALL = ["replicate", "wait", "status", "sync", "promote", "import-material", "rotate-material"];
+const SIGNAL_CODES = "130 (Ctrl-C), 143 (SIGTERM), 129 (SIGHUP)";
+
+/**
+ * The one definition of every status (docs/statuses.md is this table; a unit test keeps it so).
+ * A status is what the run verified, never what it only asked for.
+ */
+export const STATUSES: Readonly<Record<Status, StatusMeaning>> = {
+  created: {
+    meaning: "This run created the replica (ReplicateKey) and saw it usable.",
+    commands: ["replicate"],
+    exitCode: "0",
+  },
+  imported: {
+    meaning: "This run imported the key material into the key (ImportKeyMaterial answered).",
+    commands: ["replicate", "import-material", "rotate-material"],
+    exitCode: "0",
+  },
+  ready: {
+    meaning: "The replica was there, not yet usable (Creating); this run waited until it was usable.",
+    commands: ["replicate", "wait", "import-material"],
+    exitCode: "0",
+  },
+  exists: {
+    meaning: "The replica was there and usable when first read: nothing to create, wait for or import.",
+    commands: ["replicate", "wait", "import-material"],
+    exitCode: "0",
+  },
+  creating: {
+    meaning: "Seen Creating (or just requested) and not waited for (--no-wait, --dry-run).",
+    commands: ["replicate"],
+    exitCode: "0",
+  },
+  done: {
+    meaning: "This run changed the replica and read it back as it should be.",
+    commands: ["sync"],
+    exitCode: "0",
+  },
+  unchanged: {
+    meaning: "Already as it should be: this run changed nothing there.",
+    commands: ["sync", "promote", "rotate-material"],
+    exitCode: "0",
+  },
+  promoted: {
+    meaning: "This run's UpdatePrimaryRegion was accepted (or found done) and the family settled.",
+    commands: ["promote"],
+    exitCode: "0",
+  },
+  planned: {
+    meaning: "--dry-run: would be changed; nothing was.",
+    commands: ["replicate", "sync", "promote"],
+    exitCode: "0",
+  },
+  ok: {
+    meaning: "A key of a selection whose work ended well (its own exit code 0).",
+    commands: ALL,
+    exitCode: "0",
+  },
+  drift: {
+    meaning: "A replica differs from its primary (description, tags, policy, aliases, state).",
+    commands: ["status"],
+    exitCode: "4",
+  },
+  failed: {
+    meaning: "Failed: its error says why and what to do. Other Regions and keys went on.",
+    commands: ALL,
+    exitCode: "1",
+  },
+  unknown: {
+    meaning: "ImportKeyMaterial was sent and no answer came: the material may be there.",
+    commands: ["rotate-material"],
+    exitCode: "1 (3 when --timeout ran out)",
+  },
+  timeout: {
+    meaning: "--timeout ran out while it was worked on; the same command again (or wait) picks it up.",
+    commands: ["replicate", "wait", "sync", "promote", "import-material"],
+    exitCode: "3",
+  },
+  notStarted: {
+    meaning: "--timeout ran out before its first change was sent: nothing was changed there.",
+    commands: ["replicate", "sync", "promote", "import-material"],
+    exitCode: "3",
+  },
+  "not-attempted": {
+    meaning: "The run stopped (a failure, --timeout, a signal) before this key: nothing was done there.",
+    commands: ["rotate-material"],
+    exitCode: "the run's",
+  },
+  interrupted: {
+    meaning: "Not settled when a signal stopped the run; what was sent may still complete in AWS.",
+    commands: ALL,
+    exitCode: SIGNAL_CODES,
+  },
+};
 
 export interface WorkBase {
   readonly keyId: string;
@@ -120,6 +232,8 @@ export interface WorkBase {
   readonly material?: KeyMaterialInfo;
   /** --timeout ran out before a change was sent here: a re-run of the same command finishes it. */
   readonly unsent?: boolean;
+  /** Seen not yet usable (Creating, Updating) and usable before the run ended: it was waited for. */
+  readonly waited?: boolean;
   /** From the start of the run to the moment this unit settled. */
   readonly elapsedMs: number;
 }
@@ -188,6 +302,8 @@ export type ReplicaEvent =
         readonly selectTags: readonly Tag[];
       };
     }
+  /** rotate-material, which shows its results at the end: a key's step begins (`doing`) or ends (none). */
+  | { readonly type: "step"; readonly keyId: string; readonly region: string; readonly doing?: string }
   | { readonly type: "warning"; readonly message: string }
   /** Something the person may want to know that is not a warning (a replica followed to its primary). */
   | { readonly type: "note"; readonly message: string }
@@ -210,9 +326,9 @@ export type ReplicaEvent =
 export type Emit = (event: ReplicaEvent) => void;
 
 /**
- * The one definition of a usable key, for `replicate`, `wait` and `status` alike: Enabled, or
- * PendingImport (a replica of a key with imported material: created, and waits for the same key
- * material, which the user imports; nothing kms-replicate can wait for).
+ * A settled replica, for `replicate` and `wait`: Enabled, or PendingImport (a replica of a key with
+ * imported material: created, and waits for the same key material, which the user imports; nothing
+ * kms-replicate can wait for). Settled is not usable: see isUsableNow.
  */
 export const USABLE_KEY_STATES: ReadonlySet<string> = new Set(["Enabled", "PendingImport"]);
 
@@ -220,7 +336,10 @@ export function isUsableState(keyState: string | null | undefined): boolean {
   return keyState !== null && keyState !== undefined && USABLE_KEY_STATES.has(keyState);
 }
 
-/** A Region whose replica was seen usable (`planned` and `creating` were not). */
-export function isUsable(result: RegionResult): boolean {
-  return (result.status === "created" || result.status === "exists") && isUsableState(result.keyState);
+/**
+ * A key that can be used now, as `status` counts it: Enabled. Not a PendingImport replica (it waits
+ * for its key material), nor one pending deletion or disabled.
+ */
+export function isUsableNow(keyState: string | null | undefined): boolean {
+  return keyState === "Enabled";
 }

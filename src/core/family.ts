@@ -3,7 +3,7 @@
 import type { KeyMetadata } from "@aws-sdk/client-kms";
 import { awsError, describeError, EXIT, usageError, type ErrorReport } from "./errors.js";
 import { classify } from "./classify.js";
-import { isUsableState } from "./events.js";
+import { isUsableNow } from "./events.js";
 import type { KmsPort } from "../aws/kms.js";
 import type { KeyRef } from "./keys.js";
 
@@ -51,9 +51,9 @@ export function isPendingDeletionKey(view: KeyView): boolean {
   return view.keyState === "PendingDeletion" || view.keyState === "PendingReplicaDeletion";
 }
 
-/** Usable as `replicate` and `wait` count it (one definition: events.ts isUsableState). */
+/** Read, and usable now (events.ts isUsableNow: Enabled; not PendingImport, not pending deletion). */
 export function isUsableKey(view: KeyView): boolean {
-  return view.error === null && isUsableState(view.keyState);
+  return view.error === null && isUsableNow(view.keyState);
 }
 
 export interface Family {

@@ -52,7 +52,8 @@ export interface ReplicateEstimateInput {
  * (CreateKey/s per Region) and 1 ReplicateKey in the primary's Region (ReplicateKey/s per Region).
  * The requests still to send take as long as the busiest of those Regions needs; the last one then
  * takes the typical Creating time. With every request sent, what is left of the newest Creating.
- * Undefined when there is nothing to go on (no key planned yet, no quota, no Creating seen).
+ * Undefined when there is nothing to go on (no key planned yet, no quota, no Creating seen to its
+ * end: the requests' time alone would promise far too little).
  */
 export function replicateEstimateMs(input: ReplicateEstimateInput): number | undefined {
   const createKey = input.quotas.CreateKey ?? 0;
@@ -71,7 +72,12 @@ export function replicateEstimateMs(input: ReplicateEstimateInput): number | und
     (busiest(input.pending.into, input.planned.into) * 2) / createKey,
     busiest(input.pending.from, input.planned.from) / replicateKey,
   );
-  if (requestSeconds > 0) return requestSeconds * 1000 + (input.typicalCreatingMs ?? 0);
+  // Every request ends in a Creating: until one is seen to its end, its time is not known.
+  if (requestSeconds > 0) {
+    return input.typicalCreatingMs === undefined
+      ? undefined
+      : requestSeconds * 1000 + input.typicalCreatingMs;
+  }
   return tailMs(input.creating, input.typicalCreatingMs, input.newestCreatingMs);
 }
 
@@ -96,7 +102,12 @@ export interface PromoteEstimateInput {
 export function promoteEstimateMs(input: PromoteEstimateInput): number | undefined {
   const quota = input.quota ?? 0;
   if (quota <= 0) return undefined;
-  if (input.toCall > 0) return (input.toCall / quota) * 1000 + (input.typicalSettleMs ?? 0);
+  // Every call ends in a settle: until one is seen, its time is not known.
+  if (input.toCall > 0) {
+    return input.typicalSettleMs === undefined
+      ? undefined
+      : (input.toCall / quota) * 1000 + input.typicalSettleMs;
+  }
   return tailMs(input.settling, input.typicalSettleMs, input.newestSettlingMs);
 }
 

@@ -41,8 +41,10 @@ export interface RegionProgress {
 export interface FleetProgress {
   readonly look: FleetLook;
   readonly dryRun: boolean;
-  /** Keys selected. */
+  /** Keys selected; while `selecting`, those found so far. */
   readonly keys: number;
+  /** --all-primaries is still finding keys: how many there are is not known yet. */
+  readonly selecting: boolean;
   readonly settled: number;
   /** Keys settled failed or timed out. */
   readonly bad: number;
@@ -83,10 +85,21 @@ export function projectedTotal(expected: number, plannedKeys: number, queuedKeys
   return expected + Math.round((queuedKeys * expected) / plannedKeys);
 }
 
-/** `████████░░░░`: done cells, then not-done cells (red), then what is still open. */
-export function bar(done: number, notDone: number, total: number, c: Paint, width = BAR_WIDTH): string {
+/**
+ * `████████░░░░`: done cells, then not-done cells (red), then what is still open. `open`: the total
+ * is only what is known so far (keys are still being found): the bar is never full.
+ */
+export function bar(
+  done: number,
+  notDone: number,
+  total: number,
+  c: Paint,
+  width = BAR_WIDTH,
+  open = false,
+): string {
   if (total <= 0) return c.dim("░".repeat(width));
-  const cells = (n: number): number => Math.min(width, Math.floor((n / total) * width));
+  const most = open ? width - 1 : width;
+  const cells = (n: number): number => Math.min(most, Math.floor((n / total) * width));
   const good = cells(done);
   const bad = cells(done + notDone) - good;
   return c.green("█".repeat(good)) + c.red("█".repeat(bad)) + c.dim("░".repeat(width - good - bad));
@@ -108,10 +121,13 @@ export function fleetStartLine(look: FleetLook, keys: number | undefined, dryRun
 /** Keys not started yet: `queued` where each key announces its start, `to go` where it does not. */
 const notStartedWord = (look: FleetLook): string => (perRegion(look) ? "queued" : "to go");
 
+/** `/200`, or `/200+` while keys are still being found. */
+const ofTotal = (total: number, selecting: boolean): string => `/${total}${selecting ? "+" : ""}`;
+
 /** `160/200 done, 12 in progress, 2 failed`: one Region, counted. */
-function regionCounts(r: RegionProgress, total: number, c: Paint): string {
+function regionCounts(r: RegionProgress, total: number, selecting: boolean, c: Paint): string {
   return [
-    `${r.done}/${total} done`,
+    `${r.done}${ofTotal(total, selecting)} done`,
     ...(r.inProgress > 0 ? [`${r.inProgress} in progress`] : []),
     ...(r.failed > 0 ? [paint(c, "failed", `${r.failed} failed`)] : []),
     ...(r.timeout > 0 ? [paint(c, "timeout", `${r.timeout} timeout`)] : []),
@@ -131,6 +147,7 @@ export const OUTCOME_LOOK: Readonly<Record<string, LineStatus>> = {
   notStarted: "notStarted",
   drift: "timeout",
   interrupted: "interrupted",
+  "never started": "notStarted",
 };
 
 export function outcomeCounts(outcomes: readonly OutcomeCount[], c: Paint): string {
@@ -153,6 +170,10 @@ function keyCounts(p: FleetProgress, c: Paint): string {
   ].join(", ");
 }
 
+/** `200 keys`, or `13 keys found so far` while the selection goes on. */
+const keysText = (p: FleetProgress): string =>
+  `${plural(p.keys, "key")}${p.selecting ? " found so far" : ""}`;
+
 const timing = (p: FleetProgress): string =>
   [clock(p.elapsedMs), ...(p.leftMs === undefined ? [] : [leftText(p.leftMs)])].join(", ");
 
@@ -165,13 +186,14 @@ const timing = (p: FleetProgress): string =>
  */
 export function fleetBlock(p: FleetProgress, c: Paint): string {
   const verb = p.dryRun ? p.look.verb.dry : p.look.verb.run;
-  const header = `${verb} ${plural(p.keys, "key")}: ${keyCounts(p, c)} · ${timing(p)}`;
+  const header = `${verb} ${keysText(p)}: ${keyCounts(p, c)} · ${timing(p)}`;
   if (!perRegion(p.look)) {
     const notDone = p.outcomes
       .filter((o) => bucketOf(OUTCOME_LOOK[o.outcome] ?? "done") !== "done")
       .reduce((n, o) => n + o.count, 0);
     const counts = outcomeCounts(p.outcomes, c);
-    return `${header}\n  ${bar(p.settled - notDone, notDone, p.keys, c)}  ${p.settled}/${p.keys}${counts === "" ? "" : `  ${counts}`}`;
+    const cells = bar(p.settled - notDone, notDone, p.keys, c, BAR_WIDTH, p.selecting);
+    return `${header}\n  ${cells}  ${p.settled}${ofTotal(p.keys, p.selecting)}${counts === "" ? "" : `  ${counts}`}`;
   }
   const queued = queuedOf(p);
   const shown = p.regions.slice(0, BLOCK_REGIONS);
@@ -179,7 +201,8 @@ export function fleetBlock(p: FleetProgress, c: Paint): string {
   const lines = shown.map((r) => {
     const total = projectedTotal(r.expected, p.plannedKeys, queued);
     const notDone = r.failed + r.timeout + r.notStarted + r.interrupted;
-    return `  ${r.region.padEnd(width)} ${bar(r.done, notDone, total, c)}  ${regionCounts(r, total, c)}`;
+    const cells = bar(r.done, notDone, total, c, BAR_WIDTH, p.selecting);
+    return `  ${r.region.padEnd(width)} ${cells}  ${regionCounts(r, total, p.selecting, c)}`;
   });
   const more = p.regions.length - shown.length;
   if (more > 0) lines.push(`  … ${plural(more, "more Region", "more Regions")}`);
@@ -202,12 +225,13 @@ export function fleetHeartbeat(p: FleetProgress): string {
     ...(p.atWork > 0 ? [`${p.atWork} at work`] : []),
     ...(queued > 0 ? [`${queued} ${notStartedWord(p.look)}`] : []),
   ];
-  const head = `waiting: ${open} of ${plural(p.keys, "key")}${detail.length > 0 ? ` (${detail.join(", ")})` : ""}`;
+  const head = `waiting: ${open} of ${keysText(p)}${detail.length > 0 ? ` (${detail.join(", ")})` : ""}`;
   const parts = [head];
   if (perRegion(p.look)) {
     const shown = p.regions.slice(0, BLOCK_REGIONS);
     for (const r of shown) {
-      parts.push(`${r.region} ${regionCounts(r, projectedTotal(r.expected, p.plannedKeys, queued), plain)}`);
+      const total = projectedTotal(r.expected, p.plannedKeys, queued);
+      parts.push(`${r.region} ${regionCounts(r, total, p.selecting, plain)}`);
     }
     const more = p.regions.length - shown.length;
     if (more > 0) parts.push(`… ${plural(more, "more Region", "more Regions")}`);

@@ -16,6 +16,11 @@ export interface RegionMark {
   readonly error: ErrorReport | null;
   /** What the person must know or do about this Region; null: nothing. */
   readonly note: string | null;
+  /**
+   * A dry run: what would be done here, a line each, as the run over one key shows it under the
+   * Region (`~ description "a" → "b"`, `would get: tags …`); empty or absent: nothing to show.
+   */
+  readonly plan?: readonly string[];
 }
 
 /** One settled key of a fleet, as its command shows it. */
@@ -40,6 +45,8 @@ export interface FleetKey {
     readonly text: (c: Paint) => string;
     /** The text takes the look's colour, as an error's does (a failure, a timeout). */
     readonly painted?: boolean;
+    /** The same in a few words, for a terminal's line of 80 columns (after the key ID); absent: `text`. */
+    readonly brief?: (c: Paint) => string;
   };
   /** The word the summary counts this key under, when the command counts its own (promote's outcomes). */
   readonly counted?: string;

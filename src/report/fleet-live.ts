@@ -8,16 +8,8 @@ import type { ReportedError } from "../core/errors.js";
 import type { ReplicaEvent } from "../core/events.js";
 import { fleetBlock, fleetHeartbeat, fleetStartLine } from "./fleet-block.js";
 import type { FleetKey, FleetLook } from "./fleet-key.js";
-import {
-  createTally,
-  fleetKeyLines,
-  fleetSummaryLines,
-  fleetWaitCommand,
-  hasNote,
-  isBadKey,
-  tallyKey,
-  tallyOf,
-} from "./fleet-lines.js";
+import { fleetKeyLines, hasNote, isBadKey, neverStarted, type KeyLineStyle } from "./fleet-lines.js";
+import { createTally, fleetSummaryLines, fleetWaitCommand, tallyKey, tallyOf } from "./fleet-summary.js";
 import { FleetCounters, type FleetRun } from "./fleet-progress.js";
 import { noticeLine, rerunCommand, type ResumeOptions } from "./lines.js";
 import type { OutputMode } from "./mode.js";
@@ -80,18 +72,10 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
     counters.settled < run.keys || run.selecting ? fleetHeartbeat(counters.progress(tally)) : undefined;
   let summarised = false;
 
-  /** Whether a settled key gets its lines now (a failure always; the rest as the terminal allows). */
-  const shown = (key: FleetKey, started: boolean): boolean => {
-    // A table says what each key is: a family that could not be read at all is said here.
-    if (look.table === true) return key.error !== null;
-    if (isBadKey(key)) return true;
-    if (mode.quiet) return false;
-    // Keys a signal stopped before they started: counted in the summary, not a line each.
-    if (!started && key.outcome === "interrupted") return false;
-    // Keys --timeout kept from beginning: on a terminal, counted in the summary (with how to finish).
-    if (key.outcome === "notStarted" && mode.spinner) return false;
-    return mode.spinner ? hasNote(key) : true;
-  };
+  const style = lineStyle(mode);
+  /** Keys a signal stopped before anything of theirs was sent: counted apart, never a line. */
+  const notBegun = new Set<string>();
+  const shown = (key: FleetKey): boolean => !notBegun.has(key.keyId) && shownNow(key, look, mode, run.dryRun);
 
   return {
     event(event) {
@@ -121,11 +105,19 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
       counters.event(event);
     },
     key(key) {
-      const started = counters.started(key.keyId);
+      // Planned, with every call still held for a quota slot (or never begun): nothing was changed.
+      const idle =
+        key.outcome === "interrupted" &&
+        (counters.started(key.keyId) ? counters.idle(key.keyId) : neverStarted(key));
+      if (idle) notBegun.add(key.keyId);
       counters.key(key);
       if (isBadKey(key)) counters.bad += 1;
-      tallyKey(tally, key);
-      if (shown(key, started)) write(fleetKeyLines(look, key, c).join("\n"));
+      tallyKey(tally, key, undefined, idle);
+      if (shown(key)) {
+        // A key a signal stopped: one line (its Regions' notes are in the JSON document).
+        const notes = key.outcome !== "interrupted";
+        write(fleetKeyLines(look, key, c, { ...style, notes }).join("\n"));
+      }
       if (counters.settled >= run.keys && !run.selecting) live.stop();
     },
     error(error) {
@@ -140,16 +132,40 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
       live.end();
       if (summarised) return;
       summarised = true;
-      if (!mode.quiet) {
-        const totals = keys.length > 0 ? tallyOf(keys) : tally;
+      // A table's own summary (status's) says it all.
+      if (!mode.quiet && look.table !== true) {
+        const totals =
+          keys.length > 0 ? tallyOf(keys, undefined, (k) => notBegun.has(k.keyId) || neverStarted(k)) : tally;
         if (totals.total > 0) {
-          for (const line of fleetSummaryLines(look, totals, elapsedMs, run.dryRun, c)) write(line);
+          for (const line of fleetSummaryLines(look, totals, elapsedMs, run.dryRun, c, style)) write(line);
         }
       }
       // Also with --quiet: like the timed-out Regions' own lines, they say what to do about them.
       for (const line of finishingLines(look, keys, selection, options.resume)) write(line);
     },
   };
+}
+
+/** On a terminal a key's lines fit its width; logs and pipes keep a line per fact. */
+function lineStyle(mode: OutputMode): KeyLineStyle {
+  return mode.spinner ? { terminal: true, columns: Math.max(80, mode.table.columns) } : { terminal: false };
+}
+
+/** Whether a settled key gets its lines now (a failure always; the rest as the terminal allows). */
+function shownNow(key: FleetKey, look: FleetLook, mode: OutputMode, dryRun: boolean): boolean {
+  // Keys a signal stopped before any change: counted in the summary, not a line each.
+  if (neverStarted(key)) return false;
+  // A table says what each key is: a family that could not be read at all is said here.
+  if (look.table === true) return key.error !== null;
+  if (isBadKey(key)) return true;
+  if (mode.quiet) return false;
+  // Keys a signal stopped at work: a line each (what was done, in the JSON document).
+  if (key.outcome === "interrupted") return true;
+  // Keys --timeout kept from beginning: on a terminal, counted in the summary (with how to finish).
+  if (key.outcome === "notStarted" && mode.spinner) return false;
+  // A dry run's plan is what the person asked to see.
+  if (dryRun && key.regions.some((r) => (r.plan?.length ?? 0) > 0)) return true;
+  return mode.spinner ? hasNote(key) : true;
 }
 
 /**

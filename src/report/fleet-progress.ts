@@ -5,7 +5,7 @@ import type { RegionPhase, ReplicaEvent } from "../core/events.js";
 import { median, promoteEstimateMs, rateEstimateMs, replicateEstimateMs } from "./estimate.js";
 import { bucketOf, perRegion, queuedOf, type FleetProgress, type RegionProgress } from "./fleet-block.js";
 import type { FleetKey, FleetLook } from "./fleet-key.js";
-import { outcomesOf, type FleetTally } from "./fleet-lines.js";
+import { outcomesOf, type FleetTally } from "./fleet-summary.js";
 import type { LineStatus } from "./lines.js";
 
 /** The typical Creating (or settle) time is the median of the most recent this many. */
@@ -26,6 +26,8 @@ interface OpenUnit {
 interface OpenKey {
   primaryRegion: string;
   planned: boolean;
+  /** A unit of it went past `queued`: a request was sent (or a replica read). */
+  sent: boolean;
   readonly since: number;
   readonly units: Map<string, OpenUnit>;
 }
@@ -93,6 +95,14 @@ export class FleetCounters {
     return this.open.has(keyId);
   }
 
+  /**
+   * Was this key seen planned with nothing of it sent yet: each of its units, if any, still held
+   * for a quota slot (`queued`)? A signal that stops it then changed nothing.
+   */
+  idle(keyId: string): boolean {
+    return this.open.get(keyId)?.sent === false;
+  }
+
   event(event: ReplicaEvent): void {
     if (event.type === "plan") this.onPlan(event);
     else if (event.type === "phase") this.onPhase(event);
@@ -131,6 +141,7 @@ export class FleetCounters {
       look: this.look,
       dryRun: this.run.dryRun,
       keys: Math.max(this.run.keys, this.settled + this.open.size),
+      selecting: this.run.selecting,
       settled: this.settled,
       bad: this.bad,
       atWork: this.open.size,
@@ -144,6 +155,8 @@ export class FleetCounters {
 
   private estimate(at: number): number | undefined {
     const { run } = this;
+    // Keys are still being found: the work left is not known, so neither is its time.
+    if (run.selecting) return undefined;
     const elapsedMs = at - run.startedAt;
     if (run.dryRun || this.look.estimate === "rate") {
       return rateEstimateMs({ settled: this.settled, remaining: run.keys - this.settled, elapsedMs });
@@ -192,7 +205,7 @@ export class FleetCounters {
     let key = this.open.get(keyId);
     if (key === undefined) {
       const at = this.now();
-      key = { primaryRegion, planned: false, since: at, units: new Map() };
+      key = { primaryRegion, planned: false, sent: false, since: at, units: new Map() };
       this.open.set(keyId, key);
       this.newestOpen = at;
     }
@@ -258,6 +271,7 @@ export class FleetCounters {
     }
     if (unit.phase === undefined && unit.counted) this.counter(event.region).inProgress += 1;
     unit.phase = event.phase;
+    if (event.phase !== "queued") key.sent = true;
     if (event.phase !== "creating") return;
     this.answered(key, event.region, unit);
     if ((event.keyState ?? "Creating") === "Creating" && unit.creatingSince === undefined) {

@@ -1,7 +1,14 @@
 // The machine's view: one versioned JSON document on stdout, also after failure, timeout or Ctrl-C.
 import type { ErrorReport, ExitCode } from "../core/errors.js";
 import { EXIT } from "../core/errors.js";
-import type { Applied, KeyMaterialInfo, PrimaryKey, RegionResult, RegionStatus } from "../core/events.js";
+import {
+  REGION_STATUSES,
+  type Applied,
+  type KeyMaterialInfo,
+  type PrimaryKey,
+  type RegionResult,
+  type RegionStatus,
+} from "../core/events.js";
 import type { Operation } from "../core/operation.js";
 
 /** Changes only when a field changes meaning or disappears. */
@@ -45,7 +52,7 @@ interface RegionJsonBase {
 
 /** A Region that did not fail: its outcome, always what was verified. */
 export interface SettledRegionJson extends RegionJsonBase {
-  /** `created` / `exists`: seen usable; `creating`: not waited for; `planned`: --dry-run; `timeout`; `notStarted`: --timeout ran out before anything was sent for it; `interrupted`. */
+  /** `created` (by this run), `imported` (the material, by this run), `ready` (waited for until usable), `exists` (usable when first read): seen usable; `creating`: not waited for; `planned`: --dry-run; `timeout`; `notStarted`: --timeout ran out before anything was sent for it; `interrupted`. docs/statuses.md says what each means. */
   readonly status: Exclude<RegionStatus, "failed">;
   /** Always null: only a failed Region has an error. */
   readonly error: null;
@@ -185,16 +192,7 @@ export function runJson(input: {
   readonly warnings: readonly string[];
   readonly elapsedMs: number;
 }): RunJson {
-  const summary: Record<RegionStatus, number> = {
-    created: 0,
-    exists: 0,
-    creating: 0,
-    planned: 0,
-    failed: 0,
-    timeout: 0,
-    notStarted: 0,
-    interrupted: 0,
-  };
+  const summary = Object.fromEntries(REGION_STATUSES.map((s) => [s, 0])) as Record<RegionStatus, number>;
   for (const r of input.results) summary[r.status] += 1;
   return {
     version: JSON_VERSION,

@@ -13,6 +13,7 @@ import { policyDifference } from "../core/diff.js";
 import type { Outcome } from "../core/events.js";
 import type { Operation } from "../core/operation.js";
 import { redactUrl } from "../core/redact.js";
+import { fitted } from "./fit.js";
 import { literal, type Paint } from "./terminal-text.js";
 
 type CallEvent = Extract<ReplicaEvent, { type: "call" }>;
@@ -26,6 +27,8 @@ const LOOK: Record<
   { readonly symbol: string; readonly colour: "green" | "blue" | "cyan" | "red" | "yellow" }
 > = {
   created: { symbol: "✔", colour: "green" },
+  imported: { symbol: "✔", colour: "green" },
+  ready: { symbol: "✔", colour: "green" },
   exists: { symbol: "✔", colour: "green" },
   done: { symbol: "✔", colour: "green" },
   unchanged: { symbol: "✔", colour: "green" },
@@ -49,13 +52,61 @@ export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
 }
 
+/**
+ * A settled unit's first line: `✔ eu-west-1      created     Enabled         4.2s  arn:aws:kms:…`.
+ * On a terminal (`columns`: its width) it fits: the state and time in narrower columns, and the
+ * key ID (the family's, in the plan line too) instead of the ARN only when the line has room; the
+ * full ARN stays in JSON and in output for a pipe or a file.
+ */
+export function resultHead(
+  line: {
+    readonly status: LineStatus;
+    readonly region: string;
+    readonly keyState?: string;
+    readonly elapsedMs: number;
+    readonly arn?: string;
+  },
+  c: Paint,
+  width: number,
+  columns?: number,
+): string {
+  const head = `${symbolOf(line.status)} ${line.region.padEnd(width)} ${line.status.padEnd(11)}`;
+  if (columns === undefined) {
+    // The replica's ARN last: what a person copies into the next command.
+    const arn = line.arn === undefined ? "" : `  ${line.arn}`;
+    return `${paint(c, line.status, head)} ${(line.keyState ?? "-").padEnd(15)} ${c.dim(seconds(line.elapsedMs))}${arn}`;
+  }
+  const state = (line.keyState ?? "-").padEnd(13);
+  const time = seconds(line.elapsedMs).padStart(6);
+  // Before the key ID: the symbol and a space, the Region, the status, the state, the time.
+  const before = 2 + width + 1 + 11 + 1 + 13 + 1 + 6;
+  const keyId = line.arn?.slice(line.arn.lastIndexOf("/") + 1);
+  const tail = keyId !== undefined && before + 2 + keyId.length <= columns ? `  ${keyId}` : "";
+  return `${paint(c, line.status, head)} ${state} ${c.dim(time)}${tail}`;
+}
+
 /** `✔ eu-west-1       created      Enabled        4.2s  arn:aws:kms:eu-west-1:…` plus indented detail lines. */
-export function regionLine(result: RegionResult, c: Paint, width = 14, dryRun = false): string {
-  const head = `${symbolOf(result.status)} ${result.region.padEnd(width)} ${result.status.padEnd(11)}`;
-  const state = (result.keyState ?? "-").padEnd(15);
-  // The replica's ARN last: what a person copies into the next command.
-  const arn = result.replicaArn === undefined ? "" : `  ${result.replicaArn}`;
-  const lines = [`${paint(c, result.status, head)} ${state} ${c.dim(seconds(result.elapsedMs))}${arn}`];
+export function regionLine(
+  result: RegionResult,
+  c: Paint,
+  width = 14,
+  dryRun = false,
+  columns?: number,
+): string {
+  const lines = [
+    resultHead(
+      {
+        status: result.status,
+        region: result.region,
+        keyState: result.keyState,
+        elapsedMs: result.elapsedMs,
+        arn: result.replicaArn,
+      },
+      c,
+      width,
+      columns,
+    ),
+  ];
   if (result.status === "failed") {
     lines.push(`    ${c.red(literal(`${result.error.name}: ${result.error.message}`))}`);
     if (result.error.hint !== undefined) lines.push(`    ${c.dim("→")} ${result.error.hint}`);
@@ -73,7 +124,7 @@ export function regionLine(result: RegionResult, c: Paint, width = 14, dryRun = 
   if (result.status === "planned" && result.applied !== undefined) {
     lines.push(`    ${c.dim("would get:")} ${appliedText(result.applied)}`);
   }
-  return lines.join("\n");
+  return fitted(lines, columns).join("\n");
 }
 
 /** A value in quotes (`"say \"hi\""`); its line breaks, like every control character, shown escaped. */
@@ -196,20 +247,26 @@ export function appliedText(applied: Applied): string {
   ].join("; ");
 }
 
+/**
+ * What a run over one key is about to do: `replicate` (Replicating … into), `wait` (Waiting for the
+ * replicas of … in), `import` (Importing key material into the replicas of … in).
+ */
 export function planLine(
   primary: PrimaryKey,
   regions: readonly string[],
   dryRun: boolean,
   c: Paint,
-  waitOnly = false,
+  what: "replicate" | "wait" | "import" = "replicate",
 ): string {
   const facts = [primary.keySpec, primary.keyUsage, primary.origin].filter((f) => f !== undefined).join(", ");
   const where = `${regions.length} Region${regions.length === 1 ? "" : "s"}: ${regions.join(", ")}`;
-  if (waitOnly) {
-    return `Waiting for the replicas of ${c.bold(literal(primary.keyId))} (primary in ${c.bold(primary.region)}, ${facts}) in ${where}`;
+  const key = c.bold(literal(primary.keyId));
+  if (what !== "replicate") {
+    const verb = what === "wait" ? "Waiting for" : "Importing key material into";
+    return `${verb} the replicas of ${key} (primary in ${c.bold(primary.region)}, ${facts}) in ${where}`;
   }
   const verb = dryRun ? "Dry run: would replicate" : "Replicating";
-  return `${verb} ${c.bold(literal(primary.keyId))} from ${c.bold(primary.region)} (${facts}) into ${where}`;
+  return `${verb} ${key} from ${c.bold(primary.region)} (${facts}) into ${where}`;
 }
 
 export function summaryLine(
@@ -238,13 +295,13 @@ const PHASE_TEXT: Record<RegionPhase, string> = {
 
 /** The spinner's text: one line per Region still in progress. */
 export function progressText(
-  inProgress: ReadonlyMap<string, { phase: RegionPhase; keyState?: string; since: number }>,
+  inProgress: ReadonlyMap<string, { phase: RegionPhase; keyState?: string; label?: string; since: number }>,
   now: number,
   c: Paint,
   width = 14,
 ): string {
   const lines = [...inProgress].map(([region, p]) => {
-    const what = p.phase === "creating" ? (p.keyState ?? "Creating") : PHASE_TEXT[p.phase];
+    const what = p.label ?? (p.phase === "creating" ? (p.keyState ?? "Creating") : PHASE_TEXT[p.phase]);
     return `${region.padEnd(width)} ${what.padEnd(15)} ${c.dim(seconds(now - p.since))}`;
   });
   return `Waiting for ${inProgress.size} Region${inProgress.size === 1 ? "" : "s"}\n  ${lines.join("\n  ")}`;
@@ -275,11 +332,13 @@ const HEARTBEAT_TEXT: Record<RegionPhase, string> = {
  * 4m30s`, each Region still in progress with its last state and how long it has been worked on.
  */
 export function heartbeatLine(
-  inProgress: ReadonlyMap<string, { phase: RegionPhase; keyState?: string; since: number }>,
+  inProgress: ReadonlyMap<string, { phase: RegionPhase; keyState?: string; label?: string; since: number }>,
   now: number,
 ): string {
   const regions = [...inProgress].map(([region, p]) => {
-    const what = p.phase === "creating" ? (p.keyState ?? "Creating") : HEARTBEAT_TEXT[p.phase];
+    const what =
+      p.label?.replace(/…$/, "") ??
+      (p.phase === "creating" ? (p.keyState ?? "Creating") : HEARTBEAT_TEXT[p.phase]);
     return `${region} ${what} ${clock(now - p.since)}`;
   });
   return `waiting: ${regions.join(", ")}`;

@@ -4,6 +4,7 @@
 import type { Ora } from "ora";
 import type { ReportedError } from "../core/errors.js";
 import type { RegionPhase, ReplicaEvent } from "../core/events.js";
+import { fitted } from "./fit.js";
 import { heartbeatLine, noticeLine, progressText, regionLine } from "./lines.js";
 import type { OutputMode } from "./mode.js";
 import { forPeople, type Paint } from "./terminal-text.js";
@@ -30,7 +31,10 @@ export interface HumanReporterOptions {
 export async function createHumanReporter(options: HumanReporterOptions): Promise<HumanReporter> {
   const { mode, stream, chalk: c, dryRun } = options;
   const now = options.now ?? (() => performance.now());
-  const inProgress = new Map<string, { phase: RegionPhase; keyState?: string; since: number }>();
+  const inProgress = new Map<
+    string,
+    { phase: RegionPhase; keyState?: string; label?: string; since: number }
+  >();
   let width = 14;
   // ora only on a terminal, loaded only then: a non-interactive run never pays for it.
   // discardStdin stays off: ora 9 puts stdin in raw mode but never lets it flow, so Ctrl-C (0x03)
@@ -90,8 +94,11 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
     event(event) {
       switch (event.type) {
         case "plan":
-          width = Math.max(14, ...event.regions.map((r) => r.length));
-          if (!mode.quiet && options.planLine !== undefined) write(options.planLine(event, c, dryRun));
+          // On a terminal, the Region column as wide as this run's Regions need; elsewhere as always.
+          width = Math.max(mode.columns === undefined ? 14 : 6, ...event.regions.map((r) => r.length));
+          if (!mode.quiet && options.planLine !== undefined) {
+            write(fitted([options.planLine(event, c, dryRun)], mode.columns, 0).join("\n"));
+          }
           return;
         case "phase": {
           const previous = inProgress.get(event.region);
@@ -104,6 +111,17 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
           startHeartbeat();
           return;
         }
+        case "step":
+          // rotate-material's steps: shown while they run; its results come at the end.
+          if (event.doing === undefined) inProgress.delete(event.region);
+          else {
+            const since = inProgress.get(event.region)?.since ?? now();
+            inProgress.set(event.region, { phase: "importing", label: event.doing, since });
+            startHeartbeat();
+          }
+          if (inProgress.size === 0) stopHeartbeat();
+          refresh();
+          return;
         case "settled":
         case "worked": {
           const { region } = event.result;
@@ -116,13 +134,13 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
           if (mode.quiet && !bad) return;
           write(
             event.type === "settled"
-              ? regionLine(event.result, c, width, dryRun)
-              : workLine(event.result, c, width),
+              ? regionLine(event.result, c, width, dryRun, mode.columns)
+              : workLine(event.result, c, width, mode.columns),
           );
           return;
         }
         case "note":
-          if (!mode.quiet) write(`${c.dim("→")} ${event.message}`);
+          if (!mode.quiet) write(fitted([`${c.dim("→")} ${event.message}`], mode.columns, 0).join("\n"));
           return;
         case "warning":
         case "sdk-log":

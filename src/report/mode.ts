@@ -4,6 +4,11 @@
 export interface OutputMode {
   /** An ora spinner on stderr: a TTY with a width, not CI, not TERM=dumb, not --quiet, not --debug. */
   readonly spinner: boolean;
+  /**
+   * stderr is a terminal with a width: its width, which result lines fit (a key ID for an ARN, notes
+   * broken at spaces); undefined: a pipe or a file, where every line is whole (the full ARN).
+   */
+  readonly columns?: number;
   /** ANSI colours on stderr. */
   readonly color: boolean;
   /** One JSON document on stdout. */

@@ -5,7 +5,7 @@ import { isAbsolute, resolve } from "node:path";
 import { DEFAULT_TIMEOUT_MS, type ImportOptions } from "../core/options.js";
 import { redactUrl } from "../core/redact.js";
 import type { WrappingAlgorithm, WrappingKeySpec } from "../core/wrap.js";
-import { durationFlag, shellQuote } from "./lines.js";
+import { durationFlag, rerunCommand, shellQuote, waitCommand, type ResumeOptions } from "./lines.js";
 
 /** How the run reached AWS: repeated in every command it prints (kms-replicate's and the AWS CLI's flags share these names). */
 export interface Reach {
@@ -231,4 +231,64 @@ export function keyCommand(input: {
     ...reachWords(input.reach),
     ...timeoutWords(longerTimeout(input.timeoutMs)),
   ]);
+}
+
+/**
+ * The run's own command, as it was typed (an endpoint URL's password hidden): run again, it picks
+ * up where this one stopped. Undefined without the run's arguments.
+ */
+export function sameCommand(resume: ResumeOptions): string | undefined {
+  if (resume.argv === undefined) return undefined;
+  const words = ["kms-replicate", ...resume.argv.map((word) => redactUrl(word))];
+  const piped = resume.argv.some((word, i) => word === "-" && resume.argv?.[i - 1] === "--key-material");
+  return `${line(words)}${piped ? " (with the same material piped in again)" : ""}`;
+}
+
+/** After a signal stopped the run: the same command again, or (without its arguments) how to. */
+export function interruptedLines(regions: readonly string[], resume: ResumeOptions): string[] {
+  if (regions.length === 0) return [];
+  const again = sameCommand(resume);
+  return again === undefined
+    ? ["To pick up where it stopped, run the same command again: what is done counts as done."]
+    : ["To pick up where it stopped (what is done counts as done):", `  ${again}`];
+}
+
+/** After --timeout ran out while Regions were worked on: the same command again, with a longer --timeout. */
+export function timedOutLines(regions: readonly string[], resume: ResumeOptions): string[] {
+  if (regions.length === 0) return [];
+  const again = rerunCommand(resume);
+  return again === undefined
+    ? ["To finish, run the same command again with a longer --timeout: what is done counts as done."]
+    : ["To finish (what is done counts as done):", `  ${again}`];
+}
+
+/** The name a command gives the material file it cannot know: the person puts the path in. */
+export const MATERIAL_FILE = "MATERIAL_FILE";
+
+/**
+ * Replicas left without key material by a run that never read it (replicate, wait and sync without
+ * --key-material): the import-material command that imports it, with the run's key, Regions and
+ * flags, and the one word it cannot know named.
+ */
+export function importHintLines(key: string, regions: readonly string[], resume: ResumeOptions): string[] {
+  if (regions.length === 0) return [];
+  const command = importMaterialCommand({
+    key,
+    regions,
+    material: { source: `fileb://${MATERIAL_FILE}`, noExpiry: false },
+    reach: resume,
+  });
+  return [
+    `To import the primary's key material (${MATERIAL_FILE}: its file, not read here):`,
+    `  ${command}`,
+  ];
+}
+
+/** Replicas seen Creating and not waited for (--no-wait): the wait that follows them until usable. */
+export function waitHintLines(key: string, regions: readonly string[], resume: ResumeOptions): string[] {
+  if (regions.length === 0) return [];
+  return [
+    `To wait until ${regions.length === 1 ? "it is" : "they are"} usable:`,
+    `  ${waitCommand(key, regions, resume)}`,
+  ];
 }

@@ -3,7 +3,8 @@
 // failure why and what was not applied.
 import type { Change, WorkResult } from "../core/events.js";
 import type { Operation } from "../core/operation.js";
-import { operationLine, paint, seconds, symbolOf } from "./lines.js";
+import { fitted } from "./fit.js";
+import { operationLine, resultHead } from "./lines.js";
 import { literal, type Paint } from "./terminal-text.js";
 
 /** The diff's operations among a unit's changes (not ReplicateKey, not an import). */
@@ -12,13 +13,12 @@ export const operationsOf = (changes: readonly Change[] | undefined): Operation[
 
 /**
  * `✔ eu-west-1       done        Enabled         1.2s  arn:…`, then what was applied (or, in a dry
- * run, the plan) as a diff, and for a failure why and what was not applied.
+ * run, the plan) as a diff, and for a failure why and what was not applied; on a terminal
+ * `columns` wide, fitted to it (lines.ts resultHead, fitted).
  */
-export function workLine(result: WorkResult, c: Paint, width = 14): string {
-  const head = `${symbolOf(result.outcome)} ${result.region.padEnd(width)} ${result.outcome.padEnd(11)}`;
-  const state = (result.keyState ?? "-").padEnd(15);
-  const arn = result.arn === undefined ? "" : `  ${result.arn}`;
-  const lines = [`${paint(c, result.outcome, head)} ${state} ${c.dim(seconds(result.elapsedMs))}${arn}`];
+export function workLine(result: WorkResult, c: Paint, width = 14, columns?: number): string {
+  const head = { ...result, status: result.outcome };
+  const lines = [resultHead(head, c, width, columns)];
   for (const op of operationsOf(result.changes)) lines.push(`    ${operationLine(op)}`);
   if (result.outcome === "failed") {
     lines.push(`    ${c.red(literal(`${result.error.name}: ${result.error.message}`))}`);
@@ -30,5 +30,5 @@ export function workLine(result: WorkResult, c: Paint, width = 14): string {
     for (const op of pending) lines.push(`      ${c.dim(operationLine(op))}`);
   }
   if (result.note !== undefined) lines.push(`    ${c.dim("→")} ${result.note}`);
-  return lines.join("\n");
+  return fitted(lines, columns).join("\n");
 }

@@ -27,7 +27,7 @@ function replicaOf(arn: string, region: string, input: Record<string, unknown> =
   return output.ReplicaKeyMetadata.Arn;
 }
 
-const TSV_HEADER = "REGION\tROLE\tSTATE\tENABLED\tDESCRIPTION\tTAGS\tALIASES";
+const TSV_HEADER = "REGION\tROLE\tSTATE\tDESCRIPTION\tTAGS\tALIASES";
 
 describe("status: the table is data on stdout", () => {
   it("to a pipe: a TSV header and one line per key on stdout, nothing else; notes and summary on stderr", async () => {
@@ -41,8 +41,8 @@ describe("status: the table is data on stdout", () => {
     expect(run.stdout).toBe(
       [
         TSV_HEADER,
-        "us-east-1\tPRIMARY\tEnabled\ttrue\t決済キー\tteam=payments\t-",
-        "eu-west-1\tREPLICA\tEnabled\ttrue\t決済キー\t-\t-",
+        "us-east-1\tPRIMARY\tEnabled\t決済キー\tteam=payments\t-",
+        "eu-west-1\tREPLICA\tEnabled\t決済キー\t-\t-",
         "",
       ].join("\n"),
     );
@@ -51,7 +51,7 @@ describe("status: the table is data on stdout", () => {
     );
     // `| grep eu-` finds the replica's line
     expect(run.stdout.split("\n").filter((l) => l.includes("eu-"))).toEqual([
-      "eu-west-1\tREPLICA\tEnabled\ttrue\t決済キー\t-\t-",
+      "eu-west-1\tREPLICA\tEnabled\t決済キー\t-\t-",
     ]);
   });
 
@@ -213,10 +213,11 @@ describe("a timeout prints the `kms-replicate wait` that continues", () => {
     );
     // WHEN the user pastes it into a shell
     const resumed = await runInShell(command, env);
-    // THEN it follows both replicas until they are Enabled, signed with the profile's keys
+    // THEN it follows both replicas until they are Enabled (`ready`: waited for, not `exists`),
+    // signed with the profile's keys
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stderr).toMatch(/^✔ eu-central-1 +exists +Enabled/m);
-    expect(resumed.stderr).toMatch(/^✔ sa-east-1 +exists +Enabled/m);
+    expect(resumed.stderr).toMatch(/^✔ eu-central-1 +ready +Enabled/m);
+    expect(resumed.stderr).toMatch(/^✔ sa-east-1 +ready +Enabled/m);
     const signers = kms()
       .calls({ region: "sa-east-1", operation: "DescribeKey" })
       .map((c) => c.accessKeyId);

@@ -18,9 +18,9 @@ export const importRendering: Rendering<ImportMaterialOptions, RegionRun, RunJso
   exitCode: regionExitCode,
   document: (run) => regionDocument("import-material", run),
   totals: regionFleetTotals,
-  view: regionView,
-  planLine: (event, c, dryRun) => planLine(event.primary, event.regions, dryRun, c, true),
-  finish: (run, _options, ctx) => regionFinish(run, ctx),
+  view: (run) => regionView(run),
+  planLine: (event, c, dryRun) => planLine(event.primary, event.regions, dryRun, c, "import"),
+  finish: (run, _options, ctx) => regionFinish(run, ctx, { late: "same", importHint: false }),
   stoppedLine: regionStoppedLine,
   fleet: {
     verb: { run: "Importing into", dry: "Importing into" },

@@ -236,21 +236,32 @@ function promoteView(run: KeyRun<PromoteReport>): FleetKey {
   const to = report.to;
   // A promoted key's note says what every promotion does: the summary says it once for the fleet.
   const note = report.outcome === "promoted" ? null : (report.note ?? null);
-  const bad: Partial<Record<PromoteOutcome, { look: LineStatus; text: string }>> = {
+  const bad: Partial<Record<PromoteOutcome, { look: LineStatus; text: string; brief?: string }>> = {
     failed: { look: KEY_LOOK[outcome], text: "failed" },
     interrupted: { look: KEY_LOOK[outcome], text: "interrupted" },
-    timeout: { look: "timeout", text: `timeout moving the primary to ${to}` },
+    timeout: {
+      look: "timeout",
+      text: `timeout moving the primary to ${to}`,
+      brief: `timeout moving to ${to}`,
+    },
     notStarted: { look: "notStarted", text: `notStarted: not moved to ${to}` },
   };
   const worse = bad[report.outcome];
   if (worse !== undefined) {
+    const brief = worse.brief ?? worse.text;
     return {
       ...base,
       counted: report.outcome,
       note,
-      headline: { look: worse.look, text: () => worse.text, painted: true },
+      headline: { look: worse.look, text: () => worse.text, brief: () => brief, painted: true },
     };
   }
+  // On a terminal, after the key ID: within 80 columns.
+  const brief: Record<"promoted" | "unchanged" | "planned", string> = {
+    promoted: `promoted to ${to}${report.settleMs === undefined ? "" : ` (${clock(report.settleMs)})`}`,
+    unchanged: `unchanged: ${to} is the primary`,
+    planned: `planned: would move to ${to}`,
+  };
   const text: Record<"promoted" | "unchanged" | "planned", string> = {
     promoted: `promoted: the primary is now in ${to}${report.settleMs === undefined ? "" : ` (settled in ${clock(report.settleMs)})`}`,
     unchanged: `unchanged: ${to} is the primary already`,
@@ -261,7 +272,11 @@ function promoteView(run: KeyRun<PromoteReport>): FleetKey {
     ...base,
     counted: report.outcome,
     note,
-    headline: { look: good === "promoted" ? "done" : good, text: () => text[good] },
+    headline: {
+      look: good === "promoted" ? "done" : good,
+      text: () => text[good],
+      brief: () => brief[good],
+    },
     settleSample: report.outcome === "promoted",
   };
 }

@@ -32,9 +32,9 @@ export const replicateRendering: Rendering<ReplicateOptions, RegionRun, RunJson>
   exitCode: regionExitCode,
   document: (run) => regionDocument("replicate", run),
   totals: regionFleetTotals,
-  view: regionView,
+  view: (run, options) => regionView(run, options?.dryRun === true),
   planLine: (event, c, dryRun) => planLine(event.primary, event.regions, dryRun, c),
-  finish: (run, _options, ctx) => regionFinish(run, ctx),
+  finish: (run, _options, ctx) => regionFinish(run, ctx, { late: "wait", importHint: true }),
   stoppedLine: regionStoppedLine,
   fleet: {
     verb: { run: "Replicating", dry: "Dry run: would replicate" },

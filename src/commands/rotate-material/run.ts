@@ -11,6 +11,7 @@ import { readMaterial, type KeyMaterial } from "../../core/material.js";
 import type { KmsPort } from "../../aws/kms.js";
 import type { CommandWork, KeyContext, PrepareContext, RunPlan } from "../contract.js";
 import { parseRotateMaterial, type RotateOptions } from "./flags.js";
+import { literal } from "../../report/terminal-text.js";
 import { rotateRendering, type RotateJson, type RotateResult } from "./render.js";
 
 /** The primary must be symmetric and every replica usable, before anything is imported. */
@@ -44,6 +45,15 @@ async function usableReplicas(
   return replicas;
 }
 
+/** What a run over one key is about to do, said before its first write (its progress follows). */
+export function rotatePlanText(
+  primary: PrimaryKey,
+  replicas: readonly { readonly region: string }[],
+): string {
+  const regions = [primary.region, ...replicas.map((r) => r.region)];
+  return `Rotating the key material of ${literal(primary.keyId)} (primary in ${primary.region}) in ${regions.length} key${regions.length === 1 ? "" : "s"}: ${regions.join(", ")}`;
+}
+
 /** The material read once, before any call; then the key's checks and its rotation. */
 export async function prepareRotateMaterial(
   options: RotateOptions,
@@ -70,6 +80,7 @@ export async function prepareRotateMaterial(
       } catch (error) {
         throw awsError(error, { operation: "ListKeyRotations", region: primary.region, keyId: primary.arn });
       }
+      run.say(rotatePlanText(primary, replicas));
       const result = await rotate({
         primary,
         metadata,
@@ -78,6 +89,7 @@ export async function prepareRotateMaterial(
         settings,
         now,
         watch: (read) => run.partial(() => read()),
+        emit: run.emit,
         ctx: { kms, signal, deadline: run.deadline },
       });
       material.dispose();

@@ -9,7 +9,8 @@ import type { Stop } from "../../core/stop.js";
 import type { FleetKey } from "../../report/fleet-key.js";
 import { regionTotals } from "../../report/fleet.js";
 import { runJson, type RunCommand, type RunJson } from "../../report/json.js";
-import { rerunLines, summaryLine, waitCommand } from "../../report/lines.js";
+import { appliedText, operationLine, rerunLines, summaryLine, waitCommand } from "../../report/lines.js";
+import { importHintLines, interruptedLines, timedOutLines, waitHintLines } from "../../report/rerun.js";
 import { keyOutcome } from "../../report/outcomes.js";
 import { literal } from "../../report/terminal-text.js";
 import type { DocumentInput, FinishContext, KeyRun, Output } from "../contract.js";
@@ -39,8 +40,19 @@ export function regionFleetTotals(documents: readonly RunJson[]): Readonly<Recor
   return regionTotals(REGION_STATUSES, documents);
 }
 
-/** One settled key as the fleet's renderers see it. */
-export function regionView(run: KeyRun<RegionRun>): FleetKey {
+/**
+ * What a dry run would do in a Region, as the run over one key shows it under the Region: what a
+ * new replica would get, or what would change on one that is there.
+ */
+function planOf(result: RegionResult): string[] {
+  if (result.status === "planned" && result.applied !== undefined) {
+    return [`would get: ${appliedText(result.applied)}`];
+  }
+  return (result.converged ?? []).map(operationLine);
+}
+
+/** One settled key as the fleet's renderers see it (`dryRun`: with each Region's plan). */
+export function regionView(run: KeyRun<RegionRun>, dryRun = false): FleetKey {
   const results = run.result?.results ?? [];
   const primary = run.result?.primary ?? run.key.primary;
   return {
@@ -59,35 +71,71 @@ export function regionView(run: KeyRun<RegionRun>): FleetKey {
       keyState: r.keyState ?? null,
       error: r.status === "failed" ? r.error : null,
       note: r.note ?? null,
+      ...(dryRun ? { plan: planOf(r) } : {}),
     })),
     note: null,
   };
 }
 
+/** What a command's closing lines tell for its Regions. */
+export interface FinishRules {
+  /** Regions that timed out: `wait` follows them (replicate, wait), or the same command again (import-material). */
+  readonly late: "wait" | "same";
+  /** Replicas without key material get the import-material command (the run never read the material). */
+  readonly importHint: boolean;
+}
+
 /**
  * The end of a run over one key: the summary, then (also with --quiet, like the timed-out Regions'
- * own lines) what to do about Regions that timed out (`kms-replicate wait`) and about Regions whose
- * change --timeout kept from being sent (the same command again).
+ * own lines) what to run next, with the run's values: for Regions that timed out (`wait`, or the
+ * same command), Regions whose change --timeout kept from being sent and Regions a signal stopped
+ * (the same command again), replicas not waited for (`wait`) and replicas without key material
+ * (`import-material`).
  */
-export function regionFinish(run: KeyRun<RegionRun> | undefined, ctx: FinishContext): Output {
+export function regionFinish(
+  run: KeyRun<RegionRun> | undefined,
+  ctx: FinishContext,
+  rules: FinishRules,
+): Output {
   const results: readonly RegionResult[] = run?.result?.results ?? [];
+  const summary =
+    !ctx.mode.quiet && results.length > 0 ? [summaryLine(results, ctx.elapsedMs, ctx.dryRun, ctx.paint)] : [];
+  // The commands hold what the person typed: shown literally, a control character escaped.
   const lines: string[] = [];
-  if (!ctx.mode.quiet && results.length > 0)
-    lines.push(summaryLine(results, ctx.elapsedMs, ctx.dryRun, ctx.paint));
   const arn = run?.result?.primary.arn ?? run?.key.primary.arn;
-  const late = results.filter((r) => r.status === "timeout" && r.unsent !== true).map((r) => r.region);
-  if (late.length > 0 && arn !== undefined) {
+  const regionsWhere = (test: (r: RegionResult) => boolean): string[] =>
+    results.filter(test).map((r) => r.region);
+  const late = regionsWhere((r) => r.status === "timeout" && r.unsent !== true);
+  if (rules.late === "same") lines.push(...timedOutLines(late, ctx.resume));
+  else if (late.length > 0 && arn !== undefined) {
     lines.push(`To keep waiting for ${late.length === 1 ? "it" : "them"}:`);
-    lines.push(`  ${literal(waitCommand(arn, late, ctx.resume))}`);
+    lines.push(`  ${waitCommand(arn, late, ctx.resume)}`);
   }
-  const unsent = results.filter((r) => r.unsent === true || r.status === "notStarted");
   lines.push(
     ...rerunLines(
-      unsent.map((r) => r.region),
+      regionsWhere((r) => r.unsent === true || r.status === "notStarted"),
       ctx.resume,
     ),
   );
-  return { stdout: "", stderr: lines.map((line) => `${line}\n`).join("") };
+  lines.push(
+    ...interruptedLines(
+      regionsWhere((r) => r.status === "interrupted"),
+      ctx.resume,
+    ),
+  );
+  if (arn !== undefined && !ctx.dryRun) {
+    lines.push(
+      ...waitHintLines(
+        arn,
+        regionsWhere((r) => r.status === "creating"),
+        ctx.resume,
+      ),
+    );
+    const withoutMaterial = (r: RegionResult): boolean =>
+      r.keyState === "PendingImport" && r.status !== "failed" && r.material === undefined;
+    if (rules.importHint) lines.push(...importHintLines(arn, regionsWhere(withoutMaterial), ctx.resume));
+  }
+  return { stdout: "", stderr: [...summary, ...lines.map(literal)].map((line) => `${line}\n`).join("") };
 }
 
 export function regionStoppedLine(stop: Stop, result: RegionRun): string {

@@ -20,9 +20,11 @@ import type { Operation } from "../../core/operation.js";
 import type { KeyContext } from "../contract.js";
 
 /**
- * A unit's result as `replicate` and `wait` report it (JSON version 1): `created` when this run
- * made the replica, `exists` when it was there, `creating` when it was seen Creating and not
- * waited for; `applied` (what a new replica was given) for replicas this run requested or planned.
+ * A unit's result as `replicate`, `wait` and `import-material` report it (JSON version 1):
+ * `created` when this run made the replica, `imported` when it imported the material into one that
+ * was there, `ready` when it waited for one until usable, `exists` when it was there and usable,
+ * `creating` when it was seen Creating and not waited for; `applied` (what a new replica was given)
+ * for replicas this run requested or planned.
  */
 export function regionResultOf(result: WorkResult, given?: Applied): RegionResult {
   const created = result.changes.some((c) => c.op === "replicate");
@@ -56,11 +58,19 @@ export function regionResultOf(result: WorkResult, given?: Applied): RegionResul
       return { ...base, status: result.outcome };
     case "done":
     case "unchanged":
-      return {
-        ...base,
-        status: result.keyState === "Creating" ? "creating" : created ? "created" : "exists",
-      };
+      return { ...base, status: usableStatus(result, created) };
   }
+}
+
+/** A unit that settled well: what this run did to it (events.ts STATUSES says what each means). */
+function usableStatus(
+  result: WorkResult,
+  created: boolean,
+): "created" | "imported" | "ready" | "exists" | "creating" {
+  if (result.keyState === "Creating") return "creating";
+  if (created) return "created";
+  if (result.changes.some((c) => c.op === "import")) return "imported";
+  return result.waited === true ? "ready" : "exists";
 }
 
 /**

@@ -27,9 +27,10 @@ export interface FamilyRow {
   readonly drift: readonly Drift[];
 }
 
-const HEADER = ["REGION", "ROLE", "STATE", "ENABLED", "DESCRIPTION", "TAGS", "ALIASES"] as const;
+/** One column for the key's state: KMS's KeyState says Enabled or Disabled (the JSON keeps `enabled`). */
+const HEADER = ["REGION", "ROLE", "STATE", "DESCRIPTION", "TAGS", "ALIASES"] as const;
 const STATE = HEADER.indexOf("STATE");
-/** Free text gives up width when the table is too wide; Region, role, state and Enabled never do. */
+/** Free text gives up width when the table is too wide; Region, role and state never do. */
 const SHRINKABLE: ReadonlySet<number> = new Set([
   HEADER.indexOf("DESCRIPTION"),
   HEADER.indexOf("TAGS"),
@@ -48,17 +49,11 @@ function cellsOf(view: KeyView): string[] {
           .map(([k, v]) => `${k}=${v}`)
           .join(",") || "-";
   const aliases = view.aliases === null ? "?" : view.aliases.join(",") || "-";
-  return [
-    view.region,
-    view.role,
+  const state =
     view.deletionDate !== undefined
       ? `${view.keyState ?? "?"} (deleted ${view.deletionDate.slice(0, 10)})`
-      : (view.keyState ?? "?"),
-    String(view.enabled ?? "?"),
-    view.description || "-",
-    tags,
-    aliases,
-  ];
+      : (view.keyState ?? "?");
+  return [view.region, view.role, state, view.description || "-", tags, aliases];
 }
 
 interface Note {

@@ -13,7 +13,8 @@ import {
   type PrimaryJson,
   type RunError,
 } from "../../report/json.js";
-import { paint, rerunLines, seconds } from "../../report/lines.js";
+import { operationLine, paint, rerunLines, seconds } from "../../report/lines.js";
+import { importHintLines, interruptedLines, timedOutLines } from "../../report/rerun.js";
 import { operationsOf } from "../../report/work-lines.js";
 import { literal, type Paint } from "../../report/terminal-text.js";
 import type { FleetKey } from "../../report/fleet-key.js";
@@ -200,6 +201,8 @@ function syncView(run: KeyRun<WorkResult[]>): FleetKey {
       keyState: r.keyState ?? null,
       error: r.outcome === "failed" ? r.error : null,
       note: r.note ?? null,
+      // A dry run's plan, as the run over one key shows it under the Region.
+      ...(r.outcome === "planned" ? { plan: operationsOf(r.changes).map(operationLine) } : {}),
     })),
     note: null,
   };
@@ -221,19 +224,36 @@ export const syncRendering: Rendering<SyncOptions, WorkResult[], SyncJson> = {
   view: syncView,
   planLine: (event, c, dryRun) => syncPlanLine(event.primary, event.regions, dryRun, c),
   finish(run, _options, ctx) {
-    const results = run?.result;
-    const lines: string[] = [];
-    if (!ctx.mode.quiet && results !== undefined)
-      lines.push(syncSummaryLine(results, ctx.elapsedMs, ctx.dryRun, ctx.paint));
-    // Also with --quiet: what --timeout kept from being sent needs the same command again.
-    const unsent = (results ?? []).filter((r) => r.unsent === true || r.outcome === "notStarted");
-    lines.push(
+    const results = run?.result ?? [];
+    const summary =
+      !ctx.mode.quiet && run?.result !== undefined
+        ? [syncSummaryLine(results, ctx.elapsedMs, ctx.dryRun, ctx.paint)]
+        : [];
+    // Also with --quiet, with the run's values: sync again for what --timeout or a signal left,
+    // import-material for replicas still without key material.
+    const where = (test: (r: WorkResult) => boolean): string[] => results.filter(test).map((r) => r.region);
+    const lines = [
       ...rerunLines(
-        unsent.map((r) => r.region),
+        where((r) => r.unsent === true || r.outcome === "notStarted"),
         ctx.resume,
       ),
-    );
-    return { stdout: "", stderr: lines.map((line) => `${line}\n`).join("") };
+      ...timedOutLines(
+        where((r) => r.outcome === "timeout" && r.unsent !== true),
+        ctx.resume,
+      ),
+      ...interruptedLines(
+        where((r) => r.outcome === "interrupted"),
+        ctx.resume,
+      ),
+      ...(run === undefined || ctx.dryRun
+        ? []
+        : importHintLines(
+            run.key.primary.arn,
+            where((r) => r.keyState === "PendingImport" && r.outcome !== "failed"),
+            ctx.resume,
+          )),
+    ];
+    return { stdout: "", stderr: [...summary, ...lines.map(literal)].map((line) => `${line}\n`).join("") };
   },
   stoppedLine(stop, results) {
     const open = results.filter((r) => r.outcome === "interrupted").length;

@@ -18,9 +18,9 @@ export const waitRendering: Rendering<WaitOptions, RegionRun, RunJson> = {
   exitCode: regionExitCode,
   document: (run) => regionDocument("wait", run),
   totals: regionFleetTotals,
-  view: regionView,
-  planLine: (event, c, dryRun) => planLine(event.primary, event.regions, dryRun, c, true),
-  finish: (run, _options, ctx) => regionFinish(run, ctx),
+  view: (run) => regionView(run),
+  planLine: (event, c, dryRun) => planLine(event.primary, event.regions, dryRun, c, "wait"),
+  finish: (run, _options, ctx) => regionFinish(run, ctx, { late: "wait", importHint: true }),
   stoppedLine: regionStoppedLine,
   fleet: {
     verb: { run: "Waiting for", dry: "Waiting for" },

@@ -13,7 +13,7 @@
 import type { KeyMetadata, RotationsListEntry } from "@aws-sdk/client-kms";
 import { classify } from "../classify.js";
 import { awsError, isAbort, isNotSent, usageError } from "../errors.js";
-import type { PrimaryKey } from "../events.js";
+import type { Emit, PrimaryKey } from "../events.js";
 import { expirationFor } from "../material.js";
 import { importMaterial, materialInfo, pollKey, type ImportSettings } from "./import.js";
 import {
@@ -49,6 +49,8 @@ export interface RotateInput {
   readonly now: number;
   /** Given a way to read, at any moment, what the run knows so far (for a second signal). */
   readonly watch?: (snapshot: () => RotateResult) => void;
+  /** Where each key's step is told as it begins and ends (live progress). */
+  readonly emit?: Emit;
 }
 
 /** The rotation itself. Never throws but a usage error (material the key had before: exit 2). */
@@ -107,9 +109,22 @@ class Rotation {
     const { ctx } = this.input;
     const { working } = this.record;
     working.add(key.region);
-    const outcome = await importOnce(key, with_, ctx).finally(() => working.delete(key.region));
+    const outcome = await this.step(key.region, "importing…", () => importOnce(key, with_, ctx)).finally(() =>
+      working.delete(key.region),
+    );
     this.record.noteImport(key, outcome, quiet, ctx.signal.aborted);
     return outcome;
+  }
+
+  /** `work` on the key in `region`, told as it begins (`doing`) and ends. */
+  private async step<T>(region: string, doing: string, work: () => Promise<T>): Promise<T> {
+    const { emit, primary } = this.input;
+    emit?.({ type: "step", keyId: primary.keyId, region, doing });
+    try {
+      return await work();
+    } finally {
+      emit?.({ type: "step", keyId: primary.keyId, region });
+    }
   }
 
   /** Every replica, the same material; then RotateKeyOnDemand; then until every key shows it. */
@@ -127,7 +142,9 @@ class Rotation {
     }
     r.step = "rotate";
     try {
-      await ctx.kms.rotateKeyOnDemand(primary.region, primary.arn, ctx.signal);
+      await this.step(primary.region, "RotateKeyOnDemand…", () =>
+        ctx.kms.rotateKeyOnDemand(primary.region, primary.arn, ctx.signal),
+      );
       r.rotation = "accepted";
     } catch (error) {
       r.interrupted ||= ctx.signal.aborted || isAbort(error);
@@ -199,7 +216,9 @@ class Rotation {
     r.step = "poll";
     const seen = await Promise.all(
       which.map(async (k) => {
-        const poll = await pollKey(k.region, k.arn, (m) => m.CurrentKeyMaterialId === material, ctx);
+        const poll = await this.step(k.region, "until current…", () =>
+          pollKey(k.region, k.arn, (m) => m.CurrentKeyMaterialId === material, ctx),
+        );
         if (poll.metadata !== undefined) {
           const status = r.row(k.region)?.status;
           r.set(k.region, {

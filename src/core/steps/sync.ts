@@ -18,9 +18,9 @@ const TRANSIENT = new Set(["Creating", "Updating"]);
 /** States in which nothing about the key can be changed: a failure, with how to recover. */
 const DELETING = new Set(["PendingDeletion", "PendingReplicaDeletion"]);
 
+/** The run's closing lines give the command that imports it. */
 export const PENDING_IMPORT_NOTE =
-  "Synced, but the key material is still missing: import the primary's key material into this replica " +
-  "before using it: kms-replicate import-material --key KEY --key-material fileb://PATH.";
+  "Synced, but the key material is still missing: import the primary's key material into this replica before using it (kms-replicate import-material).";
 
 /** The settings of sync's steps: what inspect and verify compare the replica with. */
 export interface SyncSettings extends VerifySettings {

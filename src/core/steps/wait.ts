@@ -97,12 +97,12 @@ function resultBase(
   };
 }
 
+/** A usable replica without its key material: the run's closing lines give the command that imports it. */
 export const IMPORT_NOTE =
-  "Created without key material: import the same key material as the primary's into this replica " +
-  "before using it: kms-replicate import-material --key KEY --key-material fileb://PATH (or run replicate with --key-material).";
+  "Created without key material: import the same key material as the primary's into this replica before using it (kms-replicate import-material).";
 
-export const INTERRUPTED_NOTE =
-  "The replica exists in AWS and finishes on its own; re-run kms-replicate (or 'kms-replicate wait') to see it usable.";
+/** The run's closing lines give the command that picks it up (the same command again). */
+export const INTERRUPTED_NOTE = "The replica exists in AWS and finishes on its own; do not delete it.";
 
 /**
  * Polls until the replica settles, the deadline passes, or the user interrupts. Never throws.
@@ -129,6 +129,8 @@ export async function followReplica(follow: Follow, settings: WaitSettings): Pro
     note: timeoutNote(state, failures),
   });
   if (state !== undefined && !TRANSIENT.has(state)) return settleState(follow, state, elapsed());
+  /** Seen not yet usable: once it is, it was waited for (`ready`, not `exists`). */
+  let waited = state !== undefined;
   // A replica this run just requested: its Region's others tell where it will settle (CreatingTimes),
   // in ms from ReplicateKey's answer (follow.since); and it tells the ones after it.
   const learned = follow.requested && state === "Creating" ? settings.creatingTimes : undefined;
@@ -163,7 +165,11 @@ export async function followReplica(follow: Follow, settings: WaitSettings): Pro
           phase: "creating",
           keyState: state,
         });
-        return TRANSIENT.has(state) ? undefined : settleState(follow, state, elapsed());
+        if (TRANSIENT.has(state)) {
+          waited = true;
+          return undefined;
+        }
+        return settleState(follow, state, elapsed(), waited);
       } catch (error) {
         if (signal.aborted) return interrupted();
         if (bounded.aborted) {
@@ -232,15 +238,16 @@ function notVisibleError(region: string, afterMs?: number): ErrorReport {
   };
 }
 
-const RERUN = "re-run kms-replicate (or 'kms-replicate wait') to pick it up; do not delete it.";
+/** The run's closing lines give the command that picks it up: `wait`, or the same command again. */
+const RERUN = "do not delete it.";
 
 /** What a wait that ran out saw: the last state, and what the calls since then answered. */
 function timeoutNote(state: string | undefined, failures: FailedPolls): string {
   const failed = failures.describe();
   if (state === undefined) {
     return failed === undefined
-      ? `The timeout ran out before DescribeKey answered, so the replica's state was never read. It may exist and finish on its own: ${RERUN}`
-      : `DescribeKey never answered with the replica's state: ${failed}. It may exist and finish on its own: ${RERUN}`;
+      ? `The timeout ran out before DescribeKey answered, so the replica's state was never read. It may exist and finish on its own; ${RERUN}`
+      : `DescribeKey never answered with the replica's state: ${failed}. It may exist and finish on its own; ${RERUN}`;
   }
   const silence = failures.silence();
   const then =
@@ -248,11 +255,14 @@ function timeoutNote(state: string | undefined, failures: FailedPolls): string {
     (silence === undefined
       ? ""
       : ` ${silence.charAt(0).toUpperCase()}${silence.slice(1)} (the endpoint did not answer).`);
-  return `Still ${state} when the timeout ran out.${then} It may still finish: ${RERUN}`;
+  return `Still ${state} when the timeout ran out.${then} It may still finish on its own; ${RERUN}`;
 }
 
-/** A replica's final state → the unit's result: usable is `done` (something applied) or `unchanged`. */
-export function settleState(follow: Follow, state: string, elapsedMs: number): WorkResult {
+/**
+ * A replica's final state → the unit's result: usable is `done` (something applied) or `unchanged`;
+ * `waited`: it was seen not yet usable before.
+ */
+export function settleState(follow: Follow, state: string, elapsedMs: number, waited = false): WorkResult {
   const base = {
     keyId: follow.keyId,
     region: follow.region,
@@ -260,6 +270,7 @@ export function settleState(follow: Follow, state: string, elapsedMs: number): W
     changes: follow.changes,
     keyState: state,
     elapsedMs,
+    ...(waited ? { waited } : {}),
   };
   if (isUsableState(state)) {
     const outcome = follow.changes.length > 0 ? "done" : "unchanged";

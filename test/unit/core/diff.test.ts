@@ -10,7 +10,7 @@ import {
   type DriftField,
 } from "../../../src/core/diff.js";
 import { isUsableKey, unreadFields, type KeyView } from "../../../src/core/family.js";
-import { isUsable, isUsableState } from "../../../src/core/events.js";
+import { isUsableNow, isUsableState } from "../../../src/core/events.js";
 import { keyView } from "../../support/fixtures.js";
 
 const POLICY = JSON.stringify({
@@ -212,7 +212,8 @@ describe("isUsableKey", () => {
     { keyState: "Disabled", error: false, usable: false },
     { keyState: "Creating", error: false, usable: false },
     { keyState: "Updating", error: false, usable: false },
-    { keyState: "PendingImport", error: false, usable: true },
+    // Settled for replicate and wait, but not usable until its key material is imported.
+    { keyState: "PendingImport", error: false, usable: false },
     { keyState: "PendingDeletion", error: false, usable: false },
     { keyState: "Unavailable", error: false, usable: false },
     { keyState: null, error: false, usable: false },
@@ -249,23 +250,18 @@ describe("samePolicy", () => {
   });
 });
 
-describe("one definition of usable, for status and replicate", () => {
+describe("settled (replicate, wait) and usable now (status)", () => {
   it.each(["Enabled", "PendingImport", "Creating", "Disabled", "PendingDeletion", "Updating"])(
-    "%s: a Region result and a status view agree",
+    "%s: replicate and status agree on what each means",
     (keyState) => {
       // GIVEN the same state seen by replicate and by status
-      const result = { region: "eu-west-1", status: "exists", keyState, elapsedMs: 0 } as const;
-      // WHEN / THEN
-      expect(isUsableKey(replicaView({ keyState }))).toBe(isUsableState(keyState));
-      expect(isUsable(result)).toBe(isUsableState(keyState));
+      // WHEN / THEN replicate settles on Enabled and PendingImport (nothing to wait for) ...
       expect(isUsableState(keyState)).toBe(keyState === "Enabled" || keyState === "PendingImport");
+      // ... and status counts only an Enabled key usable (PendingImport waits for its material)
+      expect(isUsableKey(replicaView({ keyState }))).toBe(isUsableNow(keyState));
+      expect(isUsableNow(keyState)).toBe(keyState === "Enabled");
     },
   );
-
-  it("planned and creating Regions are not usable", () => {
-    expect(isUsable({ region: "a-b-1", status: "planned", elapsedMs: 0 })).toBe(false);
-    expect(isUsable({ region: "a-b-1", status: "creating", keyState: "Creating", elapsedMs: 0 })).toBe(false);
-  });
 });
 
 describe("diff: the operations between a desired state and a key", () => {

@@ -2,20 +2,24 @@ import { PassThrough } from "node:stream";
 import { Chalk } from "chalk";
 import { afterEach, beforeEach, describe, it, expect, vi } from "vitest";
 import { EXIT, type ExitCode } from "../../../src/core/errors.js";
-import type { PrimaryKey, RegionResult, ReplicaEvent } from "../../../src/core/events.js";
-import {
-  entryOf,
-  type FleetCommand,
-  type FleetKeyJson,
-  type FleetKeyReport,
-} from "../../../src/report/fleet.js";
+import type { RegionResult, ReplicaEvent } from "../../../src/core/events.js";
+import type { FleetKey, FleetLook } from "../../../src/report/fleet-key.js";
 import { createFleetReporter, type FleetReporter } from "../../../src/report/fleet-live.js";
-import { runJson } from "../../../src/report/json.js";
-import { promoteJson } from "../../../src/commands/promote/render.js";
-import { statusJson } from "../../../src/commands/status/render.js";
-import { isUsableKey } from "../../../src/core/family.js";
 import type { OutputMode } from "../../../src/report/mode.js";
 import { PRIMARY, keyView } from "../../support/fixtures.js";
+import {
+  failedKey,
+  keyId,
+  primaryOf,
+  promote,
+  promoteKey,
+  regionKey,
+  replicate,
+  status,
+  statusKey,
+  sync,
+  syncKey,
+} from "../../support/fleet-views.js";
 
 const PLAIN_MODE: OutputMode = {
   spinner: false,
@@ -34,7 +38,7 @@ async function reporter(
   mode: Partial<OutputMode> = {},
   options: {
     now?: () => number;
-    command?: FleetCommand;
+    look?: FleetLook;
     dryRun?: boolean;
     resume?: { endpointUrl?: string; timeoutMs: number; argv?: readonly string[] };
   } = {},
@@ -48,7 +52,7 @@ async function reporter(
     chalk: new Chalk({ level: 0 }),
     dryRun: options.dryRun ?? false,
     now: options.now ?? (() => 0),
-    command: options.command ?? "replicate",
+    look: options.look ?? replicate.render.fleet,
     resume: options.resume,
   });
   return {
@@ -57,13 +61,6 @@ async function reporter(
     text: () => text,
   };
 }
-
-const keyId = (i: number): string => `mrk-${String(i).padStart(32, "0")}`;
-const primaryOf = (i: number): PrimaryKey => ({
-  ...PRIMARY,
-  keyId: keyId(i),
-  arn: PRIMARY.arn.replace(PRIMARY.keyId, keyId(i)),
-});
 
 const created = (region: string): RegionResult => ({
   region,
@@ -78,17 +75,9 @@ const denied = (region: string): RegionResult => ({
   error: { name: "AccessDeniedException", message: "not allowed", hint: "grant kms:CreateKey" },
 });
 
-function reportOf(i: number, results: RegionResult[], exitCode: ExitCode = EXIT.ok): FleetKeyReport {
-  const doc = runJson({
-    command: "replicate",
-    exitCode,
-    dryRun: false,
-    primary: primaryOf(i),
-    results,
-    warnings: [],
-    elapsedMs: 1_000,
-  });
-  return { keyId: keyId(i), primaryRegion: "us-east-1", entry: entryOf(keyId(i), doc) };
+/** Key i of a replicate fleet, settled with `results`: as replicate's own render shows it. */
+function reportOf(i: number, results: RegionResult[], exitCode: ExitCode = EXIT.ok): FleetKey {
+  return regionKey(primaryOf(i), results, exitCode);
 }
 
 /** Key i of a replicate fleet: planned, each Region requested and Creating, then settled as `results`. */
@@ -107,9 +96,8 @@ function replicateKey(
   r.key(reportOf(i, results, exitCode));
 }
 
-const fleetEvent = (keys: number, command: FleetCommand = "replicate"): ReplicaEvent => ({
+const fleetEvent = (keys: number): ReplicaEvent => ({
   type: "fleet",
-  command,
   keys,
   dryRun: false,
   quotas: QUOTAS,
@@ -127,7 +115,7 @@ describe("createFleetReporter (no terminal)", () => {
     const bad = [created("eu-west-1"), denied("ap-southeast-2")];
     replicateKey(r, 1, ok);
     replicateKey(r, 2, bad, EXIT.failed);
-    r.finishFleet([reportOf(1, ok), reportOf(2, bad, EXIT.failed)], 65_000);
+    r.finish([reportOf(1, ok), reportOf(2, bad, EXIT.failed)], 65_000);
     // THEN
     expect(lines()).toEqual([
       "Replicating 2 keys.",
@@ -148,30 +136,57 @@ describe("createFleetReporter (no terminal)", () => {
     const { reporter: r, lines } = await reporter();
     r.event(fleetEvent(2));
     replicateKey(r, 1, [created("eu-west-1")]);
-    const notStarted = runJson({
-      command: "replicate",
-      exitCode: EXIT.interrupted,
-      dryRun: false,
-      results: [],
-      error: { name: "Interrupted", message: "Stopped by SIGINT before this key was started." },
-      warnings: [],
-      elapsedMs: 0,
-    });
-    const report = {
-      keyId: keyId(2),
-      primaryRegion: "us-east-1",
-      entry: entryOf(keyId(2), notStarted) as FleetKeyJson,
-    };
+    const report = failedKey(
+      primaryOf(2),
+      { name: "Interrupted", message: "Stopped by SIGINT before this key was started." },
+      EXIT.interrupted,
+    );
     // WHEN
     r.key(report);
-    r.finishFleet([reportOf(1, [created("eu-west-1")]), report], 3_000);
-    r.finishFleet([reportOf(1, [created("eu-west-1")]), report], 3_000);
+    r.finish([reportOf(1, [created("eu-west-1")]), report], 3_000);
+    r.finish([reportOf(1, [created("eu-west-1")]), report], 3_000);
     // THEN
+    // (a run a signal stopped ends with one line, which tells the key it never started)
     expect(lines()).toEqual([
       "Replicating 2 keys.",
       `✔ ${keyId(1)} (us-east-1) 1 created`,
-      "eu-west-1      1 created",
-      "2 keys in 3s: 1 ok, 1 interrupted.",
+      "2 keys in 3s: 1 ok, 1 never started. Stopped by a signal: run the same command again to finish (what is done counts as done).",
+    ]);
+  });
+
+  it("after a signal: a line per key it stopped at work, and one summary line that counts apart the keys it stopped before anything was sent", async () => {
+    // GIVEN 3 keys: key 1 requested a replica; key 2 was planned, its call still held for a quota slot; key 3 had not begun
+    const { reporter: r, lines } = await reporter();
+    r.event(fleetEvent(3));
+    const note = "The replica exists in AWS and finishes on its own.";
+    r.event({ type: "plan", primary: primaryOf(1), regions: REGIONS });
+    r.event({ type: "phase", keyId: keyId(1), region: "eu-west-1", phase: "queued" });
+    r.event({ type: "phase", keyId: keyId(1), region: "eu-west-1", phase: "creating", keyState: "Creating" });
+    r.event({ type: "plan", primary: primaryOf(2), regions: REGIONS });
+    for (const region of REGIONS) r.event({ type: "phase", keyId: keyId(2), region, phase: "queued" });
+    const stopped = (i: number, notes: (string | undefined)[]): FleetKey =>
+      reportOf(
+        i,
+        REGIONS.map((region, n) => ({ region, status: "interrupted", elapsedMs: 1, note: notes[n] })),
+        EXIT.interrupted,
+      );
+    const keys = [
+      stopped(1, [note, "Interrupted before ReplicateKey was sent."]),
+      stopped(2, ["Interrupted before ReplicateKey was sent.", "Interrupted before ReplicateKey was sent."]),
+      failedKey(
+        primaryOf(3),
+        { name: "Interrupted", message: "Stopped by SIGINT before this key was started." },
+        EXIT.interrupted,
+      ),
+    ];
+    // WHEN
+    for (const key of keys) r.key(key);
+    r.finish(keys, 3_000);
+    // THEN
+    expect(lines()).toEqual([
+      "Replicating 3 keys.",
+      `■ ${keyId(1)} (us-east-1) 2 interrupted`,
+      "3 keys in 3s: 1 interrupted, 2 never started. Stopped by a signal: run the same command again to finish (what is done counts as done).",
     ]);
   });
 
@@ -181,7 +196,7 @@ describe("createFleetReporter (no terminal)", () => {
     r.event(fleetEvent(3));
     replicateKey(r, 1, [created("eu-west-1")]);
     // WHEN
-    r.finishFleet([], 3_000);
+    r.finish([], 3_000);
     // THEN
     expect(lines().slice(-2)).toEqual(["eu-west-1      1 created", "1 key in 3s: 1 ok."]);
   });
@@ -227,7 +242,7 @@ describe("createFleetReporter: --quiet", () => {
     replicateKey(r, 1, [created("eu-west-1")]);
     replicateKey(r, 2, [denied("eu-west-1")], EXIT.failed);
     r.error({ name: "UsageError", message: "stopped", hint: "do this" });
-    r.finishFleet([], 1_000);
+    r.finish([], 1_000);
     // THEN
     expect(lines()).toEqual([
       `✖ ${keyId(2)} (us-east-1) eu-west-1 failed: AccessDeniedException: not allowed`,
@@ -241,31 +256,26 @@ describe("createFleetReporter: --quiet", () => {
 describe("createFleetReporter: status", () => {
   it("prints a line only for a family that could not be read, and leaves the summary to the table (status.ts)", async () => {
     // GIVEN
-    const { reporter: r, lines } = await reporter({}, { command: "status" });
-    const report = (i: number, doc: Parameters<typeof entryOf>[1]): FleetKeyReport => ({
-      keyId: keyId(i),
-      primaryRegion: "us-east-1",
-      entry: entryOf(keyId(i), doc) as FleetKeyJson,
-    });
-    const unusable = statusJson(
+    const { reporter: r, lines } = await reporter({}, { look: status.render.fleet });
+    const unusable = statusKey(
+      primaryOf(1),
       [
         { view: keyView("us-east-1", "PRIMARY"), drift: [] },
         { view: keyView("eu-west-1", "REPLICA", { keyState: "PendingDeletion" }), drift: [] },
       ],
-      isUsableKey,
       EXIT.failed,
-      null,
     );
-    const unread = statusJson([], isUsableKey, EXIT.failed, {
-      name: "AccessDeniedException",
-      message: "not allowed",
-      hint: "grant kms:DescribeKey",
-    });
-    const reports = [report(1, unusable), report(2, unread)];
+    const unread = failedKey(
+      primaryOf(2),
+      { name: "AccessDeniedException", message: "not allowed", hint: "grant kms:DescribeKey" },
+      EXIT.failed,
+      status,
+    );
+    const reports = [unusable, unread];
     // WHEN
-    r.event(fleetEvent(2, "status"));
+    r.event(fleetEvent(2));
     for (const each of reports) r.key(each);
-    r.finishFleet(reports, 2_000);
+    r.finish(reports, 2_000);
     // THEN
     expect(lines()).toEqual([
       "Reading 2 keys.",
@@ -296,9 +306,10 @@ describe("createFleetReporter: heartbeat (no spinner)", () => {
     vi.advanceTimersByTime(29_999);
     expect(lines().filter((l) => l.startsWith("waiting:"))).toEqual([]);
     vi.advanceTimersByTime(1);
-    // THEN two keys not planned yet count as the planned one: 2 replicas per Region × 2 CreateKey / 5 per s; no Creating seen yet
+    // THEN no time left yet: no Creating was seen to its end, and the requests alone (two keys not
+    // planned yet counted as the planned one: 0.8 s) would promise far too little
     expect(lines().at(-1)).toBe(
-      "waiting: 3 of 3 keys (1 at work, 2 queued); eu-west-1 0/3 done, 1 in progress; ap-southeast-2 0/3 done, 1 in progress; 30s, ~1s left",
+      "waiting: 3 of 3 keys (1 at work, 2 queued); eu-west-1 0/3 done, 1 in progress; ap-southeast-2 0/3 done, 1 in progress; 30s",
     );
     // WHEN the first key settles 60 s after it began Creating, then 30 s pass
     vi.advanceTimersByTime(30_000);
@@ -318,50 +329,29 @@ describe("createFleetReporter: heartbeat (no spinner)", () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it("counts sync's Regions from the key's entry, and estimates from the rate of keys settled", async () => {
+  it("counts sync's Regions from the key's view, and estimates from the rate of keys settled", async () => {
     // GIVEN
     const { reporter: r, lines } = await reporter(
       { heartbeatMs: 10_000 },
-      { now: () => Date.now(), command: "sync" },
+      { now: () => Date.now(), look: sync.render.fleet },
     );
-    r.event(fleetEvent(10, "sync"));
-    // WHEN 5 keys settle within 10 s (sync has no `settled` events: its Regions are in the entry)
+    r.event(fleetEvent(10));
+    // WHEN 5 keys settle within 10 s (sync has no `settled` events: its Regions are in its view)
     for (let i = 1; i <= 5; i += 1) {
       r.event({ type: "plan", primary: primaryOf(i), regions: ["eu-west-1"], sync: true });
       r.event({ type: "phase", keyId: keyId(i), region: "eu-west-1", phase: "checking" });
-      r.key({
-        keyId: keyId(i),
-        primaryRegion: "us-east-1",
-        entry: {
-          key: keyId(i),
-          ok: true,
-          exitCode: EXIT.ok,
-          primary: null,
-          regions: [
-            {
-              region: "eu-west-1",
-              status: "done",
-              keyState: "Enabled",
-              replicaArn: null,
-              elapsedMs: 1,
-              operations: [],
-              pending: [],
-              note: null,
-              error: null,
-            },
-          ],
-          summary: {
-            done: 1,
-            unchanged: 0,
-            planned: 0,
-            failed: 0,
-            timeout: 0,
-            notStarted: 0,
-            interrupted: 0,
+      r.key(
+        syncKey(primaryOf(i), [
+          {
+            keyId: keyId(i),
+            region: "eu-west-1",
+            outcome: "done",
+            keyState: "Enabled",
+            changes: [],
+            elapsedMs: 1,
           },
-          error: null,
-        },
-      });
+        ]),
+      );
     }
     vi.advanceTimersByTime(10_000);
     // THEN 5 keys in 10 s: 5 more take about 10 s
@@ -372,9 +362,9 @@ describe("createFleetReporter: heartbeat (no spinner)", () => {
     // GIVEN 10 keys; key 1's two Regions are watched from 0 s and it settles, promoted, at 20 s
     const { reporter: r, lines } = await reporter(
       { heartbeatMs: 30_000 },
-      { now: () => Date.now(), command: "promote" },
+      { now: () => Date.now(), look: promote.render.fleet },
     );
-    r.event(fleetEvent(10, "promote"));
+    r.event(fleetEvent(10));
     for (const region of ["us-east-1", "eu-west-1"]) {
       r.event({ type: "phase", keyId: keyId(1), region, phase: "creating", keyState: "Updating" });
     }
@@ -386,23 +376,21 @@ describe("createFleetReporter: heartbeat (no spinner)", () => {
       keyState: "Enabled",
       primaryRegion: "eu-west-1",
     };
-    const doc = promoteJson({
-      exitCode: EXIT.ok,
-      dryRun: false,
-      report: {
-        outcome: "promoted",
-        keyId: keyId(1),
-        to: "eu-west-1",
-        oldPrimary: member,
-        keys: [member],
-        accepted: true,
-        calls: 1,
-      },
-      error: null,
-      warnings: [],
-      elapsedMs: 20_000,
-    });
-    r.key({ keyId: keyId(1), primaryRegion: "us-east-1", entry: entryOf(keyId(1), doc) });
+    r.key(
+      promoteKey(
+        primaryOf(1),
+        {
+          outcome: "promoted",
+          keyId: keyId(1),
+          to: "eu-west-1",
+          oldPrimary: member,
+          keys: [member],
+          accepted: true,
+          calls: 1,
+        },
+        EXIT.ok,
+      ),
+    );
     // WHEN
     vi.advanceTimersByTime(10_000);
     // THEN 9 calls at 5 per s (1.8 s), then the typical 20 s
@@ -411,8 +399,45 @@ describe("createFleetReporter: heartbeat (no spinner)", () => {
       `✔ ${keyId(1)} (us-east-1) promoted: the primary is now in eu-west-1`,
       "waiting: 9 of 10 keys (9 to go); 1 promoted; 30s, ~22s left",
     ]);
-    r.finish([], 0, false);
+    r.finish([], 0);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("gives no time left while keys are still being found (--all-primaries), then does", async () => {
+    // GIVEN sync, whose time left comes from the rate of keys settled; the selection goes on
+    const { reporter: r, lines } = await reporter(
+      { heartbeatMs: 10_000 },
+      { now: () => Date.now(), look: sync.render.fleet },
+    );
+    r.event({ ...fleetEvent(0), selecting: true } as ReplicaEvent);
+    const done = (i: number): FleetKey =>
+      syncKey(primaryOf(i), [
+        {
+          keyId: keyId(i),
+          region: "eu-west-1",
+          outcome: "done",
+          keyState: "Enabled",
+          changes: [],
+          elapsedMs: 1,
+        },
+      ]);
+    // WHEN 5 keys found settle, a sixth is at work, and 10 s pass
+    for (let i = 1; i <= 5; i += 1) {
+      r.event({ type: "plan", primary: primaryOf(i), regions: ["eu-west-1"], sync: true });
+      r.key(done(i));
+    }
+    r.event({ type: "plan", primary: primaryOf(6), regions: ["eu-west-1"], sync: true });
+    vi.advanceTimersByTime(10_000);
+    // THEN
+    expect(lines().at(-1)).toBe("waiting: 1 of 6 keys found so far (1 at work); eu-west-1 5/6+ done; 10s");
+    // WHEN the selection ends with 10 keys
+    r.event({ ...fleetEvent(10), selecting: false } as ReplicaEvent);
+    vi.advanceTimersByTime(10_000);
+    // THEN 5 keys in 20 s: 5 more take about 20 s
+    expect(lines().at(-1)).toBe(
+      "waiting: 5 of 10 keys (1 at work, 4 queued); eu-west-1 5/10 done; 20s, ~20s left",
+    );
+    r.finish([], 0);
   });
 
   it("clears its timer on a run-ending error", async () => {
@@ -422,7 +447,7 @@ describe("createFleetReporter: heartbeat (no spinner)", () => {
     // WHEN
     r.error({ name: "UsageError", message: "stopped" });
     vi.advanceTimersByTime(10_000);
-    r.finish([], 0, false);
+    r.finish([], 0);
     // THEN
     expect(lines().filter((l) => l.startsWith("waiting:"))).toEqual([]);
     expect(vi.getTimerCount()).toBe(0);
@@ -439,16 +464,17 @@ describe("createFleetReporter (terminal)", () => {
     replicateKey(r, 2, [denied("eu-west-1")], EXIT.failed);
     const noted: RegionResult = { ...created("eu-west-1"), status: "creating", note: "Not waited for." };
     replicateKey(r, 3, [noted]);
-    r.finishFleet([], 1_000);
-    r.finish([], 1_000, false);
+    r.finish([], 1_000);
+    r.finish([], 1_000);
     // THEN
     const written = text();
     expect(written).toContain("Replicating 3 keys:");
-    expect(written).not.toContain(`${keyId(1)} (us-east-1) 1 created`);
+    expect(written).not.toContain(`${keyId(1)}  1 created`);
+    // On a terminal: the key ID, the result, and the error on a line of its own (80 columns).
     expect(written).toContain(
-      `✖ ${keyId(2)} (us-east-1) eu-west-1 failed: AccessDeniedException: not allowed`,
+      `✖ ${keyId(2)}  eu-west-1 failed\n    AccessDeniedException: not allowed\n    → grant kms:CreateKey`,
     );
-    expect(written).toContain(`✔ ${keyId(3)} (us-east-1) 1 creating\n  → eu-west-1: Not waited for.`);
+    expect(written).toContain(`✔ ${keyId(3)}  1 creating\n  → eu-west-1: Not waited for.`);
     expect(written).toContain("3 keys in 1s: 2 ok, 1 failed.");
   });
 });
@@ -475,7 +501,7 @@ describe("createFleetReporter: Regions that timed out", () => {
     replicateKey(r, 1, results[0] ?? [], EXIT.timeout);
     replicateKey(r, 2, results[1] ?? []);
     // WHEN
-    r.finishFleet([reportOf(1, results[0] ?? [], EXIT.timeout), reportOf(2, results[1] ?? [])], 30_000);
+    r.finish([reportOf(1, results[0] ?? [], EXIT.timeout), reportOf(2, results[1] ?? [])], 30_000);
     // THEN
     expect(lines().slice(-2)).toEqual([
       "To keep waiting for it:",
@@ -500,7 +526,7 @@ describe("createFleetReporter: keys --timeout kept from beginning", () => {
     r.key(done);
     r.key(late);
     // WHEN
-    r.finishFleet([done, late], 2_000);
+    r.finish([done, late], 2_000);
     // THEN no line of its own (nothing failed), and the command that finishes it
     expect(lines()).toEqual([
       "--timeout ran out before everything was sent for 1 key (notStarted: nothing was changed there). To finish (what is done counts as done):",
@@ -516,7 +542,7 @@ describe("createFleetReporter: keys --timeout kept from beginning", () => {
     r.event(fleetEvent(1));
     const late = reportOf(1, [notStarted("eu-west-1")], EXIT.timeout);
     r.key(late);
-    r.finishFleet([late], 2_000);
+    r.finish([late], 2_000);
     expect(lines()).toContain("eu-west-1      1 notStarted");
     expect(lines()).toContain("1 key in 2s: 1 notStarted.");
   });

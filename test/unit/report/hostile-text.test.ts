@@ -28,7 +28,8 @@ import { syncPlanLine } from "../../../src/commands/sync/render.js";
 import { work as sync } from "../../../src/commands/sync/run.js";
 import { fleetBlock, fleetHeartbeat, type FleetProgress } from "../../../src/report/fleet-block.js";
 import type { FleetKey } from "../../../src/report/fleet-key.js";
-import { createTally, fleetKeyLines, fleetSummaryLines, tallyKey } from "../../../src/report/fleet-lines.js";
+import { fleetKeyLines } from "../../../src/report/fleet-lines.js";
+import { createTally, fleetSummaryLines, tallyKey } from "../../../src/report/fleet-summary.js";
 import { createFleetReporter } from "../../../src/report/fleet-live.js";
 import { createHumanReporter } from "../../../src/report/live.js";
 import { noticeLine, planLine, regionLine, waitCommand } from "../../../src/report/lines.js";
@@ -160,7 +161,7 @@ describe("every renderer shows a hostile value escaped", () => {
     },
     {
       what: "wait: the plan",
-      text: () => planLine(HOSTILE_PRIMARY, ["eu-west-1"], false, paint, true),
+      text: () => planLine(HOSTILE_PRIMARY, ["eu-west-1"], false, paint, "wait"),
       shown: VALUE_SHOWN,
     },
     {
@@ -280,9 +281,9 @@ describe("every renderer shows a hostile value escaped", () => {
     // THEN
     const lines = stdout.trimEnd().split("\n");
     expect(lines).toHaveLength(3);
-    for (const line of lines) expect(line.split("\t")).toHaveLength(7);
+    for (const line of lines) expect(line.split("\t")).toHaveLength(6);
     for (const field of lines.flatMap((l) => l.split("\t"))) expect(field).not.toMatch(RAW);
-    expect(lines[1]?.split("\t")[4]).toBe(VALUE_SHOWN);
+    expect(lines[1]?.split("\t")[3]).toBe(VALUE_SHOWN);
     const fleet = fleetStatusOutput(
       [{ keyId: HOSTILE, rows: ROWS }],
       { ...MODE, table: { ...MODE.table, aligned: false } },
@@ -293,7 +294,7 @@ describe("every renderer shows a hostile value escaped", () => {
         .trimEnd()
         .split("\n")
         .map((l) => l.split("\t").length),
-    ).toEqual([8, 8, 8]);
+    ).toEqual([7, 7, 7]);
     expect(fleet.stdout.replaceAll("\t", " ")).not.toMatch(RAW);
   });
 });
@@ -572,6 +573,7 @@ const PROMOTE_KEY: FleetKey = promote.render.view(
 const PROGRESS: FleetProgress = {
   look: replicate.render.fleet,
   dryRun: false,
+  selecting: false,
   keys: 2,
   settled: 1,
   bad: 1,

@@ -197,6 +197,8 @@ describe("runJson", () => {
       regions: results.map(regionJson),
       summary: {
         created: 2,
+        imported: 0,
+        ready: 0,
         exists: 1,
         creating: 0,
         planned: 0,

@@ -181,7 +181,7 @@ describe("planLine", () => {
 
   it("says that `wait` waits for existing replicas instead of replicating", () => {
     // GIVEN / WHEN
-    const line = planLine(PRIMARY, ["eu-west-1"], false, plain, true);
+    const line = planLine(PRIMARY, ["eu-west-1"], false, plain, "wait");
     // THEN
     expect(line).toBe(
       `Waiting for the replicas of ${PRIMARY.keyId} (primary in us-east-1, SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT, AWS_KMS) in 1 Region: eu-west-1`,

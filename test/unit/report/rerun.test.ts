@@ -1,6 +1,9 @@
 // The commands a run prints to finish or undo its work: the run's own values, shell-quoted.
 import { describe, expect, it } from "vitest";
 import {
+  importHintLines,
+  interruptedLines,
+  timedOutLines,
   deleteImportedMaterialCommand,
   importAgain,
   materialFlagsOf,
@@ -57,6 +60,42 @@ describe("the commands to paste", () => {
       }),
     ).toBe(
       `aws kms delete-imported-key-material --key-id ${PRIMARY_ARN} --key-material-id ${"b".repeat(64)} --region us-east-1 --profile prod`,
+    );
+  });
+});
+
+describe("the closing hints of a run over one key", () => {
+  const resume = {
+    endpointUrl: "http://127.0.0.1:4566",
+    timeoutMs: 1_200_000,
+    argv: ["--key", "mrk-1", "--regions", "eu-west-1", "--tag", "team=a b"],
+  };
+
+  it("after a signal: the same command again, as typed, shell-quoted", () => {
+    expect(interruptedLines(["eu-west-1"], resume)).toEqual([
+      "To pick up where it stopped (what is done counts as done):",
+      "  kms-replicate --key mrk-1 --regions eu-west-1 --tag 'team=a b'",
+    ]);
+    expect(interruptedLines([], resume)).toEqual([]);
+  });
+
+  it("after --timeout: the same command again with a longer --timeout (never replicate for sync)", () => {
+    const sync = { ...resume, argv: ["sync", "--key", "mrk-1", "--timeout", "1s"] };
+    expect(timedOutLines(["eu-west-1"], sync)).toEqual([
+      "To finish (what is done counts as done):",
+      "  kms-replicate sync --key mrk-1 --timeout 20m",
+    ]);
+  });
+
+  it("replicas without key material: import-material with the key, the Regions and the reach; the file named", () => {
+    const [title, command] = importHintLines(
+      "arn:aws:kms:us-east-1:1:key/mrk-1",
+      ["eu-west-1", "sa-east-1"],
+      resume,
+    );
+    expect(title).toContain("MATERIAL_FILE");
+    expect(command).toBe(
+      "  kms-replicate import-material --key arn:aws:kms:us-east-1:1:key/mrk-1 --regions eu-west-1,sa-east-1 --key-material fileb://MATERIAL_FILE --endpoint-url http://127.0.0.1:4566",
     );
   });
 });

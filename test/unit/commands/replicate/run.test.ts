@@ -172,8 +172,8 @@ describe("replicateRegions", () => {
     const { settings } = runSettings(fakeKms({ replicateKey, describeKey }));
     // WHEN
     const results = await run(["eu-west-1"], ["eu-west-1"], settings);
-    // THEN
-    expect(summary(results)).toEqual([["eu-west-1", "exists", "Enabled"]]);
+    // THEN it was waited for until usable: `ready`, not `exists`
+    expect(summary(results)).toEqual([["eu-west-1", "ready", "Enabled"]]);
     expect(describeKey).toHaveBeenCalledTimes(3);
     expect(replicateKey).not.toHaveBeenCalled();
   });
@@ -191,15 +191,15 @@ describe("replicateRegions", () => {
     expect(result.error.hint).toContain("kms-replicate cancel-deletion");
   });
 
-  it("follows a replica that appeared in the meantime (AlreadyExistsException) as exists", async () => {
+  it("follows a replica that appeared in the meantime (AlreadyExistsException) until ready", async () => {
     // GIVEN another run created the replica between our DescribeKey and ReplicateKey
     const replicateKey = vi.fn<ReplicateFn>(() => Promise.reject(awsFailure("AlreadyExistsException")));
     const describeKey = describeByRegion({ "eu-west-1": ["Creating", "Enabled"] });
     const { settings } = runSettings(fakeKms({ replicateKey, describeKey }));
     // WHEN
     const results = await run(["eu-west-1"], [], settings);
-    // THEN
-    expect(summary(results)).toEqual([["eu-west-1", "exists", "Enabled"]]);
+    // THEN not created by this run, and waited for out of Creating
+    expect(summary(results)).toEqual([["eu-west-1", "ready", "Enabled"]]);
     expect(results[0]?.replicaArn).toBe(arnIn("eu-west-1"));
     expect(results[0]?.applied).toBeUndefined();
     expect(describeKey).toHaveBeenCalledWith("eu-west-1", arnIn("eu-west-1"), expect.any(AbortSignal));

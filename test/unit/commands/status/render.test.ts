@@ -78,22 +78,14 @@ describe("statusTable", () => {
     const lines = linesOf(statusTable(ROWS, plain));
     // THEN
     expect(lines).toHaveLength(1 + 1 + 3 + 3);
-    expect(lines[0]?.split(/\s+/)).toEqual([
-      "REGION",
-      "ROLE",
-      "STATE",
-      "ENABLED",
-      "DESCRIPTION",
-      "TAGS",
-      "ALIASES",
-    ]);
+    expect(lines[0]?.split(/\s+/)).toEqual(["REGION", "ROLE", "STATE", "DESCRIPTION", "TAGS", "ALIASES"]);
     expect(lines[1]).toMatch(
-      /^us-east-1\s+PRIMARY\s+Enabled\s+true\s+Payments key\s+team=payments,env=prod\s+alias\/payments$/,
+      /^us-east-1\s+PRIMARY\s+Enabled\s+Payments key\s+team=payments,env=prod\s+alias\/payments$/,
     );
-    expect(lines[2]).toMatch(/^ap-southeast-2\s+REPLICA\s+\?\s+\?\s+/);
+    expect(lines[2]).toMatch(/^ap-southeast-2\s+REPLICA\s+\?\s+-\s+/);
     expect(lines[3]).toBe(`    ✖ UnrecognizedClientException: ${UNRECOGNIZED.message}`);
     expect(lines[4]).toBe(`      → ${UNRECOGNIZED.hint}`);
-    expect(lines[5]).toMatch(/^eu-west-1\s+REPLICA\s+Enabled\s+true\s+Payments key\s+team=payments\s+-$/);
+    expect(lines[5]).toMatch(/^eu-west-1\s+REPLICA\s+Enabled\s+Payments key\s+team=payments\s+-$/);
     expect(lines[6]).toBe("    drift: tags: missing env=prod");
     expect(lines[7]).toBe("    drift: aliases: missing alias/payments");
   });
@@ -104,7 +96,7 @@ describe("statusTable", () => {
     // WHEN
     const [header = "", ...keys] = linesOf(statusTable(rows, plain)).filter((l) => !l.startsWith(" "));
     // THEN every column starts where its header starts
-    for (const column of ["ROLE", "STATE", "ENABLED", "DESCRIPTION", "TAGS", "ALIASES"]) {
+    for (const column of ["ROLE", "STATE", "DESCRIPTION", "TAGS", "ALIASES"]) {
       const at = header.indexOf(column);
       for (const line of keys) expect(line[at - 1]).toBe(" ");
       for (const line of keys) expect(line[at]).not.toBe(" ");
@@ -120,7 +112,7 @@ describe("statusTable", () => {
     // WHEN
     const [, line] = linesOf(statusTable([bare], plain));
     // THEN
-    expect(line).toMatch(/^eu-west-1\s+REPLICA\s+Enabled\s+true\s+-\s+-\s+-$/);
+    expect(line).toMatch(/^eu-west-1\s+REPLICA\s+Enabled\s+-\s+-\s+-$/);
   });
 
   it("fits the terminal's width: the widest free-text column is cut with …, Region and state never", () => {
@@ -140,7 +132,7 @@ describe("statusTable", () => {
     expect(cellWidth(narrow)).toBeLessThanOrEqual(100);
     expect(cellWidth(header)).toBeLessThanOrEqual(100);
     expect(narrow).toBe(
-      "ap-southeast-2  REPLICA  PendingReplicaDeletion  true     Payments ke…  team=payment…  alias/paymen…",
+      "ap-southeast-2  REPLICA  PendingReplicaDeletion  Payments key fo…  team=payments,en…  alias/payments",
     );
     expect(narrow).not.toContain("disaster-recovery");
   });
@@ -149,7 +141,7 @@ describe("statusTable", () => {
     // GIVEN / WHEN
     const [, line = ""] = linesOf(statusTable([DRIFTING_ROW], plain, 10));
     // THEN
-    expect(line).toBe("eu-west-1  REPLICA  Enabled  true     Paym…  team…  -");
+    expect(line).toBe("eu-west-1  REPLICA  Enabled  Paym…  team…  -");
   });
 
   it("lines up columns in terminal cells with CJK, emoji and combining accents", () => {
@@ -219,13 +211,13 @@ describe("statusTsv (stdout not a terminal)", () => {
     const lines = statusTsv([...ROWS, long]).split("\n");
     // THEN
     expect(lines).toEqual([
-      "REGION\tROLE\tSTATE\tENABLED\tDESCRIPTION\tTAGS\tALIASES",
-      "us-east-1\tPRIMARY\tEnabled\ttrue\tPayments key\tteam=payments,env=prod\talias/payments",
-      "ap-southeast-2\tREPLICA\t?\t?\t-\t-\t-",
-      "eu-west-1\tREPLICA\tEnabled\ttrue\tPayments key\tteam=payments\t-",
-      "sa-east-1\tREPLICA\tEnabled\ttrue\tPayments key for the EU disaster-recovery site\tteam=payments,env=prod\talias/payments",
+      "REGION\tROLE\tSTATE\tDESCRIPTION\tTAGS\tALIASES",
+      "us-east-1\tPRIMARY\tEnabled\tPayments key\tteam=payments,env=prod\talias/payments",
+      "ap-southeast-2\tREPLICA\t?\t-\t-\t-",
+      "eu-west-1\tREPLICA\tEnabled\tPayments key\tteam=payments\t-",
+      "sa-east-1\tREPLICA\tEnabled\tPayments key for the EU disaster-recovery site\tteam=payments,env=prod\talias/payments",
     ]);
-    for (const line of lines) expect(line.split("\t")).toHaveLength(7);
+    for (const line of lines) expect(line.split("\t")).toHaveLength(6);
   });
 
   it("keeps a value with a tab or a newline on its own line, in its own column, escaped", () => {
@@ -238,7 +230,7 @@ describe("statusTsv (stdout not a terminal)", () => {
     const lines = statusTsv([row]).split("\n");
     // THEN a backslash that would read as an escape is doubled: the field reads back one way only
     expect(lines).toHaveLength(2);
-    expect(lines[1]?.split("\t")[4]).toBe("a\\x09b\\x0ac\\x0d\\x9b\\\\x1b");
+    expect(lines[1]?.split("\t")[3]).toBe("a\\x09b\\x0ac\\x0d\\x9b\\\\x1b");
   });
 });
 

@@ -42,6 +42,7 @@ const SOURCES = [
   "src/core/operation.ts",
   "src/commands/sync/render.ts",
   "src/commands/shared/region-render.ts",
+  "src/commands/shared/deletion-json.ts",
   "src/report/fleet.ts",
   "src/report/outcomes.ts",
   "src/core/steps/work.ts",

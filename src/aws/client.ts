@@ -13,7 +13,7 @@ import { credentialsFor } from "./credentials.js";
 import { endpointFor } from "./environment.js";
 import type { Emit } from "../core/events.js";
 import type { KmsPort } from "./kms.js";
-import { keyOperations, materialOperations, settingOperations } from "./operations.js";
+import { deletionOperations, keyOperations, materialOperations, settingOperations } from "./operations.js";
 import { createQuotaBook } from "./quota-book.js";
 import type { QuotaBook } from "./quotas.js";
 import { sdkLogger } from "./sdk-logger.js";
@@ -114,6 +114,7 @@ export function createKms(settings: KmsSettings): KmsPort {
     ...keyOperations(call),
     ...settingOperations(call),
     ...materialOperations(call),
+    ...deletionOperations(call),
     async callerAccount() {
       return (await provider()()).accountId;
     },

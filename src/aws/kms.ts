@@ -11,6 +11,14 @@ import type {
   Tag,
 } from "@aws-sdk/client-kms";
 
+/** KMS's answer to ScheduleKeyDeletion. */
+export interface ScheduledDeletion {
+  readonly keyState?: string;
+  /** Undefined for a primary in PendingReplicaDeletion: its window starts when its last replica is gone. */
+  readonly deletionDate?: Date;
+  readonly pendingWindowInDays?: number;
+}
+
 export interface KmsPort {
   describeKey(region: string, keyId: string, signal?: AbortSignal): Promise<KeyMetadata>;
   /**
@@ -58,6 +66,19 @@ export interface KmsPort {
   updateAlias(region: string, aliasName: string, targetKeyId: string, signal?: AbortSignal): Promise<void>;
   enableKey(region: string, keyId: string, signal?: AbortSignal): Promise<void>;
   disableKey(region: string, keyId: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * ScheduleKeyDeletion with a window of `pendingWindowInDays` (7–30). KMS answers with the key's
+   * state (PendingDeletion, or PendingReplicaDeletion for a primary that still has replicas) and,
+   * for PendingDeletion, the date it will be deleted.
+   */
+  scheduleKeyDeletion(
+    region: string,
+    keyId: string,
+    pendingWindowInDays: number,
+    signal?: AbortSignal,
+  ): Promise<ScheduledDeletion>;
+  /** CancelKeyDeletion: the key is Disabled afterwards (EnableKey to use it again). */
+  cancelKeyDeletion(region: string, keyId: string, signal?: AbortSignal): Promise<void>;
   /**
    * Sent to the current primary's Region (`region`); `primaryRegion` names the replica's Region that
    * becomes the primary. Its quota is charged in both Regions. `onSent` as for replicateKey.

@@ -22,6 +22,8 @@ import {
   UpdateAliasCommand,
   UpdateKeyDescriptionCommand,
   UpdatePrimaryRegionCommand,
+  ScheduleKeyDeletionCommand,
+  CancelKeyDeletionCommand,
   type GetParametersForImportCommandInput,
 } from "@aws-sdk/client-kms";
 import { EXIT, ReplicateError } from "../core/errors.js";
@@ -35,6 +37,12 @@ export function keyOperations(
   KmsPort,
   "describeKey" | "listKeys" | "replicateKey" | "updatePrimaryRegion" | "enableKey" | "disableKey"
 > {
+  return { ...readAndReplicate(call), ...stateOperations(call) };
+}
+
+function readAndReplicate(
+  call: Call,
+): Pick<KmsPort, "describeKey" | "listKeys" | "replicateKey" | "updatePrimaryRegion"> {
   return {
     async describeKey(region, keyId, signal) {
       const output = await call("DescribeKey", region, signal, (client, track) =>
@@ -79,6 +87,12 @@ export function keyOperations(
         { onSent, target: primaryRegion },
       );
     },
+  };
+}
+
+/** A key's state: enable, disable. */
+function stateOperations(call: Call): Pick<KmsPort, "enableKey" | "disableKey"> {
+  return {
     async enableKey(region, keyId, signal) {
       await call("EnableKey", region, signal, (client, track) =>
         client.send(track(new EnableKeyCommand({ KeyId: keyId })), { abortSignal: signal }),
@@ -87,6 +101,32 @@ export function keyOperations(
     async disableKey(region, keyId, signal) {
       await call("DisableKey", region, signal, (client, track) =>
         client.send(track(new DisableKeyCommand({ KeyId: keyId })), { abortSignal: signal }),
+      );
+    },
+  };
+}
+
+/** A key's end: schedule its deletion, and cancel it (the key is Disabled afterwards). */
+export function deletionOperations(call: Call): Pick<KmsPort, "scheduleKeyDeletion" | "cancelKeyDeletion"> {
+  return {
+    async scheduleKeyDeletion(region, keyId, pendingWindowInDays, signal) {
+      const output = await call("ScheduleKeyDeletion", region, signal, (client, track) =>
+        client.send(
+          track(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: pendingWindowInDays })),
+          { abortSignal: signal },
+        ),
+      );
+      return {
+        ...(output.KeyState !== undefined ? { keyState: output.KeyState } : {}),
+        ...(output.DeletionDate !== undefined ? { deletionDate: output.DeletionDate } : {}),
+        ...(output.PendingWindowInDays !== undefined
+          ? { pendingWindowInDays: output.PendingWindowInDays }
+          : {}),
+      };
+    },
+    async cancelKeyDeletion(region, keyId, signal) {
+      await call("CancelKeyDeletion", region, signal, (client, track) =>
+        client.send(track(new CancelKeyDeletionCommand({ KeyId: keyId })), { abortSignal: signal }),
       );
     },
   };

@@ -1,5 +1,6 @@
 // Every JSON document kms-replicate writes on stdout (--output json), as one type. The JSON Schema
 // schema/kms-replicate.schema.json is generated from it (scripts/schema.mjs, run by the build).
+import type { DeletionJson, FleetDeletionJson } from "../commands/shared/deletion-json.js";
 import type { FleetRunJson, RunKeyJson } from "../commands/shared/region-render.js";
 import type { FleetPromoteJson, PromoteJson } from "../commands/promote/render.js";
 import type { RotateJson } from "../commands/rotate-material/render.js";
@@ -8,7 +9,7 @@ import type { FleetSyncJson, SyncJson } from "../commands/sync/render.js";
 import type { OtherCommand, RunCommand, RunJson, UsageJson } from "../report/json.js";
 
 /** A run over a selection of keys: version 2, an entry per key. */
-export type FleetJson = FleetRunJson | FleetSyncJson | FleetStatusJson | FleetPromoteJson;
+export type FleetJson = FleetRunJson | FleetSyncJson | FleetStatusJson | FleetPromoteJson | FleetDeletionJson;
 
 /** One key's entry of a fleet document (its version-1 document without the run's envelope). */
 export type FleetKeyJson = FleetJson["keys"][number] | RunKeyJson;
@@ -17,14 +18,14 @@ export type FleetKeyJson = FleetJson["keys"][number] | RunKeyJson;
  * One document per run, on stdout, also after a failure, a timeout or a signal. `command` tells
  * which shape it is: `replicate` and `wait` the run document, `status` the status document,
  * `promote` the promote document, `sync` the sync document, `import-material` the run document,
- * `rotate-material` its own, `help` and `completion` (only for their usage errors, exit 2) the run
+ * `rotate-material` its own, `retire`, `delete-family` and `cancel-deletion` the deletion document, `help` and `completion` (only for their usage errors, exit 2) the run
  * document's shape. A run over a selection of keys (--key given more than once, --keys-from,
  * --all-primaries) writes version 2 (FleetJson): an entry per key, each the version-1 document of
  * that key without the run's envelope.
  * @title kms-replicate --output json
  */
 export type KmsReplicateDocument =
-  RunJson | StatusJson | UsageJson | PromoteJson | SyncJson | RotateJson | FleetJson;
+  RunJson | StatusJson | UsageJson | PromoteJson | SyncJson | RotateJson | DeletionJson | FleetJson;
 
 /** Every value of `command`: the commands of the program (a test checks it knows them all). */
 export type DocumentCommand =
@@ -33,7 +34,8 @@ export type DocumentCommand =
   | OtherCommand
   | PromoteJson["command"]
   | SyncJson["command"]
-  | RotateJson["command"];
+  | RotateJson["command"]
+  | DeletionJson["command"];
 
 /**
  * What JSON.stringify writes as is but a terminal acts on: DEL, the C1 controls, the line and

@@ -15,6 +15,7 @@ import { regionOfKeyRef } from "../core/keys.js";
 import { checkSelectionPlaces, emptySelection } from "../core/selection-checks.js";
 import { selectKeys, streamPrimaries, type SelectedKey, type SelectionOptions } from "../core/selection.js";
 import { stopOf } from "../core/stop.js";
+import { asking, confirmPlan } from "./confirm.js";
 import { connect, deadlineOf, inputsOf } from "./connect.js";
 import type { Globals } from "./globals.js";
 import {
@@ -105,12 +106,15 @@ export async function runFleet(
       notStarted: (key: SelectedKey): KeyRun<unknown> =>
         io.signal.aborted ? interruptedRun(key, stopOf(io.signal), false) : lateRun(key),
     };
-    if (!state.selection.allPrimaries) {
+    // A plan to confirm needs every key first: --all-primaries then selects before it starts.
+    if (!state.selection.allPrimaries || plan.confirm !== undefined) {
       const picked = await selectKeys(state.selection, selecting);
       state.keys = picked.keys;
       state.stats = picked.stats;
       if (picked.keys.length === 0) throw emptySelection(state.selection, picked.stats);
       plan.check?.(picked.keys, warn);
+      const confirmation = plan.confirm?.(picked.keys);
+      if (confirmation !== undefined) await confirmPlan(confirmation, asking(session));
       announce(picked.keys.length, false);
       const order = keyQueue();
       for (const key of picked.keys) order.push(key);

@@ -4,6 +4,8 @@ import type { LastWords } from "./signals.js";
 export interface Io {
   readonly stdout: { write(text: string): boolean };
   readonly stderr: NodeJS.WritableStream;
+  /** Where a question is answered (a confirmation), when the process has a stdin. */
+  readonly stdin?: NodeJS.ReadableStream & { readonly isTTY?: boolean };
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
   /** Aborted by the first SIGINT, SIGTERM or SIGHUP; its reason says which (see signals.ts). */

@@ -58,6 +58,7 @@ async function main(argv: string[]): Promise<void> {
   const io = () => ({
     stdout: process.stdout,
     stderr: process.stderr,
+    stdin: process.stdin,
     env: process.env,
     cwd: process.cwd(),
     signal: hub.signal,

@@ -7,6 +7,7 @@ import { describePrimary, primaryPlaceOf } from "../core/plan.js";
 import { requireSelectTags } from "../core/select-tags.js";
 import type { SelectedKey } from "../core/selection.js";
 import { stopOf, type Stop } from "../core/stop.js";
+import { asking, confirmPlan } from "./confirm.js";
 import { connect, deadlineOf, inputsOf, keyRegionOf } from "./connect.js";
 import type { Globals } from "./globals.js";
 import type { Session } from "./session.js";
@@ -57,6 +58,8 @@ export async function runOne(
     }
     await requireSelectTags(kms, primary, globals.selection.selectTags, io.signal);
     const key: SelectedKey = { given: one.key.value, primary, rank: 0 };
+    const confirmation = plan.confirm?.([key]);
+    if (confirmation !== undefined) await confirmPlan(confirmation, asking(session));
     let known: ((elapsedMs: number) => unknown) | undefined;
     tracker.partial = (stop) =>
       known === undefined

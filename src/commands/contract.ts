@@ -24,7 +24,16 @@ import type { Paint } from "../report/terminal-text.js";
 
 /** Every command of the program: the name typed, and the `command` of its JSON document. */
 export type CommandName =
-  "replicate" | "wait" | "status" | "sync" | "promote" | "import-material" | "rotate-material";
+  | "replicate"
+  | "wait"
+  | "status"
+  | "sync"
+  | "promote"
+  | "import-material"
+  | "rotate-material"
+  | "retire"
+  | "delete-family"
+  | "cancel-deletion";
 
 /**
  * The values commander parsed for a command's own options (never the global ones): as commander
@@ -81,6 +90,21 @@ export interface KeyContext {
   readonly say: (text: string) => void;
 }
 
+/**
+ * A plan the person confirms before any change (a deletion): the runner shows it and asks for one
+ * of `answers` on a terminal, and refuses the run without one (src/cli/confirm.ts).
+ */
+export interface Confirmation {
+  /** The plan, lines for people. */
+  readonly plan: readonly string[];
+  /** What the person is asked to type, in words (`the key ID (mrk-…) or alias/payments`). */
+  readonly ask: string;
+  /** The answers that confirm (a key ID, the alias given; a count of keys). */
+  readonly answers: readonly string[];
+  /** How to run it without the question (--yes). */
+  readonly hint: string;
+}
+
 /** How the run goes, as the command's preparation decided it. */
 export interface RunPlan<R> {
   /** --timeout: the run's deadline for waits and writes; undefined: none (the command only reads). */
@@ -94,6 +118,11 @@ export interface RunPlan<R> {
   readonly movedTo?: string;
   /** A fleet, after the selection and before any change: every key checked; one usage error naming all. */
   check?(keys: readonly SelectedKey[], warn: (message: string) => void): void;
+  /**
+   * Before any change, once every key is known (a fleet's whole selection): a plan the person must
+   * confirm; undefined: none (--yes, --dry-run). A refusal throws, as `check` does.
+   */
+  confirm?(keys: readonly SelectedKey[]): Confirmation | undefined;
   /** One key's work, from its primary on. A throw is that key's failure; a fleet's other keys go on. */
   runKey(key: SelectedKey, ctx: KeyContext): Promise<R>;
   /** The run is over: secrets held for it (key material) are dropped. */

@@ -260,3 +260,17 @@ export function toImportOptions(flags: RawImportFlags): ImportOptions | undefine
     noExpiry: flags.expiry === false,
   };
 }
+
+/** KMS's deletion window, in days: 7 to 30 (ScheduleKeyDeletion's default, 30, when not given). */
+export const PENDING_DAYS = { min: 7, max: 30, default: 30 } as const;
+
+/** --pending-days: a whole number of days from 7 to 30. */
+export function parsePendingDays(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < PENDING_DAYS.min || n > PENDING_DAYS.max) {
+    throw new InvalidArgumentError(
+      `'${value}' is not a whole number of days from ${PENDING_DAYS.min} to ${PENDING_DAYS.max} (KMS's deletion window).`,
+    );
+  }
+  return n;
+}

@@ -163,7 +163,7 @@ export const ADVICE = {
     hint: (ctx) =>
       ctx.operation === "CreateAlias"
         ? `The alias exists already in ${ctx.region}; 'kms-replicate status' shows which key it names.`
-        : `A replica of this key already exists in ${ctx.region}. Re-run kms-replicate: existing replicas count as done.`,
+        : `A replica of this key already exists in ${ctx.region}. Re-run kms-replicate: existing replicas count as done (one pending deletion blocks the Region until it is gone: kms-replicate cancel-deletion brings it back).`,
   },
   DependencyTimeoutException: {
     hint: (ctx) => `KMS timed out talking to a dependency. Wait a moment, then ${rerun(ctx)}.`,

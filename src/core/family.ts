@@ -23,6 +23,8 @@ export interface KeyView {
   readonly keyState: string | null;
   /** null: the key could not be read. */
   readonly enabled: boolean | null;
+  /** ISO 8601: when KMS deletes the key (PendingDeletion); absent when it is not scheduled for deletion. */
+  readonly deletionDate?: string;
   /** null: none, or the key could not be read. */
   readonly description: string | null;
   /** Tag key → value; null: not known (the key or this field could not be read), not empty. */
@@ -42,6 +44,11 @@ export const NO_FIELD_ERRORS: KeyView["fieldErrors"] = { tags: null, aliases: nu
 /** The fields of a readable key that could not be read. */
 export function unreadFields(view: KeyView): ReadField[] {
   return READ_FIELDS.filter((field) => view.fieldErrors[field] !== null);
+}
+
+/** Scheduled for deletion (PendingDeletion, PendingReplicaDeletion): `status` counts it apart, neither usable nor drifting. */
+export function isPendingDeletionKey(view: KeyView): boolean {
+  return view.keyState === "PendingDeletion" || view.keyState === "PendingReplicaDeletion";
 }
 
 /** Read, and usable now (events.ts isUsableNow: Enabled; not PendingImport, not pending deletion). */
@@ -162,6 +169,7 @@ export async function readKey(
     arn,
     keyState: metadata.KeyState ?? null,
     enabled: metadata.Enabled ?? null,
+    ...(metadata.DeletionDate !== undefined ? { deletionDate: metadata.DeletionDate.toISOString() } : {}),
     description: metadata.Description ?? null,
     tags:
       tags.status === "fulfilled"

@@ -202,12 +202,12 @@ export function refusal(
     case "PendingDeletion":
       return {
         message,
-        hint: `Cancel its deletion (aws kms cancel-key-deletion ${at}), enable it (aws kms enable-key ${at}), and re-run promote${as === "target" ? ", or promote another Region" : ""}.`,
+        hint: `It is scheduled for deletion. Cancel it (kms-replicate cancel-deletion --key ${member.arn} --regions ${member.region}: it enables the key again) and re-run promote${as === "target" ? ", or promote another Region" : ""}.`,
       };
     case "PendingReplicaDeletion":
       return {
         message,
-        hint: `It is scheduled for deletion with replicas left: cancel the deletion (aws kms cancel-key-deletion ${at}), enable it, and re-run promote.`,
+        hint: `It is scheduled for deletion with replicas left: cancel it (kms-replicate cancel-deletion --key ${member.arn}) and re-run promote.`,
       };
     case "PendingImport":
       return {

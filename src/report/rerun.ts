@@ -197,6 +197,42 @@ export function listKeyRotationsCommand(input: {
   ]);
 }
 
+/** `kms-replicate cancel-deletion --key ARN [--regions …]`: undoes a retirement or a family's deletion. */
+export function cancelDeletionCommand(input: {
+  readonly key: string;
+  /** Empty: every key of the family. */
+  readonly regions: readonly string[];
+  readonly reach: Reach;
+}): string {
+  return line([
+    "kms-replicate",
+    "cancel-deletion",
+    "--key",
+    input.key,
+    ...(input.regions.length > 0 ? ["--regions", input.regions.join(",")] : []),
+    ...reachWords(input.reach),
+  ]);
+}
+
+/** `kms-replicate COMMAND --key ARN FLAGS…`: a change again on one key, with this run's values. */
+export function keyCommand(input: {
+  readonly command: string;
+  readonly key: string;
+  readonly flags: readonly string[];
+  readonly reach: Reach;
+  readonly timeoutMs?: number;
+}): string {
+  return line([
+    "kms-replicate",
+    input.command,
+    "--key",
+    input.key,
+    ...input.flags,
+    ...reachWords(input.reach),
+    ...timeoutWords(longerTimeout(input.timeoutMs)),
+  ]);
+}
+
 /**
  * The run's own command, as it was typed (an endpoint URL's password hidden): run again, it picks
  * up where this one stopped. Undefined without the run's arguments.

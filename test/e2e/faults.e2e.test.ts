@@ -159,7 +159,7 @@ describe("one Region's failure is that Region's only", () => {
       keyState: "PendingDeletion",
       error: { name: "ReplicaPendingDeletion" },
     });
-    expect(west?.error?.hint).toMatch(/cancel-key-deletion/);
+    expect(west?.error?.hint).toMatch(/kms-replicate cancel-deletion --key .* --regions eu-west-1/);
     expect(run.json?.regions.find((r) => r.region === "eu-central-1")?.status).toBe("created");
   });
 

@@ -169,7 +169,9 @@ describe("promote", () => {
     kms().invoke("eu-west-1", operation, { KeyId: arn.replace("us-east-1", "eu-west-1"), ...input });
     const { doc } = await promote(["--key", arn, "--to", "eu-west-1"], 2);
     expect(doc.error?.message).toMatch(new RegExp(`eu-west-1 is ${state}.*nothing was changed`));
-    expect(doc.error?.hint).toMatch(/aws kms/);
+    expect(doc.error?.hint).toMatch(
+      state === "Disabled" ? /aws kms enable-key/ : /kms-replicate cancel-deletion --key/,
+    );
     expect(updateCalls()).toBe(0);
     expect(roles("us-east-1")).toEqual([["PRIMARY", "Enabled"]]);
   });

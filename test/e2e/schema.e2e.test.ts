@@ -207,6 +207,10 @@ describe("usage errors with --output json: the exit 2 document", () => {
     ["import-material", ["import-material", "--key", "k"]],
     ["rotate-material", ["rotate-material", "--key", "k", "--wrapping-algorithm", "SM2PKE"]],
     ["rotate-material", ["rotate-material", "--key", "k", "--valid-to", "2027-01-01", "--no-expiry"]],
+    ["retire", ["retire", "--key", "k"]],
+    ["retire", ["retire", "--key", "k", "--regions", "ap-south-1", "--disable-only", "--pending-days", "7"]],
+    ["delete-family", ["delete-family", "--key", "k", "--pending-days", "3"]],
+    ["cancel-deletion", ["cancel-deletion", "--key", "k", "--bogus"]],
   ])("%s: %j", async (command, args) => {
     const doc = await documentOf(args, 2);
     expect(doc.command).toBe(command);
@@ -307,11 +311,14 @@ describe("coverage of this file", () => {
   it("validated a real document of every command and of every Region status", () => {
     expect([...seen.commands].sort()).toEqual(
       [
+        "cancel-deletion",
         "completion",
+        "delete-family",
         "help",
         "import-material",
         "promote",
         "replicate",
+        "retire",
         "rotate-material",
         "status",
         "sync",

@@ -273,7 +273,7 @@ describe("sync", () => {
       status: "failed",
       error: { name: "ReplicaPendingDeletion" },
     });
-    expect(regionsOf(run)[1]?.error?.hint).toMatch(/cancel-key-deletion/);
+    expect(regionsOf(run)[1]?.error?.hint).toMatch(/kms-replicate cancel-deletion --key/);
     expect(keyIn("eu-west-1").state).toBe("Enabled");
   });
 

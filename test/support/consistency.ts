@@ -58,6 +58,10 @@ function keyProblems(doc: Json, command: string, dryRun: boolean, at: string, sa
       return promoteProblems(doc, dryRun, at, say);
     case "rotate-material":
       return rotateProblems(doc, at, say);
+    case "retire":
+    case "delete-family":
+    case "cancel-deletion":
+      return deletionProblems(doc, dryRun, at, say);
     default:
       say(`${at}command`, `${command} is not a command with a document`);
   }
@@ -166,7 +170,8 @@ function statusProblems(doc: Json, at: string, say: Say): void {
       say(`${at}keys[${i}] (${text(k.region)})`, `usable with KeyState ${text(k.keyState)}`);
     }
   });
-  const allUsable = keys.every((k) => k.usable === true);
+  // A key pending deletion is counted apart: neither usable nor drifting.
+  const allUsable = keys.every((k) => k.usable === true || PENDING.has(text(k.keyState)));
   if (doc.exitCode === 0 && (!allUsable || drifting))
     say(`${at}exitCode`, "is 0, yet a key is not usable or drifts");
   if (doc.exitCode === 4 && (!allUsable || !drifting))
@@ -174,6 +179,28 @@ function statusProblems(doc: Json, at: string, say: Say): void {
 }
 
 const PROMOTE_OK = new Set(["promoted", "unchanged", "planned"]);
+const PENDING = new Set(["PendingDeletion", "PendingReplicaDeletion"]);
+
+/** retire, delete-family, cancel-deletion: the Regions as sync's, and what each says of its key. */
+function deletionProblems(doc: Json, dryRun: boolean, at: string, say: Say): void {
+  const promotion = isRecord(doc.promotion) ? doc.promotion : undefined;
+  if (promotion === undefined || PROMOTE_OK.has(text(promotion.outcome))) {
+    regionsProblems(doc, dryRun, at, say, deletionRegionProblems);
+  } else if (doc.exitCode === 0) {
+    say(`${at}exitCode`, `is 0, yet the promotion before the retirement is ${text(promotion.outcome)}`);
+  }
+}
+
+function deletionRegionProblems(r: Json, where: string, say: Say): void {
+  const calls = Array.isArray(r.calls) ? r.calls : [];
+  if (r.status === "unchanged" && calls.length > 0) say(where, "is unchanged, yet lists calls made");
+  if (r.status === "done" && calls.length === 0) say(where, "is done, yet lists no call");
+  const ok = r.status === "done" || r.status === "unchanged";
+  if (ok && r.action === "schedule" && !PENDING.has(text(r.keyState)))
+    say(where, `is ${text(r.status)} (scheduled), yet its key is ${text(r.keyState)}`);
+  if (r.deletionDate !== null && r.keyState !== "PendingDeletion")
+    say(where, `has a deletion date, yet its key is ${text(r.keyState)}`);
+}
 
 function promoteProblems(doc: Json, dryRun: boolean, at: string, say: Say): void {
   const { outcome } = doc;

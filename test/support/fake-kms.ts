@@ -72,6 +72,8 @@ export function fakeKms(parts: Partial<KmsPort>): KmsPort {
     updateAlias: parts.updateAlias ?? unexpected,
     enableKey: parts.enableKey ?? unexpected,
     disableKey: parts.disableKey ?? unexpected,
+    scheduleKeyDeletion: parts.scheduleKeyDeletion ?? unexpected,
+    cancelKeyDeletion: parts.cancelKeyDeletion ?? unexpected,
     updatePrimaryRegion: parts.updatePrimaryRegion ?? unexpected,
   };
 }

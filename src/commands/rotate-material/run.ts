@@ -39,7 +39,7 @@ async function usableReplicas(
   if (unusable.length > 0) {
     throw usageError(
       `Every replica must be usable before the rotation; not: ${unusable.map((r) => `${r.region} (${r.metadata.KeyState ?? "unknown"})`).join(", ")}. Nothing was imported.`,
-      "Give PendingImport replicas their current material first (kms-replicate import-material --key-material fileb://CURRENT), enable disabled ones, then rotate.",
+      `Give PendingImport replicas their current material first (kms-replicate import-material --key-material fileb://CURRENT), enable disabled ones, then rotate.${unusable.some((r) => r.metadata.KeyState === "PendingDeletion") ? " A replica pending deletion blocks the rotation until it is gone; kms-replicate cancel-deletion brings it back." : ""}`,
     );
   }
   return replicas;

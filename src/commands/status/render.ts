@@ -1,7 +1,7 @@
 // `status`: the key family as a table for people, and as JSON with the drift spelled out.
 import type { Drift } from "../../core/diff.js";
 import { EXIT, type ErrorReport, type ExitCode } from "../../core/errors.js";
-import { isUsableKey, unreadFields, type KeyView } from "../../core/family.js";
+import { isPendingDeletionKey, isUsableKey, unreadFields, type KeyView } from "../../core/family.js";
 import { JSON_VERSION, type Count } from "../../report/json.js";
 import type { FleetEnvelope, KeyEntry, KeyTotals } from "../../report/fleet.js";
 import { keyOutcome } from "../../report/outcomes.js";
@@ -10,7 +10,7 @@ import { paint as paintStatus } from "../../report/lines.js";
 import type { FleetKey } from "../../report/fleet-key.js";
 import type { KeyRun, Rendering } from "../contract.js";
 import type { StatusOptions } from "./flags.js";
-import { fleetStatusOutput, statusOutput, type FamilyRow } from "./table.js";
+import { fleetStatusOutput, notUsable, statusOutput, type FamilyRow } from "./table.js";
 
 /** One column for the key's state: KMS's KeyState says Enabled or Disabled (the JSON keeps `enabled`). */
 /** One key of the family in the status document: as read, whether it is usable, how it drifts. */
@@ -57,7 +57,7 @@ export function statusJson(
 
 /** 1 when a key is unusable or a field could not be read (the comparison is incomplete), else 4 on drift, else 0. */
 export function statusExitCode(rows: readonly FamilyRow[]): ExitCode {
-  const unusable = rows.some((r) => !isUsableKey(r.view));
+  const unusable = rows.some((r) => notUsable(r.view));
   const unread = rows.some((r) => unreadFields(r.view).length > 0);
   if (unusable || unread) return EXIT.failed;
   return rows.some((r) => r.drift.length > 0) ? EXIT.drift : EXIT.ok;
@@ -67,11 +67,13 @@ export function statusExitCode(rows: readonly FamilyRow[]): ExitCode {
 function statusView(run: KeyRun<FamilyRow[]>): FleetKey {
   const rows = run.result ?? [];
   const outcome = keyOutcome(run.exitCode, run.failure, false);
-  const notUsable = rows.filter((r) => !isUsableKey(r.view)).length;
+  const unusableKeys = rows.filter((r) => notUsable(r.view)).length;
+  const pending = rows.filter((r) => isPendingDeletionKey(r.view)).length;
   const drifting = rows.filter((r) => r.drift.length > 0).length;
   const parts = (c: Paint): string[] => [
-    `${rows.length - notUsable} usable`,
-    ...(notUsable > 0 ? [paintStatus(c, "failed", `${notUsable} not usable`)] : []),
+    `${rows.length - unusableKeys - pending} usable`,
+    ...(unusableKeys > 0 ? [paintStatus(c, "failed", `${unusableKeys} not usable`)] : []),
+    ...(pending > 0 ? [paintStatus(c, "timeout", `${pending} pending deletion`)] : []),
     ...(drifting > 0 ? [paintStatus(c, "timeout", `${drifting} drift`)] : []),
   ];
   const look = outcome === "ok" ? "done" : outcome === "drift" ? "timeout" : outcome;
@@ -111,7 +113,7 @@ export const statusRendering: Rendering<StatusOptions, FamilyRow[], StatusJson> 
     const rows = run?.result;
     if (rows === undefined) return { stdout: "", stderr: "" };
     // The table is the data asked for: stdout (see statusOutput for --quiet, --output json, pipes).
-    const unusable = rows.filter((r) => !isUsableKey(r.view)).length;
+    const unusable = rows.filter((r) => notUsable(r.view)).length;
     return statusOutput(rows, unusable, ctx.mode, { stdout: ctx.paint, stderr: ctx.paint });
   },
   fleetOutput(runs, ctx) {

@@ -3,7 +3,7 @@
 import type { CommandAdvice } from "../../core/advice.js";
 import type { KmsPort } from "../../aws/kms.js";
 import { driftOf } from "../../core/diff.js";
-import { readFamily } from "../../core/family.js";
+import { isPendingDeletionKey, readFamily } from "../../core/family.js";
 import { parseKeyRef } from "../../core/keys.js";
 import type { PrimaryKey } from "../../core/events.js";
 import type { CommandWork, RunPlan } from "../contract.js";
@@ -19,7 +19,11 @@ async function statusRows(kms: KmsPort, primary: PrimaryKey, signal: AbortSignal
   const family = await readFamily(kms, parseKeyRef(primary.arn), primary.region, signal);
   return [
     { view: family.primary, drift: [] },
-    ...family.replicas.map((view) => ({ view, drift: driftOf(family.primary, view) })),
+    // A key pending deletion is on its way out: it is not compared with the primary.
+    ...family.replicas.map((view) => ({
+      view,
+      drift: isPendingDeletionKey(view) ? [] : driftOf(family.primary, view),
+    })),
   ];
 }
 

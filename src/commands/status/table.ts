@@ -1,11 +1,20 @@
 // `status`'s text: the family as an aligned table on a terminal (fitted to its width), as TSV for a
 // program, the notes under each row (drift, what could not be read), and the summary line; and the
 // same for a fleet, a table per family.
-import { isUsableKey, unreadFields, type KeyView } from "../../core/family.js";
+import { isPendingDeletionKey, isUsableKey, unreadFields, type KeyView } from "../../core/family.js";
 import type { OutputMode } from "../../report/mode.js";
 import { cellWidth, fitCells, fitColumns, truncateCells } from "../../report/cells.js";
 import { literal, tsvField, type Paint } from "../../report/terminal-text.js";
 import type { Drift } from "../../core/diff.js";
+
+/** Not usable, and not on its way out: a key pending deletion is counted apart. */
+export const notUsable = (view: KeyView): boolean => !isUsableKey(view) && !isPendingDeletionKey(view);
+
+/** `1 pending deletion`, or nothing. */
+function pendingPart(rows: readonly FamilyRow[], c: Paint): string[] {
+  const pending = rows.filter((r) => isPendingDeletionKey(r.view)).length;
+  return pending === 0 ? [] : [c.yellow(`${pending} pending deletion`)];
+}
 
 export interface FamilyRow {
   readonly view: KeyView;
@@ -33,7 +42,11 @@ function cellsOf(view: KeyView): string[] {
           .map(([k, v]) => `${k}=${v}`)
           .join(",") || "-";
   const aliases = view.aliases === null ? "?" : view.aliases.join(",") || "-";
-  return [view.region, view.role, view.keyState ?? "?", view.description || "-", tags, aliases];
+  const state =
+    view.deletionDate !== undefined
+      ? `${view.keyState ?? "?"} (deleted ${view.deletionDate.slice(0, 10)})`
+      : (view.keyState ?? "?");
+  return [view.region, view.role, state, view.description || "-", tags, aliases];
 }
 
 interface Note {
@@ -149,6 +162,7 @@ export function statusSummary(rows: readonly FamilyRow[], unusable: number, c: P
   const parts = [
     `${rows.length} key${rows.length === 1 ? "" : "s"}`,
     unusable === 0 ? c.green("all usable") : c.red(`${unusable} not usable`),
+    ...pendingPart(rows, c),
     ...(unread > 0 ? [c.red(`${unread} field${unread === 1 ? "" : "s"} could not be read`)] : []),
     drifting === 0
       ? c.green("no drift")
@@ -175,7 +189,7 @@ export function fleetStatusOutput(
   chalks: { readonly stdout: Paint; readonly stderr: Paint },
 ): { stdout: string; stderr: string } {
   const rows = families.flatMap((f) => f.rows);
-  const unusable = rows.filter((r) => !isUsableKey(r.view)).length;
+  const unusable = rows.filter((r) => notUsable(r.view)).length;
   const summary = mode.quiet ? [] : [fleetStatusSummary(families, unusable, chalks.stderr)];
   if (mode.json) return { stdout: "", stderr: lines(summary) };
   if (mode.table.aligned) {
@@ -212,6 +226,7 @@ export function fleetStatusSummary(families: readonly FamilyOfFleet[], unusable:
   const parts = [
     `${families.length} key ${families.length === 1 ? "family" : "families"}, ${rows.length} key${rows.length === 1 ? "" : "s"}`,
     unusable === 0 ? c.green("all usable") : c.red(`${unusable} not usable`),
+    ...pendingPart(rows, c),
     ...(unread > 0 ? [c.red(`${unread} ${unread === 1 ? "family" : "families"} could not be read`)] : []),
     drifting === 0
       ? c.green("no drift")

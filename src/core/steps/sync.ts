@@ -80,7 +80,7 @@ export function inspectStep(settings: SyncSettings): Step {
     if (view.error !== null) return { ...base(), outcome: "failed", error: view.error };
     const keyState = view.keyState ?? undefined;
     if (keyState !== undefined && DELETING.has(keyState)) {
-      return { ...base(), keyState, outcome: "failed", error: stateError(region, keyState) };
+      return { ...base(), keyState, outcome: "failed", error: stateError(region, keyState, progress.arn) };
     }
     const notes = [
       ...(keyState === "PendingImport" ? [PENDING_IMPORT_NOTE] : []),

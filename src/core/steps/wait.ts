@@ -276,23 +276,25 @@ export function settleState(follow: Follow, state: string, elapsedMs: number, wa
     const outcome = follow.changes.length > 0 ? "done" : "unchanged";
     return state === "PendingImport" ? { ...base, outcome, note: IMPORT_NOTE } : { ...base, outcome };
   }
-  return { ...base, outcome: "failed", error: stateError(follow.region, state) };
+  return { ...base, outcome: "failed", error: stateError(follow.region, state, follow.arn) };
 }
 
-export function stateError(region: string, state: string): ErrorReport {
+/** Why a replica in `state` cannot be used, and what to do; `arn`: the key, for the command to run. */
+export function stateError(region: string, state: string, arn?: string): ErrorReport {
   const message = `The replica in ${region} is ${state}.`;
+  const cancel = `kms-replicate cancel-deletion --key ${arn ?? "KEY"} --regions ${region}`;
   switch (state) {
     case "PendingDeletion":
       return {
         name: "ReplicaPendingDeletion",
         message,
-        hint: `Cancel the deletion (aws kms cancel-key-deletion --region ${region}) and enable it, or wait until it is deleted and re-run to create a new replica there.`,
+        hint: `It is scheduled for deletion, and KMS refuses a new replica in ${region} until it is gone. Cancel the deletion (${cancel}: it enables the key again), or wait until it is deleted and re-run to create a new replica there.`,
       };
     case "PendingReplicaDeletion":
       return {
         name: "ReplicaPendingDeletion",
         message,
-        hint: "It is being deleted with its primary's deletion: cancel the primary's deletion, or wait until it is deleted.",
+        hint: `It is scheduled for deletion with its family. Cancel it (${cancel.replace(` --regions ${region}`, "")}), or wait until it is deleted.`,
       };
     case "Disabled":
       return {

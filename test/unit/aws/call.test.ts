@@ -247,6 +247,14 @@ describe("the run's deadline for writes", () => {
       (kms: ReturnType<typeof createKms>) => kms.rotateKeyOnDemand("us-east-1", PRIMARY_ARN),
     ],
     ["EnableKey", (kms: ReturnType<typeof createKms>) => kms.enableKey("eu-west-1", PRIMARY_ARN)],
+    [
+      "ScheduleKeyDeletion",
+      (kms: ReturnType<typeof createKms>) => kms.scheduleKeyDeletion("eu-west-1", PRIMARY_ARN, 7),
+    ],
+    [
+      "CancelKeyDeletion",
+      (kms: ReturnType<typeof createKms>) => kms.cancelKeyDeletion("eu-west-1", PRIMARY_ARN),
+    ],
   ])("refuses %s after the deadline", async (operation, call) => {
     // GIVEN a deadline that has passed, and a client that would answer anything
     kmsMock.onAnyCommand().resolves({});

@@ -1,8 +1,10 @@
 // Each operation of the port as the SDK command it sends, over a mocked client: its input, its
 // Region, its quota costs, and what it makes of KMS's answer.
 import {
+  CancelKeyDeletionCommand,
   DescribeKeyCommand,
   ListResourceTagsCommand,
+  ScheduleKeyDeletionCommand,
   ReplicateKeyCommand,
   UpdatePrimaryRegionCommand,
 } from "@aws-sdk/client-kms";
@@ -33,6 +35,47 @@ describe("createKms operations", () => {
     expect(output.ReplicaKeyMetadata?.KeyState).toBe("Creating");
     expect(clientFor).toHaveBeenCalledWith("us-east-1");
     expect(kmsMock.commandCalls(ReplicateKeyCommand)[0]?.args[0].input).toEqual(input);
+  });
+
+  it("sends ScheduleKeyDeletion with the window, and returns the state and date KMS answers", async () => {
+    // GIVEN
+    const date = new Date("2031-01-08T00:00:00Z");
+    kmsMock
+      .on(ScheduleKeyDeletionCommand)
+      .resolves({ KeyState: "PendingDeletion", DeletionDate: date, PendingWindowInDays: 7 });
+    const { kms, clientFor } = setup();
+    // WHEN
+    const answer = await kms.scheduleKeyDeletion("eu-west-1", PRIMARY_ARN, 7);
+    // THEN
+    expect(answer).toEqual({ keyState: "PendingDeletion", deletionDate: date, pendingWindowInDays: 7 });
+    expect(clientFor).toHaveBeenCalledWith("eu-west-1");
+    expect(kmsMock.commandCalls(ScheduleKeyDeletionCommand)[0]?.args[0].input).toEqual({
+      KeyId: PRIMARY_ARN,
+      PendingWindowInDays: 7,
+    });
+  });
+
+  it("a primary with replicas: PendingReplicaDeletion, no date", async () => {
+    // GIVEN
+    kmsMock
+      .on(ScheduleKeyDeletionCommand)
+      .resolves({ KeyState: "PendingReplicaDeletion", PendingWindowInDays: 30 });
+    const { kms } = setup();
+    // WHEN
+    const answer = await kms.scheduleKeyDeletion("us-east-1", PRIMARY_ARN, 30);
+    // THEN
+    expect(answer).toEqual({ keyState: "PendingReplicaDeletion", pendingWindowInDays: 30 });
+  });
+
+  it("sends CancelKeyDeletion to the key's Region", async () => {
+    // GIVEN
+    kmsMock.on(CancelKeyDeletionCommand).resolves({ KeyId: PRIMARY_ARN });
+    const { kms, clientFor } = setup();
+    // WHEN
+    await kms.cancelKeyDeletion("ap-south-1", PRIMARY_ARN);
+    // THEN
+    expect(clientFor).toHaveBeenCalledWith("ap-south-1");
+    expect(kmsMock.commandCalls(CancelKeyDeletionCommand)[0]?.args[0].input).toEqual({ KeyId: PRIMARY_ARN });
   });
 
   it("treats a DescribeKey answer without KeyMetadata as NotFoundException", async () => {

@@ -27,6 +27,9 @@ const MINIMAL: Record<CommandName, readonly string[]> = {
   status: [],
   promote: ["--to", "eu-west-1"],
   sync: [],
+  retire: ["--regions", "ap-south-1"],
+  "delete-family": [],
+  "cancel-deletion": [],
 };
 
 const KEY = ["--key", PRIMARY.arn];

@@ -87,7 +87,7 @@ describe("checkPromotion", () => {
       "target PendingDeletion",
       { "eu-west-1": "PendingDeletion" },
       /is PendingDeletion/,
-      /cancel-key-deletion .*--region eu-west-1/,
+      /kms-replicate cancel-deletion --key arn:aws:kms:eu-west-1:.* --regions eu-west-1/,
     ],
     ["target PendingImport", { "eu-west-1": "PendingImport" }, /no key material/, /import-key-material/],
     [
@@ -100,7 +100,7 @@ describe("checkPromotion", () => {
       "primary PendingReplicaDeletion",
       { "us-east-1": "PendingReplicaDeletion" },
       /PendingReplicaDeletion/,
-      /cancel-key-deletion/,
+      /kms-replicate cancel-deletion --key arn:aws:kms:us-east-1:/,
     ],
   ])("%s: refused with what to do, exit 2", (_, states, message, hint) => {
     const error = refused(family(states), "eu-west-1");

@@ -20,6 +20,8 @@ import {
 import { statusJson } from "../../../src/commands/status/render.js";
 import type { FamilyRow } from "../../../src/commands/status/table.js";
 import { syncJson } from "../../../src/commands/sync/render.js";
+import { deletionJson, type DeletionReport } from "../../../src/commands/shared/deletion-render.js";
+import type { MemberResult } from "../../../src/core/steps/deletion.js";
 import { work as promoteWork } from "../../../src/commands/promote/run.js";
 import { work as replicateWork } from "../../../src/commands/replicate/run.js";
 import { work as statusWork } from "../../../src/commands/status/run.js";
@@ -202,6 +204,40 @@ const ROTATIONS: Record<string, RotateResult> = {
   }),
 };
 
+const member = (region: string, o: Partial<MemberResult>): MemberResult => ({
+  region,
+  arn: arnIn(region),
+  action: "schedule",
+  status: "done",
+  role: "REPLICA",
+  keyState: "PendingDeletion",
+  keyStateBefore: "Enabled",
+  deletionDate: "2031-01-08T00:00:00.000Z",
+  pendingWindowInDays: 7,
+  calls: ["ScheduleKeyDeletion"],
+  aliases: ["alias/payments"],
+  ...o,
+});
+const RETIRED: DeletionReport = {
+  keyId: PRIMARY.keyId,
+  primaryRegion: "us-east-1",
+  primaryArn: PRIMARY_ARN,
+  regions: [
+    member("ap-south-1", {}),
+    member("eu-west-1", { status: "unchanged", keyStateBefore: "PendingDeletion", calls: [] }),
+  ],
+  undo: "kms-replicate cancel-deletion --key K --regions ap-south-1,eu-west-1",
+};
+const deletion = (exitCode: ExitCode, report: DeletionReport = RETIRED) =>
+  deletionJson("retire", {
+    key: { given: "alias/a", primary: PRIMARY, rank: 0 },
+    result: report,
+    exitCode,
+    dryRun: false,
+    warnings: [],
+    elapsedMs: 9,
+  });
+
 describe("every renderer's document agrees with itself", () => {
   it.each([
     ["replicate / import-material", run(EXIT.terminated)],
@@ -221,6 +257,7 @@ describe("every renderer's document agrees with itself", () => {
     ["promote", promote(EXIT.ok)],
     ["status (drift)", status(EXIT.drift)],
     ["usage error of help", usageJson("help", { name: "UsageError", message: "bad" })],
+    ["retire", deletion(EXIT.ok)],
     ...Object.entries(ROTATIONS).map(([what, result]) => [
       `rotate-material: ${what}`,
       rotate(result, EXIT.terminated),
@@ -334,6 +371,21 @@ describe("a contradiction planted in a document is found", () => {
       "sync: done with no operation",
       plant(sync(EXIT.ok), ["regions.0.operations", []]),
       /is done, yet lists no operation/,
+    ],
+    [
+      "retire: scheduled, yet the key is Enabled",
+      plant(deletion(EXIT.ok), ["regions.0.keyState", "Enabled"]),
+      /scheduled\), yet its key is Enabled/,
+    ],
+    [
+      "retire: exit 0 with a Region not started",
+      plant(
+        deletion(EXIT.ok),
+        ["regions.0.status", "notStarted"],
+        ["summary.notStarted", 1],
+        ["summary.done", 0],
+      ),
+      /statuses call for 3/,
     ],
     ["promote: promoted, not accepted", plant(promote(EXIT.ok), ["accepted", false]), /accepted: is false/],
     [

@@ -196,13 +196,26 @@ describe("fleetKeyLines", () => {
     // GIVEN
     const rows = [
       { view: keyView("us-east-1", "PRIMARY"), drift: [] },
-      { view: keyView("eu-west-1", "REPLICA", { keyState: "PendingDeletion", enabled: false }), drift: [] },
+      { view: keyView("eu-west-1", "REPLICA", { keyState: "Disabled", enabled: false }), drift: [] },
     ];
     const report = statusKey(PRIMARY, rows, EXIT.failed);
     // WHEN / THEN
     expect(fleetKeyLines(status.render.fleet, report, plain)).toEqual([
       `✖ ${KEY_ID} (us-east-1) 2 keys: 1 usable, 1 not usable`,
     ]);
+  });
+
+  it("status: a key pending deletion is counted apart, neither usable nor a failure", () => {
+    // GIVEN
+    const rows = [
+      { view: keyView("us-east-1", "PRIMARY"), drift: [] },
+      { view: keyView("eu-west-1", "REPLICA", { keyState: "PendingDeletion", enabled: false }), drift: [] },
+    ];
+    const report = statusKey(PRIMARY, rows, EXIT.ok);
+    // WHEN / THEN
+    expect(fleetKeyLines(status.render.fleet, report, plain).join("\n")).toMatch(
+      /2 keys: 1 usable, 1 pending deletion$/,
+    );
   });
 });
 

@@ -188,7 +188,7 @@ describe("replicateRegions", () => {
     if (result?.status !== "failed") throw new Error("expected failed");
     expect(result.keyState).toBe("PendingDeletion");
     expect(result.error.name).toBe("ReplicaPendingDeletion");
-    expect(result.error.hint).toContain("cancel-key-deletion");
+    expect(result.error.hint).toContain("kms-replicate cancel-deletion");
   });
 
   it("follows a replica that appeared in the meantime (AlreadyExistsException) until ready", async () => {

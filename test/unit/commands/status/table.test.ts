@@ -13,6 +13,7 @@ import {
   statusSummary,
   statusTable,
   statusTsv,
+  statusExitCode,
   type FamilyRow,
 } from "../../../../src/commands/status/table.js";
 import type { OutputMode } from "../../../../src/report/mode.js";
@@ -40,6 +41,15 @@ const ALIAS_DRIFT: Drift = {
 };
 
 const PRIMARY_ROW: FamilyRow = { view: keyView("us-east-1", "PRIMARY"), drift: [] };
+/** A replica scheduled for deletion: counted apart, neither usable nor drifting. */
+const PENDING_ROW: FamilyRow = {
+  view: keyView("ap-south-1", "REPLICA", {
+    keyState: "PendingDeletion",
+    enabled: false,
+    deletionDate: "2031-01-08T00:00:00.000Z",
+  }),
+  drift: [],
+};
 const DRIFTING_ROW: FamilyRow = {
   view: keyView("eu-west-1", "REPLICA", { tags: { team: "payments" }, aliases: [] }),
   drift: [TAG_DRIFT, ALIAS_DRIFT],
@@ -286,6 +296,15 @@ describe("statusOutput", () => {
   });
 });
 
+describe("a key pending deletion", () => {
+  it("shows its date in the table, and does not make status fail", () => {
+    expect(statusTsv([PRIMARY_ROW, PENDING_ROW])).toContain(
+      "ap-south-1\tREPLICA\tPendingDeletion (deleted 2031-01-08)",
+    );
+    expect(statusExitCode([PRIMARY_ROW, PENDING_ROW])).toBe(0);
+  });
+});
+
 describe("statusSummary", () => {
   it.each<{ rows: readonly FamilyRow[]; unusable: number; summary: string }>([
     { rows: [PRIMARY_ROW], unusable: 0, summary: "1 key, all usable, no drift." },
@@ -301,6 +320,11 @@ describe("statusSummary", () => {
       summary: "3 keys, all usable, 2 replicas drift from the primary.",
     },
     { rows: [PRIMARY_ROW, FAILED_ROW], unusable: 1, summary: "2 keys, 1 not usable, no drift." },
+    {
+      rows: [PRIMARY_ROW, PENDING_ROW],
+      unusable: 0,
+      summary: "2 keys, all usable, 1 pending deletion, no drift.",
+    },
     {
       rows: ROWS,
       unusable: 1,

@@ -370,9 +370,13 @@ describe("settleState", () => {
     {
       state: "PendingDeletion",
       name: "ReplicaPendingDeletion",
-      hint: /cancel-key-deletion --region eu-west-1/,
+      hint: /kms-replicate cancel-deletion --key .* --regions eu-west-1/,
     },
-    { state: "PendingReplicaDeletion", name: "ReplicaPendingDeletion", hint: /primary's deletion/ },
+    {
+      state: "PendingReplicaDeletion",
+      name: "ReplicaPendingDeletion",
+      hint: /scheduled for deletion with its family/,
+    },
     { state: "Disabled", name: "ReplicaDisabled", hint: /enable-key --region eu-west-1/ },
     { state: "Unavailable", name: "UnexpectedKeyState", hint: /status/ },
   ])("$state fails the Region as $name", ({ state, name, hint }) => {

@@ -6,14 +6,13 @@ import type { ErrorReport } from "../../../../src/core/errors.js";
 import { JSON_VERSION } from "../../../../src/report/json.js";
 import { cellWidth } from "../../../../src/report/cells.js";
 import { forPeople } from "../../../../src/report/terminal-text.js";
-import { statusJson } from "../../../../src/commands/status/render.js";
+import { statusExitCode, statusJson } from "../../../../src/commands/status/render.js";
 import {
   statusNotes,
   statusOutput,
   statusSummary,
   statusTable,
   statusTsv,
-  statusExitCode,
   type FamilyRow,
 } from "../../../../src/commands/status/table.js";
 import type { OutputMode } from "../../../../src/report/mode.js";

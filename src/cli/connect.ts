@@ -7,7 +7,7 @@ import type { InputContext } from "../core/input.js";
 import type { KeyRef } from "../core/keys.js";
 import { checkEndpointEnvironment, DEFAULT_TIMEOUT_MS, type ConnectionOptions } from "../core/options.js";
 import { resolvePrimaryRegion } from "../core/plan.js";
-import { durationFlag } from "../report/lines.js";
+import { durationFlag } from "../report/resume.js";
 import type { Io } from "./io.js";
 
 /**

@@ -8,7 +8,7 @@ import { adviseAs } from "../core/advice.js";
 import { DEFAULT_TIMEOUT_MS } from "../core/options.js";
 import { stopOf, type Stop } from "../core/stop.js";
 import { createFleetReporter } from "../report/fleet-live.js";
-import type { ResumeOptions } from "../report/lines.js";
+import type { ResumeOptions } from "../report/resume.js";
 import { createHumanReporter } from "../report/live.js";
 import type { OutputMode } from "../report/mode.js";
 import { forPeople, paint } from "../report/terminal-text.js";

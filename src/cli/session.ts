@@ -8,7 +8,7 @@ import { classify } from "../core/classify.js";
 import type { ReplicaEvent } from "../core/events.js";
 import { stopOf, type Stop } from "../core/stop.js";
 import type { FleetReporter } from "../report/fleet-live.js";
-import type { ResumeOptions } from "../report/lines.js";
+import type { ResumeOptions } from "../report/resume.js";
 import type { HumanReporter } from "../report/live.js";
 import type { OutputMode } from "../report/mode.js";
 import type { RawGlobalFlags } from "./globals.js";

@@ -17,7 +17,7 @@ import type { Stop } from "../core/stop.js";
 import type { KmsPort } from "../aws/kms.js";
 import type { QuotaOverrides } from "../aws/quotas.js";
 import type { FleetKey, FleetLook } from "../report/fleet-key.js";
-import type { ResumeOptions } from "../report/lines.js";
+import type { ResumeOptions } from "../report/resume.js";
 import type { Reach } from "../report/rerun.js";
 import type { OutputMode } from "../report/mode.js";
 import type { Paint } from "../report/terminal-text.js";

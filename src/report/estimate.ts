@@ -1,6 +1,6 @@
 // The time left of a fleet run, pure: from the request quotas where they set the pace (replicate's
 // ReplicateKey and CreateKey, promote's UpdatePrimaryRegion), else from the rate of settled keys.
-import { clock } from "./lines.js";
+import { clock } from "./progress-text.js";
 
 /** The rate of settled keys says something about the time left only after this many keys settled. */
 export const MIN_SETTLED_FOR_RATE = 5;

@@ -1,7 +1,8 @@
 // The live block of a fleet run (its spinner's text on a terminal) and the heartbeat line (without
 // one), pure: the reporter's counters at one moment, as text.
 import type { FleetLook } from "./fleet-key.js";
-import { clock, paint, type LineStatus } from "./lines.js";
+import { paint, type LineStatus } from "./lines.js";
+import { clock } from "./progress-text.js";
 import { leftText } from "./estimate.js";
 import { noPaint, type Paint } from "./terminal-text.js";
 

@@ -11,7 +11,8 @@ import type { FleetKey, FleetLook } from "./fleet-key.js";
 import { fleetKeyLines, hasNote, isBadKey, neverStarted, type KeyLineStyle } from "./fleet-lines.js";
 import { createTally, fleetSummaryLines, fleetWaitCommand, tallyKey, tallyOf } from "./fleet-summary.js";
 import { FleetCounters, type FleetRun } from "./fleet-progress.js";
-import { noticeLine, rerunCommand, type ResumeOptions } from "./lines.js";
+import { noticeLine } from "./notices.js";
+import { rerunCommand, type ResumeOptions } from "./resume.js";
 import type { OutputMode } from "./mode.js";
 import { forPeople, literal, type Paint } from "./terminal-text.js";
 

@@ -6,7 +6,9 @@ import type { ReplicaEvent } from "../core/events.js";
 import { outcomeCounts, plural, type OutcomeCount } from "./fleet-block.js";
 import type { FleetCounts, FleetKey, FleetLook } from "./fleet-key.js";
 import { fleetKeyLines, isBadKey, neverStarted, type KeyLineStyle } from "./fleet-lines.js";
-import { clock, paint, shellQuote, waitFlags, type LineStatus, type ResumeOptions } from "./lines.js";
+import { paint, type LineStatus } from "./lines.js";
+import { clock } from "./progress-text.js";
+import { shellQuote, waitFlags, type ResumeOptions } from "./resume.js";
 import { KEY_OUTCOMES, type KeyOutcome } from "./outcomes.js";
 import type { Paint } from "./terminal-text.js";
 

@@ -5,7 +5,7 @@ import { isAbsolute, resolve } from "node:path";
 import { DEFAULT_TIMEOUT_MS, type ImportOptions } from "../core/options.js";
 import { redactUrl } from "../core/redact.js";
 import type { WrappingAlgorithm, WrappingKeySpec } from "../core/wrap.js";
-import { durationFlag, rerunCommand, shellQuote, waitCommand, type ResumeOptions } from "./lines.js";
+import { durationFlag, rerunCommand, shellQuote, waitCommand, type ResumeOptions } from "./resume.js";
 
 /** How the run reached AWS: repeated in every command it prints (kms-replicate's and the AWS CLI's flags share these names). */
 export interface Reach {

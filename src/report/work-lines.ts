@@ -4,7 +4,8 @@
 import type { Change, WorkResult } from "../core/events.js";
 import type { Operation } from "../core/operation.js";
 import { fitted } from "./fit.js";
-import { operationLine, resultHead } from "./lines.js";
+import { operationLine } from "./change-text.js";
+import { resultHead } from "./lines.js";
 import { literal, type Paint } from "./terminal-text.js";
 
 /** The diff's operations among a unit's changes (not ReplicateKey, not an import). */

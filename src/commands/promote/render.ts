@@ -1,7 +1,9 @@
 // `promote`: the family after (or during) a change of primary Region, as JSON and as lines for people.
 import { EXIT, type ErrorReport, type ExitCode } from "../../core/errors.js";
 import { JSON_VERSION, type Count, type Milliseconds } from "../../report/json.js";
-import { clock, rerunLines, seconds, type LineStatus } from "../../report/lines.js";
+import { seconds, type LineStatus } from "../../report/lines.js";
+import { clock } from "../../report/progress-text.js";
+import { rerunLines } from "../../report/resume.js";
 import type { FleetKey } from "../../report/fleet-key.js";
 import {
   countBy,

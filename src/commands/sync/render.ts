@@ -13,7 +13,9 @@ import {
   type PrimaryJson,
   type RunError,
 } from "../../report/json.js";
-import { operationLine, paint, rerunLines, seconds } from "../../report/lines.js";
+import { operationLine } from "../../report/change-text.js";
+import { paint, seconds } from "../../report/lines.js";
+import { rerunLines } from "../../report/resume.js";
 import { importHintLines, interruptedLines, timedOutLines } from "../../report/rerun.js";
 import { operationsOf } from "../../report/work-lines.js";
 import { literal, type Paint } from "../../report/terminal-text.js";

@@ -9,7 +9,7 @@ import { COPY_NOTHING } from "../../../src/core/options.js";
 import type { ReplicateOptions } from "../../../src/commands/replicate/flags.js";
 import { work } from "../../../src/commands/replicate/run.js";
 import { createHumanReporter, type HumanReporter } from "../../../src/report/live.js";
-import type { ResumeOptions } from "../../../src/report/lines.js";
+import type { ResumeOptions } from "../../../src/report/resume.js";
 import type { OutputMode } from "../../../src/report/mode.js";
 import { forPeople } from "../../../src/report/terminal-text.js";
 import { KEY_ID, PRIMARY, arnIn } from "../../support/fixtures.js";

@@ -3,7 +3,7 @@ import { describe, it, expect } from "vitest";
 import type { WorkResult } from "../../../../src/core/events.js";
 import { EXIT } from "../../../../src/core/errors.js";
 import type { Operation } from "../../../../src/core/operation.js";
-import { changeSummary, operationLine } from "../../../../src/report/lines.js";
+import { changeSummary, operationLine } from "../../../../src/report/change-text.js";
 import {
   syncExitCode,
   syncJson,

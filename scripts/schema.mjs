@@ -32,7 +32,7 @@ const SOURCES = [
   "src/cli/document.ts",
   "src/report/json.ts",
   "src/commands/status/render.ts",
-  "src/commands/promote/render.ts",
+  "src/commands/promote/json.ts",
   "src/commands/rotate-material/render.ts",
   "src/core/errors.ts",
   "src/core/events.ts",

@@ -2,7 +2,7 @@
 // schema/kms-replicate.schema.json is generated from it (scripts/schema.mjs, run by the build).
 import type { DeletionJson, FleetDeletionJson } from "../commands/shared/deletion-json.js";
 import type { FleetRunJson, RunKeyJson } from "../commands/shared/region-render.js";
-import type { FleetPromoteJson, PromoteJson } from "../commands/promote/render.js";
+import type { FleetPromoteJson, PromoteJson } from "../commands/promote/json.js";
 import type { RotateJson } from "../commands/rotate-material/render.js";
 import type { FleetStatusJson, StatusJson } from "../commands/status/render.js";
 import type { FleetSyncJson, SyncJson } from "../commands/sync/render.js";

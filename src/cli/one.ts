@@ -2,6 +2,7 @@
 // adapter, the key resolved to its family's primary (a replica is followed, with a note), then the
 // command's work on that key. An error ends the run (the runner reports it); a second signal
 // writes what the work knows so far.
+import { fitted } from "../report/fit.js";
 import type { Loaded, KeyContext, KeyRun } from "../commands/contract.js";
 import { describePrimary, primaryPlaceOf } from "../core/plan.js";
 import { requireSelectTags } from "../core/select-tags.js";
@@ -77,7 +78,8 @@ export async function runOne(
         known = thunk;
       },
       say: (text) => {
-        if (!session.mode.quiet) session.output({ stdout: "", stderr: `${text}\n` });
+        if (session.mode.quiet) return;
+        session.output({ stdout: "", stderr: `${fitted([text], session.mode.columns, 0).join("\n")}\n` });
       },
     };
     const result: unknown = await plan.runKey(key, ctx);

@@ -6,7 +6,7 @@ import type { PrimaryKey, RegionResult, WorkResult } from "../../src/core/events
 import type { SelectedKey } from "../../src/core/selection.js";
 import type { KeyRun } from "../../src/commands/contract.js";
 import type { FamilyRow } from "../../src/commands/status/table.js";
-import type { PromoteReport } from "../../src/commands/promote/render.js";
+import type { PromoteReport } from "../../src/commands/promote/json.js";
 import { work as promote } from "../../src/commands/promote/run.js";
 import { work as replicate } from "../../src/commands/replicate/run.js";
 import { work as status } from "../../src/commands/status/run.js";

@@ -19,7 +19,7 @@ import {
   type Promotion,
 } from "../../core/promotion.js";
 import { policyWarning } from "./policy-warning.js";
-import type { PromoteReport } from "./render.js";
+import type { PromoteReport } from "./json.js";
 
 /** A promotion whose UpdatePrimaryRegion left the process and got no answer (yet). */
 const IN_FLIGHT_NOTE =

@@ -1,143 +1,24 @@
 // `promote`: the family after (or during) a change of primary Region, as JSON and as lines for people.
-import { EXIT, type ErrorReport, type ExitCode } from "../../core/errors.js";
-import { JSON_VERSION, type Count, type Milliseconds } from "../../report/json.js";
+import { fitted } from "../../report/fit.js";
+import { EXIT, type ExitCode } from "../../core/errors.js";
 import { seconds, type LineStatus } from "../../report/lines.js";
 import { clock } from "../../report/progress-text.js";
 import { rerunLines } from "../../report/resume.js";
 import type { FleetKey } from "../../report/fleet-key.js";
-import {
-  countBy,
-  type Envelope,
-  type FleetEnvelope,
-  type KeyEntry,
-  type KeyTotals,
-} from "../../report/fleet.js";
+import { countBy } from "../../report/fleet.js";
 import { KEY_LOOK } from "../../report/fleet-lines.js";
 import { keyOutcome } from "../../report/outcomes.js";
 import type { KeyRun, Rendering } from "../contract.js";
 import type { PromoteOptions } from "./flags.js";
+import {
+  PROMOTE_OUTCOMES,
+  type PromoteJson,
+  type PromoteKeyJson,
+  type PromoteOutcome,
+  type PromoteReport,
+  promoteJson,
+} from "./json.js";
 import { literal, type Paint } from "../../report/terminal-text.js";
-
-/**
- * `promoted`: this run's UpdatePrimaryRegion was accepted (or found done after a lost answer) and
- * the family settled; `unchanged`: the target was the primary already; `planned`: --dry-run, every
- * check passed; `failed`; `timeout`: --timeout ran out (see `accepted`); `notStarted`: --timeout ran
- * out before UpdatePrimaryRegion was sent, nothing was changed; `interrupted`: a signal.
- */
-export type PromoteOutcome =
-  "promoted" | "unchanged" | "planned" | "failed" | "timeout" | "notStarted" | "interrupted";
-
-/** Every PromoteOutcome, in the order summaries count them. */
-export const PROMOTE_OUTCOMES: readonly PromoteOutcome[] = [
-  "promoted",
-  "unchanged",
-  "planned",
-  "failed",
-  "timeout",
-  "notStarted",
-  "interrupted",
-];
-
-/** One key of the family as last read in its own Region. */
-export interface PromoteKeyJson {
-  /** The key's Region. */
-  readonly region: string;
-  /** The key's ARN (ARNs do not change with the primary). */
-  readonly arn: string;
-  /** PRIMARY or REPLICA as the key reported it (KMS may briefly show both as REPLICA while Updating); null: not read. */
-  readonly role: "PRIMARY" | "REPLICA" | null;
-  /** KMS's raw KeyState (Enabled, Updating, Creating, …); null: not read. */
-  readonly keyState: string | null;
-  /** The primary's Region as this key names it; null: not read. */
-  readonly primaryRegion: string | null;
-}
-
-/** The document of `promote`. */
-export interface PromoteJson {
-  /** The document format's version: changes only when a field changes meaning or disappears. */
-  readonly version: typeof JSON_VERSION;
-  readonly command: "promote";
-  /** exitCode == 0. */
-  readonly ok: boolean;
-  /** The process's exit code: 0, 1, 2 (a check refused: nothing changed), 3 (timeout), 130, 143, 129. */
-  readonly exitCode: ExitCode;
-  /** --dry-run: nothing was changed. */
-  readonly dryRun: boolean;
-  /** What happened; null when the run stopped before the family was read (see error). */
-  readonly outcome: PromoteOutcome | null;
-  /** The key ID (mrk-…) shared by the family; null: not read. */
-  readonly keyId: string | null;
-  /** The Region asked to become the primary (--to). */
-  readonly to: string | null;
-  /** The primary when the run began (the old primary after a promotion); null: not read. */
-  readonly oldPrimary: PromoteKeyJson | null;
-  /** The key in --to as last read (the new primary after a promotion); null: not read, or no key there. */
-  readonly newPrimary: PromoteKeyJson | null;
-  /** Every key of the family as last read, the primary first. */
-  readonly keys: readonly PromoteKeyJson[];
-  /** KMS accepted the change of primary Region (this run, or one before it): it completes on its own. */
-  readonly accepted: boolean;
-  /** UpdatePrimaryRegion calls this run made (0: none, e.g. already the primary, or --dry-run). */
-  readonly updatePrimaryRegionCalls: Count;
-  /** From the accepted call to the moment the family was seen settled; null: not settled in this run. */
-  readonly settleMs: Milliseconds | null;
-  /** What to know or do next; null: nothing. */
-  readonly note: string | null;
-  /** Why the run failed or was refused; null: it did not. */
-  readonly error: ErrorReport | null;
-  /** Everything printed as a warning (the new primary's key policy, an unknown Region, …). */
-  readonly warnings: readonly string[];
-  /** From the start of the process to the document. */
-  readonly elapsedMs: Milliseconds;
-}
-
-/** What `promote` found and did, for the document and the person's lines. */
-export interface PromoteReport {
-  readonly outcome: PromoteOutcome;
-  readonly keyId: string;
-  readonly to: string;
-  readonly oldPrimary: PromoteKeyJson;
-  readonly newPrimary?: PromoteKeyJson;
-  /** Every key, the primary first. */
-  readonly keys: readonly PromoteKeyJson[];
-  readonly accepted: boolean;
-  readonly calls: number;
-  readonly settleMs?: number;
-  readonly note?: string;
-  readonly error?: ErrorReport;
-}
-
-export function promoteJson(input: {
-  readonly exitCode: ExitCode;
-  readonly dryRun: boolean;
-  readonly to?: string;
-  readonly report: PromoteReport | undefined;
-  readonly error: ErrorReport | null;
-  readonly warnings: readonly string[];
-  readonly elapsedMs: number;
-}): PromoteJson {
-  const r = input.report;
-  return {
-    version: JSON_VERSION,
-    command: "promote",
-    ok: input.exitCode === 0,
-    exitCode: input.exitCode,
-    dryRun: input.dryRun,
-    outcome: r?.outcome ?? null,
-    keyId: r?.keyId ?? null,
-    to: r?.to ?? input.to ?? null,
-    oldPrimary: r?.oldPrimary ?? null,
-    newPrimary: r?.newPrimary ?? null,
-    keys: r?.keys ?? [],
-    accepted: r?.accepted ?? false,
-    updatePrimaryRegionCalls: r?.calls ?? 0,
-    settleMs: r?.settleMs === undefined ? null : Math.round(r.settleMs),
-    note: r?.note ?? null,
-    error: input.error ?? r?.error ?? null,
-    warnings: input.warnings,
-    elapsedMs: Math.round(input.elapsedMs),
-  };
-}
 
 /** `Promoting mrk-…: the primary moves from us-east-1 to eu-west-1 (UpdatePrimaryRegion in us-east-1)` */
 export function promoteStartLine(keyId: string, from: string, to: string, dryRun: boolean, c: Paint): string {
@@ -156,7 +37,13 @@ const SYMBOL: Record<PromoteOutcome, string> = {
 };
 
 /** The person's view at the end: a line per key (the primary first), the outcome, the note. */
-export function promoteLines(report: PromoteReport, elapsedMs: number, c: Paint, quiet: boolean): string[] {
+export function promoteLines(
+  report: PromoteReport,
+  elapsedMs: number,
+  c: Paint,
+  quiet: boolean,
+  columns?: number,
+): string[] {
   const bad = report.outcome === "failed" || report.outcome === "timeout" || report.outcome === "notStarted";
   if (quiet && !bad) return [];
   const width = Math.max(14, ...report.keys.map((k) => k.region.length));
@@ -174,7 +61,9 @@ export function promoteLines(report: PromoteReport, elapsedMs: number, c: Paint,
     const state = k.keyState ?? "?";
     const painted = state === "Enabled" ? c.green(state.padEnd(10)) : c.yellow(state.padEnd(10));
     const tag = label(k);
-    return `  ${k.region.padEnd(width)} ${(k.role ?? "?").padEnd(8)} ${painted} ${k.arn}${tag === "" ? "" : c.dim(`  (${tag})`)}`;
+    // On a terminal the ARN is left out (the key ID is in the headline, the full ARN in the JSON).
+    const arn = columns === undefined ? ` ${k.arn}` : "";
+    return `  ${k.region.padEnd(width)} ${(k.role ?? "?").padEnd(8)} ${painted}${arn}${tag === "" ? "" : c.dim(`  (${tag})`)}`;
   });
   const total = seconds(elapsedMs);
   const keyId = literal(report.keyId);
@@ -201,7 +90,7 @@ export function promoteLines(report: PromoteReport, elapsedMs: number, c: Paint,
     if (report.error.hint !== undefined) lines.push(`  ${c.dim("→")} ${report.error.hint}`);
   }
   if (report.note !== undefined) lines.push(`  ${c.dim("→")} ${report.note}`);
-  return lines;
+  return fitted(lines, columns, 0);
 }
 
 /** The exit code of a report: 0 done / unchanged / planned, 1 failed, 3 timeout, the signal's when interrupted. */
@@ -307,7 +196,7 @@ export const promoteRendering: Rendering<PromoteOptions, PromoteReport, PromoteJ
     const report = run?.result;
     if (report === undefined) return { stdout: "", stderr: "" };
     const lines = [
-      ...promoteLines(report, ctx.elapsedMs, ctx.paint, ctx.mode.quiet),
+      ...promoteLines(report, ctx.elapsedMs, ctx.paint, ctx.mode.quiet, ctx.mode.columns),
       // Also with --quiet: what to run to finish.
       ...(report.outcome === "notStarted" ? rerunLines([report.oldPrimary.region], ctx.resume) : []),
     ];
@@ -326,19 +215,3 @@ export const promoteRendering: Rendering<PromoteOptions, PromoteReport, PromoteJ
         : [],
   },
 };
-
-/** promote: the version-1 promote document of one key, without the envelope. */
-export interface PromoteKeyEntryJson extends KeyEntry, Omit<PromoteJson, Envelope> {}
-
-/** `promote` over a selection of keys (a regional failover). */
-export interface FleetPromoteJson extends FleetEnvelope<"promote"> {
-  /** The Region every selected key's primary moves to. */
-  readonly to: string | null;
-  /** One entry per selected key, in the order of the selection. */
-  readonly keys: readonly PromoteKeyEntryJson[];
-  readonly totals: {
-    readonly keys: KeyTotals;
-    /** Keys by promote outcome (`unchanged`: already the primary there, e.g. moved by an earlier run). */
-    readonly outcomes: Readonly<Record<PromoteOutcome, Count>>;
-  };
-}

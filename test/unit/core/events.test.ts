@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { OUTCOMES, REGION_STATUSES, STATUSES, type Status } from "../../../src/core/events.js";
 import type { RotateRegionStatus } from "../../../src/core/steps/rotate-result.js";
-import { PROMOTE_OUTCOMES } from "../../../src/commands/promote/render.js";
+import { PROMOTE_OUTCOMES } from "../../../src/commands/promote/json.js";
 import { KEY_OUTCOMES } from "../../../src/report/outcomes.js";
 
 const DOC = new URL("../../../docs/statuses.md", import.meta.url);

@@ -7,11 +7,7 @@ import { EXIT, type ErrorReport, type ExitCode } from "../../../src/core/errors.
 import type { RegionResult, WorkResult } from "../../../src/core/events.js";
 import { fleetDocument } from "../../../src/report/fleet.js";
 import { runJson, usageJson } from "../../../src/report/json.js";
-import {
-  promoteJson,
-  type PromoteKeyJson,
-  type PromoteReport,
-} from "../../../src/commands/promote/render.js";
+import { promoteJson, type PromoteKeyJson, type PromoteReport } from "../../../src/commands/promote/json.js";
 import {
   rotateExitCode,
   rotateJson,

@@ -4,7 +4,7 @@ import { EXIT, type ExitCode } from "../../../src/core/errors.js";
 import type { RegionResult, WorkResult } from "../../../src/core/events.js";
 import { fleetKeyLines, hasNote, isBadKey, neverStarted } from "../../../src/report/fleet-lines.js";
 import type { FleetKey } from "../../../src/report/fleet-key.js";
-import type { PromoteReport } from "../../../src/commands/promote/render.js";
+import type { PromoteReport } from "../../../src/commands/promote/json.js";
 import { KEY_ID, PRIMARY, keyView } from "../../support/fixtures.js";
 import {
   failedKey,

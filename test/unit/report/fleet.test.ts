@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { EXIT, type ExitCode } from "../../../src/core/errors.js";
 import type { RegionResult } from "../../../src/core/events.js";
 import type { FleetRunJson } from "../../../src/commands/shared/region-render.js";
-import type { FleetPromoteJson, PromoteReport } from "../../../src/commands/promote/render.js";
+import type { FleetPromoteJson, PromoteReport } from "../../../src/commands/promote/json.js";
 import { work as promote } from "../../../src/commands/promote/run.js";
 import { work as replicate } from "../../../src/commands/replicate/run.js";
 import { work as sync } from "../../../src/commands/sync/run.js";

@@ -55,10 +55,10 @@ describe("status", () => {
       .trimEnd()
       .split("\n")
       .map((line) => line.split("\t"));
-    expect(rows.map((fields) => fields.length)).toEqual([7, 7, 7]);
+    expect(rows.map((fields) => fields.length)).toEqual([6, 6, 6]);
     for (const field of rows.flat()) expect(field).not.toMatch(RAW);
-    expect(rows[1]?.[4]).toBe(VALUE_SHOWN);
-    expect(rows[1]?.[5]).toBe(`team=${VALUE_SHOWN},${VALUE_SHOWN}=x`);
+    expect(rows[1]?.[3]).toBe(VALUE_SHOWN);
+    expect(rows[1]?.[4]).toBe(`team=${VALUE_SHOWN},${VALUE_SHOWN}=x`);
     expectSafe(run.stderr);
     expect(run.stderr).toContain(`eu-west-1: drift: description "" ≠ primary's "${VALUE_SHOWN}"`);
   });
@@ -78,7 +78,7 @@ describe("status", () => {
       expectSafe(plain.screen);
       const lines = plain.screen.split("\n");
       expect(lines[0]).toMatch(/^REGION {2,}ROLE/);
-      expect(lines[1]).toMatch(/^us-east-1 {2,}PRIMARY {2,}Enabled {2,}true {2,}A\\x1b\[31mRED/);
+      expect(lines[1]).toMatch(/^us-east-1 {2,}PRIMARY {2,}Enabled {2,}A\\x1b\[31mRED/);
       expect(Math.max(...lines.slice(0, 3).map((l) => l.length))).toBeLessThanOrEqual(80);
       expect(coloured.screen).toMatch(SGR);
       expect(coloured.screen.replace(SGR, "")).toBe(plain.screen);
@@ -124,7 +124,7 @@ describe("status", () => {
       .trimEnd()
       .split("\n")
       .map((line) => line.split("\t"));
-    expect(rows.map((fields) => fields.length)).toEqual([8, 8, 8, 8, 8]);
+    expect(rows.map((fields) => fields.length)).toEqual([7, 7, 7, 7, 7]);
     for (const field of rows.flat()) expect(field).not.toMatch(RAW);
     expectSafe(run.stderr);
   });
@@ -166,7 +166,8 @@ describe("sync", () => {
     });
     // THEN
     expect(run.code).toBe(0);
-    expectSafe(run.screen.replace(ORA, ""));
+    // A line longer than the terminal is broken at spaces, its continuation indented: joined again
+    expectSafe(run.screen.replace(ORA, "").replace(/\n {2,}(?![~+-] )/g, " "));
   });
 });
 

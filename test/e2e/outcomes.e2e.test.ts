@@ -284,11 +284,11 @@ describe("status: a field that cannot be read is unknown for that field only", (
     const run = await runCli(["status", "--key", arn, "--endpoint-url", kms().url]);
     // THEN
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/^eu-west-1\tREPLICA\tEnabled\ttrue\t-\t\?\t/m);
+    expect(run.stdout).toMatch(/^eu-west-1\tREPLICA\tEnabled\t-\t\?\t/m);
     expect(run.stderr).toMatch(/^eu-west-1: \? tags could not be read: AccessDeniedException/m);
   });
 
-  it("a replica PendingImport is usable in status, as in replicate (exit 0)", async () => {
+  it("a replica PendingImport is not usable in status: it cannot be used until its material is imported (exit 1)", async () => {
     // GIVEN a key with imported material: its replica ends PendingImport
     const arn = primaryArn({ Origin: "EXTERNAL" });
     const created = await replicate(arn, "eu-west-1");
@@ -297,7 +297,7 @@ describe("status: a field that cannot be read is unknown for that field only", (
     const run = await runCli(["status", "--key", arn, "--endpoint-url", kms().url, "-o", "json"]);
     // THEN
     const west = run.json?.keys?.find((k) => k.region === "eu-west-1");
-    expect(west).toMatchObject({ keyState: "PendingImport", usable: true });
-    expect(run.code).not.toBe(1);
+    expect(west).toMatchObject({ keyState: "PendingImport", usable: false });
+    expect(run.code).toBe(1);
   });
 });

@@ -5,6 +5,7 @@
 import { createInterface } from "node:readline";
 import type { Confirmation } from "../commands/contract.js";
 import { usageError } from "../core/errors.js";
+import { fitted } from "../report/fit.js";
 import type { Io } from "./io.js";
 
 /** What asking needs: the streams, the stop signal, and where the plan is shown (the session's stderr). */
@@ -32,10 +33,14 @@ export async function confirmPlan(confirmation: Confirmation, asking: Asking): P
 /** How a run asks: the session's streams, and its stderr for the plan (written for people). */
 export function asking(session: {
   readonly io: Pick<Io, "stdin" | "stderr" | "signal">;
+  readonly mode: { readonly columns?: number };
   output(text: { readonly stdout: string; readonly stderr: string }): void;
 }): Asking {
   const { stdin, stderr, signal } = session.io;
-  return { stdin, stderr, signal, show: (text) => session.output({ stdout: "", stderr: text }) };
+  // On a terminal the plan is fitted to its width (broken at spaces), as every line for people.
+  const show = (text: string): void =>
+    session.output({ stdout: "", stderr: fitted(text.split("\n"), session.mode.columns, 0).join("\n") });
+  return { stdin, stderr, signal, show };
 }
 
 /** One line typed on the terminal; a stop signal ends the wait (the runner reports the signal). */

@@ -39,8 +39,11 @@ export async function createHumanReporter(options: HumanReporterOptions): Promis
     },
     error(error) {
       live.stop();
-      live.write(c.red(`✖ ${error.message}`));
-      if (error.hint !== undefined) live.write(`  ${c.dim("→")} ${error.hint}`);
+      const lines = [
+        c.red(`✖ ${error.message}`),
+        ...(error.hint === undefined ? [] : [`  ${c.dim("→")} ${error.hint}`]),
+      ];
+      live.write(fitted(lines, options.mode.columns, 0).join("\n"));
     },
     stop: live.stop,
   };

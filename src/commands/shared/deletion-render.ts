@@ -2,6 +2,7 @@
 // document (deletion-json.ts), its exit code, its lines for people (each Region's state and date,
 // the aliases that die with a key, the command that undoes it, the one that finishes the job) and
 // the fleet's view of it. Each command's render.ts makes its Rendering from here with its own words.
+import { fitted } from "../../report/fit.js";
 import { EXIT, type ExitCode } from "../../core/errors.js";
 import { OUTCOMES, type Outcome } from "../../core/events.js";
 import type { MemberResult } from "../../core/steps/deletion.js";
@@ -189,6 +190,8 @@ export function deletionLines(
     readonly elapsedMs: number;
     readonly dryRun: boolean;
     readonly quiet: boolean;
+    /** A terminal's width: the lines for people are fitted (never a command to paste). */
+    readonly columns?: number;
   },
 ): string[] {
   const c = ctx.paint;
@@ -215,6 +218,7 @@ export function deletionLines(
     );
     if (report.note !== undefined) lines.push(`  ${c.dim("→")} ${report.note}`);
   }
+  lines.splice(0, lines.length, ...fitted(lines, ctx.columns, 0));
   if (report.undo !== undefined && !ctx.dryRun) lines.push("To undo:", `  ${literal(report.undo)}`);
   if (report.finish !== undefined && bad && outcome !== "failed") {
     lines.push("To finish the job:", `  ${literal(report.finish)}`);
@@ -269,6 +273,7 @@ export function deletionRendering<O>(words: DeletionWords): Rendering<O, Deletio
         elapsedMs: ctx.elapsedMs,
         dryRun: ctx.dryRun,
         quiet: ctx.mode.quiet,
+        columns: ctx.mode.columns,
       });
       return { stdout: "", stderr: lines.map((line) => `${line}\n`).join("") };
     },

@@ -1,6 +1,7 @@
 // Plain text for people about a settled key of a fleet run, pure: its lines (src/report/fleet-summary.ts
 // sums the keys up). Every command is spoken of through its FleetLook and its keys' FleetKey values
 // (src/report/fleet-key.ts).
+import { fitted } from "./fit.js";
 import type { ErrorReport } from "../core/errors.js";
 import { bucketOf } from "./fleet-block.js";
 import type { FleetKey, FleetLook } from "./fleet-key.js";
@@ -185,7 +186,8 @@ export function fleetKeyLines(
     const where = note.regions.length === 0 ? "" : `${note.regions.join(", ")}: `;
     lines.push(`  ${c.dim("→")} ${where}${note.text}`);
   }
-  return lines;
+  // On a terminal the plan's and the notes' lines are broken at spaces to fit its width.
+  return style.terminal ? fitted(lines, style.columns ?? 80) : lines;
 }
 
 /** A key of a command that works per Region: its failures, else its Regions counted. */

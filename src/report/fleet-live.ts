@@ -3,6 +3,7 @@
 // CI log, a pipe): a line per key as it settles, and a heartbeat line. Then a summary. It keeps
 // counters and the units in progress (fleet-progress.ts), never what has settled (but the first
 // failed keys).
+import { fitted } from "./fit.js";
 import type { Ora } from "ora";
 import type { ReportedError } from "../core/errors.js";
 import type { ReplicaEvent } from "../core/events.js";
@@ -137,9 +138,9 @@ export async function createFleetReporter(options: FleetReporterOptions): Promis
       if (!mode.quiet && look.table !== true) {
         const totals =
           keys.length > 0 ? tallyOf(keys, undefined, (k) => notBegun.has(k.keyId) || neverStarted(k)) : tally;
-        if (totals.total > 0) {
-          for (const line of fleetSummaryLines(look, totals, elapsedMs, run.dryRun, c, style)) write(line);
-        }
+        const summary =
+          totals.total > 0 ? fleetSummaryLines(look, totals, elapsedMs, run.dryRun, c, style) : [];
+        for (const line of fitted(summary, style.terminal ? style.columns : undefined, 0)) write(line);
       }
       // Also with --quiet: like the timed-out Regions' own lines, they say what to do about them.
       for (const line of finishingLines(look, keys, selection, options.resume)) write(line);

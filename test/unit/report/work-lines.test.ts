@@ -6,34 +6,10 @@ import type { Change, WorkResult } from "../../../src/core/events.js";
 import { forPeople } from "../../../src/report/terminal-text.js";
 import { operationsOf, workLine } from "../../../src/report/work-lines.js";
 import { PRIMARY, arnIn } from "../../support/fixtures.js";
+import { DONE, FAILED } from "../../support/work-results.js";
 
 const plain = new Chalk({ level: 0 });
 const coloured = new Chalk({ level: 1 });
-
-const DONE: WorkResult = {
-  keyId: PRIMARY.keyId,
-  region: "eu-west-1",
-  arn: arnIn("eu-west-1"),
-  keyState: "Enabled",
-  changes: [{ op: "tag", key: "cost", value: "42" }],
-  elapsedMs: 1200,
-  outcome: "done",
-};
-const FAILED: WorkResult = {
-  keyId: PRIMARY.keyId,
-  region: "ap-southeast-2",
-  arn: arnIn("ap-southeast-2"),
-  keyState: "Enabled",
-  changes: [{ op: "description", from: "a", to: "b" }],
-  pending: [{ op: "tag", key: "cost", value: "42" }],
-  elapsedMs: 900,
-  outcome: "failed",
-  error: {
-    name: "AccessDeniedException",
-    message: "denied",
-    hint: "Grant kms:TagResource in ap-southeast-2.",
-  },
-};
 
 describe("operationsOf: the diff's operations among a unit's changes", () => {
   it("leaves out ReplicateKey and an import, keeps the rest in order", () => {

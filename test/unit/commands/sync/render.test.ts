@@ -12,6 +12,7 @@ import {
 } from "../../../../src/commands/sync/render.js";
 import { schemaErrors } from "../../../support/schema.js";
 import { PRIMARY, arnIn } from "../../../support/fixtures.js";
+import { DONE, FAILED } from "../../../support/work-results.js";
 
 const plain = new Chalk({ level: 0 });
 
@@ -68,31 +69,6 @@ describe("changeSummary: `exists, 2 tags added`", () => {
     ).toBe("2 tags added, 1 tag changed, description updated, 1 alias created");
   });
 });
-
-const DONE: WorkResult = {
-  keyId: PRIMARY.keyId,
-  region: "eu-west-1",
-  arn: arnIn("eu-west-1"),
-  keyState: "Enabled",
-  changes: [{ op: "tag", key: "cost", value: "42" }],
-  elapsedMs: 1200,
-  outcome: "done",
-};
-const FAILED: WorkResult = {
-  keyId: PRIMARY.keyId,
-  region: "ap-southeast-2",
-  arn: arnIn("ap-southeast-2"),
-  keyState: "Enabled",
-  changes: [{ op: "description", from: "a", to: "b" }],
-  pending: [{ op: "tag", key: "cost", value: "42" }],
-  elapsedMs: 900,
-  outcome: "failed",
-  error: {
-    name: "AccessDeniedException",
-    message: "denied",
-    hint: "Grant kms:TagResource in ap-southeast-2.",
-  },
-};
 
 // A Region's line as it settles (the diff, why it failed, what was not applied): test/unit/report/work-lines.test.ts.
 describe("syncPlanLine and syncSummaryLine", () => {

@@ -196,6 +196,10 @@ describe("promote", () => {
     expect(doc.note).toMatch(/the promotion was accepted and may still complete; re-run promote or status/i);
     expect(doc.newPrimary?.keyState).toBe("Updating");
     expect(run.stderr).toMatch(/may still complete/);
+    // The command to paste: the same one, with the run's values and a longer --timeout
+    expect(run.stderr).toMatch(
+      /To see it through \(a done promotion counts as done\):\n {2}kms-replicate promote --key \S+ --to eu-west-1 .*--timeout 20m\n/,
+    );
   });
 
   it("retries 'not a multi-Region primary key' right after another promotion", async () => {

@@ -3,7 +3,7 @@ import { fitted } from "../../report/fit.js";
 import { EXIT, type ExitCode } from "../../core/errors.js";
 import { seconds, type LineStatus } from "../../report/lines.js";
 import { clock } from "../../report/progress-text.js";
-import { rerunLines } from "../../report/resume.js";
+import { rerunCommand, rerunLines, type ResumeOptions } from "../../report/resume.js";
 import type { FleetKey } from "../../report/fleet-key.js";
 import { countBy } from "../../report/fleet.js";
 import { KEY_LOOK } from "../../report/fleet-lines.js";
@@ -199,6 +199,7 @@ export const promoteRendering: Rendering<PromoteOptions, PromoteReport, PromoteJ
       ...promoteLines(report, ctx.elapsedMs, ctx.paint, ctx.mode.quiet, ctx.mode.columns),
       // Also with --quiet: what to run to finish.
       ...(report.outcome === "notStarted" ? rerunLines([report.oldPrimary.region], ctx.resume) : []),
+      ...(report.outcome === "timeout" || report.outcome === "interrupted" ? againLines(ctx.resume) : []),
     ];
     return { stdout: "", stderr: lines.map((line) => `${line}\n`).join("") };
   },
@@ -215,3 +216,9 @@ export const promoteRendering: Rendering<PromoteOptions, PromoteReport, PromoteJ
         : [],
   },
 };
+
+/** The same command again, with the run's values: it counts a done promotion as done. */
+function againLines(resume: ResumeOptions): string[] {
+  const again = rerunCommand(resume);
+  return again === undefined ? [] : ["To see it through (a done promotion counts as done):", `  ${again}`];
+}

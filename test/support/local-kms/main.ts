@@ -160,6 +160,13 @@ if (tlsDir !== undefined && values.tls !== true) fail("--tls-dir goes with --tls
 if (tlsDir !== undefined && !(existsSync(tlsDir) && statSync(tlsDir).isDirectory()))
   fail(`--tls-dir ${tlsDir} is not a folder that exists`);
 
+// One signal stops it cleanly from the moment it listens (also while it starts and makes its keys).
+const running: { stop?: () => Promise<void> } = {};
+const stop = (): void => {
+  void (running.stop?.() ?? Promise.resolve()).then(() => process.exit(0));
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);
 const server = await startKmsLocal({
   port,
   creatingDelayMs,
@@ -173,6 +180,7 @@ const server = await startKmsLocal({
   tls: values.tls === true,
   tlsDir: tlsDir === undefined ? undefined : resolve(tlsDir),
 });
+running.stop = () => server.stop();
 process.stdout.write(`kms-local listening on ${server.url}\n`);
 if (server.caFile !== undefined) {
   process.stdout.write(`kms-local CA certificate in ${server.caFile} (for AWS_CA_BUNDLE or --ca-bundle)\n`);
@@ -205,8 +213,3 @@ if (primaries > 0) {
     `kms-local created ${primaries} multi-Region primary keys in ${primaryRegion}${tags === "" ? "" : ` tagged ${tags}`}\n`,
   );
 }
-const stop = (): void => {
-  void server.stop().then(() => process.exit(0));
-};
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);

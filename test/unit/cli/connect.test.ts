@@ -20,7 +20,7 @@ const io = (more: Partial<Io> = {}): Io => ({
   stdout: { write: () => true },
   stderr: process.stderr,
   env: {},
-  cwd: "/work/dir",
+  cwd: join(tmpdir(), "dir"),
   signal: new AbortController().signal,
   startedAt: 1000,
   ...more,
@@ -45,7 +45,12 @@ describe("inputsOf", () => {
     // WHEN
     const inputs = inputsOf(io({ signal }), 90_000);
     // THEN
-    expect(inputs).toEqual({ cwd: "/work/dir", signal, deadline: 91_000, deadlineName: "--timeout 90s" });
+    expect(inputs).toEqual({
+      cwd: join(tmpdir(), "dir"),
+      signal,
+      deadline: 91_000,
+      deadlineName: "--timeout 90s",
+    });
   });
 
   it("a command without --timeout (status) waits as long as the default, and says so without the flag", () => {

@@ -1,4 +1,6 @@
 // The commands a run prints to finish or undo its work: the run's own values, shell-quoted.
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   importHintLines,
@@ -22,7 +24,7 @@ const importing = {
 describe("the commands to paste", () => {
   it("rotate-material again: the material's path made absolute and quoted, the import and reach flags as given", () => {
     // GIVEN
-    const material = materialFlagsOf(importing, "/home/o'neil");
+    const material = materialFlagsOf(importing, join(tmpdir(), "o'neil"));
     const reach = reachOf({
       profile: " prod ",
       endpointUrl: "http://127.0.0.1:4566",
@@ -32,7 +34,7 @@ describe("the commands to paste", () => {
     const command = rotateMaterialCommand({ key: PRIMARY_ARN, material, reach, timeoutMs: 3_600_000 });
     // THEN
     expect(command).toBe(
-      `kms-replicate rotate-material --key ${PRIMARY_ARN} --key-material 'fileb:///home/o'\\''neil/keys/new material.bin' --wrapping-key-spec RSA_2048 --valid-to 2027-01-31T00:00:00.000Z --profile prod --endpoint-url http://127.0.0.1:4566 --cli-read-timeout 30 --timeout 1h`,
+      `kms-replicate rotate-material --key ${PRIMARY_ARN} --key-material 'fileb://${tmpdir()}/o'\\''neil/keys/new material.bin' --wrapping-key-spec RSA_2048 --valid-to 2027-01-31T00:00:00.000Z --profile prod --endpoint-url http://127.0.0.1:4566 --cli-read-timeout 30 --timeout 1h`,
     );
   });
 

@@ -1,7 +1,7 @@
 // What the fleet's renderers (fleet-live.ts, fleet-lines.ts) know of a settled key and of the
 // command: typed values a command's render.ts makes from its own results, never its JSON read back.
-import type { ErrorReport } from "../core/errors.js";
-import type { KeyOutcome } from "./outcomes.js";
+import type { ErrorReport, ExitCode } from "../core/errors.js";
+import { keyOutcome, type KeyOutcome } from "./outcomes.js";
 import type { LineStatus } from "./lines.js";
 import type { Paint } from "./terminal-text.js";
 
@@ -88,4 +88,26 @@ export interface FleetLook {
 export interface FleetCounts {
   readonly regions: ReadonlyMap<string, ReadonlyMap<LineStatus, number>>;
   readonly counted: ReadonlyMap<string, number>;
+}
+
+/**
+ * A settled key whose work is per Region, as the fleet's renderers see it: its outcome from its
+ * exit code, `notStarted` when every Region is (nothing of it begun).
+ */
+export function regionKey(
+  primary: { readonly keyId: string; readonly region: string; readonly arn: string | null },
+  run: { readonly exitCode: ExitCode; readonly failure?: ErrorReport | null },
+  regions: readonly RegionMark[],
+  extra: Pick<FleetKey, "error" | "note"> = { error: null, note: null },
+): FleetKey {
+  const nothingBegun = regions.length > 0 && regions.every((r) => r.status === "notStarted");
+  return {
+    keyId: primary.keyId,
+    primaryRegion: primary.region,
+    arn: primary.arn,
+    outcome: keyOutcome(run.exitCode, run.failure, nothingBegun),
+    error: run.failure ?? extra.error,
+    regions,
+    note: extra.note,
+  };
 }

@@ -8,11 +8,10 @@ import { OUTCOMES, type Outcome } from "../../core/events.js";
 import type { MemberResult } from "../../core/steps/deletion.js";
 import type { HandoverEnd } from "../../core/steps/handover.js";
 import type { Stop } from "../../core/stop.js";
-import type { FleetKey, FleetLook } from "../../report/fleet-key.js";
+import { regionKey, type FleetKey, type FleetLook } from "../../report/fleet-key.js";
 import { regionTotals } from "../../report/fleet.js";
 import { JSON_VERSION } from "../../report/json.js";
 import { paint as paintStatus, seconds } from "../../report/lines.js";
-import { keyOutcome } from "../../report/outcomes.js";
 import { literal, type Paint } from "../../report/terminal-text.js";
 import type { DocumentInput, KeyRun, Rendering } from "../contract.js";
 import {
@@ -230,31 +229,26 @@ export function deletionLines(
 export function deletionView(run: KeyRun<DeletionReport>): FleetKey {
   const report = run.result;
   const { primary } = run.key;
-  const regions = report?.regions ?? [];
-  return {
-    keyId: primary.keyId,
-    primaryRegion: report?.primaryRegion ?? primary.region,
-    arn: report?.primaryArn ?? primary.arn,
-    outcome: keyOutcome(
-      run.exitCode,
-      run.failure,
-      regions.length > 0 && regions.every((r) => r.status === "notStarted"),
-    ),
-    error: run.failure ?? report?.promotion?.error ?? null,
-    regions: regions.map((r) => ({
-      region: r.region,
-      status: r.status,
-      keyState: r.keyState,
-      error: r.error ?? null,
-      note: r.note ?? null,
-    })),
-    note:
-      report?.promotion !== undefined &&
-      report.promotion.outcome !== "promoted" &&
-      report.promotion.outcome !== "unchanged"
-        ? (report.promotion.note ?? null)
-        : null,
-  };
+  const regions = (report?.regions ?? []).map((r) => ({
+    region: r.region,
+    status: r.status,
+    keyState: r.keyState,
+    error: r.error ?? null,
+    note: r.note ?? null,
+  }));
+  const promotion = report?.promotion;
+  const unsettled =
+    promotion !== undefined && promotion.outcome !== "promoted" && promotion.outcome !== "unchanged";
+  return regionKey(
+    {
+      keyId: primary.keyId,
+      region: report?.primaryRegion ?? primary.region,
+      arn: report?.primaryArn ?? primary.arn,
+    },
+    run,
+    regions,
+    { error: promotion?.error ?? null, note: unsettled ? (promotion.note ?? null) : null },
+  );
 }
 
 /** A command's Rendering, from its words. */

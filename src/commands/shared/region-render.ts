@@ -6,14 +6,13 @@ import { REGION_STATUSES, type RegionResult, type RegionStatus } from "../../cor
 import type { ByRegion, Envelope, FleetEnvelope, KeyEntry, KeyTotals } from "../../report/fleet.js";
 import type { Count } from "../../report/json.js";
 import type { Stop } from "../../core/stop.js";
-import type { FleetKey } from "../../report/fleet-key.js";
+import { regionKey, type FleetKey } from "../../report/fleet-key.js";
 import { regionTotals } from "../../report/fleet.js";
 import { runJson, type RunCommand, type RunJson } from "../../report/json.js";
 import { appliedText, operationLine } from "../../report/change-text.js";
 import { summaryLine } from "../../report/lines.js";
 import { rerunLines, waitCommand } from "../../report/resume.js";
 import { importHintLines, interruptedLines, timedOutLines, waitHintLines } from "../../report/rerun.js";
-import { keyOutcome } from "../../report/outcomes.js";
 import { literal } from "../../report/terminal-text.js";
 import type { DocumentInput, FinishContext, KeyRun, Output } from "../contract.js";
 import { exitCodeFor, type RegionRun } from "./regions.js";
@@ -57,26 +56,15 @@ function planOf(result: RegionResult): string[] {
 export function regionView(run: KeyRun<RegionRun>, dryRun = false): FleetKey {
   const results = run.result?.results ?? [];
   const primary = run.result?.primary ?? run.key.primary;
-  return {
-    keyId: primary.keyId,
-    primaryRegion: primary.region,
-    arn: primary.arn,
-    outcome: keyOutcome(
-      run.exitCode,
-      run.failure,
-      results.length > 0 && results.every((r) => r.status === "notStarted"),
-    ),
-    error: run.failure ?? null,
-    regions: results.map((r) => ({
-      region: r.region,
-      status: r.status,
-      keyState: r.keyState ?? null,
-      error: r.status === "failed" ? r.error : null,
-      note: r.note ?? null,
-      ...(dryRun ? { plan: planOf(r) } : {}),
-    })),
-    note: null,
-  };
+  const regions = results.map((r) => ({
+    region: r.region,
+    status: r.status,
+    keyState: r.keyState ?? null,
+    error: r.status === "failed" ? r.error : null,
+    note: r.note ?? null,
+    ...(dryRun ? { plan: planOf(r) } : {}),
+  }));
+  return regionKey(primary, run, regions);
 }
 
 /** What a command's closing lines tell for its Regions. */

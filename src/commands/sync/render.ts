@@ -19,7 +19,7 @@ import { rerunLines } from "../../report/resume.js";
 import { importHintLines, interruptedLines, timedOutLines } from "../../report/rerun.js";
 import { operationsOf } from "../../report/work-lines.js";
 import { literal, type Paint } from "../../report/terminal-text.js";
-import type { FleetKey } from "../../report/fleet-key.js";
+import { regionKey, type FleetKey } from "../../report/fleet-key.js";
 import {
   regionTotals,
   type ByRegion,
@@ -28,7 +28,6 @@ import {
   type KeyEntry,
   type KeyTotals,
 } from "../../report/fleet.js";
-import { keyOutcome } from "../../report/outcomes.js";
 import type { KeyRun, Rendering } from "../contract.js";
 import type { SyncOptions } from "./flags.js";
 
@@ -185,29 +184,16 @@ export function syncExitCode(
 
 /** A key of a fleet, as its replicas ended. */
 function syncView(run: KeyRun<WorkResult[]>): FleetKey {
-  const results = run.result ?? [];
-  const { primary } = run.key;
-  return {
-    keyId: primary.keyId,
-    primaryRegion: primary.region,
-    arn: primary.arn,
-    outcome: keyOutcome(
-      run.exitCode,
-      run.failure,
-      results.length > 0 && results.every((r) => r.outcome === "notStarted"),
-    ),
-    error: run.failure ?? null,
-    regions: results.map((r) => ({
-      region: r.region,
-      status: r.outcome,
-      keyState: r.keyState ?? null,
-      error: r.outcome === "failed" ? r.error : null,
-      note: r.note ?? null,
-      // A dry run's plan, as the run over one key shows it under the Region.
-      ...(r.outcome === "planned" ? { plan: operationsOf(r.changes).map(operationLine) } : {}),
-    })),
-    note: null,
-  };
+  const regions = (run.result ?? []).map((r) => ({
+    region: r.region,
+    status: r.outcome,
+    keyState: r.keyState ?? null,
+    error: r.outcome === "failed" ? r.error : null,
+    note: r.note ?? null,
+    // A dry run's plan, as the run over one key shows it under the Region.
+    ...(r.outcome === "planned" ? { plan: operationsOf(r.changes).map(operationLine) } : {}),
+  }));
+  return regionKey(run.key.primary, run, regions);
 }
 
 export const syncRendering: Rendering<SyncOptions, WorkResult[], SyncJson> = {

@@ -24,7 +24,7 @@ function compactTerm(option: Option): string {
 
 /** The global options that do not name the key, as one wrapped block. */
 function compactGlobals(options: readonly Option[], width: number): string[] {
-  const terms = [...options.filter((o) => !isKeyOption(o)).map(compactTerm), "-h/--help"];
+  const terms = [...options.filter((o) => !isKeyOption(o) && !o.hidden).map(compactTerm), "-h/--help"];
   const lines: string[] = [];
   let line = " ";
   for (const term of terms) {

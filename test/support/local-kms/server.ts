@@ -106,6 +106,8 @@ export interface KmsLocal {
   /** Forget keys, calls and settings changed since start (back to the options given at start). */
   reset(): void;
   calls(filter?: { region?: string; operation?: string }): CallRecord[];
+  /** TCP connections accepted since start or reset (a test compares them with a proxy's tunnels). */
+  connections(): number;
   callCount(region?: string, operation?: string): number;
   /** ThrottlingException answers per (Region, operation), from the call log. */
   throttled(): ThrottleCount[];
@@ -582,7 +584,9 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
     if (partial.seed !== undefined) random = seededRandom(partial.seed);
   };
 
+  let connections = 0;
   const reset = (): void => {
+    connections = 0;
     store.clear();
     log.length = 0;
     limiter.clear();
@@ -608,6 +612,7 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
   // 4–8 s) can send on a socket the endpoint is closing: "socket hang up", which a test with one
   // attempt would report as a failure. KMS does not document its own idle timeout.
   server.keepAliveTimeout = 120_000;
+  server.on("connection", () => (connections += 1));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
@@ -624,6 +629,7 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
     account,
     configure,
     reset,
+    connections: () => connections,
     calls: (filter = {}) =>
       log.filter(
         (c) =>

@@ -49,7 +49,8 @@ function fullHelp(program: Command, output: { out: string }, name: string): stri
 
 describe("a command's --help", () => {
   const { program, output } = recordingProgram();
-  const globalLongs = program.options.flatMap((o) => (o.long === undefined ? [] : [o.long]));
+  // Hidden global options (--ca-bundle, --no-verify-ssl) are in `help globals` only.
+  const globalLongs = program.options.flatMap((o) => (o.long === undefined || o.hidden ? [] : [o.long]));
   const keyLongs = program.options.filter((o) =>
     (KEY_OPTIONS as readonly string[]).includes(o.attributeName()),
   );

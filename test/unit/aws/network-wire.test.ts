@@ -8,7 +8,7 @@ import type { RetryPolicy } from "../../../src/aws/backoff.js";
 import { createKms } from "../../../src/aws/client.js";
 import type { Network } from "../../../src/aws/network.js";
 import { proxyEnvironment } from "../../../src/aws/proxy-env.js";
-import { KmsCallError } from "../../../src/core/call-error.js";
+import type { KmsCallError } from "../../../src/core/call-error.js";
 import { mayHaveBeenApplied } from "../../../src/core/errors.js";
 import { startKmsLocal, type KmsLocal } from "../../support/local-kms/server.js";
 import { startProxy, type TestProxy } from "../../support/proxy.js";

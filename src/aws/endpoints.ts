@@ -15,7 +15,6 @@
 // endpoint here, with the run's profile, and give the clients the result (an endpoint, or
 // ignoreConfiguredEndpointUrls): what --debug and the messages name is where the calls go.
 import { usageError } from "../core/errors.js";
-import { redactUrl } from "../core/redact.js";
 
 export type EndpointService = "kms" | "sts";
 
@@ -78,17 +77,14 @@ export function configuredEndpoint(
 /** The port of a URL as written (`:99999`), before URL parsing refuses it without saying why. */
 const URL_PORT = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(?:\[[^\]]*\]|[^:/?#]*):(\d+)(?:[/?#]|$)/i;
 
-/** An http(s) URL with a port in range; the value itself is shown only with its secrets hidden. */
+/** An http(s) URL with a port in range; the value itself is not shown (it may hold a password). */
 function checkedUrl(url: string, source: string): string {
   const port = URL_PORT.exec(url)?.[1];
   if (port !== undefined && (Number(port) < 1 || Number(port) > 65_535)) {
     throw usageError(`${source}: the port ${port} is out of range; a port is 1 to 65535.`);
   }
   if (!URL.canParse(url) || !["http:", "https:"].includes(new URL(url).protocol)) {
-    throw usageError(
-      `${source} (${redactUrl(url)}) is not an http(s) URL.`,
-      "Set it like http://127.0.0.1:4566, or unset it.",
-    );
+    throw usageError(`${source} is not an http(s) URL.`, "Set it like http://127.0.0.1:4566, or unset it.");
   }
   return url;
 }

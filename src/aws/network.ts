@@ -62,7 +62,14 @@ export const DIRECT: Network = { proxies: {}, verify: true };
 export async function resolveNetwork(options: NetworkOptions, env: NodeJS.ProcessEnv): Promise<Network> {
   const config = await endpointConfig(options.profile, env);
   const kms = configuredEndpoint("kms", options.endpointUrl, env, config);
-  const sts = configuredEndpoint("sts", undefined, env, config);
+  // The credential providers' STS client resolves its endpoint itself, with the profile
+  // AWS_PROFILE names (or default), whatever --profile says (see endpoints.ts): named as it goes.
+  const sts = configuredEndpoint(
+    "sts",
+    undefined,
+    env,
+    options.profile === undefined ? config : await endpointConfig(undefined, env),
+  );
   const bundle =
     given(options.caBundle, "--ca-bundle") ??
     given(env.AWS_CA_BUNDLE, "AWS_CA_BUNDLE") ??

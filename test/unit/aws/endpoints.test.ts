@@ -116,8 +116,8 @@ describe("configuredEndpoint", () => {
   });
 
   it.each([
-    [{ AWS_ENDPOINT_URL_KMS: "not a url" }, "AWS_ENDPOINT_URL_KMS (not a url) is not an http(s) URL."],
-    [{ AWS_ENDPOINT_URL: "ftp://u:secret@h/" }, "AWS_ENDPOINT_URL (ftp://***@h/) is not an http(s) URL."],
+    [{ AWS_ENDPOINT_URL_KMS: "not a url" }, "AWS_ENDPOINT_URL_KMS is not an http(s) URL."],
+    [{ AWS_ENDPOINT_URL: "ftp://u:secret@h/" }, "AWS_ENDPOINT_URL is not an http(s) URL."],
     [{ AWS_ENDPOINT_URL: "http://h:70000" }, "AWS_ENDPOINT_URL: the port 70000 is out of range"],
   ])("%j: a usage error before any call, the password hidden", (env, message) => {
     let error: unknown;

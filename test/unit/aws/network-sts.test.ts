@@ -64,7 +64,7 @@ it("AssumeRole goes to AWS_ENDPOINT_URL_STS through the run's HTTP proxy", async
     network: { proxies: proxyEnvironment({ HTTP_PROXY: proxy.url }), verify: true },
   });
   // WHEN the credentials are resolved
-  const account = await kms.callerAccount();
+  const account = await kms.callerAccount?.();
   // THEN STS answered, through the proxy
   expect(account).toBe("123456789012");
   expect(bodies).toHaveLength(1);

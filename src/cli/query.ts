@@ -15,6 +15,7 @@
 import { usageError, type ReplicateError } from "../core/errors.js";
 import { renderJsonValue, type KmsReplicateDocument } from "./document.js";
 import type { RawGlobalFlags } from "./globals.js";
+import { functionNames, withLegacyLiterals } from "./query-text.js";
 import type * as JmespathModule from "@aws-lambda-powertools/jmespath";
 
 type Jmespath = typeof JmespathModule;
@@ -58,8 +59,12 @@ export async function queryFlag(flags: Pick<RawGlobalFlags, "query" | "output">)
 /** Parse the expression now (before any call, before any file is read): a bad one is a usage error. */
 export async function compileQuery(expression: string): Promise<QueryFlag> {
   const jmespath = await import("@aws-lambda-powertools/jmespath");
-  const syntax = syntaxError(jmespath, expression);
-  if (syntax !== undefined) return { error: usageError(`Bad value for --query: ${syntax}`, HINT) };
+  const source = withLegacyLiterals(expression);
+  // The library's messages end with "in expression: " and the expression it was given.
+  const asTyped = (message: string): string =>
+    message.replace(`in expression: ${source}`, `in expression: ${expression}`);
+  const syntax = syntaxError(jmespath, source);
+  if (syntax !== undefined) return { error: usageError(`Bad value for --query: ${asTyped(syntax)}`, HINT) };
   const unknown = functionNames(expression).filter((name) => !knownFunction(jmespath, name));
   if (unknown.length > 0) {
     return {
@@ -74,9 +79,9 @@ export async function compileQuery(expression: string): Promise<QueryFlag> {
       expression,
       apply(document) {
         try {
-          return { value: jmespath.search(expression, document as JSONObject) };
+          return { value: jmespath.search(source, document as JSONObject) };
         } catch (error) {
-          return { problem: error instanceof Error ? error.message : String(error) };
+          return { problem: asTyped(error instanceof Error ? error.message : String(error)) };
         }
       },
     },
@@ -110,32 +115,6 @@ function knownFunction(jmespath: Jmespath, name: string): boolean {
   } catch (error) {
     return !(error instanceof jmespath.UnknownFunctionError);
   }
-}
-
-/**
- * The names an expression calls: an unquoted identifier followed by `(`, outside raw strings
- * ('…'), quoted identifiers ("…") and JSON literals (`…`), each with its backslash escapes.
- */
-export function functionNames(expression: string): string[] {
-  const names = new Set<string>();
-  let i = 0;
-  while (i < expression.length) {
-    const c = expression[i] ?? "";
-    if (c === "'" || c === '"' || c === "`") {
-      i += 1;
-      while (i < expression.length && expression[i] !== c) i += expression[i] === "\\" ? 2 : 1;
-      i += 1;
-      continue;
-    }
-    const identifier = /^[A-Za-z_][A-Za-z0-9_]*/.exec(expression.slice(i))?.[0];
-    if (identifier === undefined) {
-      i += 1;
-      continue;
-    }
-    i += identifier.length;
-    if (/^\s*\(/.test(expression.slice(i))) names.add(identifier);
-  }
-  return [...names];
 }
 
 /** What goes to stdout (the document, or the query's result), and a line for stderr if the query failed. */

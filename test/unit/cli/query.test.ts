@@ -3,13 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { renderJson, type KmsReplicateDocument } from "../../../src/cli/document.js";
 import { jsonRequested, buildProgram, queryInArgv } from "../../../src/cli/program.js";
-import {
-  compileQuery,
-  functionNames,
-  queryFlag,
-  writeDocument,
-  type JsonQuery,
-} from "../../../src/cli/query.js";
+import { compileQuery, queryFlag, writeDocument, type JsonQuery } from "../../../src/cli/query.js";
+import { functionNames, withLegacyLiterals } from "../../../src/cli/query-text.js";
 import { COMMANDS } from "../../../src/commands/registry.js";
 import { EXIT, isReplicateError } from "../../../src/core/errors.js";
 
@@ -203,5 +198,43 @@ describe("the command line: --query implies -o json", () => {
   ])("a usage error first: %j → JSON %s, query %j", (args, json, expression) => {
     expect(jsonRequested(program(), argv(...args))).toBe(json);
     expect(queryInArgv(argv(...args))).toBe(expression);
+  });
+});
+
+describe("the AWS CLI's string literals in backticks (jmespath.py reads a literal that is not JSON as a string)", () => {
+  const KEYS = {
+    keys: [
+      { role: "PRIMARY", region: "us-east-1" },
+      { role: "REPLICA", region: "eu-west-1" },
+    ],
+  } as unknown as KmsReplicateDocument;
+
+  // each result as jmespath.py 1.1.0 gives it
+  it.each([
+    ["keys[?role==`REPLICA`].region", ["eu-west-1"]],
+    ["keys[?role==` REPLICA`].region", ["eu-west-1"]],
+    ['keys[?role==`"REPLICA"`].region', ["eu-west-1"]],
+    ["`foo bar`", "foo bar"],
+    ["`tru`", "tru"],
+    ["`true`", true],
+    ["`{bad`", "{bad"],
+    ["` `", ""],
+    ["`it's`", "it's"],
+    ["`a\\`b`", "a`b"],
+    ["`tab\\tbed`", "tab\tbed"],
+  ])("%s → %j", async (expression, value) => {
+    expect(JSON.parse(writeDocument(KEYS, await query(expression)).stdout)).toEqual(value);
+  });
+
+  it("keeps the length where it can, so that an error's column points into what was typed", async () => {
+    expect(withLegacyLiterals("keys[?role==`REPLICA`].region")).toBe("keys[?role=='REPLICA'].region");
+    expect(withLegacyLiterals("a[?b==`  c`]")).toBe("a[?b==  'c']");
+    expect(withLegacyLiterals('a[?b==`1`] | `[1]` | `"x"`')).toBe('a[?b==`1`] | `[1]` | `"x"`');
+    const message = await usageMessage("keys[?role==`REPLICA`].[");
+    expect(message).toMatch(/parse error at column 24, .* in expression: keys\[\?role==`REPLICA`\]\.\[$/);
+  });
+
+  it("a literal that is neither JSON nor a JSON string stays an error", async () => {
+    expect(await usageMessage('keys[?role==`say "hi"`]')).toMatch(/unknown token/);
   });
 });

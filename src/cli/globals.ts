@@ -38,6 +38,8 @@ export interface RawGlobalFlags {
   /** ms, from parseTimeoutSeconds. */
   cliReadTimeout?: number;
   output: OutputFormat;
+  /** --query: a JMESPath expression over the JSON document (compiled by src/cli/query.ts). */
+  query?: string;
   quiet?: boolean;
   debug?: boolean;
   color: boolean;
@@ -56,6 +58,7 @@ export const GLOBAL_NAMES: ReadonlySet<string> = new Set([
   "cliConnectTimeout",
   "cliReadTimeout",
   "output",
+  "query",
   "quiet",
   "debug",
   "color",
@@ -105,6 +108,12 @@ export function defineGlobals(program: Command): Command {
         )
           .choices(["text", "json"])
           .default("text"),
+      )
+      .addOption(
+        new Option(
+          "--query <expression>",
+          "JMESPath applied to the JSON document, as the AWS CLI's --query; implies -o json",
+        ).implies({ output: "json" }),
       )
       .option("-q, --quiet", "print only errors on stderr (and, without a terminal, the heartbeat)")
       .option(

@@ -13,7 +13,7 @@ import { createHumanReporter } from "../report/live.js";
 import type { OutputMode } from "../report/mode.js";
 import { forPeople, paint } from "../report/terminal-text.js";
 import { runEndingError, stoppedEarly, type RawArgs, type Session } from "./session.js";
-import { renderJson, type KmsReplicateDocument } from "./document.js";
+import type { KmsReplicateDocument } from "./document.js";
 import { runFleet } from "./fleet.js";
 import {
   fleetDocumentOf,
@@ -26,6 +26,7 @@ import { fleetRequested, parseGlobals, type RawGlobalFlags } from "./globals.js"
 import { inputsOf } from "./connect.js";
 import type { Io } from "./io.js";
 import { runOne, type OneOutcome, type OneTracker } from "./one.js";
+import { queryFlag, writeDocument, type DocumentText } from "./query.js";
 import { detectFromProcess } from "./terminal.js";
 
 /** What a run ended with, over one key or a fleet; undefined: it ended before it had keys. */
@@ -45,12 +46,15 @@ export async function runCommand(command: CommandModule, raw: RawArgs, io: Io): 
   const resume = resumeOf(raw, io);
   const rawDryRun = raw.own.dryRun === true;
   const session = await openSession(module, { mode, resume, io, fleet, dryRun: rawDryRun });
+  // --query is compiled before the run begins (a bad one is reported as the run's usage error,
+  // below) and applies to every document the run writes, a second signal's among them.
+  const asked = await queryFlag(raw.globals);
   const { advice } = module;
   let options: unknown;
   let outcome: Outcome | undefined;
   const trackers: { readonly one: OneTracker; readonly fleet: FleetTracker } = { one: {}, fleet: {} };
-  const render = (exitCode: ExitCode, failure: ReportedError | null, elapsedMs: number): string =>
-    renderJson(
+  const render = (exitCode: ExitCode, failure: ReportedError | null, elapsedMs: number): DocumentText =>
+    writeDocument(
       documentOf(module, {
         exitCode,
         failure,
@@ -61,6 +65,7 @@ export async function runCommand(command: CommandModule, raw: RawArgs, io: Io): 
         rawDryRun,
         tracker: trackers.fleet,
       }),
+      asked.query,
     );
 
   io.lastWords?.((stop) => {
@@ -69,10 +74,14 @@ export async function runCommand(command: CommandModule, raw: RawArgs, io: Io): 
     const failure = outcome === undefined ? stoppedEarly(stop, true) : null;
     session.reporter.one?.stop();
     session.reporter.fleet?.stop();
+    const written = mode.json ? render(stop.exitCode, failure, elapsedMs) : undefined;
     return {
       exitCode: stop.exitCode,
-      stdout: mode.json ? render(stop.exitCode, failure, elapsedMs) : undefined,
-      stderr: forPeople(paint.red(`✖ ${stoppedLine(module, stop, outcome)}\n`), mode.color),
+      stdout: written?.stdout,
+      stderr: forPeople(
+        `${paint.red(`✖ ${stoppedLine(module, stop, outcome)}\n`)}${written?.stderr ?? ""}`,
+        mode.color,
+      ),
     };
   });
 
@@ -81,6 +90,7 @@ export async function runCommand(command: CommandModule, raw: RawArgs, io: Io): 
   const key = firstKeyOf(raw.globals);
   try {
     const work = async (): Promise<Outcome> => {
+      if (asked.error !== undefined) throw asked.error;
       const globals = parseGlobals(raw.globals, module.fleet, raw.ownOptions);
       const parseCtx = {
         inputs: (timeoutMs: number | undefined) => inputsOf(io, timeoutMs),
@@ -103,7 +113,11 @@ export async function runCommand(command: CommandModule, raw: RawArgs, io: Io): 
   const elapsedMs = performance.now() - io.startedAt;
   // From here on, a second signal has nothing left to write but this run's exit code.
   io.lastWords?.(() => ({ exitCode }));
-  if (mode.json) io.stdout.write(render(exitCode, failure, elapsedMs));
+  if (mode.json) {
+    const written = render(exitCode, failure, elapsedMs);
+    io.stdout.write(written.stdout);
+    if (written.stderr !== undefined) io.stderr.write(forPeople(written.stderr, false));
+  }
   finish(module, { session, outcome, options, elapsedMs, dryRun: rawDryRun });
   return exitCode;
 }

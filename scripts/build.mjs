@@ -61,46 +61,19 @@ const common = {
   },
 };
 
-const partitionExternal = {
-  name: "sdk-partition-external",
-  setup(b) {
-    b.onResolve({ filter: /sdk-(partition|retry)\.js$/ }, (args) => ({
-      path: `./${args.path.replace(/^.*\//, "")}`,
-      external: true,
-    }));
-  },
-};
-
 for (const dir of ["../dist", "../build"]) {
   await rm(new URL(dir, import.meta.url), { recursive: true, force: true });
-}
-
-/** The metafiles of the builds into dist/: what the package's notices are made from. */
-const distMetafiles = [];
-for (const [outdir, sourcemap] of [
-  ["dist", false],
-  ["build", "linked"],
-]) {
-  // The SDK's retry predicates (src/aws/sdk-retry.ts, used by src/core/retryable.ts) the same way.
-  const { metafile } = await build({
-    ...common,
-    sourcemap,
-    metafile: outdir === "dist",
-    entryPoints: { "sdk-partition": "src/aws/sdk-partition.ts", "sdk-retry": "src/aws/sdk-retry.ts" },
-    outdir,
-  });
-  if (metafile) distMetafiles.push(metafile);
 }
 
 const cli = await build({
   ...common,
   metafile: true,
-  entryPoints: { cli: "src/cli/main.ts" },
+  entryPoints: { cli: "src/cli/entry.ts" },
   outdir: "dist",
   splitting: true,
-  plugins: [partitionExternal],
 });
-distMetafiles.push(cli.metafile);
+/** The metafiles of the builds into dist/: what the package's notices are made from. */
+const distMetafiles = [cli.metafile];
 
 await build({
   ...common,
@@ -113,7 +86,6 @@ await build({
   },
   outdir: "build",
   splitting: true,
-  plugins: [partitionExternal],
 });
 
 const { text } = thirdPartyNotices(await readJson("../package.json"), distMetafiles, root);

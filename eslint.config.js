@@ -13,7 +13,13 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ["eslint.config.js", "bin/*", "scripts/*.mjs", "bench/*.mjs"],
+          allowDefaultProject: [
+            "eslint.config.js",
+            "bin/*",
+            "scripts/*.mjs",
+            "bench/*.mjs",
+            "test/support/*.mjs",
+          ],
         },
         tsconfigRootDir: dirname(fileURLToPath(import.meta.url)),
       },

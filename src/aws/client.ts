@@ -8,7 +8,7 @@ import { KMSClient } from "@aws-sdk/client-kms";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { DEFAULT_RETRY, DEFAULT_TIMEOUTS, type RetryPolicy, type Timeouts } from "./backoff.js";
 import { createCall, type Attempt } from "./call.js";
-import { credentialsFor } from "./credentials.js";
+import { credentialsFor, type ProviderInit } from "./credentials.js";
 import { endpointFor } from "./environment.js";
 import { agentsFor, DIRECT, type Network } from "./network.js";
 import type { Emit } from "../core/events.js";
@@ -52,6 +52,12 @@ export interface KmsSettings {
    * watched: whether a failed call was sent is then not known (it counts as maybe carried out).
    */
   readonly clientFor?: (region: string) => KMSClient;
+  /**
+   * The credentials instead of credentialsFor(profile) (an account of an organisation run:
+   * src/aws/account-credentials.ts), made with the adapter's own init: its logger, and its
+   * clients' request handler, so that STS calls take the same network path as KMS calls.
+   */
+  readonly credentials?: (init: ProviderInit) => AwsCredentialIdentityProvider;
 }
 
 export function createKms(settings: KmsSettings): KmsPort {
@@ -73,11 +79,12 @@ export function createKms(settings: KmsSettings): KmsPort {
   // One provider, memoised, shared by every Region (see credentialsFor for the AWS CLI's rule);
   // its STS and SSO clients share one pair of agents: the run's proxies and CA bundle.
   let credentials: AwsCredentialIdentityProvider | undefined;
+  const init: ProviderInit = {
+    logger,
+    clientConfig: { requestHandler: { ...requestHandler, ...agentsFor(network) }, logger },
+  };
   const provider = (): AwsCredentialIdentityProvider =>
-    (credentials ??= credentialsFor(settings.profile, process.env, {
-      logger,
-      clientConfig: { requestHandler: { ...requestHandler, ...agentsFor(network) }, logger },
-    }));
+    (credentials ??= settings.credentials?.(init) ?? credentialsFor(settings.profile, process.env, init));
   const clientFor =
     settings.clientFor ??
     ((region: string): KMSClient => {

@@ -17,6 +17,8 @@ export interface MergeInput {
 export interface Merged {
   readonly document: OrgDocument;
   readonly missingShards: readonly number[];
+  /** How many shards the run had. */
+  readonly count: number;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -170,5 +172,5 @@ export function mergeDocuments(inputs: readonly MergeInput[]): Merged {
     warnings: ordered.flatMap((d) => d.warnings),
     elapsedMs: Math.max(...ordered.map((d) => d.elapsedMs)),
   });
-  return { document, missingShards };
+  return { document, missingShards, count };
 }

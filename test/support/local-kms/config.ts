@@ -9,6 +9,8 @@ import { DEFAULT_QUOTAS } from "./quotas.js";
  * used up (only the calls a rule matches use it up).
  */
 export interface FaultRule {
+  /** Only requests in this account (the account of the request's credentials). */
+  readonly account?: string;
   readonly region?: string;
   readonly operation?: string;
   /**
@@ -110,6 +112,18 @@ export interface KmsLocalConfig {
    * fixed when it is scheduled (a primary's window: its length, when scheduled).
    */
   readonly dayMs: number;
+  /**
+   * STS AssumeRole of these role ARNs is AccessDenied ("User: … is not authorized to perform:
+   * sts:AssumeRole on resource: ROLE").
+   */
+  readonly refuseRoles: readonly string[];
+  /** Role ARN → the ExternalId its trust policy requires (AccessDenied without it or with another). */
+  readonly roleExternalIds: Readonly<Record<string, string>>;
+  /**
+   * Credentials AssumeRole issues expire after this many seconds, whatever DurationSeconds asked;
+   * null: after DurationSeconds (default 3600), as STS does.
+   */
+  readonly sessionSeconds: number | null;
 }
 
 const CONFIG_KEYS = new Set([
@@ -131,8 +145,12 @@ const CONFIG_KEYS = new Set([
   "regionPartitions",
   "importTokenValidityMs",
   "dayMs",
+  "refuseRoles",
+  "roleExternalIds",
+  "sessionSeconds",
 ]);
 const FAULT_KEYS = new Set([
+  "account",
   "region",
   "operation",
   "keyId",
@@ -176,7 +194,11 @@ export function configProblems(partial: unknown): string[] {
       }
     });
   }
-  return [...problems, ...valueProblems(partial as Record<string, unknown>)];
+  return [
+    ...problems,
+    ...valueProblems(partial as Record<string, unknown>),
+    ...stsProblems(partial as Record<string, unknown>),
+  ];
 }
 
 export const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -236,6 +258,38 @@ function valueProblems(partial: Record<string, unknown>): string[] {
   return problems;
 }
 
+/** Wrong values of the STS settings. */
+function stsProblems(partial: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const { refuseRoles, roleExternalIds, sessionSeconds } = partial;
+  if (refuseRoles !== undefined && !(Array.isArray(refuseRoles) && refuseRoles.every(isRoleArn))) {
+    problems.push("refuseRoles must be an array of role ARNs (arn:PARTITION:iam::ACCOUNT:role/NAME)");
+  }
+  if (
+    roleExternalIds !== undefined &&
+    !(
+      isRecord(roleExternalIds) &&
+      Object.entries(roleExternalIds).every(
+        ([arn, id]) => isRoleArn(arn) && typeof id === "string" && id !== "",
+      )
+    )
+  ) {
+    problems.push("roleExternalIds must be an object of role ARN: external ID");
+  }
+  if (
+    sessionSeconds !== undefined &&
+    sessionSeconds !== null &&
+    !(typeof sessionSeconds === "number" && sessionSeconds > 0 && isFinite(sessionSeconds))
+  ) {
+    problems.push("sessionSeconds must be a number of seconds above 0, or null");
+  }
+  return problems;
+}
+
+/** An IAM role ARN, with or without a path: arn:PARTITION:iam::ACCOUNT:role/PATH/NAME. */
+export const ROLE_ARN = /^arn:[a-z-]+:iam::(\d{12}):role\/(?:[\w+=,.@/-]*\/)?([\w+=,.@-]{1,64})$/;
+const isRoleArn = (value: unknown): boolean => typeof value === "string" && ROLE_ARN.test(value);
+
 export const DEFAULTS: KmsLocalConfig = {
   creatingDelayMs: 0,
   creatingDelayByRegion: {},
@@ -255,4 +309,7 @@ export const DEFAULTS: KmsLocalConfig = {
   regionPartitions: {},
   importTokenValidityMs: 24 * 3_600_000,
   dayMs: DAY_MS,
+  refuseRoles: [],
+  roleExternalIds: {},
+  sessionSeconds: null,
 };

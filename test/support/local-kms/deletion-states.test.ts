@@ -28,7 +28,7 @@ import {
   UpdatePrimaryRegionCommand,
 } from "@aws-sdk/client-kms";
 import { describe, expect, it } from "vitest";
-import { admitted, expectKmsError, useHarness } from "./harness.js";
+import { ACCOUNT, admitted, expectKmsError, useHarness } from "./harness.js";
 import { startKmsLocal } from "./server.js";
 
 const DAY = 86_400_000;
@@ -192,7 +192,9 @@ describe("request quotas of the deletion calls (enforceQuotas)", () => {
     expect(outcomes).toEqual([...Array<boolean>(quota).fill(true), false]);
     const last = keys[quota] ?? "";
     expect(h.server.keys("eu-west-1").find((k) => k.keyId === last)?.state).toBe(from);
-    expect(h.server.throttled()).toEqual([{ region: "eu-west-1", operation, count: 1, quota: 1, fault: 0 }]);
+    expect(h.server.throttled()).toEqual([
+      { account: ACCOUNT, region: "eu-west-1", operation, count: 1, quota: 1, fault: 0 },
+    ]);
     h.advance(1000);
     expect(await admitted(h.kms("eu-west-1").send(command(last)))).toBe(true);
   });

@@ -47,12 +47,16 @@ export const fault = {
   /** ReplicateKey into a Region KMS is not offered in: a parameter the operation does not support. */
   regionNotOffered: (region: string) =>
     new KmsFault("UnsupportedOperationException", `${region} is not a Region in which KMS is offered.`),
+  /** Temporary credentials the endpoint issued, used after their Expiration. */
+  expiredToken: () =>
+    new KmsFault("ExpiredTokenException", "The security token included in the request is expired"),
   unrecognizedClient: () =>
     new KmsFault("UnrecognizedClientException", "The security token included in the request is invalid."),
-  accessDenied: (account: string, operation: string, resource: string) =>
+  /** The caller's ARN: arn:aws:iam::ACCOUNT:user/test, or the assumed-role ARN of a session. */
+  accessDenied: (callerArn: string, operation: string, resource: string) =>
     new KmsFault(
       "AccessDeniedException",
-      `User: arn:aws:iam::${account}:user/test is not authorized to perform: kms:${operation} on resource: ${resource} because no identity-based policy allows the kms:${operation} action`,
+      `User: ${callerArn} is not authorized to perform: kms:${operation} on resource: ${resource} because no identity-based policy allows the kms:${operation} action`,
     ),
   invalidImportToken: () =>
     new KmsFault("InvalidImportTokenException", "The import token is not valid for this key."),

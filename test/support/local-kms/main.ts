@@ -3,16 +3,20 @@ import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DAY_MS } from "./deletion.js";
+import { KmsFault } from "./errors.js";
 import { REGION_PATTERN } from "./input.js";
 import { isKnownRegion } from "./partitions.js";
+import { ROLE_ARN } from "./config.js";
 import { DEFAULT_QUOTAS } from "./quotas.js";
 import { startKmsLocal } from "./server.js";
+import { numberedAccounts } from "./start-keys.js";
 
 const USAGE = `usage: kms-local [--port N] [--creating-delay MS] [--account ID] [--primary REGION]
                  [--primaries N [--primary-region REGION]] [--primary-tag KEY=VALUE]
                  [--enforce-quotas] [--quota-scale X] [--quota OPERATION=N]
                  [--updating-delay MS] [--read-after-write REGION=MS] [--day-ms MS]
-                 [--tls [--tls-dir DIR]]
+                 [--tls [--tls-dir DIR]] [--accounts ID,ID,…|N] [--access-key KEY=ACCOUNT]
+                 [--refuse-role ARN] [--role-external-id ARN=ID] [--session-seconds N]
 
   --port N            listen on 127.0.0.1:N (default: a free port)
   --creating-delay MS how long new replicas stay Creating (default 3000)
@@ -42,6 +46,19 @@ const USAGE = `usage: kms-local [--port N] [--creating-delay MS] [--account ID] 
                       AWS_CA_BUNDLE or --ca-bundle), in a temporary folder removed at exit
   --tls-dir DIR       write the CA certificate to DIR/ca.pem instead (kept at exit)
 
+Accounts and STS (requests scoped to service sts on the same port: AssumeRole, GetCallerIdentity):
+  --accounts ID,ID,…  serve these accounts too, each with its own keys, quotas and roles; the keys
+                      made at start (--primary, --primaries) are made in each of them instead of in
+                      --account. A number N: the accounts 200000000001, 200000000002, … (N of them)
+  --access-key KEY=ACCOUNT
+                      requests signed with access key ID KEY are in ACCOUNT (repeatable); any
+                      other key not issued by AssumeRole is in --account
+  --refuse-role ARN   AssumeRole of this role ARN is AccessDenied (repeatable)
+  --role-external-id ARN=ID
+                      AssumeRole of this role needs ExternalId ID, else AccessDenied (repeatable)
+  --session-seconds N credentials AssumeRole issues expire after N seconds, whatever
+                      DurationSeconds asked (the SDKs refresh them 5 minutes before that)
+
 Settings can be changed while it runs: POST /_kms-local/config (see docs/local-endpoint.md).
 `;
 
@@ -69,6 +86,11 @@ let values: {
   "day-ms"?: string;
   tls?: boolean;
   "tls-dir"?: string;
+  accounts?: string;
+  "access-key"?: string[];
+  "refuse-role"?: string[];
+  "role-external-id"?: string[];
+  "session-seconds"?: string;
   help?: boolean;
 };
 try {
@@ -89,6 +111,11 @@ try {
       "day-ms": { type: "string" },
       tls: { type: "boolean" },
       "tls-dir": { type: "string" },
+      accounts: { type: "string" },
+      "access-key": { type: "string", multiple: true },
+      "refuse-role": { type: "string", multiple: true },
+      "role-external-id": { type: "string", multiple: true },
+      "session-seconds": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   }));
@@ -141,6 +168,52 @@ if (!REGION_PATTERN.test(primaryRegion)) fail(`--primary-region ${primaryRegion}
 if (!isKnownRegion(primaryRegion)) {
   fail(`--primary-region ${primaryRegion} is not a Region the endpoint serves (${SERVED})`);
 }
+const ACCOUNT_ID = /^\d{12}$/;
+/** --accounts ID,ID,… or N. */
+const accountsOf = (text: string | undefined): string[] | undefined => {
+  if (text === undefined) return undefined;
+  if (/^\d{1,4}$/.test(text)) {
+    const count = Number(text);
+    if (count < 1 || count > 1000) fail(`--accounts ${text}: a number of accounts is 1 to 1000`);
+    return numberedAccounts(count);
+  }
+  const list = text.split(",");
+  for (const id of list) if (!ACCOUNT_ID.test(id)) fail(`--accounts: ${id} is not a 12-digit account ID`);
+  return [...new Set(list)];
+};
+const accounts = accountsOf(values.accounts);
+/** `NAME=VALUE` items of a repeatable flag → a record, each checked by `check` (a problem or undefined). */
+const assignments = (
+  flag: string,
+  list: string[] | undefined,
+  check: (name: string, value: string) => string | undefined,
+) => {
+  const record: Record<string, string> = {};
+  for (const item of list ?? []) {
+    const at = item.lastIndexOf("=");
+    const [name, value] = [item.slice(0, at), item.slice(at + 1)];
+    if (at < 1 || value === "") fail(`--${flag} ${item} is not NAME=VALUE`);
+    const problem = check(name, value);
+    if (problem !== undefined) fail(`--${flag} ${item}: ${problem}`);
+    record[name] = value;
+  }
+  return record;
+};
+const accessKeys = assignments("access-key", values["access-key"], (_key, account) =>
+  ACCOUNT_ID.test(account) ? undefined : `${account} is not a 12-digit account ID`,
+);
+const notRole = (arn: string): string | undefined =>
+  ROLE_ARN.test(arn) ? undefined : `${arn} is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)`;
+const refuseRoles = values["refuse-role"] ?? [];
+for (const arn of refuseRoles) {
+  const problem = notRole(arn);
+  if (problem !== undefined) fail(`--refuse-role ${problem}`);
+}
+const roleExternalIds = assignments("role-external-id", values["role-external-id"], (arn) => notRole(arn));
+const sessionSeconds = values["session-seconds"] === undefined ? null : Number(values["session-seconds"]);
+if (sessionSeconds !== null && !(Number.isInteger(sessionSeconds) && sessionSeconds > 0)) {
+  fail(`--session-seconds ${values["session-seconds"]} is not a number of seconds above 0`);
+}
 /** --primary-tag KEY=VALUE → CreateKey's Tags (the endpoint checks them as KMS does). */
 const primaryTags = (values["primary-tag"] ?? []).map((item) => {
   const at = item.indexOf("=");
@@ -171,6 +244,11 @@ const server = await startKmsLocal({
   port,
   creatingDelayMs,
   account: values.account,
+  ...(accounts !== undefined ? { accounts } : {}),
+  accessKeys,
+  refuseRoles,
+  roleExternalIds,
+  sessionSeconds,
   enforceQuotas: values["enforce-quotas"] === true,
   quotaScale,
   quotaOverrides,
@@ -179,6 +257,11 @@ const server = await startKmsLocal({
   dayMs,
   tls: values.tls === true,
   tlsDir: tlsDir === undefined ? undefined : resolve(tlsDir),
+  startKeys: { primary: values.primary ?? [], primaries, primaryRegion, primaryTags },
+}).catch((error: unknown) => {
+  // A tag KMS would refuse: CreateKey of a start key failed, and the endpoint did not start (exit 2).
+  if (error instanceof KmsFault) fail(`--primary-tag: ${error.message}`);
+  throw error;
 });
 running.stop = () => server.stop();
 process.stdout.write(`kms-local listening on ${server.url}\n`);
@@ -188,28 +271,18 @@ if (server.caFile !== undefined) {
 if (values["enforce-quotas"] === true) {
   process.stdout.write(`kms-local enforces KMS's request quotas (scale ${quotaScale})\n`);
 }
-/** A multi-Region primary key made at start; a tag KMS would refuse ends the process (exit 2). */
-const createPrimary = async (region: string): Promise<Record<string, unknown>> => {
-  const input = {
-    MultiRegion: true,
-    Description: "kms-local primary",
-    ...(primaryTags.length > 0 ? { Tags: primaryTags } : {}),
-  };
-  try {
-    return server.createKey(region, input);
-  } catch (error) {
-    await server.stop();
-    fail(`--primary-tag: ${(error as Error).message}`);
-  }
-};
-for (const region of values.primary ?? []) {
-  const key = await createPrimary(region);
-  process.stdout.write(`kms-local created multi-Region primary key ${String(key.Arn)}\n`);
-}
-for (let i = 0; i < primaries; i += 1) await createPrimary(primaryRegion);
-if (primaries > 0) {
-  const tags = primaryTags.map((t) => `${t.TagKey}=${t.TagValue}`).join(", ");
+if (server.accounts.length > 1) {
   process.stdout.write(
-    `kms-local created ${primaries} multi-Region primary keys in ${primaryRegion}${tags === "" ? "" : ` tagged ${tags}`}\n`,
+    `kms-local serves accounts ${server.accounts.join(", ")} (default ${server.account})\n`,
   );
+}
+const tags = primaryTags.map((t) => `${t.TagKey}=${t.TagValue}`).join(", ");
+for (const made of server.startKeys) {
+  for (const arn of made.primary) process.stdout.write(`kms-local created multi-Region primary key ${arn}\n`);
+  if (made.primaries.length > 0) {
+    const where = server.startKeys.length > 1 ? ` of account ${made.account}` : "";
+    process.stdout.write(
+      `kms-local created ${made.primaries.length} multi-Region primary keys in ${primaryRegion}${where}${tags === "" ? "" : ` tagged ${tags}`}\n`,
+    );
+  }
 }

@@ -8,7 +8,7 @@ import {
   UpdatePrimaryRegionCommand,
 } from "@aws-sdk/client-kms";
 import { describe, expect, it } from "vitest";
-import { admitted, expectKmsError, harness, useHarness } from "./harness.js";
+import { ACCOUNT, admitted, expectKmsError, harness, useHarness } from "./harness.js";
 import { DEFAULT_QUOTAS, SlidingWindowLimiter, WINDOW_MS, chargesOf, quotaOf } from "./quotas.js";
 import type { ThrottleCount } from "./server.js";
 
@@ -255,8 +255,8 @@ describe("quota enforcement through the SDK (fake clock)", () => {
       await admitted(h.kms("us-east-1").send(new DescribeKeyCommand({ KeyId: keyId })));
     for (let i = 0; i < 3; i += 1) await admitted(h.kms("eu-west-1").send(new ListKeysCommand({})));
     const expected: ThrottleCount[] = [
-      { region: "us-east-1", operation: "DescribeKey", count: 2, quota: 2, fault: 0 },
-      { region: "eu-west-1", operation: "ListKeys", count: 2, quota: 0, fault: 2 },
+      { account: ACCOUNT, region: "us-east-1", operation: "DescribeKey", count: 2, quota: 2, fault: 0 },
+      { account: ACCOUNT, region: "eu-west-1", operation: "ListKeys", count: 2, quota: 0, fault: 2 },
     ];
     expect(h.server.throttled()).toEqual(expected);
     const overHttp = (await (await fetch(`${h.server.url}/_kms-local/throttled`)).json()) as ThrottleCount[];

@@ -2,21 +2,39 @@
 // SDKs use. One URL serves every Region of its table (partitions.ts): each request's Region comes
 // from its SigV4 credential scope; a Region outside the table is answered as an endpoint that does
 // not serve it answers (InvalidSignatureException "Credential should be scoped to a valid region").
+// It serves many accounts (accounts.ts: the account comes from the request's access key) and, on
+// the same port, STS's AssumeRole and GetCallerIdentity (sts.ts: requests scoped to service sts).
 // Faults can be switched on per Region and operation; every call is counted and recorded.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { DEFAULTS, configProblems, isRecord, type KmsLocalConfig } from "./config.js";
+import { Accounts } from "./accounts.js";
+import { DEFAULTS, configProblems, type KmsLocalConfig } from "./config.js";
 import { deleteDueKeys } from "./deletion.js";
 import { KmsFault, fault } from "./errors.js";
+import { FaultRules } from "./faults.js";
 import { OPERATIONS, makeKey, metadataOf, notPrimary } from "./operations.js";
 import { isKnownRegion, partitionOf } from "./partitions.js";
-import { SlidingWindowLimiter, chargesOf } from "./quotas.js";
-import { Store, stateOf, type KeyManager, type KeyState } from "./store.js";
+import { chargesOf } from "./quotas.js";
+import { headerOf, parseAmzDate, scopeOfRequest, signatureOutOfTime } from "./request.js";
+import { makeStartKeys, type StartKeys, type StartKeysMade } from "./start-keys.js";
+import { Store, type KeyManager } from "./store.js";
+import { answerSts, refusedXml } from "./sts.js";
+import { keyViews, throttleCounts, type KeyView, type ThrottleCount } from "./views.js";
 
 export interface KmsLocalOptions extends Partial<KmsLocalConfig> {
   readonly port?: number;
+  /** The default account: of every access key not mapped to another (default 111122223333). */
   readonly account?: string;
+  /** Accounts served beside `account`, each with its own keys, quotas and roles (STS). */
+  readonly accounts?: readonly string[];
+  /** Access key ID → account: requests signed with that key are in that account. */
+  readonly accessKeys?: Readonly<Record<string, string>>;
+  /**
+   * Keys made at start, and again by reset(), in every account of `accounts` (without it: in
+   * `account`).
+   */
+  readonly startKeys?: StartKeys;
   /**
    * The endpoint's clock (epoch ms) for key states, quotas, Updating and read-after-write; a test
    * passes a fake one. Default Date.now. Signatures are always checked against the real clock.
@@ -32,6 +50,13 @@ export interface KmsLocalOptions extends Partial<KmsLocalConfig> {
 }
 
 export interface CallRecord {
+  /** KMS, or STS (AssumeRole, GetCallerIdentity; `operation` is the Action). */
+  readonly service: "kms" | "sts";
+  /**
+   * The account the call acted in: the account of its credentials; for AssumeRole the role's.
+   * Unset when it had no credentials the endpoint accepted.
+   */
+  account?: string;
   readonly region: string;
   readonly operation: string;
   /** Epoch ms when the request arrived. */
@@ -52,37 +77,6 @@ export interface CallRecord {
   quotaExceeded?: { readonly operation: string; readonly region: string };
 }
 
-/** ThrottlingException answers per (Region, operation) of the request. */
-export interface ThrottleCount {
-  readonly region: string;
-  readonly operation: string;
-  /** All ThrottlingException answers: quota + fault. */
-  readonly count: number;
-  readonly quota: number;
-  readonly fault: number;
-}
-
-export interface KeyView {
-  readonly keyId: string;
-  readonly arn: string;
-  readonly region: string;
-  readonly role?: "PRIMARY" | "REPLICA";
-  readonly state: KeyState;
-  readonly description: string;
-  readonly tags: Record<string, string>;
-  readonly policy: string;
-  readonly aliases: string[];
-  readonly createdAt: number;
-  /** Epoch ms when it left (or will leave) Creating; undefined for keys never Creating. */
-  readonly settledAt?: number;
-  /** Epoch ms when it leaves (or left) Updating after UpdatePrimaryRegion. */
-  readonly updatingUntil?: number;
-  /** PendingDeletion: epoch ms when it is gone. */
-  readonly deletionDate?: number;
-  /** PendingDeletion or PendingReplicaDeletion: the window ScheduleKeyDeletion was given. */
-  readonly pendingWindowInDays?: number;
-}
-
 /** What a test's setup may ask of a new key beyond CreateKey's input: what KMS's API cannot make. */
 export interface KeySetup {
   /**
@@ -91,6 +85,29 @@ export interface KeySetup {
    * Default "CUSTOMER", as CreateKey makes.
    */
   readonly keyManager?: KeyManager;
+  /** The account to make it in (default: the default account). */
+  readonly account?: string;
+}
+
+/** Which calls of the log: each member unset matches any. */
+export interface CallFilter {
+  readonly region?: string;
+  readonly operation?: string;
+  readonly account?: string;
+  readonly service?: "kms" | "sts";
+}
+
+/** A session AssumeRole issued (its secret and token are not shown). */
+export interface IssuedSession {
+  readonly accessKeyId: string;
+  readonly account: string;
+  readonly roleArn: string;
+  readonly sessionName: string;
+  readonly assumedRoleArn: string;
+  /** Epoch ms on the endpoint's clock. */
+  readonly expiresAt: number;
+  /** Assumed with credentials the endpoint issued (role chaining). */
+  readonly chained: boolean;
 }
 
 export interface KmsLocal {
@@ -100,74 +117,41 @@ export interface KmsLocal {
   readonly caFile?: string;
   readonly caCert?: string;
   readonly port: number;
+  /** The default account. */
   readonly account: string;
+  /** Every account it serves: the default one first, then `accounts`, then those of `accessKeys`. */
+  readonly accounts: readonly string[];
+  /** The keys made at start (`startKeys`), per account; made again by reset(). */
+  readonly startKeys: readonly StartKeysMade[];
   /** Merge settings; `faults` replaces the fault list. */
   configure(config: Partial<KmsLocalConfig>): void;
   /** Forget keys, calls and settings changed since start (back to the options given at start). */
   reset(): void;
-  calls(filter?: { region?: string; operation?: string }): CallRecord[];
-  callCount(region?: string, operation?: string): number;
-  /** ThrottlingException answers per (Region, operation), from the call log. */
+  calls(filter?: CallFilter): CallRecord[];
+  callCount(region?: string, operation?: string, account?: string): number;
+  /** ThrottlingException answers per (account, Region, operation), from the call log. */
   throttled(): ThrottleCount[];
-  keys(region: string): KeyView[];
+  /** The keys of `region` in `account` (default: the default account). */
+  keys(region: string, account?: string): KeyView[];
+  /** The sessions AssumeRole issued, oldest first. */
+  issued(): IssuedSession[];
   /**
    * CreateKey in `region`, as a test's setup step (not counted, no quota); its KeyMetadata.
    * `setup` makes what CreateKey cannot, e.g. `{ keyManager: "AWS" }` for an AWS managed key.
    */
   createKey(region: string, input?: Record<string, unknown>, setup?: KeySetup): Record<string, unknown>;
-  /** Call any operation in-process, as a test's setup step (not counted). */
-  invoke(region: string, operation: string, input: Record<string, unknown>): unknown;
+  /** Call any operation in-process, as a test's setup step (not counted), in `account` (default: the default one). */
+  invoke(region: string, operation: string, input: Record<string, unknown>, account?: string): unknown;
   stop(): Promise<void>;
 }
 
 const CONTROL = "/_kms-local/";
 
-/** mulberry32: small, seeded, good enough to spread throttles evenly and repeatably. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** The alias name in an alias ARN: `arn:aws:kms:eu-west-1:111122223333:alias/app` → `alias/app`. */
-const ALIAS_ARN = /^arn:[^:]*:kms:[^:]*:[^:]*:(alias\/.+)$/;
-
-/** The key ID in a key ARN (of any Region: the part after `key/`); anything else as it is. */
-function keyIdIn(ref: string): string {
-  return /^arn:[^:]*:kms:[^:]*:[^:]*:key\/(.+)$/.exec(ref)?.[1] ?? ref;
-}
-
-/** The Region of a SigV4-signed request: `Credential=AKID/20261122/eu-west-1/kms/aws4_request`. */
-export function regionOfRequest(authorization: string | undefined): string | undefined {
-  return /Credential=[^/]+\/\d{8}\/([^/]+)\/kms\/aws4_request/.exec(authorization ?? "")?.[1];
-}
-
-/** The access key ID of a SigV4-signed request (the part of Credential= before the date). */
-export function accessKeyIdOfRequest(authorization: string | undefined): string | undefined {
-  return /Credential=([^/,\s]+)\//.exec(authorization ?? "")?.[1];
-}
-
-/** `20261122T101500Z` (the X-Amz-Date header) → epoch ms. */
-export function parseAmzDate(value: string | undefined): number | undefined {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value ?? "");
-  if (m === null) return undefined;
-  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
-}
-
-const amzDate = (ms: number): string => new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, "");
-
-/** KMS refuses a request signed more than this far from its own clock. */
-const SIGNATURE_WINDOW_MS = 5 * 60_000;
-
 /** The config part of the start options (without port, account, clock and TLS). */
 function settingsOf(options: KmsLocalOptions): Partial<KmsLocalConfig> {
   const settings: Record<string, unknown> = { ...options };
-  for (const key of ["port", "account", "now", "tls", "tlsDir"]) delete settings[key];
+  for (const key of ["port", "account", "accounts", "accessKeys", "startKeys", "now", "tls", "tlsDir"])
+    delete settings[key];
   return settings;
 }
 
@@ -176,29 +160,19 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
   const clock = options.now ?? Date.now;
   const settings = settingsOf(options);
   let config: KmsLocalConfig = { ...DEFAULTS, ...settings };
-  const store = new Store(account, clock, (region) => partitionOf(region, config.regionPartitions));
+  const accounts = new Accounts(
+    account,
+    options.accounts ?? [],
+    options.accessKeys ?? {},
+    (id) => new Store(id, clock, (region) => partitionOf(region, config.regionPartitions)),
+  );
   /** In the endpoint's table, or one of a test's invented Regions (regionPartitions). */
   const regionKnown = (region: string): boolean =>
     isKnownRegion(region) || config.regionPartitions[region] !== undefined;
-  const limiter = new SlidingWindowLimiter();
-  // Counters of counted fault rules, by rule index; reset with each configure().
-  let used = new Map<
-    number,
-    {
-      throttle: number;
-      internal: number;
-      drop: number;
-      stall: number;
-      processThenDrop: number;
-      notPrimary: number;
-      expiredToken: number;
-      invalidToken: number;
-    }
-  >();
-  let random = seededRandom(config.seed);
+  let faults = new FaultRules(config.seed);
   const log: CallRecord[] = [];
-  // The log holds one copy of each Region, operation and access key ID, not one per call (each
-  // would otherwise keep its request's Authorization header alive): a fleet makes 100,000s of calls.
+  // The log holds one copy of each Region, operation, account and access key ID, not one per call
+  // (each would otherwise keep its request's Authorization header alive): a fleet makes 100,000s of calls.
   const texts = new Map<string, string>();
   const shared = (text: string): string => {
     const known = texts.get(text);
@@ -207,7 +181,7 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
     return text;
   };
 
-  const context = (region: string, now: number) => ({
+  const context = (store: Store, region: string, now: number) => ({
     region,
     store,
     now,
@@ -230,6 +204,7 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
   });
 
   const invoke = (
+    store: Store,
     region: string,
     operation: string,
     input: Record<string, unknown>,
@@ -239,109 +214,7 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
     if (handler === undefined) throw fault.unknownOperation(operation);
     // The keys whose deletion date has passed are gone before the request sees the store.
     deleteDueKeys(store, now);
-    return handler(context(region, now), input);
-  };
-
-  type Decision = {
-    latencyMs: number;
-    answerDelayMs: number;
-    drop: boolean;
-    stall: boolean;
-    processThenDrop: boolean;
-    notPrimary: boolean;
-    error?: KmsFault;
-  };
-  /** A counted rule (`{count}`) that has uses left, or an every-call rule (`true`). */
-  const applies = (rule: { readonly count: number } | true | undefined, usedSoFar: number): boolean =>
-    rule === true || (rule !== undefined && usedSoFar < rule.count);
-  /** The key IDs a request names in KeyId and TargetKeyId (aliases as they point in `region` now). */
-  const keysNamed = (region: string, input: unknown): string[] => {
-    if (!isRecord(input)) return [];
-    return [input.KeyId, input.TargetKeyId].flatMap((ref) => {
-      if (typeof ref !== "string") return [];
-      const alias = ref.startsWith("alias/") ? ref : ALIAS_ARN.exec(ref)?.[1];
-      if (alias === undefined) return [keyIdIn(ref)];
-      const target = store.region(region).aliases.get(alias)?.targetKeyId;
-      return target === undefined ? [] : [target];
-    });
-  };
-  const decide = (region: string, operation: string, input: unknown): Decision => {
-    const decision: Decision = {
-      latencyMs: 0,
-      answerDelayMs: 0,
-      drop: false,
-      stall: false,
-      processThenDrop: false,
-      notPrimary: false,
-    };
-    if (config.disabledRegions.includes(region)) decision.error = fault.unrecognizedClient();
-    let named: string[] | undefined;
-    config.faults.forEach((rule, index) => {
-      if (rule.region !== undefined && rule.region !== region) return;
-      if (rule.operation !== undefined && rule.operation !== operation) return;
-      if (rule.keyId !== undefined && !(named ??= keysNamed(region, input)).includes(keyIdIn(rule.keyId)))
-        return;
-      decision.latencyMs += rule.latencyMs ?? 0;
-      decision.answerDelayMs += rule.answerDelayMs ?? 0;
-      if (
-        decision.error !== undefined ||
-        decision.drop ||
-        decision.stall ||
-        decision.processThenDrop ||
-        decision.notPrimary
-      )
-        return;
-      const count = used.get(index) ?? {
-        throttle: 0,
-        internal: 0,
-        drop: 0,
-        stall: 0,
-        processThenDrop: 0,
-        notPrimary: 0,
-        expiredToken: 0,
-        invalidToken: 0,
-      };
-      used.set(index, count);
-      if (rule.accessDenied === true) {
-        const resource = `key/${rule.keyId === undefined ? "*" : keyIdIn(rule.keyId)}`;
-        decision.error = fault.accessDenied(account, operation, store.region(region).arnOf(resource));
-      } else if (rule.dropConnection !== undefined && count.drop < rule.dropConnection.count) {
-        count.drop += 1;
-        decision.drop = true;
-      } else if (applies(rule.stall, count.stall)) {
-        count.stall += 1;
-        decision.stall = true;
-      } else if (applies(rule.processThenDrop, count.processThenDrop)) {
-        count.processThenDrop += 1;
-        decision.processThenDrop = true;
-      } else if (rule.notPrimary !== undefined && count.notPrimary < rule.notPrimary.count) {
-        count.notPrimary += 1;
-        decision.notPrimary = true;
-      } else if (
-        rule.expiredImportToken !== undefined &&
-        count.expiredToken < rule.expiredImportToken.count
-      ) {
-        count.expiredToken += 1;
-        decision.error = fault.expiredImportToken();
-      } else if (
-        rule.invalidImportToken !== undefined &&
-        count.invalidToken < rule.invalidImportToken.count
-      ) {
-        count.invalidToken += 1;
-        decision.error = fault.invalidImportToken();
-      } else if (rule.internalError !== undefined && count.internal < rule.internalError.count) {
-        count.internal += 1;
-        decision.error = fault.internal();
-      } else if (rule.throttle !== undefined) {
-        const byCount = rule.throttle.count !== undefined && count.throttle < rule.throttle.count;
-        const byRate = rule.throttle.rate !== undefined && random() < rule.throttle.rate;
-        if (byCount || byRate) {
-          count.throttle += 1;
-          decision.error = fault.throttling();
-        }
-      }
-    });
-    return decision;
+    return handler(context(store, region, now), input);
   };
 
   const send = (res: ServerResponse, status: number, body: unknown, errorType?: string): void => {
@@ -360,9 +233,19 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
     send(res, error.status, { __type: error.type, message: error.message }, error.type);
 
   const control = (path: string, url: URL, body: string, res: ServerResponse): void => {
-    if (path === "calls") return send(res, 200, log);
-    if (path === "throttled") return send(res, 200, throttled());
-    if (path === "keys") return send(res, 200, views(url.searchParams.get("region") ?? "us-east-1"));
+    const param = (name: string): string | undefined => url.searchParams.get(name) ?? undefined;
+    if (path === "calls") {
+      const service = param("service");
+      const filter = { region: param("region"), operation: param("operation"), account: param("account") };
+      return send(
+        res,
+        200,
+        calls({ ...filter, ...(service === "kms" || service === "sts" ? { service } : {}) }),
+      );
+    }
+    if (path === "throttled") return send(res, 200, throttleCounts(log));
+    if (path === "keys") return send(res, 200, views(param("region") ?? "us-east-1", param("account")));
+    if (path === "accounts") return send(res, 200, { account, accounts: accounts.known, startKeys: made });
     if (path === "config") {
       let partial: unknown;
       try {
@@ -382,6 +265,38 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
     send(res, 404, { message: `unknown control path ${path}` });
   };
 
+  /** STS (sts.ts): answered at once, recorded in the log as the KMS calls are. */
+  const answerStsRequest = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    text: string,
+    region: string,
+    key: string,
+  ) => {
+    const at = clock();
+    const identity = accounts.identify(key, headerOf(req, "x-amz-security-token"), at);
+    const answer =
+      "refused" in identity
+        ? refusedXml(identity.refused, new URLSearchParams(text).get("Action") ?? "")
+        : answerSts(text, identity.caller, { accounts, config, now: at });
+    log.push({
+      service: "sts",
+      region: shared(region),
+      operation: shared(answer.action),
+      at,
+      status: answer.status,
+      accessKeyId: shared(key),
+      ...(answer.account !== undefined ? { account: shared(answer.account) } : {}),
+      ...(answer.errorCode !== undefined ? { errorType: shared(answer.errorCode) } : {}),
+    });
+    res.writeHead(answer.status, {
+      "content-type": "text/xml",
+      "content-length": Buffer.byteLength(answer.xml),
+      "x-amzn-requestid": answer.requestId,
+    });
+    res.end(answer.xml);
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -391,53 +306,44 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
       return control(url.pathname.slice(CONTROL.length), url, text, res);
     }
 
-    const region = regionOfRequest(req.headers.authorization);
+    const scope = scopeOfRequest(req.headers.authorization);
+    if (scope?.service === "sts") return answerStsRequest(req, res, text, scope.region, scope.accessKeyId);
+    const region = scope?.service === "kms" ? scope.region : undefined;
     const target = req.headers["x-amz-target"];
     const operation = typeof target === "string" ? target.replace(/^TrentService\./, "") : "";
-    const accessKeyId = accessKeyIdOfRequest(req.headers.authorization);
     const call: CallRecord = {
+      service: "kms",
       region: shared(region ?? "-"),
       operation: shared(operation),
       at: clock(),
       status: 0,
-      ...(accessKeyId !== undefined ? { accessKeyId: shared(accessKeyId) } : {}),
+      ...(scope !== undefined ? { accessKeyId: shared(scope.accessKeyId) } : {}),
     };
     log.push(call);
-    if (region === undefined) {
-      call.status = 400;
-      call.errorType = "UnrecognizedClientException";
-      return sendFault(
-        res,
-        new KmsFault("UnrecognizedClientException", "Missing or unsigned Authorization header."),
+    const refuse = (error: KmsFault): void => {
+      call.status = error.status;
+      call.errorType = error.type;
+      sendFault(res, error);
+    };
+    if (scope === undefined || region === undefined) {
+      return refuse(new KmsFault("UnrecognizedClientException", "Missing or unsigned Authorization header."));
+    }
+    // A Region outside the table: the answer of an endpoint that does not serve it (errors.ts).
+    if (!regionKnown(region)) return refuse(fault.regionNotServed(region));
+    if (config.clockSkewMs !== 0) {
+      const outOfTime = signatureOutOfTime(
+        parseAmzDate(headerOf(req, "x-amz-date")),
+        Date.now() + config.clockSkewMs,
       );
+      if (outOfTime !== undefined) return refuse(outOfTime);
     }
-    if (!regionKnown(region)) {
-      // A Region outside the table: the answer of an endpoint that does not serve it (errors.ts).
-      const notServed = fault.regionNotServed(region);
-      call.status = notServed.status;
-      call.errorType = notServed.type;
-      return sendFault(res, notServed);
+    const identity = accounts.identify(scope.accessKeyId, headerOf(req, "x-amz-security-token"), call.at);
+    if ("refused" in identity) {
+      return refuse(identity.refused === "expired" ? fault.expiredToken() : fault.unrecognizedClient());
     }
-    const signedAt = parseAmzDate(headerOf(req, "x-amz-date"));
-    const now = Date.now() + config.clockSkewMs;
-    if (
-      config.clockSkewMs !== 0 &&
-      signedAt !== undefined &&
-      Math.abs(now - signedAt) > SIGNATURE_WINDOW_MS
-    ) {
-      call.status = 400;
-      call.errorType = "InvalidSignatureException";
-      const earliest = amzDate(now - SIGNATURE_WINDOW_MS);
-      return sendFault(
-        res,
-        new KmsFault(
-          "InvalidSignatureException",
-          signedAt < now
-            ? `Signature expired: ${amzDate(signedAt)} is now earlier than ${earliest} (${amzDate(now)} - 5 min.)`
-            : `Signature not yet current: ${amzDate(signedAt)} is still later than ${amzDate(now + SIGNATURE_WINDOW_MS)} (${amzDate(now)} + 5 min.)`,
-        ),
-      );
-    }
+    const caller = identity.caller;
+    call.account = shared(caller.account);
+    const store = accounts.store(caller.account);
     let input: Record<string, unknown> = {};
     let unreadable: Error | undefined;
     try {
@@ -445,7 +351,11 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
     } catch (error) {
       unreadable = error as SyntaxError;
     }
-    const decision = decide(region, operation, input);
+    const decision = faults.decide(config, region, operation, input, {
+      account: caller.account,
+      store,
+      callerArn: caller.arn,
+    });
     if (decision.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.latencyMs));
     if (decision.drop) {
       call.fault = "dropConnection";
@@ -461,19 +371,22 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
       if (decision.error !== undefined) throw decision.error;
       if (unreadable !== undefined) throw unreadable;
       if (config.enforceQuotas) {
-        const exceeded = limiter.tryAdmit(chargesOf(operation, region, input), call.at, {
-          scale: config.quotaScale,
-          overrides: config.quotaOverrides,
-        });
+        // Per account and Region, as KMS's quotas are.
+        const exceeded = accounts
+          .limiter(caller.account)
+          .tryAdmit(chargesOf(operation, region, input), call.at, {
+            scale: config.quotaScale,
+            overrides: config.quotaOverrides,
+          });
         if (exceeded !== undefined) {
           call.throttledBy = "quota";
           call.quotaExceeded = { operation: exceeded.operation, region: exceeded.region };
           throw fault.throttling();
         }
       }
-      if (decision.notPrimary) throw notPrimary(requestedArn(region, input.KeyId));
+      if (decision.notPrimary) throw notPrimary(requestedArn(store, region, input.KeyId));
       // Most handlers answer at once; GetParametersForImport makes an RSA key pair first.
-      const output = (await invoke(region, operation, input, call.at)) as Record<string, unknown>;
+      const output = (await invoke(store, region, operation, input, call.at)) as Record<string, unknown>;
       const metadata = (output.KeyMetadata ?? output.ReplicaKeyMetadata) as { KeyState?: string } | undefined;
       call.keyState = metadata?.KeyState;
       if (decision.processThenDrop) {
@@ -524,71 +437,49 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
       req.socket.once("close", gone);
     });
 
-  const headerOf = (req: IncomingMessage, name: string): string | undefined => {
-    const value = req.headers[name];
-    return typeof value === "string" ? value : undefined;
-  };
-
   /** The ARN a request's KeyId names (a key ID is made an ARN of `region`). */
-  const requestedArn = (region: string, keyId: unknown): string => {
+  const requestedArn = (store: Store, region: string, keyId: unknown): string => {
     const ref = typeof keyId === "string" ? keyId : "";
     return ref.startsWith("arn:") ? ref : store.region(region).arnOf(`key/${ref}`);
   };
 
-  const throttled = (): ThrottleCount[] => {
-    const counts = new Map<string, { region: string; operation: string; quota: number; fault: number }>();
-    for (const call of log) {
-      if (call.errorType !== "ThrottlingException") continue;
-      const id = `${call.region} ${call.operation}`;
-      const count = counts.get(id) ?? { region: call.region, operation: call.operation, quota: 0, fault: 0 };
-      if (call.throttledBy === "quota") count.quota += 1;
-      else count.fault += 1;
-      counts.set(id, count);
-    }
-    return [...counts.values()].map((c) => ({ ...c, count: c.quota + c.fault }));
-  };
+  const views = (region: string, of = account): KeyView[] => keyViews(accounts.store(of), region, clock());
 
-  const views = (region: string): KeyView[] => {
-    const regionStore = store.region(region);
-    const now = clock();
-    deleteDueKeys(store, now);
-    const aliasesOf = new Map<string, string[]>();
-    for (const alias of regionStore.aliases.values()) {
-      const names = aliasesOf.get(alias.targetKeyId);
-      if (names === undefined) aliasesOf.set(alias.targetKeyId, [alias.name]);
-      else names.push(alias.name);
-    }
-    return [...regionStore.keys.values()].map((key) => ({
-      keyId: key.keyId,
-      arn: key.arn,
-      region: key.region,
-      role: key.role,
-      state: stateOf(key, now),
-      description: key.description,
-      tags: Object.fromEntries(key.tags),
-      policy: key.policy,
-      aliases: aliasesOf.get(key.keyId) ?? [],
-      createdAt: key.createdAt,
-      settledAt: key.creatingUntil,
-      ...(key.updatingUntil !== undefined ? { updatingUntil: key.updatingUntil } : {}),
-      ...(key.deletionDate !== undefined ? { deletionDate: key.deletionDate } : {}),
-      ...(key.pendingWindowInDays !== undefined ? { pendingWindowInDays: key.pendingWindowInDays } : {}),
-    }));
-  };
+  const calls = (filter: CallFilter = {}): CallRecord[] =>
+    log.filter(
+      (c) =>
+        (filter.region === undefined || c.region === filter.region) &&
+        (filter.operation === undefined || c.operation === filter.operation) &&
+        (filter.account === undefined || c.account === filter.account) &&
+        (filter.service === undefined || c.service === filter.service),
+    );
 
   const configure = (partial: Partial<KmsLocalConfig>): void => {
     config = { ...config, ...partial };
-    if (partial.faults !== undefined) used = new Map();
-    if (partial.seed !== undefined) random = seededRandom(partial.seed);
+    if (partial.faults !== undefined) faults.restartCounts();
+    if (partial.seed !== undefined) faults.reseed(partial.seed);
   };
 
+  const createKey = (region: string, input: Record<string, unknown> = {}, setup: KeySetup = {}) =>
+    makeKey(
+      context(accounts.store(setup.account ?? account), region, clock()),
+      input,
+      setup.keyManager ?? "CUSTOMER",
+    ).KeyMetadata;
+  /** The start keys, in every account listed at start (or in the default one). */
+  const makeStart = (): StartKeysMade[] =>
+    options.startKeys === undefined
+      ? []
+      : makeStartKeys(options.startKeys, options.accounts ?? [account], (region, input, of) =>
+          createKey(region, input, { account: of }),
+        );
+
   const reset = (): void => {
-    store.clear();
+    accounts.clear();
     log.length = 0;
-    limiter.clear();
     config = { ...DEFAULTS, ...settings };
-    used = new Map();
-    random = seededRandom(config.seed);
+    faults = new FaultRules(config.seed);
+    made = makeStart();
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -596,6 +487,8 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
       if (!res.headersSent) sendFault(res, new KmsFault("KMSInternalException", String(error), 500));
     });
   };
+  // Made before the server listens: a start key KMS would refuse (a bad tag) fails the start.
+  let made = makeStart();
   // Loaded only for TLS: node-forge is a CommonJS module, which only a bundle with a require() can load.
   const tls =
     options.tls === true ? await (await import("./tls.js")).makeLocalTls(options.tlsDir) : undefined;
@@ -622,25 +515,28 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
     ...(tls === undefined ? {} : { caFile: tls.caFile, caCert: tls.caCert }),
     port,
     account,
+    accounts: accounts.known,
+    get startKeys() {
+      return made;
+    },
     configure,
     reset,
-    calls: (filter = {}) =>
-      log.filter(
-        (c) =>
-          (filter.region === undefined || c.region === filter.region) &&
-          (filter.operation === undefined || c.operation === filter.operation),
-      ),
-    callCount: (region, operation) =>
-      log.filter(
-        (c) =>
-          (region === undefined || c.region === region) &&
-          (operation === undefined || c.operation === operation),
-      ).length,
-    throttled,
+    calls,
+    callCount: (region, operation, of) => calls({ region, operation, account: of }).length,
+    throttled: () => throttleCounts(log),
     keys: views,
-    createKey: (region, input = {}, setup = {}) =>
-      makeKey(context(region, clock()), input, setup.keyManager ?? "CUSTOMER").KeyMetadata,
-    invoke,
+    issued: () =>
+      accounts.issued().map((s) => ({
+        accessKeyId: s.accessKeyId,
+        account: s.account,
+        roleArn: s.roleArn,
+        sessionName: s.sessionName,
+        assumedRoleArn: s.assumedRoleArn,
+        expiresAt: s.expiresAt,
+        chained: s.chained,
+      })),
+    createKey,
+    invoke: (region, operation, input, of = account) => invoke(accounts.store(of), region, operation, input),
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -653,5 +549,8 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
 }
 
 export { configProblems, metadataOf };
+export { accessKeyIdOfRequest, parseAmzDate, regionOfRequest } from "./request.js";
 export type { FaultRule, KmsLocalConfig } from "./config.js";
+export type { StartKeys, StartKeysMade } from "./start-keys.js";
+export type { KeyView, ThrottleCount } from "./views.js";
 export type { KeyManager };

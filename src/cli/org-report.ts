@@ -7,7 +7,9 @@ import type { Stop } from "../core/stop.js";
 import { keyTotals } from "../report/fleet.js";
 import { accountEntryOf, orgDocument, orgExitCode, type OrgDocument, type OrgEntry } from "../report/org.js";
 import { fleetDocumentOf, fleetPartial } from "./fleet-report.js";
-import { notStartedRun, type AccountRun, type OrgOutcome, type OrgTracker } from "./org.js";
+import { EXIT } from "../core/errors.js";
+import type { AccountId, AccountRun, OrgOutcome, OrgTracker } from "./org.js";
+import type { NotStartedWhy } from "./org-schedule.js";
 
 /** One account's entry: its fleet document without the envelope, who it is. */
 export function accountEntry(module: Loaded, run: AccountRun, dryRun: boolean): OrgEntry {
@@ -97,4 +99,34 @@ export function orgPartial(tracker: OrgTracker, stop: Stop, startedAt: number): 
     return notStartedRun(account, "signal", stop);
   });
   return { shard: state.shard, runs };
+}
+
+/** An account that was not started: why, as its entry's error, and its exit code. */
+export function notStartedRun(
+  account: AccountId,
+  why: NotStartedWhy,
+  stop: { readonly signalName: string; readonly exitCode: ExitCode } | undefined,
+): AccountRun {
+  const base = { account, role: null, options: undefined, tracker: {}, elapsedMs: 0 };
+  if (why === "signal" && stop !== undefined) {
+    return {
+      ...base,
+      exitCode: stop.exitCode,
+      failure: {
+        name: "Interrupted",
+        message: `Stopped by ${stop.signalName} before this account was started; nothing was changed in it. Re-run to do it.`,
+      },
+    };
+  }
+  return {
+    ...base,
+    exitCode: why === "deadline" ? EXIT.timeout : EXIT.failed,
+    failure: {
+      name: "NotStarted",
+      message:
+        why === "deadline"
+          ? "--timeout ran out before this account's turn; nothing was changed in it. Re-run with a longer --timeout."
+          : "--max-failed-accounts: enough accounts had failed that no new one was started; nothing was changed in it.",
+    },
+  };
 }

@@ -15,7 +15,8 @@ import { runFleetIn } from "./fleet.js";
 import { fleetExitCodeOf, type FleetOutcome, type FleetTracker } from "./fleet-report.js";
 import type { FleetScope, KeyShard } from "./fleet-scope.js";
 import type { Globals } from "./globals.js";
-import { runAccounts, type NotStartedWhy } from "./org-schedule.js";
+import { accountEntry, notStartedRun } from "./org-report.js";
+import { runAccounts } from "./org-schedule.js";
 import { runEndingError, type Session } from "./session.js";
 
 /** How the run reaches one account. */
@@ -78,36 +79,6 @@ export interface OrgTracker {
   state?: OrgState;
 }
 
-/** An account that was not started: why, as its entry's error, and its exit code. */
-export function notStartedRun(
-  account: AccountId,
-  why: NotStartedWhy,
-  stop: { readonly signalName: string; readonly exitCode: ExitCode } | undefined,
-): AccountRun {
-  const base = { account, role: null, options: undefined, tracker: {}, elapsedMs: 0 };
-  if (why === "signal" && stop !== undefined) {
-    return {
-      ...base,
-      exitCode: stop.exitCode,
-      failure: {
-        name: "Interrupted",
-        message: `Stopped by ${stop.signalName} before this account was started; nothing was changed in it. Re-run to do it.`,
-      },
-    };
-  }
-  return {
-    ...base,
-    exitCode: why === "deadline" ? EXIT.timeout : EXIT.failed,
-    failure: {
-      name: "NotStarted",
-      message:
-        why === "deadline"
-          ? "--timeout ran out before this account's turn; nothing was changed in it. Re-run with a longer --timeout."
-          : "--max-failed-accounts: enough accounts had failed that no new one was started; nothing was changed in it.",
-    },
-  };
-}
-
 /** The command's flags, as the runner read them, and how to read them again for an account. */
 export interface OrgCommand {
   readonly module: Loaded;
@@ -116,6 +87,8 @@ export interface OrgCommand {
   readonly own: RawFlags;
   readonly ownOptions: readonly string[];
   readonly parseCtx: ParseContext;
+  /** --dry-run, as the command reads it. */
+  readonly dryRun: boolean;
 }
 
 export async function runOrg(
@@ -158,7 +131,7 @@ export async function runOrg(
       notStartedRun(account, why, io.signal.aborted ? stopOf(io.signal) : undefined),
     settled: (index, run) => {
       state.settled.set(index, run);
-      session.reporter.org?.accountEnded(run);
+      session.reporter.org?.accountEnded(accountEntry(command.module, run, command.dryRun), run.elapsedMs);
     },
   });
   return { shard, runs };
@@ -189,7 +162,12 @@ async function runAccount(
   globals: Globals,
   session: Session,
   state: OrgState,
-  one: { readonly index: number; readonly account: AccountId; readonly reach: AccountReach; readonly keys?: KeyShard },
+  one: {
+    readonly index: number;
+    readonly account: AccountId;
+    readonly reach: AccountReach;
+    readonly keys?: KeyShard;
+  },
 ): Promise<AccountRun> {
   const { io } = session;
   const { module } = command;
@@ -255,7 +233,11 @@ function callerOf(outcome: FleetOutcome | undefined): string | undefined {
  * The command's options in this account: the accounts file's `regions` in place of --regions,
  * the command's flags read again with them (its checks run on them as on --regions).
  */
-async function optionsFor(command: OrgCommand, account: AccountId & Partial<Account>, session: Session): Promise<unknown> {
+async function optionsFor(
+  command: OrgCommand,
+  account: AccountId & Partial<Account>,
+  session: Session,
+): Promise<unknown> {
   const regions = account.regions;
   if (regions === undefined) return command.options;
   if (!command.ownOptions.includes("--regions")) {

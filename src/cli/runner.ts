@@ -26,16 +26,31 @@ import { fleetRequested, parseGlobals, type RawGlobalFlags } from "./globals.js"
 import { inputsOf } from "./connect.js";
 import type { Io } from "./io.js";
 import { runOne, type OneOutcome, type OneTracker } from "./one.js";
+import { runOrg, type OrgOutcome, type OrgTracker } from "./org.js";
+import { orgRequested, planOrg, refuseOrgFlags } from "./org-plan.js";
+import { orgDocumentOf, orgExitCodeOf, orgPartial } from "./org-report.js";
+import { createOrgReporter } from "../report/org-live.js";
+import type { OrgDocument } from "../report/org.js";
 import { detectFromProcess } from "./terminal.js";
 
 /** What a run ended with, over one key or a fleet; undefined: it ended before it had keys. */
 type Outcome =
   | { readonly kind: "one"; readonly one: OneOutcome }
-  | { readonly kind: "fleet"; readonly fleet: FleetOutcome };
+  | { readonly kind: "fleet"; readonly fleet: FleetOutcome }
+  | { readonly kind: "org"; readonly org: OrgOutcome };
+
+/** Where the runner finds what each kind of run knows so far (for a second signal). */
+interface Trackers {
+  readonly one: OneTracker;
+  readonly fleet: FleetTracker;
+  readonly org: OrgTracker;
+}
 
 export async function runCommand(command: CommandModule, raw: RawArgs, io: Io): Promise<ExitCode> {
   const module: Loaded = { ...command, ...(await command.load()) };
-  const fleet = module.fleet && fleetRequested(raw.globals);
+  // An organisation run (the accounts options, --shard): version 3, its own view.
+  const org = module.fleet && orgRequested(raw.globals);
+  const fleet = module.fleet && fleetRequested(raw.globals) && !org;
   const mode = detectFromProcess({
     json: raw.globals.output === "json",
     quiet: raw.globals.quiet ?? false,
@@ -44,11 +59,11 @@ export async function runCommand(command: CommandModule, raw: RawArgs, io: Io): 
   });
   const resume = resumeOf(raw, io);
   const rawDryRun = raw.own.dryRun === true;
-  const session = await openSession(module, { mode, resume, io, fleet, dryRun: rawDryRun });
+  const session = await openSession(module, { mode, resume, io, fleet, org, dryRun: rawDryRun });
   const { advice } = module;
   let options: unknown;
   let outcome: Outcome | undefined;
-  const trackers: { readonly one: OneTracker; readonly fleet: FleetTracker } = { one: {}, fleet: {} };
+  const trackers: Trackers = { one: {}, fleet: {}, org: {} };
   const render = (exitCode: ExitCode, failure: ReportedError | null, elapsedMs: number): string =>
     renderJson(
       documentOf(module, {
@@ -59,16 +74,17 @@ export async function runCommand(command: CommandModule, raw: RawArgs, io: Io): 
         outcome,
         session,
         rawDryRun,
-        tracker: trackers.fleet,
+        trackers,
       }),
     );
 
   io.lastWords?.((stop) => {
     const elapsedMs = performance.now() - io.startedAt;
-    outcome = partialOf(trackers, fleet, stop, io.startedAt);
+    outcome = partialOf(trackers, org ? "org" : fleet ? "fleet" : "one", stop, io.startedAt);
     const failure = outcome === undefined ? stoppedEarly(stop, true) : null;
     session.reporter.one?.stop();
     session.reporter.fleet?.stop();
+    session.reporter.org?.stop();
     return {
       exitCode: stop.exitCode,
       stdout: mode.json ? render(stop.exitCode, failure, elapsedMs) : undefined,
@@ -87,7 +103,21 @@ export async function runCommand(command: CommandModule, raw: RawArgs, io: Io): 
         connection: globals.connection,
         reach: globals.reach,
       };
+      refuseOrgFlags(module, raw.globals);
       options = await module.parse(raw.own, parseCtx);
+      if (org) {
+        const { target, shard } = await planOrg(raw.globals, globals, io, session.emit);
+        const command = {
+          module,
+          options,
+          globals,
+          own: raw.own,
+          ownOptions: raw.ownOptions ?? [],
+          parseCtx,
+          dryRun: module.dryRun(options),
+        };
+        return { kind: "org", org: await runOrg(command, target, shard, session, trackers.org) };
+      }
       if (globals.fleet) {
         return { kind: "fleet", fleet: await runFleet(module, options, globals, session, trackers.fleet) };
       }
@@ -99,11 +129,17 @@ export async function runCommand(command: CommandModule, raw: RawArgs, io: Io): 
     ({ failure, exitCode } = runEndingError(error, io.signal, key, advice));
     session.reporter.one?.error(failure);
     session.reporter.fleet?.error(failure);
+    session.reporter.org?.error(failure);
   }
   const elapsedMs = performance.now() - io.startedAt;
   // From here on, a second signal has nothing left to write but this run's exit code.
   io.lastWords?.(() => ({ exitCode }));
   if (mode.json) io.stdout.write(render(exitCode, failure, elapsedMs));
+  if (session.reporter.org !== undefined) {
+    const run = { exitCode, failure, elapsedMs, options, outcome, session, rawDryRun, trackers };
+    session.reporter.org.finish(orgDocument(module, run), elapsedMs);
+    return exitCode;
+  }
   finish(module, { session, outcome, options, elapsedMs, dryRun: rawDryRun });
   return exitCode;
 }
@@ -129,16 +165,22 @@ async function openSession(
     readonly resume: ResumeOptions;
     readonly io: Io;
     readonly fleet: boolean;
+    readonly org: boolean;
     readonly dryRun: boolean;
   },
 ): Promise<Session> {
   const { mode, io } = run;
   const options = { mode, stream: io.stderr, chalk: paint, dryRun: run.dryRun };
-  const reporter = run.fleet
-    ? { fleet: await createFleetReporter({ ...options, look: module.render.fleet, resume: run.resume }) }
-    : {
-        one: await createHumanReporter({ ...options, planLine: module.render.planLine?.bind(module.render) }),
-      };
+  const reporter = run.org
+    ? { org: await createOrgReporter(options) }
+    : run.fleet
+      ? { fleet: await createFleetReporter({ ...options, look: module.render.fleet, resume: run.resume }) }
+      : {
+          one: await createHumanReporter({
+            ...options,
+            planLine: module.render.planLine?.bind(module.render),
+          }),
+        };
   const warnings: string[] = [];
   return {
     mode,
@@ -156,18 +198,23 @@ async function openSession(
       if (event.type === "warning") warnings.push(event.message);
       reporter.one?.event(event);
       reporter.fleet?.event(event);
+      reporter.org?.event(event);
     },
   };
 }
 
 /** What the run knows when a second signal ends it; undefined: it had not begun its keys. */
 function partialOf(
-  trackers: { readonly one: OneTracker; readonly fleet: FleetTracker },
-  fleet: boolean,
+  trackers: Trackers,
+  kind: Outcome["kind"],
   stop: Stop,
   startedAt: number,
 ): Outcome | undefined {
-  if (fleet) {
+  if (kind === "org") {
+    const known = orgPartial(trackers.org, stop, startedAt);
+    return known === undefined ? undefined : { kind: "org", org: known };
+  }
+  if (kind === "fleet") {
     const known = fleetPartial(trackers.fleet, stop, startedAt);
     return known === undefined ? undefined : { kind: "fleet", fleet: known };
   }
@@ -177,30 +224,46 @@ function partialOf(
 
 function exitCodeOf(module: Loaded, outcome: Outcome, stop: Stop | undefined): ExitCode {
   if (outcome.kind === "fleet") return fleetExitCodeOf(outcome.fleet, stop);
+  if (outcome.kind === "org") return orgExitCodeOf(outcome.org, stop);
   const { run } = outcome.one;
   return run.result === undefined ? run.exitCode : module.render.exitCode(run.result, stop);
 }
 
-function documentOf(
-  module: Loaded,
-  run: {
-    readonly exitCode: ExitCode;
-    readonly failure: ReportedError | null;
-    readonly elapsedMs: number;
-    readonly options: unknown;
-    readonly outcome: Outcome | undefined;
-    readonly session: Session;
-    readonly rawDryRun: boolean;
-    readonly tracker: FleetTracker;
-  },
-): KmsReplicateDocument {
+/** What the document of a run is made of. */
+interface DocumentRun {
+  readonly exitCode: ExitCode;
+  readonly failure: ReportedError | null;
+  readonly elapsedMs: number;
+  readonly options: unknown;
+  readonly outcome: Outcome | undefined;
+  readonly session: Session;
+  readonly rawDryRun: boolean;
+  readonly trackers: Trackers;
+}
+
+/** An organisation run's document (version 3), also when it was refused before any account. */
+function orgDocument(module: Loaded, run: DocumentRun): OrgDocument {
+  return orgDocumentOf(module, {
+    exitCode: run.exitCode,
+    failure: run.failure,
+    outcome: run.outcome?.kind === "org" ? run.outcome.org : undefined,
+    tracker: run.trackers.org,
+    options: run.options,
+    warnings: run.session.warnings,
+    elapsedMs: run.elapsedMs,
+    dryRun: run.rawDryRun,
+  });
+}
+
+function documentOf(module: Loaded, run: DocumentRun): KmsReplicateDocument {
   const { session } = run;
+  if (session.reporter.org !== undefined) return orgDocument(module, run) as unknown as KmsReplicateDocument;
   if (run.outcome?.kind === "fleet" || (run.outcome === undefined && session.reporter.fleet !== undefined)) {
     return fleetDocumentOf(module, {
       exitCode: run.exitCode,
       failure: run.failure,
       outcome: run.outcome?.kind === "fleet" ? run.outcome.fleet : undefined,
-      tracker: run.tracker,
+      tracker: run.trackers.fleet,
       options: run.options,
       warnings: session.warnings,
       elapsedMs: run.elapsedMs,
@@ -257,6 +320,10 @@ function finish(
 
 function stoppedLine(module: Loaded, stop: Stop, outcome: Outcome | undefined): string {
   if (outcome === undefined) return stoppedEarly(stop, true).message;
+  if (outcome.kind === "org") {
+    const open = outcome.org.runs.filter((r) => r.failure?.name === "Interrupted").length;
+    return `Stopped by a second ${stop.signalName}: ${open} of ${outcome.org.runs.length} accounts had not settled (listed as interrupted).`;
+  }
   if (outcome.kind === "fleet") {
     const { runs } = outcome.fleet;
     const open = runs.filter((r) => r.failure?.name === "Interrupted").length;

@@ -50,7 +50,12 @@ export async function createOrgReporter(options: {
   const { mode, stream, chalk: c } = options;
   const now = options.now ?? (() => performance.now());
   const spinner: Ora | undefined = mode.spinner
-    ? (await import("ora")).default({ stream, discardStdin: false, isEnabled: true, color: mode.color ? "cyan" : false })
+    ? (await import("ora")).default({
+        stream,
+        discardStdin: false,
+        isEnabled: true,
+        color: mode.color ? "cyan" : false,
+      })
     : undefined;
   const startedAt = now();
   const atWork = new Map<string, AtWork>();
@@ -64,13 +69,15 @@ export async function createOrgReporter(options: {
   };
   const progress = (): OrgProgress => {
     const t = now();
+    // The busiest account: the one with the most keys still to settle.
     let busiest: OrgProgress["busiest"];
+    let most = -1;
     for (const [account, w] of atWork) {
       const left = w.keys - w.settled;
-      if (busiest === undefined || left > busiest.keys - 0) {
-        const leftMs = rateEstimateMs({ remaining: left, settled: w.settled, elapsedMs: t - w.since });
-        busiest = { account, keys: w.keys, leftMs };
-      }
+      if (left <= most) continue;
+      most = left;
+      const leftMs = rateEstimateMs({ remaining: left, settled: w.settled, elapsedMs: t - w.since });
+      busiest = { account, keys: w.keys, leftMs };
     }
     return { total, done, failed, inProgress: atWork.size, busiest, elapsedMs: t - startedAt };
   };

@@ -12,6 +12,7 @@ import type { UnknownRegionRule } from "../core/regions.js";
 import { checkSelectionRegions } from "../core/selection-checks.js";
 import type { SelectionOptions } from "../core/selection.js";
 import { reachOf, type Reach } from "../report/rerun.js";
+import { ACCOUNT_FLAG_NAMES } from "./account-flags.js";
 
 /** Which keys: shown with each command's own options (the first thing a command needs). */
 export const KEY_OPTIONS = ["key", "region", "keysFrom", "allPrimaries", "selectTag"] as const;
@@ -56,6 +57,7 @@ export const GLOBAL_NAMES: ReadonlySet<string> = new Set([
   "quota",
   "strictRegions",
   "allowUnknownRegions",
+  ...ACCOUNT_FLAG_NAMES,
 ]);
 
 /** The global options, on the program: the keys, then how to reach AWS, then how to report. */

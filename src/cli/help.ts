@@ -2,6 +2,7 @@
 // command takes one), then the other global options in one compact block; `kms-replicate help
 // globals` lists those in full. The same layout for the program and every command.
 import { Help, type Command, type Option } from "commander";
+import { isAccountOption } from "./account-flags.js";
 import { KEY_OPTIONS } from "./globals.js";
 
 /** At most this many columns for an option's name: a longer one stands on its own line. */
@@ -24,7 +25,10 @@ function compactTerm(option: Option): string {
 
 /** The global options that do not name the key, as one wrapped block. */
 function compactGlobals(options: readonly Option[], width: number): string[] {
-  const terms = [...options.filter((o) => !isKeyOption(o)).map(compactTerm), "-h/--help"];
+  const terms = [
+    ...options.filter((o) => !isKeyOption(o) && !isAccountOption(o)).map(compactTerm),
+    "-h/--help",
+  ];
   const lines: string[] = [];
   let line = " ";
   for (const term of terms) {
@@ -81,10 +85,17 @@ export function configureHelp(program: Command): void {
 export function globalsHelp(program: Command): string {
   const helper = new Help();
   helper.prepareContext({ helpWidth: program.configureOutput().getOutHelpWidth?.() ?? 80 });
-  const options = program.options;
+  const options = program.options.filter((o) => !isAccountOption(o));
   const width = Math.max(...options.map((o) => helper.displayWidth(helper.optionTerm(o))));
   const lines = options.map((o) =>
     helper.formatItem(helper.optionTerm(o), width, helper.optionDescription(o), helper),
   );
-  return ["Global options: every command takes them, before or after its name.", "", ...lines, ""].join("\n");
+  return [
+    "Global options: every command takes them, before or after its name.",
+    "",
+    ...lines,
+    "",
+    "Every account of an organisation, shards: kms-replicate help accounts.",
+    "",
+  ].join("\n");
 }

@@ -11,6 +11,7 @@ import type { CommandModule } from "../commands/contract.js";
 import { EXIT, EXIT_HELP } from "../core/errors.js";
 import { redactSecrets } from "../core/redact.js";
 import { forPeople } from "../report/terminal-text.js";
+import { accountsHelp, defineAccountFlags } from "./account-flags.js";
 import { defineGlobals, type RawGlobalFlags } from "./globals.js";
 import { configureHelp, globalsHelp, GLOBALS_HEADING } from "./help.js";
 import type { RawArgs } from "./session.js";
@@ -43,6 +44,7 @@ export function buildProgram(commands: readonly CommandModule[], run: RunModule,
     .exitOverride()
     .addHelpText("after", ROOT_HELP);
   defineGlobals(program.optionsGroup(GLOBALS_HEADING));
+  defineAccountFlags(program);
   configureHelp(program);
 
   for (const module of commands) {
@@ -71,11 +73,17 @@ export function buildProgram(commands: readonly CommandModule[], run: RunModule,
     .helpCommand(false)
     .command("help")
     .argument("[command]")
-    .description("help for a command; 'help globals': every global option")
+    .description(
+      "help for a command; 'help globals': every global option; 'help accounts': organisations, shards",
+    )
     .action((name: string | undefined, _flags, self: Command) => {
       if (name === undefined) program.help();
       if (name === "globals") {
         self.configureOutput().writeOut?.(globalsHelp(program));
+        return;
+      }
+      if (name === "accounts") {
+        self.configureOutput().writeOut?.(accountsHelp(program));
         return;
       }
       const found = program.commands.find((c) => c.name() === name);

@@ -3,6 +3,7 @@
 // `help globals` for every global option in full.
 import { Command, Help } from "commander";
 import { describe, expect, it } from "vitest";
+import { accountsHelp, isAccountOption } from "../../../src/cli/account-flags.js";
 import { defineGlobals, KEY_OPTIONS } from "../../../src/cli/globals.js";
 import { configureHelp, globalsHelp, GLOBALS_HEADING } from "../../../src/cli/help.js";
 import { COMMANDS } from "../../../src/commands/registry.js";
@@ -49,7 +50,10 @@ function fullHelp(program: Command, output: { out: string }, name: string): stri
 
 describe("a command's --help", () => {
   const { program, output } = recordingProgram();
-  const globalLongs = program.options.flatMap((o) => (o.long === undefined ? [] : [o.long]));
+  // The accounts options are shown by `help accounts` only.
+  const globalLongs = program.options.flatMap((o) =>
+    o.long === undefined || isAccountOption(o) ? [] : [o.long],
+  );
   const keyLongs = program.options.filter((o) =>
     (KEY_OPTIONS as readonly string[]).includes(o.attributeName()),
   );
@@ -181,10 +185,44 @@ describe("globalsHelp (`kms-replicate help globals`)", () => {
     const text = globalsHelp(program);
     // THEN
     expect(text.split("\n")[0]).toBe("Global options: every command takes them, before or after its name.");
-    for (const option of program.options) {
+    for (const option of program.options.filter((o) => !isAccountOption(o))) {
       const line = text.split("\n").find((l) => l.trimStart().startsWith(option.flags));
       expect(line, option.flags).toBeDefined();
       expect(line).toContain(option.description.slice(0, 20));
     }
+    expect(text).not.toContain("--accounts-from");
+    expect(text).toContain("kms-replicate help accounts");
+  });
+});
+
+describe("accountsHelp (`kms-replicate help accounts`)", () => {
+  it("lists every accounts option with its description, within 80 columns", () => {
+    // GIVEN / WHEN
+    const { program } = recordingProgram();
+    const text = accountsHelp(program);
+    const accountOptions = program.options.filter(isAccountOption);
+    // THEN
+    expect(accountOptions.map((o) => o.long)).toEqual([
+      "--accounts-from",
+      "--accounts",
+      "--role-name",
+      "--external-id",
+      "--role-session-name",
+      "--select-account-tag",
+      "--not-accounts",
+      "--max-failed-accounts",
+      "--max-accounts-in-flight",
+      "--shard",
+      "--shard-count",
+    ]);
+    for (const option of accountOptions) {
+      const line = text.split("\n").find((l) => l.trimStart().startsWith(option.flags));
+      expect(line, option.flags).toBeDefined();
+      expect(line).toContain(option.description.slice(0, 20));
+    }
+    expect(text.split("\n").filter((line) => width(line) > 80)).toEqual([]);
+    // and the program's --help names them nowhere but in the pointer to this page
+    expect(program.helpInformation()).not.toContain("--accounts-from");
+    expect(program.helpInformation()).toContain("'help accounts'");
   });
 });

@@ -223,6 +223,19 @@ describe("the program is built from the registry", () => {
     }
   });
 
+  it("`help accounts` lists the accounts and shard options in full, exit 0", async () => {
+    const run = await parse(["help", "accounts"]);
+    expect(run.error).toBeUndefined();
+    for (const flag of [
+      "--accounts-from <file|->",
+      "--role-name <name>",
+      "--shard <I/N>",
+      "--shard-count <n>",
+    ]) {
+      expect(run.out).toContain(flag);
+    }
+  });
+
   it("`help help` says what help does, exit 0", async () => {
     const run = await parse(["help", "help"]);
     expect(run.error?.exitCode).toBe(0);

@@ -2,12 +2,17 @@
 // --accounts), this shard's accounts, how each is reached; or, with --shard and no accounts, the
 // caller's own account, its keys split.
 import type { CommandModule } from "../commands/contract.js";
-import type { Shard } from "../core/accounts.js";
+import type { Account, AccountsOptions, Shard } from "../core/accounts.js";
+import { resolveAccounts } from "../core/accounts-select.js";
 import { usageError } from "../core/errors.js";
 import type { ReplicaEvent } from "../core/events.js";
+import { partitionOf } from "../core/regions.js";
+import { accountsInShard, keyInShard, shareOf } from "../core/shard.js";
+import { parseAccountFlags, type RawAccountFlags } from "./account-flags.js";
+import { inputsOf } from "./connect.js";
 import type { Globals, RawGlobalFlags } from "./globals.js";
 import type { Io } from "./io.js";
-import type { OrgTarget } from "./org.js";
+import type { AccountReach, OrgTarget } from "./org.js";
 
 /** The options that make a run an organisation run (version 3). */
 const ORG_FLAGS = ["accountsFrom", "accounts", "shard", "shardCount"] as const;
@@ -27,11 +32,50 @@ export function refuseOrgFlags(module: CommandModule, flags: RawGlobalFlags): vo
   );
 }
 
+/** What the run works on, and its shard: the options read, the accounts file read (before any call). */
 export async function planOrg(
-  _flags: RawGlobalFlags,
-  _globals: Globals,
-  _io: Io,
-  _emit: (event: ReplicaEvent) => void,
+  flags: RawGlobalFlags,
+  globals: Globals,
+  io: Io,
+  emit: (event: ReplicaEvent) => void,
 ): Promise<{ readonly target: OrgTarget; readonly shard: Shard | undefined }> {
-  return Promise.reject(usageError("The accounts options are not available yet."));
+  const { accounts: options, shard } = parseAccountFlags(flags as unknown as RawAccountFlags, io.env);
+  if (options === undefined) {
+    // --shard over the caller's account: its keys split, each shard its share of every quota.
+    const keys = { keyIn: (id: string) => keyInShard(id, shard), share: (q: object) => shareOf(q, shard) };
+    return { target: { kind: "keys", keys }, shard };
+  }
+  const [region] = globals.selection.regions;
+  const accounts = await resolveAccounts(options, {
+    inputs: inputsOf(io, undefined),
+    partition: region === undefined ? undefined : partitionOf(region).name,
+    warn: (message) => emit({ type: "warning", message }),
+  });
+  return {
+    target: {
+      kind: "accounts",
+      accounts: accountsInShard(accounts, shard),
+      inFlight: options.maxAccountsInFlight,
+      maxFailed: options.maxFailedAccounts,
+      reach: (account) => reachOf(account, options),
+    },
+    shard,
+  };
+}
+
+/**
+ * How the run reaches an account: its profile's credentials, or the last role of its chain.
+ * TODO(accounts-input): the role chain through src/aws/account-credentials.ts once it lands; until
+ * then an account with roles fails alone, with that reason.
+ */
+function reachOf(account: Account, _options: AccountsOptions): AccountReach {
+  if (account.profile !== undefined) {
+    return { settings: { profile: account.profile }, role: null, check: () => Promise.resolve() };
+  }
+  const role = account.roles.at(-1) ?? null;
+  return {
+    settings: {},
+    role,
+    check: () => Promise.reject(usageError(`Assuming ${role ?? "a role"} is not available in this build.`)),
+  };
 }

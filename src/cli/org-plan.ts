@@ -2,7 +2,8 @@
 // --accounts), this shard's accounts, how each is reached; or, with --shard and no accounts, the
 // caller's own account, its keys split.
 import type { CommandModule } from "../commands/contract.js";
-import type { Account, AccountsOptions, Shard } from "../core/accounts.js";
+import { accountCredentials, type AccountCredentialsOptions } from "../aws/account-credentials.js";
+import type { Account, Shard } from "../core/accounts.js";
 import { resolveAccounts } from "../core/accounts-select.js";
 import { usageError } from "../core/errors.js";
 import type { ReplicaEvent } from "../core/events.js";
@@ -45,7 +46,16 @@ export async function planOrg(
     const keys = { keyIn: (id: string) => keyInShard(id, shard), share: (q: object) => shareOf(q, shard) };
     return { target: { kind: "keys", keys }, shard };
   }
-  const [region] = globals.selection.regions;
+  const region =
+    globals.selection.regions[0] ??
+    (await (await import("../aws/environment.js")).regionFromEnvironment(globals.connection.profile, io.env));
+  const credentials: AccountCredentialsOptions = {
+    roleSessionName: options.roleSessionName,
+    // STS in the run's Region (regional STS); us-east-1 when none is known (the SDK's global one).
+    region: region ?? "us-east-1",
+    profile: globals.connection.profile,
+    env: io.env,
+  };
   const accounts = await resolveAccounts(options, {
     inputs: inputsOf(io, undefined),
     partition: region === undefined ? undefined : partitionOf(region).name,
@@ -57,25 +67,16 @@ export async function planOrg(
       accounts: accountsInShard(accounts, shard),
       inFlight: options.maxAccountsInFlight,
       maxFailed: options.maxFailedAccounts,
-      reach: (account) => reachOf(account, options),
+      reach: (account) => reachOf(account, credentials),
     },
     shard,
   };
 }
 
-/**
- * How the run reaches an account: its profile's credentials, or the last role of its chain.
- * TODO(accounts-input): the role chain through src/aws/account-credentials.ts once it lands; until
- * then an account with roles fails alone, with that reason.
- */
-function reachOf(account: Account, _options: AccountsOptions): AccountReach {
-  if (account.profile !== undefined) {
-    return { settings: { profile: account.profile }, role: null, check: () => Promise.resolve() };
-  }
-  const role = account.roles.at(-1) ?? null;
+/** How the run reaches an account: its profile, or its role chain (src/aws/account-credentials.ts). */
+function reachOf(account: Account, options: AccountCredentialsOptions): AccountReach {
   return {
-    settings: {},
-    role,
-    check: () => Promise.reject(usageError(`Assuming ${role ?? "a role"} is not available in this build.`)),
+    settings: { credentials: accountCredentials(account, options) },
+    role: account.profile !== undefined ? null : (account.roles.at(-1) ?? null),
   };
 }

@@ -22,10 +22,15 @@ function fakes(delayMs = 5) {
   return { run, started, most: () => most };
 }
 
-const options = (
-  run: (a: string) => Promise<Result>,
-  more: Partial<Parameters<typeof runAccounts>[1]> = {},
-) => ({
+/** The bounds a test sets (the rest: defaults). */
+interface Bounds {
+  readonly inFlight: number;
+  readonly maxFailed: number | undefined;
+  readonly signal: AbortSignal;
+  readonly deadline: number;
+}
+
+const options = (run: (a: string) => Promise<Result>, more: Partial<Bounds> = {}) => ({
   inFlight: 2,
   maxFailed: undefined,
   signal: new AbortController().signal,
@@ -52,7 +57,10 @@ describe("runAccounts", () => {
     // GIVEN one account at a time, the first fails
     const f = fakes();
     // WHEN
-    const results = await runAccounts<string, Result>(["bad1", "b", "c"], options(f.run, { inFlight: 1, maxFailed: 1 }));
+    const results = await runAccounts<string, Result>(
+      ["bad1", "b", "c"],
+      options(f.run, { inFlight: 1, maxFailed: 1 }),
+    );
     // THEN
     expect(f.started).toEqual(["bad1"]);
     expect(results).toEqual([
@@ -64,7 +72,10 @@ describe("runAccounts", () => {
 
   it("accounts already at work finish when the tolerance is reached", async () => {
     const f = fakes();
-    const results = await runAccounts<string, Result>(["bad1", "b", "c"], options(f.run, { inFlight: 2, maxFailed: 1 }));
+    const results = await runAccounts<string, Result>(
+      ["bad1", "b", "c"],
+      options(f.run, { inFlight: 2, maxFailed: 1 }),
+    );
     expect(results.map((r) => ("ok" in r ? r.ok : r.not))).toEqual([false, true, "failures"]);
   });
 

@@ -49,7 +49,11 @@ function busiestOf(atWork: ReadonlyMap<string, AtWork>, now: number): OrgProgres
     const left = w.keys - w.settled;
     if (left <= most) continue;
     most = left;
-    const leftMs = rateEstimateMs({ remaining: left, settled: w.settled, elapsedMs: now - w.since });
+    // No estimate while its keys are not known yet (its selection still lists them).
+    const leftMs =
+      w.keys === 0
+        ? undefined
+        : rateEstimateMs({ remaining: left, settled: w.settled, elapsedMs: now - w.since });
     busiest = { account, keys: w.keys, leftMs };
   }
   return busiest;
@@ -150,6 +154,8 @@ export async function createOrgReporter(options: {
       if (finished || document === undefined) return;
       finished = true;
       if (mode.quiet && document.ok) return;
+      // Refused before any account: the error said it all.
+      if (document.error !== null && document.accounts.length === 0) return;
       const lines = orgSummaryLines({ ...document, elapsedMs }, c);
       for (const line of fitted(mode.quiet ? lines.slice(1) : lines, mode.columns)) write(line);
     },

@@ -2,18 +2,19 @@
 // Type-checking is `npm run typecheck` (tsc).
 //
 // dist/ is exactly what the npm package ships besides bin/, the schema and the README (package.json
-// `files`): the CLI, its chunks and the SDK's partition data and retry predicates, every dependency
-// bundled in (no runtime dependencies), no source maps, and THIRD-PARTY-NOTICES.txt, the licences
-// of the bundled packages, made from esbuild's metafiles of these builds (scripts/notices.mjs).
-// build/ (ignored by git, never packed) holds the local KMS endpoint, the demo, the benchmark and
-// the writer of docs/commands/ (`npm run docs`), with source maps, and dist-metafile.json (the dist
-// builds' metafiles merged, for the tests).
+// `files`): the CLI and its chunks, every dependency bundled in (no runtime dependencies), no
+// source maps, and THIRD-PARTY-NOTICES.txt, the licences of the bundled packages, made from
+// esbuild's metafile of this build (scripts/notices.mjs). build/ (ignored by git, never packed)
+// holds the local KMS endpoint, the demo, the benchmark and the writer of docs/commands/
+// (`npm run docs`), with source maps, and dist-metafile.json (dist's metafile, for the tests).
 //
-// Start-up budget: `--help` and `--version` near bare `node`, an invalid-Region run under 2×.
-// So everything is bundled (fewer files to resolve and read), code splitting keeps every
-// `await import()` a separate chunk (`--help` never loads the AWS SDK or ora), and the SDK's
-// partition metadata is bundled on its own first, tree-shaken: imported through the SDK's barrel
-// file inside a split build it would drag ~350 SDK modules into the Region check.
+// Start-up (bench/README.md, test/e2e/startup.e2e.test.ts): everything is bundled, and code
+// splitting keeps every `await import()` a chunk of its own. dist/cli.js (src/cli/entry.ts)
+// answers `--version` alone and otherwise imports the program's chunk (src/cli/main.ts): commander,
+// the global options and every command's flags and help; a command's work, the runner, the AWS SDK
+// and ora load only when a command runs. The SDK's partition table and retry predicates are
+// imported by path (src/aws/sdk-partition.ts, sdk-retry.ts): through the SDK's barrel files they
+// would bring ~350 SDK modules into the Region checks.
 import { build } from "esbuild";
 import { execFile } from "node:child_process";
 import { readFile, rm, writeFile } from "node:fs/promises";
@@ -61,46 +62,19 @@ const common = {
   },
 };
 
-const partitionExternal = {
-  name: "sdk-partition-external",
-  setup(b) {
-    b.onResolve({ filter: /sdk-(partition|retry)\.js$/ }, (args) => ({
-      path: `./${args.path.replace(/^.*\//, "")}`,
-      external: true,
-    }));
-  },
-};
-
 for (const dir of ["../dist", "../build"]) {
   await rm(new URL(dir, import.meta.url), { recursive: true, force: true });
-}
-
-/** The metafiles of the builds into dist/: what the package's notices are made from. */
-const distMetafiles = [];
-for (const [outdir, sourcemap] of [
-  ["dist", false],
-  ["build", "linked"],
-]) {
-  // The SDK's retry predicates (src/aws/sdk-retry.ts, used by src/core/retryable.ts) the same way.
-  const { metafile } = await build({
-    ...common,
-    sourcemap,
-    metafile: outdir === "dist",
-    entryPoints: { "sdk-partition": "src/aws/sdk-partition.ts", "sdk-retry": "src/aws/sdk-retry.ts" },
-    outdir,
-  });
-  if (metafile) distMetafiles.push(metafile);
 }
 
 const cli = await build({
   ...common,
   metafile: true,
-  entryPoints: { cli: "src/cli/main.ts" },
+  entryPoints: { cli: "src/cli/entry.ts" },
   outdir: "dist",
   splitting: true,
-  plugins: [partitionExternal],
 });
-distMetafiles.push(cli.metafile);
+/** The metafiles of the builds into dist/: what the package's notices are made from. */
+const distMetafiles = [cli.metafile];
 
 await build({
   ...common,
@@ -113,7 +87,6 @@ await build({
   },
   outdir: "build",
   splitting: true,
-  plugins: [partitionExternal],
 });
 
 const { text } = thirdPartyNotices(await readJson("../package.json"), distMetafiles, root);

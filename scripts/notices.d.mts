@@ -22,6 +22,8 @@ export interface PackageWithTexts extends BundledPackage {
   readonly files: readonly LicenceFile[];
   /** "name version" of the package whose files it took, when it ships none. */
   readonly borrowedFrom?: string;
+  /** Its repository, when it ships none and took the files copied into scripts/licences/. */
+  readonly keptFor?: string;
 }
 
 export declare function bundledPackages(metafiles: readonly Metafile[], cwd: string): BundledPackage[];
@@ -29,7 +31,11 @@ export declare function packageOf(file: string): BundledPackage;
 export declare function licenceId(manifest: Record<string, unknown>): string;
 export declare function repositoryUrl(repository: unknown): string | undefined;
 export declare function licenceFiles(dir: string): LicenceFile[];
-export declare function withLicenceTexts(packages: readonly BundledPackage[]): PackageWithTexts[];
+/** `kept`: the folder of licence files copied from repositories (default scripts/licences/). */
+export declare function withLicenceTexts(
+  packages: readonly BundledPackage[],
+  kept?: string,
+): PackageWithTexts[];
 export declare function renderNotices(
   product: { readonly name: string; readonly version: string },
   packages: readonly PackageWithTexts[],

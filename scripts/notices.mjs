@@ -10,11 +10,17 @@
 // is none, the build fails: a bundled package whose licence text we cannot ship must be looked at.
 // Identical texts are written once, for all the packages that ship them (the AWS SDK's packages
 // share a handful of Apache-2.0 texts).
+//
+// A repository whose packages all ship none (AWS Powertools for Lambda: its LICENSE is at the top
+// of the repository only) has its licence file copied into scripts/licences/OWNER/REPOSITORY/, and
+// its packages take that, and say so.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 
 export const NOTICES_FILE = "THIRD-PARTY-NOTICES.txt";
 
+const KEPT_LICENCES = fileURLToPath(new URL("licences/", import.meta.url));
 const LICENCE_FILE = /^(licen[cs]e|copying|notice)([.-].*)?$/i;
 const RULE = "-".repeat(80);
 
@@ -103,7 +109,7 @@ export function licenceFiles(dir) {
  * Each package with its files, and `borrowedFrom` for one that ships none: the first bundled
  * package of the same repository and licence that ships some. Throws if a package has no text.
  */
-export function withLicenceTexts(packages) {
+export function withLicenceTexts(packages, kept = KEPT_LICENCES) {
   const own = packages.map((pkg) => ({ ...pkg, files: licenceFiles(pkg.dir) }));
   const missing = [];
   const result = own.map((pkg) => {
@@ -115,6 +121,8 @@ export function withLicenceTexts(packages) {
         other.repository === pkg.repository &&
         other.licence === pkg.licence,
     );
+    const copied = donor === undefined ? keptLicenceFiles(kept, pkg.repository) : [];
+    if (donor === undefined && copied.length > 0) return { ...pkg, files: copied, keptFor: pkg.repository };
     if (donor === undefined) {
       missing.push(`${pkg.name} ${pkg.version} (${pkg.licence}, ${pkg.dir})`);
       return pkg;
@@ -127,6 +135,14 @@ export function withLicenceTexts(packages) {
     );
   }
   return result;
+}
+
+/** The licence files copied from a GitHub repository into `kept` (OWNER/REPOSITORY/), if any. */
+function keptLicenceFiles(kept, repository) {
+  const path = /^https:\/\/github\.com\/([\w.-]+)\/([\w.-]+)$/.exec(repository ?? "");
+  if (path === null) return [];
+  const dir = join(kept, path[1], path[2]);
+  return statSync(dir, { throwIfNoEntry: false })?.isDirectory() ? licenceFiles(dir) : [];
 }
 
 /** The notices file: the list of packages, then each distinct set of texts once. */
@@ -168,6 +184,12 @@ export function renderNotices(product, packages) {
         lines.push(
           `      (it ships none: those of ${p.borrowedFrom}, from the same repository,`,
           `      ${p.repository})`,
+        );
+      }
+      if (p.keptFor) {
+        lines.push(
+          "      (it ships none: those of its repository, copied into scripts/licences/,",
+          `      ${p.keptFor})`,
         );
       }
     }

@@ -1,16 +1,16 @@
 // The AWS adapter's clients: a KMSClient per Region, made on first use, each making exactly one
 // attempt per send (our retry layer, src/aws/call.ts, is the only one) within the connect and read
-// timeouts, its requests watched (src/aws/sent.ts); one credential provider for them all
-// (src/aws/credentials.ts); and createKms, which puts the port's operations (src/aws/operations.ts)
+// timeouts, its requests watched (src/aws/sent.ts) and sent as the run's network settings say
+// (src/aws/network.ts: endpoint, proxy, CA bundle); one credential provider for them all
+// (src/aws/credentials.ts), whose STS and SSO clients use the same settings; and createKms, which puts the port's operations (src/aws/operations.ts)
 // on top of them.
 import { KMSClient } from "@aws-sdk/client-kms";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
-import { Agent as HttpAgent } from "node:http";
-import { Agent as HttpsAgent } from "node:https";
 import { DEFAULT_RETRY, DEFAULT_TIMEOUTS, type RetryPolicy, type Timeouts } from "./backoff.js";
 import { createCall, type Attempt } from "./call.js";
 import { credentialsFor, type ProviderInit } from "./credentials.js";
 import { endpointFor } from "./environment.js";
+import { agentsFor, DIRECT, type Network } from "./network.js";
 import type { Emit } from "../core/events.js";
 import type { KmsPort } from "./kms.js";
 import { deletionOperations, keyOperations, materialOperations, settingOperations } from "./operations.js";
@@ -21,8 +21,17 @@ import { createRequestWatch, INVOCATION_ID_HEADER, type RequestWatch } from "./s
 
 export interface KmsSettings {
   readonly profile?: string;
-  /** --endpoint-url; without it the SDK honours AWS_ENDPOINT_URL_KMS / AWS_ENDPOINT_URL itself. */
+  /**
+   * --endpoint-url, when `network` is not given (unit tests): the SDK then reads
+   * AWS_ENDPOINT_URL_KMS / AWS_ENDPOINT_URL itself.
+   */
   readonly endpointUrl?: string;
+  /**
+   * How calls are sent (resolveNetwork): the endpoint every client is given (or none, and the SDK
+   * reads no configured endpoint of its own), the proxies, the CA bundle. Default: straight to
+   * `endpointUrl` or KMS.
+   */
+  readonly network?: Network;
   readonly retry?: RetryPolicy;
   /** --cli-connect-timeout / --cli-read-timeout. */
   readonly timeouts?: Timeouts;
@@ -51,9 +60,6 @@ export interface KmsSettings {
   readonly credentials?: (init: ProviderInit) => AwsCredentialIdentityProvider;
 }
 
-/** Node's defaults in the SDK's node HTTP handler (keep-alive, 50 sockets per origin), per client. */
-const AGENT_OPTIONS = { keepAlive: true, maxSockets: 50 } as const;
-
 export function createKms(settings: KmsSettings): KmsPort {
   const clients = new Map<string, KMSClient>();
   const emit: Emit = settings.emit ?? (() => undefined);
@@ -61,6 +67,8 @@ export function createKms(settings: KmsSettings): KmsPort {
   const watch = createRequestWatch();
   const attemptOf = new WeakMap<object, Attempt>();
   const timeouts = settings.timeouts ?? DEFAULT_TIMEOUTS;
+  const network = settings.network ?? DIRECT;
+  const endpointUrl = settings.network === undefined ? settings.endpointUrl : settings.network.kms?.url;
   const requestHandler = {
     connectionTimeout: timeouts.connectMs,
     socketTimeout: timeouts.readMs,
@@ -68,9 +76,13 @@ export function createKms(settings: KmsSettings): KmsPort {
     throwOnRequestTimeout: true,
     logger,
   };
-  // One provider, memoised, shared by every Region (see credentialsFor for the AWS CLI's rule).
+  // One provider, memoised, shared by every Region (see credentialsFor for the AWS CLI's rule);
+  // its STS and SSO clients share one pair of agents: the run's proxies and CA bundle.
   let credentials: AwsCredentialIdentityProvider | undefined;
-  const init: ProviderInit = { logger, clientConfig: { requestHandler, logger } };
+  const init: ProviderInit = {
+    logger,
+    clientConfig: { requestHandler: { ...requestHandler, ...agentsFor(network) }, logger },
+  };
   const provider = (): AwsCredentialIdentityProvider =>
     (credentials ??= settings.credentials?.(init) ?? credentialsFor(settings.profile, process.env, init));
   const clientFor =
@@ -82,14 +94,13 @@ export function createKms(settings: KmsSettings): KmsPort {
           region,
           credentials: provider(),
           profile: settings.profile,
-          endpoint: settings.endpointUrl,
+          endpoint: endpointUrl,
+          // The endpoint was resolved with the run's profile (src/aws/endpoints.ts): the SDK's own
+          // reading of the configured endpoints would use AWS_PROFILE's.
+          ...(settings.network === undefined ? {} : { ignoreConfiguredEndpointUrls: true }),
           maxAttempts: 1,
           logger,
-          requestHandler: {
-            ...requestHandler,
-            httpAgent: watch.watch(new HttpAgent(AGENT_OPTIONS)),
-            httpsAgent: watch.watch(new HttpsAgent(AGENT_OPTIONS)),
-          },
+          requestHandler: { ...requestHandler, ...watchedAgents(network, watch) },
         });
         client.middlewareStack.add(noteEndpoint, { step: "finalizeRequest", name: "kmsReplicateEndpoint" });
         client.middlewareStack.add(expectRequest(watch, attemptOf), {
@@ -112,7 +123,8 @@ export function createKms(settings: KmsSettings): KmsPort {
     watch,
     attemptOf,
     endpointOf: (error, region) =>
-      endpointByError.get(error as object) ?? endpointFor(settings.endpointUrl, region, process.env),
+      endpointByError.get(error as object) ??
+      endpointFor(endpointUrl, region, settings.network === undefined ? process.env : {}),
   });
   return {
     ...keyOperations(call),
@@ -123,6 +135,12 @@ export function createKms(settings: KmsSettings): KmsPort {
       return (await provider()()).accountId;
     },
   };
+}
+
+/** A client's own agents (network.ts), each watched for the requests it is given (sent.ts). */
+function watchedAgents(network: Network, watch: RequestWatch): ReturnType<typeof agentsFor> {
+  const { httpAgent, httpsAgent } = agentsFor(network);
+  return { httpAgent: watch.watch(httpAgent), httpsAgent: watch.watch(httpsAgent) };
 }
 
 /**

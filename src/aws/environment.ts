@@ -27,8 +27,9 @@ export async function regionFromEnvironment(
 }
 
 /**
- * For messages: where a call to `region` went, when the error does not say. `endpointUrl`:
- * --endpoint-url; then AWS_ENDPOINT_URL_KMS / AWS_ENDPOINT_URL, as the SDK reads them.
+ * For messages: where a call to `region` went, when the error does not say. `endpointUrl`: the
+ * endpoint the adapter gave its clients (src/aws/endpoints.ts, with an empty `env`); without one
+ * (a unit test's adapter), AWS_ENDPOINT_URL_KMS / AWS_ENDPOINT_URL, as the SDK then reads them.
  */
 export function endpointFor(endpointUrl: string | undefined, region: string, env: NodeJS.ProcessEnv): string {
   return (

@@ -73,13 +73,25 @@ export async function connect(
   reach?: Partial<KmsSettings>,
 ): Promise<KmsPort> {
   if (options.endpointUrl === undefined) checkEndpointEnvironment(process.env);
-  const [{ createKms }, { createQuotaBook }] = await Promise.all([
+  const [{ createKms }, { createQuotaBook }, { describeNetwork, resolveNetwork }] = await Promise.all([
     import("../aws/client.js"),
     import("../aws/quota-book.js"),
+    import("../aws/network.js"),
   ]);
+  // Endpoints, proxies and the CA bundle, checked before any call (docs/network.md).
+  const network = await resolveNetwork(options, process.env);
+  if (!network.verify) {
+    emit({
+      type: "warning",
+      message:
+        "--no-verify-ssl: TLS certificates are not checked; anyone on the path can read and change these calls. Give the CA with --ca-bundle or AWS_CA_BUNDLE instead.",
+    });
+  }
+  for (const line of describeNetwork(network)) emit({ type: "sdk-log", level: "debug", message: line });
   return createKms({
     profile: options.profile,
     endpointUrl: options.endpointUrl,
+    network,
     timeouts: { connectMs: options.connectTimeoutMs, readMs: options.readTimeoutMs },
     deadline: run.deadline,
     emit,

@@ -72,7 +72,12 @@ const RAW_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u
  * them. A program that prints a value raw (`jq -r`) prints them raw.
  */
 export function renderJson(doc: KmsReplicateDocument): string {
-  const text = JSON.stringify(doc, null, 2).replace(
+  return renderJsonValue(doc);
+}
+
+/** Any JSON value as renderJson writes a document (--query's result): escaped the same way. */
+export function renderJsonValue(value: unknown): string {
+  const text = JSON.stringify(value ?? null, null, 2).replace(
     RAW_IN_JSON,
     (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, "0")}`,
   );

@@ -30,11 +30,17 @@ export interface RawGlobalFlags {
   selectTag?: Tag[];
   profile?: string;
   endpointUrl?: string;
+  /** --ca-bundle PATH */
+  caBundle?: string;
+  /** false: --no-verify-ssl */
+  verifySsl?: boolean;
   /** ms, from parseTimeoutSeconds. */
   cliConnectTimeout?: number;
   /** ms, from parseTimeoutSeconds. */
   cliReadTimeout?: number;
   output: OutputFormat;
+  /** --query: a JMESPath expression over the JSON document (compiled by src/cli/query.ts). */
+  query?: string;
   quiet?: boolean;
   debug?: boolean;
   color: boolean;
@@ -48,9 +54,12 @@ export const GLOBAL_NAMES: ReadonlySet<string> = new Set([
   ...KEY_OPTIONS,
   "profile",
   "endpointUrl",
+  "caBundle",
+  "verifySsl",
   "cliConnectTimeout",
   "cliReadTimeout",
   "output",
+  "query",
   "quiet",
   "debug",
   "color",
@@ -62,54 +71,72 @@ export const GLOBAL_NAMES: ReadonlySet<string> = new Set([
 
 /** The global options, on the program: the keys, then how to reach AWS, then how to report. */
 export function defineGlobals(program: Command): Command {
-  return program
-    .option("-k, --key <key>", "key ID, ARN or alias; repeatable (a fleet)", collect)
-    .option("--region <region>", "its Region, if not an ARN; --all-primaries: where", collect)
-    .option("--keys-from <file|->", "a fleet: keys, one per line, from a file or -")
-    .option("--all-primaries", "a fleet: every Enabled primary in the --region(s)")
-    .option("--select-tag <Key=Value>", "only keys whose primary has it; repeatable", collectTag)
-    .option(
-      "--profile <name>",
-      "AWS profile (SSO, assume-role and credential_process work as in the AWS CLI)",
-    )
-    .option("--endpoint-url <url>", "send every KMS call to this endpoint (e.g. a local KMS emulator)")
-    .option(
-      "--cli-connect-timeout <seconds>",
-      "per attempt: connect within (default: 10; 0 is refused)",
-      parseTimeoutSeconds,
-    )
-    .option(
-      "--cli-read-timeout <seconds>",
-      "per attempt: KMS answers within (default: 30; 0 is refused)",
-      parseTimeoutSeconds,
-    )
-    .addOption(
-      new Option(
-        "-o, --output <format>",
-        "text (progress on stderr; status's table on stdout), or one JSON document on stdout",
+  return (
+    program
+      .option("-k, --key <key>", "key ID, ARN or alias; repeatable (a fleet)", collect)
+      .option("--region <region>", "its Region, if not an ARN; --all-primaries: where", collect)
+      .option("--keys-from <file|->", "a fleet: keys, one per line, from a file or -")
+      .option("--all-primaries", "a fleet: every Enabled primary in the --region(s)")
+      .option("--select-tag <Key=Value>", "only keys whose primary has it; repeatable", collectTag)
+      .option(
+        "--profile <name>",
+        "AWS profile (SSO, assume-role and credential_process work as in the AWS CLI)",
       )
-        .choices(["text", "json"])
-        .default("text"),
-    )
-    .option("-q, --quiet", "print only errors on stderr (and, without a terminal, the heartbeat)")
-    .option(
-      "--debug",
-      "log every AWS call (operation, Region, attempt, duration, error) on stderr; never credentials",
-    )
-    .option("--no-color", "no colours (NO_COLOR is honoured too)")
-    .option(
-      "--quota <Operation=N>",
-      "a KMS request quota your account has raised, per second (e.g. ReplicateKey=10); repeatable",
-      collectQuota,
-    )
-    .option(
-      "--strict-regions",
-      "refuse every Region this AWS SDK does not know (default: refuse only a typo of one it knows)",
-    )
-    .option(
-      "--allow-unknown-regions",
-      "try a Region this AWS SDK does not know even when it is two edits or fewer from one it knows (a Region newer than the SDK)",
-    );
+      .option("--endpoint-url <url>", "send every KMS call to this endpoint (e.g. a local KMS emulator)")
+      // In `help globals` only: most runs need neither (docs/network.md).
+      .addOption(
+        new Option(
+          "--ca-bundle <path>",
+          "CA certificates (PEM) to trust besides Node's, e.g. a TLS-inspecting proxy's (also AWS_CA_BUNDLE)",
+        ).hideHelp(),
+      )
+      .addOption(
+        new Option("--no-verify-ssl", "do not check TLS certificates (a warning on every run)").hideHelp(),
+      )
+      .option(
+        "--cli-connect-timeout <seconds>",
+        "per attempt: connect within (default: 10; 0 is refused)",
+        parseTimeoutSeconds,
+      )
+      .option(
+        "--cli-read-timeout <seconds>",
+        "per attempt: KMS answers within (default: 30; 0 is refused)",
+        parseTimeoutSeconds,
+      )
+      .addOption(
+        new Option(
+          "-o, --output <format>",
+          "text (progress on stderr; status's table on stdout), or one JSON document on stdout",
+        )
+          .choices(["text", "json"])
+          .default("text"),
+      )
+      .addOption(
+        new Option(
+          "--query <expression>",
+          "JMESPath applied to the JSON document, as the AWS CLI's --query; implies -o json",
+        ).implies({ output: "json" }),
+      )
+      .option("-q, --quiet", "print only errors on stderr (and, without a terminal, the heartbeat)")
+      .option(
+        "--debug",
+        "log every AWS call (operation, Region, attempt, duration, error) on stderr; never credentials",
+      )
+      .option("--no-color", "no colours (NO_COLOR is honoured too)")
+      .option(
+        "--quota <Operation=N>",
+        "a KMS request quota your account has raised, per second (e.g. ReplicateKey=10); repeatable",
+        collectQuota,
+      )
+      .option(
+        "--strict-regions",
+        "refuse every Region this AWS SDK does not know (default: refuse only a typo of one it knows)",
+      )
+      .option(
+        "--allow-unknown-regions",
+        "try a Region this AWS SDK does not know even when it is two edits or fewer from one it knows (a Region newer than the SDK)",
+      )
+  );
 }
 
 /** The global options, typed. */
@@ -163,6 +190,8 @@ export function toConnectionOptions(flags: RawGlobalFlags): ConnectionOptions {
   return {
     profile: emptyToUndefined(flags.profile),
     endpointUrl: checkEndpoint(flags.endpointUrl),
+    ...(emptyToUndefined(flags.caBundle) !== undefined ? { caBundle: emptyToUndefined(flags.caBundle) } : {}),
+    ...(flags.verifySsl === false ? { verifySsl: false } : {}),
     connectTimeoutMs: flags.cliConnectTimeout ?? DEFAULT_TIMEOUTS.connectMs,
     readTimeoutMs: flags.cliReadTimeout ?? DEFAULT_TIMEOUTS.readMs,
     output: flags.output,

@@ -26,7 +26,7 @@ function compactTerm(option: Option): string {
 /** The global options that do not name the key, as one wrapped block. */
 function compactGlobals(options: readonly Option[], width: number): string[] {
   const terms = [
-    ...options.filter((o) => !isKeyOption(o) && !isAccountOption(o)).map(compactTerm),
+    ...options.filter((o) => !isKeyOption(o) && !isAccountOption(o) && !o.hidden).map(compactTerm),
     "-h/--help",
   ];
   const lines: string[] = [];

@@ -3,7 +3,7 @@
 // It owns the process: its streams, its stop signals, its exit code.
 import { CommanderError } from "commander";
 import { EXIT } from "../core/errors.js";
-import { buildProgram, fleetInArgv, jsonRequested } from "./program.js";
+import { buildProgram, fleetInArgv, jsonRequested, queryInArgv } from "./program.js";
 import { COMMANDS } from "../commands/registry.js";
 import { redactSecrets } from "../core/redact.js";
 import { forPeople } from "../report/terminal-text.js";
@@ -94,17 +94,15 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = EXIT.usage;
     // commander has told the person on stderr; a script that asked for JSON gets its document too.
     if (!shown && jsonRequested(program, argv)) {
-      const { usageDocument } = await import("./usage.js");
+      const { usageText } = await import("./usage.js");
       const module = COMMANDS.find((m) => m.name === commandName);
       const other = commandName === "completion" || commandName === "merge" ? commandName : "help";
-      process.stdout.write(
-        await usageDocument(
-          module,
-          other,
-          redactSecrets(error.message.replace(/^error: /, "")),
-          fleetInArgv(argv),
-        ),
-      );
+      const written = await usageText(module, other, redactSecrets(error.message.replace(/^error: /, "")), {
+        fleet: fleetInArgv(argv),
+        query: queryInArgv(argv),
+      });
+      process.stdout.write(written.stdout);
+      if (written.stderr !== undefined) process.stderr.write(forPeople(written.stderr, false));
     }
   }
 }

@@ -13,7 +13,15 @@ import { parseAccountFlags, type RawAccountFlags } from "./account-flags.js";
 import { inputsOf } from "./connect.js";
 import type { Globals, RawGlobalFlags } from "./globals.js";
 import type { Io } from "./io.js";
-import type { AccountReach, OrgTarget } from "./org.js";
+import {
+  runOrg,
+  type AccountReach,
+  type OrgCommand,
+  type OrgOutcome,
+  type OrgTarget,
+  type OrgTracker,
+} from "./org.js";
+import type { Session } from "./session.js";
 
 /** The options that make a run an organisation run (version 3). */
 const ORG_FLAGS = ["accountsFrom", "accounts", "shard", "shardCount"] as const;
@@ -31,6 +39,18 @@ export function refuseOrgFlags(module: CommandModule, flags: RawGlobalFlags): vo
     `${module.name} works on one key in one account: the accounts options and --shard are for the commands that work on a selection of keys.`,
     "Run it once per account (with --profile), or use a command that takes --all-primaries.",
   );
+}
+
+/** An organisation run of the command: what it works on, then each account's fleet. */
+export async function runOrgCommand(
+  command: Omit<OrgCommand, "dryRun">,
+  flags: RawGlobalFlags,
+  session: Session,
+  tracker: OrgTracker,
+): Promise<OrgOutcome> {
+  const { target, shard } = await planOrg(flags, command.globals, session.io, session.emit);
+  const dryRun = command.module.dryRun(command.options);
+  return runOrg({ ...command, dryRun }, target, shard, session, tracker);
 }
 
 /** What the run works on, and its shard: the options read, the accounts file read (before any call). */

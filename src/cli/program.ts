@@ -194,17 +194,23 @@ function editDistance(a: string, b: string): number {
   return at(a.length, b.length);
 }
 
-/** Did the user ask for JSON? What commander parsed, else (a parse error came first) what argv says. */
+/**
+ * Did the user ask for JSON (-o json, or --query without -o text)? What commander parsed, else (a
+ * parse error came first) what argv says.
+ */
 export function jsonRequested(program: Command, argv: readonly string[]): boolean {
   if (program.getOptionValueSource("output") === "cli") return program.getOptionValue("output") === "json";
   const args = argv.slice(2);
   const end = args.indexOf("--");
-  return (end === -1 ? args : args.slice(0, end)).some(
-    (arg, i, all) =>
-      arg === "--output=json" ||
-      arg === "-ojson" ||
-      ((arg === "--output" || arg === "-o") && all[i + 1] === "json"),
-  );
+  const words = end === -1 ? args : args.slice(0, end);
+  const asks = (format: string): boolean =>
+    words.some(
+      (arg, i, all) =>
+        arg === `--output=${format}` ||
+        arg === `-o${format}` ||
+        ((arg === "--output" || arg === "-o") && all[i + 1] === format),
+    );
+  return asks("json") || (queryInArgv(argv) !== undefined && !asks("text"));
 }
 
 /**
@@ -220,4 +226,17 @@ export function fleetInArgv(argv: readonly string[]): boolean {
     keys > 1 ||
     words.some((w) => w === "--all-primaries" || w === "--keys-from" || w.startsWith("--keys-from="))
   );
+}
+
+/** The last --query of a command line that commander could not parse (a usage error came first). */
+export function queryInArgv(argv: readonly string[]): string | undefined {
+  const args = argv.slice(2);
+  const end = args.indexOf("--");
+  const words = end === -1 ? args : args.slice(0, end);
+  let found: string | undefined;
+  words.forEach((word, i) => {
+    if (word === "--query" && i + 1 < words.length) found = words[i + 1];
+    else if (word.startsWith("--query=")) found = word.slice("--query=".length);
+  });
+  return found;
 }

@@ -13,7 +13,7 @@ import { createHumanReporter } from "../report/live.js";
 import type { OutputMode } from "../report/mode.js";
 import { forPeople, paint } from "../report/terminal-text.js";
 import { runEndingError, stoppedEarly, type RawArgs, type Session } from "./session.js";
-import { renderJson, type KmsReplicateDocument } from "./document.js";
+import type { KmsReplicateDocument } from "./document.js";
 import { runFleet } from "./fleet.js";
 import {
   fleetDocumentOf,
@@ -26,11 +26,12 @@ import { fleetRequested, parseGlobals, type RawGlobalFlags } from "./globals.js"
 import { inputsOf } from "./connect.js";
 import type { Io } from "./io.js";
 import { runOne, type OneOutcome, type OneTracker } from "./one.js";
-import { runOrg, type OrgOutcome, type OrgTracker } from "./org.js";
-import { orgRequested, planOrg, refuseOrgFlags } from "./org-plan.js";
+import type { OrgOutcome, OrgTracker } from "./org.js";
+import { orgRequested, refuseOrgFlags, runOrgCommand } from "./org-plan.js";
 import { orgDocumentOf, orgExitCodeOf, orgPartial } from "./org-report.js";
 import { createOrgReporter } from "../report/org-live.js";
 import type { OrgDocument } from "../report/org.js";
+import { queryFlag, writeDocument, type DocumentText } from "./query.js";
 import { detectFromProcess } from "./terminal.js";
 
 /** What a run ended with, over one key or a fleet; undefined: it ended before it had keys. */
@@ -60,23 +61,19 @@ export async function runCommand(command: CommandModule, raw: RawArgs, io: Io): 
   const resume = resumeOf(raw, io);
   const rawDryRun = raw.own.dryRun === true;
   const session = await openSession(module, { mode, resume, io, fleet, org, dryRun: rawDryRun });
+  // --query is compiled before the run begins (a bad one is reported as the run's usage error,
+  // below) and applies to every document the run writes, a second signal's among them.
+  const asked = await queryFlag(raw.globals);
   const { advice } = module;
   let options: unknown;
   let outcome: Outcome | undefined;
   const trackers: Trackers = { one: {}, fleet: {}, org: {} };
-  const render = (exitCode: ExitCode, failure: ReportedError | null, elapsedMs: number): string =>
-    renderJson(
-      documentOf(module, {
-        exitCode,
-        failure,
-        elapsedMs,
-        options,
-        outcome,
-        session,
-        rawDryRun,
-        trackers,
-      }),
-    );
+  /** What the document is made of, at this moment. */
+  const made = (exitCode: ExitCode, failure: ReportedError | null, elapsedMs: number): DocumentRun => ({
+    ...{ exitCode, failure, elapsedMs, options, outcome, session, rawDryRun, trackers },
+  });
+  const render = (exitCode: ExitCode, failure: ReportedError | null, elapsedMs: number): DocumentText =>
+    writeDocument(documentOf(module, made(exitCode, failure, elapsedMs)), asked.query);
 
   io.lastWords?.((stop) => {
     const elapsedMs = performance.now() - io.startedAt;
@@ -85,10 +82,14 @@ export async function runCommand(command: CommandModule, raw: RawArgs, io: Io): 
     session.reporter.one?.stop();
     session.reporter.fleet?.stop();
     session.reporter.org?.stop();
+    const written = mode.json ? render(stop.exitCode, failure, elapsedMs) : undefined;
     return {
       exitCode: stop.exitCode,
-      stdout: mode.json ? render(stop.exitCode, failure, elapsedMs) : undefined,
-      stderr: forPeople(paint.red(`✖ ${stoppedLine(module, stop, outcome)}\n`), mode.color),
+      stdout: written?.stdout,
+      stderr: forPeople(
+        `${paint.red(`✖ ${stoppedLine(module, stop, outcome)}\n`)}${written?.stderr ?? ""}`,
+        mode.color,
+      ),
     };
   });
 
@@ -97,6 +98,7 @@ export async function runCommand(command: CommandModule, raw: RawArgs, io: Io): 
   const key = firstKeyOf(raw.globals);
   try {
     const work = async (): Promise<Outcome> => {
+      if (asked.error !== undefined) throw asked.error;
       const globals = parseGlobals(raw.globals, module.fleet, raw.ownOptions);
       const parseCtx = {
         inputs: (timeoutMs: number | undefined) => inputsOf(io, timeoutMs),
@@ -106,17 +108,14 @@ export async function runCommand(command: CommandModule, raw: RawArgs, io: Io): 
       refuseOrgFlags(module, raw.globals);
       options = await module.parse(raw.own, parseCtx);
       if (org) {
-        const { target, shard } = await planOrg(raw.globals, globals, io, session.emit);
-        const command = {
-          module,
-          options,
-          globals,
-          own: raw.own,
-          ownOptions: raw.ownOptions ?? [],
-          parseCtx,
-          dryRun: module.dryRun(options),
-        };
-        return { kind: "org", org: await runOrg(command, target, shard, session, trackers.org) };
+        const own = { own: raw.own, ownOptions: raw.ownOptions ?? [] };
+        const org = await runOrgCommand(
+          { module, options, globals, parseCtx, ...own },
+          raw.globals,
+          session,
+          trackers.org,
+        );
+        return { kind: "org", org };
       }
       if (globals.fleet) {
         return { kind: "fleet", fleet: await runFleet(module, options, globals, session, trackers.fleet) };
@@ -134,10 +133,13 @@ export async function runCommand(command: CommandModule, raw: RawArgs, io: Io): 
   const elapsedMs = performance.now() - io.startedAt;
   // From here on, a second signal has nothing left to write but this run's exit code.
   io.lastWords?.(() => ({ exitCode }));
-  if (mode.json) io.stdout.write(render(exitCode, failure, elapsedMs));
+  if (mode.json) {
+    const written = render(exitCode, failure, elapsedMs);
+    io.stdout.write(written.stdout);
+    if (written.stderr !== undefined) io.stderr.write(forPeople(written.stderr, false));
+  }
   if (session.reporter.org !== undefined) {
-    const run = { exitCode, failure, elapsedMs, options, outcome, session, rawDryRun, trackers };
-    session.reporter.org.finish(orgDocument(module, run), elapsedMs);
+    session.reporter.org.finish(orgDocument(module, made(exitCode, failure, elapsedMs)), elapsedMs);
     return exitCode;
   }
   finish(module, { session, outcome, options, elapsedMs, dryRun: rawDryRun });

@@ -36,7 +36,9 @@ export type AwsErrorName =
   | "ConnectionClosed"
   | "ConnectTimeout"
   | "ReadTimeout"
-  | "TimeoutError";
+  | "TimeoutError"
+  | "UntrustedCertificate"
+  | "ProxyAuthenticationRequired";
 
 /**
  * What a command's errors say beyond the general advice (a re-run of each command does something
@@ -63,6 +65,8 @@ export interface ErrorContext {
   readonly keyId?: string;
   /** How the call was sent (read off the error by describeError). */
   readonly transport?: TransportFacts;
+  /** A TLS failure's code and Node's words (UNABLE_TO_VERIFY_LEAF_SIGNATURE: unable to verify …). */
+  readonly tls?: string;
   /** What reached the wire (read off the error by describeError); undefined: not known. */
   readonly wire?: { readonly sent: boolean; readonly unanswered: boolean };
   /** The command's advice; default: the running command's (see adviseAs), else GENERAL_ADVICE. */
@@ -279,5 +283,17 @@ export const ADVICE = {
   },
   TimeoutError: {
     hint: (ctx) => `The request to KMS in ${sentTo(ctx)} timed out. Check the network and ${rerun(ctx)}.`,
+  },
+  UntrustedCertificate: {
+    message: (ctx) =>
+      `The TLS certificate of ${endpointOf(ctx)} is not trusted${ctx.tls === undefined ? "" : ` (${ctx.tls})`}; nothing was sent.`,
+    hint: () =>
+      "If a proxy inspects TLS, or the endpoint has a private CA, give that CA's certificate (PEM) with --ca-bundle PATH or AWS_CA_BUNDLE (or ca_bundle in the profile). See docs/network.md.",
+  },
+  ProxyAuthenticationRequired: {
+    message: (ctx) =>
+      `The proxy refused the call to ${endpointOf(ctx)}: it needs credentials (HTTP 407); nothing was sent to KMS.`,
+    hint: () =>
+      "Put the proxy's user and password in HTTPS_PROXY / HTTP_PROXY (http://USER:PASSWORD@HOST:PORT, special characters percent-encoded), or set NO_PROXY for this endpoint.",
   },
 } satisfies Record<AwsErrorName, Advice>;

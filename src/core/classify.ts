@@ -8,6 +8,26 @@ import { errorFacts, sdkErrorOf, type ErrorFacts } from "./call-error.js";
 const CLOSED_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "UND_ERR_SOCKET"]);
 /** No connection at all: nothing was sent. */
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH"]);
+/**
+ * A TLS certificate the client does not trust (Node's and OpenSSL's codes): an endpoint or a
+ * TLS-inspecting proxy with a CA that is not in Node's roots nor in --ca-bundle / AWS_CA_BUNDLE, or
+ * a certificate that is expired or for another name. Nothing was sent; another attempt fails alike.
+ */
+const CERTIFICATE_CODES = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "CERT_SIGNATURE_FAILURE",
+  "UNABLE_TO_DECRYPT_CERT_SIGNATURE",
+  "INVALID_CA",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
 /** KMS's public endpoint of a Region (kms.REGION.amazonaws.com, kms-fips.…, ….amazonaws.com.cn). */
 const KMS_HOST = /\bkms(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\b/;
 
@@ -47,6 +67,9 @@ export function classify(thrown: unknown): AwsErrorName | undefined {
   // An AbortSignal's reason (Ctrl-C; AbortSignal.timeout's "TimeoutError" is a caller's deadline).
   if (error instanceof DOMException) return undefined;
   const facts = errorFacts(error);
+  if (facts.code !== undefined && CERTIFICATE_CODES.has(facts.code)) return "UntrustedCertificate";
+  // A proxy that wants credentials answers 407 (to a CONNECT, or to a plain request) in KMS's place.
+  if (facts.httpStatus === 407) return "ProxyAuthenticationRequired";
   if (facts.code !== undefined && CLOSED_CODES.has(facts.code)) return "ConnectionClosed";
   if (facts.message === "socket hang up") return "ConnectionClosed";
   if (regionNotServed(error, facts)) return "RegionNotServed";

@@ -170,6 +170,7 @@ export function describeError(error: unknown, ctx: ErrorContext): ErrorReport {
     ...ctx,
     transport: ctx.transport ?? transportOf(error),
     ...(wire !== undefined ? { wire } : {}),
+    ...(known === "UntrustedCertificate" ? { tls: `${facts.code ?? facts.name}: ${facts.message}` } : {}),
   };
   if (known !== undefined) {
     const advice = adviceFor(known, full);

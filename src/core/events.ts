@@ -307,8 +307,11 @@ export type ReplicaEvent =
   | { readonly type: "warning"; readonly message: string }
   /** Something the person may want to know that is not a warning (a replica followed to its primary). */
   | { readonly type: "note"; readonly message: string }
-  /** A warning or error the AWS SDK logged (never printed raw; shown with --debug). */
-  | { readonly type: "sdk-log"; readonly level: "warn" | "error"; readonly message: string }
+  /**
+   * A warning or error the AWS SDK logged (never printed raw; shown with --debug); `debug`: the
+   * adapter's own line about how calls are sent (endpoint, proxy, certificates), also --debug only.
+   */
+  | { readonly type: "sdk-log"; readonly level: "warn" | "error" | "debug"; readonly message: string }
   | {
       readonly type: "call";
       readonly operation: string;

@@ -2,10 +2,10 @@
 // key spec before anything is changed, and overwritten with zeros after the last import. The
 // expiration (ExpirationModel / ValidTo) each import is given, from the primary or the flags.
 import type { KeyMetadata } from "@aws-sdk/client-kms";
-import { createPrivateKey } from "node:crypto";
 import { InvalidArgumentError } from "commander";
 import { usageError } from "./errors.js";
 import { readInput, STDIN, type InputContext } from "./input.js";
+import { nodeCrypto } from "./lazy-crypto.js";
 
 /** No key material is this long (an RSA_4096 PKCS#8 key is about 2.4 KB). */
 export const MATERIAL_MAX_BYTES = 16 * 1024;
@@ -134,7 +134,7 @@ export function checkMaterial(keySpec: string, material: KeyMaterial): void {
   }
   let found: { type?: string; bits?: number; curve?: string };
   try {
-    const key = createPrivateKey({ key: bytes, format: "der", type: "pkcs8" });
+    const key = nodeCrypto().createPrivateKey({ key: bytes, format: "der", type: "pkcs8" });
     found = {
       type: key.asymmetricKeyType,
       bits: key.asymmetricKeyDetails?.modulusLength,

@@ -51,6 +51,10 @@ export interface Policy {
 export interface ConnectionOptions {
   readonly profile?: string;
   readonly endpointUrl?: string;
+  /** --ca-bundle PATH: CA certificates (PEM) a TLS endpoint may be signed by, besides Node's roots. */
+  readonly caBundle?: string;
+  /** false: --no-verify-ssl (certificates are not checked; a warning on every run). Default true. */
+  readonly verifySsl?: boolean;
   /** --cli-connect-timeout, in ms. */
   readonly connectTimeoutMs: number;
   /** --cli-read-timeout, in ms. */

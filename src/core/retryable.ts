@@ -29,6 +29,8 @@ export function isRetryable(thrown: unknown): boolean {
   const name = classify(error);
   // A resource quota, and a Region KMS does not serve (its host does not exist): never transient.
   if (name === "LimitExceededException" || name === "RegionNotServed") return false;
+  // A certificate not trusted, a proxy that wants credentials: the next attempt fails alike.
+  if (name === "UntrustedCertificate" || name === "ProxyAuthenticationRequired") return false;
   const e = error as SdkErrorLike;
   return isThrottlingError(e) || isTransientError(e) || isServerError(e);
 }

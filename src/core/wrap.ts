@@ -3,7 +3,7 @@
 // hash, empty label), or RSA_AES_KEY_WRAP_SHA_1/256 (a fresh AES-256 key wrapped with RSA-OAEP,
 // followed by the material wrapped with AES key wrap with padding, RFC 5649). Node's own crypto
 // does both; SM2PKE (China Regions) is refused.
-import { constants, createCipheriv, publicEncrypt, randomBytes } from "node:crypto";
+import { nodeCrypto } from "./lazy-crypto.js";
 import { InvalidArgumentError } from "commander";
 import { usageError } from "./errors.js";
 
@@ -93,6 +93,7 @@ export function wrapMaterial(
   publicKeyDer: Uint8Array,
   algorithm: WrappingAlgorithm,
 ): Buffer {
+  const { constants, createCipheriv, publicEncrypt, randomBytes } = nodeCrypto();
   const oaep = {
     key: Buffer.from(publicKeyDer),
     format: "der",

@@ -28,7 +28,10 @@ export function noticeLine(
     case "warning":
       return mode.quiet ? undefined : c.yellow(`⚠ ${event.message}`);
     case "sdk-log":
-      return mode.debug ? c.dim(`sdk ${event.level}: ${event.message}`) : undefined;
+      if (!mode.debug) return undefined;
+      return c.dim(
+        event.level === "debug" ? `[debug] ${event.message}` : `sdk ${event.level}: ${event.message}`,
+      );
     case "call": {
       if (mode.debug) return c.dim(debugLine(event));
       const notice = retryNotice(event);

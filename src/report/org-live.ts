@@ -95,12 +95,10 @@ export async function createOrgReporter(options: {
   });
   const redraw = (): void => {
     if (spinner === undefined) return;
-    const [line = ""] = fitted([orgProgressLine(progress(), c)], mode.columns, 0);
-    spinner.text = forPeople(line, mode.color);
+    spinner.text = forPeople(fitted([orgProgressLine(progress(), c)], mode.columns, 0)[0] ?? "", mode.color);
   };
   const stop = (): void => {
-    if (timer !== undefined) clearInterval(timer);
-    timer = undefined;
+    clearInterval(timer);
     spinner?.stop();
   };
   return {

@@ -85,7 +85,6 @@ describe("npm pack", () => {
     expect(packed.filename).toBe(`${PKG.name}-${PKG.version}.tgz`);
     expect(packed.files.map((f) => f.path).sort()).toEqual(EXPECTED_FILES);
     expect(EXPECTED_FILES).toContain("dist/cli.js");
-    expect(EXPECTED_FILES).toContain("dist/sdk-partition.js");
     expect(EXPECTED_FILES).toContain("dist/THIRD-PARTY-NOTICES.txt");
     // no source maps, no development tools
     for (const file of EXPECTED_FILES) expect(file).not.toMatch(/\.map$|kms-local|demo|bench|\.ts$/);

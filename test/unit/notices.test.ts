@@ -10,8 +10,10 @@ import {
   bundledPackages,
   licenceFiles,
   licenceId,
+  renderNotices,
   repositoryUrl,
   thirdPartyNotices,
+  withLicenceTexts,
 } from "../../scripts/notices.mjs";
 
 const root = mkdtempSync(join(tmpdir(), "kms-replicate-notices-"));
@@ -223,5 +225,31 @@ describe("thirdPartyNotices", () => {
         root,
       ),
     ).toThrow(/ship no licence file.*orphan 0\.1\.0 \(BSD-3-Clause/);
+  });
+
+  it("gives a package whose repository ships its licence only at the top the file copied into the kept folder", () => {
+    // GIVEN a package without a licence file, alone of its repository, and its repository's
+    // LICENSE in the kept folder (scripts/licences/OWNER/REPOSITORY/)
+    write("node_modules/@kept/pkg/package.json", {
+      name: "@kept/pkg",
+      version: "2.0.0",
+      license: "MIT-0",
+      repository: { type: "git", url: "git+https://github.com/kept-owner/kept-repo.git" },
+    });
+    write("node_modules/@kept/pkg/index.js", "");
+    write("kept/kept-owner/kept-repo/LICENSE", "MIT No Attribution\n");
+    const [pkg] = bundledPackages([metafile({ "node_modules/@kept/pkg/index.js": 1 })], root);
+    // WHEN
+    const packages = withLicenceTexts(pkg === undefined ? [] : [pkg], join(root, "kept"));
+    // THEN
+    expect(packages[0]?.files).toEqual([{ name: "LICENSE", text: "MIT No Attribution" }]);
+    expect(packages[0]?.keptFor).toBe("https://github.com/kept-owner/kept-repo");
+    expect(renderNotices({ name: "p", version: "1" }, packages)).toContain(
+      "    @kept/pkg 2.0.0\n      (it ships none: those of its repository, copied into scripts/licences/,\n      https://github.com/kept-owner/kept-repo)",
+    );
+    // and without the kept file, the build still fails
+    expect(() => withLicenceTexts(pkg === undefined ? [] : [pkg], join(root, "none"))).toThrow(
+      /@kept\/pkg 2\.0\.0/,
+    );
   });
 });

@@ -12,8 +12,11 @@ export interface Harness {
   /** The endpoint's clock: it moves only by `advance` (starts at a fixed epoch ms). */
   now(): number;
   advance(ms: number): void;
-  /** A real SDK client for `region` (one attempt: the tests see every answer). */
-  kms(region: string): KMSClient;
+  /**
+   * A real SDK client for `region` (one attempt: the tests see every answer), in the default
+   * account, or in `account` (one of the `accounts` option: its access key is mapped to it).
+   */
+  kms(region: string, account?: string): KMSClient;
   /** A multi-Region primary made in-process (not counted), as a setup step. */
   primary(region?: string, input?: Record<string, unknown>): { keyId: string; arn: string };
   /** A replica made in-process (not counted, no quota), as a setup step; its ARN. */
@@ -45,7 +48,7 @@ export function useHarness(options: KmsLocalOptions = {}): Harness {
     },
     now: () => live().now(),
     advance: (ms) => live().advance(ms),
-    kms: (region) => live().kms(region),
+    kms: (region, account) => live().kms(region, account),
     primary: (region, input) => live().primary(region, input),
     replica: (primaryArn, region, input) => live().replica(primaryArn, region, input),
     describe: (region, keyId) => live().describe(region, keyId),
@@ -56,13 +59,22 @@ export function useHarness(options: KmsLocalOptions = {}): Harness {
 /** An endpoint with a fake clock: key states, quotas, Updating and read-after-write follow `advance`. */
 export async function harness(options: KmsLocalOptions = {}): Promise<Harness> {
   let clock = Date.UTC(2026, 10, 24, 12, 0, 0);
-  const server = await startKmsLocal({ ...options, now: () => clock });
+  // An access key of each listed account, for kms(region, account).
+  const keyOf = (account: string): string => `AKIDIN${account}`;
+  const accessKeys = {
+    ...Object.fromEntries((options.accounts ?? []).map((account) => [keyOf(account), account])),
+    ...options.accessKeys,
+  };
+  const server = await startKmsLocal({ ...options, accessKeys, now: () => clock });
   const clients = new Map<string, KMSClient>();
-  const kms = (region: string): KMSClient => {
-    let client = clients.get(region);
+  const kms = (region: string, account?: string): KMSClient => {
+    const id = `${region} ${account ?? ""}`;
+    let client = clients.get(id);
     if (client === undefined) {
-      client = new KMSClient({ endpoint: server.url, region, credentials: CREDENTIALS, maxAttempts: 1 });
-      clients.set(region, client);
+      const credentials =
+        account === undefined ? CREDENTIALS : { ...CREDENTIALS, accessKeyId: keyOf(account) };
+      client = new KMSClient({ endpoint: server.url, region, credentials, maxAttempts: 1 });
+      clients.set(id, client);
     }
     return client;
   };

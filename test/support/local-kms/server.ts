@@ -128,6 +128,8 @@ export interface KmsLocal {
   /** Forget keys, calls and settings changed since start (back to the options given at start). */
   reset(): void;
   calls(filter?: CallFilter): CallRecord[];
+  /** TCP connections accepted since start or reset (a test compares them with a proxy's tunnels). */
+  connections(): number;
   callCount(region?: string, operation?: string, account?: string): number;
   /** ThrottlingException answers per (account, Region, operation), from the call log. */
   throttled(): ThrottleCount[];
@@ -460,6 +462,7 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
     if (partial.seed !== undefined) faults.reseed(partial.seed);
   };
 
+  let connections = 0;
   const createKey = (region: string, input: Record<string, unknown> = {}, setup: KeySetup = {}) =>
     makeKey(
       context(accounts.store(setup.account ?? account), region, clock()),
@@ -475,6 +478,7 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
         );
 
   const reset = (): void => {
+    connections = 0;
     accounts.clear();
     log.length = 0;
     config = { ...DEFAULTS, ...settings };
@@ -501,6 +505,7 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
   // 4–8 s) can send on a socket the endpoint is closing: "socket hang up", which a test with one
   // attempt would report as a failure. KMS does not document its own idle timeout.
   server.keepAliveTimeout = 120_000;
+  server.on("connection", () => (connections += 1));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
@@ -521,6 +526,7 @@ export async function startKmsLocal(options: KmsLocalOptions = {}): Promise<KmsL
     },
     configure,
     reset,
+    connections: () => connections,
     calls,
     callCount: (region, operation, of) => calls({ region, operation, account: of }).length,
     throttled: () => throttleCounts(log),

@@ -50,9 +50,10 @@ function fullHelp(program: Command, output: { out: string }, name: string): stri
 
 describe("a command's --help", () => {
   const { program, output } = recordingProgram();
-  // The accounts options are shown by `help accounts` only.
+  // Hidden global options (--ca-bundle, --no-verify-ssl) are in `help globals` only; the accounts
+  // options are shown by `help accounts` only.
   const globalLongs = program.options.flatMap((o) =>
-    o.long === undefined || isAccountOption(o) ? [] : [o.long],
+    o.long === undefined || o.hidden || isAccountOption(o) ? [] : [o.long],
   );
   const keyLongs = program.options.filter((o) =>
     (KEY_OPTIONS as readonly string[]).includes(o.attributeName()),

@@ -45,6 +45,7 @@ const SOURCES = [
   "src/commands/shared/deletion-json.ts",
   "src/report/fleet.ts",
   "src/report/outcomes.ts",
+  "src/report/org.ts",
   "src/core/steps/work.ts",
   "src/core/steps/rotate-result.ts",
 ].map((path) => fileURLToPath(new URL(path, root)));

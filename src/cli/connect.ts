@@ -1,5 +1,6 @@
 // How a run reaches what it works on: the AWS adapter (loaded only once every local check has
 // passed), its deadline, the files and pipes it reads, and the Region of a key named without one.
+import type { KmsSettings } from "../aws/client.js";
 import type { KmsPort } from "../aws/kms.js";
 import type { QuotaBook, QuotaOverrides } from "../aws/quotas.js";
 import type { Emit } from "../core/events.js";
@@ -58,6 +59,7 @@ export function deadlineOf(io: Pick<Io, "startedAt">, timeoutMs: number | undefi
  * `run.deadline`: the run's deadline (deadlineOf), after which the adapter sends no write.
  * `run.quotas` / `run.inFlight`: the command's own quota settings (replicate's --rate) and
  * in-flight caps (--concurrency). `book`: a quota book the caller made (a fleet watches its queue).
+ * `reach`: more of the adapter's settings (an account's credentials in an organisation run).
  */
 export async function connect(
   options: ConnectionOptions,
@@ -68,6 +70,7 @@ export async function connect(
     readonly inFlight?: QuotaOverrides;
   },
   book?: QuotaBook,
+  reach?: Partial<KmsSettings>,
 ): Promise<KmsPort> {
   if (options.endpointUrl === undefined) checkEndpointEnvironment(process.env);
   const [{ createKms }, { createQuotaBook }, { describeNetwork, resolveNetwork }] = await Promise.all([
@@ -94,5 +97,6 @@ export async function connect(
     emit,
     quotas:
       book ?? createQuotaBook({ overrides: { ...options.quotas, ...run.quotas }, inFlight: run.inFlight }),
+    ...reach,
   });
 }

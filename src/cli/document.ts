@@ -7,9 +7,21 @@ import type { RotateJson } from "../commands/rotate-material/render.js";
 import type { FleetStatusJson, StatusJson } from "../commands/status/render.js";
 import type { FleetSyncJson, SyncJson } from "../commands/sync/render.js";
 import type { OtherCommand, RunCommand, RunJson, UsageJson } from "../report/json.js";
+import type { OrgJson } from "../report/org.js";
 
 /** A run over a selection of keys: version 2, an entry per key. */
 export type FleetJson = FleetRunJson | FleetSyncJson | FleetStatusJson | FleetPromoteJson | FleetDeletionJson;
+
+/**
+ * An organisation run (the accounts flags, --shard) and `merge`'s output: version 3, an entry per
+ * account, each that account's version-2 document without the run's envelope.
+ */
+export type OrganisationJson =
+  | OrgJson<FleetRunJson>
+  | OrgJson<FleetSyncJson>
+  | OrgJson<FleetStatusJson>
+  | OrgJson<FleetPromoteJson>
+  | OrgJson<FleetDeletionJson>;
 
 /** One key's entry of a fleet document (its version-1 document without the run's envelope). */
 export type FleetKeyJson = FleetJson["keys"][number] | RunKeyJson;
@@ -21,11 +33,21 @@ export type FleetKeyJson = FleetJson["keys"][number] | RunKeyJson;
  * `rotate-material` its own, `retire`, `delete-family` and `cancel-deletion` the deletion document, `help` and `completion` (only for their usage errors, exit 2) the run
  * document's shape. A run over a selection of keys (--key given more than once, --keys-from,
  * --all-primaries) writes version 2 (FleetJson): an entry per key, each the version-1 document of
- * that key without the run's envelope.
+ * that key without the run's envelope. A run over accounts (--accounts-from, --accounts) or a shard
+ * (--shard), and `merge`, write version 3 (OrganisationJson): an entry per account, each the
+ * version-2 document of that account without the run's envelope.
  * @title kms-replicate --output json
  */
 export type KmsReplicateDocument =
-  RunJson | StatusJson | UsageJson | PromoteJson | SyncJson | RotateJson | DeletionJson | FleetJson;
+  | RunJson
+  | StatusJson
+  | UsageJson
+  | PromoteJson
+  | SyncJson
+  | RotateJson
+  | DeletionJson
+  | FleetJson
+  | OrganisationJson;
 
 /** Every value of `command`: the commands of the program (a test checks it knows them all). */
 export type DocumentCommand =

@@ -15,8 +15,8 @@ import { regionOfKeyRef } from "../core/keys.js";
 import { checkSelectionPlaces, emptySelection } from "../core/selection-checks.js";
 import { selectKeys, streamPrimaries, type SelectedKey, type SelectionOptions } from "../core/selection.js";
 import { stopOf } from "../core/stop.js";
-import { asking, confirmPlan } from "./confirm.js";
 import { connect, deadlineOf, inputsOf } from "./connect.js";
+import { sessionScope, type FleetScope } from "./fleet-scope.js";
 import type { Globals } from "./globals.js";
 import {
   interruptedRun,
@@ -26,6 +26,7 @@ import {
   type FleetTracker,
 } from "./fleet-report.js";
 import { runEndingError, type Session } from "./session.js";
+import type { Io } from "./io.js";
 import { keyQueue, runKeys } from "./schedule.js";
 
 /**
@@ -45,15 +46,28 @@ function keepTheHeapSmall(): void {
   setFlagsFromString("--heap-growing-percent=10");
 }
 
-export async function runFleet(
+/** A fleet of the session's account (its events, reporter and credentials). */
+export function runFleet(
   module: Loaded,
   options: unknown,
   globals: Globals,
   session: Session,
   tracker: FleetTracker,
 ): Promise<FleetOutcome> {
+  return runFleetIn(module, options, globals, sessionScope(session), tracker);
+}
+
+/** A fleet in `scope`: an account's own adapter, quota book and events (see FleetScope). */
+export async function runFleetIn(
+  module: Loaded,
+  options: unknown,
+  globals: Globals,
+  scope: FleetScope,
+  tracker: FleetTracker,
+): Promise<FleetOutcome> {
   keepTheHeapSmall();
-  const { io, emit } = session;
+  const { io, emit } = scope;
+  const inShard = (key: SelectedKey): boolean => scope.shard?.keyIn(key.primary.keyId) ?? true;
   const warn = (message: string): void => emit({ type: "warning", message });
   const state: FleetState = {
     selection: globals.selection,
@@ -75,16 +89,19 @@ export async function runFleet(
       state.selection.keysFrom === undefined
         ? undefined
         : await readKeyList(state.selection.keysFrom, inputsOf(io, plan.timeoutMs));
+    const quotas = { ...globals.connection.quotas, ...plan.quotas };
     const book = createQuotaBook({
-      overrides: { ...globals.connection.quotas, ...plan.quotas },
+      // Shards of one account's keys share its quotas: each takes its share of every one.
+      overrides: scope.shard?.share(quotas) ?? quotas,
       inFlight: plan.inFlight,
       maxInFlight: MAX_IN_FLIGHT,
     });
     const deadline = deadlineOf(io, plan.timeoutMs);
-    const kms = await connect(globals.connection, emit, { deadline }, book);
-    const defaultRegion = await defaultRegionOf(state.selection, keyList, globals, session);
+    const kms = await connect(globals.connection, emit, { deadline }, book, scope.reach);
+    await scope.ready?.(kms);
+    const defaultRegion = await defaultRegionOf(state.selection, keyList, globals, io);
     checkSelectionPlaces(state.selection, keyList, defaultRegion, globals.connection.unknownRegions, warn);
-    const run = keyRunner(module, plan, { state, kms, deadline, session });
+    const run = keyRunner(module, plan, { state, kms, deadline, io, emit });
     const selecting = {
       kms,
       signal: io.signal,
@@ -94,27 +111,30 @@ export async function runFleet(
       movedTo: plan.movedTo,
       warn,
     };
-    const announce = announcer(state.selection, book, session, module.dryRun(options));
+    const announce = announcer(state.selection, book, emit, module.dryRun(options));
     const scheduling = {
       book,
       signal: io.signal,
       deadline,
       settled: (rank: number, done: KeyRun<unknown>) => {
         state.settled.set(rank, done);
-        session.reporter.fleet?.key(module.render.view(done, options));
+        scope.settled(module.render.view(done, options));
       },
       notStarted: (key: SelectedKey): KeyRun<unknown> =>
         io.signal.aborted ? interruptedRun(key, stopOf(io.signal), false) : lateRun(key),
     };
     // A plan to confirm needs every key first: --all-primaries then selects before it starts.
     if (!state.selection.allPrimaries || plan.confirm !== undefined) {
-      const picked = await selectKeys(state.selection, selecting);
+      const all = await selectKeys(state.selection, selecting);
+      if (all.keys.length === 0) throw emptySelection(state.selection, all.stats);
+      // A shard of the account's keys: its own (the other shards do the rest); may be none.
+      const keys = all.keys.filter(inShard);
+      const picked = { keys, stats: { ...all.stats, selected: keys.length } };
       state.keys = picked.keys;
       state.stats = picked.stats;
-      if (picked.keys.length === 0) throw emptySelection(state.selection, picked.stats);
       plan.check?.(picked.keys, warn);
-      const confirmation = plan.confirm?.(picked.keys);
-      if (confirmation !== undefined) await confirmPlan(confirmation, asking(session));
+      const confirmation = picked.keys.length === 0 ? undefined : plan.confirm?.(picked.keys);
+      if (confirmation !== undefined) await scope.confirm(confirmation);
       announce(picked.keys.length, false);
       const order = keyQueue();
       for (const key of picked.keys) order.push(key);
@@ -125,7 +145,7 @@ export async function runFleet(
       });
       return { selection: state.selection, stats: picked.stats, runs };
     }
-    return await streamFleet(state, { selecting, scheduling, announce, run, session });
+    return await streamFleet(state, { selecting, scheduling, announce, run, io, emit, inShard });
   } finally {
     plan.dispose?.();
   }
@@ -136,7 +156,7 @@ async function defaultRegionOf(
   selection: SelectionOptions,
   keyList: readonly { readonly ref: SelectionOptions["keys"][number] }[] | undefined,
   globals: Globals,
-  session: Session,
+  io: Io,
 ): Promise<string | undefined> {
   const needsRegion =
     selection.regions.length === 0 &&
@@ -149,7 +169,7 @@ async function defaultRegionOf(
     (needsRegion
       ? await (
           await import("../aws/environment.js")
-        ).regionFromEnvironment(globals.connection.profile, session.io.env)
+        ).regionFromEnvironment(globals.connection.profile, io.env)
       : undefined);
   if (selection.allPrimaries && defaultRegion === undefined) {
     throw usageError(
@@ -163,14 +183,14 @@ async function defaultRegionOf(
 function announcer(
   selection: SelectionOptions,
   book: QuotaBook,
-  session: Session,
+  emit: Emit,
   dryRun: boolean,
 ): (count: number, streaming: boolean) => void {
   const quotas = Object.fromEntries(
     (["ReplicateKey", "CreateKey", "UpdatePrimaryRegion"] as const).map((name) => [name, book.rateOf(name)]),
   );
   return (count, streaming) =>
-    session.emit({
+    emit({
       type: "fleet",
       keys: count,
       selecting: streaming,
@@ -188,11 +208,11 @@ function keyRunner(
     readonly state: FleetState;
     readonly kms: KmsPort;
     readonly deadline: number;
-    readonly session: Session;
+    readonly io: Io;
+    readonly emit: Emit;
   },
 ): (key: SelectedKey, waiting: () => void, streaming: boolean) => Promise<KeyRun<unknown>> {
-  const { state, session } = run;
-  const { io, emit } = session;
+  const { state, io, emit } = run;
   // With --all-primaries, keys start as the selection finds them: each is checked on its own (a key
   // the flags do not fit fails alone), its warnings said once.
   const said = new Set<string>();
@@ -244,11 +264,13 @@ async function streamFleet(
     readonly scheduling: Omit<Parameters<typeof runKeys<KeyRun<unknown>>>[1], "run">;
     readonly announce: (count: number, streaming: boolean) => void;
     readonly run: (key: SelectedKey, waiting: () => void, streaming: boolean) => Promise<KeyRun<unknown>>;
-    readonly session: Session;
+    readonly io: Io;
+    readonly emit: Emit;
+    readonly inShard: (key: SelectedKey) => boolean;
   },
 ): Promise<FleetOutcome> {
   const { selection } = state;
-  const { io } = run.session;
+  const { io } = run;
   const found = keyQueue();
   const list: SelectedKey[] = [];
   state.keys = list;
@@ -256,12 +278,16 @@ async function streamFleet(
   /** Why the selection stopped before it had read every key (a signal, or a failure). */
   let stopped: Error | undefined;
   let counted = false;
+  /** Keys found, this shard's or not: an empty selection is the account's, not the shard's. */
+  let anyFound = false;
   const streamed = streamPrimaries(selection, run.selecting, (key) => {
+    anyFound = true;
+    if (!run.inShard(key)) return;
     list.push(key);
     found.push(key);
   }).then(
     (done) => {
-      state.stats = done;
+      state.stats = { ...done, selected: list.length };
       // Every key is found: from now on the progress knows the work, and its time left.
       counted = true;
       run.announce(list.length, false);
@@ -281,14 +307,14 @@ async function streamFleet(
   if (stopped !== undefined && runs.length === 0) throw stopped;
   if (stopped !== undefined && !io.signal.aborted) {
     // The selection ended early: what it found was worked on; the run still fails with why.
-    run.session.emit({
+    run.emit({
       type: "warning",
       message: `The selection stopped early (${describeError(stopped, { operation: "ListKeys", region: selection.regions.join(", "), keyId: "*" }).message}); only the keys found before were worked on.`,
     });
   }
   const stats = state.stats ?? { listed: 0, multiRegion: 0, candidates: list.length, selected: list.length };
   state.stats = stats;
-  if (runs.length === 0 && !io.signal.aborted) throw emptySelection(selection, stats);
+  if (runs.length === 0 && !anyFound && !io.signal.aborted) throw emptySelection(selection, stats);
   if (!counted) run.announce(runs.length, false);
   return {
     selection,

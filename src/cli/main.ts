@@ -67,8 +67,10 @@ async function main(argv: string[]): Promise<void> {
     argv: argv.slice(2),
   });
   // Each command's work is loaded only when it runs (src/commands/<name>/index.ts `load`).
-  const program = buildProgram(COMMANDS, async (module, raw) =>
-    (await import("./runner.js")).runCommand(module, raw, io()),
+  const program = buildProgram(
+    COMMANDS,
+    async (module, raw) => (await import("./runner.js")).runCommand(module, raw, io()),
+    async (sources, globals) => (await import("./merge.js")).runMerge(sources, globals, io()),
   );
   let commandName: string = "replicate";
   program.hook("preSubcommand", (_program, subcommand) => {
@@ -94,7 +96,7 @@ async function main(argv: string[]): Promise<void> {
     if (!shown && jsonRequested(program, argv)) {
       const { usageText } = await import("./usage.js");
       const module = COMMANDS.find((m) => m.name === commandName);
-      const other = commandName === "completion" ? "completion" : "help";
+      const other = commandName === "completion" || commandName === "merge" ? commandName : "help";
       const written = await usageText(module, other, redactSecrets(error.message.replace(/^error: /, "")), {
         fleet: fleetInArgv(argv),
         query: queryInArgv(argv),

@@ -32,7 +32,10 @@ Run 'kms-replicate help <command>' for the options of a command.
 /** Runs a command with the raw values commander parsed; resolves to its exit code. */
 export type RunModule = (module: CommandModule, raw: RawArgs) => Promise<number>;
 
-export function buildProgram(commands: readonly CommandModule[], run: RunModule): Command {
+/** Runs `merge` over its documents (src/cli/merge.ts); resolves to its exit code. */
+export type RunMerge = (sources: readonly string[], globals: RawGlobalFlags) => Promise<number>;
+
+export function buildProgram(commands: readonly CommandModule[], run: RunModule, merge?: RunMerge): Command {
   const program = new Command("kms-replicate")
     .description(
       "Replicate an AWS KMS multi-Region primary key into many Regions in one command, and wait until every replica is usable.",
@@ -103,6 +106,16 @@ export function buildProgram(commands: readonly CommandModule[], run: RunModule)
     .action(async (shell: "bash" | "zsh" | "fish", _flags, command: Command) => {
       const { completionScript } = await import("./completion.js");
       command.configureOutput().writeOut?.(completionScript(program, shell));
+    });
+
+  // `kms-replicate merge FILE…`: the shards' documents of one run → one (src/cli/merge.ts).
+  program
+    .command("merge")
+    .description("one organisation document from the --output json documents of a run's shards")
+    .argument("<documents...>", "the shards' documents: files, or - (stdin)")
+    .action(async (sources: string[]) => {
+      process.exitCode =
+        merge === undefined ? EXIT.usage : await merge(sources, program.opts<RawGlobalFlags>());
     });
 
   // Usage errors quote what was typed (an option, a value from a script): for people, like every

@@ -26,17 +26,32 @@ import { fleetRequested, parseGlobals, type RawGlobalFlags } from "./globals.js"
 import { inputsOf } from "./connect.js";
 import type { Io } from "./io.js";
 import { runOne, type OneOutcome, type OneTracker } from "./one.js";
+import type { OrgOutcome, OrgTracker } from "./org.js";
+import { orgRequested, refuseOrgFlags, runOrgCommand } from "./org-plan.js";
+import { orgDocumentOf, orgExitCodeOf, orgPartial } from "./org-report.js";
+import { createOrgReporter } from "../report/org-live.js";
+import type { OrgDocument } from "../report/org.js";
 import { queryFlag, writeDocument, type DocumentText } from "./query.js";
 import { detectFromProcess } from "./terminal.js";
 
 /** What a run ended with, over one key or a fleet; undefined: it ended before it had keys. */
 type Outcome =
   | { readonly kind: "one"; readonly one: OneOutcome }
-  | { readonly kind: "fleet"; readonly fleet: FleetOutcome };
+  | { readonly kind: "fleet"; readonly fleet: FleetOutcome }
+  | { readonly kind: "org"; readonly org: OrgOutcome };
+
+/** Where the runner finds what each kind of run knows so far (for a second signal). */
+interface Trackers {
+  readonly one: OneTracker;
+  readonly fleet: FleetTracker;
+  readonly org: OrgTracker;
+}
 
 export async function runCommand(command: CommandModule, raw: RawArgs, io: Io): Promise<ExitCode> {
   const module: Loaded = { ...command, ...(await command.load()) };
-  const fleet = module.fleet && fleetRequested(raw.globals);
+  // An organisation run (the accounts options, --shard): version 3, its own view.
+  const org = module.fleet && orgRequested(raw.globals);
+  const fleet = module.fleet && fleetRequested(raw.globals) && !org;
   const mode = detectFromProcess({
     json: raw.globals.output === "json",
     quiet: raw.globals.quiet ?? false,
@@ -45,35 +60,28 @@ export async function runCommand(command: CommandModule, raw: RawArgs, io: Io): 
   });
   const resume = resumeOf(raw, io);
   const rawDryRun = raw.own.dryRun === true;
-  const session = await openSession(module, { mode, resume, io, fleet, dryRun: rawDryRun });
+  const session = await openSession(module, { mode, resume, io, fleet, org, dryRun: rawDryRun });
   // --query is compiled before the run begins (a bad one is reported as the run's usage error,
   // below) and applies to every document the run writes, a second signal's among them.
   const asked = await queryFlag(raw.globals);
   const { advice } = module;
   let options: unknown;
   let outcome: Outcome | undefined;
-  const trackers: { readonly one: OneTracker; readonly fleet: FleetTracker } = { one: {}, fleet: {} };
+  const trackers: Trackers = { one: {}, fleet: {}, org: {} };
+  /** What the document is made of, at this moment. */
+  const made = (exitCode: ExitCode, failure: ReportedError | null, elapsedMs: number): DocumentRun => ({
+    ...{ exitCode, failure, elapsedMs, options, outcome, session, rawDryRun, trackers },
+  });
   const render = (exitCode: ExitCode, failure: ReportedError | null, elapsedMs: number): DocumentText =>
-    writeDocument(
-      documentOf(module, {
-        exitCode,
-        failure,
-        elapsedMs,
-        options,
-        outcome,
-        session,
-        rawDryRun,
-        tracker: trackers.fleet,
-      }),
-      asked.query,
-    );
+    writeDocument(documentOf(module, made(exitCode, failure, elapsedMs)), asked.query);
 
   io.lastWords?.((stop) => {
     const elapsedMs = performance.now() - io.startedAt;
-    outcome = partialOf(trackers, fleet, stop, io.startedAt);
+    outcome = partialOf(trackers, org ? "org" : fleet ? "fleet" : "one", stop, io.startedAt);
     const failure = outcome === undefined ? stoppedEarly(stop, true) : null;
     session.reporter.one?.stop();
     session.reporter.fleet?.stop();
+    session.reporter.org?.stop();
     const written = mode.json ? render(stop.exitCode, failure, elapsedMs) : undefined;
     return {
       exitCode: stop.exitCode,
@@ -97,7 +105,18 @@ export async function runCommand(command: CommandModule, raw: RawArgs, io: Io): 
         connection: globals.connection,
         reach: globals.reach,
       };
+      refuseOrgFlags(module, raw.globals);
       options = await module.parse(raw.own, parseCtx);
+      if (org) {
+        const own = { own: raw.own, ownOptions: raw.ownOptions ?? [] };
+        const org = await runOrgCommand(
+          { module, options, globals, parseCtx, ...own },
+          raw.globals,
+          session,
+          trackers.org,
+        );
+        return { kind: "org", org };
+      }
       if (globals.fleet) {
         return { kind: "fleet", fleet: await runFleet(module, options, globals, session, trackers.fleet) };
       }
@@ -109,6 +128,7 @@ export async function runCommand(command: CommandModule, raw: RawArgs, io: Io): 
     ({ failure, exitCode } = runEndingError(error, io.signal, key, advice));
     session.reporter.one?.error(failure);
     session.reporter.fleet?.error(failure);
+    session.reporter.org?.error(failure);
   }
   const elapsedMs = performance.now() - io.startedAt;
   // From here on, a second signal has nothing left to write but this run's exit code.
@@ -117,6 +137,10 @@ export async function runCommand(command: CommandModule, raw: RawArgs, io: Io): 
     const written = render(exitCode, failure, elapsedMs);
     io.stdout.write(written.stdout);
     if (written.stderr !== undefined) io.stderr.write(forPeople(written.stderr, false));
+  }
+  if (session.reporter.org !== undefined) {
+    session.reporter.org.finish(orgDocument(module, made(exitCode, failure, elapsedMs)), elapsedMs);
+    return exitCode;
   }
   finish(module, { session, outcome, options, elapsedMs, dryRun: rawDryRun });
   return exitCode;
@@ -143,16 +167,22 @@ async function openSession(
     readonly resume: ResumeOptions;
     readonly io: Io;
     readonly fleet: boolean;
+    readonly org: boolean;
     readonly dryRun: boolean;
   },
 ): Promise<Session> {
   const { mode, io } = run;
   const options = { mode, stream: io.stderr, chalk: paint, dryRun: run.dryRun };
-  const reporter = run.fleet
-    ? { fleet: await createFleetReporter({ ...options, look: module.render.fleet, resume: run.resume }) }
-    : {
-        one: await createHumanReporter({ ...options, planLine: module.render.planLine?.bind(module.render) }),
-      };
+  const reporter = run.org
+    ? { org: await createOrgReporter(options) }
+    : run.fleet
+      ? { fleet: await createFleetReporter({ ...options, look: module.render.fleet, resume: run.resume }) }
+      : {
+          one: await createHumanReporter({
+            ...options,
+            planLine: module.render.planLine?.bind(module.render),
+          }),
+        };
   const warnings: string[] = [];
   return {
     mode,
@@ -170,18 +200,23 @@ async function openSession(
       if (event.type === "warning") warnings.push(event.message);
       reporter.one?.event(event);
       reporter.fleet?.event(event);
+      reporter.org?.event(event);
     },
   };
 }
 
 /** What the run knows when a second signal ends it; undefined: it had not begun its keys. */
 function partialOf(
-  trackers: { readonly one: OneTracker; readonly fleet: FleetTracker },
-  fleet: boolean,
+  trackers: Trackers,
+  kind: Outcome["kind"],
   stop: Stop,
   startedAt: number,
 ): Outcome | undefined {
-  if (fleet) {
+  if (kind === "org") {
+    const known = orgPartial(trackers.org, stop, startedAt);
+    return known === undefined ? undefined : { kind: "org", org: known };
+  }
+  if (kind === "fleet") {
     const known = fleetPartial(trackers.fleet, stop, startedAt);
     return known === undefined ? undefined : { kind: "fleet", fleet: known };
   }
@@ -191,30 +226,46 @@ function partialOf(
 
 function exitCodeOf(module: Loaded, outcome: Outcome, stop: Stop | undefined): ExitCode {
   if (outcome.kind === "fleet") return fleetExitCodeOf(outcome.fleet, stop);
+  if (outcome.kind === "org") return orgExitCodeOf(outcome.org, stop);
   const { run } = outcome.one;
   return run.result === undefined ? run.exitCode : module.render.exitCode(run.result, stop);
 }
 
-function documentOf(
-  module: Loaded,
-  run: {
-    readonly exitCode: ExitCode;
-    readonly failure: ReportedError | null;
-    readonly elapsedMs: number;
-    readonly options: unknown;
-    readonly outcome: Outcome | undefined;
-    readonly session: Session;
-    readonly rawDryRun: boolean;
-    readonly tracker: FleetTracker;
-  },
-): KmsReplicateDocument {
+/** What the document of a run is made of. */
+interface DocumentRun {
+  readonly exitCode: ExitCode;
+  readonly failure: ReportedError | null;
+  readonly elapsedMs: number;
+  readonly options: unknown;
+  readonly outcome: Outcome | undefined;
+  readonly session: Session;
+  readonly rawDryRun: boolean;
+  readonly trackers: Trackers;
+}
+
+/** An organisation run's document (version 3), also when it was refused before any account. */
+function orgDocument(module: Loaded, run: DocumentRun): OrgDocument {
+  return orgDocumentOf(module, {
+    exitCode: run.exitCode,
+    failure: run.failure,
+    outcome: run.outcome?.kind === "org" ? run.outcome.org : undefined,
+    tracker: run.trackers.org,
+    options: run.options,
+    warnings: run.session.warnings,
+    elapsedMs: run.elapsedMs,
+    dryRun: run.rawDryRun,
+  });
+}
+
+function documentOf(module: Loaded, run: DocumentRun): KmsReplicateDocument {
   const { session } = run;
+  if (session.reporter.org !== undefined) return orgDocument(module, run) as unknown as KmsReplicateDocument;
   if (run.outcome?.kind === "fleet" || (run.outcome === undefined && session.reporter.fleet !== undefined)) {
     return fleetDocumentOf(module, {
       exitCode: run.exitCode,
       failure: run.failure,
       outcome: run.outcome?.kind === "fleet" ? run.outcome.fleet : undefined,
-      tracker: run.tracker,
+      tracker: run.trackers.fleet,
       options: run.options,
       warnings: session.warnings,
       elapsedMs: run.elapsedMs,
@@ -271,6 +322,10 @@ function finish(
 
 function stoppedLine(module: Loaded, stop: Stop, outcome: Outcome | undefined): string {
   if (outcome === undefined) return stoppedEarly(stop, true).message;
+  if (outcome.kind === "org") {
+    const open = outcome.org.runs.filter((r) => r.failure?.name === "Interrupted").length;
+    return `Stopped by a second ${stop.signalName}: ${open} of ${outcome.org.runs.length} accounts had not settled (listed as interrupted).`;
+  }
   if (outcome.kind === "fleet") {
     const { runs } = outcome.fleet;
     const open = runs.filter((r) => r.failure?.name === "Interrupted").length;

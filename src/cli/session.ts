@@ -10,6 +10,7 @@ import { stopOf, type Stop } from "../core/stop.js";
 import type { FleetReporter } from "../report/fleet-live.js";
 import type { ResumeOptions } from "../report/resume.js";
 import type { HumanReporter } from "../report/live.js";
+import type { OrgReporter } from "../report/org-live.js";
 import type { OutputMode } from "../report/mode.js";
 import type { RawGlobalFlags } from "./globals.js";
 import type { Io } from "./io.js";
@@ -21,8 +22,12 @@ export interface Session {
   readonly warnings: readonly string[];
   readonly io: Io;
   readonly resume: ResumeOptions;
-  /** The reporter of a run over one key, or of a fleet. */
-  readonly reporter: { readonly one?: HumanReporter; readonly fleet?: FleetReporter };
+  /** The reporter of a run over one key, of a fleet, or of an organisation run. */
+  readonly reporter: {
+    readonly one?: HumanReporter;
+    readonly fleet?: FleetReporter;
+    readonly org?: OrgReporter;
+  };
   /**
    * The data the user asked for on stdout, and its notes on stderr, as a renderer made them. The
    * stderr text, and the stdout text when stdout is a terminal (status's aligned table), are for

@@ -127,11 +127,14 @@ export interface RunJson {
   readonly elapsedMs: Milliseconds;
 }
 
-/** Commands that have no document of their own; one is written only for their usage errors. */
-export type OtherCommand = "help" | "completion";
+/**
+ * Commands that have no document of their own; one is written only for their usage errors
+ * (`merge` writes the merged organisation document, this one when it refuses its documents).
+ */
+export type OtherCommand = "help" | "completion" | "merge";
 
 /**
- * The document of a usage error under `help` or `completion` with --output json: the run
+ * The document of a usage error under `help`, `completion` or `merge` with --output json: the run
  * document's shape, exit code 2, nothing known but the error.
  */
 export interface UsageJson extends Omit<

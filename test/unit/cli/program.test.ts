@@ -189,13 +189,14 @@ describe("jsonRequested", () => {
 });
 
 describe("the program is built from the registry", () => {
-  it("has every command of the registry, in its order, then help and completion", async () => {
+  it("has every command of the registry, in its order, then help, completion and merge", async () => {
     const { COMMANDS } = await import("../../../src/commands/registry.js");
     const { program } = recordingProgram();
     expect(program.commands.map((c) => c.name())).toEqual([
       ...COMMANDS.map((m) => m.name),
       "help",
       "completion",
+      "merge",
     ]);
   });
 

@@ -9,7 +9,7 @@ import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import { DEFAULT_RETRY, DEFAULT_TIMEOUTS, type RetryPolicy, type Timeouts } from "./backoff.js";
 import { createCall, type Attempt } from "./call.js";
-import { credentialsFor } from "./credentials.js";
+import { credentialsFor, type ProviderInit } from "./credentials.js";
 import { endpointFor } from "./environment.js";
 import type { Emit } from "../core/events.js";
 import type { KmsPort } from "./kms.js";
@@ -43,6 +43,12 @@ export interface KmsSettings {
    * watched: whether a failed call was sent is then not known (it counts as maybe carried out).
    */
   readonly clientFor?: (region: string) => KMSClient;
+  /**
+   * The credentials instead of credentialsFor(profile) (an account of an organisation run:
+   * src/aws/account-credentials.ts), made with the adapter's own init: its logger, and its
+   * clients' request handler, so that STS calls take the same network path as KMS calls.
+   */
+  readonly credentials?: (init: ProviderInit) => AwsCredentialIdentityProvider;
 }
 
 /** Node's defaults in the SDK's node HTTP handler (keep-alive, 50 sockets per origin), per client. */
@@ -64,11 +70,9 @@ export function createKms(settings: KmsSettings): KmsPort {
   };
   // One provider, memoised, shared by every Region (see credentialsFor for the AWS CLI's rule).
   let credentials: AwsCredentialIdentityProvider | undefined;
+  const init: ProviderInit = { logger, clientConfig: { requestHandler, logger } };
   const provider = (): AwsCredentialIdentityProvider =>
-    (credentials ??= credentialsFor(settings.profile, process.env, {
-      logger,
-      clientConfig: { requestHandler, logger },
-    }));
+    (credentials ??= settings.credentials?.(init) ?? credentialsFor(settings.profile, process.env, init));
   const clientFor =
     settings.clientFor ??
     ((region: string): KMSClient => {

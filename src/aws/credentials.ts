@@ -44,7 +44,8 @@ const CREDENTIAL_SETTINGS = [
   "login_session",
 ];
 
-type ProviderInit = { readonly logger: Logger; readonly clientConfig?: Record<string, unknown> };
+/** What an adapter gives its credential providers: its logger, and its clients' config (the request handler). */
+export type ProviderInit = { readonly logger: Logger; readonly clientConfig?: Record<string, unknown> };
 
 /**
  * Credentials exactly as the AWS CLI resolves them. Source: AWS CLI User Guide, "Configuration
@@ -69,10 +70,12 @@ export function credentialsFor(
   profile: string | undefined,
   env: NodeJS.ProcessEnv,
   init: ProviderInit,
+  /** Where `profile` was named, for messages: `--profile`, `the accounts file`. */
+  profileFrom = "--profile",
 ): AwsCredentialIdentityProvider {
   const choose = async (): Promise<{ provider: AwsCredentialIdentityProvider; source: string }> => {
     if (profile !== undefined) {
-      return { provider: await forProfile(profile, true), source: `profile ${profile} (--profile)` };
+      return { provider: await forProfile(profile, true), source: `profile ${profile} (${profileFrom})` };
     }
     const named = nonEmpty(env.AWS_PROFILE);
     if (nonEmpty(env.AWS_ACCESS_KEY_ID) !== undefined && nonEmpty(env.AWS_SECRET_ACCESS_KEY) !== undefined) {

@@ -3,6 +3,7 @@
 // brings its own adapter, quota book and events.
 import type { KmsSettings } from "../aws/client.js";
 import type { Confirmation } from "../commands/contract.js";
+import type { KmsPort } from "../aws/kms.js";
 import type { QuotaOverrides } from "../aws/quotas.js";
 import type { Emit } from "../core/events.js";
 import type { FleetKey } from "../report/fleet-key.js";
@@ -22,6 +23,11 @@ export interface FleetScope {
   readonly reach?: Partial<KmsSettings>;
   /** --shard over one account's keys: this shard's keys, and its share of every quota. */
   readonly shard?: KeyShard;
+  /**
+   * Once the adapter is made, before the selection: an account's credentials checked (a role that
+   * cannot be assumed ends the account's run here, with STS's reason).
+   */
+  readonly ready?: (kms: KmsPort) => Promise<void>;
 }
 
 /** A shard of one account's keys (src/core/shard.ts keyInShard, shareOf). */

@@ -98,6 +98,7 @@ export async function runFleetIn(
     });
     const deadline = deadlineOf(io, plan.timeoutMs);
     const kms = await connect(globals.connection, emit, { deadline }, book, scope.reach);
+    await scope.ready?.(kms);
     const defaultRegion = await defaultRegionOf(state.selection, keyList, globals, io);
     checkSelectionPlaces(state.selection, keyList, defaultRegion, globals.connection.unknownRegions, warn);
     const run = keyRunner(module, plan, { state, kms, deadline, io, emit });

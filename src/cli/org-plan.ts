@@ -2,12 +2,18 @@
 // --accounts), this shard's accounts, how each is reached; or, with --shard and no accounts, the
 // caller's own account, its keys split.
 import type { CommandModule } from "../commands/contract.js";
-import type { Shard } from "../core/accounts.js";
+import { accountCredentials, type AccountCredentialsOptions } from "../aws/account-credentials.js";
+import type { Account, Shard } from "../core/accounts.js";
+import { resolveAccounts } from "../core/accounts-select.js";
 import { usageError } from "../core/errors.js";
 import type { ReplicaEvent } from "../core/events.js";
+import { partitionOf } from "../core/regions.js";
+import { accountsInShard, keyInShard, shareOf } from "../core/shard.js";
+import { parseAccountFlags, type RawAccountFlags } from "./account-flags.js";
+import { inputsOf } from "./connect.js";
 import type { Globals, RawGlobalFlags } from "./globals.js";
 import type { Io } from "./io.js";
-import type { OrgTarget } from "./org.js";
+import type { AccountReach, OrgTarget } from "./org.js";
 
 /** The options that make a run an organisation run (version 3). */
 const ORG_FLAGS = ["accountsFrom", "accounts", "shard", "shardCount"] as const;
@@ -27,11 +33,50 @@ export function refuseOrgFlags(module: CommandModule, flags: RawGlobalFlags): vo
   );
 }
 
+/** What the run works on, and its shard: the options read, the accounts file read (before any call). */
 export async function planOrg(
-  _flags: RawGlobalFlags,
-  _globals: Globals,
-  _io: Io,
-  _emit: (event: ReplicaEvent) => void,
+  flags: RawGlobalFlags,
+  globals: Globals,
+  io: Io,
+  emit: (event: ReplicaEvent) => void,
 ): Promise<{ readonly target: OrgTarget; readonly shard: Shard | undefined }> {
-  return Promise.reject(usageError("The accounts options are not available yet."));
+  const { accounts: options, shard } = parseAccountFlags(flags as unknown as RawAccountFlags, io.env);
+  if (options === undefined) {
+    // --shard over the caller's account: its keys split, each shard its share of every quota.
+    const keys = { keyIn: (id: string) => keyInShard(id, shard), share: (q: object) => shareOf(q, shard) };
+    return { target: { kind: "keys", keys }, shard };
+  }
+  const region =
+    globals.selection.regions[0] ??
+    (await (await import("../aws/environment.js")).regionFromEnvironment(globals.connection.profile, io.env));
+  const credentials: AccountCredentialsOptions = {
+    roleSessionName: options.roleSessionName,
+    // STS in the run's Region (regional STS); us-east-1 when none is known (the SDK's global one).
+    region: region ?? "us-east-1",
+    profile: globals.connection.profile,
+    env: io.env,
+  };
+  const accounts = await resolveAccounts(options, {
+    inputs: inputsOf(io, undefined),
+    partition: region === undefined ? undefined : partitionOf(region).name,
+    warn: (message) => emit({ type: "warning", message }),
+  });
+  return {
+    target: {
+      kind: "accounts",
+      accounts: accountsInShard(accounts, shard),
+      inFlight: options.maxAccountsInFlight,
+      maxFailed: options.maxFailedAccounts,
+      reach: (account) => reachOf(account, credentials),
+    },
+    shard,
+  };
+}
+
+/** How the run reaches an account: its profile, or its role chain (src/aws/account-credentials.ts). */
+function reachOf(account: Account, options: AccountCredentialsOptions): AccountReach {
+  return {
+    settings: { credentials: accountCredentials(account, options) },
+    role: account.profile !== undefined ? null : (account.roles.at(-1) ?? null),
+  };
 }

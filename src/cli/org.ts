@@ -25,8 +25,6 @@ export interface AccountReach {
   readonly settings: Partial<KmsSettings>;
   /** The role ARN worked as (the last of a chain); null: a profile, or the run's own credentials. */
   readonly role: string | null;
-  /** Gets its credentials once: a role that cannot be assumed fails here, before any call to KMS. */
-  check(): Promise<void>;
 }
 
 /** What the run works on: accounts (this shard's), or the caller's own account's keys (a shard of them). */
@@ -109,7 +107,7 @@ export async function runOrg(
     const run = await runAccount(command, fleetGlobals, session, state, {
       index: 0,
       account: { accountId: "", name: undefined },
-      reach: { settings: {}, role: null, check: () => Promise.resolve() },
+      reach: { settings: {}, role: null },
       keys: target.keys,
     });
     return { shard, runs: [run] };
@@ -175,6 +173,8 @@ async function runAccount(
   const { account, reach } = one;
   const tracker: FleetTracker = {};
   let options: unknown = undefined;
+  /** The account the credentials are of, when they say. */
+  let caller: string | undefined;
   const id = account.accountId;
   state.started.set(one.index, { account, role: reach.role, options, tracker });
   session.reporter.org?.accountStarted(id);
@@ -196,16 +196,26 @@ async function runAccount(
       ),
     reach: reach.settings,
     ...(one.keys !== undefined ? { shard: one.keys } : {}),
+    // The account's credentials, got once before any call to KMS: a role refused fails the
+    // account here; credentials of another account than the file says are refused.
+    ready: async (kms) => {
+      caller = await kms.callerAccount?.();
+      if (one.keys !== undefined || caller === undefined || caller === id) return;
+      throw usageError(
+        `${id}: the credentials for this account are of account ${caller}; nothing was changed in it.`,
+        "Check the account's role or profile in the accounts file.",
+      );
+    },
   };
   const settle = (run: Omit<AccountRun, "account" | "role" | "tracker" | "elapsedMs">): AccountRun => ({
-    account: one.keys === undefined ? account : { ...account, accountId: callerOf(run.outcome) ?? "" },
+    account:
+      one.keys === undefined ? account : { ...account, accountId: caller ?? callerOf(run.outcome) ?? "" },
     role: reach.role,
     tracker,
     elapsedMs: performance.now() - startedAt,
     ...run,
   });
   try {
-    await reach.check();
     options = await optionsFor(command, account, session);
     state.started.set(one.index, { account, role: reach.role, options, tracker });
     const outcome = await runFleetIn(module, options, globals, scope, tracker);

@@ -14,7 +14,7 @@ import { splitTargets, toPrimary } from "../src/core/plan.js";
 import { replicateRegions } from "../src/commands/replicate/run.js";
 import { KMS_QUOTAS } from "../src/aws/quotas.js";
 import { bucketMs, fleetIdeal, quotaFlags, type QuotaBucket } from "./ideal.js";
-import { organisation, orgResults, orgRows, type OrgBench } from "./org.js";
+import { organisation, ORG_SCALE, orgResults, orgRows, type OrgBench } from "./org.js";
 import { isolatedAwsEnv } from "../test/support/aws-env.js";
 import {
   startKmsLocal,
@@ -35,6 +35,13 @@ if (only !== undefined && !["startup", "fleet", "org", "package"].includes(only)
   process.stderr.write(
     `bench: --only takes "startup", "fleet", "org" or "package", not ${JSON.stringify(only)}\n`,
   );
+  process.exit(2);
+}
+/** `--org-scale X`: the organisation part's quotas × X (default ORG_SCALE in org.ts). */
+const orgScaleAt = process.argv.indexOf("--org-scale");
+const orgScale = orgScaleAt === -1 ? ORG_SCALE : Number(process.argv[orgScaleAt + 1]);
+if (!(orgScale > 0)) {
+  process.stderr.write(`bench: --org-scale takes a number above 0, not ${process.argv[orgScaleAt + 1]}\n`);
   process.exit(2);
 }
 /** The Node.js major versions the start-up is measured on: the supported ones (CI runs each). */
@@ -976,7 +983,7 @@ const orgBench: OrgBench = { bin, rssProbe, env, home, log };
 if (only === "org") {
   try {
     log(heading);
-    const figures = await organisation(orgBench);
+    const figures = await organisation(orgBench, orgScale);
     mergeResults({ orgDate: new Date().toISOString(), org: orgResults(figures) });
     printRows(orgRows(figures));
     log("written to bench/results.json");
@@ -1025,7 +1032,7 @@ try {
   // Counted now: the fleet scenario resets the endpoint's call log.
   const faultThrottles = server.calls().filter((c) => c.errorType === "ThrottlingException").length;
   const fleetFigures = await fleet(server);
-  const orgFigures = await organisation(orgBench);
+  const orgFigures = await organisation(orgBench, orgScale);
   log("package: npm pack, npm install -g of the tarball (offline) …");
   const packaged = await packageFigures();
 

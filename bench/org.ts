@@ -48,38 +48,40 @@ const ORG_CREATING: Readonly<Record<string, number>> = {
  * 10/s in each account's us-east-1, so an account's 150 ReplicateKey take 15 s. At this scale the
  * 8 accounts together make about 450 calls a second (at KMS's own quotas, 225).
  */
-const ORG_SCALE = 2;
+export const ORG_SCALE = 2;
 
 /** One account's buckets: 1 ReplicateKey in us-east-1 and 2 CreateKey in the target per replica. */
-function accountBuckets(keys: number): QuotaBucket[] {
+function accountBuckets(keys: number, scale: number): QuotaBucket[] {
   return [
     {
       quota: "ReplicateKey",
       region: ORG_PRIMARY_REGION,
       work: keys * ORG_TARGETS.length,
-      perSecond: KMS_QUOTAS.ReplicateKey * ORG_SCALE,
+      perSecond: KMS_QUOTAS.ReplicateKey * scale,
       feeds: ORG_TARGETS,
     },
     ...ORG_TARGETS.map((region) => ({
       quota: "CreateKey",
       region,
       work: 2 * keys,
-      perSecond: KMS_QUOTAS.CreateKey * ORG_SCALE,
+      perSecond: KMS_QUOTAS.CreateKey * scale,
       feeds: [region],
     })),
   ];
 }
 
-/** Each account's ideal (the same quotas and work in each); the run's is the busiest account's. */
-const ACCOUNT_IDEAL: FleetIdeal = fleetIdeal(
-  accountBuckets(ORG_KEYS),
-  ORG_TARGETS.map((region) => ({
-    region,
-    creatingMs: ORG_CREATING[region] ?? 0,
-    roundTripMs: ORG_LATENCY[region] ?? 0,
-  })),
-);
-const ORG_IDEAL_MS = Math.max(...ORG_ACCOUNTS.map(() => ACCOUNT_IDEAL.idealMs));
+/** Each account's ideal (the same quotas and work in each), and the run's: the busiest account's. */
+function idealOf(scale: number): { readonly account: FleetIdeal; readonly ms: number } {
+  const account = fleetIdeal(
+    accountBuckets(ORG_KEYS, scale),
+    ORG_TARGETS.map((region) => ({
+      region,
+      creatingMs: ORG_CREATING[region] ?? 0,
+      roundTripMs: ORG_LATENCY[region] ?? 0,
+    })),
+  );
+  return { account, ms: Math.max(...ORG_ACCOUNTS.map(() => account.idealMs)) };
+}
 
 function round(value: number, digits = 2): number {
   const f = 10 ** digits;
@@ -134,7 +136,7 @@ function runCli(bench: OrgBench, server: KmsLocal, args: readonly string[], name
 }
 
 /** The run's command line: every tagged primary of us-east-1 in each account, into the 3 targets. */
-const runArgs = (): string[] => [
+const runArgs = (scale: number): string[] => [
   "replicate",
   "--accounts",
   ORG_ACCOUNTS.join(","),
@@ -150,7 +152,7 @@ const runArgs = (): string[] => [
   "--output",
   "json",
   "--quiet",
-  ...quotaFlags(ORG_SCALE),
+  ...quotaFlags(scale),
 ];
 
 /** A fresh endpoint state: each account's start keys (made again), latencies, Creating times. */
@@ -180,7 +182,13 @@ interface Seen {
   readonly throttled: number;
   readonly throttlingExceptions: number;
   readonly throttledByAccount: Record<string, number>;
+  /** Throttled by "account Region operation". */
+  readonly throttledBy: Record<string, number>;
   readonly replicas: number;
+  /** From the first process's start (ms): the first call, the last AssumeRole, the first ReplicateKey. */
+  readonly firstCallMs: number;
+  readonly lastAssumeRoleMs: number;
+  readonly firstReplicateKeyMs: number;
   /** Per account, from the first process's start (ms): first and last ReplicateKey. */
   readonly replicateKeyMs: Record<string, readonly [number, number]>;
   /** The last replica Enabled, from the first process's start (ms). */
@@ -193,10 +201,14 @@ function seen(server: KmsLocal, startedAt: number, doc: OrgDocument): Seen {
   const calls = server.calls();
   const throttles = server.throttled();
   const throttledByAccount: Record<string, number> = {};
+  const throttledBy: Record<string, number> = {};
   for (const t of throttles) {
-    const account = t.account;
-    throttledByAccount[account] = (throttledByAccount[account] ?? 0) + t.count;
+    throttledByAccount[t.account] = (throttledByAccount[t.account] ?? 0) + t.count;
+    throttledBy[`${t.account} ${t.region} ${t.operation}`] = t.count;
   }
+  const since = (at: number | undefined): number => Math.round((at ?? startedAt) - startedAt);
+  const assumes = calls.filter((c) => c.operation === "AssumeRole").map((c) => c.at);
+  const replicateKeys = calls.filter((c) => c.operation === "ReplicateKey").map((c) => c.at);
   const replicateKeyMs: Record<string, readonly [number, number]> = {};
   let lastEnabled = startedAt;
   let replicas = 0;
@@ -223,7 +235,11 @@ function seen(server: KmsLocal, startedAt: number, doc: OrgDocument): Seen {
     throttled: throttles.reduce((n, t) => n + t.quota, 0),
     throttlingExceptions: throttles.reduce((n, t) => n + t.count, 0),
     throttledByAccount,
+    throttledBy,
     replicas,
+    firstCallMs: since(calls[0]?.at),
+    lastAssumeRoleMs: since(Math.max(...assumes)),
+    firstReplicateKeyMs: since(Math.min(...replicateKeys)),
     replicateKeyMs,
     lastEnabledMs: Math.round(lastEnabled - startedAt),
     documentKeysMatch,
@@ -262,11 +278,16 @@ interface RunFigures {
   readonly cpuMs: number;
   readonly cpuMsPerCall: number;
   readonly peakRssMb: number;
+  /** Each process's CPU time (ms): one, or each shard's. */
+  readonly cpuMsByProcess: readonly number[];
   readonly seen: Seen;
   readonly loadAverage: number;
 }
 
 export interface OrgFigures {
+  /** Every KMS quota × this, per account. */
+  readonly scale: number;
+  readonly ideal: { readonly account: FleetIdeal; readonly ms: number };
   readonly one: RunFigures;
   readonly sharded: RunFigures & {
     readonly shardWallMs: readonly number[];
@@ -280,15 +301,22 @@ export interface OrgFigures {
   readonly nodeMs: number;
 }
 
-function figures(processes: readonly Process[], wallMs: number, seenRun: Seen, exitCode: number): RunFigures {
+function figures(
+  processes: readonly Process[],
+  wallMs: number,
+  idealMs: number,
+  seenRun: Seen,
+  exitCode: number,
+): RunFigures {
   const cpuMs = processes.reduce((n, p) => n + p.cpuMs, 0);
   return {
     exitCode,
     wallMs: Math.round(wallMs),
-    wallOverIdeal: round(wallMs / ORG_IDEAL_MS, 3),
+    wallOverIdeal: round(wallMs / idealMs, 3),
     cpuMs: Math.round(cpuMs),
     cpuMsPerCall: round(cpuMs / Math.max(1, seenRun.calls), 2),
     peakRssMb: Math.max(...processes.map((p) => p.peakRssMb)),
+    cpuMsByProcess: processes.map((p) => Math.round(p.cpuMs)),
     seen: seenRun,
     loadAverage: round(loadavg()[0] ?? 0),
   };
@@ -310,10 +338,12 @@ async function nodeStartMs(): Promise<number> {
   return round([...times].sort((a, b) => a - b)[2] ?? 0, 1);
 }
 
-export async function organisation(bench: OrgBench): Promise<OrgFigures> {
+/** `scale`: every KMS quota × this, per account (default ORG_SCALE; `npm run bench -- --org-scale X`). */
+export async function organisation(bench: OrgBench, scale = ORG_SCALE): Promise<OrgFigures> {
+  const ideal = idealOf(scale);
   const server = await startKmsLocal({
     enforceQuotas: true,
-    quotaScale: ORG_SCALE,
+    quotaScale: scale,
     accounts: ORG_ACCOUNTS,
     startKeys: {
       primaries: ORG_KEYS,
@@ -324,14 +354,14 @@ export async function organisation(bench: OrgBench): Promise<OrgFigures> {
   try {
     const nodeMs = await nodeStartMs();
     bench.log(
-      `organisation: ${ORG_ACCOUNTS.length} accounts × ${ORG_KEYS} keys × ${ORG_TARGETS.length} Regions, quotas × ${ORG_SCALE} per account, one process …`,
+      `organisation: ${ORG_ACCOUNTS.length} accounts × ${ORG_KEYS} keys × ${ORG_TARGETS.length} Regions, quotas × ${scale} per account, one process …`,
     );
     fresh(server);
-    const whole = await runCli(bench, server, runArgs(), "org-one");
+    const whole = await runCli(bench, server, runArgs(scale), "org-one");
     const wholeDoc = JSON.parse(whole.stdout || "{}") as OrgDocument & Record<string, unknown>;
-    const one = figures([whole], whole.wallMs, seen(server, whole.startedAt, wholeDoc), whole.code);
+    const one = figures([whole], whole.wallMs, ideal.ms, seen(server, whole.startedAt, wholeDoc), whole.code);
     bench.log(
-      `  wall / ideal ${one.wallOverIdeal} (${one.wallMs} / ${Math.round(ORG_IDEAL_MS)} ms), throttled ${one.seen.throttled}, CPU ${one.cpuMsPerCall} ms a call, ${one.peakRssMb} MB, exit ${one.exitCode}`,
+      `  wall / ideal ${one.wallOverIdeal} (${one.wallMs} / ${Math.round(ideal.ms)} ms), throttled ${one.seen.throttled}, CPU ${one.cpuMsPerCall} ms a call, ${one.peakRssMb} MB, exit ${one.exitCode}`,
     );
     if (whole.code !== 0) bench.log(whole.stderr.trim());
 
@@ -341,7 +371,7 @@ export async function organisation(bench: OrgBench): Promise<OrgFigures> {
     const startedAt = Date.now();
     const shards = await Promise.all(
       Array.from({ length: ORG_SHARDS }, (_, i) =>
-        runCli(bench, server, [...runArgs(), "--shard", `${i + 1}/${ORG_SHARDS}`], `org-shard-${i + 1}`),
+        runCli(bench, server, [...runArgs(scale), "--shard", `${i + 1}/${ORG_SHARDS}`], `org-shard-${i + 1}`),
       ),
     );
     const shardsMs = performance.now() - t0;
@@ -359,7 +389,7 @@ export async function organisation(bench: OrgBench): Promise<OrgFigures> {
     const wallMs = performance.now() - t0;
     const mergedDoc = JSON.parse(merge.stdout || "{}") as OrgDocument & Record<string, unknown>;
     const sharded = {
-      ...figures(shards, wallMs, seen(server, startedAt, mergedDoc), merge.code),
+      ...figures(shards, wallMs, ideal.ms, seen(server, startedAt, mergedDoc), merge.code),
       shardWallMs: shards.map((s) => Math.round(s.wallMs)),
       shardExitCodes: shards.map((s) => s.code),
       mergeMs: Math.round(wallMs - shardsMs),
@@ -370,6 +400,8 @@ export async function organisation(bench: OrgBench): Promise<OrgFigures> {
       `  wall / ideal ${sharded.wallOverIdeal} (${sharded.wallMs} ms; shards ${sharded.shardWallMs.join(", ")}, merge ${sharded.mergeMs}), throttled ${sharded.seen.throttled}, merged = one process: ${mergedEqualsOne}`,
     );
     return {
+      scale,
+      ideal,
       one,
       sharded,
       mergedEqualsOne,
@@ -383,6 +415,7 @@ export async function organisation(bench: OrgBench): Promise<OrgFigures> {
 
 /** The organisation's part of bench/results.json. */
 export function orgResults(f: OrgFigures): Record<string, unknown> {
+  const { account } = f.ideal;
   const run = (r: RunFigures): Record<string, unknown> => ({
     wallOverIdeal: r.wallOverIdeal,
     wallMs: r.wallMs,
@@ -390,28 +423,37 @@ export function orgResults(f: OrgFigures): Record<string, unknown> {
     throttled: r.seen.throttled,
     throttlingExceptions: r.seen.throttlingExceptions,
     throttledByAccount: r.seen.throttledByAccount,
+    throttledBy: r.seen.throttledBy,
     calls: r.seen.calls,
     kmsCalls: r.seen.kmsCalls,
     cliCpuMs: r.cpuMs,
+    cliCpuMsByProcess: r.cpuMsByProcess,
     cpuMsPerCall: r.cpuMsPerCall,
     peakRssMb: r.peakRssMb,
     replicas: r.seen.replicas,
     documentKeysMatch: r.seen.documentKeysMatch,
+    timelineMs: {
+      firstCall: r.seen.firstCallMs,
+      lastAssumeRole: r.seen.lastAssumeRoleMs,
+      firstReplicateKey: r.seen.firstReplicateKeyMs,
+      lastEnabled: r.seen.lastEnabledMs,
+      exit: r.wallMs,
+    },
     replicateKeyMsByAccount: r.seen.replicateKeyMs,
     lastEnabledMs: r.seen.lastEnabledMs,
     loadAverage: r.loadAverage,
   });
   return {
-    idealMs: Math.round(ORG_IDEAL_MS),
+    idealMs: Math.round(f.ideal.ms),
     accountIdeal: {
-      quotaBoundMs: Math.round(ACCOUNT_IDEAL.quotaBoundMs),
+      quotaBoundMs: Math.round(account.quotaBoundMs),
       binding: {
-        quota: ACCOUNT_IDEAL.binding.quota,
-        work: ACCOUNT_IDEAL.binding.work,
-        perSecond: ACCOUNT_IDEAL.binding.perSecond,
-        ms: Math.round(bucketMs(ACCOUNT_IDEAL.binding)),
+        quota: account.binding.quota,
+        work: account.binding.work,
+        perSecond: account.binding.perSecond,
+        ms: Math.round(bucketMs(account.binding)),
       },
-      byTargetMs: ACCOUNT_IDEAL.byTargetMs,
+      byTargetMs: account.byTargetMs,
     },
     one: run(f.one),
     sharded: {
@@ -431,7 +473,7 @@ export function orgResults(f: OrgFigures): Record<string, unknown> {
       primaryRegion: ORG_PRIMARY_REGION,
       targets: ORG_TARGETS,
       shards: ORG_SHARDS,
-      quotaScale: ORG_SCALE,
+      quotaScale: f.scale,
       latencyMs: ORG_LATENCY,
       creatingMs: ORG_CREATING,
     },
@@ -439,28 +481,29 @@ export function orgResults(f: OrgFigures): Record<string, unknown> {
 }
 
 export function orgRows(f: OrgFigures): [string, string, string][] {
+  const { account, ms: idealMs } = f.ideal;
   const s = (ms: number): string => (ms / 1000).toFixed(1);
   const { one, sharded } = f;
   const spread = (r: RunFigures): string => {
     const spans = Object.values(r.seen.replicateKeyMs);
     return `${s(Math.min(...spans.map((x) => x[0])))}–${s(Math.max(...spans.map((x) => x[1])))} s`;
   };
-  const name = `org ${ORG_ACCOUNTS.length} accounts × ${ORG_KEYS} keys × ${ORG_TARGETS.length} Regions, quotas × ${ORG_SCALE}`;
+  const name = `org ${ORG_ACCOUNTS.length} accounts × ${ORG_KEYS} keys × ${ORG_TARGETS.length} Regions, quotas × ${f.scale}`;
   return [
     [
       `${name}: wall / ideal, one process`,
-      `${one.wallOverIdeal} (${one.wallMs} / ${Math.round(ORG_IDEAL_MS)} ms; exit ${one.exitCode})`,
+      `${one.wallOverIdeal} (${one.wallMs} / ${Math.round(idealMs)} ms; exit ${one.exitCode})`,
       "≤ 1.15",
     ],
     [
-      `  ideal: the busiest account's ${ACCOUNT_IDEAL.binding.quota} ${ACCOUNT_IDEAL.binding.work} / ${ACCOUNT_IDEAL.binding.perSecond}/s + Creating + RTT`,
-      `${s(ACCOUNT_IDEAL.quotaBoundMs)} s + ${s(ORG_IDEAL_MS - ACCOUNT_IDEAL.quotaBoundMs)} s`,
+      `  ideal: the busiest account's ${account.binding.quota} ${account.binding.work} / ${account.binding.perSecond}/s + Creating + RTT`,
+      `${s(account.quotaBoundMs)} s + ${s(idealMs - account.quotaBoundMs)} s`,
       "",
     ],
     [
-      "  ReplicateKey, first – last (any account) / last Enabled",
-      `${spread(one)} / ${s(one.seen.lastEnabledMs)} s`,
-      "",
+      "  first call, last AssumeRole, ReplicateKey first – last (any account), last Enabled",
+      `${s(one.seen.firstCallMs)}, ${s(one.seen.lastAssumeRoleMs)}, ${spread(one)}, ${s(one.seen.lastEnabledMs)} s`,
+      `ideal 0, 0, 0–${s(account.quotaBoundMs)}, ${s(idealMs)}`,
     ],
     [
       "org throttled by the endpoint's quotas / ThrottlingException of any kind",
@@ -469,7 +512,7 @@ export function orgRows(f: OrgFigures): [string, string, string][] {
     ],
     [
       "org CPU ms per call (CLI user + sys / calls the endpoint received)",
-      `${one.cpuMsPerCall} (${s(one.cpuMs)} s / ${one.seen.calls}); sharded ${sharded.cpuMsPerCall} (${s(sharded.cpuMs)} s / ${sharded.seen.calls})`,
+      `${one.cpuMsPerCall} (${s(one.cpuMs)} s / ${one.seen.calls}); sharded ${sharded.cpuMsPerCall} (${sharded.cpuMsByProcess.map(s).join(" + ")} s / ${sharded.seen.calls})`,
       "",
     ],
     [

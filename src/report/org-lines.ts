@@ -5,7 +5,6 @@ import { plural } from "./fleet-block.js";
 import { accountOutcomeOf, type OrgEntry } from "./org.js";
 import { KEY_OUTCOMES, type KeyOutcome } from "./outcomes.js";
 import { clock } from "./progress-text.js";
-import { leftText } from "./estimate.js";
 import { literal, type Paint } from "./terminal-text.js";
 
 /** `111122223333 (prod)`: the account as a line names it. */
@@ -61,14 +60,18 @@ export interface OrgProgress {
   readonly elapsedMs: number;
 }
 
-/** `Accounts: 3 of 10 done (1 failed), 2 in progress · busiest 1111…: 50 keys ~2m left · 1m05s`. */
+/**
+ * `37/120 accounts done, 2 failed, 16 at work · busiest 111122223333 ~1m35s`: at most 80 columns
+ * with 12-digit IDs and up to 999 accounts (the busiest's keys while it has no estimate of the
+ * time left; the elapsed time while no account is at work).
+ */
 export function orgProgressLine(p: OrgProgress, c: Paint): string {
-  const failed = p.failed > 0 ? ` (${c.red(`${p.failed} failed`)})` : "";
-  const busiest =
-    p.busiest === undefined
-      ? ""
-      : ` · busiest ${p.busiest.account}: ${plural(p.busiest.keys, "key")}${p.busiest.leftMs === undefined ? "" : ` ${leftText(p.busiest.leftMs)}`}`;
-  return `Accounts: ${p.done} of ${p.total} done${failed}, ${p.inProgress} in progress${busiest} · ${clock(p.elapsedMs)}`;
+  const failed = p.failed > 0 ? `, ${c.red(`${p.failed} failed`)}` : "";
+  const head = `${p.done}/${p.total} accounts done${failed}, ${p.inProgress} at work`;
+  if (p.busiest === undefined) return `${head} · ${clock(p.elapsedMs)}`;
+  const { account, keys, leftMs } = p.busiest;
+  const left = leftMs === undefined ? `(${plural(keys, "key")})` : `~${clock(Math.max(1000, leftMs))}`;
+  return `${head} · busiest ${account} ${left}`;
 }
 
 /** The end: the accounts and keys by outcome, the time, then the accounts that did not end ok. */

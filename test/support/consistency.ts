@@ -24,10 +24,30 @@ export function documentProblems(doc: unknown): string[] {
   const problems: string[] = [];
   const say: Say = (where, what) => problems.push(`${where || "document"}: ${what}`);
   if (!isRecord(doc)) return ["the document is not a JSON object"];
-  if (doc.version === 2) fleetProblems(doc, say);
+  if (doc.version === 3) orgProblems(doc, say);
+  else if (doc.version === 2) fleetProblems(doc, say);
   else if (doc.version === 1) keyProblems(doc, text(doc.command), doc.dryRun === true, "", say);
-  else say("version", `is ${text(doc.version)}, neither 1 nor 2`);
+  else say("version", `is ${text(doc.version)}, neither 1, 2 nor 3`);
   return problems;
+}
+
+/** An organisation document: each account's entry as a fleet document, the totals summed. */
+function orgProblems(doc: Json, say: Say): void {
+  outcomeProblems(doc, "", say);
+  const accounts = records(doc.accounts);
+  accounts.forEach((a, i) =>
+    fleetProblems({ ...a, command: doc.command, dryRun: doc.dryRun }, (where, what) =>
+      say(`accounts[${i}] (${text(a.account)}).${where}`, what),
+    ),
+  );
+  const totals = isRecord(doc.totals) ? doc.totals : {};
+  const byAccount = isRecord(totals.accounts) ? totals.accounts : {};
+  if (byAccount.total !== accounts.length)
+    say("totals.accounts.total", `is ${text(byAccount.total)}, but there are ${accounts.length} accounts`);
+  const keys = accounts.reduce((n, a) => n + records(a.keys).length, 0);
+  const byKey = isRecord(totals.keys) ? totals.keys : {};
+  if (byKey.total !== keys)
+    say("totals.keys.total", `is ${text(byKey.total)}, but the accounts hold ${keys} keys`);
 }
 
 /** What every document and every fleet entry has: ok, exitCode, error. */

@@ -224,7 +224,7 @@ describe("memoised", () => {
   it("keeps credentials without an expiration for the run", async () => {
     let calls = 0;
     const cached = memoised(
-      async () => ({ accessKeyId: `K${++calls}`, secretAccessKey: "s" }),
+      () => Promise.resolve({ accessKeyId: `K${++calls}`, secretAccessKey: "s" }),
       () => clock,
     );
     await cached();

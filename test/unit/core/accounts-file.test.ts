@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -129,6 +129,23 @@ accounts:
     const file = parse('accounts:\n  - { account_id: "111122223333", name: p, role: R, profile: x }\n');
     expect(file.accounts[0]?.profile).toBeUndefined();
     expect(file.warnings[0]).toMatch(/line 2, accounts\[0\] \(111122223333 p\): has both role and profile/);
+  });
+});
+
+describe("docs/organisations.md", () => {
+  it("its example file is read as the page says", () => {
+    // GIVEN the page's first YAML block
+    const page = readFileSync(new URL("../../../docs/organisations.md", import.meta.url), "utf8");
+    const example = /```yaml\n([\s\S]*?)```/.exec(page)?.[1] ?? "";
+    // WHEN
+    const file = parse(example);
+    // THEN
+    expect(file.warnings).toEqual([]);
+    expect(file.accounts.map((a) => [a.accountId, a.name, a.roles.length, a.profile, a.tags.env])).toEqual([
+      ["111122223333", "payments-prod", 1, undefined, "prod"],
+      ["444455556666", "ledger-prod", 2, undefined, "prod"],
+      ["777788889999", "sandbox", 0, "sandbox", undefined],
+    ]);
   });
 });
 

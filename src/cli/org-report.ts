@@ -8,7 +8,7 @@ import { keyTotals } from "../report/fleet.js";
 import { accountEntryOf, orgDocument, orgExitCode, type OrgDocument, type OrgEntry } from "../report/org.js";
 import { fleetDocumentOf, fleetPartial } from "./fleet-report.js";
 import { EXIT } from "../core/errors.js";
-import type { AccountId, AccountRun, OrgOutcome, OrgTracker } from "./org.js";
+import type { AccountId, AccountRun, OrgOutcome, OrgTracker } from "./org-state.js";
 import type { NotStartedWhy } from "./org-schedule.js";
 
 /** One account's entry: its fleet document without the envelope, who it is. */

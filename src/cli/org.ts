@@ -7,7 +7,7 @@
 import type { KmsSettings } from "../aws/client.js";
 import type { Loaded, ParseContext, RawFlags } from "../commands/contract.js";
 import type { Account, Shard } from "../core/accounts.js";
-import { EXIT, usageError, type ExitCode, type ReportedError } from "../core/errors.js";
+import { EXIT, usageError } from "../core/errors.js";
 import type { Emit } from "../core/events.js";
 import { stopOf } from "../core/stop.js";
 import { deadlineOf } from "./connect.js";
@@ -15,6 +15,7 @@ import { runFleetIn } from "./fleet.js";
 import { fleetExitCodeOf, type FleetOutcome, type FleetTracker } from "./fleet-report.js";
 import type { FleetScope, KeyShard } from "./fleet-scope.js";
 import type { Globals } from "./globals.js";
+import type { AccountId, AccountRun, OrgOutcome, OrgState, OrgTracker } from "./org-state.js";
 import { accountEntry, notStartedRun } from "./org-report.js";
 import { runAccounts } from "./org-schedule.js";
 import { runEndingError, type Session } from "./session.js";
@@ -39,43 +40,7 @@ export type OrgTarget =
     }
   | { readonly kind: "keys"; readonly keys: KeyShard };
 
-/** Who an account is, as its entry names it. */
-export interface AccountId {
-  readonly accountId: string;
-  readonly name: string | undefined;
-}
-
-/** One account's settled run. */
-export interface AccountRun {
-  readonly account: AccountId;
-  readonly role: string | null;
-  /** The command's options for this account (its regions); undefined: they could not be read. */
-  readonly options: unknown;
-  /** What its fleet knew (its selection), for the entry of an account that failed. */
-  readonly tracker: FleetTracker;
-  readonly outcome?: FleetOutcome;
-  readonly failure?: ReportedError;
-  readonly exitCode: ExitCode;
-  readonly elapsedMs: number;
-}
-
-export interface OrgOutcome {
-  readonly shard: Shard | undefined;
-  readonly runs: readonly AccountRun[];
-}
-
-/** What the run knows while it works: for a second signal. */
-export interface OrgState {
-  readonly shard: Shard | undefined;
-  readonly accounts: readonly AccountId[];
-  readonly settled: Map<number, AccountRun>;
-  /** Accounts at work: who, and what their fleet knows so far. */
-  readonly started: Map<number, Omit<AccountRun, "exitCode" | "elapsedMs">>;
-}
-
-export interface OrgTracker {
-  state?: OrgState;
-}
+export type { AccountId, AccountRun, OrgOutcome, OrgState, OrgTracker } from "./org-state.js";
 
 /** The command's flags, as the runner read them, and how to read them again for an account. */
 export interface OrgCommand {

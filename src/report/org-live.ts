@@ -41,6 +41,24 @@ interface AtWork {
   settled: number;
 }
 
+/** The account at work with the most keys still to settle, and its estimate of the time left. */
+function busiestOf(atWork: ReadonlyMap<string, AtWork>, now: number): OrgProgress["busiest"] {
+  let busiest: OrgProgress["busiest"];
+  let most = -1;
+  for (const [account, w] of atWork) {
+    const left = w.keys - w.settled;
+    if (left <= most) continue;
+    most = left;
+    // No estimate while its keys are not known yet (its selection still lists them).
+    const leftMs =
+      w.keys === 0
+        ? undefined
+        : rateEstimateMs({ remaining: left, settled: w.settled, elapsedMs: now - w.since });
+    busiest = { account, keys: w.keys, leftMs };
+  }
+  return busiest;
+}
+
 export async function createOrgReporter(options: {
   readonly mode: OutputMode;
   readonly stream: NodeJS.WritableStream;
@@ -67,20 +85,14 @@ export async function createOrgReporter(options: {
   const write = (text: string): void => {
     stream.write(`${forPeople(text, mode.color)}\n`);
   };
-  const progress = (): OrgProgress => {
-    const t = now();
-    // The busiest account: the one with the most keys still to settle.
-    let busiest: OrgProgress["busiest"];
-    let most = -1;
-    for (const [account, w] of atWork) {
-      const left = w.keys - w.settled;
-      if (left <= most) continue;
-      most = left;
-      const leftMs = rateEstimateMs({ remaining: left, settled: w.settled, elapsedMs: t - w.since });
-      busiest = { account, keys: w.keys, leftMs };
-    }
-    return { total, done, failed, inProgress: atWork.size, busiest, elapsedMs: t - startedAt };
-  };
+  const progress = (): OrgProgress => ({
+    total,
+    done,
+    failed,
+    inProgress: atWork.size,
+    busiest: busiestOf(atWork, now()),
+    elapsedMs: now() - startedAt,
+  });
   const redraw = (): void => {
     if (spinner === undefined) return;
     const [line = ""] = fitted([orgProgressLine(progress(), c)], mode.columns, 0);
@@ -142,6 +154,8 @@ export async function createOrgReporter(options: {
       if (finished || document === undefined) return;
       finished = true;
       if (mode.quiet && document.ok) return;
+      // Refused before any account: the error said it all.
+      if (document.error !== null && document.accounts.length === 0) return;
       const lines = orgSummaryLines({ ...document, elapsedMs }, c);
       for (const line of fitted(mode.quiet ? lines.slice(1) : lines, mode.columns)) write(line);
     },

@@ -1,8 +1,8 @@
 // `npm run bench`: kms-replicate's speed, API economy, start-up and memory against the local KMS
 // endpoint, for one key and for a fleet of keys. Prints a table (or, with --json, one JSON document)
 // and writes bench/results.json. Figures only: nothing here asserts, so a busy machine cannot make
-// a test flaky. `--only startup` / `--only fleet` / `--only package` measure one part and merge it
-// into results.json.
+// a test flaky. `--only startup` / `--only fleet` / `--only org` / `--only package` measure one part
+// and merge it into results.json. The organisation part (many accounts, shards, merge) is in org.ts.
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -13,6 +13,8 @@ import { createKms } from "../src/aws/client.js";
 import { splitTargets, toPrimary } from "../src/core/plan.js";
 import { replicateRegions } from "../src/commands/replicate/run.js";
 import { KMS_QUOTAS } from "../src/aws/quotas.js";
+import { bucketMs, fleetIdeal, quotaFlags, type QuotaBucket } from "./ideal.js";
+import { organisation, ORG_SCALE, orgResults, orgRows, type OrgBench } from "./org.js";
 import { isolatedAwsEnv } from "../test/support/aws-env.js";
 import {
   startKmsLocal,
@@ -26,11 +28,20 @@ const root = new URL("..", import.meta.url);
 const bin = fileURLToPath(new URL("bin/kms-replicate.js", root));
 const rssProbe = new URL("bench/rss-probe.mjs", root).href;
 const jsonOnly = process.argv.includes("--json");
-/** `--only startup` / `--only fleet` / `--only package`: only those figures, merged into bench/results.json. */
+/** `--only startup` / `fleet` / `org` / `package`: only those figures, merged into bench/results.json. */
 const onlyAt = process.argv.indexOf("--only");
 const only = onlyAt === -1 ? undefined : process.argv[onlyAt + 1];
-if (only !== undefined && only !== "startup" && only !== "fleet" && only !== "package") {
-  process.stderr.write(`bench: --only takes "startup", "fleet" or "package", not ${JSON.stringify(only)}\n`);
+if (only !== undefined && !["startup", "fleet", "org", "package"].includes(only)) {
+  process.stderr.write(
+    `bench: --only takes "startup", "fleet", "org" or "package", not ${JSON.stringify(only)}\n`,
+  );
+  process.exit(2);
+}
+/** `--org-scale X`: the organisation part's quotas × X (default ORG_SCALE in org.ts). */
+const orgScaleAt = process.argv.indexOf("--org-scale");
+const orgScale = orgScaleAt === -1 ? ORG_SCALE : Number(process.argv[orgScaleAt + 1]);
+if (!(orgScale > 0)) {
+  process.stderr.write(`bench: --org-scale takes a number above 0, not ${process.argv[orgScaleAt + 1]}\n`);
   process.exit(2);
 }
 /** The Node.js major versions the start-up is measured on: the supported ones (CI runs each). */
@@ -476,14 +487,6 @@ const KEY_BY_KEY_SAMPLE = 20;
 /** Fleet runs per measurement; the median by wall / ideal is reported. */
 const FLEET_RUNS = 3;
 
-/** --quota for every KMS quota, × scale: the CLI knows the account's (here: scaled) quotas. */
-function quotaFlags(scale: number): string[] {
-  return Object.entries(KMS_QUOTAS).flatMap(([operation, perSecond]) => [
-    "--quota",
-    `${operation}=${perSecond * scale}`,
-  ]);
-}
-
 /** A fresh endpoint for a fleet run: quotas × scale, each Region's latency, each target's Creating. */
 function configureFleet(server: KmsLocal, scale: number, creating: Readonly<Record<string, number>>): void {
   server.reset();
@@ -554,16 +557,6 @@ function targetArgs(server: KmsLocal, scale: number): string[] {
   ];
 }
 
-/** One request quota's share of a run: `work` units of `quota` in `region`, at `perSecond`. */
-interface QuotaBucket {
-  readonly quota: string;
-  readonly region: string;
-  readonly work: number;
-  readonly perSecond: number;
-  /** The target Regions whose replicas take units of this bucket. */
-  readonly feeds: readonly string[];
-}
-
 /**
  * The buckets of a fleet run: each ReplicateKey costs 1 ReplicateKey in its primary's Region and 2
  * CreateKey in the replica's Region (KMS's quota rules; src/aws/quotas.ts costOf).
@@ -585,58 +578,6 @@ function fleetBuckets(keysPerRegion: number, scale: number): QuotaBucket[] {
       feeds: [region],
     })),
   ];
-}
-
-interface FleetIdeal {
-  /** The quota-bound minimum: the longest bucket, max_b work_b / rate_b. */
-  readonly quotaBoundMs: number;
-  readonly binding: QuotaBucket;
-  /** The longest bucket of another quota than the binding one (what would bind next). */
-  readonly next: QuotaBucket | undefined;
-  /** Per target Region r: T_r + Creating_r + RTT_r. */
-  readonly byTargetMs: Readonly<Record<string, number>>;
-  readonly idealMs: number;
-}
-
-const bucketMs = (b: QuotaBucket): number => (1000 * b.work) / b.perSecond;
-
-/**
- * What the quotas allow at best, from the buckets alone (pure):
- *
- *   T_b     = work_b / rate_b             for each bucket b (ReplicateKey per primary Region,
- *                                          CreateKey per target Region)
- *   bound   = max_b T_b                   the quota-bound minimum
- *   T_r     = max { T_b : b feeds r }     r's last replica cannot be sent before the buckets its
- *                                          replicas draw on are through (its own CreateKey, and the
- *                                          ReplicateKey of every primary Region)
- *   ideal   = max_r ( T_r + Creating_r + RTT_r )
- *
- * work / rate is the steady rate of the quota; the endpoint's sliding window admits a full window
- * at once, so the very last unit could go at (ceil(work / rate) − 1) s: T_b is one window generous
- * to the tool. Start-up and selection are not in the ideal: they are the tool's own cost.
- */
-function fleetIdeal(
-  buckets: readonly QuotaBucket[],
-  targets: readonly { readonly region: string; readonly creatingMs: number; readonly roundTripMs: number }[],
-): FleetIdeal {
-  const binding = buckets.reduce((a, b) => (bucketMs(b) > bucketMs(a) ? b : a));
-  const others = buckets.filter((b) => b.quota !== binding.quota);
-  const next = others.length === 0 ? undefined : others.reduce((a, b) => (bucketMs(b) > bucketMs(a) ? b : a));
-  const byTargetMs = Object.fromEntries(
-    targets.map((t) => [
-      t.region,
-      Math.max(0, ...buckets.filter((b) => b.feeds.includes(t.region)).map(bucketMs)) +
-        t.creatingMs +
-        t.roundTripMs,
-    ]),
-  );
-  return {
-    quotaBoundMs: bucketMs(binding),
-    binding,
-    next,
-    byTargetMs,
-    idealMs: Math.max(...Object.values(byTargetMs)),
-  };
 }
 
 const FLEET_IDEAL = fleetIdeal(
@@ -1056,6 +997,22 @@ if (only === "package") {
   process.exit(0);
 }
 
+/** What the organisation part (org.ts) needs from here. */
+const orgBench: OrgBench = { bin, rssProbe, env, home, log };
+
+if (only === "org") {
+  try {
+    log(heading);
+    const figures = await organisation(orgBench, orgScale);
+    mergeResults({ orgDate: new Date().toISOString(), org: orgResults(figures) });
+    printRows(orgRows(figures));
+    log("written to bench/results.json");
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
+
 // KMS's request quotas enforced, as KMS does: a run that exceeded one would be throttled and slower.
 const server = await startKmsLocal({ enforceQuotas: true });
 if (only === "fleet") {
@@ -1095,6 +1052,7 @@ try {
   // Counted now: the fleet scenario resets the endpoint's call log.
   const faultThrottles = server.calls().filter((c) => c.errorType === "ThrottlingException").length;
   const fleetFigures = await fleet(server);
+  const orgFigures = await organisation(orgBench, orgScale);
   log("package: npm pack, npm install -g of the tarball (offline) …");
   const packaged = await packageFigures();
 
@@ -1136,6 +1094,7 @@ try {
       throttledCalls: faultThrottles,
     },
     fleet: fleetResults(fleetFigures),
+    org: orgResults(orgFigures),
     package: packaged,
   };
   writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
@@ -1171,6 +1130,7 @@ try {
         "≤ 1.5",
       ],
       ...fleetRows(fleetFigures),
+      ...orgRows(orgFigures),
       ...packageRows(packaged),
     ];
     printRows(rows);

@@ -18,7 +18,11 @@ import { detectFromProcess } from "./terminal.js";
 /** A shard's document is at most this big (a shard of 5,000 keys writes about 20 MB). */
 const DOCUMENT_MAX_BYTES = 512 * 1024 * 1024;
 
-/** The documents of one source: a file holds one; `-` may hold several, one after another. */
+/**
+ * The documents of one source: a file holds one; `-` may hold several, one after another. An empty
+ * file holds none: the shard's process ended before it wrote its document (its shell's redirect,
+ * `> shard-N.json`, made the file first), and that shard is named as missing.
+ */
 async function readDocuments(source: string, io: Io): Promise<MergeInput[]> {
   const read = await readInput(
     {
@@ -31,6 +35,7 @@ async function readDocuments(source: string, io: Io): Promise<MergeInput[]> {
     inputsOf(io, undefined),
   );
   const text = read.bytes.toString("utf8");
+  if (text.trim() === "") return [];
   // `-` may carry several documents one after another (`cat shard-*.json | kms-replicate merge -`).
   const texts = source === "-" ? splitDocuments(text) : [text];
   return texts.map((one, i) => {
@@ -85,7 +90,11 @@ export async function runMerge(sources: readonly string[], flags: RawGlobalFlags
   };
   try {
     const inputs: MergeInput[] = [];
-    for (const source of sources) inputs.push(...(await readDocuments(source, io)));
+    for (const source of sources) {
+      const documents = await readDocuments(source, io);
+      if (documents.length === 0) say(paint.yellow(`! ${source} is empty: no document.`));
+      inputs.push(...documents);
+    }
     const { document, missingShards, count } = mergeDocuments(inputs);
     if (missingShards.length > 0) {
       say(

@@ -10,9 +10,10 @@ import { mergeDocuments, type MergeInput } from "../report/org-merge.js";
 import { orgSummaryLines } from "../report/org-lines.js";
 import { forPeople, paint } from "../report/terminal-text.js";
 import { inputsOf } from "./connect.js";
-import { renderJson, type KmsReplicateDocument } from "./document.js";
+import type { KmsReplicateDocument } from "./document.js";
 import type { RawGlobalFlags } from "./globals.js";
 import type { Io } from "./io.js";
+import { queryFlag, writeDocument, type JsonQuery } from "./query.js";
 import { detectFromProcess } from "./terminal.js";
 
 /** A shard's document is at most this big (a shard of 5,000 keys writes about 20 MB). */
@@ -88,7 +89,15 @@ export async function runMerge(sources: readonly string[], flags: RawGlobalFlags
   const say = (text: string): void => {
     io.stderr.write(forPeople(`${text}\n`, mode.color));
   };
+  // --query applies to the merged document as to any run's (a bad expression: exit 2, nothing read).
+  const asked = await queryFlag(flags);
+  const write = (document: KmsReplicateDocument, query: JsonQuery | undefined): void => {
+    const text = writeDocument(document, query);
+    io.stdout.write(text.stdout);
+    if (text.stderr !== undefined) io.stderr.write(forPeople(text.stderr, mode.color));
+  };
   try {
+    if (asked.error !== undefined) throw asked.error;
     const inputs: MergeInput[] = [];
     for (const source of sources) {
       const documents = await readDocuments(source, io);
@@ -103,7 +112,7 @@ export async function runMerge(sources: readonly string[], flags: RawGlobalFlags
         ),
       );
     }
-    if (mode.json) io.stdout.write(renderJson(document as unknown as KmsReplicateDocument));
+    if (mode.json) write(document as unknown as KmsReplicateDocument, asked.query);
     else if (!mode.quiet || document.exitCode !== EXIT.ok) {
       for (const line of orgSummaryLines(document, paint)) say(line);
     }
@@ -112,7 +121,7 @@ export async function runMerge(sources: readonly string[], flags: RawGlobalFlags
     if (!isReplicateError(error)) throw error;
     say(`error: ${error.message}${error.hint === undefined ? "" : `\n${error.hint}`}`);
     if (mode.json) {
-      io.stdout.write(renderJson(usageJson("merge", { name: error.code, message: error.message })));
+      write(usageJson("merge", { name: error.code, message: error.message }), undefined);
     }
     return error.exitCode;
   }

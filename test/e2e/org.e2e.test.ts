@@ -226,6 +226,44 @@ describe("an organisation run", () => {
     expect(arn.doc.accounts).toEqual([]);
   });
 
+  it("refreshes an account's credentials before they expire: a run longer than its sessions", async () => {
+    // GIVEN sessions of 3 s, and replicas that stay Creating for 5 s
+    kms.configure({ sessionSeconds: 3, creatingDelayMs: 5000 });
+    // WHEN
+    const { doc, run } = await org([
+      ...["--accounts", `${A},${B}`, "--role-name", "ops", ...SELECT, "--regions", "eu-west-1"],
+    ]);
+    // THEN every call had valid credentials: no ExpiredToken, both accounts done
+    expect(run.code, run.stderr).toBe(0);
+    expect(doc.totals.accounts).toMatchObject({ total: 2, ok: 2 });
+    expect(kms.calls().filter((c) => /Expired/.test(c.errorType ?? ""))).toEqual([]);
+    // and each account's role was assumed again while the run went on (not once per call)
+    for (const account of [A, B]) {
+      const sessions = kms.issued().filter((s) => s.account === account).length;
+      const calls = kms.calls({ account, service: "kms" }).length;
+      expect(sessions).toBeGreaterThanOrEqual(2);
+      expect(sessions).toBeLessThan(calls);
+    }
+  });
+
+  it("--query applies to the organisation document and to merge's", async () => {
+    // GIVEN
+    const args = ["status", "--accounts", `${A},${B}`, "--role-name", "ops", ...SELECT];
+    // WHEN
+    const run = await runCli([...args, "--query", "accounts[].account", "--endpoint-url", kms.url], {
+      queried: true,
+      env: { AWS_ENDPOINT_URL_STS: kms.url, AWS_REGION: "us-east-1" },
+    });
+    const shard = await org([...args, "--shard", "1/2"]);
+    const file = join(dir, "query-shard-1.json");
+    writeFileSync(file, shard.run.stdout);
+    const merged = await runCli(["merge", file, "--query", "missingShards"], { queried: true });
+    // THEN the expression's results, and each run's exit code
+    expect(JSON.parse(run.stdout)).toEqual([A, B]);
+    expect(JSON.parse(merged.stdout)).toEqual([2]);
+    expect(merged.code).not.toBe(0);
+  });
+
   it("interrupted (SIGINT): a valid document, and its re-run finishes", async () => {
     // GIVEN replicas that take a while, one account at a time
     kms.configure({ creatingDelayMs: 1500 });

@@ -44,9 +44,21 @@ export function accountLine(entry: OrgEntry, c: Paint, elapsedMs?: number): stri
   const took = elapsedMs === undefined ? "" : c.dim(` (${clock(elapsedMs)})`);
   const what =
     entry.error !== null && entry.keys.length === 0
-      ? `${entry.error.name}: ${literal(entry.error.message)}`
+      ? errorText(entry, entry.error)
       : `${plural(total, "key")}: ${outcomesText(keys)}`;
   return `${SIGN[outcome](c)} ${accountName(entry)}: ${what}${took}`;
+}
+
+/**
+ * An account's error after its name: `NotStarted: …`, or the message alone when it already names
+ * the account (a role that could not be assumed: `Account 1111… (prod): could not assume …`).
+ */
+function errorText(entry: OrgEntry, error: { readonly name: string; readonly message: string }): string {
+  const own = `Account ${entry.account}`;
+  if (!error.message.startsWith(own)) return `${error.name}: ${literal(error.message)}`;
+  const rest = error.message.slice(own.length);
+  const named = entry.name === null ? rest : rest.replace(/^ \([^)]*\)/, "");
+  return literal(named.replace(/^: /, ""));
 }
 
 /** What the run's progress line says. */

@@ -137,7 +137,7 @@ export async function createOrgReporter(options: {
       if (!ok) failed += 1;
       // On a terminal, the accounts that need a look; in a log, every one.
       if (mode.quiet ? !ok : spinner === undefined || !ok) {
-        for (const line of fitted([accountLine(entry, c, elapsedMs)], mode.columns)) write(line);
+        for (const line of fitted([accountLine(entry, c, elapsedMs)], mode.columns, 0)) write(line);
       }
       redraw();
     },

@@ -35,6 +35,13 @@ describe("accountLine", () => {
       "✖ 444455556666: AccessDenied: role refused",
     );
   });
+
+  it("an error that already names the account: the message alone, the account said once", () => {
+    const message = "Account 444455556666 (ledger): could not assume arn:aws:iam::444455556666:role/ops";
+    expect(accountLine(entry("444455556666", "ledger", EXIT.failed, 0, message), noPaint)).toBe(
+      "✖ 444455556666 (ledger): could not assume arn:aws:iam::444455556666:role/ops",
+    );
+  });
 });
 
 describe("orgProgressLine", () => {

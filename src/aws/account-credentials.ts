@@ -42,8 +42,25 @@ export interface AccountCredentialsOptions {
    * token is read once per run); default: credentialsFor(profile) with the adapter's init.
    */
   readonly source?: AwsCredentialIdentityProvider;
+  /**
+   * Or made once, with the first account adapter's init (the accounts' adapters share the run's
+   * network settings), for every account: sharedSource() gives one.
+   */
+  readonly sourceFor?: (init: ProviderInit) => AwsCredentialIdentityProvider;
   /** Epoch ms; for tests. */
   readonly now?: () => number;
+}
+
+/**
+ * The run's own credentials, made once (credentialsFor memoises them, a failure too) for every
+ * account of the run: a credential_process or an SSO token is read once, not once per account.
+ */
+export function sharedSource(
+  profile: string | undefined,
+  env: NodeJS.ProcessEnv,
+): (init: ProviderInit) => AwsCredentialIdentityProvider {
+  let source: AwsCredentialIdentityProvider | undefined;
+  return (init) => (source ??= credentialsFor(profile, env, init));
 }
 
 /** `111122223333 (payments)`, or the ID alone. */
@@ -59,7 +76,7 @@ export function accountCredentials(
   return (init) => {
     const now = options.now ?? Date.now;
     const own = (): AwsCredentialIdentityProvider =>
-      options.source ?? credentialsFor(options.profile, options.env, init);
+      options.source ?? options.sourceFor?.(init) ?? credentialsFor(options.profile, options.env, init);
     if (account.profile !== undefined) {
       const profile = credentialsFor(account.profile, options.env, init, "the accounts file");
       return memoised(failing(profile, account, undefined), now);

@@ -2,7 +2,11 @@
 // --accounts), this shard's accounts, how each is reached; or, with --shard and no accounts, the
 // caller's own account, its keys split.
 import type { CommandModule } from "../commands/contract.js";
-import { accountCredentials, type AccountCredentialsOptions } from "../aws/account-credentials.js";
+import {
+  accountCredentials,
+  sharedSource,
+  type AccountCredentialsOptions,
+} from "../aws/account-credentials.js";
 import type { Account, Shard } from "../core/accounts.js";
 import { resolveAccounts } from "../core/accounts-select.js";
 import { usageError } from "../core/errors.js";
@@ -75,6 +79,7 @@ export async function planOrg(
     region: region ?? "us-east-1",
     profile: globals.connection.profile,
     env: io.env,
+    sourceFor: sharedSource(globals.connection.profile, io.env),
   };
   const accounts = await resolveAccounts(options, {
     inputs: inputsOf(io, undefined),

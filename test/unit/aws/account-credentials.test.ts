@@ -9,6 +9,7 @@ import {
   accountCredentials,
   memoised,
   refreshMarginMs,
+  sharedSource,
   type AccountCredentialsOptions,
 } from "../../../src/aws/account-credentials.js";
 import { createKms } from "../../../src/aws/client.js";
@@ -211,6 +212,25 @@ describe("accountCredentials: a profile, or neither", () => {
 
   it("neither role nor profile: the run's own credentials", async () => {
     expect((await provider(account({ roles: [] }))()).accessKeyId).toBe("AKIDLOCALTEST");
+  });
+});
+
+describe("sharedSource", () => {
+  it("the run's own credentials are made once for every account: a failing profile is read once", async () => {
+    // GIVEN a source profile that does not exist, shared by two accounts' factories
+    const sourceFor = sharedSource("no-such-profile", {
+      ...process.env,
+      AWS_CONFIG_FILE: join(home, "config"),
+    });
+    const factories = [A, HUB].map((id) =>
+      accountCredentials(account({ accountId: id, roles: [role(id)] }), { ...OPTIONS, sourceFor }),
+    );
+    // WHEN each account asks for its credentials
+    const failures = await Promise.all(factories.map(async (f) => failureOf(f(init)())));
+    // THEN both fail with the source's reason, and the source was made once
+    for (const failure of failures) expect(failure.message).toMatch(/no-such-profile/);
+    expect(sourceFor(init)).toBe(sourceFor({ ...init }));
+    expect(assumeCalls()).toHaveLength(0);
   });
 });
 

@@ -18,6 +18,7 @@
 import { build } from "esbuild";
 import { execFile } from "node:child_process";
 import { readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NOTICES_FILE, thirdPartyNotices } from "./notices.mjs";
 
@@ -62,6 +63,65 @@ const common = {
   },
 };
 
+/** Written beside dist/cli.js, which imports it (src/cli/entry.ts). */
+const STARTUP_TEXTS = "startup-texts.js";
+
+/**
+ * dist/startup-texts.js: what `--help`, `help …`, `<command> --help` and `completion <shell>` print,
+ * rendered by the program itself (dist's main chunk run as the bin would run it, stdout a pipe:
+ * 80 columns, the most help takes), so that the entry prints them without loading the program.
+ * Each command line must exit 0 with nothing on stderr; test/e2e/startup.e2e.test.ts compares every
+ * text with the program's. The commands are the folders of src/commands/ with an index.ts.
+ */
+async function writeStartupTexts(metafile) {
+  const main = Object.entries(metafile.outputs).find(([, o]) => o.entryPoint === "src/cli/main.ts")?.[0];
+  if (main === undefined) throw new Error("the build has no chunk for src/cli/main.ts");
+  const commands = Object.keys(metafile.inputs).flatMap(
+    (input) => /^src\/commands\/([a-z-]+)\/index\.ts$/.exec(input)?.[1] ?? [],
+  );
+  const render = (args) =>
+    new Promise((resolve, reject) => {
+      execFile(process.execPath, [join(root, main), ...args], { env: renderEnv }, (error, stdout, stderr) => {
+        if (error || stderr !== "") reject(new Error(`kms-replicate ${args.join(" ")}: ${stderr || error}`));
+        else resolve(stdout);
+      });
+    });
+  /** One rendering for each text, and the command lines that print the same text. */
+  const texts = [
+    [["--help"], ["-h"], ["help"]],
+    [["help", "globals"]],
+    ...["bash", "zsh", "fish"].map((shell) => [["completion", shell]]),
+    ...commands.map((name) => [
+      [name, "--help"],
+      [name, "-h"],
+      ["help", name],
+    ]),
+  ];
+  // A module for each text (text-status-help.js), and the index of command lines (a few hundred
+  // bytes) that the entry reads first: a hit loads one text, a miss nothing more.
+  const index = {};
+  await Promise.all(
+    texts.map(async (lines) => {
+      const file = `text-${lines[0].join("-").replace(/-+/g, "-").replace(/^-/, "")}.js`;
+      const text = await render(lines[0]);
+      await writeFile(
+        new URL(`../dist/${file}`, import.meta.url),
+        `export default ${JSON.stringify(text)};\n`,
+      );
+      for (const args of lines) index[JSON.stringify(args)] = `./${file}`;
+    }),
+  );
+  await writeFile(
+    new URL(`../dist/${STARTUP_TEXTS}`, import.meta.url),
+    `// Rendered by scripts/build.mjs.\nexport default ${JSON.stringify(index, null, 1)};\n`,
+  );
+}
+
+/** The rendering's environment: no colour settings, no terminal width (help takes 80 columns). */
+const renderEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => !/^(NO_COLOR|FORCE_COLOR|COLUMNS|CI)$/.test(name)),
+);
+
 for (const dir of ["../dist", "../build"]) {
   await rm(new URL(dir, import.meta.url), { recursive: true, force: true });
 }
@@ -72,7 +132,9 @@ const cli = await build({
   entryPoints: { cli: "src/cli/entry.ts" },
   outdir: "dist",
   splitting: true,
+  external: [`./${STARTUP_TEXTS}`],
 });
+await writeStartupTexts(cli.metafile);
 /** The metafiles of the builds into dist/: what the package's notices are made from. */
 const distMetafiles = [cli.metafile];
 

@@ -43,6 +43,28 @@ const versionOf = async (path) => (await readJson(path)).version;
 /** The project's folder: esbuild's working directory, so that the metafiles' paths are relative to it. */
 const root = fileURLToPath(new URL("..", import.meta.url));
 
+/**
+ * commander requires node:child_process when it loads, for subcommands that are executable files,
+ * which kms-replicate has none of: it costs about a tenth of a bare `node -e 0` (sockets, dgram,
+ * the child process internals) on every start-up that loads the program. Its `spawn`, the one
+ * function commander uses, loads it when first called instead.
+ */
+const lazyChildProcess = {
+  name: "lazy-child-process",
+  setup(build) {
+    build.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /node_modules[\\/]commander[\\/]lib[\\/]command\.js$/.test(args.importer)
+        ? { path: "child_process (loaded by its first spawn)", namespace: "lazy-child-process" }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "lazy-child-process" }, () => ({
+      contents:
+        'let loaded;\nmodule.exports = { spawn: (...args) => (loaded ??= require("node:child_process")).spawn(...args) };\n',
+      loader: "js",
+    }));
+  },
+};
+
 const common = {
   absWorkingDir: root,
   bundle: true,
@@ -50,6 +72,7 @@ const common = {
   platform: "node",
   target: "node20",
   logLevel: "warning",
+  plugins: [lazyChildProcess],
   // `--version` prints these without reading package.json or loading the SDK (src/cli/version.ts).
   define: {
     __KMS_REPLICATE_VERSION__: JSON.stringify(await versionOf("../package.json")),

@@ -15,6 +15,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isolatedAwsEnv } from "../support/aws-env.js";
 import { startKmsLocal, type KmsLocal } from "../support/local-kms/server.js";
+import { hasScript, runOnTerminal } from "./pty.js";
 import { BIN } from "./run-cli.js";
 
 const ROOT_DIST = fileURLToPath(new URL("../../dist/", import.meta.url));
@@ -185,6 +186,25 @@ describe("start-up: the texts the build rendered", () => {
     expect(program.stdout).toMatch(/\S/);
     expect(rendered).toEqual(program);
   });
+
+  it.skipIf(!hasScript)(
+    "on a terminal: 80 columns or more, the rendered text (help is never wider); fewer, the program renders it",
+    async () => {
+      const rendered = (await output(BIN, ["--help"])).stdout;
+      for (const columns of [80, 200]) {
+        const wide = await runOnTerminal(["--help"], columns, { NO_COLOR: undefined });
+        expect(wide.code).toBe(0);
+        expect(wide.screen, `${columns} columns`).toBe(rendered);
+      }
+      const narrow = await runOnTerminal(["--help"], 60);
+      expect(narrow.code).toBe(0);
+      expect(narrow.screen).not.toBe(rendered);
+      // The description, wrapped at 60 columns by commander (the examples are written as they are).
+      const description = narrow.screen.split("\n\n")[1] ?? "";
+      expect(description).toMatch(/^Replicate an AWS KMS/);
+      expect(Math.max(...description.split("\n").map((line) => line.length))).toBeLessThanOrEqual(60);
+    },
+  );
 
   it("a command line the build did not render goes to the program (help of an unknown command: exit 2)", async () => {
     const result = await output(BIN, ["help", "statsu"]);

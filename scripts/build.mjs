@@ -10,7 +10,8 @@
 //
 // Start-up (bench/README.md, test/e2e/startup.e2e.test.ts): everything is bundled, and code
 // splitting keeps every `await import()` a chunk of its own. dist/cli.js (src/cli/entry.ts)
-// answers `--version` alone and otherwise imports the program's chunk (src/cli/main.ts): commander,
+// answers `--version` alone, prints the help and completion texts rendered below
+// (writeStartupTexts), and otherwise imports the program's chunk (src/cli/main.ts): commander,
 // the global options and every command's flags and help; a command's work, the runner, the AWS SDK
 // and ora load only when a command runs. The SDK's partition table and retry predicates are
 // imported by path (src/aws/sdk-partition.ts, sdk-retry.ts): through the SDK's barrel files they

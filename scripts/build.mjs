@@ -156,7 +156,6 @@ const cli = await build({
   entryPoints: { cli: "src/cli/entry.ts" },
   outdir: "dist",
   splitting: true,
-  external: [`./${STARTUP_TEXTS}`],
 });
 await writeStartupTexts(cli.metafile);
 /** The metafiles of the builds into dist/: what the package's notices are made from. */

@@ -8,6 +8,9 @@ import { versionLine } from "./version.js";
 /** The modules of the texts the build rendered, by command line (JSON of the arguments). */
 type StartupTexts = Readonly<Record<string, string>>;
 
+/** Written by scripts/build.mjs beside dist/cli.js, after bundling: there is no source file. */
+const STARTUP_TEXTS = "./startup-texts.js";
+
 const args = process.argv.slice(2);
 
 /** The rendered text of this command line, if the build rendered it for this terminal. */
@@ -16,8 +19,7 @@ async function rendered(): Promise<string | undefined> {
   // it takes, src/cli/help.ts HELP_WIDTH): a narrower terminal gets it from the program.
   if (args.length === 0 || args.length > 2) return undefined;
   if (process.stdout.isTTY && process.stdout.columns < 80) return undefined;
-  // @ts-expect-error -- written by scripts/build.mjs beside dist/cli.js; there is no source file
-  const texts = ((await import("./startup-texts.js")) as { default: StartupTexts }).default;
+  const texts = ((await import(STARTUP_TEXTS)) as { default: StartupTexts }).default;
   const file = Object.hasOwn(texts, JSON.stringify(args)) ? texts[JSON.stringify(args)] : undefined;
   return file === undefined ? undefined : ((await import(file)) as { default: string }).default;
 }

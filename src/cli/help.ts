@@ -8,6 +8,12 @@ import { KEY_OPTIONS } from "./globals.js";
 /** At most this many columns for an option's name: a longer one stands on its own line. */
 const TERM_WIDTH = 26;
 
+/**
+ * Help is at most this wide, whatever the terminal: a wider one gets the text an 80-column one
+ * gets, so that src/cli/entry.ts can print the texts the build rendered (scripts/build.mjs).
+ */
+export const HELP_WIDTH = 80;
+
 /** The heading the global options are defined under (src/cli/program.ts). */
 export const GLOBALS_HEADING = "Global Options:";
 
@@ -48,6 +54,12 @@ function compactGlobals(options: readonly Option[], width: number): string[] {
 export function configureHelp(program: Command): void {
   program.configureHelp({
     showGlobalOptions: true,
+    prepareContext(context): void {
+      Help.prototype.prepareContext.call(this, {
+        ...context,
+        helpWidth: Math.min(context.helpWidth ?? HELP_WIDTH, HELP_WIDTH),
+      });
+    },
     visibleOptions(cmd: Command): Option[] {
       const all = Help.prototype.visibleOptions.call(this, cmd);
       // The program's own options are the global ones: only the key's in full (the others, --help
@@ -84,7 +96,9 @@ export function configureHelp(program: Command): void {
 /** `kms-replicate help globals`: every global option with its description. */
 export function globalsHelp(program: Command): string {
   const helper = new Help();
-  helper.prepareContext({ helpWidth: program.configureOutput().getOutHelpWidth?.() ?? 80 });
+  helper.prepareContext({
+    helpWidth: Math.min(program.configureOutput().getOutHelpWidth?.() ?? HELP_WIDTH, HELP_WIDTH),
+  });
   const options = program.options.filter((o) => !isAccountOption(o));
   const width = Math.max(...options.map((o) => helper.displayWidth(helper.optionTerm(o))));
   const lines = options.map((o) =>

@@ -9,19 +9,39 @@
 //   it is read: one byte over the cap ends the read, and the message names the cap.
 // - A secret (key material) is gathered in one buffer; every chunk it passed through is zeroed at
 //   once, and its bytes never reach a message.
-import { close, constants, fstat, open, read } from "node:fs";
-import { Socket } from "node:net";
+import type * as Fs from "node:fs";
+import { createRequire } from "node:module";
+import type * as Net from "node:net";
 import { resolve } from "node:path";
 import type { Readable } from "node:stream";
-import { setTimeout as sleep } from "node:timers/promises";
-import { isatty } from "node:tty";
-import { promisify } from "node:util";
+import type * as Timers from "node:timers/promises";
+import type * as Tty from "node:tty";
+import type * as Util from "node:util";
 import { isReplicateError, usageError, type ReplicateError } from "./errors.js";
 
-const openFd = promisify(open);
-const statFd = promisify(fstat);
-const readFd = promisify(read);
-const closeFd = promisify(close);
+const load = createRequire(import.meta.url);
+
+/**
+ * Node's modules for reading, loaded when a file or stdin is first read. Imported, they would load
+ * on every start-up, `--help` included: an import of node:util, node:fs, node:net or node:tty
+ * brings worker_threads, the fs promises and streams, sockets (bench/README.md, Start-up).
+ */
+function nodeIo() {
+  const { close, constants, fstat, open, read } = load("node:fs") as typeof Fs;
+  const { promisify } = load("node:util") as typeof Util;
+  return {
+    constants,
+    Socket: (load("node:net") as typeof Net).Socket,
+    isatty: (load("node:tty") as typeof Tty).isatty,
+    sleep: (load("node:timers/promises") as typeof Timers).setTimeout,
+    openFd: promisify(open),
+    statFd: promisify(fstat),
+    readFd: promisify(read),
+    closeFd: promisify(close),
+  };
+}
+let io: ReturnType<typeof nodeIo> | undefined;
+const node = (): ReturnType<typeof nodeIo> => (io ??= nodeIo());
 
 /** Where a spec reads from when it reads stdin (`-`); the paths /dev/stdin and /dev/fd/0 are stdin too. */
 export const STDIN: unique symbol = Symbol("stdin");
@@ -104,6 +124,7 @@ function isStdinPath(path: string): boolean {
 }
 
 async function readPath(path: string, sink: Sink, spec: InputSpec, ctx: InputContext): Promise<InputRead> {
+  const { constants, openFd, statFd, isatty, Socket, closeFd } = node();
   let fd: number;
   try {
     // O_NONBLOCK: a FIFO opens at once, writer or not; O_NOCTTY: a terminal never becomes ours.
@@ -137,6 +158,7 @@ async function readPath(path: string, sink: Sink, spec: InputSpec, ctx: InputCon
 
 /** A regular file or a device, read by the thread pool: such reads return at once. */
 async function readChunks(fd: number, sink: Sink, spec: InputSpec, ctx: InputContext): Promise<void> {
+  const { readFd, sleep } = node();
   const scratch = Buffer.alloc(Math.min(spec.maxBytes + 1, CHUNK_BYTES));
   for (;;) {
     ctx.signal.throwIfAborted();

@@ -34,13 +34,40 @@ function escapeCharacter(character: string): string {
 
 // ---- markers ----
 
-const NONCE = crypto.randomUUID().replaceAll("-", "");
 const OPEN = "\uE000";
 const CLOSE = "\uE001";
-/** A colour marker holds an SGR parameter (`c31`); a data marker the code of the character (`d0a`). */
-const MARKER = new RegExp(`${OPEN}${NONCE}(?:c(\\d+)|d([0-9a-f]+))${CLOSE}`, "g");
-const sgr = (code: number): string => `${OPEN}${NONCE}c${code}${CLOSE}`;
-const DATA_LINE_BREAK = `${OPEN}${NONCE}d0a${CLOSE}`;
+
+interface Markers {
+  /** A colour marker holds an SGR parameter (`c31`); a data marker the code of the character (`d0a`). */
+  readonly marker: RegExp;
+  readonly sgr: (code: number) => string;
+  readonly dataLineBreak: string;
+  /** A colour marker, a data marker, a character to escape, or a backslash that would read as an escape. */
+  readonly token: RegExp;
+}
+
+/**
+ * Made on first use: the random number costs Node's crypto, about a sixth of a bare start-up that
+ * `--help` and usage errors would pay for nothing (bench/README.md, Start-up).
+ */
+let made: Markers | undefined;
+function markers(): Markers {
+  if (made !== undefined) return made;
+  const nonce = crypto.randomUUID().replaceAll("-", "");
+  const marker = new RegExp(`${OPEN}${nonce}(?:c(\\d+)|d([0-9a-f]+))${CLOSE}`, "g");
+  const colourMark = `${OPEN}${nonce}c\\d+${CLOSE}`;
+  const dataMark = `${OPEN}${nonce}d[0-9a-f]+${CLOSE}`;
+  const escaped = ESCAPED.source;
+  const hex = `(?:${colourMark})*[0-9a-f]`;
+  const readsAsEscape = `\\\\(?=(?:${colourMark})*(?:\\\\|${escaped}|${dataMark}|x${hex}${hex}|u${hex}${hex}${hex}${hex}))`;
+  made = {
+    marker,
+    sgr: (code) => `${OPEN}${nonce}c${code}${CLOSE}`,
+    dataLineBreak: `${OPEN}${nonce}d0a${CLOSE}`,
+    token: new RegExp(`${marker.source}|${escaped}|${readsAsEscape}`, "gu"),
+  };
+  return made;
+}
 
 /** The styles the renderers use. chalk's instances have them too (the unit tests pass one). */
 export interface Paint {
@@ -70,11 +97,14 @@ const STYLES: Record<keyof Paint, readonly [number, number]> = {
  * colour when the stream may be coloured and drops otherwise.
  */
 function style(open: number, close: number): (text: string) => string {
-  const [openMark, closeMark] = [sgr(open), sgr(close)];
-  return (text) =>
-    text === ""
-      ? ""
-      : `${openMark}${text.replaceAll(closeMark, closeMark + openMark).replaceAll("\n", `${closeMark}\n${openMark}`)}${closeMark}`;
+  let marks: readonly [string, string] | undefined;
+  return (text) => {
+    if (text === "") return "";
+    const { sgr } = markers();
+    marks ??= [sgr(open), sgr(close)];
+    const [openMark, closeMark] = marks;
+    return `${openMark}${text.replaceAll(closeMark, closeMark + openMark).replaceAll("\n", `${closeMark}\n${openMark}`)}${closeMark}`;
+  };
 }
 
 export const paint: Paint = Object.fromEntries(
@@ -92,7 +122,7 @@ export const noPaint: Paint = Object.fromEntries(
  * else `forPeople` escapes anyway.
  */
 export function literal(value: string): string {
-  return value.replaceAll("\n", DATA_LINE_BREAK);
+  return value.replaceAll("\n", markers().dataLineBreak);
 }
 
 // ---- the boundary ----
@@ -120,7 +150,7 @@ const NOTHING_TO_DO = new RegExp(`^[^\\\\${OPEN}${ESCAPED.source.slice(1, -1)}]*
 export function piecesOf(text: string, colour = false): Piece[] {
   const pieces: (Piece & { readonly sgr: boolean })[] = [];
   let at = 0;
-  for (const match of text.matchAll(MARKER)) {
+  for (const match of text.matchAll(markers().marker)) {
     plain(text.slice(at, match.index), pieces);
     const [source, code, data] = match;
     const shown =
@@ -155,16 +185,6 @@ function plain(text: string, into: (Piece & { readonly sgr: boolean })[]): void 
   }
 }
 
-/** A colour marker, a data marker, a character to escape, or a backslash that would read as an escape. */
-const TOKEN = (() => {
-  const colourMark = `${OPEN}${NONCE}c\\d+${CLOSE}`;
-  const dataMark = `${OPEN}${NONCE}d[0-9a-f]+${CLOSE}`;
-  const escaped = ESCAPED.source;
-  const hex = `(?:${colourMark})*[0-9a-f]`;
-  const readsAsEscape = `\\\\(?=(?:${colourMark})*(?:\\\\|${escaped}|${dataMark}|x${hex}${hex}|u${hex}${hex}${hex}${hex}))`;
-  return new RegExp(`${MARKER.source}|${escaped}|${readsAsEscape}`, "gu");
-})();
-
 /**
  * The text as a terminal or a log may show it: every character of ESCAPED as its escape, every
  * line break but the renderers' own as `\x0a`, the colour markers as ANSI colour (`colour`) or
@@ -173,7 +193,7 @@ const TOKEN = (() => {
  */
 export function forPeople(text: string, colour: boolean): string {
   if (NOTHING_TO_DO.test(text)) return text;
-  return text.replace(TOKEN, (token, code: string | undefined, data: string | undefined) => {
+  return text.replace(markers().token, (token, code: string | undefined, data: string | undefined) => {
     if (code !== undefined) return colour ? `\x1b[${code}m` : "";
     if (data !== undefined) return escapeCharacter(String.fromCodePoint(parseInt(data, 16)));
     return token === "\\" ? "\\\\" : escapeCharacter(token);

@@ -2,11 +2,8 @@
 // --accounts), this shard's accounts, how each is reached; or, with --shard and no accounts, the
 // caller's own account, its keys split.
 import type { CommandModule } from "../commands/contract.js";
-import {
-  accountCredentials,
-  sharedSource,
-  type AccountCredentialsOptions,
-} from "../aws/account-credentials.js";
+import type { AccountCredentialsOptions } from "../aws/account-credentials.js";
+import type { KmsSettings } from "../aws/client.js";
 import type { Account, Shard } from "../core/accounts.js";
 import { resolveAccounts } from "../core/accounts-select.js";
 import { usageError } from "../core/errors.js";
@@ -73,6 +70,8 @@ export async function planOrg(
   const region =
     globals.selection.regions[0] ??
     (await (await import("../aws/environment.js")).regionFromEnvironment(globals.connection.profile, io.env));
+  // The credential providers (the SDK) only now: a usage error never loads them.
+  const { accountCredentials, sharedSource } = await import("../aws/account-credentials.js");
   const credentials: AccountCredentialsOptions = {
     roleSessionName: options.roleSessionName,
     // STS in the run's Region (regional STS); us-east-1 when none is known (the SDK's global one).
@@ -92,16 +91,16 @@ export async function planOrg(
       accounts: accountsInShard(accounts, shard),
       inFlight: options.maxAccountsInFlight,
       maxFailed: options.maxFailedAccounts,
-      reach: (account) => reachOf(account, credentials),
+      reach: (account) => reachOf(account, accountCredentials(account, credentials)),
     },
     shard,
   };
 }
 
 /** How the run reaches an account: its profile, or its role chain (src/aws/account-credentials.ts). */
-function reachOf(account: Account, options: AccountCredentialsOptions): AccountReach {
+function reachOf(account: Account, credentials: KmsSettings["credentials"]): AccountReach {
   return {
-    settings: { credentials: accountCredentials(account, options) },
+    settings: { credentials },
     role: account.profile !== undefined ? null : (account.roles.at(-1) ?? null),
   };
 }

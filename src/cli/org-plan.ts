@@ -2,11 +2,8 @@
 // --accounts), this shard's accounts, how each is reached; or, with --shard and no accounts, the
 // caller's own account, its keys split.
 import type { CommandModule } from "../commands/contract.js";
-import {
-  accountCredentials,
-  sharedSource,
-  type AccountCredentialsOptions,
-} from "../aws/account-credentials.js";
+import type * as AccountCredentials from "../aws/account-credentials.js";
+import type { AccountCredentialsOptions } from "../aws/account-credentials.js";
 import type { Account, Shard } from "../core/accounts.js";
 import { resolveAccounts } from "../core/accounts-select.js";
 import { usageError } from "../core/errors.js";
@@ -70,6 +67,9 @@ export async function planOrg(
     const keys = { keyIn: (id: string) => keyInShard(id, shard), share: (q: object) => shareOf(q, shard) };
     return { target: { kind: "keys", keys }, shard };
   }
+  // The SDK's credential providers, loaded when an organisation run needs them: the runner imports
+  // this file, and a usage error should not load them (bench/README.md, Start-up).
+  const { accountCredentials, sharedSource } = await import("../aws/account-credentials.js");
   const region =
     globals.selection.regions[0] ??
     (await (await import("../aws/environment.js")).regionFromEnvironment(globals.connection.profile, io.env));
@@ -92,14 +92,18 @@ export async function planOrg(
       accounts: accountsInShard(accounts, shard),
       inFlight: options.maxAccountsInFlight,
       maxFailed: options.maxFailedAccounts,
-      reach: (account) => reachOf(account, credentials),
+      reach: (account) => reachOf(account, credentials, accountCredentials),
     },
     shard,
   };
 }
 
 /** How the run reaches an account: its profile, or its role chain (src/aws/account-credentials.ts). */
-function reachOf(account: Account, options: AccountCredentialsOptions): AccountReach {
+function reachOf(
+  account: Account,
+  options: AccountCredentialsOptions,
+  accountCredentials: typeof AccountCredentials.accountCredentials,
+): AccountReach {
   return {
     settings: { credentials: accountCredentials(account, options) },
     role: account.profile !== undefined ? null : (account.roles.at(-1) ?? null),

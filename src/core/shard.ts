@@ -5,10 +5,10 @@
 // - accounts: sorted by account ID, the i-th (from 0) goes to shard (i mod N) + 1;
 // - keys (one account's run split by key): a hash of the primary's key ID, mod N;
 // - quotas: each shard of one account takes 1/N of every quota, so N shards never exceed it.
-import { createHash } from "node:crypto";
 import { KMS_QUOTAS, type QuotaName, type QuotaOverrides } from "../aws/quotas.js";
 import type { Shard } from "./accounts.js";
 import { usageError } from "./errors.js";
+import { nodeCrypto } from "./lazy-crypto.js";
 
 /** Where --shard-count finds this process's index (0-based): Kubernetes Indexed Jobs, AWS Batch array jobs. */
 export const SHARD_INDEX_VARIABLES = ["JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX"] as const;
@@ -116,7 +116,9 @@ export function accountsInShard<A extends { readonly accountId: string }>(
 export function keyInShard(keyId: string, shard: Shard | undefined): boolean {
   if (shard === undefined || shard.count === 1) return true;
   const id = keyId.slice(keyId.lastIndexOf("/") + 1).toLowerCase();
-  return (createHash("sha256").update(id).digest().readUInt32BE(0) % shard.count) + 1 === shard.index;
+  return (
+    (nodeCrypto().createHash("sha256").update(id).digest().readUInt32BE(0) % shard.count) + 1 === shard.index
+  );
 }
 
 /**

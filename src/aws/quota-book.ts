@@ -2,8 +2,7 @@
 // keys share the account's budget): a queue in arrival order, walked on every "pump", and one timer
 // for the whole book. See QuotaQueue for the order in which waiters are served. The limits it
 // waits on: src/aws/quota-limits.ts; KMS's quotas and the book's interface: src/aws/quotas.ts.
-import { RateWindow } from "./pace.js";
-import { createLimits, InFlight, type Limit, type Need } from "./quota-limits.js";
+import { createLimits, InFlight, stampNeeds, takeNeeds, type Limit, type Need } from "./quota-limits.js";
 import type { AcquireOptions, QuotaBook, QuotaBookOptions, Release } from "./quotas.js";
 
 /** One waiting attempt: a small record, emptied when it is granted or aborted. */
@@ -74,12 +73,10 @@ const NOTHING_TO_RELEASE: Release = () => undefined;
  * amounts of one limit; rule 3 at most the head's own units, and only if the head is not waiting
  * for an in-flight slot (when it can start is then unknown).
  *
- * When a start counts. A start is counted from the moment its request leaves the process when the
- * caller can tell it (AcquireOptions.countFromSent: the adapter's `sent` tracking, src/aws/sent.ts),
- * and is held open in its windows until then (RateWindow). Counted from the grant instead, a request
- * that waits longer than the margin for credentials, signing or a new socket reaches KMS later than
- * the book counted it, and its slot frees too early: the next grant can then land in KMS's window
- * with it. An attempt that never leaves counts from its grant.
+ * When a start counts: from the moment its request leaves the process when the caller can tell
+ * (AcquireOptions.countFromSent; src/aws/sent.ts), held open in its windows until then (RateWindow).
+ * From the grant, a request that waits longer than the margin for credentials, signing or a socket
+ * reaches KMS later than counted, and its slot frees too early. One that never leaves: its grant.
  *
  * Wake-ups. A pump runs when a waiter arrives (in a microtask, so that waiters asked for together
  * are walked once; one that arrives while no one waits is granted at once if it fits), when an
@@ -146,19 +143,18 @@ class QuotaQueue {
     const endGates = this.gatesReleaseOf(gates);
     if (!open) return endGates;
     let stamped = false;
-    const stamp = (at: number): void => {
-      stamped = true;
-      for (const need of needs) if (need.limit instanceof RateWindow) need.limit.stamp(need.units, at);
-    };
     const release = (): void => {
       if (!stamped) {
-        stamp(grantedAt);
+        stamped = true;
+        stampNeeds(needs, grantedAt);
         if (this.live > 0) this.scheduleWalk();
       }
       endGates();
     };
     const sent = (): void => {
-      if (!stamped) stamp(this.now());
+      if (stamped) return;
+      stamped = true;
+      stampNeeds(needs, this.now());
     };
     return Object.assign(release, { sent });
   }
@@ -305,14 +301,6 @@ class QuotaQueue {
     this.timerAt = Infinity;
     this.stale = true;
     this.pump();
-  }
-}
-
-/** Takes an attempt's needs at `t`; with `open`, its starts in rate windows stay open (see RateWindow). */
-function takeNeeds(needs: readonly Need[], t: number, open: boolean): void {
-  for (const need of needs) {
-    if (open && need.limit instanceof RateWindow) need.limit.hold(need.units);
-    else need.limit.take(need.units, t);
   }
 }
 

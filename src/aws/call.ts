@@ -155,6 +155,8 @@ class OneCall<T> {
     const release = await this.context.quotas.acquire(this.costs, this.signal, {
       ...(this.inFlight !== undefined ? { inFlight: this.inFlight } : {}),
       ...(this.write ? { deadline: { at: this.context.deadline, expired: () => this.refusal() } } : {}),
+      // Its slots count from when its request leaves, if the adapter can tell (else from now).
+      ...(this.context.watching ? { countFromSent: true } : {}),
     });
     const sent: Attempt = {
       left: false,
@@ -165,6 +167,7 @@ class OneCall<T> {
         return this.refusal();
       },
       written: () => {
+        release.sent?.();
         sent.left = true;
         this.wire.sent = true;
         this.extra.onSent?.();
@@ -176,7 +179,14 @@ class OneCall<T> {
       this.attempt += 1;
       // A client the adapter does not watch (a test's mock) cannot say when: now, then.
       if (!this.context.watching) this.extra.onSent?.();
-      return await this.sendAttempt(sent);
+      const value = await this.sendAttempt(sent);
+      // Answered: it reached KMS by now, whether or not its last byte was seen to leave.
+      release.sent?.();
+      return value;
+    } catch (error) {
+      // An answer before its last byte was written (a server may answer early): it reached KMS.
+      if (errorFacts(error).httpStatus !== undefined) release.sent?.();
+      throw error;
     } finally {
       if (sent.id !== undefined) this.context.watch.forget(sent.id);
       release();

@@ -50,12 +50,22 @@ export function createPacer(
 /**
  * The starts within the last window of one rate limit: how much room there is now or later, how
  * long until more fit, and taking them. A cost above the whole window (`units` > `slots`) counts as
- * the whole window. Times only move forward: `t` is never earlier than a `t` seen before.
+ * the whole window.
+ *
+ * A start is either stamped (taken at a known moment) or open: taken, its moment not known yet (the
+ * quota book takes a call's slots before its request leaves the process, and stamps them when it
+ * does: see src/aws/quota-book.ts). An open start counts within the window until it is stamped, and
+ * then for a window from its stamp, so a slot never frees a window after an earlier moment than the
+ * one its request left at, however long the request waited for credentials, signing or a socket.
+ * Times only move forward: `t` is never earlier than a `t` seen before; a stamp may be (a request
+ * that never left counts from when its slot was taken), and is put in its place among the others.
  */
 export class RateWindow {
-  /** Start times, oldest first; those before `first` have left the window. */
+  /** Stamped start times, sorted, oldest first; those before `first` have left the window. */
   private starts: number[] = [];
   private first = 0;
+  /** Open starts: within the window whatever the time, until stamped. */
+  private open = 0;
   constructor(
     readonly slots: number,
     readonly windowMs: number,
@@ -68,7 +78,7 @@ export class RateWindow {
 
   /**
    * Slots free at `at` (now or later) if nothing more is taken before then: the starts taken so
-   * far that are still within the window at `at` count, the older ones do not.
+   * far that are still within the window at `at` count, the older ones do not; open ones count.
    */
   roomAt(at: number): number {
     // The first start still within the window at `at` (binary search: the starts are sorted).
@@ -79,24 +89,57 @@ export class RateWindow {
       if (at - (this.starts[middle] ?? at) >= this.windowMs) low = middle + 1;
       else high = middle;
     }
-    return this.slots - (this.starts.length - low);
+    return this.slots - (this.starts.length - low) - this.open;
   }
 
-  /** Milliseconds from `t` until `units` more starts fit; 0: they fit now. */
+  /**
+   * Milliseconds from `t` until `units` more starts fit; 0: they fit now. When an open start must
+   * leave first, a window: it is stamped no earlier than `t`, so it leaves no sooner (ask again then).
+   */
   waitFor(units: number, t: number): number {
     const taken = this.inWindow(t);
     const wanted = Math.min(units, this.slots);
     if (taken + wanted <= this.slots) return 0;
-    const freeAt = this.starts[this.first + taken + wanted - this.slots - 1] ?? t;
+    const freeAt = this.starts[this.first + taken + wanted - this.slots - 1];
+    if (freeAt === undefined) return this.windowMs;
     return Math.max(1, this.windowMs - (t - freeAt));
   }
 
   /** Takes `units` starts at `t` (call when they fit: waitFor said 0, or room is enough). */
   take(units: number, t: number): void {
-    for (let i = 0; i < Math.min(units, this.slots); i += 1) this.starts.push(t);
+    this.hold(units);
+    this.stamp(units, t);
   }
 
-  /** How many starts are within the window at `t`, forgetting the older ones. */
+  /** Takes `units` open starts (call when they fit), to be stamped later. */
+  hold(units: number): void {
+    this.open += Math.min(units, this.slots);
+  }
+
+  /** Stamps `units` open starts (as many as `hold` took) at `at`. */
+  stamp(units: number, at: number): void {
+    let n = Math.min(units, this.slots, this.open);
+    this.open -= n;
+    // Stamps come in time order (a request that left just now goes last), but for a request that
+    // never left, which counts from when its slot was taken: it goes in its place.
+    const place = at < (this.starts.at(-1) ?? at) ? this.placeOf(at) : this.starts.length;
+    if (place < this.starts.length) this.starts.splice(place, 0, ...Array<number>(n).fill(at));
+    else for (; n > 0; n -= 1) this.starts.push(at);
+  }
+
+  /** Where a start at `at` goes among the starts in the window: after those at or before it. */
+  private placeOf(at: number): number {
+    let low = this.first;
+    let high = this.starts.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((this.starts[middle] ?? at) <= at) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  /** How many starts are within the window at `t` (open ones included), forgetting the older ones. */
   private inWindow(t: number): number {
     while (this.first < this.starts.length && t - (this.starts[this.first] ?? t) >= this.windowMs) {
       this.first += 1;
@@ -106,7 +149,7 @@ export class RateWindow {
       this.starts = this.starts.slice(this.first);
       this.first = 0;
     }
-    return this.starts.length - this.first;
+    return this.starts.length - this.first + this.open;
   }
 }
 

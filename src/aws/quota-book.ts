@@ -2,7 +2,7 @@
 // keys share the account's budget): a queue in arrival order, walked on every "pump", and one timer
 // for the whole book. See QuotaQueue for the order in which waiters are served. The limits it
 // waits on: src/aws/quota-limits.ts; KMS's quotas and the book's interface: src/aws/quotas.ts.
-import { createLimits, InFlight, type Limit, type Need } from "./quota-limits.js";
+import { createLimits, InFlight, stampNeeds, takeNeeds, type Limit, type Need } from "./quota-limits.js";
 import type { AcquireOptions, QuotaBook, QuotaBookOptions, Release } from "./quotas.js";
 
 /** One waiting attempt: a small record, emptied when it is granted or aborted. */
@@ -16,6 +16,8 @@ interface Waiter {
   onAbort: (() => void) | undefined;
   /** Dropped at this moment if still waiting (a write after the run's deadline). */
   readonly deadline: AcquireOptions["deadline"];
+  /** Its starts count from when its request leaves (AcquireOptions.countFromSent). */
+  readonly open: boolean;
 }
 
 interface Watcher {
@@ -70,6 +72,11 @@ const NOTHING_TO_RELEASE: Release = () => undefined;
  * into idle Regions. Rule 2 costs at most a few slots of one window where waiters need different
  * amounts of one limit; rule 3 at most the head's own units, and only if the head is not waiting
  * for an in-flight slot (when it can start is then unknown).
+ *
+ * When a start counts: from the moment its request leaves the process when the caller can tell
+ * (AcquireOptions.countFromSent; src/aws/sent.ts), held open in its windows until then (RateWindow).
+ * From the grant, a request that waits longer than the margin for credentials, signing or a socket
+ * reaches KMS later than counted, and its slot frees too early. One that never leaves: its grant.
  *
  * Wake-ups. A pump runs when a waiter arrives (in a microtask, so that waiters asked for together
  * are walked once; one that arrives while no one waits is granted at once if it fits), when an
@@ -128,8 +135,32 @@ class QuotaQueue {
     });
   }
 
+  /**
+   * Ends an attempt granted at `grantedAt`: with `open` starts, stamps them when its request leaves
+   * (`sent`), or at the grant if it never did (which may free room now: the queue is walked again).
+   */
+  releaseOf(needs: readonly Need[], gates: readonly InFlight[], grantedAt: number, open: boolean): Release {
+    const endGates = this.gatesReleaseOf(gates);
+    if (!open) return endGates;
+    let stamped = false;
+    const release = (): void => {
+      if (!stamped) {
+        stamped = true;
+        stampNeeds(needs, grantedAt);
+        if (this.live > 0) this.scheduleWalk();
+      }
+      endGates();
+    };
+    const sent = (): void => {
+      if (stamped) return;
+      stamped = true;
+      stampNeeds(needs, this.now());
+    };
+    return Object.assign(release, { sent });
+  }
+
   /** Ends an attempt's hold on its in-flight slots (`gates`); a release that frees a cap that held a waiter back wakes the queue. */
-  releaseOf(gates: readonly InFlight[]): Release {
+  private gatesReleaseOf(gates: readonly InFlight[]): () => void {
     if (gates.length === 0) return NOTHING_TO_RELEASE;
     let released = false;
     return () => {
@@ -166,14 +197,14 @@ class QuotaQueue {
   }
 
   private grant(waiter: Waiter, t: number): void {
-    for (const need of waiter.needs) need.limit.take(need.units, t);
+    takeNeeds(waiter.needs, t, waiter.open);
     const { settle, signal, onAbort } = waiter;
     waiter.settle = undefined;
     waiter.signal = undefined;
     waiter.onAbort = undefined;
     if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
     this.live -= 1;
-    settle?.resolve(this.releaseOf(waiter.gates));
+    settle?.resolve(this.releaseOf(waiter.needs, waiter.gates, t, waiter.open));
   }
 
   /** Rejects a waiter that will never start (aborted, or past its deadline); it took nothing. */
@@ -287,12 +318,13 @@ export function createQuotaBook(options: QuotaBookOptions = {}): QuotaBook {
       const gates = limits.gatesOf(acquireOptions?.inFlight);
       const needs = limits.needsOf(costs, gates);
       if (needs.length === 0) return Promise.resolve(NOTHING_TO_RELEASE);
+      const open = acquireOptions?.countFromSent === true;
       if (waiters.live === 0) {
         // No one waits: nothing to be fair to, so no need to wait for a pump either.
         const t = now();
         if (needs.every((need) => need.limit.room(t) >= need.units)) {
-          for (const need of needs) need.limit.take(need.units, t);
-          return Promise.resolve(waiters.releaseOf(gates));
+          takeNeeds(needs, t, open);
+          return Promise.resolve(waiters.releaseOf(needs, gates, t, open));
         }
       }
       return new Promise<Release>((resolve, reject) => {
@@ -303,6 +335,7 @@ export function createQuotaBook(options: QuotaBookOptions = {}): QuotaBook {
           signal,
           onAbort: undefined,
           deadline,
+          open,
         };
         if (signal !== undefined) {
           waiter.onAbort = () => waiters.aborted(waiter, signal.reason);

@@ -99,3 +99,16 @@ export function createLimits(options: QuotaBookOptions): Limits {
   };
   return { rateOf, gatesOf, needsOf };
 }
+
+/** Takes an attempt's needs at `t`; with `open`, its starts in rate windows stay open (RateWindow.hold). */
+export function takeNeeds(needs: readonly Need[], t: number, open: boolean): void {
+  for (const need of needs) {
+    if (open && need.limit instanceof RateWindow) need.limit.hold(need.units);
+    else need.limit.take(need.units, t);
+  }
+}
+
+/** Stamps at `at` the open starts that takeNeeds took for these needs (once per attempt). */
+export function stampNeeds(needs: readonly Need[], at: number): void {
+  for (const need of needs) if (need.limit instanceof RateWindow) need.limit.stamp(need.units, at);
+}

@@ -78,10 +78,24 @@ export interface AcquireOptions {
    * still waiting then, it is dropped, rejected with `expired()`'s value, having taken nothing.
    */
   readonly deadline?: { readonly at: number; readonly expired: () => Error };
+  /**
+   * The attempt's starts count from the moment its request leaves the process, which the caller
+   * reports with the release's `sent()`; until then they stay within their windows, so that the
+   * book never counts a start earlier than the server can see it. Released without `sent()` (the
+   * request never left), they count from the grant, as without this option.
+   */
+  readonly countFromSent?: boolean;
 }
 
 /** Ends an attempt's hold on its in-flight slot; calling it again does nothing. */
-export type Release = () => void;
+export interface Release {
+  (): void;
+  /**
+   * With `countFromSent`: the attempt's request has just left the process, and its starts count
+   * from now. Once; nothing after the first call or after the release.
+   */
+  readonly sent?: () => void;
+}
 
 export interface QuotaBook {
   /**

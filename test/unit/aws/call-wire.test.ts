@@ -7,6 +7,7 @@ import { KmsCallError } from "../../../src/core/call-error.js";
 import { NotSentError, mayHaveBeenApplied, neverSent, describeError } from "../../../src/core/errors.js";
 import { createKms } from "../../../src/aws/client.js";
 import { createQuotaBook } from "../../../src/aws/quota-book.js";
+import type { QuotaBook } from "../../../src/aws/quotas.js";
 import { startKmsLocal, type KmsLocal } from "../../support/local-kms/server.js";
 
 const FAST: RetryPolicy = {
@@ -147,5 +148,52 @@ describe("the deadline at the socket", () => {
     }
     // …and the endpoint received the 50, nothing more
     expect(local.callCount("us-east-1", "TagResource")).toBe(50);
+  });
+});
+
+describe("a call's quota slots count from when its request left", () => {
+  it("a request that waits for a socket tells the book when it leaves, not when its slot was taken", async () => {
+    // GIVEN an endpoint that holds every TagResource, 50 of them (the client's sockets) in flight,
+    // each cut after 1 s of silence, and a book that records each attempt's grant and sent()
+    local.configure({ faults: [{ operation: "TagResource", stall: true }] });
+    const book = createQuotaBook({ overrides: { TagResource: 10_000 } });
+    const attempts: { granted: number; sent: number[]; countFromSent: boolean | undefined }[] = [];
+    const quotas: QuotaBook = {
+      ...book,
+      acquire: async (costs, signal, options) => {
+        const release = await book.acquire(costs, signal, options);
+        const attempt = {
+          granted: performance.now(),
+          sent: [] as number[],
+          countFromSent: options?.countFromSent,
+        };
+        attempts.push(attempt);
+        const sent = (): void => {
+          attempt.sent.push(performance.now());
+          release.sent?.();
+        };
+        return Object.assign(() => release(), { sent });
+      },
+    };
+    const kms = createKms({
+      endpointUrl: local.url,
+      retry: { ...FAST, retries: 0 },
+      timeouts: { connectMs: 1_000, readMs: 1_000 },
+      quotas,
+    });
+    const tag = (n: number): Promise<unknown> =>
+      rejection(kms.tagResource("us-east-1", arn, [{ TagKey: `t${n}`, TagValue: "1" }]));
+    const holding = Array.from({ length: 50 }, (_, n) => tag(n));
+    await until(() => local.callCount("us-east-1", "TagResource") === 50);
+    // WHEN a 51st gets its slot at once, and waits for a socket until one of the 50 is cut
+    const queued = tag(50);
+    await Promise.all([queued, ...holding]);
+    // THEN every attempt asked to count from its request's leaving, and said so once, when it left
+    expect(attempts).toHaveLength(51);
+    expect(attempts.every((a) => a.countFromSent === true && a.sent.length === 1)).toBe(true);
+    // …the 51st left when it had a socket, long after its slot was taken
+    const last = attempts[50];
+    expect((last?.sent[0] ?? 0) - (last?.granted ?? 0)).toBeGreaterThanOrEqual(500);
+    expect(local.callCount("us-east-1", "TagResource")).toBe(51);
   });
 });

@@ -134,13 +134,15 @@ describe("createKms calls", () => {
       .rejectsOnce(awsFailure("ThrottlingException"))
       .resolves({ ReplicaKeyMetadata: { KeyId: METADATA.KeyId, KeyState: "Creating" } });
     const asked: unknown[] = [];
+    const options: unknown[] = [];
     let released = 0;
     const quotas = {
       rateOf: () => 5,
       waiting: () => 0,
       whenWaitingBelow: () => Promise.resolve(),
-      acquire: (costs: unknown) => {
+      acquire: (costs: unknown, _signal: unknown, given: unknown) => {
         asked.push(costs);
+        options.push(given);
         return Promise.resolve(() => {
           released += 1;
         });
@@ -155,6 +157,11 @@ describe("createKms calls", () => {
       { name: "CreateKey", region: "eu-west-1", units: 2 },
     ];
     expect(asked).toEqual([cost, cost]);
+    // …counted from the grant: a client the adapter does not watch cannot say when a request left
+    expect(options).toEqual([
+      { inFlight: { name: "ReplicateKey", region: "us-east-1" } },
+      { inFlight: { name: "ReplicateKey", region: "us-east-1" } },
+    ]);
     // …and each attempt, the failed one too, gave its in-flight slot back when it ended
     expect(released).toBe(2);
   });

@@ -171,6 +171,54 @@ describe("RateWindow", () => {
   });
 });
 
+describe("RateWindow's open starts (taken before the request leaves)", () => {
+  it("counts an open start within the window until it is stamped, then for a window from its stamp", () => {
+    // GIVEN 3 slots per 1.1 s, all taken at 0 ms by requests that leave at 400 ms
+    const window = new RateWindow(3, 1_100);
+    window.hold(3);
+    // WHEN / THEN while they have not left, they count whatever the time
+    expect(window.room(300)).toBe(0);
+    expect(window.roomAt(5_000)).toBe(0);
+    expect(window.waitFor(1, 300)).toBe(1_100);
+    // WHEN they leave at 400 ms
+    window.stamp(3, 400);
+    // THEN their slots free a window after 400 ms, not after 0 ms
+    expect(window.room(1_100)).toBe(0);
+    expect(window.waitFor(1, 1_100)).toBe(400);
+    expect(window.room(1_499)).toBe(0);
+    expect(window.room(1_500)).toBe(3);
+  });
+
+  it("puts a stamp earlier than the last one in its place: the starts stay in time order", () => {
+    // GIVEN 4 slots per 1 s: starts at 0, 200 and 300 ms, and one open start stamped at 100 ms
+    // (a request that never left counts from when its slot was taken)
+    const window = new RateWindow(4, 1_000);
+    window.take(1, 0);
+    window.hold(1);
+    window.take(1, 200);
+    window.take(1, 300);
+    window.stamp(1, 100);
+    // WHEN / THEN they leave the window one by one, in time order
+    expect(window.waitFor(4, 350)).toBe(950);
+    expect(window.room(999)).toBe(0);
+    expect(window.room(1_000)).toBe(1);
+    expect(window.roomAt(1_100)).toBe(2);
+    expect(window.room(1_200)).toBe(3);
+    expect(window.waitFor(4, 1_200)).toBe(100);
+    expect(window.room(1_300)).toBe(4);
+  });
+
+  it("counts an open cost above the whole window as the whole window, and stamps as much", () => {
+    // GIVEN / WHEN 7 units held in a window of 3, stamped at 100 ms
+    const window = new RateWindow(3, 1_000);
+    window.hold(7);
+    window.stamp(7, 100);
+    // THEN
+    expect(window.room(1_099)).toBe(0);
+    expect(window.room(1_100)).toBe(3);
+  });
+});
+
 describe("createLimiter", () => {
   it("runs at most `limit` tasks at once, but does run that many", async () => {
     // GIVEN

@@ -531,3 +531,103 @@ describe("createQuotaBook: maxInFlight", () => {
     expect(book.waiting()).toBe(0);
   });
 });
+
+describe("createQuotaBook: starts counted from when the request left (countFromSent)", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const FROM_SENT = { countFromSent: true } as const;
+
+  /** `n` acquisitions of `costs`, asked for at once: the grant times (ms from t0) as they come, and the releases. */
+  function ask(book: QuotaBook, costs: readonly QuotaCost[], n: number) {
+    const t0 = Date.now();
+    const at: number[] = [];
+    const releases = Array.from({ length: n }, () =>
+      book.acquire(costs, undefined, FROM_SENT).then((release) => {
+        at.push(Date.now() - t0);
+        return release;
+      }),
+    );
+    return { at, releases };
+  }
+
+  it("a slow-to-leave first batch does not free its slots early: they free a window after it left", async () => {
+    // GIVEN ReplicateKey 3/s (3 per 1.1 s) and 6 asked for at once; the first 3 leave 400 ms late
+    const book = createQuotaBook({ now: () => Date.now(), overrides: { ReplicateKey: 3 } });
+    const { at, releases } = ask(book, costOf("ReplicateKey", "us-east-1"), 6);
+    await vi.advanceTimersByTimeAsync(400);
+    expect(at).toEqual([0, 0, 0]);
+    for (const release of await Promise.all(releases.slice(0, 3))) release.sent?.();
+    // WHEN time passes to a window after the grant
+    await vi.advanceTimersByTimeAsync(700);
+    // THEN the next 3 still wait (counted from the grant, they would have gone at 1.1 s)…
+    expect(at).toEqual([0, 0, 0]);
+    // …and go a window after the first ones left
+    await vi.advanceTimersByTimeAsync(400);
+    expect(at).toEqual([0, 0, 0, 1_500, 1_500, 1_500]);
+  });
+
+  it("holds both costs of a ReplicateKey open: its 2 CreateKey in the replica Region count from when it left", async () => {
+    // GIVEN CreateKey 2/s (one ReplicateKey into eu-west-1 per 1.1 s), two primaries replicating there
+    const book = createQuotaBook({ now: () => Date.now(), overrides: { CreateKey: 2 } });
+    const first = ask(book, costOf("ReplicateKey", "us-east-1", "eu-west-1"), 1);
+    const second = ask(book, costOf("ReplicateKey", "us-west-2", "eu-west-1"), 1);
+    await vi.advanceTimersByTimeAsync(300);
+    // WHEN the first leaves at 300 ms
+    (await first.releases[0])?.sent?.();
+    await vi.advanceTimersByTimeAsync(5_000);
+    // THEN the second went a window after that, not after the grant
+    expect(first.at).toEqual([0]);
+    expect(second.at).toEqual([1_400]);
+  });
+
+  it("an attempt that never left counts from its grant; the release lets a waiter go when that frees room", async () => {
+    // GIVEN ReplicateKey 3/s: 3 granted at 0 ms, 3 more asked for at 500 ms
+    const book = createQuotaBook({ now: () => Date.now(), overrides: { ReplicateKey: 3 } });
+    const costs = costOf("ReplicateKey", "us-east-1");
+    const first = ask(book, costs, 3);
+    await vi.advanceTimersByTimeAsync(500);
+    const later = ask(book, costs, 3);
+    await vi.advanceTimersByTimeAsync(100);
+    // WHEN the first 3 end at 600 ms without having left (refused at the deadline, aborted)
+    for (const release of await Promise.all(first.releases)) release();
+    await vi.advanceTimersByTimeAsync(5_000);
+    // THEN their slots freed a window after their grant (1.1 s: the later ones waited 600 ms)
+    expect(later.at).toEqual([600, 600, 600]);
+  });
+
+  it("counts a start once: a second sent(), or one after the release, changes nothing", async () => {
+    // GIVEN ReplicateKey 1/s; the first leaves at 0 ms, and says so again at 800 ms
+    const book = createQuotaBook({ now: () => Date.now(), overrides: { ReplicateKey: 1 } });
+    const costs = costOf("ReplicateKey", "us-east-1");
+    const release = await book.acquire(costs, undefined, FROM_SENT);
+    release.sent?.();
+    const next = ask(book, costs, 1);
+    await vi.advanceTimersByTimeAsync(800);
+    release.sent?.();
+    release();
+    release.sent?.();
+    // WHEN / THEN the next one went a window after 0 ms
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(next.at).toEqual([1_100]);
+  });
+
+  it("without countFromSent, a start counts from its grant, as before", async () => {
+    // GIVEN ReplicateKey 3/s, 6 asked for at once, none told to have left
+    const book = createQuotaBook({ now: () => Date.now(), overrides: { ReplicateKey: 3 } });
+    const t0 = Date.now();
+    const at: number[] = [];
+    const all = Array.from({ length: 6 }, () =>
+      book.acquire(costOf("ReplicateKey", "us-east-1")).then(() => at.push(Date.now() - t0)),
+    );
+    // WHEN
+    await vi.advanceTimersByTimeAsync(5_000);
+    await Promise.all(all);
+    // THEN
+    expect(at).toEqual([0, 0, 0, 1_100, 1_100, 1_100]);
+  });
+});

@@ -90,9 +90,9 @@ describe("npm pack", () => {
     for (const file of EXPECTED_FILES) expect(file).not.toMatch(/\.map$|kms-local|demo|bench|\.ts$/);
   });
 
-  it("is small: under 1 MB packed, 2.5 MB unpacked", () => {
+  it("is small: under 1 MB packed, 3 MB unpacked", () => {
     expect(installed.packed.size).toBeLessThan(1024 * 1024);
-    expect(installed.packed.unpackedSize).toBeLessThan(2.5 * 1024 * 1024);
+    expect(installed.packed.unpackedSize).toBeLessThan(3 * 1024 * 1024);
   });
 
   it("declares no runtime dependency, a license, a bin with an extension, and where it comes from", () => {

@@ -174,8 +174,10 @@ describe("kms-replicate (happy path)", () => {
       "--debug",
     ]);
     expect(run.code).toBe(0);
-    const lines = run.stderr.split("\n").filter((l) => l.startsWith("[debug]"));
+    // A line per call, after the lines that say where calls go (endpoints, proxies, certificates).
+    const lines = run.stderr.split("\n").filter((l) => /^\[debug\] KMS\.\w+\(/.test(l));
     expect(lines.length).toBe(kms().calls().length);
+    expect(run.stderr).toContain(`[debug] KMS endpoint: ${kms().url} (--endpoint-url)`);
     expect(run.stderr).toMatch(
       /^\[debug\] KMS\.ReplicateKey\(us-east-1 → eu-west-1\) attempt 1 \[\d+ms\] -> OK$/m,
     );

@@ -16,6 +16,7 @@ import { noticeLine } from "./notices.js";
 import { rerunCommand, type ResumeOptions } from "./resume.js";
 import type { OutputMode } from "./mode.js";
 import { forPeople, literal, type Paint } from "./terminal-text.js";
+import { spinnerFor } from "./live.js";
 
 export interface FleetReporterOptions {
   readonly mode: OutputMode;
@@ -50,15 +51,8 @@ const TICK_MS = 250;
 export async function createFleetReporter(options: FleetReporterOptions): Promise<FleetReporter> {
   const { mode, stream, chalk: c, look } = options;
   const now = options.now ?? (() => performance.now());
-  // ora only on a terminal, loaded only then (see live.ts for discardStdin and the colour).
-  const spinner: Ora | undefined = mode.spinner
-    ? (await import("ora")).default({
-        stream,
-        discardStdin: false,
-        isEnabled: true,
-        color: mode.color ? "cyan" : false,
-      })
-    : undefined;
+  // ora only on a terminal, loaded only then (see spinnerFor for discardStdin and the colour).
+  const spinner: Ora | undefined = await spinnerFor(mode, stream);
   const run: FleetRun = { keys: 0, selecting: false, quotas: {}, dryRun: options.dryRun, startedAt: now() };
   let selection: Extract<ReplicaEvent, { type: "fleet" }>["selection"] | undefined;
   const counters = new FleetCounters(look, run, now);

@@ -112,8 +112,8 @@ export function keyTotals(outcomes: readonly KeyOutcome[]): KeyTotals {
   return { ...countBy(KEY_OUTCOMES, outcomes), total: outcomes.length };
 }
 
-/** The fields of the run's envelope, dropped from a key's entry. */
-const ENVELOPE: ReadonlySet<string> = new Set<Envelope>([
+/** The fields of the run's envelope, dropped from a key's entry (and from an account's: org.ts). */
+export const ENVELOPE: ReadonlySet<string> = new Set<Envelope>([
   "version",
   "command",
   "dryRun",

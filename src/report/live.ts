@@ -158,7 +158,7 @@ function onResult(live: LiveView, event: Extract<ReplicaEvent, { type: "settled"
  * discardStdin stays off: ora 9 puts stdin in raw mode but never lets it flow, so Ctrl-C (0x03)
  * was swallowed and never became SIGINT. In cooked mode the terminal sends SIGINT itself.
  */
-async function spinnerFor(mode: OutputMode, stream: NodeJS.WritableStream): Promise<Ora | undefined> {
+export async function spinnerFor(mode: OutputMode, stream: NodeJS.WritableStream): Promise<Ora | undefined> {
   if (!mode.spinner) return undefined;
   // ora colours its spinner cyan through its own chalk, which knows nothing of NO_COLOR.
   return (await import("ora")).default({

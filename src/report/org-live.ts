@@ -13,6 +13,7 @@ import { accountLine, orgProgressLine, orgSummaryLines, type OrgProgress } from 
 import { accountOutcomeOf, type OrgDocument, type OrgEntry } from "./org.js";
 import { plural } from "./fleet-block.js";
 import { forPeople, literal, type Paint } from "./terminal-text.js";
+import { spinnerFor } from "./live.js";
 
 export interface OrgReporter {
   /** The run's own events: warnings (an account's prefixed with its ID), --debug lines. */
@@ -67,14 +68,8 @@ export async function createOrgReporter(options: {
 }): Promise<OrgReporter> {
   const { mode, stream, chalk: c } = options;
   const now = options.now ?? (() => performance.now());
-  const spinner: Ora | undefined = mode.spinner
-    ? (await import("ora")).default({
-        stream,
-        discardStdin: false,
-        isEnabled: true,
-        color: mode.color ? "cyan" : false,
-      })
-    : undefined;
+  // ora only on a terminal, loaded only then (see spinnerFor for discardStdin and the colour).
+  const spinner: Ora | undefined = await spinnerFor(mode, stream);
   const startedAt = now();
   const atWork = new Map<string, AtWork>();
   let total = 0;

@@ -6,7 +6,7 @@
 // same function makes them for a run and for `merge`, so that both give the same numbers.
 import { EXIT, type ExitCode } from "../core/errors.js";
 import type { Count, Milliseconds, RunError } from "./json.js";
-import { countBy, type Envelope } from "./fleet.js";
+import { countBy, ENVELOPE, type Envelope } from "./fleet.js";
 import { fleetExitCode, KEY_OUTCOMES, keyOutcomeOf, type KeyOutcome } from "./outcomes.js";
 
 /** The version of an organisation document (2: a fleet of one account's keys; 1: one key). */
@@ -89,15 +89,6 @@ export interface OrgEntry extends AccountFields {
   readonly totals: Readonly<Record<string, unknown>>;
   readonly [field: string]: unknown;
 }
-
-/** The fields of the run's envelope, dropped from an account's entry (as entryOf drops them). */
-const ENVELOPE: ReadonlySet<string> = new Set<Envelope>([
-  "version",
-  "command",
-  "dryRun",
-  "warnings",
-  "elapsedMs",
-]);
 
 /** An account's version-2 document → its entry: the envelope dropped, who the account is first. */
 export function accountEntryOf(who: AccountFields, document: object): OrgEntry {

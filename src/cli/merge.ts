@@ -8,6 +8,7 @@ import { readInput, STDIN } from "../core/input.js";
 import { usageJson } from "../report/json.js";
 import { mergeDocuments, type MergeInput } from "../report/org-merge.js";
 import { orgSummaryLines } from "../report/org-lines.js";
+import { fitted } from "../report/fit.js";
 import { forPeople, paint } from "../report/terminal-text.js";
 import { inputsOf } from "./connect.js";
 import type { KmsReplicateDocument } from "./document.js";
@@ -86,8 +87,10 @@ export async function runMerge(sources: readonly string[], flags: RawGlobalFlags
     debug: false,
     color: flags.color,
   });
+  // On a terminal, each line fitted to its width (as every line of a run).
   const say = (text: string): void => {
-    io.stderr.write(forPeople(`${text}\n`, mode.color));
+    const lines = fitted(text.split("\n"), mode.columns, 0);
+    io.stderr.write(forPeople(`${lines.join("\n")}\n`, mode.color));
   };
   // --query applies to the merged document as to any run's (a bad expression: exit 2, nothing read).
   const asked = await queryFlag(flags);

@@ -138,8 +138,9 @@ export async function createOrgReporter(options: {
     },
     error(error) {
       stop();
-      write(c.red(`✖ ${literal(error.message)}`));
-      if (error.hint !== undefined) write(literal(error.hint));
+      const lines = [c.red(`✖ ${literal(error.message)}`)];
+      if (error.hint !== undefined) lines.push(literal(error.hint));
+      for (const line of fitted(lines, mode.columns, 0)) write(line);
     },
     stop,
     finish(document, elapsedMs) {

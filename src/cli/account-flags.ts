@@ -3,7 +3,7 @@
 // them): which accounts (--accounts-from, or --accounts with --role-name), how the run reaches
 // each, which of them (tags, --not-accounts), how many at once and how many may fail, and which
 // shard of the run this process is (--shard, --shard-count). Raw values → typed, once.
-import { Help, type Command, type Option } from "commander";
+import type { Command, Option } from "commander";
 import { availableParallelism } from "node:os";
 import { collect } from "../commands/flags.js";
 import type { AccountsOptions, Shard } from "../core/accounts.js";
@@ -226,28 +226,4 @@ function accountTag(value: string): Tag {
     );
   }
   return { TagKey: value.slice(0, at).trim(), TagValue: value.slice(at + 1).trim() };
-}
-
-/** `kms-replicate help accounts`: the accounts options in full, and where they are described. */
-export function accountsHelp(program: Command): string {
-  const helper = new Help();
-  helper.prepareContext({ helpWidth: program.configureOutput().getOutHelpWidth?.() ?? 80 });
-  const options = program.options.filter(isAccountOption);
-  const width = Math.max(...options.map((o) => helper.displayWidth(helper.optionTerm(o))));
-  const lines = options.map((o) =>
-    helper.formatItem(helper.optionTerm(o), width, helper.optionDescription(o), helper),
-  );
-  return [
-    "Accounts and shards: every account of an organisation in one run, a role",
-    "assumed in each; or one run split across processes (--shard).",
-    "",
-    ...lines,
-    "",
-    "Example:",
-    "  kms-replicate status --all-primaries --region us-east-1 \\",
-    "      --accounts-from accounts.yml --select-account-tag env=prod --shard 1/4",
-    "",
-    "The accounts file, the role each account needs: docs/organisations.md.",
-    "",
-  ].join("\n");
 }

@@ -95,14 +95,9 @@ export function configureHelp(program: Command): void {
 
 /** `kms-replicate help globals`: every global option with its description. */
 export function globalsHelp(program: Command): string {
-  const helper = new Help();
-  helper.prepareContext({
-    helpWidth: Math.min(program.configureOutput().getOutHelpWidth?.() ?? HELP_WIDTH, HELP_WIDTH),
-  });
-  const options = program.options.filter((o) => !isAccountOption(o));
-  const width = Math.max(...options.map((o) => helper.displayWidth(helper.optionTerm(o))));
-  const lines = options.map((o) =>
-    helper.formatItem(helper.optionTerm(o), width, helper.optionDescription(o), helper),
+  const lines = optionLines(
+    program,
+    program.options.filter((o) => !isAccountOption(o)),
   );
   return [
     "Global options: every command takes them, before or after its name.",
@@ -110,6 +105,36 @@ export function globalsHelp(program: Command): string {
     ...lines,
     "",
     "Every account of an organisation, shards: kms-replicate help accounts.",
+    "",
+  ].join("\n");
+}
+
+/** Options as commander lists them, in one column of terms, at most HELP_WIDTH wide. */
+function optionLines(program: Command, options: readonly Option[]): string[] {
+  const helper = new Help();
+  helper.prepareContext({
+    helpWidth: Math.min(program.configureOutput().getOutHelpWidth?.() ?? HELP_WIDTH, HELP_WIDTH),
+  });
+  const width = Math.max(...options.map((o) => helper.displayWidth(helper.optionTerm(o))));
+  return options.map((o) =>
+    helper.formatItem(helper.optionTerm(o), width, helper.optionDescription(o), helper),
+  );
+}
+
+/** `kms-replicate help accounts`: the accounts options in full, and where they are described. */
+export function accountsHelp(program: Command): string {
+  const lines = optionLines(program, program.options.filter(isAccountOption));
+  return [
+    "Accounts and shards: every account of an organisation in one run, a role",
+    "assumed in each; or one run split across processes (--shard).",
+    "",
+    ...lines,
+    "",
+    "Example:",
+    "  kms-replicate status --all-primaries --region us-east-1 \\",
+    "      --accounts-from accounts.yml --select-account-tag env=prod --shard 1/4",
+    "",
+    "The accounts file, the role each account needs: docs/organisations.md.",
     "",
   ].join("\n");
 }

@@ -11,9 +11,9 @@ import type { CommandModule } from "../commands/contract.js";
 import { EXIT, EXIT_HELP } from "../core/errors.js";
 import { redactSecrets } from "../core/redact.js";
 import { forPeople } from "../report/terminal-text.js";
-import { accountsHelp, defineAccountFlags } from "./account-flags.js";
+import { defineAccountFlags } from "./account-flags.js";
 import { defineGlobals, type RawGlobalFlags } from "./globals.js";
-import { configureHelp, globalsHelp, GLOBALS_HEADING } from "./help.js";
+import { accountsHelp, configureHelp, globalsHelp, GLOBALS_HEADING } from "./help.js";
 import type { RawArgs } from "./session.js";
 import { versionLine } from "./version.js";
 

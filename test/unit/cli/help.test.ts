@@ -3,9 +3,9 @@
 // `help globals` for every global option in full.
 import { Command, Help } from "commander";
 import { describe, expect, it } from "vitest";
-import { accountsHelp, isAccountOption } from "../../../src/cli/account-flags.js";
+import { isAccountOption } from "../../../src/cli/account-flags.js";
 import { defineGlobals, KEY_OPTIONS } from "../../../src/cli/globals.js";
-import { configureHelp, globalsHelp, GLOBALS_HEADING } from "../../../src/cli/help.js";
+import { accountsHelp, configureHelp, globalsHelp, GLOBALS_HEADING } from "../../../src/cli/help.js";
 import { COMMANDS } from "../../../src/commands/registry.js";
 import { recordingProgram } from "../../support/command-line.js";
 

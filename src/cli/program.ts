@@ -111,7 +111,7 @@ export function buildProgram(commands: readonly CommandModule[], run: RunModule,
   // `kms-replicate merge FILE…`: the shards' documents of one run → one (src/cli/merge.ts).
   program
     .command("merge")
-    .description("one organisation document from the --output json documents of a run's shards")
+    .description("Merge the JSON documents of a run's shards into one")
     .argument("<documents...>", "the shards' documents: files, or - (stdin)")
     .action(async (sources: string[]) => {
       process.exitCode =
